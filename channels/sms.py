@@ -1,0 +1,109 @@
+"""SMS channel: Twilio Messaging webhooks in, TwiML replies out."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from channels.twilio_request import caller_key, twilio_signed
+from feedbot.conversations import Inbound, Outcome, clean_reply_text, handle_reply
+from feedbot.engine import Prompt, Reply
+from feedbot.i18n import _, gettext_for
+from feedbot.languages import LANGUAGES
+from feedbot.runtime import current_runtime
+from feedbot.services import Service
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("sms", __name__)
+
+
+@blueprint.post("/twilio/sms")
+@twilio_signed
+def inbound_sms() -> Response:
+    """Apply one text message to the sender's survey and answer with the next prompt."""
+    runtime = current_runtime()
+    service = runtime.services.by_sms_number(request.form.get("To", ""))
+    if service is None:
+        log.warning("SMS to a number no service owns: %s", request.form.get("To", "(none)"))
+        abort(404)
+    key = caller_key("From")
+    if key is None:
+        abort(400, "From is required")
+    inbound = Inbound(
+        service=service,
+        channel="sms",
+        thread_key=key,
+        sender_key=key,
+        reply=Reply(text=clean_reply_text(request.form.get("Body", ""), runtime.settings)),
+        received_at=datetime.now(UTC),
+        message_id=request.form.get("MessageSid") or None,
+        honours_carrier_keywords=True,
+    )
+    with runtime.db.transaction() as db:
+        outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
+    return twiml_reply(render_sms(outcome, service))
+
+
+def twiml_reply(text: str) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), mimetype="text/xml")
+
+
+def render_sms(outcome: Outcome, service: Service) -> str:
+    """The whole reply as one text message (one message keeps the parts in order)."""
+    parts = list(outcome.notes)
+    for prompt in outcome.prompts:
+        if prompt.kind == "notice":
+            stop = gettext_for(outcome.language)(_("Reply STOP to opt out."))
+            parts.append(f"{prompt.text} {stop}")
+            parts.extend(_language_offers(service, outcome.language))
+        else:
+            parts.append(render_prompt(prompt, outcome.language))
+    return "\n".join(part for part in parts if part)
+
+
+def render_prompt(prompt: Prompt, language: str) -> str:
+    """One prompt as text: the question, its numbered choices and how to answer."""
+    gettext = gettext_for(language)
+    if prompt.kind not in {"question", "retry"}:
+        return prompt.text
+    lines = [] if prompt.kind == "question" else [_retry_reason(prompt, language)]
+    lines.append(prompt.text)
+    if prompt.question_type == "scale":
+        lines.extend(f"{choice.value} {choice.label}" for choice in prompt.choices)
+    elif prompt.question_type == "multi":
+        lines.extend(f"{choice.position} {choice.label}" for choice in prompt.choices)
+        lines.append(gettext(_("Reply with all numbers that apply, e.g. 1 3.")))
+    if prompt.optional:
+        lines.append(gettext(_("Or reply SKIP.")))
+    return "\n".join(lines)
+
+
+def _retry_reason(prompt: Prompt, language: str) -> str:
+    gettext = gettext_for(language)
+    if prompt.reason == "required":
+        return gettext(_("This question needs an answer."))
+    if prompt.question_type == "scale":
+        values = [choice.value for choice in prompt.choices]
+        return gettext(_("Sorry, please reply with a number from {low} to {high}.")).format(
+            low=min(values), high=max(values)
+        )
+    if prompt.question_type == "multi":
+        return gettext(_("Sorry, please reply with numbers from the list."))
+    return gettext(_("Sorry, please reply with a few words."))
+
+
+def _language_offers(service: Service, current: str) -> list[str]:
+    # Each offer is written in the language it offers, so a reader finds their own.
+    return [
+        gettext_for(code)(_("Reply {keyword} for {language}.")).format(
+            keyword=LANGUAGES[code].sms_keyword, language=LANGUAGES[code].native_name
+        )
+        for code in service.languages
+        if code != current
+    ]

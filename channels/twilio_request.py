@@ -1,0 +1,60 @@
+"""What every Twilio webhook shares: the signature check and the caller's keyed identity."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, request
+from twilio.request_validator import RequestValidator
+
+from feedbot.identity import sender_key
+from feedbot.runtime import current_runtime
+
+log = logging.getLogger(__name__)
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse with 403 any request whose X-Twilio-Signature does not match TWILIO_AUTH_TOKEN."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not signature_is_valid():
+            log.warning("refused %s: missing or wrong X-Twilio-Signature", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def signature_is_valid() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    settings = current_runtime().settings
+    validator = _validator(settings.twilio_auth_token)
+    return validator.validate(signed_url(), request.form, signature)
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: FEEDBOT_PUBLIC_URL behind a proxy, else the URL as received."""
+    public_url = current_runtime().settings.public_url
+    if public_url is None:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return public_url + request.path + (f"?{query}" if query else "")
+
+
+def caller_key(field: str = "From") -> str | None:
+    """The keyed hash of the caller's number from a Twilio form field (never the number)."""
+    number = request.form.get(field, "").strip()
+    if not number:
+        return None
+    return sender_key(number, current_runtime().settings.secret_key)
+
+
+@functools.cache
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)

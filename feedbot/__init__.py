@@ -1,0 +1,60 @@
+"""feedbot: the A-11 post-transaction survey over SMS, voice and web chat."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from feedbot.config import Settings, load_settings
+from feedbot.runtime import EXTENSION_KEY, build_runtime
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the feedbot app; `test_config` overrides settings read from the environment."""
+    settings = _settings(test_config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    _configure_logging()
+    app.extensions[EXTENSION_KEY] = build_runtime(settings)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
+    if isinstance(test_config, Settings):
+        return test_config
+    settings = load_settings()
+    return dataclasses.replace(settings, **dict(test_config or {}))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from channels import sms
+
+    app.register_blueprint(sms.blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from feedbot.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

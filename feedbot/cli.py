@@ -1,0 +1,106 @@
+"""The `feedbot` command: database, demo server and a terminal chat, as Flask CLI commands."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from feedbot.config import ConfigError
+from feedbot.flows import FlowError
+from feedbot.migrations import upgrade
+from feedbot.runtime import current_runtime
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from feedbot import create_app
+
+    try:
+        return create_app()
+    except (FlowError, ConfigError) as error:
+        click.echo(f"feedbot: cannot start: {type(error).__name__}: {error}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """feedbot: the A-11 post-transaction survey over SMS, voice and web chat."""
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Create or migrate the tables of DATABASE_URL to the newest version."""
+    upgrade(current_runtime().settings.database_url)
+    click.echo("database is up to date")
+
+
+@click.command("chat")
+@click.option("--channel", type=click.Choice(["sms"]), default="sms", show_default=True)
+@click.option("--service", "service_id", default="demo", show_default=True)
+@with_appcontext
+def chat(channel: str, service_id: str) -> None:
+    """Take the survey in the terminal, as a texter would see it. Ctrl-D ends."""
+    from channels.sms import render_sms
+    from feedbot.conversations import Inbound, clean_reply_text, handle_reply
+    from feedbot.engine import Reply
+
+    runtime = current_runtime()
+    service = runtime.services.get(service_id)
+    if service is None:
+        raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
+    upgrade(runtime.settings.database_url)
+    thread = "terminal-" + secrets.token_hex(8)
+    click.echo(f"Texting {service.agency} ({service.name}). Type a message; Ctrl-D ends.\n")
+    text = "Hi"
+    click.echo(f"> {text}")
+    while True:
+        inbound = Inbound(
+            service=service,
+            channel=channel,
+            thread_key=thread,
+            sender_key=thread,
+            reply=Reply(text=clean_reply_text(text, runtime.settings)),
+            received_at=datetime.now(UTC),
+            honours_carrier_keywords=True,
+        )
+        with runtime.db.transaction() as db:
+            outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
+        reply = render_sms(outcome, service)
+        click.echo(click.style(reply, fg="cyan") if reply else click.style("(no reply)", dim=True))
+        if outcome.finished and outcome.prompts and outcome.prompts[-1].kind == "closing":
+            return
+        try:
+            text = click.prompt("", prompt_suffix="> ", default="", show_default=False)
+        except click.Abort:
+            return
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo(host: str, port: int) -> None:
+    """Serve feedbot on the embedded defaults and say how to try it."""
+    runtime = current_runtime()
+    upgrade(runtime.settings.database_url)
+    base = runtime.settings.public_url or f"http://{host}:{port}"
+    click.echo(f"feedbot demo on {runtime.settings.database_url}")
+    click.echo(f"  SMS webhook (Twilio console, 'A message comes in'): POST {base}/twilio/sms")
+    for service in runtime.services.services.values():
+        numbers = ", ".join(service.sms_numbers) or "none"
+        click.echo(f"  service {service.id!r}: {service.agency} — SMS numbers {numbers}")
+    click.echo("  Try the survey without Twilio: feedbot chat --service demo")
+    current_app.run(host=host, port=port, use_reloader=False)
+
+
+COMMANDS = [db_group, chat, demo]

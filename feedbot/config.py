@@ -1,0 +1,86 @@
+"""Settings read from the environment in one place, with embedded-mode defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "feedbot-development-secret-not-for-production"
+DEV_TWILIO_AUTH_TOKEN = "feedbot-development-auth-token"
+
+
+class ConfigError(Exception):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything feedbot reads from its environment."""
+
+    env: str = "development"
+    database_url: str = f"sqlite:///{REPO_ROOT / 'instance' / 'feedbot.sqlite3'}"
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET_KEY
+    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
+    twilio_account_sid: str | None = None
+    twilio_api_base: str | None = None
+    public_url: str | None = None
+    services_file: Path = REPO_ROOT / "flows" / "services.yaml"
+    flows_dir: Path = REPO_ROOT / "flows"
+    idle_expiry: timedelta = timedelta(hours=24)
+    max_text_length: int = 10_000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from environment variables, refusing unsafe production setups."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    settings = Settings(
+        env=env.get("FEEDBOT_ENV", defaults.env),
+        database_url=_sqlalchemy_url(env.get("DATABASE_URL", defaults.database_url)),
+        redis_url=env.get("REDIS_URL") or None,
+        secret_key=env.get("FEEDBOT_SECRET_KEY", defaults.secret_key),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_api_base=env.get("TWILIO_API_BASE") or None,
+        public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
+        services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
+        flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
+        idle_expiry=timedelta(
+            hours=float(
+                env.get("FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600)
+            )
+        ),
+    )
+    if settings.production:
+        _refuse_unsafe_production(settings)
+    return settings
+
+
+def _sqlalchemy_url(url: str) -> str:
+    # Heroku-style URLs name the driver "postgres://"; SQLAlchemy wants a dialect+driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _refuse_unsafe_production(settings: Settings) -> None:
+    problems = []
+    if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < 32:
+        problems.append("FEEDBOT_SECRET_KEY must be set to a random value of 32+ characters")
+    if settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
+        problems.append("TWILIO_AUTH_TOKEN must be set to the account's auth token")
+    if settings.database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if problems:
+        raise ConfigError("FEEDBOT_ENV=production but " + "; ".join(problems))

@@ -1,0 +1,342 @@
+"""The conversation layer: applies one inbound reply to stored state through the engine.
+
+Channels call `handle_reply`; it serialises replies per thread, drops duplicate
+deliveries, honours opt-outs and expiry, runs the engine and stores what it decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as DbSession
+
+from feedbot import engine
+from feedbot.config import Settings
+from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, SurveyCompleted
+from feedbot.i18n import _, gettext_for
+from feedbot.identity import log_id
+from feedbot.keywords import carrier_keyword
+from feedbot.languages import language_for_keyword
+from feedbot.models import Answer, Contact, Conversation, InboundMessage, OptOut
+from feedbot.services import Service
+
+log = logging.getLogger(__name__)
+
+Disposition = Literal["prompts", "duplicate", "opted_out", "stopped", "help", "started"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One reply as a channel received it, already stripped of anything identifying."""
+
+    service: Service
+    channel: str
+    thread_key: str
+    reply: Reply
+    received_at: datetime
+    message_id: str | None = None
+    sender_key: str | None = None
+    language: str | None = None
+    transaction_id: str | None = None
+    honours_carrier_keywords: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the channel should tell the person, and in which language."""
+
+    disposition: Disposition
+    language: str
+    prompts: tuple[Prompt, ...] = ()
+    conversation_id: int | None = None
+    public_id: str | None = None
+    finished: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def silent(self) -> bool:
+        return not self.prompts and not self.notes
+
+
+def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Outcome:
+    """Apply one reply inside the caller's transaction; the caller commits."""
+    contact = _lock_contact(db, inbound)
+    if inbound.message_id and not _first_delivery(db, inbound, contact):
+        log.info("duplicate %s delivery ignored", inbound.channel)
+        return Outcome("duplicate", inbound.service.default_language)
+    keyword = carrier_keyword(inbound.reply.text) if inbound.honours_carrier_keywords else None
+    opted_out = inbound.sender_key is not None and db.get(OptOut, inbound.sender_key) is not None
+    if keyword == "stop":
+        return _opt_out(db, inbound)
+    if opted_out and keyword != "start":
+        log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
+        return Outcome("opted_out", inbound.service.default_language)
+    if opted_out:
+        db.delete(db.get(OptOut, inbound.sender_key))
+        log.info("sender %s opted back in", log_id(inbound.sender_key or ""))
+    conversation = _current_conversation(db, contact, inbound, idle_expiry)
+    if keyword == "help":
+        return _help(inbound, conversation)
+    if conversation is None or opted_out:
+        return _begin(db, contact, inbound, resumed=opted_out, current=conversation)
+    return _continue(db, conversation, inbound)
+
+
+def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
+    """Open a survey on a thread without waiting for the person to write first."""
+    contact = _lock_contact(db, inbound)
+    return _begin(db, contact, inbound, resumed=False, current=None)
+
+
+def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedelta) -> list[int]:
+    """Close every active conversation idle for longer than `idle_expiry`; return their ids."""
+    stale = db.scalars(
+        select(Conversation)
+        .where(Conversation.status == "active", Conversation.last_activity_at < now - idle_expiry)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for conversation in stale:
+        close_conversation(
+            db, conversation, now, "partial" if conversation.answered else "abandoned"
+        )
+    return [conversation.id for conversation in stale]
+
+
+def close_conversation(
+    db: DbSession, conversation: Conversation, now: datetime, status: str
+) -> None:
+    """Mark a response finished (complete, partial or abandoned)."""
+    conversation.status = status
+    conversation.completed_at = now
+    if status != "complete":
+        conversation.question = None
+    log.info("conversation %s closed as %s", conversation.public_id, status)
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
+    values = {
+        "service_id": inbound.service.id,
+        "channel": inbound.channel,
+        "thread_key": inbound.thread_key,
+    }
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(Contact).values(**values).on_conflict_do_nothing())
+    return db.scalars(
+        select(Contact)
+        .filter_by(**values)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
+    seen = db.scalar(
+        select(InboundMessage.id).filter_by(channel=inbound.channel, message_id=inbound.message_id)
+    )
+    if seen is not None:
+        return False
+    db.add(
+        InboundMessage(
+            channel=inbound.channel,
+            message_id=inbound.message_id,
+            conversation_id=contact.conversation_id,
+            received_at=inbound.received_at,
+        )
+    )
+    return True
+
+
+def _opt_out(db: DbSession, inbound: Inbound) -> Outcome:
+    if inbound.sender_key and db.get(OptOut, inbound.sender_key) is None:
+        db.add(OptOut(sender_key=inbound.sender_key, opted_out_at=inbound.received_at))
+        log.info("sender %s opted out", log_id(inbound.sender_key))
+    # Twilio answers STOP with the carrier's own confirmation; a reply of ours would be a
+    # second message to someone who just asked for none.
+    return Outcome("stopped", inbound.service.default_language)
+
+
+def _help(inbound: Inbound, conversation: Conversation | None) -> Outcome:
+    language = conversation.language if conversation else inbound.service.default_language
+    text = gettext_for(language)(
+        _(
+            "{agency} survey about {service}. Answer by replying; reply SKIP to skip a "
+            "question you may skip. Reply STOP to stop all messages."
+        )
+    ).format(agency=inbound.service.agency, service=inbound.service.name)
+    return Outcome("help", language, notes=(text,), public_id=_public(conversation))
+
+
+def _current_conversation(
+    db: DbSession, contact: Contact, inbound: Inbound, idle_expiry: timedelta
+) -> Conversation | None:
+    """The contact's open conversation, closing it first if it sat idle too long."""
+    if contact.conversation_id is None:
+        return None
+    conversation = db.get(Conversation, contact.conversation_id, with_for_update=True)
+    if conversation is None:
+        return None
+    idle = inbound.received_at - conversation.last_activity_at > idle_expiry
+    if conversation.status == "active" and idle:
+        status = "partial" if conversation.answered else "abandoned"
+        close_conversation(db, conversation, inbound.received_at, status)
+    # For a while after it closes, a survey answers replies politely; after that, a new
+    # message from the same thread starts a new survey.
+    closed_at = conversation.completed_at or conversation.last_activity_at
+    if conversation.status != "active" and inbound.received_at - closed_at > idle_expiry:
+        return None
+    return conversation
+
+
+def _begin(
+    db: DbSession,
+    contact: Contact,
+    inbound: Inbound,
+    *,
+    resumed: bool,
+    current: Conversation | None,
+) -> Outcome:
+    service = inbound.service
+    notes: tuple[str, ...] = ()
+    if resumed:
+        notes = (gettext_for(service.default_language)(_("You will get messages from us again.")),)
+        if current is not None and current.status == "active":
+            return _repeat(current, inbound, notes)
+    language = inbound.language or _language_of_first_message(inbound) or service.default_language
+    step = engine.start(service.flow, service.context, language)
+    now = inbound.received_at
+    conversation = Conversation(
+        public_id=new_public_id(),
+        service_id=service.id,
+        channel=inbound.channel,
+        sender_key=inbound.sender_key,
+        flow_id=service.flow.id,
+        flow_version=service.flow.version,
+        language=language,
+        started_at=now,
+        last_activity_at=now,
+        transaction_id=inbound.transaction_id,
+    )
+    db.add(conversation)
+    db.flush()
+    contact.conversation_id = conversation.id
+    _attach_message(db, inbound, conversation)
+    _apply(db, conversation, step, now)
+    log.info(
+        "conversation %s started on %s for service %s",
+        conversation.public_id,
+        inbound.channel,
+        service.id,
+    )
+    return _outcome(conversation, step, notes)
+
+
+def _continue(db: DbSession, conversation: Conversation, inbound: Inbound) -> Outcome:
+    service = inbound.service
+    session = _session(conversation)
+    step = engine.advance(service.flow, service.context, session, inbound.reply)
+    if not session.done:
+        _attach_message(db, inbound, conversation)
+        _apply(db, conversation, step, inbound.received_at)
+    return _outcome(conversation, step, ())
+
+
+def _repeat(conversation: Conversation, inbound: Inbound, notes: tuple[str, ...]) -> Outcome:
+    service = inbound.service
+    session = _session(conversation)
+    prompt = engine.question_prompt(service.flow, service.context, session)
+    return Outcome(
+        "prompts",
+        conversation.language,
+        (prompt,),
+        conversation.id,
+        conversation.public_id,
+        notes=notes,
+    )
+
+
+def _language_of_first_message(inbound: Inbound) -> str | None:
+    chosen = language_for_keyword(inbound.reply.text, inbound.service.languages)
+    return chosen.code if chosen else None
+
+
+def _attach_message(db: DbSession, inbound: Inbound, conversation: Conversation) -> None:
+    if inbound.message_id:
+        db.execute(
+            update(InboundMessage)
+            .where(
+                InboundMessage.channel == inbound.channel,
+                InboundMessage.message_id == inbound.message_id,
+            )
+            .values(conversation_id=conversation.id)
+        )
+
+
+def _apply(db: DbSession, conversation: Conversation, step: Step, now: datetime) -> None:
+    """Store what the engine decided: the new position and every event."""
+    conversation.question = step.session.question
+    conversation.strikes = step.session.strikes
+    conversation.answered = step.session.answered
+    conversation.language = step.session.language
+    conversation.last_activity_at = now
+    for event in step.events:
+        if isinstance(event, AnswerGiven):
+            db.add(
+                Answer(
+                    conversation_id=conversation.id,
+                    question_id=event.question_id,
+                    record=event.record,
+                    status=event.status,
+                    value=list(event.value) if isinstance(event.value, tuple) else event.value,
+                    raw_text=event.text or None,
+                    answered_at=now,
+                )
+            )
+        elif isinstance(event, LanguageChosen):
+            log.info("conversation %s switched to %s", conversation.public_id, event.language)
+        elif isinstance(event, SurveyCompleted):
+            close_conversation(db, conversation, now, "complete")
+
+
+def _session(conversation: Conversation) -> engine.Session:
+    return engine.Session(
+        flow_id=conversation.flow_id,
+        language=conversation.language,
+        question=conversation.question,
+        strikes=conversation.strikes,
+        answered=conversation.answered,
+    )
+
+
+def _outcome(conversation: Conversation, step: Step, notes: tuple[str, ...]) -> Outcome:
+    return Outcome(
+        "prompts",
+        conversation.language,
+        step.prompts,
+        conversation.id,
+        conversation.public_id,
+        finished=conversation.status != "active",
+        notes=notes,
+    )
+
+
+def _public(conversation: Conversation | None) -> str | None:
+    return conversation.public_id if conversation else None
+
+
+def clean_reply_text(text: str, settings: Settings) -> str:
+    """A reply fit to store: no control characters, no longer than the free-text cap."""
+    printable = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cs"}
+    )
+    return printable.strip()[: settings.max_text_length]

@@ -1,0 +1,317 @@
+"""The survey engine: a pure state machine from (session, reply) to (session, prompts, events).
+
+It knows flows and languages, nothing of Flask, Twilio or storage: channels render its
+prompts, and the conversation layer stores its events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Literal
+
+from feedbot.flows import END, Choice, Flow, Question
+from feedbot.i18n import Gettext, _, format_local_date, gettext_for
+from feedbot.languages import fold, language_for_keyword
+
+MAX_STRIKES = 3
+
+AnswerValue = int | str | tuple[str, ...]
+PromptKind = Literal["notice", "question", "retry", "moving_on", "closing", "already_closed"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a flow's text may refer to, from the service the survey runs for."""
+
+    agency: str
+    service: str
+    omb_control_number: str
+    omb_expiration: date
+    languages: tuple[str, ...] = ("en",)
+
+    def placeholders(self, language: str) -> dict[str, str]:
+        return {
+            "agency": self.agency,
+            "service": self.service,
+            "omb_control_number": self.omb_control_number,
+            "omb_expiration": format_local_date(self.omb_expiration, language),
+        }
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where one person is in one flow; small enough to store as a row's columns."""
+
+    flow_id: str
+    language: str
+    question: str | None
+    strikes: int = 0
+    answered: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.question is None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the person sent: free text, or choices picked by value (buttons, keypad), or skip."""
+
+    text: str = ""
+    values: tuple[int | str, ...] | None = None
+    skip: bool = False
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    value: int | str
+    label: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One thing to tell the person, structured so each channel can render it its own way."""
+
+    kind: PromptKind
+    text: str
+    question_id: str | None = None
+    question_type: str | None = None
+    choices: tuple[ChoiceView, ...] = ()
+    optional: bool = False
+    reason: Literal["invalid", "required"] | None = None
+
+
+@dataclass(frozen=True)
+class AnswerGiven:
+    question_id: str
+    record: str | None
+    value: AnswerValue | None
+    status: Literal["answered", "skipped", "unanswered"]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    language: str
+
+
+@dataclass(frozen=True)
+class SurveyCompleted:
+    pass
+
+
+Event = AnswerGiven | LanguageChosen | SurveyCompleted
+
+
+@dataclass(frozen=True)
+class Step:
+    session: Session
+    prompts: tuple[Prompt, ...]
+    events: tuple[Event, ...] = field(default=())
+
+
+def start(flow: Flow, context: Context, language: str) -> Step:
+    """Open a survey: the PRA notice, then the first question."""
+    session = Session(flow_id=flow.id, language=language, question=flow.start)
+    return Step(session, (notice_prompt(flow, context, language), _ask(flow, context, session)))
+
+
+def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) -> Step:
+    """Apply one reply to a session and say what comes next."""
+    if isinstance(reply, str):
+        reply = Reply(text=reply)
+    if session.done:
+        return Step(session, (_closed(context, session.language),))
+    if not session.answered and reply.values is None:
+        chosen = language_for_keyword(reply.text, context.languages)
+        if chosen is not None:
+            return change_language(flow, context, session, chosen.code)
+    question = flow.question(session.question)
+    gettext = gettext_for(session.language)
+    if reply.skip or _is_skip(reply.text, gettext):
+        if question.optional:
+            return _record(flow, context, session, question, None, "skipped", reply.text)
+        return _strike(flow, context, session, question, "required")
+    value = parse_answer(question, reply, gettext)
+    if value is None:
+        return _strike(flow, context, session, question, "invalid")
+    return _record(flow, context, session, question, value, "answered", reply.text)
+
+
+def change_language(flow: Flow, context: Context, session: Session, language: str) -> Step:
+    """Switch language before the first answer and say the notice and question again."""
+    session = replace(session, language=language, strikes=0)
+    prompts = (notice_prompt(flow, context, language), _ask(flow, context, session))
+    return Step(session, prompts, (LanguageChosen(language),))
+
+
+def notice_prompt(flow: Flow, context: Context, language: str) -> Prompt:
+    return Prompt("notice", _text(flow.notice, context, language))
+
+
+def question_prompt(flow: Flow, context: Context, session: Session) -> Prompt:
+    """The current question as a prompt (for channels that repeat it on request)."""
+    return _ask(flow, context, session)
+
+
+def parse_answer(question: Question, reply: Reply, gettext: Gettext) -> AnswerValue | None:
+    """The answer a reply gives to a question, or None when it gives none we understand."""
+    if question.type == "text":
+        text = reply.text.strip()
+        return text or None
+    if reply.values is not None:
+        return _picked_values(question, reply.values)
+    if question.type == "scale":
+        return _parse_scale(question, reply.text, gettext)
+    return _parse_multi(question, reply.text, gettext)
+
+
+def _record(
+    flow: Flow,
+    context: Context,
+    session: Session,
+    question: Question,
+    value: AnswerValue | None,
+    status: Literal["answered", "skipped", "unanswered"],
+    text: str,
+) -> Step:
+    event = AnswerGiven(question.id, question.record, value, status, text)
+    next_id = question.next_after(value)
+    if next_id == END:
+        finished = replace(session, question=None, strikes=0, answered=True)
+        closing = Prompt("closing", _text(flow.closing, context, session.language))
+        return Step(finished, (closing,), (event, SurveyCompleted()))
+    moved = replace(session, question=next_id, strikes=0, answered=True)
+    return Step(moved, (_ask(flow, context, moved),), (event,))
+
+
+def _strike(
+    flow: Flow,
+    context: Context,
+    session: Session,
+    question: Question,
+    reason: Literal["invalid", "required"],
+) -> Step:
+    strikes = session.strikes + 1
+    if strikes >= MAX_STRIKES:
+        step = _record(flow, context, session, question, None, "unanswered", "")
+        moving_on = Prompt("moving_on", gettext_for(session.language)(_("Let's move on.")))
+        return replace(step, prompts=(moving_on, *step.prompts))
+    retry = replace(_ask(flow, context, session), kind="retry", reason=reason)
+    return Step(replace(session, strikes=strikes), (retry,))
+
+
+def _ask(flow: Flow, context: Context, session: Session) -> Prompt:
+    question = flow.question(session.question)
+    gettext = gettext_for(session.language)
+    return Prompt(
+        kind="question",
+        text=_text(question.text, context, session.language),
+        question_id=question.id,
+        question_type=question.type,
+        choices=tuple(
+            ChoiceView(choice.value, gettext(choice.label), position)
+            for position, choice in enumerate(question.choices, start=1)
+        ),
+        optional=question.optional,
+    )
+
+
+def _closed(context: Context, language: str) -> Prompt:
+    text = gettext_for(language)(_("This survey has closed. Thank you for your time."))
+    return Prompt("already_closed", text)
+
+
+def _text(message: str, context: Context, language: str) -> str:
+    return gettext_for(language)(message).format_map(_Placeholders(context.placeholders(language)))
+
+
+class _Placeholders(dict):
+    # A catalog with an unknown placeholder must still render rather than crash a webhook;
+    # `feedbot translations check` is where such a catalog is refused.
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_SKIP_WORDS = {"skip", "pass"}
+_JOINERS = re.compile(r"(?:\band\b|\by\b|\bet\b|\be\b|[&,;/+.\-])", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+
+
+def _is_skip(text: str, gettext: Gettext) -> bool:
+    folded = fold(text)
+    return folded in _SKIP_WORDS or folded == fold(gettext(_("SKIP")))
+
+
+def _picked_values(question: Question, values: tuple[int | str, ...]) -> AnswerValue | None:
+    known = {str(choice.value): choice.value for choice in question.choices}
+    picked = [known.get(str(value)) for value in values]
+    if not picked or any(value is None for value in picked):
+        return None
+    if question.type == "scale":
+        return picked[0] if len(picked) == 1 else None
+    return _in_flow_order(question, set(picked))
+
+
+def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
+    numbers = {int(n) for n in _NUMBER.findall(text)}
+    by_words = _match_labels(question.choices, text, gettext)
+    values = {choice.value for choice in question.choices}
+    candidates = (numbers & values) | ({by_words} if by_words is not None else set())
+    if numbers - values or len(candidates) != 1:
+        return None
+    return candidates.pop()
+
+
+def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> int | str | None:
+    """The choice whose label or keyword the reply says; the longest wins ("strongly agree")."""
+    folded = f" {fold(_strip_punctuation(text))} "
+    best: tuple[int, int | str] | None = None
+    tie = False
+    for choice in choices:
+        for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
+            needle = fold(_strip_punctuation(phrase))
+            if needle and (f" {needle} " in folded or folded.strip() == needle):
+                if best is None or len(needle) > best[0]:
+                    best, tie = (len(needle), choice.value), False
+                elif len(needle) == best[0] and choice.value != best[1]:
+                    tie = True
+    return None if best is None or tie else best[1]
+
+
+def _parse_multi(question: Question, text: str, gettext: Gettext) -> tuple[str, ...] | None:
+    by_words = _match_labels(question.choices, text, gettext)
+    if by_words is not None and not _NUMBER.search(text):
+        return (str(by_words),)
+    tokens = _JOINERS.sub(" ", text).split()
+    positions: set[int] = set()
+    for token in tokens:
+        if not token.isdigit():
+            return None
+        if int(token) <= len(question.choices) and token[0] != "0":
+            positions.add(int(token))
+        elif len(question.choices) < 10 and all(
+            1 <= int(d) <= len(question.choices) for d in token
+        ):
+            # "135" from a texter who left out the spaces.
+            positions.update(int(d) for d in token)
+        else:
+            return None
+    if not positions:
+        return None
+    return _in_flow_order(question, {question.choices[p - 1].value for p in positions})
+
+
+def _in_flow_order(question: Question, picked: set[int | str]) -> tuple[str, ...]:
+    return tuple(str(choice.value) for choice in question.choices if choice.value in picked)
+
+
+def _strip_punctuation(text: str) -> str:
+    return re.sub(r"[^\w\s]", " ", text) if not _is_emoji_only(text) else text
+
+
+def _is_emoji_only(text: str) -> bool:
+    return bool(text.strip()) and not any(ch.isalnum() for ch in text)

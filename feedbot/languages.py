@@ -1,0 +1,62 @@
+"""The languages feedbot can speak, with the names and keywords people use to choose them."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language a survey can run in.
+
+    `code` names the catalog in translations/; `native_name` is how speakers of the
+    language write its name; `keywords` are the short replies that choose it by text.
+    """
+
+    code: str
+    english_name: str
+    native_name: str
+    keywords: tuple[str, ...]
+    rtl: bool = False
+
+    @property
+    def sms_keyword(self) -> str:
+        return self.keywords[0]
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English", "English", ("EN", "ENGLISH", "INGLES", "INGLÉS")),
+        Language("es", "Spanish", "Español", ("ES", "ESPAÑOL", "ESPANOL", "SPANISH")),
+        Language("zh_Hans", "Chinese (Simplified)", "简体中文", ("ZH", "中文", "简体", "简体中文")),
+        Language("zh_Hant", "Chinese (Traditional)", "繁體中文", ("ZHT", "繁體", "繁體中文")),
+        Language("vi", "Vietnamese", "Tiếng Việt", ("VI", "TIẾNG VIỆT", "TIENG VIET")),
+        Language("ko", "Korean", "한국어", ("KO", "한국어", "KOREAN")),
+        Language("tl", "Tagalog", "Tagalog", ("TL", "TAGALOG", "FILIPINO")),
+        Language("ru", "Russian", "Русский", ("RU", "РУССКИЙ", "RUSSIAN")),
+        Language("ar", "Arabic", "العربية", ("AR", "العربية", "عربي", "ARABIC"), rtl=True),
+        Language("ht", "Haitian Creole", "Kreyòl ayisyen", ("HT", "KREYOL", "KREYÒL")),
+        Language("fr", "French", "Français", ("FR", "FRANÇAIS", "FRANCAIS", "FRENCH")),
+        Language("pt", "Portuguese", "Português", ("PT", "PORTUGUÊS", "PORTUGUES")),
+    )
+}
+
+
+def language_for_keyword(text: str, offered: tuple[str, ...]) -> Language | None:
+    """The offered language whose name or keyword `text` is, if any."""
+    wanted = fold(text)
+    for code in offered:
+        lang = LANGUAGES[code]
+        names = (*lang.keywords, lang.native_name, lang.english_name)
+        if wanted in {fold(name) for name in names}:
+            return lang
+    return None
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and space-insensitive form of a reply, for matching keywords."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.replace(".", " ").replace("!", " ").split())

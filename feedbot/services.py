@@ -1,0 +1,151 @@
+"""Services: who runs a survey, on which numbers, in which languages, with which flow."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from feedbot.engine import Context
+from feedbot.flows import Flow, FlowError, load_flows
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
+
+
+class ServiceError(FlowError):
+    """The services file is broken; the message names the file, the place and the problem."""
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    agency: str
+    name: str
+    omb_control_number: str
+    omb_expiration: date
+    languages: tuple[str, ...]
+    flow: Flow
+    sms_numbers: tuple[str, ...] = ()
+    voice_numbers: tuple[str, ...] = ()
+    timezone: str = "America/New_York"
+    webchat_origins: tuple[str, ...] = ()
+    accent_color: str | None = None
+    messaging_service_sid: str | None = None
+    invitations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def context(self) -> Context:
+        return Context(
+            agency=self.agency,
+            service=self.name,
+            omb_control_number=self.omb_control_number,
+            omb_expiration=self.omb_expiration,
+            languages=self.languages,
+        )
+
+
+@dataclass(frozen=True)
+class ServiceRegistry:
+    """All services, looked up by id or by the number a webhook was sent to."""
+
+    services: dict[str, Service]
+    flows: dict[str, Flow]
+
+    def get(self, service_id: str) -> Service | None:
+        return self.services.get(service_id)
+
+    def by_sms_number(self, number: str) -> Service | None:
+        return self._by_number("sms_numbers", number)
+
+    def by_voice_number(self, number: str) -> Service | None:
+        return self._by_number("voice_numbers", number)
+
+    def _by_number(self, attribute: str, number: str) -> Service | None:
+        for service in self.services.values():
+            if number in getattr(service, attribute):
+                return service
+        return None
+
+
+def load_services(path: Path | str, flows_dir: Path | str | None = None) -> ServiceRegistry:
+    """Read and validate the services file and every flow it may name."""
+    path = Path(path)
+    flows = load_flows(flows_dir or path.parent)
+    document = _read(path)
+    errors = list(_VALIDATOR.iter_errors(document))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        place = ".".join(str(part) for part in error.absolute_path) or "top level"
+        raise ServiceError(path, place, error.message)
+    services: dict[str, Service] = {}
+    for index, spec in enumerate(document["services"]):
+        service = _build_service(path, index, spec, flows)
+        if service.id in services:
+            raise ServiceError(path, f"services.{index}.id", f"{service.id!r} is used twice")
+        services[service.id] = service
+    _check_numbers_unique(path, services)
+    return ServiceRegistry(services=services, flows=flows)
+
+
+_VALIDATOR = jsonschema.Draft202012Validator(
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+)
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            # Dates stay strings here so the JSON Schema "date" format can check them.
+            return json.loads(json.dumps(yaml.safe_load(handle), default=str))
+    except OSError as error:
+        raise ServiceError(path, "", f"cannot be read ({error.strerror})") from error
+    except yaml.YAMLError as error:
+        raise ServiceError(path, "", f"is not valid YAML ({error})") from error
+
+
+def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str, Flow]) -> Service:
+    if spec["flow"] not in flows:
+        known = ", ".join(sorted(flows)) or "none"
+        raise ServiceError(
+            path, f"services.{index}.flow", f"no flow {spec['flow']!r} (known: {known})"
+        )
+    return Service(
+        id=spec["id"],
+        agency=spec["agency"],
+        name=spec["name"],
+        omb_control_number=spec["omb_control_number"],
+        omb_expiration=date.fromisoformat(spec["omb_expiration"]),
+        languages=tuple(spec["languages"]),
+        flow=flows[spec["flow"]],
+        sms_numbers=tuple(spec.get("sms_numbers", ())),
+        voice_numbers=tuple(spec.get("voice_numbers", ())),
+        timezone=spec.get("timezone", "America/New_York"),
+        webchat_origins=tuple(spec.get("webchat_origins", ())),
+        accent_color=spec.get("accent_color"),
+        messaging_service_sid=spec.get("messaging_service_sid"),
+        invitations=dict(spec.get("invitations", {})),
+    )
+
+
+def _check_numbers_unique(path: Path, services: dict[str, Service]) -> None:
+    for attribute in ("sms_numbers", "voice_numbers"):
+        owners: dict[str, str] = {}
+        for service in services.values():
+            for number in getattr(service, attribute):
+                if number in owners:
+                    raise ServiceError(
+                        path,
+                        f"{service.id}.{attribute}",
+                        f"{number} already belongs to service {owners[number]!r}",
+                    )
+                owners[number] = service.id

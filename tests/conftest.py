@@ -1,0 +1,141 @@
+"""Fixtures: a fresh app per test on real SQLite or PostgreSQL, and signed Twilio texters."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from feedbot import create_app
+from feedbot.migrations import upgrade
+from feedbot.models import Base
+from feedbot.runtime import Runtime, current_runtime
+from tests.support.services import RedisServer, fresh_postgres_database
+from tests.support.texting import TEST_AUTH_TOKEN, Texter
+
+TESTS_DIR = Path(__file__).resolve().parent
+TEST_SERVICES = TESTS_DIR / "data" / "services.yaml"
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test session's own, migrated once."""
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A private redis-server for this test session (tests may stop and start it)."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'feedbot.sqlite3'}"
+        upgrade(url)
+        return url
+    url = request.getfixturevalue("postgres_url")
+    _empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'feedbot.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+def make_app(database_url: str, **settings: Any) -> Flask:
+    """A fresh app on `database_url` with the test services and credentials."""
+    config = {
+        "env": "testing",
+        "database_url": database_url,
+        "secret_key": TEST_SECRET_KEY,
+        "twilio_auth_token": TEST_AUTH_TOKEN,
+        "services_file": TEST_SERVICES,
+        **settings,
+    }
+    app = create_app(config)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    application = make_app(database_url)
+    yield application
+    runtime_of(application).db.dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url: str) -> Iterator[Flask]:
+    application = make_app(sqlite_url)
+    yield application
+    runtime_of(application).db.dispose()
+
+
+def runtime_of(app: Flask) -> Runtime:
+    with app.app_context():
+        return current_runtime()
+
+
+@pytest.fixture
+def texter_factory(app: Flask):  # type: ignore[no-untyped-def]
+    def make(phone: str = "+12025550143", to: str = "+12025550100") -> Texter:
+        return Texter(app.test_client(), phone=phone, to=to)
+
+    return make
+
+
+def _empty_tables(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# Test phone numbers are all (202) 555-01xx or 555-0yyy; none may reach a log line in any form.
+_PHONE_IN_LOGS = re.compile(r"(?:\+?1[\s.-]?)?\(?202\)?[\s.-]?555[\s.-]?0\d{3}")
+
+
+@pytest.fixture(autouse=True)
+def no_phone_number_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every log line of every test is checked for a test phone number in clear."""
+    handler = _RecordingHandler()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous_level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+    leaked = [line for line in handler.lines if _PHONE_IN_LOGS.search(line)]
+    assert not leaked, f"phone number in clear in the log: {leaked[:3]}"
+
+
+class _RecordingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))

@@ -1,0 +1,166 @@
+"""The survey engine on its own: pure transitions, no database, no HTTP."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from feedbot import engine
+from feedbot.engine import AnswerGiven, Context, Reply, SurveyCompleted
+from feedbot.flows import load_flow
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+A11 = load_flow(FLOWS / "a11.yaml")
+THUMBS = load_flow(FLOWS / "a11_thumbs.yaml")
+CONTEXT = Context("Demo Agency", "passport renewal", "1234-5678", date(2027, 12, 31), ("en", "es"))
+
+
+def walk(flow, *replies, language="en"):
+    step = engine.start(flow, CONTEXT, language)
+    steps = [step]
+    for reply in replies:
+        step = engine.advance(flow, CONTEXT, step.session, reply)
+        steps.append(step)
+    return steps
+
+
+def answers(steps):
+    return {
+        event.question_id: (event.status, event.value)
+        for step in steps
+        for event in step.events
+        if isinstance(event, AnswerGiven)
+    }
+
+
+def test_start_gives_notice_then_trust_question():
+    step = engine.start(A11, CONTEXT, "en")
+    notice, question = step.prompts
+    assert notice.kind == "notice"
+    assert "OMB 1234-5678" in notice.text and "Dec 31, 2027" in notice.text
+    assert question.text == "This interaction increased my trust in Demo Agency."
+    assert question.choices[0].label == "Strongly disagree"
+    assert [c.value for c in question.choices] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("5", 5),
+        (" 4. ", 4),
+        ("agree", 4),
+        ("Strongly agree", 5),
+        ("I strongly disagree!", 1),
+        ("disagree", 2),
+        ("neither agree nor disagree", 3),
+        ("neutral", 3),
+        ("5 strongly agree", 5),
+    ],
+)
+def test_trust_accepts_numbers_and_words(reply, expected):
+    steps = walk(A11, reply)
+    assert answers(steps)["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize("reply", ["6", "0", "maybe", "4 or 5", "5 disagree", "", "👍"])
+def test_trust_rejects_what_it_cannot_read(reply):
+    step = walk(A11, reply)[-1]
+    assert step.events == ()
+    assert step.prompts[0].kind == "retry"
+    assert step.session.strikes == 1
+
+
+def test_branch_positive_and_negative():
+    assert walk(A11, "4")[-1].session.question == "made_the_difference"
+    assert walk(A11, "3")[-1].session.question == "could_be_better"
+    assert walk(A11, "1")[-1].prompts[0].text.startswith("What could have been better?")
+
+
+@pytest.mark.parametrize("reply", ["1 3", "1,3", "1 and 3", "3, 1", "13", "1 & 3", "1;3"])
+def test_several_drivers_in_one_reply(reply):
+    steps = walk(A11, "5", reply)
+    assert answers(steps)["made_the_difference"] == ("answered", ("effectiveness", "efficiency"))
+
+
+def test_driver_by_words():
+    steps = walk(A11, "2", "it took too long")
+    assert answers(steps)["could_be_better"] == ("answered", ("efficiency",))
+
+
+def test_other_driver_asks_for_free_text():
+    steps = walk(A11, "2", "3 7", "Nobody answered the phone", "SKIP")
+    assert answers(steps) == {
+        "trust": ("answered", 2),
+        "could_be_better": ("answered", ("efficiency", "other")),
+        "negative_other": ("answered", "Nobody answered the phone"),
+        "anything_else": ("skipped", None),
+    }
+    assert isinstance(steps[-1].events[-1], SurveyCompleted)
+    assert steps[-1].prompts[0].kind == "closing"
+
+
+def test_three_strikes_records_unanswered_and_moves_on():
+    steps = walk(A11, "purple", "blue", "green")
+    assert [s.prompts[0].kind for s in steps[1:]] == ["retry", "retry", "moving_on"]
+    assert answers(steps) == {"trust": ("unanswered", None)}
+    assert steps[-1].session.question == "anything_else"
+    assert steps[-1].session.strikes == 0
+
+
+def test_skip_on_required_question_is_refused():
+    step = walk(A11, "SKIP")[-1]
+    assert step.prompts[0].kind == "retry" and step.prompts[0].reason == "required"
+
+
+def test_skip_optional_question():
+    steps = walk(A11, "5", "skip")
+    assert answers(steps)["made_the_difference"] == ("skipped", None)
+    assert steps[-1].session.question == "anything_else"
+
+
+def test_buttons_pick_values():
+    steps = walk(A11, Reply(values=(5,)), Reply(values=("ease", "employee")))
+    assert answers(steps)["made_the_difference"] == ("answered", ("ease", "employee"))
+
+
+def test_language_switch_before_first_answer_only():
+    step = walk(A11, "ES")[-1]
+    assert step.session.language == "es"
+    assert step.prompts[0].kind == "notice"
+    after_answer = walk(A11, "5", "ES")[-1]
+    assert after_answer.session.language == "en"
+    assert after_answer.prompts[0].kind == "retry"
+
+
+def test_thumbs_flow_takes_emoji():
+    steps = walk(THUMBS, "👍", "1", "SKIP")
+    assert answers(steps)["trust"] == ("answered", 1)
+    steps = walk(THUMBS, "👎")
+    assert answers(steps)["trust"] == ("answered", 0)
+    assert steps[-1].session.question == "could_be_better"
+
+
+def test_finished_session_answers_closed():
+    done = walk(A11, "5", "1", "SKIP")[-1]
+    assert done.session.done
+    late = engine.advance(A11, CONTEXT, done.session, "hello?")
+    assert late.prompts[0].kind == "already_closed"
+    assert late.events == ()
+
+
+def test_engine_imports_no_framework():
+    source = (Path(engine.__file__)).read_text()
+    imported = {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not imported & {"flask", "twilio", "sqlalchemy", "rq", "redis"}

@@ -1,0 +1,127 @@
+"""Flow and services files: validated at start-up, with the file, place and problem named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from feedbot.cli import main
+from feedbot.flows import FlowError, load_flow, load_flows
+from feedbot.services import ServiceError, load_services
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+
+
+def a11_document():
+    return yaml.safe_load((FLOWS / "a11.yaml").read_text())
+
+
+def write_flow(tmp_path, document, name="a11.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    return path
+
+
+def test_shipped_flows_load():
+    flows = load_flows(FLOWS)
+    assert set(flows) == {"a11", "a11_thumbs"}
+    a11 = flows["a11"]
+    assert a11.question("trust").record == "question_1"
+    assert [c.value for c in a11.question("trust").choices] == [1, 2, 3, 4, 5]
+    assert a11.question("made_the_difference").next_after(("ease",)) == "anything_else"
+    assert a11.question("made_the_difference").next_after(("ease", "other")) == "positive_other"
+
+
+def test_a_new_question_is_a_yaml_change(tmp_path):
+    document = a11_document()
+    document["questions"]["anything_else"]["next"] = "contact_again"
+    document["questions"]["contact_again"] = {
+        "type": "scale",
+        "text": "Would you use this service again?",
+        "choices": [{"value": 1, "label": "No"}, {"value": 2, "label": "Yes"}],
+        "next": "end",
+    }
+    flow = load_flow(write_flow(tmp_path, document))
+    assert flow.question("anything_else").next_after("fine") == "contact_again"
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "problem"),
+    [
+        (
+            lambda d: d["questions"]["trust"]["choices"].append({"value": 6, "label": "Wow"}),
+            "questions.trust.choices",
+            "outside the scale 1-5",
+        ),
+        (lambda d: d["questions"]["trust"].pop("text"), "questions.trust", "'text' is a required"),
+        (lambda d: d["questions"]["trust"].update(type="slider"), "questions.trust.type", "slider"),
+        (
+            lambda d: d["questions"]["trust"]["next"][0].update(goto="nowhere"),
+            "questions.trust.next",
+            "unknown question 'nowhere'",
+        ),
+        (
+            lambda d: d["questions"]["made_the_difference"]["next"][0].update(when=["teleport"]),
+            "questions.made_the_difference.next[0].when",
+            "not choices",
+        ),
+        (lambda d: d.update(start="missing"), "start", "names no question"),
+        (
+            lambda d: d["questions"]["anything_else"].update(next="trust"),
+            "questions.",
+            "loops back",
+        ),
+    ],
+)
+def test_broken_flow_names_file_place_and_problem(tmp_path, change, place, problem):
+    document = a11_document()
+    change(document)
+    path = write_flow(tmp_path, document)
+    with pytest.raises(FlowError) as raised:
+        load_flow(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}, {place}")
+    assert problem in message
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "a11.yaml"
+    path.write_text("id: a11\nquestions: [unclosed\n")
+    with pytest.raises(FlowError, match=r"a11\.yaml, line \d+, column \d+: is not valid YAML"):
+        load_flow(path)
+
+
+def test_services_file_is_validated(tmp_path):
+    for flow in FLOWS.glob("a11*.yaml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    services = tmp_path / "services.yaml"
+    services.write_text(
+        "services:\n  - {id: x, agency: A, name: S, omb_control_number: '12-34',"
+        " omb_expiration: 2027-01-01, languages: [en], flow: a11}\n"
+    )
+    with pytest.raises(
+        ServiceError, match=r"services.0.omb_control_number: '12-34' does not match"
+    ):
+        load_services(services)
+    services.write_text(
+        services.read_text().replace("'12-34'", "'1234-5678'").replace("a11}", "nope}")
+    )
+    with pytest.raises(ServiceError, match=r"services.0.flow: no flow 'nope'"):
+        load_services(services)
+
+
+def test_broken_flow_stops_feedbot_start_up(tmp_path, monkeypatch):
+    document = a11_document()
+    document["questions"]["trust"]["choices"][0]["value"] = 0
+    write_flow(tmp_path, document)
+    (tmp_path / "services.yaml").write_text((FLOWS / "services.yaml").read_text())
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(tmp_path / "services.yaml"))
+    monkeypatch.setenv("FEEDBOT_FLOWS_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "feedbot: cannot start: FlowError:" in result.output
+    assert f"{tmp_path / 'a11.yaml'}, questions.trust.choices" in result.output

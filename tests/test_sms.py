@@ -1,0 +1,321 @@
+"""The SMS webhook end to end: signed Twilio requests in, TwiML out, answers stored."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from feedbot.models import Answer, Conversation, InboundMessage, OptOut
+from tests.conftest import make_app, runtime_of
+from tests.support.texting import Texter, new_message_sid, sign
+
+PHONE = "+12025550143"
+
+
+def stored(app):
+    """Every conversation with its answers, as {question: (status, value)}."""
+    with runtime_of(app).db.transaction() as db:
+        return [
+            (
+                c.status,
+                c.language,
+                {a.question_id: (a.status, a.value) for a in c.answers},
+            )
+            for c in db.scalars(select(Conversation).order_by(Conversation.id))
+        ]
+
+
+def count(app, model):
+    with runtime_of(app).db.transaction() as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def test_positive_path_in_english(app, texter_factory):
+    texter = texter_factory()
+    first = texter.send("Hi")
+    assert "U.S. Passport Office asks about passport renewal" in first
+    assert "OMB 1405-0001, exp. Jun 30, 2027." in first
+    assert "Responda ES para Español." in first
+    assert "This interaction increased my trust in U.S. Passport Office." in first
+    assert "5 Strongly agree" in first
+    assert "What about this interaction made the difference?" in texter.send("5")
+    assert "What else made the difference?" in texter.send("1, 6 and 7")
+    assert "Anything else" in texter.send("Quick appointment")
+    assert texter.send("Great service") == (
+        "Thank you for your feedback. It helps U.S. Passport Office serve you better."
+    )
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 5),
+                "made_the_difference": ("answered", ["effectiveness", "employee", "other"]),
+                "positive_other": ("answered", "Quick appointment"),
+                "anything_else": ("answered", "Great service"),
+            },
+        )
+    ]
+
+
+def test_negative_path_in_english(app, texter_factory):
+    texter = texter_factory()
+    texter.send("hello")
+    assert "What could have been better?" in texter.send("disagree")
+    assert "Anything else" in texter.send("3")
+    texter.send("SKIP")
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 2),
+                "could_be_better": ("answered", ["efficiency"]),
+                "anything_else": ("skipped", None),
+            },
+        )
+    ]
+
+
+def test_spanish_chosen_with_es_continues_in_spanish(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    switched = texter.send("ES")
+    assert "Esta interacción aumentó mi confianza en U.S. Passport Office." in switched
+    assert "Reply EN for English." in switched
+    assert "¿Qué" in texter.send("totalmente de acuerdo")
+    assert "¿Algo más" in texter.send("2")
+    assert "Gracias" in texter.send("Todo bien")
+    status, language, answers = stored(app)[0]
+    assert (status, language) == ("complete", "es")
+    assert answers["trust"] == ("answered", 5)
+    assert answers["made_the_difference"] == ("answered", ["ease"])
+
+
+def test_service_whose_default_is_spanish(app, texter_factory):
+    texter = texter_factory(to="+12025550101")
+    first = texter.send("Hola")
+    assert "Administración de Beneficios" in first and "Esta interacción" in first
+    assert "¿Qué podría haber sido mejor?" in texter.send("1")
+    texter.send("2 4")
+    texter.send("SALTAR")
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 1),
+        "could_be_better": ("answered", ["ease", "transparency"]),
+        "anything_else": ("skipped", None),
+    }
+
+
+def test_first_message_es_starts_in_spanish(app, texter_factory):
+    assert "Esta interacción" in texter_factory().send("ESPAÑOL")
+
+
+def test_reprompt_then_three_strikes(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    assert texter.send("maybe").startswith("Sorry, please reply with a number from 1 to 5.")
+    assert texter.send("9").startswith("Sorry")
+    moved_on = texter.send("no idea")
+    assert moved_on.startswith("Let's move on.")
+    assert "Anything else" in moved_on
+    texter.send("skip")
+    assert stored(app)[0][2] == {
+        "trust": ("unanswered", None),
+        "anything_else": ("skipped", None),
+    }
+
+
+def test_idle_expiry_closes_survey_politely(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("4")
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        conversation.last_activity_at = datetime.now(UTC) - timedelta(hours=25)
+    assert texter.send("1") == "This survey has closed. Thank you for your time."
+    assert stored(app)[0][0] == "partial"
+    assert stored(app)[0][2] == {"trust": ("answered", 4)}
+
+
+def test_duplicate_message_sid_changes_nothing(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    sid = new_message_sid()
+    texter.send("5", message_sid=sid)
+    assert texter.send("2", message_sid=sid) == ""
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
+    assert count(app, InboundMessage) == 2
+
+
+def test_stop_then_silence_then_start(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    assert texter.send("STOP") == ""
+    assert count(app, OptOut) == 1
+    assert texter.send("5") == ""
+    assert texter.send("help") == ""
+    assert stored(app)[0][2] == {}
+    back = texter.send("START")
+    assert "You will get messages from us again." in back
+    assert "This interaction increased my trust" in back
+    assert "What about this interaction" in texter.send("5")
+    assert count(app, OptOut) == 0
+
+
+@pytest.mark.parametrize("word", ["stopall", "Unsubscribe", "cancel", "END", "quit.", "Stop"])
+def test_every_stop_word_opts_out(app, texter_factory, word):
+    texter = texter_factory()
+    texter.send(word)
+    assert count(app, OptOut) == 1
+
+
+def test_help_names_agency_service_and_stop(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    help_text = texter.send("HELP")
+    assert "U.S. Passport Office survey about passport renewal" in help_text
+    assert "Reply STOP" in help_text
+    assert "What about" in texter.send("5")
+
+
+def test_bad_signature_is_refused_and_changes_nothing(app):
+    client = app.test_client()
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+12025550100", "Body": "5"}
+    wrong = sign("http://localhost/twilio/sms", params, "some-other-token")
+    assert (
+        client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": wrong}).status_code
+        == 403
+    )
+    assert client.post("/twilio/sms", data=params).status_code == 403
+    tampered = dict(params, Body="1")
+    right = sign("http://localhost/twilio/sms", params)
+    assert (
+        client.post("/twilio/sms", data=tampered, headers={"X-Twilio-Signature": right}).status_code
+        == 403
+    )
+    assert count(app, Conversation) == 0 and count(app, InboundMessage) == 0
+
+
+def test_public_url_is_the_signed_base(database_url):
+    app = make_app(database_url, public_url="https://feedbot.agency.example.gov")
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+12025550100", "Body": "Hi"}
+    signature = sign("https://feedbot.agency.example.gov/twilio/sms", params)
+    response = texter.client.post(
+        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
+    local = sign("http://localhost/twilio/sms", params)
+    response = texter.client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": local})
+    assert response.status_code == 403
+    runtime_of(app).db.dispose()
+
+
+def test_unknown_to_number_is_404_and_logged(app, caplog):
+    client = app.test_client()
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+19995550199", "Body": "Hi"}
+    signature = sign("http://localhost/twilio/sms", params)
+    with caplog.at_level(logging.WARNING):
+        response = client.post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+        )
+    assert response.status_code == 404
+    assert "+19995550199" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x" * 10_000,
+        "I waited 😡😡😡 three hours 👎🏽 for nothing 🤷‍♀️",
+        "\x00\x01\x1b[31mred\x07",
+        "",
+        "   ",
+        "\u202eevil bidi\u202c",
+    ],
+)
+def test_odd_bodies_get_a_sensible_reply(app, texter_factory, body):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("2")
+    texter.send("SKIP")
+    reply = texter.send(body)
+    assert reply
+    status, _, answers = stored(app)[0]
+    if body.strip() and any(ch.isprintable() and not ch.isspace() for ch in body):
+        assert status == "complete"
+        assert len(answers["anything_else"][1]) <= 10_000
+        assert "\x00" not in answers["anything_else"][1]
+    else:
+        assert reply.startswith("Sorry, please reply with a few words.")
+
+
+def test_invalid_utf8_body_gets_a_reply(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    # Werkzeug keeps undecodable escapes as the literal text, and that is what gets signed.
+    raw = b"MessageSid=SMbad&From=%2B12025550143&To=%2B12025550100&Body=caf%E9+%FF%FE"
+    params = {"MessageSid": "SMbad", "From": PHONE, "To": "+12025550100", "Body": "caf%E9 %FF%FE"}
+    response = texter.client.post(
+        "/twilio/sms",
+        data=raw,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": sign("http://localhost/twilio/sms", params)},
+    )
+    assert response.status_code == 200
+    assert b"Sorry, please reply with a number from 1 to 5." in response.data
+
+
+def test_two_messages_at_once_from_one_sender_are_both_applied(database_url):
+    """Replies racing in on separate threads and connections are applied one after the other."""
+    app = make_app(database_url)
+    first = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    first.send("Hi")
+    first.send("2")
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def send(body):
+        texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+        barrier.wait()
+        results.append(texter.send(body))
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in ("3", "1")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    answers = stored(app)[0][2]
+    assert answers["trust"] == ("answered", 2)
+    # Whichever came first answered the drivers question; the other answered the next one.
+    drivers = answers["could_be_better"]
+    assert drivers in [("answered", ["efficiency"]), ("answered", ["effectiveness"])]
+    other = "1" if drivers[1] == ["efficiency"] else "3"
+    assert answers["anything_else"] == ("answered", other)
+    assert len(results) == 2 and all(results)
+    runtime_of(app).db.dispose()
+
+
+def test_phone_numbers_never_stored_in_clear(app, texter_factory):
+    texter = texter_factory(phone="+12025550177")
+    texter.send("Hi")
+    texter.send("5")
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        assert conversation.sender_key and "5550177" not in conversation.sender_key
+        assert len(conversation.sender_key) == 64
+        answers = db.scalars(select(Answer)).all()
+        assert all("5550177" not in (a.raw_text or "") for a in answers)
+
+
+def test_log_guard_catches_a_number_in_clear():
+    """The autouse log check would fail a test that logged a test number."""
+    from tests.conftest import _PHONE_IN_LOGS
+
+    assert _PHONE_IN_LOGS.search("sender +12025550143 said hi")
+    assert _PHONE_IN_LOGS.search("call (202) 555-0143")
+    assert not _PHONE_IN_LOGS.search("sender 3f2a9c1b44d0 said hi")
