@@ -103,4 +103,51 @@ def demo(host: str, port: int) -> None:
     current_app.run(host=host, port=port, use_reloader=False)
 
 
-COMMANDS = [db_group, chat, demo]
+@click.group("tokens")
+def tokens_group() -> None:
+    """Staff API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--name", required=True, help="Who or what the token is for.")
+@click.option("--service", "services", multiple=True, help="Limit to a service (repeatable).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    default=("export",),
+    show_default=True,
+    type=click.Choice(["export", "invite"]),
+    help="What the token may do (repeatable).",
+)
+@with_appcontext
+def tokens_create(name: str, services: tuple[str, ...], scopes: tuple[str, ...]) -> None:
+    """Create a token and print it once; only its hash is kept."""
+    from feedbot.staff_auth import create_token
+
+    runtime = current_runtime()
+    for service_id in services:
+        if runtime.services.get(service_id) is None:
+            raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
+    with runtime.db.transaction() as db:
+        token = create_token(db, name, services or None, scopes)
+    click.echo(token)
+    click.echo("Store this token now: feedbot keeps only its hash.", err=True)
+
+
+@tokens_group.command("revoke")
+@click.argument("name_or_id")
+@with_appcontext
+def tokens_revoke(name_or_id: str) -> None:
+    """Revoke the live token(s) with this name or id."""
+    from feedbot.staff_auth import TokenError, revoke_token
+
+    try:
+        with current_runtime().db.transaction() as db:
+            count = revoke_token(db, name_or_id)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"revoked {count} token(s)")
+
+
+COMMANDS = [db_group, chat, demo, tokens_group]

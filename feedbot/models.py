@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -134,3 +135,66 @@ class OptOut(Base):
 
     sender_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+DRIVERS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
+
+
+class ResponseRecord(Base):
+    """One response normalized into the standard A-11 record (see feedbot/schemas/)."""
+
+    __tablename__ = "response_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
+    )
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    schema_version: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    trust_form: Mapped[str] = mapped_column(String(16))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    question_1: Mapped[int | None] = mapped_column(Integer)
+    positive_effectiveness: Mapped[int | None] = mapped_column(Integer)
+    positive_ease: Mapped[int | None] = mapped_column(Integer)
+    positive_efficiency: Mapped[int | None] = mapped_column(Integer)
+    positive_transparency: Mapped[int | None] = mapped_column(Integer)
+    positive_humanity: Mapped[int | None] = mapped_column(Integer)
+    positive_employee: Mapped[int | None] = mapped_column(Integer)
+    positive_other: Mapped[int | None] = mapped_column(Integer)
+    negative_effectiveness: Mapped[int | None] = mapped_column(Integer)
+    negative_ease: Mapped[int | None] = mapped_column(Integer)
+    negative_efficiency: Mapped[int | None] = mapped_column(Integer)
+    negative_transparency: Mapped[int | None] = mapped_column(Integer)
+    negative_humanity: Mapped[int | None] = mapped_column(Integer)
+    negative_employee: Mapped[int | None] = mapped_column(Integer)
+    negative_other: Mapped[int | None] = mapped_column(Integer)
+    question_4: Mapped[str | None] = mapped_column(Text)
+    other_text: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    invitation_id: Mapped[int | None] = mapped_column(Integer)
+    normalized_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_response_records_period", "service_id", "fiscal_year", "quarter", "channel"),
+    )
+
+
+class StaffToken(Base):
+    """An API token for agency staff: stored only as a hash, scoped to services and uses."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    services: Mapped[list[str] | None] = mapped_column(JSON)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

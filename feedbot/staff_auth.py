@@ -1,0 +1,126 @@
+"""Staff API tokens: created once, stored as a hash, scoped to services and to uses."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from feedbot.models import StaffToken
+from feedbot.runtime import current_runtime
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("export", "invite")
+TOKEN_PREFIX = "fbt_"
+
+
+class TokenError(Exception):
+    """A token cannot be created or revoked as asked."""
+
+
+def create_token(
+    db: DbSession, name: str, services: Sequence[str] | None, scopes: Sequence[str]
+) -> str:
+    """Store a new token's hash and return the token itself: the only time it is shown."""
+    unknown = set(scopes) - set(SCOPES)
+    if unknown:
+        raise TokenError(f"unknown scope(s) {sorted(unknown)}; scopes are {', '.join(SCOPES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.add(
+        StaffToken(
+            name=name,
+            token_hash=hash_token(token),
+            services=list(services) if services else None,
+            scopes=list(scopes),
+            created_at=datetime.now(UTC),
+        )
+    )
+    return token
+
+
+def revoke_token(db: DbSession, name_or_id: str) -> int:
+    """Revoke every live token with this name (or id); return how many."""
+    query = select(StaffToken).where(StaffToken.revoked_at.is_(None))
+    if name_or_id.isdigit():
+        query = query.where(StaffToken.id == int(name_or_id))
+    else:
+        query = query.where(StaffToken.name == name_or_id)
+    tokens = db.scalars(query).all()
+    if not tokens:
+        raise TokenError(f"no live token named {name_or_id!r}")
+    for token in tokens:
+        token.revoked_at = datetime.now(UTC)
+    return len(tokens)
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(db: DbSession, token: str) -> StaffToken | None:
+    found = db.scalar(select(StaffToken).where(StaffToken.token_hash == hash_token(token)))
+    if found is None or found.revoked_at is not None:
+        return None
+    found.last_used_at = datetime.now(UTC)
+    return found
+
+
+def staff_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require `Authorization: Bearer <token>` with `scope`; the token lands in g.staff_token."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _refuse(401, "send Authorization: Bearer <token>")
+            with current_runtime().db.transaction() as db:
+                staff = authenticate(db, token.strip())
+                if staff is None:
+                    return _refuse(401, "token is unknown or revoked")
+                db.expunge(staff)
+            if scope not in staff.scopes:
+                return _refuse(403, f"token {staff.name!r} lacks the {scope!r} scope", staff)
+            g.staff_token = staff
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def require_service_access(service_id: str) -> None:
+    """Abort with 403 unless the current staff token covers `service_id`."""
+    staff: StaffToken = g.staff_token
+    if staff.services is not None and service_id not in staff.services:
+        response = _refuse(403, f"token {staff.name!r} does not cover service {service_id!r}")
+        abort(response)
+
+
+def allowed_services(requested: str | None) -> list[str] | None:
+    """The services a request may see: the one asked for (checked) or all the token covers."""
+    if requested:
+        require_service_access(requested)
+        return [requested]
+    staff: StaffToken = g.staff_token
+    return None if staff.services is None else list(staff.services)
+
+
+def _refuse(status: int, reason: str, staff: StaffToken | None = None) -> Any:
+    # The token itself is never logged: only the reason and, when known, the token's name.
+    log.warning("staff request to %s refused (%s): %s", request.path, status, reason)
+    response = jsonify(error=reason)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="feedbot"'
+    return response

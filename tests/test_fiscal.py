@@ -1,0 +1,39 @@
+"""Federal fiscal quarters, including the Sept 30 / Oct 1 boundary across time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
+
+
+@pytest.mark.parametrize(
+    ("moment", "timezone", "expected"),
+    [
+        (datetime(2026, 10, 1, 4, 0, tzinfo=UTC), "America/New_York", "FY2027Q1"),
+        (datetime(2026, 10, 1, 3, 59, tzinfo=UTC), "America/New_York", "FY2026Q4"),
+        (datetime(2026, 10, 1, 6, 59, tzinfo=UTC), "America/Los_Angeles", "FY2026Q4"),
+        (datetime(2026, 9, 30, 23, 0, tzinfo=UTC), "Pacific/Guam", "FY2027Q1"),
+        (datetime(2026, 12, 31, 12, tzinfo=UTC), "America/New_York", "FY2027Q1"),
+        (datetime(2027, 1, 1, 12, tzinfo=UTC), "America/New_York", "FY2027Q2"),
+        (datetime(2027, 4, 1, 12, tzinfo=UTC), "America/Chicago", "FY2027Q3"),
+        (datetime(2027, 7, 1, 12, tzinfo=UTC), "America/Chicago", "FY2027Q4"),
+    ],
+)
+def test_fiscal_quarter_by_local_date(moment, timezone, expected):
+    assert str(fiscal_quarter(moment, timezone)) == expected
+
+
+def test_quarter_bounds_are_local_midnights():
+    start, end = FiscalQuarter(2027, 1).bounds("America/New_York")
+    assert start == datetime(2026, 10, 1, 4, tzinfo=UTC)
+    assert end == datetime(2027, 1, 1, 5, tzinfo=UTC)
+    assert FiscalQuarter(2027, 4).next == FiscalQuarter(2028, 1)
+
+
+def test_parse_quarter():
+    assert parse_quarter("fy2027q1") == FiscalQuarter(2027, 1)
+    with pytest.raises(ValueError, match="not of the form FY2027Q1"):
+        parse_quarter("2027-Q1")
