@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
-from feedbot.config import ConfigError
+from feedbot.config import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from feedbot.flows import FlowError
 from feedbot.migrations import upgrade
 from feedbot.runtime import current_runtime
@@ -99,8 +100,11 @@ def demo(host: str, port: int) -> None:
     for service in runtime.services.services.values():
         numbers = ", ".join(service.sms_numbers) or "none"
         click.echo(f"  service {service.id!r}: {service.agency} — SMS numbers {numbers}")
+    if runtime.settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
+        click.echo(f"  Signatures are checked with the development token {DEV_TWILIO_AUTH_TOKEN}")
     click.echo("  Try the survey without Twilio: feedbot chat --service demo")
-    current_app.run(host=host, port=port, use_reloader=False)
+    # app.run() refuses to block inside the flask CLI; run_simple is what it would call.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("tokens")

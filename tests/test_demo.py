@@ -1,0 +1,72 @@
+"""The README's run command: `feedbot demo` serves the SMS webhook on SQLite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from feedbot.config import DEV_TWILIO_AUTH_TOKEN
+from tests.support.texting import reply_texts, sign
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def feedbot_command() -> list[str]:
+    script = Path(sys.executable).with_name("feedbot")
+    return [str(script)] if script.exists() else [shutil.which("feedbot") or "feedbot"]
+
+
+def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "TWILIO_AUTH_TOKEN", "FEEDBOT_PUBLIC_URL"}
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    server = subprocess.Popen(
+        [*feedbot_command(), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/twilio/sms"
+        params = {"MessageSid": "SMdemo1", "From": "+12025550143", "To": "+15005550006", "Body": "Hi"}
+        request = urllib.request.Request(
+            url,
+            data=urlencode(params).encode(),
+            headers={"X-Twilio-Signature": sign(url, params, DEV_TWILIO_AUTH_TOKEN)},
+        )
+        body = _post_when_up(request)
+        assert "This interaction increased my trust in Demo Agency." in reply_texts(body)[0]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert f"POST http://127.0.0.1:{port}/twilio/sms" in output
+    assert "feedbot chat --service demo" in output
+    assert (tmp_path / "demo.sqlite3").exists()
+
+
+def _post_when_up(request: urllib.request.Request) -> bytes:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
