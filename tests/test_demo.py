@@ -44,7 +44,12 @@ def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}/twilio/sms"
-        params = {"MessageSid": "SMdemo1", "From": "+12025550143", "To": "+15005550006", "Body": "Hi"}
+        params = {
+            "MessageSid": "SMdemo1",
+            "From": "+12025550143",
+            "To": "+15005550006",
+            "Body": "Hi",
+        }
         request = urllib.request.Request(
             url,
             data=urlencode(params).encode(),
