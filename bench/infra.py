@@ -1,0 +1,121 @@
+"""What the benchmarks start: a fresh PostgreSQL database, gunicorn servers, wrk."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FEEDBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("FEEDBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+BENCH_SECRET_KEY = "bench-secret-key-" + "x" * 32
+BENCH_AUTH_TOKEN = "bench-auth-token-0123456789"
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for one benchmark run, dropped afterwards."""
+    from feedbot.migrations import upgrade
+
+    admin_url = make_url(POSTGRES_ADMIN_URL)
+    name = f"feedbot_bench_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The production configuration, on loopback."""
+    env = dict(os.environ)
+    env.update(
+        FEEDBOT_ENV="production",
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        FEEDBOT_SECRET_KEY=BENCH_SECRET_KEY,
+        TWILIO_AUTH_TOKEN=BENCH_AUTH_TOKEN,
+        FEEDBOT_SERVICES_FILE=str(REPO / "bench" / "services.yaml"),
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
+    """Serve `app` with gunicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(REPO / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        app,
+    ]
+    process = subprocess.Popen(command, env=env, cwd=REPO)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_listening(port, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not listen on {port}")
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read()
