@@ -69,7 +69,8 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
 
 def _machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {memory:.0f} GiB, {python}"
 
 
 if __name__ == "__main__":
