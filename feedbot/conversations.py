@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
@@ -125,36 +125,41 @@ def new_public_id() -> str:
 
 
 def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
-    values = {
-        "service_id": inbound.service.id,
-        "channel": inbound.channel,
-        "thread_key": inbound.thread_key,
-    }
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(dialect.insert(Contact).values(**values).on_conflict_do_nothing())
-    return db.scalars(
-        select(Contact)
-        .filter_by(**values)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    """Upsert the thread's contact row in one round trip; the upsert's row lock is held until
+    commit, so a second reply from the same thread waits here for the first to finish."""
+    insert = _dialect(db).insert(Contact)
+    statement = (
+        insert.values(
+            service_id=inbound.service.id, channel=inbound.channel, thread_key=inbound.thread_key
+        )
+        .on_conflict_do_update(
+            index_elements=["service_id", "channel", "thread_key"],
+            set_={"thread_key": insert.excluded.thread_key},
+        )
+        .returning(Contact)
+    )
+    return db.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
-    seen = db.scalar(
-        select(InboundMessage.id).filter_by(channel=inbound.channel, message_id=inbound.message_id)
-    )
-    if seen is not None:
-        return False
-    db.add(
-        InboundMessage(
+    """Record the message id; False when it was already recorded (a repeated delivery)."""
+    statement = (
+        _dialect(db)
+        .insert(InboundMessage)
+        .values(
             channel=inbound.channel,
             message_id=inbound.message_id,
             conversation_id=contact.conversation_id,
             received_at=inbound.received_at,
         )
+        .on_conflict_do_nothing()
+        .returning(InboundMessage.id)
     )
-    return True
+    return db.scalar(statement) is not None
+
+
+def _dialect(db: DbSession):  # type: ignore[no-untyped-def]
+    return postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _opt_out(db: DbSession, inbound: Inbound) -> Outcome:
@@ -183,7 +188,8 @@ def _current_conversation(
     """The contact's open conversation, closing it first if it sat idle too long."""
     if contact.conversation_id is None:
         return None
-    conversation = db.get(Conversation, contact.conversation_id, with_for_update=True)
+    # No row lock needed: the contact's lock already serialises this thread.
+    conversation = db.get(Conversation, contact.conversation_id)
     if conversation is None:
         return None
     idle = inbound.received_at - conversation.last_activity_at > idle_expiry
@@ -230,7 +236,6 @@ def _begin(
     db.add(conversation)
     db.flush()
     contact.conversation_id = conversation.id
-    _attach_message(db, inbound, conversation)
     _apply(db, conversation, step, now)
     log.info(
         "conversation %s started on %s for service %s",
@@ -246,7 +251,6 @@ def _continue(db: DbSession, conversation: Conversation, inbound: Inbound) -> Ou
     session = _session(conversation)
     step = engine.advance(service.flow, service.context, session, inbound.reply)
     if not session.done:
-        _attach_message(db, inbound, conversation)
         _apply(db, conversation, step, inbound.received_at)
     return _outcome(conversation, step, ())
 
@@ -268,18 +272,6 @@ def _repeat(conversation: Conversation, inbound: Inbound, notes: tuple[str, ...]
 def _language_of_first_message(inbound: Inbound) -> str | None:
     chosen = language_for_keyword(inbound.reply.text, inbound.service.languages)
     return chosen.code if chosen else None
-
-
-def _attach_message(db: DbSession, inbound: Inbound, conversation: Conversation) -> None:
-    if inbound.message_id:
-        db.execute(
-            update(InboundMessage)
-            .where(
-                InboundMessage.channel == inbound.channel,
-                InboundMessage.message_id == inbound.message_id,
-            )
-            .values(conversation_id=conversation.id)
-        )
 
 
 def _apply(db: DbSession, conversation: Conversation, step: Step, now: datetime) -> None:
