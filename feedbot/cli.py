@@ -154,4 +154,69 @@ def tokens_revoke(name_or_id: str) -> None:
     click.echo(f"revoked {count} token(s)")
 
 
-COMMANDS = [db_group, chat, demo, tokens_group]
+@click.group("queue")
+def queue_group() -> None:
+    """The normalization queue."""
+
+
+@queue_group.command("sweep")
+@with_appcontext
+def queue_sweep() -> None:
+    """Enqueue every finished response still waiting to be normalized."""
+    from feedbot.queue import sweep
+
+    click.echo(f"{sweep(current_runtime())} response(s) swept")
+
+
+@queue_group.command("redrive")
+@with_appcontext
+def queue_redrive() -> None:
+    """Re-enqueue normalization jobs that exhausted their retries."""
+    from feedbot.queue import redrive
+
+    click.echo(f"{redrive(current_runtime())} failed job(s) re-enqueued")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker for feedbot's queues, with the scheduler; sweep the outbox first."""
+    from rq import Worker
+
+    from feedbot.queue import QUEUES, redis_connection, sweep
+
+    runtime = current_runtime()
+    connection = redis_connection(runtime.settings.redis_url)
+    click.echo(f"{sweep(runtime)} waiting response(s) enqueued")
+    if not burst:
+        from feedbot.queue import normalize_queue
+
+        normalize_queue(runtime).enqueue("feedbot.jobs.periodic_sweep", job_id="feedbot-sweep")
+    Worker(QUEUES, connection=connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("purge")
+@click.option(
+    "--older-than",
+    "older_than",
+    default="90d",
+    show_default=True,
+    help="Age of free-text answers to purge, e.g. 90d or 12h.",
+)
+@with_appcontext
+def purge(older_than: str) -> None:
+    """Delete the raw text of answers older than the retention period (records keep theirs)."""
+    from feedbot.retention import parse_age, purge_raw_text
+
+    runtime = current_runtime()
+    try:
+        age = parse_age(older_than)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--older-than") from error
+    with runtime.db.transaction() as db:
+        count = purge_raw_text(db, runtime.services, datetime.now(UTC) - age)
+    click.echo(f"purged the raw text of {count} answer(s) older than {older_than}")
+
+
+COMMANDS = [db_group, chat, demo, tokens_group, queue_group, worker, purge]

@@ -33,6 +33,8 @@ class Settings:
     flows_dir: Path = REPO_ROOT / "flows"
     idle_expiry: timedelta = timedelta(hours=24)
     max_text_length: int = 10_000
+    normalize_retry_intervals: tuple[int, ...] = (10, 60, 300)
+    raw_text_retention_days: int = 90
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -55,6 +57,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
+        normalize_retry_intervals=tuple(
+            int(part)
+            for part in env.get("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300").split(",")
+            if part.strip()
+        ),
         idle_expiry=timedelta(
             hours=float(
                 env.get("FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600)

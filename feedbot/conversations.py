@@ -24,10 +24,19 @@ from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
 from feedbot.keywords import carrier_keyword
 from feedbot.languages import language_for_keyword
-from feedbot.models import Answer, Contact, Conversation, InboundMessage, OptOut
+from feedbot.models import (
+    Answer,
+    Contact,
+    Conversation,
+    InboundMessage,
+    OptOut,
+    PendingNormalization,
+)
 from feedbot.services import Service
 
 log = logging.getLogger(__name__)
+
+TO_NORMALIZE = "feedbot.to_normalize"
 
 Disposition = Literal["prompts", "duplicate", "opted_out", "stopped", "help", "started"]
 
@@ -112,11 +121,17 @@ def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedel
 def close_conversation(
     db: DbSession, conversation: Conversation, now: datetime, status: str
 ) -> None:
-    """Mark a response finished (complete, partial or abandoned)."""
+    """Mark a response finished (complete, partial or abandoned) and queue its normalization.
+
+    The outbox row commits with the status, so the response is normalized even if the queue
+    is down now; `feedbot.queue` dispatches it once this transaction commits.
+    """
     conversation.status = status
     conversation.completed_at = now
     if status != "complete":
         conversation.question = None
+    db.add(PendingNormalization(conversation_id=conversation.id, created_at=now))
+    db.info.setdefault(TO_NORMALIZE, []).append(conversation.id)
     log.info("conversation %s closed as %s", conversation.public_id, status)
 
 

@@ -198,3 +198,18 @@ class StaffToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PendingNormalization(Base):
+    """Transactional outbox: a finished response waiting for its A-11 record.
+
+    Written in the same transaction that closes the conversation and deleted in the one that
+    writes the record, so a response is never lost between the two, whatever Redis does.
+    """
+
+    __tablename__ = "pending_normalizations"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

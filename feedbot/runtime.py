@@ -22,11 +22,15 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """Load and validate everything the app needs; raise on a broken flow or services file."""
-    return Runtime(
+    from feedbot.queue import install_dispatch
+
+    runtime = Runtime(
         settings=settings,
         db=Database(settings.database_url),
         services=load_services(settings.services_file, settings.flows_dir),
     )
+    install_dispatch(runtime)
+    return runtime
 
 
 def current_runtime() -> Runtime:

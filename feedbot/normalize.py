@@ -1,0 +1,163 @@
+"""Normalization: a finished conversation becomes one record in the standard A-11 schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as DbSession
+
+from feedbot.fiscal import fiscal_quarter
+from feedbot.flows import Flow
+from feedbot.models import DRIVERS, Answer, Conversation, PendingNormalization, ResponseRecord
+from feedbot.scrub import scrub
+from feedbot.services import ServiceRegistry
+
+SCHEMA_VERSION = "1.0.0"
+FREE_TEXT_LIMIT = 10_000
+
+# Touchpoints' channel vocabulary; staff whose guidance differs change it here (docs/export.md).
+A11_CHANNELS = {"sms": "sms_text_messages", "voice": "automated_phone", "webchat": "chatbot"}
+
+
+class NormalizationError(Exception):
+    """A response cannot be normalized; the message says which and why."""
+
+
+def normalize_response(
+    db: DbSession, services: ServiceRegistry, conversation_id: int
+) -> ResponseRecord | None:
+    """Write (or rewrite) the A-11 record of a finished response; None if it is still open.
+
+    Running it twice for one response leaves one record: the row is keyed by the conversation.
+    """
+    conversation = db.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NormalizationError(f"conversation {conversation_id} does not exist")
+    if conversation.status == "active":
+        return None
+    service = services.get(conversation.service_id)
+    if service is None:
+        raise NormalizationError(
+            f"conversation {conversation_id} belongs to service {conversation.service_id!r},"
+            " which is not in the services file"
+        )
+    fields = build_record(conversation, conversation.answers, service.flow, service.timezone)
+    _upsert(db, fields)
+    return db.scalars(
+        select(ResponseRecord)
+        .filter_by(conversation_id=conversation_id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def build_record(
+    conversation: Conversation, answers: list[Answer], flow: Flow, timezone: str
+) -> dict[str, Any]:
+    """The record's fields from a conversation and its answers (pure: no I/O)."""
+    by_record = {answer.record: answer for answer in answers if answer.record}
+    period = fiscal_quarter(conversation.completed_at or conversation.started_at, timezone)
+    trust = by_record.get("question_1")
+    return {
+        "conversation_id": conversation.id,
+        "external_id": conversation.public_id,
+        "schema_version": SCHEMA_VERSION,
+        "service_id": conversation.service_id,
+        "channel": A11_CHANNELS.get(conversation.channel, "other_digital"),
+        "language": conversation.language,
+        "trust_form": flow.trust_form,
+        "fiscal_year": period.fiscal_year,
+        "quarter": period.quarter,
+        "question_1": trust.value if trust is not None and trust.status == "answered" else None,
+        **_driver_flags("positive", by_record.get("positive"), flow),
+        **_driver_flags("negative", by_record.get("negative"), flow),
+        "question_4": _scrubbed(by_record.get("question_4")),
+        "other_text": _scrubbed(
+            by_record.get("positive_other_text") or by_record.get("negative_other_text")
+        ),
+        "started_at": conversation.started_at,
+        "completed_at": conversation.completed_at,
+        "status": conversation.status,
+        "invitation_id": getattr(conversation, "invitation_id", None),
+        "normalized_at": datetime.now(UTC),
+    }
+
+
+def _driver_flags(branch: str, answer: Answer | None, flow: Flow) -> dict[str, int | None]:
+    """1 = offered and ticked, 0 = offered and not ticked, None = not asked."""
+    offered = _offered_drivers(flow, branch) if answer is not None else set()
+    ticked = (
+        set(answer.value or ()) if answer is not None and answer.status == "answered" else set()
+    )
+    return {
+        f"{branch}_{driver}": (1 if driver in ticked else 0) if driver in offered else None
+        for driver in DRIVERS
+    }
+
+
+def _offered_drivers(flow: Flow, branch: str) -> set[str]:
+    for question in flow.questions.values():
+        if question.record == branch:
+            return {str(choice.value) for choice in question.choices}
+    return set()
+
+
+def _scrubbed(answer: Answer | None) -> str | None:
+    if answer is None or answer.status != "answered" or not answer.raw_text:
+        return None
+    return scrub(answer.raw_text)[:FREE_TEXT_LIMIT]
+
+
+def _upsert(db: DbSession, fields: dict[str, Any]) -> None:
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ResponseRecord).values(**fields)
+    updates = {key: statement.excluded[key] for key in fields if key != "conversation_id"}
+    db.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=updates))
+
+
+def normalize_pending(db: DbSession, services: ServiceRegistry, conversation_ids: list[int]) -> int:
+    """Normalize these responses and clear them from the outbox; return how many records."""
+    written = 0
+    for conversation_id in conversation_ids:
+        if normalize_response(db, services, conversation_id) is not None:
+            written += 1
+    db.execute(
+        delete(PendingNormalization).where(
+            PendingNormalization.conversation_id.in_(conversation_ids)
+        )
+    )
+    return written
+
+
+def record_as_dict(record: ResponseRecord) -> dict[str, Any]:
+    """The exportable shape of a record: SUBMISSION.md's columns first, then feedbot's."""
+    values = {column: getattr(record, column) for column in RECORD_COLUMNS}
+    for key in ("started_at", "completed_at"):
+        values[key] = values[key].isoformat() if values[key] is not None else None
+    return values
+
+
+TOUCHPOINTS_COLUMNS = (
+    "external_id",
+    "question_1",
+    *(f"positive_{driver}" for driver in DRIVERS),
+    *(f"negative_{driver}" for driver in DRIVERS),
+    "question_4",
+)
+FEEDBOT_COLUMNS = (
+    "service_id",
+    "channel",
+    "language",
+    "fiscal_year",
+    "quarter",
+    "started_at",
+    "completed_at",
+    "status",
+    "invitation_id",
+    "trust_form",
+    "other_text",
+    "schema_version",
+)
+RECORD_COLUMNS = TOUCHPOINTS_COLUMNS + FEEDBOT_COLUMNS

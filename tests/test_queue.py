@@ -1,0 +1,165 @@
+"""The normalization queue on a real Redis: one record per response, retries, redrive, outages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from redis import Redis
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import func, select
+
+from feedbot.models import PendingNormalization, ResponseRecord
+from feedbot.normalize import record_as_dict
+from feedbot.queue import enqueue, normalize_queue, redrive, sweep
+from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.support.texting import Texter
+
+SCHEMA = json.loads(
+    (
+        Path(__file__).resolve().parent.parent / "feedbot/schemas/a11_response.schema.json"
+    ).read_text()
+)
+POSITIVE = ("Hi", "5", "1 3 7", "Fast, call me at 202-555-0143", "mail ana@example.com thanks")
+
+
+@pytest.fixture
+def queued_app(database_url, redis_server, monkeypatch):
+    """An app on a real Redis queue, and the environment its worker builds a runtime from."""
+    Redis.from_url(redis_server.url).flushdb()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+    app = make_app(database_url, redis_url=redis_server.url, normalize_retry_intervals=(0, 0))
+    yield app
+    runtime_of(app).db.dispose()
+
+
+def complete_survey(app, phone="+12025550143", answers=POSITIVE):
+    texter = Texter(app.test_client(), phone=phone, to="+12025550100")
+    replies = [texter.send(body) for body in answers]
+    assert replies[-1].startswith("Thank you")
+    return replies
+
+
+def run_worker(app):
+    runtime = runtime_of(app)
+    queue = normalize_queue(runtime)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def records(app):
+    with runtime_of(app).db.transaction() as db:
+        return [record_as_dict(r) for r in db.scalars(select(ResponseRecord))]
+
+
+def pending(app):
+    with runtime_of(app).db.transaction() as db:
+        return db.scalar(select(func.count()).select_from(PendingNormalization))
+
+
+def test_without_redis_normalization_runs_in_process(sqlite_app):
+    complete_survey(sqlite_app)
+    (record,) = records(sqlite_app)
+    jsonschema.validate(record, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert pending(sqlite_app) == 0
+
+
+def test_completed_sms_survey_gives_one_valid_record(queued_app):
+    complete_survey(queued_app)
+    assert records(queued_app) == [] and pending(queued_app) == 1
+    run_worker(queued_app)
+    (record,) = records(queued_app)
+    jsonschema.validate(record, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert record["channel"] == "sms_text_messages"
+    assert record["question_1"] == 5
+    assert [record[f"positive_{d}"] for d in ("effectiveness", "ease", "efficiency", "other")] == [
+        1,
+        0,
+        1,
+        1,
+    ]
+    assert record["negative_ease"] is None
+    assert record["question_4"] == "mail [EMAIL] thanks"
+    assert record["other_text"] == "Fast, call me at [PHONE]"
+    assert record["status"] == "complete" and record["language"] == "en"
+    assert pending(queued_app) == 0
+
+
+def test_duplicate_enqueues_give_one_record(queued_app):
+    complete_survey(queued_app)
+    runtime = runtime_of(queued_app)
+    with runtime.db.transaction() as db:
+        ids = list(db.scalars(select(PendingNormalization.conversation_id)))
+    enqueue(runtime, ids)
+    enqueue(runtime, ids)
+    run_worker(queued_app)
+    run_worker(queued_app)
+    enqueue(runtime, ids)
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 1
+
+
+def test_failing_job_is_retried_then_failed_then_redriven(
+    queued_app, database_url, tmp_path, monkeypatch
+):
+    complete_survey(queued_app)
+    # The worker's services file lost the service: every attempt fails with a clear error.
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
+    without = tmp_path / "services.yaml"
+    without.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+    run_worker(queued_app)
+    queue = normalize_queue(runtime_of(queued_app))
+    failed = FailedJobRegistry(queue=queue)
+    (job_id,) = failed.get_job_ids()
+    job = queue.fetch_job(job_id)
+    assert job.retries_left == 0
+    assert "which is not in the services file" in job.latest_result().exc_string
+    assert records(queued_app) == [] and pending(queued_app) == 1
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+    assert redrive(runtime_of(queued_app)) == 1
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+    assert failed.get_job_ids() == []
+
+
+def test_redis_down_loses_nothing(queued_app, redis_server):
+    complete_survey(queued_app, phone="+12025550150")
+    redis_server.stop()
+    try:
+        for n in range(3):
+            replies = complete_survey(queued_app, phone=f"+1202555016{n}")
+            assert "What about this interaction" in replies[1]
+    finally:
+        redis_server.start()
+    # This Redis keeps nothing on disk: the job queued before the outage died with it. The
+    # outbox still holds all four responses.
+    run_worker(queued_app)
+    assert records(queued_app) == []
+    assert pending(queued_app) == 4
+    assert sweep(runtime_of(queued_app)) == 4
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 4 and pending(queued_app) == 0
+
+
+def test_sweep_cli_and_purge(sqlite_app):
+    complete_survey(sqlite_app)
+    runner = sqlite_app.test_cli_runner()
+    assert "0 response(s) swept" in runner.invoke(args=["queue", "sweep"]).output
+    result = runner.invoke(args=["purge", "--older-than", "0h"])
+    assert "purged the raw text of 4 answer(s)" in result.output
+    from feedbot.models import Answer
+
+    with runtime_of(sqlite_app).db.transaction() as db:
+        answers = {a.question_id: a for a in db.scalars(select(Answer))}
+        assert all(a.raw_text is None for a in answers.values())
+        assert answers["trust"].value == 5
+        assert answers["anything_else"].value is None
+    assert records(sqlite_app)[0]["question_4"] == "mail [EMAIL] thanks"
+    bad = runner.invoke(args=["purge", "--older-than", "soon"])
+    assert bad.exit_code != 0 and "not an age like 90d" in bad.output
