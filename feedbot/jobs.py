@@ -40,10 +40,17 @@ def periodic_sweep() -> int:
 
 def worker_runtime() -> Runtime:
     settings = load_settings()
-    return _runtime_for(settings.database_url, str(settings.services_file), str(settings.flows_dir))
+    return _runtime_for(
+        settings.database_url,
+        settings.redis_url,
+        str(settings.services_file),
+        str(settings.flows_dir),
+    )
 
 
 @functools.cache
-def _runtime_for(database_url: str, services_file: str, flows_dir: str) -> Runtime:
+def _runtime_for(
+    database_url: str, redis_url: str | None, services_file: str, flows_dir: str
+) -> Runtime:
     # Keyed by what the environment says, so one worker process builds it once.
     return build_runtime(load_settings())

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import selectinload
 
 from feedbot.fiscal import fiscal_quarter
 from feedbot.flows import Flow
@@ -33,24 +34,49 @@ def normalize_response(
 
     Running it twice for one response leaves one record: the row is keyed by the conversation.
     """
-    conversation = db.get(Conversation, conversation_id)
-    if conversation is None:
+    if db.get(Conversation, conversation_id) is None:
         raise NormalizationError(f"conversation {conversation_id} does not exist")
-    if conversation.status == "active":
-        return None
-    service = services.get(conversation.service_id)
-    if service is None:
-        raise NormalizationError(
-            f"conversation {conversation_id} belongs to service {conversation.service_id!r},"
-            " which is not in the services file"
-        )
-    fields = build_record(conversation, conversation.answers, service.flow, service.timezone)
-    _upsert(db, fields)
+    _write_records(db, services, [conversation_id])
     return db.scalars(
         select(ResponseRecord)
         .filter_by(conversation_id=conversation_id)
         .execution_options(populate_existing=True)
-    ).one()
+    ).one_or_none()
+
+
+def normalize_pending(db: DbSession, services: ServiceRegistry, conversation_ids: list[int]) -> int:
+    """Normalize these responses and clear them from the outbox; return how many records."""
+    written = _write_records(db, services, conversation_ids)
+    db.execute(
+        delete(PendingNormalization).where(
+            PendingNormalization.conversation_id.in_(conversation_ids)
+        )
+    )
+    return written
+
+
+def _write_records(db: DbSession, services: ServiceRegistry, conversation_ids: list[int]) -> int:
+    # One query for the conversations, one for their answers, one upsert for all records:
+    # per-response round trips would cap a worker far below the queue's arrival rate.
+    conversations = db.scalars(
+        select(Conversation)
+        .where(Conversation.id.in_(conversation_ids), Conversation.status != "active")
+        .options(selectinload(Conversation.answers))
+    ).all()
+    rows = []
+    for conversation in conversations:
+        service = services.get(conversation.service_id)
+        if service is None:
+            raise NormalizationError(
+                f"conversation {conversation.id} belongs to service {conversation.service_id!r},"
+                " which is not in the services file"
+            )
+        rows.append(
+            build_record(conversation, conversation.answers, service.flow, service.timezone)
+        )
+    if rows:
+        _upsert(db, rows)
+    return len(rows)
 
 
 def build_record(
@@ -110,25 +136,13 @@ def _scrubbed(answer: Answer | None) -> str | None:
     return scrub(answer.raw_text)[:FREE_TEXT_LIMIT]
 
 
-def _upsert(db: DbSession, fields: dict[str, Any]) -> None:
+def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ResponseRecord).values(**fields)
-    updates = {key: statement.excluded[key] for key in fields if key != "conversation_id"}
-    db.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=updates))
-
-
-def normalize_pending(db: DbSession, services: ServiceRegistry, conversation_ids: list[int]) -> int:
-    """Normalize these responses and clear them from the outbox; return how many records."""
-    written = 0
-    for conversation_id in conversation_ids:
-        if normalize_response(db, services, conversation_id) is not None:
-            written += 1
+    statement = dialect.insert(ResponseRecord)
+    updates = {key: statement.excluded[key] for key in rows[0] if key != "conversation_id"}
     db.execute(
-        delete(PendingNormalization).where(
-            PendingNormalization.conversation_id.in_(conversation_ids)
-        )
+        statement.on_conflict_do_update(index_elements=["conversation_id"], set_=updates), rows
     )
-    return written
 
 
 def record_as_dict(record: ResponseRecord) -> dict[str, Any]:

@@ -33,6 +33,8 @@ def queued_app(database_url, redis_server, monkeypatch):
     Redis.from_url(redis_server.url).flushdb()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "0,0")
     app = make_app(database_url, redis_url=redis_server.url, normalize_retry_intervals=(0, 0))
     yield app
     runtime_of(app).db.dispose()
@@ -163,3 +165,37 @@ def test_sweep_cli_and_purge(sqlite_app):
     assert records(sqlite_app)[0]["question_4"] == "mail [EMAIL] thanks"
     bad = runner.invoke(args=["purge", "--older-than", "soon"])
     assert bad.exit_code != 0 and "not an age like 90d" in bad.output
+
+
+def test_worker_command_sweeps_and_drains(queued_app, redis_server):
+    redis_server.stop()
+    try:
+        complete_survey(queued_app)
+    finally:
+        redis_server.start()
+    result = queued_app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert "1 waiting response(s) enqueued" in result.output
+    assert len(records(queued_app)) == 1
+
+
+def test_periodic_sweep_closes_idle_surveys_and_reschedules(queued_app):
+    from datetime import UTC, datetime, timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    from feedbot.jobs import periodic_sweep
+    from feedbot.models import Conversation
+
+    texter = Texter(queued_app.test_client(), phone="+12025550170", to="+12025550100")
+    texter.send("Hi")
+    texter.send("4")
+    with runtime_of(queued_app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        conversation.last_activity_at = datetime.now(UTC) - timedelta(days=2)
+    assert periodic_sweep() == 1
+    queue = normalize_queue(runtime_of(queued_app))
+    assert ScheduledJobRegistry(queue=queue).get_job_ids()
+    run_worker(queued_app)
+    (record,) = records(queued_app)
+    assert record["status"] == "partial" and record["question_1"] == 4
