@@ -41,9 +41,10 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from channels import sms
+    from channels import sms, voice
 
     app.register_blueprint(sms.blueprint)
+    app.register_blueprint(voice.blueprint)
 
 
 def _register_commands(app: Flask) -> None:

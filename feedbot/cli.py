@@ -46,20 +46,51 @@ def db_upgrade() -> None:
 
 
 @click.command("chat")
-@click.option("--channel", type=click.Choice(["sms"]), default="sms", show_default=True)
+@click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True)
 @click.option("--service", "service_id", default="demo", show_default=True)
 @with_appcontext
 def chat(channel: str, service_id: str) -> None:
-    """Take the survey in the terminal, as a texter would see it. Ctrl-D ends."""
-    from channels.sms import render_sms
-    from feedbot.conversations import Inbound, clean_reply_text, handle_reply
-    from feedbot.engine import Reply
-
+    """Take the survey in the terminal, as a texter sees it or a caller hears it."""
     runtime = current_runtime()
     service = runtime.services.get(service_id)
     if service is None:
         raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
     upgrade(runtime.settings.database_url)
+    if channel == "voice":
+        _play_call(service)
+    else:
+        _text_chat(service)
+
+
+def _play_call(service) -> None:  # type: ignore[no-untyped-def]
+    from channels.console import play_call
+
+    if not service.voice_numbers:
+        raise click.BadParameter(f"service {service.id!r} has no voice number")
+    click.echo(f"Calling {service.agency}. Type keys (digits, * or #) or words to speak;")
+    click.echo("an empty line is silence; Ctrl-D hangs up.\n")
+
+    def ask() -> str | None:
+        try:
+            return click.prompt("", prompt_suffix="keys> ", default="", show_default=False)
+        except click.Abort:
+            return None
+
+    def show(text: str) -> None:
+        click.echo(click.style(f"🔊 {text}", fg="cyan"))
+
+    runtime = current_runtime()
+    play_call(
+        current_app._get_current_object(), service, runtime.settings.twilio_auth_token, ask, show
+    )
+
+
+def _text_chat(service) -> None:  # type: ignore[no-untyped-def]
+    from channels.sms import render_sms
+    from feedbot.conversations import Inbound, clean_reply_text, handle_reply
+    from feedbot.engine import Reply
+
+    runtime = current_runtime()
     thread = "terminal-" + secrets.token_hex(8)
     click.echo(f"Texting {service.agency} ({service.name}). Type a message; Ctrl-D ends.\n")
     text = "Hi"
@@ -67,7 +98,7 @@ def chat(channel: str, service_id: str) -> None:
     while True:
         inbound = Inbound(
             service=service,
-            channel=channel,
+            channel="sms",
             thread_key=thread,
             sender_key=thread,
             reply=Reply(text=clean_reply_text(text, runtime.settings)),

@@ -104,6 +104,39 @@ def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
     return _begin(db, contact, inbound, resumed=False, current=None)
 
 
+def current_prompts(db: DbSession, inbound: Inbound, *, with_notice: bool = False) -> Outcome:
+    """The thread's current question again (or its closing), changing nothing."""
+    service = inbound.service
+    contact = _lock_contact(db, inbound)
+    conversation = (
+        db.get(Conversation, contact.conversation_id) if contact.conversation_id else None
+    )
+    if conversation is None:
+        return Outcome("prompts", inbound.language or service.default_language)
+    session = _session(conversation)
+    if session.done:
+        prompts = engine.advance(service.flow, service.context, session, "").prompts
+    else:
+        prompts = (engine.question_prompt(service.flow, service.context, session),)
+        if with_notice:
+            notice = engine.notice_prompt(service.flow, service.context, session.language)
+            prompts = (notice, *prompts)
+    return _outcome(conversation, Step(session, prompts), ())
+
+
+def end_thread(db: DbSession, inbound: Inbound) -> Conversation | None:
+    """The thread ended (a caller hung up): close its open survey as partial or abandoned."""
+    contact = _lock_contact(db, inbound)
+    if contact.conversation_id is None:
+        return None
+    conversation = db.get(Conversation, contact.conversation_id)
+    if conversation is None or conversation.status != "active":
+        return conversation
+    status = "partial" if conversation.answered else "abandoned"
+    close_conversation(db, conversation, inbound.received_at, status)
+    return conversation
+
+
 def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedelta) -> list[int]:
     """Close every active conversation idle for longer than `idle_expiry`; return their ids."""
     stale = db.scalars(

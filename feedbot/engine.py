@@ -62,6 +62,7 @@ class Reply:
     text: str = ""
     values: tuple[int | str, ...] | None = None
     skip: bool = False
+    give_up: bool = False  # no answer could be had (e.g. silence on a call): move on
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
             return change_language(flow, context, session, chosen.code)
     question = flow.question(session.question)
     gettext = gettext_for(session.language)
+    if reply.give_up:
+        return _record(flow, context, session, question, None, "unanswered", "")
     if reply.skip or _is_skip(reply.text, gettext):
         if question.optional:
             return _record(flow, context, session, question, None, "skipped", reply.text)

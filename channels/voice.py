@@ -1,0 +1,281 @@
+"""Voice channel: Twilio Voice webhooks in, spoken menus (TwiML `Say`/`Gather`) out.
+
+A call is a chain of requests: each TwiML answer names, in its `action` and `Redirect` URLs,
+the next step. The step number in those URLs makes every delivery of a step idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, request
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from channels.twilio_request import caller_key, twilio_signed
+from feedbot.conversations import (
+    Inbound,
+    Outcome,
+    clean_reply_text,
+    current_prompts,
+    end_thread,
+    handle_reply,
+    start_conversation,
+)
+from feedbot.engine import Prompt, Reply
+from feedbot.i18n import _, gettext_for
+from feedbot.identity import keyed_hash
+from feedbot.languages import LANGUAGES
+from feedbot.runtime import current_runtime
+from feedbot.services import Service
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("voice", __name__)
+
+GATHER_TIMEOUT_SECONDS = 6
+ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one language is spoken (`Say`) and heard (`Gather` speech recognition)."""
+
+    say_language: str
+    say_voice: str
+    speech_language: str
+
+
+# One table for every language: Twilio's <Say> voice and language, and the speech-recognition
+# language of <Gather>. Twilio has no voice or recogniser for Haitian Creole: its calls are
+# spoken by a French voice and answered by keypad (see the README's voice section).
+VOICES: dict[str, Voice] = {
+    "en": Voice("en-US", "Polly.Joanna-Neural", "en-US"),
+    "es": Voice("es-US", "Polly.Lupe-Neural", "es-US"),
+    "zh_Hans": Voice("cmn-CN", "Google.cmn-CN-Standard-A", "zh"),
+    "zh_Hant": Voice("cmn-TW", "Google.cmn-TW-Standard-A", "zh-TW"),
+    "vi": Voice("vi-VN", "Google.vi-VN-Standard-A", "vi-VN"),
+    "ko": Voice("ko-KR", "Polly.Seoyeon-Neural", "ko-KR"),
+    "tl": Voice("fil-PH", "Google.fil-PH-Standard-A", "fil-PH"),
+    "ru": Voice("ru-RU", "Polly.Tatyana", "ru-RU"),
+    "ar": Voice("arb", "Polly.Zeina", "ar-SA"),
+    "ht": Voice("fr-FR", "Polly.Lea-Neural", "fr-FR"),
+    "fr": Voice("fr-FR", "Polly.Lea-Neural", "fr-FR"),
+    "pt": Voice("pt-BR", "Polly.Camila-Neural", "pt-BR"),
+}
+
+
+@blueprint.post("/twilio/voice")
+@twilio_signed
+def incoming_call() -> Response:
+    """Answer a call: the language menu when the service offers several, else the survey."""
+    service = _service()
+    if len(service.languages) > 1:
+        return _twiml(language_menu(service))
+    return _start(service, service.default_language)
+
+
+@blueprint.post("/twilio/voice/language")
+@twilio_signed
+def language_chosen() -> Response:
+    service = _service()
+    digits = request.form.get("Digits", "")
+    index = int(digits) - 1 if digits.isdigit() else -1
+    language = service.languages[index] if 0 <= index < len(service.languages) else None
+    return _start(service, language or service.default_language)
+
+
+@blueprint.post("/twilio/voice/answer")
+@twilio_signed
+def answer() -> Response:
+    """One keypress or spoken answer (or silence) for the current question."""
+    service = _service()
+    step = _int_arg("step")
+    silences = _int_arg("silence")
+    digits = request.form.get("Digits", "").strip()
+    speech = request.form.get("SpeechResult", "").strip()
+    runtime = current_runtime()
+    inbound = _inbound(service, Reply(), step)
+    with runtime.db.transaction() as db:
+        if "*" in digits or (digits == "9" and _may_replay_notice(db, inbound)):
+            outcome = current_prompts(db, inbound, with_notice=digits == "9")
+            return _twiml(render_voice(outcome, service, step + 1))
+        if not digits and not speech and silences == 0:
+            outcome = current_prompts(db, inbound)
+            notice = gettext_for(outcome.language)(_("Sorry, I did not hear anything."))
+            return _twiml(render_voice(outcome, service, step + 1, silences=1, preface=notice))
+        reply = _reply(digits, speech, runtime.settings)
+        outcome = handle_reply(db, _inbound(service, reply, step), runtime.settings.idle_expiry)
+        if outcome.disposition == "duplicate":
+            outcome = current_prompts(db, inbound)
+    return _twiml(render_voice(outcome, service, step + 1))
+
+
+@blueprint.post("/twilio/voice/status")
+@twilio_signed
+def call_status() -> Response:
+    """Call status callback: a caller who hung up mid-survey leaves a partial response."""
+    service = _service()
+    status = request.form.get("CallStatus", "")
+    if status in ENDED_CALL_STATUSES:
+        with current_runtime().db.transaction() as db:
+            end_thread(db, _inbound(service, Reply(), 0))
+    return Response(status=204)
+
+
+def language_menu(service: Service) -> VoiceResponse:
+    """Each offered language read out in that language: "Para español, oprima 2"."""
+    response = VoiceResponse()
+    gather = _gather(response, "/twilio/voice/language", VOICES[service.default_language])
+    for digit, code in enumerate(service.languages, start=1):
+        text = gettext_for(code)(_("For {language}, press {digit}.")).format(
+            language=LANGUAGES[code].native_name, digit=digit
+        )
+        _say(gather, text, code)
+    response.redirect("/twilio/voice/language", method="POST")
+    return response
+
+
+def render_voice(
+    outcome: Outcome, service: Service, step: int, *, silences: int = 0, preface: str = ""
+) -> VoiceResponse:
+    """The prompts of an outcome read aloud; a question becomes a Gather for its answer."""
+    language = outcome.language
+    gettext = gettext_for(language)
+    response = VoiceResponse()
+    for text in (preface, *outcome.notes):
+        if text:
+            _say(response, text, language)
+    for prompt in outcome.prompts:
+        if prompt.kind in {"question", "retry"}:
+            _ask(response, prompt, language, step, silences)
+            return response
+        _say(response, prompt.text, language)
+        if prompt.kind == "notice":
+            _say(response, gettext(_("To hear this again, press 9.")), language)
+    response.hangup()
+    return response
+
+
+def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, silences: int) -> None:
+    gettext = gettext_for(language)
+    action = f"/twilio/voice/answer?{urlencode({'step': step})}"
+    gather = _gather(response, action, VOICES[language], prompt)
+    if prompt.kind == "retry":
+        if prompt.reason == "required":
+            reason = gettext(_("This question needs an answer."))
+        else:
+            reason = gettext(_("Sorry, I did not understand."))
+        _say(gather, reason, language)
+    _say(gather, prompt.text, language)
+    for line in _instructions(prompt, gettext):
+        _say(gather, line, language)
+    # Reached only when the caller said and pressed nothing before the Gather timed out.
+    silence = urlencode({"step": step, "silence": silences})
+    response.redirect(f"/twilio/voice/answer?{silence}", method="POST")
+
+
+def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-untyped-def]
+    lines = []
+    if prompt.question_type == "scale":
+        lines += [
+            gettext(_("Press {digit} for {label}.")).format(digit=c.value, label=c.label)
+            for c in prompt.choices
+        ]
+    elif prompt.question_type == "multi":
+        lines.append(gettext(_("Press the numbers of all that apply, then the pound key.")))
+        lines += [f"{c.position}: {c.label}." for c in prompt.choices]
+    else:
+        lines.append(gettext(_("Please say your answer now.")))
+    if prompt.optional:
+        lines.append(gettext(_("To skip, press 0.")))
+    lines.append(gettext(_("To hear the question again, press star.")))
+    return lines
+
+
+def _gather(
+    parent: VoiceResponse, action: str, voice: Voice, prompt: Prompt | None = None
+) -> Gather:
+    attributes = {
+        "input": "dtmf speech",
+        "action": action,
+        "method": "POST",
+        "timeout": GATHER_TIMEOUT_SECONDS,
+        "language": voice.speech_language,
+    }
+    if prompt is None or prompt.question_type == "scale":
+        attributes["num_digits"] = 1
+    if prompt is not None and prompt.question_type == "multi":
+        attributes["finish_on_key"] = "#"
+    if prompt is not None and prompt.question_type == "text":
+        attributes["speech_timeout"] = "auto"
+        attributes["num_digits"] = 1
+    if prompt is not None and prompt.choices:
+        attributes["hints"] = ", ".join(choice.label for choice in prompt.choices)
+    return parent.gather(**attributes)
+
+
+def _say(parent: VoiceResponse | Gather, text: str, language: str) -> None:
+    voice = VOICES[language]
+    parent.say(text, voice=voice.say_voice, language=voice.say_language)
+
+
+def _start(service: Service, language: str) -> Response:
+    runtime = current_runtime()
+    inbound = _inbound(service, Reply(), 0, language=language)
+    with runtime.db.transaction() as db:
+        outcome = start_conversation(db, inbound)
+    return _twiml(render_voice(outcome, service, 1))
+
+
+def _reply(digits: str, speech: str, settings) -> Reply:  # type: ignore[no-untyped-def]
+    if digits == "0":
+        return Reply(skip=True)
+    if digits:
+        return Reply(text=digits.rstrip("#"))
+    if speech:
+        return Reply(text=clean_reply_text(speech, settings))
+    return Reply(give_up=True)
+
+
+def _may_replay_notice(db, inbound: Inbound) -> bool:  # type: ignore[no-untyped-def]
+    outcome = current_prompts(db, inbound)
+    question = outcome.prompts[0] if outcome.prompts else None
+    if question is None or question.kind != "question":
+        return False
+    return not any(choice.position == 9 for choice in question.choices)
+
+
+def _inbound(service: Service, reply: Reply, step: int, language: str | None = None) -> Inbound:
+    settings = current_runtime().settings
+    call_sid = request.form.get("CallSid", "")
+    if not call_sid:
+        abort(400, "CallSid is required")
+    return Inbound(
+        service=service,
+        channel="voice",
+        thread_key=keyed_hash(f"call:{call_sid}", settings.secret_key),
+        sender_key=caller_key("From"),
+        reply=reply,
+        received_at=datetime.now(UTC),
+        message_id=f"{call_sid}:{step}",
+        language=language,
+    )
+
+
+def _service() -> Service:
+    service = current_runtime().services.by_voice_number(request.form.get("To", ""))
+    if service is None:
+        log.warning("call to a number no service owns: %s", request.form.get("To", "(none)"))
+        abort(404)
+    return service
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "0")
+    return int(value) if value.isdigit() else 0
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")

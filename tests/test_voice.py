@@ -1,0 +1,202 @@
+"""The voice channel end to end: a caller follows each TwiML answer's URLs, as Twilio does."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from feedbot.models import Conversation, ResponseRecord
+from feedbot.normalize import record_as_dict
+from tests.conftest import runtime_of
+from tests.support.calling import Caller
+from tests.support.texting import Texter
+
+
+def stored(app):
+    with runtime_of(app).db.transaction() as db:
+        return [
+            (c.status, c.language, {a.question_id: (a.status, a.value) for a in c.answers})
+            for c in db.scalars(select(Conversation).order_by(Conversation.id))
+        ]
+
+
+def answer_in_english(app):
+    caller = Caller(app.test_client())
+    menu = caller.dial()
+    assert "For English, press 1." in menu.spoken
+    assert "Para Español, oprima 2." in menu.spoken
+    return caller, caller.press("1")
+
+
+def test_language_menu_speaks_each_language_in_its_own_voice(app):
+    menu = Caller(app.test_client()).dial()
+    says = {say.text: (say.get("language"), say.get("voice")) for say in menu.xml.iter("Say")}
+    assert says["For English, press 1."][0] == "en-US"
+    assert says["Para Español, oprima 2."] == ("es-US", "Polly.Lupe-Neural")
+    assert menu.gather.get("numDigits") == "1"
+
+
+def test_keypad_only_positive_path(app):
+    caller, first = answer_in_english(app)
+    assert "U.S. Passport Office asks about passport renewal" in first.spoken
+    assert "To hear this again, press 9." in first.spoken
+    assert "Press 1 for Strongly disagree." in first.spoken
+    assert "Press 5 for Strongly agree." in first.spoken
+    assert first.gather.get("input") == "dtmf speech"
+    assert "Strongly agree" in first.gather.get("hints")
+    drivers = caller.press("5")
+    assert "What about this interaction made the difference?" in drivers.spoken
+    assert "then the pound key" in drivers.spoken and drivers.gather.get("finishOnKey") == "#"
+    anything = caller.press("26")
+    assert "Anything else" in anything.spoken and "To skip, press 0." in anything.spoken
+    assert anything.gather.get("speechTimeout") == "auto"
+    done = caller.press("0")
+    assert "Thank you for your feedback" in done.spoken and done.hung_up
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 5),
+                "made_the_difference": ("answered", ["ease", "employee"]),
+                "anything_else": ("skipped", None),
+            },
+        )
+    ]
+
+
+def test_keypad_only_negative_path(app):
+    caller, _ = answer_in_english(app)
+    assert "What could have been better?" in caller.press("2").spoken
+    assert "What else could have been better?" in caller.press("37").spoken
+    caller.press("0")
+    assert caller.press("0").hung_up
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 2),
+        "could_be_better": ("answered", ["efficiency", "other"]),
+        "negative_other": ("skipped", None),
+        "anything_else": ("skipped", None),
+    }
+
+
+def test_speech_answers(app):
+    caller, _ = answer_in_english(app)
+    assert "What could have been better?" in caller.say("disagree").spoken
+    assert "Anything else" in caller.say("it took too long").spoken
+    assert caller.say("The hold music was very loud").hung_up
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 2),
+        "could_be_better": ("answered", ["efficiency"]),
+        "anything_else": ("answered", "The hold music was very loud"),
+    }
+    caller2, _ = answer_in_english(app)
+    assert "made the difference" in caller2.say("Strongly agree.").spoken
+
+
+def test_spanish_call_from_the_language_menu(app):
+    caller = Caller(app.test_client())
+    caller.dial()
+    first = caller.press("2")
+    assert "Esta interacción aumentó mi confianza en U.S. Passport Office." in first.spoken
+    assert {say.get("language") for say in first.xml.iter("Say")} == {"es-US"}
+    assert first.gather.get("language") == "es-US"
+    assert "¿Qué hizo la diferencia" in caller.say("totalmente de acuerdo").spoken
+    caller.press("1")
+    assert "Gracias" in caller.say("Todo muy bien").spoken
+    status, language, answers = stored(app)[0]
+    assert (status, language) == ("complete", "es")
+    assert answers["anything_else"] == ("answered", "Todo muy bien")
+
+
+def test_star_repeats_and_nine_replays_the_notice(app):
+    caller, _ = answer_in_english(app)
+    again = caller.press("*")
+    assert "This interaction increased my trust" in again.spoken
+    assert "asks about passport renewal" not in again.spoken
+    notice = caller.press("9")
+    assert "asks about passport renewal" in notice.spoken
+    assert "This interaction increased my trust" in notice.spoken
+    assert stored(app)[0][2] == {}
+    assert "made the difference" in caller.press("4").spoken
+
+
+def test_no_input_repeats_once_then_moves_on(app):
+    caller, _ = answer_in_english(app)
+    once = caller.stay_silent()
+    assert once.spoken.startswith("Sorry, I did not hear anything.")
+    assert "This interaction increased my trust" in once.spoken
+    moved = caller.stay_silent()
+    assert "Anything else" in moved.spoken
+    assert stored(app)[0][2] == {"trust": ("unanswered", None)}
+
+
+def test_invalid_key_reprompts(app):
+    caller, _ = answer_in_english(app)
+    retry = caller.press("7")
+    assert retry.spoken.startswith("Sorry, I did not understand.")
+    assert stored(app)[0][2] == {}
+
+
+def test_hang_up_mid_survey_leaves_a_normalized_partial_response(app):
+    caller, _ = answer_in_english(app)
+    caller.press("4")
+    assert caller.hang_up() == 204
+    assert stored(app)[0][0] == "partial"
+    with runtime_of(app).db.transaction() as db:
+        record = db.scalars(select(ResponseRecord)).one()
+        assert (record.status, record.channel, record.question_1) == (
+            "partial",
+            "automated_phone",
+            4,
+        )
+
+
+def test_hang_up_before_answering_is_abandoned(app):
+    caller, _ = answer_in_english(app)
+    caller.hang_up()
+    assert stored(app)[0][0] == "abandoned"
+
+
+def test_duplicate_step_delivery_gives_one_answer(app):
+    caller, _ = answer_in_english(app)
+    first = caller.press("5")
+    again = caller.resend_last()
+    assert again.spoken == first.spoken
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
+    caller.press("1")
+    assert stored(app)[0][2]["made_the_difference"] == ("answered", ["effectiveness"])
+
+
+def test_unsigned_call_is_refused(app):
+    response = app.test_client().post(
+        "/twilio/voice", data={"CallSid": "CA1", "To": "+12025550100", "From": "+12025550143"}
+    )
+    assert response.status_code == 403
+
+
+def test_same_answers_by_sms_and_voice_give_the_same_record(app):
+    texter = Texter(app.test_client(), phone="+12025550181", to="+12025550100")
+    for body in ("Hi", "2", "3 7", "Nobody called back", "It was slow"):
+        texter.send(body)
+    caller, _ = answer_in_english(app)
+    caller.press("2")
+    caller.press("37")
+    caller.say("Nobody called back")
+    caller.say("It was slow")
+    with runtime_of(app).db.transaction() as db:
+        sms, voice = (record_as_dict(r) for r in db.scalars(select(ResponseRecord)))
+    differs = {"external_id", "channel", "started_at", "completed_at"}
+    assert {k: v for k, v in sms.items() if k not in differs} == {
+        k: v for k, v in voice.items() if k not in differs
+    }
+    assert (sms["channel"], voice["channel"]) == ("sms_text_messages", "automated_phone")
+
+
+def test_chat_plays_the_call_in_the_terminal(app):
+    result = app.test_cli_runner().invoke(
+        args=["chat", "--channel", "voice", "--service", "passport"], input="1\n5\n0\n0\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "For English, press 1." in result.output
+    assert "Press 5 for Strongly agree." in result.output
+    assert "Thank you for your feedback" in result.output
+    assert stored(app)[0][2]["trust"] == ("answered", 5)
