@@ -18,7 +18,8 @@ __all__ = ["create_app"]
 def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the feedbot app; `test_config` overrides settings read from the environment."""
     settings = _settings(test_config)
-    app = Flask(__name__, instance_relative_config=True)
+    # Static files are the web chat widget's, served by its blueprint at /static.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=256 * 1024,
@@ -28,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
     )
     _configure_logging()
     app.extensions[EXTENSION_KEY] = build_runtime(settings)
+    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     _register_blueprints(app)
     _register_commands(app)
     return app
@@ -41,10 +43,13 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from channels import sms, voice
+    from channels import sms, voice, webchat
 
+    app.json = webchat.HtmlSafeJSONProvider(app)
+    webchat.limiter.init_app(app)
     app.register_blueprint(sms.blueprint)
     app.register_blueprint(voice.blueprint)
+    app.register_blueprint(webchat.blueprint)
 
 
 def _register_commands(app: Flask) -> None:

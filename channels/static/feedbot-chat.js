@@ -1,0 +1,281 @@
+/* feedbot chat widget: one <script> tag puts the A-11 survey on an agency page.
+ *   <script src="https://feedbot.example.gov/static/feedbot-chat.js" data-service="ID" defer></script>
+ * No dependencies. Text is always set with textContent, never parsed as HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script) { return; }
+  var base = new URL(script.src, document.baseURI).origin;
+  var serviceId = script.getAttribute("data-service");
+  var inline = script.getAttribute("data-mode") === "inline";
+  var storageKey = "feedbot-chat:" + serviceId;
+  var state = { config: null, session: null, answered: false, busy: false };
+  var ui = {};
+
+  function el(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function api(method, path, body) {
+    return fetch(base + path, {
+      method: method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "omit"
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.error || response.statusText); }
+        return data;
+      });
+    });
+  }
+
+  function loadConfig(language) {
+    var query = language ? "?language=" + encodeURIComponent(language) : "";
+    return api("GET", "/api/chat/config/" + encodeURIComponent(serviceId) + query);
+  }
+
+  function addStylesheet() {
+    var href = base + "/static/feedbot-chat.css";
+    if (document.querySelector('link[href="' + href + '"]')) { return; }
+    document.head.appendChild(el("link", { rel: "stylesheet", href: href }));
+  }
+
+  function build(config) {
+    state.config = config;
+    addStylesheet();
+    var root = el("div", { "class": "feedbot-chat" });
+    root.style.setProperty("--feedbot-accent", config.accent_color);
+    if (!inline) {
+      ui.launcher = el("button", {
+        type: "button", "class": "feedbot-launcher",
+        "aria-expanded": "false", "aria-controls": "feedbot-panel"
+      }, config.strings.launcher);
+      ui.launcher.addEventListener("click", function () { toggle(true); });
+      root.appendChild(ui.launcher);
+    }
+    ui.panel = el("div", {
+      id: "feedbot-panel", role: "dialog", "aria-modal": "false",
+      "aria-labelledby": "feedbot-title", "class": "feedbot-panel" + (inline ? " feedbot-panel--inline" : "")
+    });
+    if (!inline) { ui.panel.hidden = true; }
+    var header = el("div", { "class": "feedbot-panel__header" });
+    ui.title = el("h2", { id: "feedbot-title", "class": "feedbot-panel__title", tabindex: "-1" });
+    header.appendChild(ui.title);
+    ui.languageLabel = el("label", { "for": "feedbot-language" });
+    ui.language = el("select", { id: "feedbot-language" });
+    ui.language.addEventListener("change", function () { switchLanguage(ui.language.value); });
+    header.appendChild(ui.languageLabel);
+    header.appendChild(ui.language);
+    if (!inline) {
+      ui.close = el("button", { type: "button", "class": "feedbot-close" }, "×");
+      ui.close.addEventListener("click", function () { toggle(false); });
+      header.appendChild(ui.close);
+    }
+    ui.panel.appendChild(header);
+    ui.omb = el("p", { "class": "feedbot-omb" });
+    ui.panel.appendChild(ui.omb);
+    ui.log = el("div", { "class": "feedbot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+    ui.panel.appendChild(ui.log);
+    ui.answer = el("div", { "class": "feedbot-answer" });
+    ui.panel.appendChild(ui.answer);
+    ui.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !inline) { toggle(false); }
+    });
+    root.appendChild(ui.panel);
+    var target = inline && document.getElementById(script.getAttribute("data-target"));
+    (target || document.body).appendChild(root);
+    applyLanguage(config);
+  }
+
+  function applyLanguage(config) {
+    state.config = config;
+    ui.panel.setAttribute("lang", config.language.replace("_", "-"));
+    ui.panel.setAttribute("dir", config.dir);
+    ui.title.textContent = config.strings.title;
+    ui.languageLabel.textContent = config.strings.language;
+    ui.omb.textContent = config.omb;
+    if (ui.close) { ui.close.setAttribute("aria-label", config.strings.close); }
+    if (ui.launcher) { ui.launcher.textContent = config.strings.launcher; }
+    ui.language.textContent = "";
+    config.languages.forEach(function (option) {
+      var node = el("option", { value: option.code, lang: option.code.replace("_", "-") }, option.name);
+      if (option.code === config.language) { node.selected = true; }
+      ui.language.appendChild(node);
+    });
+    ui.language.disabled = state.answered;
+  }
+
+  function toggle(open) {
+    if (open) {
+      ui.panel.hidden = false;
+      ui.launcher.setAttribute("aria-expanded", "true");
+      ensureSession().then(function () { focusAnswer(); });
+    } else {
+      ui.panel.hidden = true;
+      ui.launcher.setAttribute("aria-expanded", "false");
+      ui.launcher.focus();
+    }
+  }
+
+  function ensureSession() {
+    if (state.session) { return Promise.resolve(); }
+    var saved = window.sessionStorage.getItem(storageKey);
+    if (saved) {
+      return api("GET", "/api/chat/sessions/" + encodeURIComponent(saved)).then(function (data) {
+        state.session = saved;
+        state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
+        show(data);
+      }, function () {
+        window.sessionStorage.removeItem(storageKey);
+        return start(state.config.language);
+      });
+    }
+    return start(state.config.language);
+  }
+
+  function start(language) {
+    return api("POST", "/api/chat/sessions", { service: serviceId, language: language })
+      .then(function (data) {
+        state.session = data.session;
+        window.sessionStorage.setItem(storageKey, data.session);
+        ui.log.textContent = "";
+        show(data);
+      }, failed);
+  }
+
+  function switchLanguage(language) {
+    if (state.answered) { return; }
+    loadConfig(language).then(function (config) {
+      applyLanguage(config);
+      state.session = null;
+      window.sessionStorage.removeItem(storageKey);
+      return start(language);
+    }).then(focusAnswer, failed);
+  }
+
+  function send(body, said) {
+    if (state.busy) { return; }
+    state.busy = true;
+    addMessage("visitor", said);
+    api("POST", "/api/chat/sessions/" + encodeURIComponent(state.session) + "/messages", body)
+      .then(function (data) {
+        state.answered = true;
+        ui.language.disabled = true;
+        show(data);
+        focusAnswer();
+      }, failed)
+      .then(function () { state.busy = false; });
+  }
+
+  function show(data) {
+    data.messages.forEach(function (message) { addMessage(message.role, message.text); });
+    var last = data.messages[data.messages.length - 1];
+    renderAnswer(data.done ? null : last);
+  }
+
+  function addMessage(role, text) {
+    var node = el("p", { "class": "feedbot-message feedbot-message--" + role });
+    if (role === "visitor") {
+      node.appendChild(el("span", { "class": "feedbot-visually-hidden" }, state.config.strings.you + ": "));
+    }
+    node.appendChild(document.createTextNode(text));
+    ui.log.appendChild(node);
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function renderAnswer(question) {
+    var strings = state.config.strings;
+    ui.answer.textContent = "";
+    if (!question || !question.question) { return; }
+    if (question.input === "choice") {
+      var list = el("ul", { "class": "feedbot-choices", "aria-label": question.text });
+      question.choices.forEach(function (choice) {
+        var item = el("li");
+        var button = el("button", { type: "button", "class": "feedbot-choice" }, choice.label);
+        if (question.multiple) {
+          button.setAttribute("aria-pressed", "false");
+          button.addEventListener("click", function () {
+            var pressed = button.getAttribute("aria-pressed") === "true";
+            button.setAttribute("aria-pressed", pressed ? "false" : "true");
+          });
+          button.dataset.value = String(choice.value);
+        } else {
+          button.addEventListener("click", function () { send({ value: choice.value }, choice.label); });
+        }
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+      ui.answer.appendChild(list);
+      if (question.multiple) {
+        var actions = el("div", { "class": "feedbot-actions" });
+        var submit = el("button", { type: "button", "class": "feedbot-send" }, strings.submit_choices);
+        submit.addEventListener("click", function () {
+          var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
+            return b.getAttribute("aria-pressed") === "true";
+          });
+          if (!chosen.length) { return; }
+          send({ value: chosen.map(function (b) { return b.dataset.value; }) },
+               chosen.map(function (b) { return b.textContent; }).join(", "));
+        });
+        actions.appendChild(submit);
+        ui.answer.appendChild(actions);
+      }
+    } else {
+      var label = el("label", { "for": "feedbot-text" }, strings.answer_label);
+      var box = el("textarea", {
+        id: "feedbot-text", maxlength: String(state.config.max_length), "aria-describedby": "feedbot-count"
+      });
+      var count = el("p", { id: "feedbot-count", "class": "feedbot-count" });
+      var update = function () {
+        count.textContent = strings.characters_left.replace("{count}", String(state.config.max_length - box.value.length));
+      };
+      box.addEventListener("input", update);
+      update();
+      var row = el("div", { "class": "feedbot-actions" });
+      var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
+      sendButton.addEventListener("click", function () {
+        if (box.value.trim()) { send({ text: box.value }, box.value); }
+      });
+      box.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); sendButton.click(); }
+      });
+      ui.answer.appendChild(label);
+      ui.answer.appendChild(box);
+      ui.answer.appendChild(count);
+      row.appendChild(sendButton);
+      ui.answer.appendChild(row);
+    }
+    if (question.optional) {
+      var skipRow = ui.answer.querySelector(".feedbot-actions") || ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
+      var skip = el("button", { type: "button", "class": "feedbot-skip" }, strings.skip);
+      skip.addEventListener("click", function () { send({ skip: true }, strings.skip); });
+      skipRow.appendChild(skip);
+    }
+  }
+
+  function focusAnswer() {
+    var first = ui.answer.querySelector("button, textarea");
+    (first || ui.title).focus();
+  }
+
+  function failed() {
+    addMessage("bot", state.config.strings.error);
+  }
+
+  function init() {
+    loadConfig(script.getAttribute("data-language")).then(function (config) {
+      build(config);
+      if (inline) { ensureSession(); }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,343 @@
+"""Web chat channel: a JSON API for the embeddable widget, and a standalone survey page."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from babel import negotiate_locale
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from feedbot.conversations import Inbound, Outcome, handle_reply, start_conversation
+from feedbot.engine import Prompt, Reply
+from feedbot.i18n import _, format_local_date, gettext_for
+from feedbot.identity import keyed_hash
+from feedbot.languages import LANGUAGES
+from feedbot.models import Contact, Conversation
+from feedbot.runtime import current_runtime
+from feedbot.services import Service
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint(
+    "webchat",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+limiter = Limiter(key_func=get_remote_address)
+
+MAX_TEXT = 2_000
+CHANNEL = "webchat"
+# Browsers say zh-TW or zh-CN; the catalogs are named by script.
+_LOCALE_ALIASES = {"zh_Hant": ("zh_TW", "zh_HK", "zh_MO"), "zh_Hans": ("zh_CN", "zh_SG", "zh")}
+
+
+class HtmlSafeJSONProvider(DefaultJSONProvider):
+    """JSON whose strings cannot be mistaken for markup if a page ever injects them."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@blueprint.post("/api/chat/sessions")
+@limiter.limit("20 per minute")
+def start_session() -> Response:
+    """Start a survey: {service, language?, transaction_id?} → {session, messages, done}."""
+    body = _json_body()
+    service = _service_or_404(str(body.get("service", "")))
+    _require_allowed_origin(service)
+    language = _language(service, body.get("language"))
+    token = secrets.token_urlsafe(32)
+    inbound = replace(
+        _inbound(service, token, Reply(), language=language),
+        transaction_id=_transaction_id(body),
+    )
+    with current_runtime().db.transaction() as db:
+        outcome = start_conversation(db, inbound)
+    log.info("web chat session started for service %s", service.id)
+    return _cors(service, jsonify(_payload(token, outcome)), status=201)
+
+
+@blueprint.post("/api/chat/sessions/<session>/messages")
+@limiter.limit("30 per minute", key_func=lambda: "chat-session:" + request.view_args["session"])
+@limiter.limit("120 per minute")
+def send_message(session: str) -> Response:
+    """One answer: {text} or {value} (a list of values for choose-all questions)."""
+    body = _json_body()
+    service, _ = _session_or_404(session)
+    _require_allowed_origin(service)
+    reply = _reply(body)
+    runtime = current_runtime()
+    with runtime.db.transaction() as db:
+        outcome = handle_reply(db, _inbound(service, session, reply), runtime.settings.idle_expiry)
+    return _cors(service, jsonify(_payload(session, outcome)))
+
+
+@blueprint.get("/api/chat/sessions/<session>")
+@limiter.limit("120 per minute")
+def transcript(session: str) -> Response:
+    """Everything said so far, so a reload resumes where the visitor left off."""
+    service, contact = _session_or_404(session)
+    _require_allowed_origin(service)
+    with current_runtime().db.transaction() as db:
+        conversation = db.get(Conversation, contact.conversation_id)
+        messages = _transcript(service, conversation)
+        payload = {
+            "session": session,
+            "language": conversation.language,
+            "dir": _direction(conversation.language),
+            "messages": messages,
+            "done": conversation.status != "active",
+        }
+    return _cors(service, jsonify(payload))
+
+
+@blueprint.get("/api/chat/config/<service_id>")
+def widget_config(service_id: str) -> Response:
+    """What the widget shows before a survey starts: its labels, languages and colours."""
+    service = _service_or_404(service_id)
+    _require_allowed_origin(service)
+    language = _language(service, request.args.get("language"))
+    return _cors(service, jsonify(widget_settings(service, language)))
+
+
+@blueprint.before_request
+def preflight() -> Response | None:
+    """CORS preflight: answered for the origins some service lists, refused otherwise."""
+    if request.method != "OPTIONS":
+        return None
+    origin = request.headers.get("Origin", "")
+    services = current_runtime().services.services.values()
+    if not any(origin in service.webchat_origins for service in services):
+        return _error(403, "origin not allowed")
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+@blueprint.get("/chat/<service_id>")
+def standalone_page(service_id: str) -> str:
+    """The survey full-page, for links in e-mails and receipts, with the PRA notice shown."""
+    service = _service_or_404(service_id)
+    language = _language(service, request.args.get("language"))
+    return render_template(
+        "chat_page.html",
+        service=service,
+        settings=widget_settings(service, language),
+        language=language,
+    )
+
+
+def widget_settings(service: Service, language: str) -> dict[str, Any]:
+    gettext = gettext_for(language)
+    return {
+        "service": service.id,
+        "language": language,
+        "dir": _direction(language),
+        "languages": [
+            {"code": code, "name": LANGUAGES[code].native_name} for code in service.languages
+        ],
+        "accent_color": service.accent_color or "#005ea2",
+        "omb": gettext(_("OMB Control No. {number} · Expires {date}")).format(
+            number=service.omb_control_number,
+            date=format_local_date(service.omb_expiration, language),
+        ),
+        "strings": {
+            "launcher": gettext(_("Give feedback")),
+            "title": gettext(_("{agency} feedback")).format(agency=service.agency),
+            "close": gettext(_("Close feedback")),
+            "send": gettext(_("Send")),
+            "answer_label": gettext(_("Your answer")),
+            "characters_left": gettext(_("Characters left: {count}")),
+            "skip": gettext(_("Skip")),
+            "submit_choices": gettext(_("Submit choices")),
+            "language": gettext(_("Language")),
+            "you": gettext(_("You")),
+            "error": gettext(_("Something went wrong. Please try again.")),
+        },
+        "max_length": MAX_TEXT,
+    }
+
+
+@blueprint.errorhandler(HTTPException)
+def json_error(error: HTTPException) -> Response:
+    return _error(error.code or 500, error.description or error.name)
+
+
+def _payload(session: str, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "session": session,
+        "language": outcome.language,
+        "dir": _direction(outcome.language),
+        "messages": [_note(text) for text in outcome.notes]
+        + [_message(prompt, outcome.language) for prompt in outcome.prompts],
+        "done": outcome.finished,
+    }
+
+
+def _message(prompt: Prompt, language: str) -> dict[str, Any]:
+    text = prompt.text
+    if prompt.kind == "retry":
+        gettext = gettext_for(language)
+        reason = (
+            gettext(_("This question needs an answer."))
+            if prompt.reason == "required"
+            else gettext(_("Sorry, please choose from the options or write a short answer."))
+        )
+        text = f"{reason} {text}"
+    message: dict[str, Any] = {"role": "bot", "kind": prompt.kind, "text": text}
+    if prompt.question_id:
+        message.update(
+            question=prompt.question_id,
+            input="text" if prompt.question_type == "text" else "choice",
+            multiple=prompt.question_type == "multi",
+            optional=prompt.optional,
+            choices=[{"value": c.value, "label": c.label} for c in prompt.choices],
+        )
+    return message
+
+
+def _note(text: str) -> dict[str, Any]:
+    return {"role": "bot", "kind": "note", "text": text}
+
+
+def _transcript(service: Service, conversation: Conversation) -> list[dict[str, Any]]:
+    """Rebuilt from the stored answers: nothing but the answers themselves is kept."""
+    from feedbot import engine
+
+    language = conversation.language
+    gettext = gettext_for(language)
+    flow, context = service.flow, service.context
+    messages = [_message(engine.notice_prompt(flow, context, language), language)]
+    for answer in conversation.answers:
+        question = flow.question(answer.question_id)
+        asked = engine.Session(flow.id, language, question.id)
+        messages.append(_message(engine.question_prompt(flow, context, asked), language))
+        messages.append({"role": "visitor", "text": _said(question, answer, gettext)})
+    session = engine.Session(flow.id, language, conversation.question, answered=True)
+    if conversation.status == "active" and not session.done:
+        messages.append(_message(engine.question_prompt(flow, context, session), language))
+    elif conversation.status == "complete":
+        messages.append(_note(gettext(flow.closing).format(agency=service.agency)))
+    return messages
+
+
+def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
+    if answer.status != "answered":
+        return gettext(_("Skip"))
+    if question.type == "text":
+        return str(answer.value if answer.value is not None else answer.raw_text or "")
+    values = answer.value if isinstance(answer.value, list) else [answer.value]
+    return ", ".join(gettext(question.choice(v).label) for v in values)
+
+
+def _reply(body: dict[str, Any]) -> Reply:
+    if body.get("skip") is True:
+        return Reply(skip=True)
+    if "value" in body:
+        value = body["value"]
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, int | str) for v in values):
+            abort(400, "value must be a choice value or a list of them")
+        return Reply(values=tuple(values))
+    text = body.get("text")
+    if not isinstance(text, str):
+        abort(400, "send {text} or {value}")
+    if len(text) > MAX_TEXT:
+        abort(413, f"answers are limited to {MAX_TEXT} characters")
+    printable = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return Reply(text=printable.strip())
+
+
+def _inbound(service: Service, session: str, reply: Reply, language: str | None = None) -> Inbound:
+    settings = current_runtime().settings
+    return Inbound(
+        service=service,
+        channel=CHANNEL,
+        thread_key=keyed_hash(f"chat:{session}", settings.secret_key),
+        reply=reply,
+        received_at=datetime.now(UTC),
+        language=language,
+    )
+
+
+def _session_or_404(session: str) -> tuple[Service, Contact]:
+    settings = current_runtime().settings
+    key = keyed_hash(f"chat:{session}", settings.secret_key)
+    with current_runtime().db.transaction() as db:
+        contact = db.scalar(select(Contact).filter_by(channel=CHANNEL, thread_key=key))
+    service = current_runtime().services.get(contact.service_id) if contact else None
+    if contact is None or service is None or contact.conversation_id is None:
+        abort(404, "no such chat session")
+    return service, contact
+
+
+def _service_or_404(service_id: str) -> Service:
+    service = current_runtime().services.get(service_id)
+    if service is None:
+        abort(404, f"no service {service_id!r}")
+    return service
+
+
+def _require_allowed_origin(service: Service) -> None:
+    origin = request.headers.get("Origin")
+    own = request.host_url.rstrip("/")
+    if origin and origin != own and origin not in service.webchat_origins:
+        log.warning("web chat request from an origin %s does not list: %s", service.id, origin)
+        abort(403, "origin not allowed")
+
+
+def _cors(service: Service, response: Response, status: int | None = None) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin in service.webchat_origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    if status:
+        response.status_code = status
+    return response
+
+
+def _language(service: Service, asked: Any) -> str:
+    if isinstance(asked, str) and asked in service.languages:
+        return asked
+    aliases = {alias: code for code in service.languages for alias in _LOCALE_ALIASES.get(code, ())}
+    available = list(service.languages) + list(aliases)
+    preferred = [value.replace("-", "_") for value in request.accept_languages.values()]
+    chosen = negotiate_locale(preferred, available, sep="_")
+    return aliases.get(chosen, chosen) if chosen else service.default_language
+
+
+def _direction(language: str) -> str:
+    return "rtl" if LANGUAGES[language].rtl else "ltr"
+
+
+def _transaction_id(body: dict[str, Any]) -> str | None:
+    value = body.get("transaction_id")
+    return str(value)[:128] if value else None
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "send a JSON object")
+    return body
+
+
+def _error(status: int, message: str) -> Response:
+    response = Response(json.dumps({"error": message}), status=status, mimetype="application/json")
+    return response

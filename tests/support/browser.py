@@ -1,0 +1,88 @@
+"""Real servers and a real browser for browser tests: the app and an agency page on loopback,
+Debian's Chromium driven by Playwright, axe-core from the npm registry."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+REPO = Path(__file__).resolve().parents[2]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def serve(wsgi_app: Callable[..., Any]) -> Iterator[str]:
+    """Serve a WSGI app on a free loopback port in a thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def static_page(html: str) -> Callable[..., Any]:
+    @Request.application
+    def page(request: Request) -> Response:
+        return Response(html, mimetype="text/html")
+
+    return page
+
+
+@contextmanager
+def chromium(**context_options: Any) -> Iterator[Any]:
+    """A fresh Chromium page (headless); skips nothing: a missing browser is an error."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/services`"
+    assert AXE.exists(), "axe-core is missing: run `bash .ci/services` (npm ci)"
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(**context_options)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def axe_violations(page: Any, selector: str) -> list[dict[str, Any]]:
+    """Run axe-core's WCAG 2.1 A/AA rules on one element of the page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (selector) => {
+            const result = await axe.run(document.querySelector(selector), {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+            });
+            return result.violations.map(v => ({id: v.id, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' '))}));
+        }""",
+        selector,
+    )
+    return result
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

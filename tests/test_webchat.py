@@ -1,0 +1,215 @@
+"""The web chat JSON API through Flask's test client."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from feedbot.models import Answer, Conversation
+from tests.conftest import runtime_of
+
+ORIGIN = "https://studentaid.example.gov"
+
+
+@pytest.fixture
+def chat(app):
+    return Chat(app.test_client())
+
+
+class Chat:
+    def __init__(self, client):
+        self.client = client
+        self.session = None
+
+    def start(self, origin=ORIGIN, **body):
+        response = self.client.post(
+            "/api/chat/sessions",
+            json={"service": "webchat", **body},
+            headers={"Origin": origin} if origin else {},
+        )
+        if response.status_code == 201:
+            self.session = response.json["session"]
+        return response
+
+    def send(self, expected=200, **body):
+        response = self.client.post(
+            f"/api/chat/sessions/{self.session}/messages", json=body, headers={"Origin": ORIGIN}
+        )
+        assert response.status_code == expected, response.data
+        return response.json
+
+    def transcript(self):
+        return self.client.get(f"/api/chat/sessions/{self.session}", headers={"Origin": ORIGIN})
+
+
+def texts(payload):
+    return [message["text"] for message in payload["messages"]]
+
+
+def stored(app):
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        answers = {a.question_id: (a.status, a.value) for a in conversation.answers}
+        return conversation.status, conversation.language, conversation.channel, answers
+
+
+def test_positive_path(app, chat):
+    started = chat.start(language="en")
+    assert started.status_code == 201
+    assert started.headers["Access-Control-Allow-Origin"] == ORIGIN
+    payload = started.json
+    assert len(payload["session"]) >= 40 and payload["done"] is False
+    notice, question = payload["messages"]
+    assert "OMB 1845-0004" in notice["text"]
+    assert question["input"] == "choice" and question["multiple"] is False
+    assert question["choices"][4] == {"value": 5, "label": "Strongly agree"}
+    drivers = chat.send(value=5)["messages"][0]
+    assert drivers["multiple"] is True and drivers["optional"] is True
+    assert "Anything else" in chat.send(value=["ease", "humanity"])["messages"][0]["text"]
+    final = chat.send(text="Clear instructions, thank you")
+    assert final["done"] is True and "Thank you" in final["messages"][0]["text"]
+    assert stored(app) == (
+        "complete",
+        "en",
+        "webchat",
+        {
+            "trust": ("answered", 5),
+            "made_the_difference": ("answered", ["ease", "humanity"]),
+            "anything_else": ("answered", "Clear instructions, thank you"),
+        },
+    )
+
+
+def test_negative_path_with_skip(app, chat):
+    chat.start(language="en")
+    assert "What could have been better?" in texts(chat.send(value=1))[0]
+    assert "What else could have been better?" in texts(chat.send(value=["other"]))[0]
+    chat.send(text="Too many pages")
+    assert chat.send(skip=True)["done"] is True
+    assert stored(app)[3]["anything_else"] == ("skipped", None)
+
+
+def test_resume_after_reload(chat):
+    chat.start(language="en")
+    chat.send(value=4)
+    transcript = chat.transcript()
+    assert transcript.status_code == 200
+    messages = transcript.json["messages"]
+    assert [m["role"] for m in messages] == ["bot", "bot", "visitor", "bot"]
+    assert messages[2]["text"] == "Agree"
+    assert messages[3]["question"] == "made_the_difference"
+    assert transcript.json["done"] is False
+
+
+def test_invalid_choice_reprompts(app, chat):
+    chat.start(language="en")
+    retry = chat.send(value=9)["messages"][0]
+    assert retry["kind"] == "retry" and retry["text"].startswith("Sorry, please choose")
+    assert stored(app)[3] == {}
+
+
+def test_unknown_session_is_404(chat):
+    chat.session = "not-a-session"
+    assert chat.send(expected=404, value=1) == {"error": "no such chat session"}
+    assert chat.transcript().status_code == 404
+
+
+def test_foreign_origin_is_refused(app, chat):
+    response = chat.start(origin="https://evil.example.com")
+    assert response.status_code == 403 and response.json == {"error": "origin not allowed"}
+    assert "Access-Control-Allow-Origin" not in response.headers
+    preflight = app.test_client().options(
+        "/api/chat/sessions", headers={"Origin": "https://evil.example.com"}
+    )
+    assert preflight.status_code == 403
+    allowed = app.test_client().options("/api/chat/sessions", headers={"Origin": ORIGIN})
+    assert allowed.status_code == 204 and allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_oversized_input_is_413(chat):
+    chat.start(language="en")
+    chat.send(value=5)
+    chat.send(skip=True)
+    error = chat.send(expected=413, text="x" * 2001)
+    assert error == {"error": "answers are limited to 2000 characters"}
+    huge = chat.client.post(
+        f"/api/chat/sessions/{chat.session}/messages",
+        data=b'{"text": "' + b"y" * 300_000 + b'"}',
+        content_type="application/json",
+    )
+    assert huge.status_code == 413 and huge.is_json
+
+
+def test_script_tags_are_returned_escaped_and_stored_as_plain_text(app, chat):
+    chat.start(language="en")
+    chat.send(value=5)
+    chat.send(skip=True)
+    attack = '<script>alert("x")</script> & <b>bold</b>'
+    chat.send(text=attack)
+    raw = chat.transcript().data
+    assert b"<script>" not in raw and b"\\u003cscript\\u003e" in raw
+    assert chat.transcript().json["messages"][-2]["text"] == attack
+    with runtime_of(app).db.transaction() as db:
+        answer = db.scalars(select(Answer).filter_by(question_id="anything_else")).one()
+        assert answer.value == attack
+
+
+def test_accept_language_is_negotiated(chat):
+    spanish = chat.start(language=None, origin=None)
+    assert spanish.json["language"] == "en"
+    negotiated = chat.client.post(
+        "/api/chat/sessions",
+        json={"service": "webchat"},
+        headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
+    )
+    assert negotiated.json["language"] == "zh_Hans"
+    arabic = chat.client.post(
+        "/api/chat/sessions", json={"service": "webchat"}, headers={"Accept-Language": "ar-EG"}
+    )
+    assert arabic.json["language"] == "ar" and arabic.json["dir"] == "rtl"
+    mexican = chat.client.post(
+        "/api/chat/sessions", json={"service": "webchat"}, headers={"Accept-Language": "es-MX"}
+    )
+    assert "Esta interacción" in mexican.json["messages"][1]["text"]
+
+
+def test_rate_limited_per_session(chat):
+    chat.start(language="en")
+    for _ in range(30):
+        chat.send(value=9)
+    limited = chat.send(expected=429, value=9)
+    assert "error" in limited
+
+
+def test_config_and_standalone_page(app):
+    client = app.test_client()
+    config = client.get("/api/chat/config/webchat?language=es").json
+    assert config["strings"]["send"] == "Enviar" and config["accent_color"] == "#1a4480"
+    assert config["omb"].startswith("N.º de control OMB 1845-0004")
+    page = client.get("/chat/webchat")
+    assert page.status_code == 200
+    assert b"OMB Control No. 1845-0004" in page.data
+    assert b'data-service="webchat"' in page.data
+    assert client.get("/static/feedbot-chat.js").status_code == 200
+    assert client.get("/chat/nope").status_code == 404
+
+
+def test_same_answers_by_sms_and_web_chat_give_the_same_record(app, chat):
+    from feedbot.models import ResponseRecord
+    from feedbot.normalize import record_as_dict
+    from tests.support.texting import Texter
+
+    texter = Texter(app.test_client(), phone="+12025550181", to="+12025550100")
+    for body in ("Hi", "4", "2 6", "Clear and kind"):
+        texter.send(body)
+    chat.start(language="en")
+    chat.send(value=4)
+    chat.send(value=["ease", "employee"])
+    chat.send(text="Clear and kind")
+    with runtime_of(app).db.transaction() as db:
+        sms, web = (record_as_dict(r) for r in db.scalars(select(ResponseRecord)))
+    differs = {"external_id", "channel", "started_at", "completed_at", "service_id"}
+    assert {k: v for k, v in sms.items() if k not in differs} == {
+        k: v for k, v in web.items() if k not in differs
+    }
+    assert (sms["channel"], web["channel"]) == ("sms_text_messages", "chatbot")
