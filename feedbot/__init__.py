@@ -44,12 +44,14 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 def _register_blueprints(app: Flask) -> None:
     from channels import sms, voice, webchat
+    from feedbot import staff
 
     app.json = webchat.HtmlSafeJSONProvider(app)
     webchat.limiter.init_app(app)
     app.register_blueprint(sms.blueprint)
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(webchat.blueprint)
+    app.register_blueprint(staff.blueprint)
 
 
 def _register_commands(app: Flask) -> None:

@@ -254,7 +254,103 @@ def purge(older_than: str) -> None:
     click.echo(f"purged the raw text of {count} answer(s) older than {older_than}")
 
 
-COMMANDS = [db_group, chat, demo, tokens_group, queue_group, worker, purge]
+@click.group("export")
+def export_group() -> None:
+    """Get results out: per-response records and the quarterly A-11 submission."""
+
+
+@export_group.command("responses")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default="csv")
+@click.option("--service", help="Only this service.")
+@click.option("--channel", help="sms, voice or webchat.")
+@click.option("--language", help="A language code, e.g. es.")
+@click.option("--quarter", help="A fiscal quarter, e.g. FY2027Q1.")
+@click.option("--from", "start", help="First day (YYYY-MM-DD, UTC).")
+@click.option("--to", "end", help="Last day (YYYY-MM-DD, UTC).")
+@click.option("--status", type=click.Choice(["complete", "partial", "abandoned"]))
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
+)
+@with_appcontext
+def export_responses(fmt, service, channel, language, quarter, start, end, status, output) -> None:  # type: ignore[no-untyped-def]
+    """Write normalized records, with a progress bar on the terminal."""
+    from feedbot.export import ExportError, count_responses, iter_records, stream_export
+    from feedbot.staff import _filter_from
+
+    args = {
+        "quarter": quarter,
+        "from": start,
+        "to": end,
+        "channel": channel,
+        "language": language,
+        "status": status,
+    }
+    try:
+        response_filter = _filter_from(args, [service] if service else None)
+    except (ExportError, ValueError) as error:
+        raise click.UsageError(str(error)) from error
+    runtime = current_runtime()
+    with runtime.db.sessions() as db:
+        total = count_responses(db, response_filter)
+        target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
+        try:
+            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                records = _counted(iter_records(db, response_filter), bar)
+                for chunk in stream_export(records, fmt):
+                    target.write(chunk)
+        finally:
+            if output:
+                target.close()
+    click.echo(f"{total} response(s) exported", err=True)
+
+
+def _counted(records, bar):  # type: ignore[no-untyped-def]
+    for record in records:
+        bar.update(1)
+        yield record
+
+
+@export_group.command("quarterly")
+@click.option("--quarter", required=True, help="A fiscal quarter, e.g. FY2027Q1.")
+@click.option("--service", help="Only this service.")
+@click.option("--volume-of-customers", type=int, help="Customers served (needs --service).")
+@click.option("--volume-offered", type=int, help="Customers offered the survey (needs --service).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_quarterly(quarter, service, volume_of_customers, volume_offered, output) -> None:  # type: ignore[no-untyped-def]
+    """Write OMB's quarterly CX figures per service and channel as CSV."""
+    from feedbot.export import quarterly_csv, quarterly_rows
+    from feedbot.fiscal import parse_quarter
+
+    try:
+        period = parse_quarter(quarter)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--quarter") from error
+    figures = {
+        k: v
+        for k, v in (("customers", volume_of_customers), ("offered", volume_offered))
+        if v is not None
+    }
+    if figures and not service:
+        raise click.UsageError("--volume-of-customers and --volume-offered need --service")
+    runtime = current_runtime()
+    with runtime.db.transaction() as db:
+        rows = quarterly_rows(
+            db,
+            runtime.services,
+            period,
+            [service] if service else None,
+            {service: figures} if figures else None,
+        )
+    text = quarterly_csv(rows)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+COMMANDS = [db_group, chat, demo, tokens_group, queue_group, worker, purge, export_group]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,262 @@
+"""Exports for agency staff: per-response records (CSV, JSON Lines, XLSX) streamed row by row,
+and the quarterly A-11 collection figures aggregated in SQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from feedbot.fiscal import FiscalQuarter
+from feedbot.models import DRIVERS, ResponseRecord
+from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
+from feedbot.services import ServiceRegistry
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+STATUSES = ("complete", "partial", "abandoned")
+ROWS_PER_FETCH = 2_000
+
+
+class ExportError(ValueError):
+    """A filter a person gave cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    """Which records an export covers. `services` None means every service."""
+
+    services: Sequence[str] | None = None
+    channel: str | None = None
+    language: str | None = None
+    quarter: FiscalQuarter | None = None
+    start: date | None = None
+    end: date | None = None
+    status: str | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.channel
+            and A11_CHANNELS.get(self.channel, self.channel) not in A11_CHANNELS.values()
+        ):
+            raise ExportError(f"channel {self.channel!r} is not one of {sorted(A11_CHANNELS)}")
+        if self.status and self.status not in STATUSES:
+            raise ExportError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.services is not None:
+            query = query.where(ResponseRecord.service_id.in_(self.services))
+        if self.channel:
+            channel = A11_CHANNELS.get(self.channel, self.channel)
+            query = query.where(ResponseRecord.channel == channel)
+        if self.language:
+            query = query.where(ResponseRecord.language == self.language)
+        if self.quarter:
+            query = query.where(
+                ResponseRecord.fiscal_year == self.quarter.fiscal_year,
+                ResponseRecord.quarter == self.quarter.quarter,
+            )
+        if self.start:
+            query = query.where(ResponseRecord.started_at >= _midnight(self.start))
+        if self.end:
+            query = query.where(ResponseRecord.started_at < _midnight(self.end, next_day=True))
+        if self.status:
+            query = query.where(ResponseRecord.status == self.status)
+        return query
+
+
+def count_responses(db: DbSession, response_filter: ResponseFilter) -> int:
+    query = response_filter.apply(select(func.count()).select_from(ResponseRecord))
+    return db.scalar(query) or 0
+
+
+def iter_records(db: DbSession, response_filter: ResponseFilter) -> Iterator[dict[str, Any]]:
+    """Every matching record, fetched in chunks with a server-side cursor (flat memory)."""
+    query = response_filter.apply(select(ResponseRecord)).order_by(ResponseRecord.id)
+    result = db.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
+    for record in result.scalars():
+        yield record_as_dict(record)
+        db.expunge(record)
+
+
+def stream_export(records: Iterator[dict[str, Any]], fmt: str) -> Iterator[bytes]:
+    """The records encoded as `fmt`, a chunk at a time."""
+    if fmt == "csv":
+        return _csv_chunks(records)
+    if fmt == "jsonl":
+        return (json.dumps(record, ensure_ascii=False).encode() + b"\n" for record in records)
+    if fmt == "xlsx":
+        return _xlsx_chunks(records)
+    raise ExportError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def _csv_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for index, record in enumerate(records, start=1):
+        writer.writerow(record)
+        if index % 1_000 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _xlsx_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    # Write-only mode streams rows to a temporary file; the file is then sent in pieces.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("responses")
+    sheet.append(list(RECORD_COLUMNS))
+    for record in records:
+        sheet.append([record[column] for column in RECORD_COLUMNS])
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(64 * 1024):
+            yield chunk
+
+
+QUARTERLY_COLUMNS = (
+    "service_provider",
+    "service",
+    "service_id",
+    "fiscal_year",
+    "quarter",
+    "channel",
+    "transaction_point",
+    "service_stage",
+    "volume_of_customers",
+    "volume_of_customers_provided_survey_opportunity",
+    "volume_of_respondents",
+    "omb_control_number",
+    "federal_register_url",
+    "survey_type",
+    "survey_title",
+    "trust_question_text",
+    "reflection_text",
+    "q1_text",
+    "q1_1",
+    "q1_2",
+    "q1_3",
+    "q1_4",
+    "q1_5",
+    "q1_thumbs_up",
+    "q1_thumbs_down",
+    *(f"positive_{driver}" for driver in DRIVERS),
+    *(f"negative_{driver}" for driver in DRIVERS),
+)
+
+
+def quarterly_rows(
+    db: DbSession,
+    services: ServiceRegistry,
+    quarter: FiscalQuarter,
+    service_ids: Sequence[str] | None,
+    volumes: dict[str, dict[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per service and channel with OMB's quarterly CX figures, counted in SQL.
+
+    `volumes` maps service id → {"customers": n, "offered": n} from staff or invitations.
+    """
+    respondent = ResponseRecord.status.in_(("complete", "partial"))
+    counts = [
+        func.count().filter(respondent).label("volume_of_respondents"),
+        *(_count(ResponseRecord.question_1 == value, f"q1_{value}") for value in range(0, 6)),
+        *(
+            _count(getattr(ResponseRecord, column) == 1, column)
+            for column in QUARTERLY_COLUMNS
+            if column.startswith(("positive_", "negative_"))
+        ),
+    ]
+    query = (
+        select(
+            ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form, *counts
+        )
+        .where(
+            ResponseRecord.fiscal_year == quarter.fiscal_year,
+            ResponseRecord.quarter == quarter.quarter,
+        )
+        .group_by(ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form)
+        .order_by(ResponseRecord.service_id, ResponseRecord.channel)
+    )
+    if service_ids is not None:
+        query = query.where(ResponseRecord.service_id.in_(service_ids))
+    return [
+        _quarterly_row(services, quarter, row._mapping, (volumes or {}).get(row.service_id, {}))
+        for row in db.execute(query)
+    ]
+
+
+def quarterly_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=QUARTERLY_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _count(condition: Any, label: str) -> Any:
+    return func.sum(case((condition, 1), else_=0)).label(label)
+
+
+def _quarterly_row(
+    services: ServiceRegistry,
+    quarter: FiscalQuarter,
+    counts: Any,
+    volumes: dict[str, int],
+) -> dict[str, Any]:
+    service = services.get(counts["service_id"])
+    thumbs = counts["trust_form"] == "thumbs"
+    trust = service.flow.question(service.flow.start) if service else None
+    row: dict[str, Any] = {
+        "service_provider": service.agency if service else "",
+        "service": service.name if service else counts["service_id"],
+        "service_id": counts["service_id"],
+        "fiscal_year": quarter.fiscal_year,
+        "quarter": quarter.quarter,
+        "channel": counts["channel"],
+        "transaction_point": "post_interaction",
+        "service_stage": "",
+        "volume_of_customers": volumes.get("customers", ""),
+        "volume_of_customers_provided_survey_opportunity": volumes.get("offered", ""),
+        "volume_of_respondents": counts["volume_of_respondents"],
+        "omb_control_number": service.omb_control_number if service else "",
+        "federal_register_url": "",
+        "survey_type": "thumbs_up_down" if thumbs else "likert_scale",
+        "survey_title": service.flow.title if service else "",
+        "trust_question_text": _trust_text(service, trust),
+        "reflection_text": "",
+    }
+    row["q1_text"] = row["trust_question_text"]
+    for value in range(1, 6):
+        row[f"q1_{value}"] = "" if thumbs else int(counts[f"q1_{value}"] or 0)
+    row["q1_thumbs_up"] = int(counts["q1_1"] or 0) if thumbs else ""
+    row["q1_thumbs_down"] = int(counts["q1_0"] or 0) if thumbs else ""
+    for column in QUARTERLY_COLUMNS:
+        if column.startswith(("positive_", "negative_")):
+            row[column] = int(counts[column] or 0)
+    return row
+
+
+def _trust_text(service: Any, trust: Any) -> str:
+    if service is None or trust is None:
+        return ""
+    return trust.text.format(agency=service.agency)
+
+
+def _midnight(day: date, next_day: bool = False) -> datetime:
+    """Dates in filters are UTC calendar days; `to` includes its whole day."""
+    return datetime.combine(day, time(), UTC) + (timedelta(days=1) if next_day else timedelta())

@@ -1,0 +1,310 @@
+"""Staff endpoints: exports over the API (Bearer tokens) and the dashboard (login session)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from feedbot.export import (
+    FORMATS,
+    ExportError,
+    ResponseFilter,
+    iter_records,
+    quarterly_csv,
+    quarterly_rows,
+    stream_export,
+)
+from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
+from feedbot.models import Answer, ResponseRecord, StaffToken
+from feedbot.runtime import current_runtime
+from feedbot.staff_auth import allowed_services, authenticate, staff_required
+
+blueprint = Blueprint("staff", __name__, template_folder="templates")
+
+
+@blueprint.get("/api/exports/responses")
+@staff_required("export")
+def export_responses() -> Response:
+    """Per-response A-11 records as CSV, JSON Lines or XLSX, streamed."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        return _bad_request(f"format must be one of {', '.join(FORMATS)}")
+    try:
+        response_filter = _filter_from(request.args, allowed_services(request.args.get("service")))
+    except (ExportError, ValueError) as error:
+        return _bad_request(str(error))
+    runtime = current_runtime()
+
+    def generate() -> Iterator[bytes]:
+        with runtime.db.sessions() as db:
+            yield from stream_export(iter_records(db, response_filter), fmt)
+
+    filename = f"feedbot-responses.{fmt}"
+    return Response(
+        stream_with_context(generate()),
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.get("/api/exports/a11-quarterly")
+@staff_required("export")
+def export_quarterly() -> Response:
+    """OMB's quarterly CX figures per service and channel (CSV, or JSON with format=json)."""
+    try:
+        quarter = parse_quarter(request.args.get("quarter", ""))
+        volumes = _volumes(request.args)
+    except ValueError as error:
+        return _bad_request(str(error))
+    services = allowed_services(request.args.get("service"))
+    runtime = current_runtime()
+    with runtime.db.transaction() as db:
+        rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
+    if request.args.get("format") == "json":
+        return jsonify(rows)
+    return Response(
+        quarterly_csv(rows),
+        mimetype=FORMATS["csv"],
+        headers={"Content-Disposition": f'attachment; filename="a11-{quarter}.csv"'},
+    )
+
+
+@blueprint.route("/staff", methods=["GET"])
+def dashboard() -> Any:
+    staff = _logged_in_staff()
+    if staff is None:
+        return render_template("staff_login.html", csrf=_csrf_token(), error=None)
+    runtime = current_runtime()
+    visible = [
+        s
+        for s in runtime.services.services.values()
+        if staff.services is None or s.id in staff.services
+    ]
+    if not visible:
+        abort(403)
+    service = next((s for s in visible if s.id == request.args.get("service")), visible[0])
+    try:
+        quarter = parse_quarter(request.args["quarter"]) if "quarter" in request.args else None
+    except ValueError:
+        quarter = None
+    quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
+    with runtime.db.transaction() as db:
+        figures = dashboard_figures(db, service.id, quarter)
+    return render_template(
+        "staff_dashboard.html",
+        staff=staff,
+        services=visible,
+        service=service,
+        quarter=quarter,
+        quarters=_recent_quarters(quarter),
+        figures=figures,
+        csrf=_csrf_token(),
+    )
+
+
+@blueprint.post("/staff/login")
+def login() -> Any:
+    _check_csrf()
+    token = request.form.get("token", "").strip()
+    with current_runtime().db.transaction() as db:
+        staff = authenticate(db, token) if token else None
+        staff_id = staff.id if staff is not None and "export" in staff.scopes else None
+    if staff_id is None:
+        return render_template(
+            "staff_login.html", csrf=_csrf_token(), error="That token is unknown or revoked."
+        ), 401
+    session.clear()
+    session["staff_token_id"] = staff_id
+    return redirect(url_for("staff.dashboard"))
+
+
+@blueprint.post("/staff/logout")
+def logout() -> Any:
+    _check_csrf()
+    session.clear()
+    return redirect(url_for("staff.dashboard"))
+
+
+def dashboard_figures(db: Any, service_id: str, quarter: FiscalQuarter) -> dict[str, Any]:
+    """The dashboard's numbers for one service and quarter, each counted in SQL."""
+    in_quarter = (
+        ResponseRecord.service_id == service_id,
+        ResponseRecord.fiscal_year == quarter.fiscal_year,
+        ResponseRecord.quarter == quarter.quarter,
+    )
+    by_channel_language = db.execute(
+        select(ResponseRecord.channel, ResponseRecord.language, func.count())
+        .where(*in_quarter)
+        .group_by(ResponseRecord.channel, ResponseRecord.language)
+        .order_by(ResponseRecord.channel, ResponseRecord.language)
+    ).all()
+    trust = dict(
+        db.execute(
+            select(ResponseRecord.question_1, func.count())
+            .where(*in_quarter, ResponseRecord.question_1.is_not(None))
+            .group_by(ResponseRecord.question_1)
+        ).all()
+    )
+    statuses = dict(
+        db.execute(
+            select(ResponseRecord.status, func.count())
+            .where(*in_quarter)
+            .group_by(ResponseRecord.status)
+        ).all()
+    )
+    drivers = _driver_counts(db, in_quarter)
+    questions = db.execute(
+        select(Answer.question_id, Answer.status, func.count())
+        .join(ResponseRecord, ResponseRecord.conversation_id == Answer.conversation_id)
+        .where(*in_quarter)
+        .group_by(Answer.question_id, Answer.status)
+    ).all()
+    comments = db.scalars(
+        select(ResponseRecord.question_4)
+        .where(*in_quarter, ResponseRecord.question_4.is_not(None))
+        .order_by(ResponseRecord.completed_at.desc())
+        .limit(10)
+    ).all()
+    total = sum(statuses.values())
+    return {
+        "total": total,
+        "by_channel_language": [
+            {"channel": c, "language": lang, "count": n} for c, lang, n in by_channel_language
+        ],
+        "trust": [{"value": v, "count": trust.get(v, 0)} for v in range(1, 6)],
+        "trust_max": max(trust.values(), default=0),
+        "statuses": {
+            status: statuses.get(status, 0) for status in ("complete", "partial", "abandoned")
+        },
+        "drivers": drivers,
+        "questions": _question_table(questions, total),
+        "comments": comments,
+    }
+
+
+def _driver_counts(db: Any, in_quarter: tuple[Any, ...]) -> dict[str, int]:
+    from feedbot.models import DRIVERS
+
+    positive = sum(
+        db.scalar(
+            select(func.count()).where(*in_quarter, getattr(ResponseRecord, f"positive_{d}") == 1)
+        )
+        or 0
+        for d in DRIVERS
+    )
+    negative = sum(
+        db.scalar(
+            select(func.count()).where(*in_quarter, getattr(ResponseRecord, f"negative_{d}") == 1)
+        )
+        or 0
+        for d in DRIVERS
+    )
+    share = round(100 * positive / (positive + negative)) if positive + negative else 0
+    return {"positive": positive, "negative": negative, "positive_share": share}
+
+
+def _question_table(rows: list[Any], total: int) -> list[dict[str, Any]]:
+    table: dict[str, dict[str, int]] = {}
+    for question_id, status, count in rows:
+        table.setdefault(question_id, {"answered": 0, "skipped": 0, "unanswered": 0})[status] = (
+            count
+        )
+    return [
+        {
+            "question": q,
+            **counts,
+            "reached": sum(counts.values()),
+            "drop_off": total - sum(counts.values()),
+        }
+        for q, counts in sorted(table.items(), key=lambda item: -sum(item[1].values()))
+    ]
+
+
+def _filter_from(args: Any, services: list[str] | None) -> ResponseFilter:
+    quarter = parse_quarter(args["quarter"]) if args.get("quarter") else None
+    start = date.fromisoformat(args["from"]) if args.get("from") else None
+    end = date.fromisoformat(args["to"]) if args.get("to") else None
+    if quarter and (start or end):
+        raise ExportError("give either quarter or from/to, not both")
+    return ResponseFilter(
+        services=services,
+        channel=args.get("channel") or None,
+        language=args.get("language") or None,
+        quarter=quarter,
+        start=start,
+        end=end,
+        status=args.get("status") or None,
+    )
+
+
+def _volumes(args: Any) -> dict[str, dict[str, int]] | None:
+    service = args.get("service")
+    figures = {}
+    for key, name in (("volume_of_customers", "customers"), ("volume_offered", "offered")):
+        if args.get(key):
+            if not args[key].isdigit():
+                raise ValueError(f"{key} must be a whole number")
+            figures[name] = int(args[key])
+    if figures and not service:
+        raise ValueError("volumes are per service: give service= with them")
+    return {service: figures} if figures else None
+
+
+def _recent_quarters(current: FiscalQuarter) -> list[FiscalQuarter]:
+    quarters = [current]
+    for _ in range(3):
+        q = quarters[-1]
+        quarters.append(
+            FiscalQuarter(q.fiscal_year - 1, 4)
+            if q.quarter == 1
+            else FiscalQuarter(q.fiscal_year, q.quarter - 1)
+        )
+    return quarters
+
+
+def _logged_in_staff() -> StaffToken | None:
+    staff_id = session.get("staff_token_id")
+    if staff_id is None:
+        return None
+    with current_runtime().db.transaction() as db:
+        staff = db.get(StaffToken, staff_id)
+        if staff is None or staff.revoked_at is not None:
+            session.clear()
+            return None
+        db.expunge(staff)
+    return staff
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(expected, request.form.get("csrf", "")):
+        abort(400, "the form expired: reload the page and try again")
+
+
+def _bad_request(message: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = 400
+    return response

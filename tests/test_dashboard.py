@@ -1,0 +1,63 @@
+"""The staff dashboard: sign-in, the seeded figures, in a real browser with axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from feedbot.staff_auth import create_token
+from tests.conftest import runtime_of
+from tests.support.browser import axe_violations, chromium, screenshot, serve
+from tests.support.records import add_record
+
+
+@pytest.fixture
+def dashboard_app(sqlite_app):
+    with runtime_of(sqlite_app).db.transaction() as db:
+        for rating in (5, 5, 4, 2, 1):
+            add_record(
+                db,
+                question_1=rating,
+                positive=("ease",) if rating >= 4 else (),
+                negative=("efficiency",) if rating < 4 else (),
+                question_4=f"comment for a {rating}",
+            )
+        add_record(db, question_1=3, negative=("ease",), channel="chatbot", language="es")
+        token = create_token(db, "ana", ["passport"], ["export"])
+    return sqlite_app, token
+
+
+def test_sign_in_needs_a_valid_token_and_the_form_token(dashboard_app):
+    app, token = dashboard_app
+    client = app.test_client()
+    page = client.get("/staff")
+    assert b"Sign in" in page.data
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', page.data).group(1).decode()
+    assert client.post("/staff/login", data={"token": token}).status_code == 400
+    wrong = client.post("/staff/login", data={"token": "fbt_nope", "csrf": csrf})
+    assert wrong.status_code == 401 and b"unknown or revoked" in wrong.data
+    ok = client.post("/staff/login", data={"token": token, "csrf": csrf})
+    assert ok.status_code == 302
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    shown = client.get("/staff?service=passport&quarter=FY2027Q1")
+    assert b'id="total-responses">6<' in shown.data
+
+
+@pytest.mark.browser
+def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dashboard_app):
+    app, token = dashboard_app
+    with serve(app) as base, chromium() as page:
+        page.goto(base + "/staff")
+        page.fill("#token", token)
+        page.click("button[type=submit]")
+        page.goto(base + "/staff?service=passport&quarter=FY2027Q1")
+        assert page.inner_text("#total-responses") == "6"
+        assert "50% positive (3 positive, 3 negative" in page.inner_text("#driver-share")
+        desc = page.text_content("#trust-desc")
+        assert "5: 2." in desc and "3: 1." in desc and "1: 1." in desc
+        assert "comment for a 5" in page.inner_text(".comments")
+        assert page.locator("svg rect").count() == 5
+        assert axe_violations(page, "body") == []
+        screenshot(page, "staff-dashboard.png")

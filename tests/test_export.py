@@ -1,0 +1,211 @@
+"""Staff exports: token scoping, filters, formats and the quarterly A-11 figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from feedbot.export import QUARTERLY_COLUMNS
+from feedbot.models import DRIVERS
+from feedbot.normalize import RECORD_COLUMNS
+from feedbot.staff_auth import create_token
+from tests.conftest import runtime_of
+from tests.support.records import add_record
+
+TOUCHPOINTS_HEADER = (
+    "external_id,question_1,positive_effectiveness,positive_ease,positive_efficiency,"
+    "positive_transparency,positive_humanity,positive_employee,positive_other,"
+    "negative_effectiveness,negative_ease,negative_efficiency,negative_transparency,"
+    "negative_humanity,negative_employee,negative_other,question_4"
+)
+
+
+@pytest.fixture
+def seeded(app):
+    """A small, varied dataset across services, channels, languages and quarters."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5, positive=("ease", "employee"), question_4="Great")
+        add_record(db, question_1=4, positive=("ease",), language="es")
+        add_record(db, question_1=2, negative=("efficiency",), channel="automated_phone")
+        add_record(db, question_1=1, negative=("efficiency", "other"), channel="chatbot")
+        add_record(db, question_1=3, negative=("ease",), status="partial")
+        add_record(db, question_1=None, status="abandoned", language="es")
+        add_record(
+            db,
+            question_1=5,
+            positive=("effectiveness",),
+            fiscal_year=2026,
+            quarter=4,
+            started_at=datetime(2026, 9, 30, 12, tzinfo=UTC),
+        )
+        add_record(db, service_id="benefits", question_1=1, negative=("humanity",), language="es")
+        tokens = {
+            "all": create_token(db, "all", None, ["export"]),
+            "passport": create_token(db, "passport-only", ["passport"], ["export"]),
+            "invite": create_token(db, "inviter", None, ["invite"]),
+        }
+    return app, tokens
+
+
+def get(app, token, path, **params):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return app.test_client().get(path, query_string=params, headers=headers)
+
+
+def rows_of(response):
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_tokens_are_required_and_scoped(seeded, caplog):
+    app, tokens = seeded
+    assert get(app, None, "/api/exports/responses").status_code == 401
+    assert get(app, "fbt_wrong", "/api/exports/responses").status_code == 401
+    assert get(app, tokens["invite"], "/api/exports/responses").status_code == 403
+    refused = get(app, tokens["passport"], "/api/exports/responses", service="benefits")
+    assert refused.status_code == 403
+    assert "does not cover service 'benefits'" in refused.json["error"]
+    own = rows_of(get(app, tokens["passport"], "/api/exports/responses"))
+    assert {row["service_id"] for row in own} == {"passport"} and len(own) == 7
+    assert tokens["passport"] not in caplog.text and tokens["invite"] not in caplog.text
+    quarterly = get(
+        app,
+        tokens["passport"],
+        "/api/exports/a11-quarterly",
+        quarter="FY2027Q1",
+        service="benefits",
+    )
+    assert quarterly.status_code == 403
+
+
+def test_revoked_token_is_refused(seeded):
+    app, tokens = seeded
+    app.test_cli_runner().invoke(args=["tokens", "revoke", "all"])
+    assert get(app, tokens["all"], "/api/exports/responses").status_code == 401
+
+
+def test_csv_header_follows_submission_order_and_parses_back(seeded):
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", format="csv")
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0].startswith(TOUCHPOINTS_HEADER + ",service_id,channel")
+    rows = rows_of(response)
+    assert len(rows) == 8 and list(rows[0]) == list(RECORD_COLUMNS)
+    great = next(r for r in rows if r["question_4"] == "Great")
+    assert (great["question_1"], great["positive_ease"], great["negative_ease"]) == ("5", "1", "")
+    assert great["positive_effectiveness"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"service": "benefits"}, 1),
+        ({"channel": "voice"}, 1),
+        ({"channel": "chatbot"}, 1),
+        ({"language": "es"}, 3),
+        ({"quarter": "FY2027Q1"}, 7),
+        ({"quarter": "FY2026Q4"}, 1),
+        ({"from": "2026-09-30", "to": "2026-09-30"}, 1),
+        ({"from": "2026-10-01"}, 7),
+        ({"status": "partial"}, 1),
+        ({"status": "abandoned", "language": "es"}, 1),
+    ],
+)
+def test_every_filter(seeded, params, expected):
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", format="jsonl", **params)
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert len(lines) == expected, params
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"quarter": "2027Q1"},
+        {"status": "done"},
+        {"channel": "fax"},
+        {"format": "pdf"},
+        {"quarter": "FY2027Q1", "from": "2026-10-01"},
+        {"from": "yesterday"},
+    ],
+)
+def test_bad_filters_get_a_clear_400(seeded, params):
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", **params)
+    assert response.status_code == 400 and response.json["error"]
+
+
+def test_xlsx_opens_with_openpyxl(seeded, tmp_path):
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", format="xlsx")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(response.data)
+    sheet = load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == RECORD_COLUMNS and len(rows) == 9
+
+
+def test_quarterly_figures_equal_independent_counts(seeded):
+    app, tokens = seeded
+    response = get(
+        app,
+        tokens["all"],
+        "/api/exports/a11-quarterly",
+        quarter="FY2027Q1",
+        service="passport",
+        volume_of_customers="1200",
+        volume_offered="400",
+    )
+    rows = rows_of(response)
+    assert list(rows[0]) == list(QUARTERLY_COLUMNS)
+    by_channel = {row["channel"]: row for row in rows}
+    assert set(by_channel) == {"sms_text_messages", "automated_phone", "chatbot"}
+    # Independently: the seeded FY2027Q1 passport SMS records.
+    sms = [
+        (5, {"ease", "employee"}, set(), "complete"),
+        (4, {"ease"}, set(), "complete"),
+        (3, set(), {"ease"}, "partial"),
+        (None, set(), set(), "abandoned"),
+    ]
+    row = by_channel["sms_text_messages"]
+    assert int(row["volume_of_respondents"]) == sum(1 for s in sms if s[3] != "abandoned")
+    ratings = Counter(s[0] for s in sms)
+    assert [int(row[f"q1_{v}"]) for v in range(1, 6)] == [ratings[v] for v in range(1, 6)]
+    for driver in DRIVERS:
+        assert int(row[f"positive_{driver}"]) == sum(driver in s[1] for s in sms)
+        assert int(row[f"negative_{driver}"]) == sum(driver in s[2] for s in sms)
+    assert (
+        row["service_provider"] == "U.S. Passport Office"
+        and row["omb_control_number"] == "1405-0001"
+    )
+    assert (
+        row["trust_question_text"] == "This interaction increased my trust in U.S. Passport Office."
+    )
+    assert row["survey_type"] == "likert_scale" and row["transaction_point"] == "post_interaction"
+    assert (row["volume_of_customers"], row["volume_of_customers_provided_survey_opportunity"]) == (
+        "1200",
+        "400",
+    )
+    assert by_channel["chatbot"]["negative_other"] == "1"
+
+
+def test_cli_exports(seeded, tmp_path):
+    app, _ = seeded
+    runner = app.test_cli_runner()
+    out = tmp_path / "responses.csv"
+    result = runner.invoke(args=["export", "responses", "--quarter", "FY2027Q1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.DictReader(out.open()))) == 7
+    quarterly = runner.invoke(args=["export", "quarterly", "--quarter", "FY2027Q1"])
+    assert quarterly.exit_code == 0
+    assert len(list(csv.DictReader(io.StringIO(quarterly.stdout)))) == 4
+    missing = runner.invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", "--volume-of-customers", "5"]
+    )
+    assert missing.exit_code != 0 and "need --service" in missing.output
