@@ -14,6 +14,7 @@ from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
 from feedbot.languages import LANGUAGES
 from feedbot.runtime import current_runtime
+from feedbot.segments import fold_to_gsm7
 from feedbot.services import Service
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def render_sms(outcome: Outcome, service: Service) -> str:
             parts.extend(_language_offers(service, outcome.language))
         else:
             parts.append(render_prompt(prompt, outcome.language))
-    return "\n".join(part for part in parts if part)
+    text = "\n".join(part for part in parts if part)
+    return fold_to_gsm7(text) if LANGUAGES[outcome.language].sms_folds_accents else text
 
 
 def render_prompt(prompt: Prompt, language: str) -> str:
@@ -78,8 +80,8 @@ def render_prompt(prompt: Prompt, language: str) -> str:
         lines.extend(f"{choice.value} {choice.label}" for choice in prompt.choices)
     elif prompt.question_type == "multi":
         lines.extend(f"{choice.position} {choice.label}" for choice in prompt.choices)
-        lines.append(gettext(_("Reply with all numbers that apply, e.g. 1 3.")))
-    if prompt.optional:
+        lines.append(gettext(_("Reply with all numbers that apply (e.g. 1 3) or SKIP.")))
+    elif prompt.optional:
         lines.append(gettext(_("Or reply SKIP.")))
     return "\n".join(lines)
 

@@ -274,7 +274,13 @@ def export_group() -> None:
 @with_appcontext
 def export_responses(fmt, service, channel, language, quarter, start, end, status, output) -> None:  # type: ignore[no-untyped-def]
     """Write normalized records, with a progress bar on the terminal."""
-    from feedbot.export import ExportError, count_responses, iter_records, stream_export
+    from feedbot.export import (
+        ExportError,
+        count_responses,
+        iter_records,
+        stream_csv,
+        stream_export,
+    )
     from feedbot.staff import _filter_from
 
     args = {
@@ -295,9 +301,14 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
         try:
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-                records = _counted(iter_records(db, response_filter), bar)
-                for chunk in stream_export(records, fmt):
-                    target.write(chunk)
+                if fmt == "csv":
+                    for chunk in stream_csv(db, response_filter):
+                        target.write(chunk)
+                        bar.update(chunk.count(b"\n"))
+                else:
+                    records = _counted(iter_records(db, response_filter), bar)
+                    for chunk in stream_export(records, fmt):
+                        target.write(chunk)
         finally:
             if output:
                 target.close()

@@ -19,6 +19,8 @@ class Language:
     native_name: str
     keywords: tuple[str, ...]
     rtl: bool = False
+    # SMS may drop accents GSM-7 lacks: readable unaccented, and half the segments.
+    sms_folds_accents: bool = False
 
     @property
     def sms_keyword(self) -> str:
@@ -28,18 +30,48 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("en", "English", "English", ("EN", "ENGLISH", "INGLES", "INGLÉS")),
-        Language("es", "Spanish", "Español", ("ES", "ESPAÑOL", "ESPANOL", "SPANISH")),
+        Language(
+            "en",
+            "English",
+            "English",
+            ("EN", "ENGLISH", "INGLES", "INGLÉS"),
+            sms_folds_accents=True,
+        ),
+        Language(
+            "es",
+            "Spanish",
+            "Español",
+            ("ES", "ESPAÑOL", "ESPANOL", "SPANISH"),
+            sms_folds_accents=True,
+        ),
         Language("zh_Hans", "Chinese (Simplified)", "简体中文", ("ZH", "中文", "简体", "简体中文")),
         Language("zh_Hant", "Chinese (Traditional)", "繁體中文", ("ZHT", "繁體", "繁體中文")),
         Language("vi", "Vietnamese", "Tiếng Việt", ("VI", "TIẾNG VIỆT", "TIENG VIET")),
         Language("ko", "Korean", "한국어", ("KO", "한국어", "KOREAN")),
-        Language("tl", "Tagalog", "Tagalog", ("TL", "TAGALOG", "FILIPINO")),
+        Language("tl", "Tagalog", "Tagalog", ("TL", "TAGALOG", "FILIPINO"), sms_folds_accents=True),
         Language("ru", "Russian", "Русский", ("RU", "РУССКИЙ", "RUSSIAN")),
         Language("ar", "Arabic", "العربية", ("AR", "العربية", "عربي", "ARABIC"), rtl=True),
-        Language("ht", "Haitian Creole", "Kreyòl ayisyen", ("HT", "KREYOL", "KREYÒL")),
-        Language("fr", "French", "Français", ("FR", "FRANÇAIS", "FRANCAIS", "FRENCH")),
-        Language("pt", "Portuguese", "Português", ("PT", "PORTUGUÊS", "PORTUGUES")),
+        Language(
+            "ht",
+            "Haitian Creole",
+            "Kreyòl ayisyen",
+            ("HT", "KREYOL", "KREYÒL"),
+            sms_folds_accents=True,
+        ),
+        Language(
+            "fr",
+            "French",
+            "Français",
+            ("FR", "FRANÇAIS", "FRANCAIS", "FRENCH"),
+            sms_folds_accents=True,
+        ),
+        Language(
+            "pt",
+            "Portuguese",
+            "Português",
+            ("PT", "PORTUGUÊS", "PORTUGUES"),
+            sms_folds_accents=True,
+        ),
     )
 }
 

@@ -145,12 +145,17 @@ def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def record_as_dict(record: ResponseRecord) -> dict[str, Any]:
-    """The exportable shape of a record: SUBMISSION.md's columns first, then feedbot's."""
+def record_as_dict(record: Any) -> dict[str, Any]:
+    """The exportable shape of a record (ORM object or row): SUBMISSION.md's columns first."""
     values = {column: getattr(record, column) for column in RECORD_COLUMNS}
     for key in ("started_at", "completed_at"):
-        values[key] = values[key].isoformat() if values[key] is not None else None
+        values[key] = iso_timestamp(values[key])
     return values
+
+
+def iso_timestamp(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with microseconds, the same on every database and export path."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds") if value else None
 
 
 TOUCHPOINTS_COLUMNS = (

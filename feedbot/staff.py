@@ -29,6 +29,7 @@ from feedbot.export import (
     iter_records,
     quarterly_csv,
     quarterly_rows,
+    stream_csv,
     stream_export,
 )
 from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
@@ -54,7 +55,10 @@ def export_responses() -> Response:
 
     def generate() -> Iterator[bytes]:
         with runtime.db.sessions() as db:
-            yield from stream_export(iter_records(db, response_filter), fmt)
+            if fmt == "csv":
+                yield from stream_csv(db, response_filter)
+            else:
+                yield from stream_export(iter_records(db, response_filter), fmt)
 
     filename = f"feedbot-responses.{fmt}"
     return Response(

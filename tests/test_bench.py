@@ -35,3 +35,10 @@ def test_bench_command_prints_its_table(what):
     )
     table = [line for line in completed.stdout.splitlines() if line.startswith("| SMS webhook")]
     assert len(table) == 1 and "turns/s" in table[0] and "ratio" in table[0]
+
+
+def test_export_bench_exports_every_seeded_row():
+    from bench.export import measure as measure_export
+
+    result = measure_export(300)
+    assert result["rows"] == 300 and result["peak_rss_mb"] > 0

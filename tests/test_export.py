@@ -209,3 +209,15 @@ def test_cli_exports(seeded, tmp_path):
         args=["export", "quarterly", "--quarter", "FY2027Q1", "--volume-of-customers", "5"]
     )
     assert missing.exit_code != 0 and "need --service" in missing.output
+
+
+def test_database_written_csv_equals_python_written_csv(seeded):
+    from feedbot.export import ResponseFilter, iter_records, stream_csv, stream_export
+
+    app, _ = seeded
+    with runtime_of(app).db.sessions() as db:
+        fast = b"".join(stream_csv(db, ResponseFilter()))
+        plain = b"".join(stream_export(iter_records(db, ResponseFilter()), "csv"))
+    assert list(csv.DictReader(io.StringIO(fast.decode()))) == list(
+        csv.DictReader(io.StringIO(plain.decode()))
+    )

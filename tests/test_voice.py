@@ -37,7 +37,7 @@ def test_language_menu_speaks_each_language_in_its_own_voice(app):
 
 def test_keypad_only_positive_path(app):
     caller, first = answer_in_english(app)
-    assert "U.S. Passport Office asks about passport renewal" in first.spoken
+    assert "U.S. Passport Office: 3 quick questions about passport renewal" in first.spoken
     assert "To hear this again, press 9." in first.spoken
     assert "Press 1 for Strongly disagree." in first.spoken
     assert "Press 5 for Strongly agree." in first.spoken
@@ -111,9 +111,9 @@ def test_star_repeats_and_nine_replays_the_notice(app):
     caller, _ = answer_in_english(app)
     again = caller.press("*")
     assert "This interaction increased my trust" in again.spoken
-    assert "asks about passport renewal" not in again.spoken
+    assert "3 quick questions about passport renewal" not in again.spoken
     notice = caller.press("9")
-    assert "asks about passport renewal" in notice.spoken
+    assert "3 quick questions about passport renewal" in notice.spoken
     assert "This interaction increased my trust" in notice.spoken
     assert stored(app)[0][2] == {}
     assert "made the difference" in caller.press("4").spoken
