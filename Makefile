@@ -11,6 +11,7 @@ run: $(call STAMP,run)
 test: $(call STAMP,test)
 	bash .ci/services
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/feedbot translations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

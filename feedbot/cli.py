@@ -11,10 +11,12 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
-from feedbot.config import DEV_TWILIO_AUTH_TOKEN, ConfigError
+from feedbot.config import DEV_TWILIO_AUTH_TOKEN, REPO_ROOT, ConfigError
 from feedbot.flows import FlowError
 from feedbot.migrations import upgrade
 from feedbot.runtime import current_runtime
+
+REPO_FLOWS = REPO_ROOT / "flows"
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -361,7 +363,61 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         click.echo(text, nl=False)
 
 
-COMMANDS = [db_group, chat, demo, tokens_group, queue_group, worker, purge, export_group]
+@click.group("translations")
+def translations_group() -> None:
+    """Catalog checks and the SMS cost of every language."""
+
+
+@translations_group.command("check")
+def translations_check() -> None:
+    """Fail when a catalog misses a message, keeps a stale one, or breaks a placeholder."""
+    from feedbot.translations import check_catalogs
+
+    problems = check_catalogs()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} translation problem(s)")
+    click.echo("all catalogs complete and current")
+
+
+@translations_group.command("segments")
+@click.option("--flow", "flow_path", default=str(REPO_FLOWS / "a11.yaml"), show_default=True)
+def translations_segments(flow_path: str) -> None:
+    """Print, per language, the SMS segments of each prompt and of a whole survey."""
+    from feedbot.flows import load_flow
+    from feedbot.languages import LANGUAGES
+    from feedbot.sms_report import survey_costs
+
+    costs = survey_costs(load_flow(flow_path), tuple(LANGUAGES))
+    prompts = list(costs[0].prompts)
+    click.echo(
+        "| language | " + " | ".join(prompts) + " | positive survey | negative survey | budget |"
+    )
+    click.echo("|---" * (len(prompts) + 4) + "|")
+    over = []
+    for cost in costs:
+        cells = " | ".join(str(cost.prompts[name]) for name in prompts)
+        mark = "ok" if cost.within_budget else "OVER"
+        totals = f"{cost.positive} | {cost.negative} | ≤ {cost.budget} {mark}"
+        click.echo(f"| {cost.language} | {cells} | {totals} |")
+        if not cost.within_budget:
+            over.append(cost.language)
+    if over:
+        raise click.ClickException(f"over the segment budget: {', '.join(over)}")
+
+
+COMMANDS = [
+    db_group,
+    chat,
+    demo,
+    tokens_group,
+    queue_group,
+    worker,
+    purge,
+    export_group,
+    translations_group,
+]
 
 
 if __name__ == "__main__":

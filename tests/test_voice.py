@@ -200,3 +200,26 @@ def test_chat_plays_the_call_in_the_terminal(app):
     assert "Press 5 for Strongly agree." in result.output
     assert "Thank you for your feedback" in result.output
     assert stored(app)[0][2]["trust"] == ("answered", 5)
+
+
+def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
+    import yaml
+
+    from tests.conftest import TEST_SERVICES, make_app
+
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["languages"] = ["en", "es", "fr"]
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document, allow_unicode=True))
+    app = make_app(sqlite_url, services_file=services)
+    caller = Caller(app.test_client())
+    menu = caller.dial()
+    assert "Pour le Français, appuyez sur 3." in menu.spoken
+    first = caller.press("3")
+    assert "Cette démarche a renforcé ma confiance envers U.S. Passport Office." in first.spoken
+    assert {say.get("language") for say in first.xml.iter("Say")} == {"fr-FR"}
+    assert "Qu’est-ce qui aurait pu être mieux ?" in caller.say("pas du tout d'accord").spoken
+    caller.press("3")
+    assert "Merci pour votre avis" in caller.press("0").spoken
+    assert stored(app)[0][:2] == ("complete", "fr")
+    runtime_of(app).db.dispose()

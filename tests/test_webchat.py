@@ -213,3 +213,21 @@ def test_same_answers_by_sms_and_web_chat_give_the_same_record(app, chat):
         k: v for k, v in web.items() if k not in differs
     }
     assert (sms["channel"], web["channel"]) == ("sms_text_messages", "chatbot")
+
+
+@pytest.mark.parametrize(
+    ("language", "trust_text", "drivers_text"),
+    [
+        ("ar", "زادت هذه المعاملة من ثقتي في Federal Student Aid.", "ما الذي أحدث الفرق"),
+        ("zh_Hans", "这次办理增加了我对Federal Student Aid的信任。", "是什么起了作用"),
+    ],
+)
+def test_complete_survey_in_arabic_and_chinese(app, chat, language, trust_text, drivers_text):
+    started = chat.start(language=language).json
+    assert started["language"] == language
+    assert started["dir"] == ("rtl" if language == "ar" else "ltr")
+    assert started["messages"][1]["text"] == trust_text
+    assert drivers_text in chat.send(value=5)["messages"][0]["text"]
+    chat.send(value=["ease"])
+    assert chat.send(skip=True)["done"] is True
+    assert stored(app)[1] == language

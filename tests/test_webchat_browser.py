@@ -104,6 +104,7 @@ def test_arabic_renders_right_to_left_without_axe_violations(site):
         open_panel(page, page_url)
         assert page.get_attribute(".feedbot-panel", "dir") == "rtl"
         assert page.get_attribute(".feedbot-panel", "lang") == "ar"
+        assert "زادت هذه المعاملة من ثقتي" in page.inner_text(".feedbot-log")
         assert (
             page.evaluate("getComputedStyle(document.querySelector('.feedbot-log')).direction")
             == "rtl"
