@@ -48,6 +48,23 @@ def inbound_sms() -> Response:
     return twiml_reply(render_sms(outcome, service))
 
 
+@blueprint.post("/twilio/status")
+@twilio_signed
+def message_status() -> Response:
+    """Delivery status callbacks for invitations: queued, sent, delivered, undelivered, failed."""
+    from feedbot.invitations import record_status
+
+    code = request.form.get("ErrorCode", "")
+    with current_runtime().db.transaction() as db:
+        known = record_status(
+            db,
+            request.form.get("MessageSid", ""),
+            request.form.get("MessageStatus", ""),
+            int(code) if code.isdigit() else None,
+        )
+    return Response(status=204 if known else 404)
+
+
 def twiml_reply(text: str) -> Response:
     response = MessagingResponse()
     if text:

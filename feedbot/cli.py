@@ -363,6 +363,43 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         click.echo(text, nl=False)
 
 
+@click.command("invite")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Columns: phone, and optionally service, language, transaction_id, send_at.",
+)
+@click.option("--service", help="Service for rows that do not name one.")
+@with_appcontext
+def invite(csv_path: str, service: str | None) -> None:
+    """Invite everyone in a CSV file to the survey by text, with a progress bar."""
+    import csv
+
+    from feedbot.invitations_api import create_rows
+
+    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+        rows = [
+            {k: v for k, v in row.items() if v} | ({"service": service} if service else {})
+            for row in csv.DictReader(handle)
+        ]
+    accepted: list = []
+    errors: list = []
+    with click.progressbar(length=len(rows), label="inviting", file=sys.stderr) as bar:
+        for start in range(0, len(rows), 500):
+            batch = rows[start : start + 500]
+            done, failed = create_rows(batch)
+            accepted += done
+            errors += [{**e, "row": e["row"] + start} for e in failed]
+            bar.update(len(batch))
+    for error in errors:
+        click.echo(f"row {error['row']}: {error['error']}", err=True)
+    click.echo(f"{len(accepted)} invitation(s) accepted, {len(errors)} row(s) refused")
+    if errors:
+        raise SystemExit(1)
+
+
 @click.group("translations")
 def translations_group() -> None:
     """Catalog checks and the SMS cost of every language."""
@@ -417,6 +454,7 @@ COMMANDS = [
     purge,
     export_group,
     translations_group,
+    invite,
 ]
 
 

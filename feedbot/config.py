@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ class Settings:
     twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
     twilio_account_sid: str | None = None
     twilio_api_base: str | None = None
+    twilio_retry_intervals: tuple[int, ...] = (30, 120, 600)
     public_url: str | None = None
     services_file: Path = REPO_ROOT / "flows" / "services.yaml"
     flows_dir: Path = REPO_ROOT / "flows"
@@ -35,7 +36,11 @@ class Settings:
     max_text_length: int = 10_000
     normalize_retry_intervals: tuple[int, ...] = (10, 60, 300)
     raw_text_retention_days: int = 90
-    extra: Mapping[str, str] = field(default_factory=dict)
+    fixed_now: datetime | None = None
+
+    def now(self) -> datetime:
+        """The time scheduled work runs at: real, or fixed for tests and rehearsals."""
+        return self.fixed_now or datetime.now(UTC)
 
     @property
     def production(self) -> bool:
@@ -54,14 +59,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
+        twilio_retry_intervals=_intervals(env.get("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600")),
         public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
-        normalize_retry_intervals=tuple(
-            int(part)
-            for part in env.get("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300").split(",")
-            if part.strip()
+        normalize_retry_intervals=_intervals(
+            env.get("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300")
         ),
+        fixed_now=datetime.fromisoformat(env["FEEDBOT_FIXED_NOW"])
+        if env.get("FEEDBOT_FIXED_NOW")
+        else None,
         idle_expiry=timedelta(
             hours=float(
                 env.get("FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600)
@@ -71,6 +78,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if settings.production:
         _refuse_unsafe_production(settings)
     return settings
+
+
+def _intervals(text: str) -> tuple[int, ...]:
+    """'10,60,300' → (10, 60, 300): seconds between retries."""
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -87,6 +99,8 @@ def _refuse_unsafe_production(settings: Settings) -> None:
         problems.append("FEEDBOT_SECRET_KEY must be set to a random value of 32+ characters")
     if settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         problems.append("TWILIO_AUTH_TOKEN must be set to the account's auth token")
+    if settings.fixed_now is not None:
+        problems.append("FEEDBOT_FIXED_NOW must not be set (it stops the clock)")
     if settings.database_url.startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
     if problems:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from feedbot.config import load_settings
+from feedbot.config import Settings, load_settings
 from feedbot.conversations import expire_idle_conversations
 from feedbot.normalize import normalize_pending
 from feedbot.runtime import Runtime, build_runtime
@@ -29,7 +29,9 @@ def periodic_sweep() -> int:
 
     runtime = worker_runtime()
     with runtime.db.transaction() as db:
-        expired = expire_idle_conversations(db, datetime.now(UTC), runtime.settings.idle_expiry)
+        expired = expire_idle_conversations(
+            db, runtime.settings.now(), runtime.settings.idle_expiry
+        )
     swept = sweep(runtime)
     normalize_queue(runtime).enqueue_in(SWEEP_EVERY, "feedbot.jobs.periodic_sweep")
     log.info(
@@ -39,18 +41,32 @@ def periodic_sweep() -> int:
 
 
 def worker_runtime() -> Runtime:
-    settings = load_settings()
-    return _runtime_for(
-        settings.database_url,
-        settings.redis_url,
-        str(settings.services_file),
-        str(settings.flows_dir),
-    )
+    """The runtime this worker's environment describes, built once per process."""
+    return _runtime_for(load_settings())
 
 
 @functools.cache
-def _runtime_for(
-    database_url: str, redis_url: str | None, services_file: str, flows_dir: str
-) -> Runtime:
-    # Keyed by what the environment says, so one worker process builds it once.
-    return build_runtime(load_settings())
+def _runtime_for(settings: Settings) -> Runtime:
+    return build_runtime(settings)
+
+
+def send_invitation(invitation_id: int) -> str:
+    """Send one invitation, or put it back on the schedule for when it may be sent."""
+    from feedbot.invitation_queue import schedule_reminder, schedule_send
+    from feedbot.invitations import deliver
+
+    runtime = worker_runtime()
+    delivery = deliver(runtime, invitation_id, runtime.settings.now())
+    if delivery.status == "deferred" and delivery.retry_at is not None:
+        schedule_send(runtime, invitation_id, delivery.retry_at)
+    elif delivery.status == "sent":
+        schedule_reminder(runtime, invitation_id)
+    return delivery.status
+
+
+def remind_invitation(invitation_id: int) -> str:
+    """The one optional reminder for an unanswered invitation."""
+    from feedbot.invitations import remind
+
+    runtime = worker_runtime()
+    return remind(runtime, invitation_id, runtime.settings.now()).status

@@ -91,6 +91,7 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     transaction_id: Mapped[str | None] = mapped_column(String(128))
+    invitation_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="conversation", order_by="Answer.id", cascade="all, delete-orphan"
@@ -213,3 +214,31 @@ class PendingNormalization(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    """An agency's request to survey someone by text after a transaction.
+
+    `phone` is the only clear copy of the number: kept until the invitation and any reminder
+    are sent (or can never be), then dropped, leaving the keyed hash.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("service_id", "transaction_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    sender_key: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(16))
+    transaction_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    message_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[int | None] = mapped_column(Integer)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

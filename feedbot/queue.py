@@ -24,7 +24,7 @@ from feedbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 NORMALIZE_QUEUE = "feedbot-normalize"
-QUEUES = [NORMALIZE_QUEUE]
+QUEUES = [NORMALIZE_QUEUE, "feedbot-invitations"]
 BATCH_SIZE = 500
 
 

@@ -36,6 +36,7 @@ class Service:
     webchat_origins: tuple[str, ...] = ()
     accent_color: str | None = None
     messaging_service_sid: str | None = None
+    from_number: str | None = None
     invitations: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -133,6 +134,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         webchat_origins=tuple(spec.get("webchat_origins", ())),
         accent_color=spec.get("accent_color"),
         messaging_service_sid=spec.get("messaging_service_sid"),
+        from_number=spec.get("from_number"),
         invitations=dict(spec.get("invitations", {})),
     )
 

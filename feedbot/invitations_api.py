@@ -1,0 +1,94 @@
+"""Staff API for invitations: one at a time or up to 1,000 in a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from feedbot.invitation_queue import dispatch_invitations
+from feedbot.invitations import InvalidInvitation, create_invitation, parse_request
+from feedbot.models import Invitation
+from feedbot.runtime import current_runtime
+from feedbot.staff_auth import require_service_access, staff_required
+
+blueprint = Blueprint("invitations", __name__)
+MAX_BATCH = 1_000
+
+
+@blueprint.post("/api/invitations")
+@staff_required("invite")
+def invite_one() -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json({"error": "send a JSON object"}, 400)
+    accepted, errors = create_rows([body], check_service=require_service_access)
+    if errors:
+        return _json(errors[0], 422)
+    return _json(accepted[0], 201 if accepted[0]["status"] == "scheduled" else 200)
+
+
+@blueprint.post("/api/invitations/batch")
+@staff_required("invite")
+def invite_batch() -> Response:
+    body = request.get_json(silent=True)
+    rows = body.get("invitations") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows:
+        return _json({"error": 'send {"invitations": [...]}'}, 400)
+    if len(rows) > MAX_BATCH:
+        return _json({"error": f"at most {MAX_BATCH} invitations per batch"}, 413)
+    accepted, errors = create_rows(rows, check_service=require_service_access)
+    return _json({"accepted": accepted, "errors": errors}, 422 if errors else 200)
+
+
+def create_rows(
+    rows: list[Any], check_service: Callable[[str], None] = lambda _: None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Create the valid rows (numbered from 1) and queue them; report the invalid ones."""
+    runtime = current_runtime()
+    now = runtime.settings.now()
+    accepted, errors, to_send = [], [], []
+    with runtime.db.transaction() as db:
+        for number, row in enumerate(rows, start=1):
+            try:
+                invitation = _create_row(db, row, runtime, now, check_service)
+            except InvalidInvitation as error:
+                errors.append({"row": number, "error": str(error)})
+                continue
+            accepted.append({"row": number, **_view(invitation)})
+            if invitation.status == "scheduled" and invitation.created_at == now:
+                to_send.append(invitation.id)
+    dispatch_invitations(runtime, to_send)
+    return accepted, errors
+
+
+def _create_row(
+    db: Any, row: Any, runtime: Any, now: datetime, check_service: Callable[[str], None]
+) -> Invitation:
+    if not isinstance(row, dict):
+        raise InvalidInvitation("each invitation is a JSON object")
+    service = runtime.services.get(str(row.get("service", "")))
+    if service is None:
+        raise InvalidInvitation(f"service {row.get('service')!r} does not exist")
+    check_service(service.id)
+    if not service.sms_numbers and not service.messaging_service_sid:
+        raise InvalidInvitation(f"service {service.id!r} has no SMS number to send from")
+    return create_invitation(db, parse_request(service, row), runtime.settings.secret_key, now)
+
+
+def _view(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "id": invitation.id,
+        "status": invitation.status,
+        "reason": invitation.reason,
+        "send_at": invitation.send_at.isoformat(),
+        "transaction_id": invitation.transaction_id,
+    }
+
+
+def _json(payload: Any, status: int) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    return response

@@ -1,0 +1,74 @@
+"""A stand-in for Twilio's Messages API on loopback: records each request, answers as Twilio
+documents (201 with a message resource), and can be told to answer 429 or 500 first."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from werkzeug.wrappers import Request, Response
+
+from tests.support.browser import serve
+
+_sids = itertools.count(1)
+
+
+@dataclass
+class FakeTwilio:
+    url: str = ""
+    requests: list[dict[str, str]] = field(default_factory=list)
+    failures: list[int] = field(default_factory=list)  # statuses to answer before succeeding
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return [r for r in self.requests if r.get("_status") == "201"]
+
+    def wsgi(self, environ, start_response):  # type: ignore[no-untyped-def]
+        request = Request(environ)
+        form = {k: v[0] for k, v in parse_qs(request.get_data(as_text=True)).items()}
+        form["_path"] = request.path
+        if self.failures:
+            status = self.failures.pop(0)
+            form["_status"] = str(status)
+            self.requests.append(form)
+            body = {
+                "code": 20429 if status == 429 else 20500,
+                "message": "try later",
+                "status": status,
+                "more_info": "https://www.twilio.com/docs/errors",
+            }
+            return Response(json.dumps(body), status, mimetype="application/json")(
+                environ, start_response
+            )
+        form["_status"] = "201"
+        self.requests.append(form)
+        sid = f"SM{next(_sids):032x}"
+        resource = {
+            "sid": sid,
+            "status": "queued",
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body"),
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "error_code": None,
+            "account_sid": "AC" + "0" * 32,
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/AC{'0' * 32}/Messages/{sid}.json",
+        }
+        return Response(json.dumps(resource), 201, mimetype="application/json")(
+            environ, start_response
+        )
+
+
+@contextmanager
+def fake_twilio() -> Iterator[FakeTwilio]:
+    twilio = FakeTwilio()
+    with serve(twilio.wsgi) as url:
+        twilio.url = url
+        yield twilio
