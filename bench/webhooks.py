@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from bench.infra import BENCH_AUTH_TOKEN, ensure_wrk
 
 LUA = Path(__file__).resolve().parent / "sms_load.lua"
+CHAT_LUA = Path(__file__).resolve().parent / "chat_load.lua"
 SERVICE_NUMBER = "+12025550199"
 # A positive and a negative texter, alternating: five turns each, every one a real transition.
 CONVERSATIONS = (("Hi", "5", "1 3", "Quick and kind", "SKIP"), ("Hi", "2", "3 7", "Too slow", "No"))
@@ -38,10 +39,20 @@ def run_sms_load(base_url: str, connections: int, seconds: int, texters: int) ->
         return run_wrk(base_url, directory, connections, seconds)
 
 
+def run_voice_load(base_url: str, connections: int, seconds: int, callers: int) -> LoadResult:
+    """Drive the voice webhooks: each simulated caller walks a whole keypad call."""
+    with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as directory:
+        write_signed_calls(Path(directory), base_url, connections, callers)
+        return run_wrk(base_url, directory, connections, seconds)
+
+
+def run_chat_load(base_url: str, connections: int, seconds: int) -> LoadResult:
+    """Drive the web chat API: each simulated visitor starts a session and answers it."""
+    return run_wrk(base_url, "bench", connections, seconds, script=CHAT_LUA)
+
+
 def write_signed_sms(directory: Path, base_url: str, connections: int, texters: int) -> None:
     """Pre-sign every turn (RequestValidator), one file per wrk thread."""
-    validator = RequestValidator(BENCH_AUTH_TOKEN)
-    url = base_url + "/twilio/sms"
     for thread in range(connections):
         lines = []
         for texter in range(texters):
@@ -54,22 +65,54 @@ def write_signed_sms(directory: Path, base_url: str, connections: int, texters: 
                     "To": SERVICE_NUMBER,
                     "Body": body,
                 }
-                signature = validator.compute_signature(url, params)
-                lines.append(f"/twilio/sms\t{signature}\t{urlencode(params)}")
+                lines.append(_signed_line(base_url, "/twilio/sms", params))
         (directory / f"requests-{thread}.tsv").write_text("\n".join(lines) + "\n")
 
 
-def run_wrk(base_url: str, directory: str, connections: int, seconds: int) -> LoadResult:
+# A keypad-only call: language menu, trust 5, drivers 1 and 3, skip the open question.
+CALL = (
+    ("/twilio/voice", {}),
+    ("/twilio/voice/language", {"Digits": "1"}),
+    ("/twilio/voice/answer?step=1", {"Digits": "5"}),
+    ("/twilio/voice/answer?step=2", {"Digits": "13"}),
+    ("/twilio/voice/answer?step=3", {"Digits": "0"}),
+)
+
+
+def write_signed_calls(directory: Path, base_url: str, connections: int, callers: int) -> None:
+    for thread in range(connections):
+        lines = []
+        for caller in range(callers):
+            call = {
+                "CallSid": f"CA{thread:04d}{caller:06d}".ljust(34, "0"),
+                "From": f"+1202{thread:03d}{caller:04d}",
+                "To": SERVICE_NUMBER,
+            }
+            lines += [_signed_line(base_url, path, {**call, **extra}) for path, extra in CALL]
+        (directory / f"requests-{thread}.tsv").write_text("\n".join(lines) + "\n")
+
+
+def _signed_line(base_url: str, path: str, params: dict[str, str]) -> str:
+    signature = _VALIDATOR.compute_signature(base_url + path, params)
+    return f"{path}\t{signature}\t{urlencode(params)}"
+
+
+_VALIDATOR = RequestValidator(BENCH_AUTH_TOKEN)
+
+
+def run_wrk(
+    base_url: str, argument: str, connections: int, seconds: int, script: Path = LUA
+) -> LoadResult:
     command = [
         ensure_wrk(),
         f"--threads={connections}",
         f"--connections={connections}",
         f"--duration={seconds}s",
         "--latency",
-        f"--script={LUA}",
+        f"--script={script}",
         base_url,
         "--",
-        directory,
+        argument,
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return parse_wrk(output)

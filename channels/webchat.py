@@ -51,7 +51,7 @@ class HtmlSafeJSONProvider(DefaultJSONProvider):
 
 
 @blueprint.post("/api/chat/sessions")
-@limiter.limit("20 per minute")
+@limiter.limit(lambda: current_runtime().settings.chat_start_limit)
 def start_session() -> Response:
     """Start a survey: {service, language?, transaction_id?} → {session, messages, done}."""
     body = _json_body()
@@ -70,8 +70,11 @@ def start_session() -> Response:
 
 
 @blueprint.post("/api/chat/sessions/<session>/messages")
-@limiter.limit("30 per minute", key_func=lambda: "chat-session:" + request.view_args["session"])
-@limiter.limit("120 per minute")
+@limiter.limit(
+    lambda: current_runtime().settings.chat_session_limit,
+    key_func=lambda: "chat-session:" + request.view_args["session"],
+)
+@limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def send_message(session: str) -> Response:
     """One answer: {text} or {value} (a list of values for choose-all questions)."""
     body = _json_body()
@@ -85,7 +88,7 @@ def send_message(session: str) -> Response:
 
 
 @blueprint.get("/api/chat/sessions/<session>")
-@limiter.limit("120 per minute")
+@limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def transcript(session: str) -> Response:
     """Everything said so far, so a reload resumes where the visitor left off."""
     service, contact = _session_or_404(session)

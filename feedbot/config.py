@@ -37,6 +37,9 @@ class Settings:
     normalize_retry_intervals: tuple[int, ...] = (10, 60, 300)
     raw_text_retention_days: int = 90
     fixed_now: datetime | None = None
+    chat_start_limit: str = "20 per minute"
+    chat_session_limit: str = "30 per minute"
+    chat_address_limit: str = "120 per minute"
 
     def now(self) -> datetime:
         """The time scheduled work runs at: real, or fixed for tests and rehearsals."""
@@ -66,6 +69,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         normalize_retry_intervals=_intervals(
             env.get("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300")
         ),
+        chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
+        chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
+        chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
         fixed_now=datetime.fromisoformat(env["FEEDBOT_FIXED_NOW"])
         if env.get("FEEDBOT_FIXED_NOW")
         else None,

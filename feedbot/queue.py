@@ -6,6 +6,7 @@ transaction that closed them has committed.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -99,8 +100,14 @@ def normalize_queue(runtime: Runtime) -> Queue:
 
 
 def redis_connection(url: str | None) -> Redis:
+    """One pooled client per URL and process, not a new connection per enqueue."""
     if url is None:
         raise ValueError("REDIS_URL is not set: the queue runs in-process")
+    return _client(url)
+
+
+@functools.cache
+def _client(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 

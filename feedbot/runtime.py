@@ -30,7 +30,18 @@ def build_runtime(settings: Settings) -> Runtime:
         services=load_services(settings.services_file, settings.flows_dir),
     )
     install_dispatch(runtime)
+    _warm_catalogs()
     return runtime
+
+
+def _warm_catalogs() -> None:
+    # Compiling a catalog takes milliseconds; doing it here keeps it off the first webhook
+    # each worker answers in each language.
+    from feedbot.i18n import translations
+    from feedbot.languages import LANGUAGES
+
+    for code in LANGUAGES:
+        translations(code)
 
 
 def current_runtime() -> Runtime:
