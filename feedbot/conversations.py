@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
 from feedbot.config import Settings
+from feedbot.db import upsert_statement
 from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, SurveyCompleted
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
@@ -175,7 +175,7 @@ def new_public_id() -> str:
 def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
     """Upsert the thread's contact row in one round trip; the upsert's row lock is held until
     commit, so a second reply from the same thread waits here for the first to finish."""
-    insert = _dialect(db).insert(Contact)
+    insert = upsert_statement(db, Contact)
     statement = (
         insert.values(
             service_id=inbound.service.id, channel=inbound.channel, thread_key=inbound.thread_key
@@ -192,8 +192,7 @@ def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
 def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
     """Record the message id; False when it was already recorded (a repeated delivery)."""
     statement = (
-        _dialect(db)
-        .insert(InboundMessage)
+        upsert_statement(db, InboundMessage)
         .values(
             channel=inbound.channel,
             message_id=inbound.message_id,
@@ -204,10 +203,6 @@ def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
         .returning(InboundMessage.id)
     )
     return db.scalar(statement) is not None
-
-
-def _dialect(db: DbSession):  # type: ignore[no-untyped-def]
-    return postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _opt_out(db: DbSession, inbound: Inbound) -> Outcome:

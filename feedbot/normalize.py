@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
+from feedbot.db import upsert_statement
 from feedbot.fiscal import fiscal_quarter
 from feedbot.flows import Flow
 from feedbot.models import DRIVERS, Answer, Conversation, PendingNormalization, ResponseRecord
@@ -137,8 +137,7 @@ def _scrubbed(answer: Answer | None) -> str | None:
 
 
 def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ResponseRecord)
+    statement = upsert_statement(db, ResponseRecord)
     updates = {key: statement.excluded[key] for key in rows[0] if key != "conversation_id"}
     db.execute(
         statement.on_conflict_do_update(index_elements=["conversation_id"], set_=updates), rows
