@@ -33,8 +33,15 @@ def test_bench_command_prints_its_table(what):
         timeout=120,
         check=True,
     )
-    table = [line for line in completed.stdout.splitlines() if line.startswith("| SMS webhook")]
-    assert len(table) == 1 and "turns/s" in table[0] and "ratio" in table[0]
+    rows = [line for line in completed.stdout.splitlines() if line.startswith("| ")]
+    names = [row.split(" | ")[0] for row in rows]
+    assert [n.split(" (")[0] for n in names[1:4]] == [
+        "| SMS webhook",
+        "| voice webhooks",
+        "| web chat API",
+    ]
+    assert all("turns/s" in row and "ratio" in row for row in rows[1:4])
+    assert "SMS webhook at a fixed 20 turns/s" in rows[4]
 
 
 def test_export_bench_exports_every_seeded_row():

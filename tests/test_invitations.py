@@ -3,7 +3,7 @@ wrong person or at the wrong time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -303,3 +303,33 @@ def test_quarterly_offered_volume_comes_from_invitations(inviting, twilio):
     (row,) = response.json
     assert row["volume_of_customers_provided_survey_opportunity"] == 1
     assert row["volume_of_respondents"] == 1
+
+
+def test_per_service_rate_limit_defers_the_excess(inviting, twilio, tmp_path):
+    import yaml
+
+    app, _ = inviting
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["invitations"] = {"rate_per_minute": 2}
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document))
+    limited = make_app(
+        runtime_of(app).settings.database_url,
+        services_file=services,
+        redis_url=runtime_of(app).settings.redis_url,
+        twilio_api_base=twilio.url,
+    )
+    with runtime_of(limited).db.transaction() as db:
+        ids = [create_invitation_row(db, limited, f"+1202555019{n}").id for n in range(3)]
+    results = [deliver(runtime_of(limited), invitation_id, NOON) for invitation_id in ids]
+    assert [r.status for r in results] == ["sent", "sent", "deferred"]
+    assert results[2].retry_at == NOON + timedelta(seconds=60)
+    assert len(twilio.messages) == 2
+    runtime_of(limited).db.dispose()
+
+
+def create_invitation_row(db, app, phone):
+    from feedbot.invitations import create_invitation, parse_request
+
+    service = runtime_of(app).services.get("passport")
+    return create_invitation(db, parse_request(service, {"phone": phone}), TEST_SECRET_KEY, NOON)
