@@ -283,7 +283,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         stream_csv,
         stream_export,
     )
-    from feedbot.staff import _filter_from
+    from feedbot.staff import filter_from_args
 
     args = {
         "quarter": quarter,
@@ -294,7 +294,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         "status": status,
     }
     try:
-        response_filter = _filter_from(args, [service] if service else None)
+        response_filter = filter_from_args(args, [service] if service else None)
     except (ExportError, ValueError) as error:
         raise click.UsageError(str(error)) from error
     runtime = current_runtime()

@@ -228,19 +228,10 @@ def _check_question(flow: Flow, question: Question) -> None:
         low, high = min(values), max(values)
         if sorted(values) != list(range(low, high + 1)):
             raise FlowError(flow.path, f"{place}.choices", "scale values must be consecutive")
-        if (
-            flow.trust_form == "likert"
-            and question.record == "question_1"
-            and (low, high)
-            != (
-                1,
-                5,
-            )
-        ):
+        outside = [value for value in values if not 1 <= value <= 5]
+        if flow.trust_form == "likert" and question.record == "question_1" and outside:
             raise FlowError(
-                flow.path,
-                f"{place}.choices",
-                f"choice {high if high != 5 else low} is outside the scale 1-5",
+                flow.path, f"{place}.choices", f"choice {outside[0]} is outside the scale 1-5"
             )
     targets = [route.goto for route in question.routes]
     if question.unanswered:

@@ -33,7 +33,7 @@ from feedbot.export import (
     stream_export,
 )
 from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
-from feedbot.models import Answer, ResponseRecord, StaffToken
+from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
 
@@ -48,7 +48,9 @@ def export_responses() -> Response:
     if fmt not in FORMATS:
         return _bad_request(f"format must be one of {', '.join(FORMATS)}")
     try:
-        response_filter = _filter_from(request.args, allowed_services(request.args.get("service")))
+        response_filter = filter_from_args(
+            request.args, allowed_services(request.args.get("service"))
+        )
     except (ExportError, ValueError) as error:
         return _bad_request(str(error))
     runtime = current_runtime()
@@ -221,24 +223,19 @@ def dashboard_figures(db: Any, service_id: str, quarter: FiscalQuarter) -> dict[
 
 
 def _driver_counts(db: Any, in_quarter: tuple[Any, ...]) -> dict[str, int]:
-    from feedbot.models import DRIVERS
-
-    positive = sum(
-        db.scalar(
-            select(func.count()).where(*in_quarter, getattr(ResponseRecord, f"positive_{d}") == 1)
+    """Ticked positive and negative drivers, summed over the quarter in one query."""
+    # Not-asked drivers are NULL: each cell counts as 0 then, or a row's whole sum would be.
+    positive = sum(func.coalesce(getattr(ResponseRecord, f"positive_{d}"), 0) for d in DRIVERS)
+    negative = sum(func.coalesce(getattr(ResponseRecord, f"negative_{d}"), 0) for d in DRIVERS)
+    row = db.execute(
+        select(func.coalesce(func.sum(positive), 0), func.coalesce(func.sum(negative), 0)).where(
+            *in_quarter
         )
-        or 0
-        for d in DRIVERS
-    )
-    negative = sum(
-        db.scalar(
-            select(func.count()).where(*in_quarter, getattr(ResponseRecord, f"negative_{d}") == 1)
-        )
-        or 0
-        for d in DRIVERS
-    )
-    share = round(100 * positive / (positive + negative)) if positive + negative else 0
-    return {"positive": positive, "negative": negative, "positive_share": share}
+    ).one()
+    ticked_positive, ticked_negative = int(row[0]), int(row[1])
+    total = ticked_positive + ticked_negative
+    share = round(100 * ticked_positive / total) if total else 0
+    return {"positive": ticked_positive, "negative": ticked_negative, "positive_share": share}
 
 
 def _question_table(rows: list[Any], total: int) -> list[dict[str, Any]]:
@@ -258,7 +255,7 @@ def _question_table(rows: list[Any], total: int) -> list[dict[str, Any]]:
     ]
 
 
-def _filter_from(args: Any, services: list[str] | None) -> ResponseFilter:
+def filter_from_args(args: Any, services: list[str] | None) -> ResponseFilter:
     quarter = parse_quarter(args["quarter"]) if args.get("quarter") else None
     start = date.fromisoformat(args["from"]) if args.get("from") else None
     end = date.fromisoformat(args["to"]) if args.get("to") else None
