@@ -17,6 +17,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from feedbot import engine
 from feedbot.conversations import Inbound, Outcome, handle_reply, start_conversation
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, format_local_date, gettext_for
@@ -221,8 +222,6 @@ def _note(text: str) -> dict[str, Any]:
 
 def _transcript(service: Service, conversation: Conversation) -> list[dict[str, Any]]:
     """Rebuilt from the stored answers: nothing but the answers themselves is kept."""
-    from feedbot import engine
-
     language = conversation.language
     gettext = gettext_for(language)
     flow, context = service.flow, service.context

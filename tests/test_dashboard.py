@@ -61,3 +61,31 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         assert page.locator("svg rect").count() == 5
         assert axe_violations(page, "body") == []
         screenshot(page, "staff-dashboard.png")
+
+
+def test_drop_off_by_question_from_real_surveys(sqlite_app):
+    from feedbot.fiscal import fiscal_quarter
+    from tests.support.texting import Texter
+
+    for phone, replies in (
+        ("+12025550151", ("Hi", "5", "1", "Great")),
+        ("+12025550152", ("Hi", "2", "SKIP", "SKIP")),
+    ):
+        texter = Texter(sqlite_app.test_client(), phone=phone, to="+12025550100")
+        for body in replies:
+            texter.send(body)
+    with runtime_of(sqlite_app).db.transaction() as db:
+        token = create_token(db, "ana", None, ["export"])
+    client = sqlite_app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    client.post("/staff/login", data={"token": token, "csrf": csrf})
+    from datetime import UTC, datetime
+
+    quarter = fiscal_quarter(datetime.now(UTC), "America/New_York")
+    page = client.get(f"/staff?service=passport&quarter={quarter}").get_data(as_text=True)
+    cells = re.findall(r"<tr><td>(\w+)</td>((?:<td>\d+</td>){5})</tr>", page)
+    table = {name: [int(n) for n in re.findall(r"\d+", counts)] for name, counts in cells}
+    # reached, answered, skipped, unanswered, never reached (of 2 responses)
+    assert table["trust"] == [2, 2, 0, 0, 0]
+    assert table["anything_else"] == [2, 1, 1, 0, 0]
+    assert table["made_the_difference"] == [1, 1, 0, 0, 1]
