@@ -37,3 +37,28 @@ def test_parse_quarter():
     assert parse_quarter("fy2027q1") == FiscalQuarter(2027, 1)
     with pytest.raises(ValueError, match="not of the form FY2027Q1"):
         parse_quarter("2027-Q1")
+
+
+def test_a_record_takes_its_quarter_from_the_service_time_zone():
+    """Completed at 23:30 on Sept 30 in Washington (03:30 UTC on Oct 1): still FY2026 Q4."""
+    from feedbot.flows import load_flow
+    from feedbot.models import Conversation
+    from feedbot.normalize import build_record
+    from tests.test_engine import FLOWS
+
+    moment = datetime(2026, 10, 1, 3, 30, tzinfo=UTC)
+    conversation = Conversation(
+        id=1,
+        public_id="x" * 32,
+        service_id="passport",
+        channel="sms",
+        language="en",
+        status="complete",
+        started_at=moment,
+        completed_at=moment,
+    )
+    flow = load_flow(FLOWS / "a11.yaml")
+    eastern = build_record(conversation, [], flow, "America/New_York")
+    assert (eastern["fiscal_year"], eastern["quarter"]) == (2026, 4)
+    guam = build_record(conversation, [], flow, "Pacific/Guam")
+    assert (guam["fiscal_year"], guam["quarter"]) == (2027, 1)

@@ -231,3 +231,16 @@ def test_complete_survey_in_arabic_and_chinese(app, chat, language, trust_text, 
     chat.send(value=["ease"])
     assert chat.send(skip=True)["done"] is True
     assert stored(app)[1] == language
+
+
+def test_rate_limited_per_client_address(sqlite_url):
+    from tests.conftest import make_app
+
+    app = make_app(sqlite_url, chat_address_limit="3 per minute")
+    chat = Chat(app.test_client())
+    chat.start(language="en")
+    for _ in range(3):
+        assert chat.transcript().status_code == 200
+    limited = chat.transcript()
+    assert limited.status_code == 429 and limited.is_json
+    runtime_of(app).db.dispose()
