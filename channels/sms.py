@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.twilio_request import caller_key, twilio_signed
+from channels.twilio_request import caller_key, service_called, twilio_signed
 from feedbot.conversations import Inbound, Outcome, clean_reply_text, handle_reply
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
@@ -26,10 +26,7 @@ blueprint = Blueprint("sms", __name__)
 def inbound_sms() -> Response:
     """Apply one text message to the sender's survey and answer with the next prompt."""
     runtime = current_runtime()
-    service = runtime.services.by_sms_number(request.form.get("To", ""))
-    if service is None:
-        log.warning("SMS to a number no service owns: %s", request.form.get("To", "(none)"))
-        abort(404)
+    service = service_called("sms")
     key = caller_key("From")
     if key is None:
         abort(400, "From is required")

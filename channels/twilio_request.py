@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from flask import abort, request
 from twilio.request_validator import RequestValidator
 
 from feedbot.identity import sender_key
 from feedbot.runtime import current_runtime
+from feedbot.services import Service
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,22 @@ def signed_url() -> str:
         return request.url
     query = request.query_string.decode("latin-1")
     return public_url + request.path + (f"?{query}" if query else "")
+
+
+def service_called(channel: Literal["sms", "voice"]) -> Service:
+    """The service whose number the webhook's `To` is; 404 (and a log line) for none.
+
+    `To` is the agency's own number, so it may be logged; the public's `From` never is.
+    """
+    registry = current_runtime().services
+    number = request.form.get("To", "")
+    service = (
+        registry.by_sms_number(number) if channel == "sms" else registry.by_voice_number(number)
+    )
+    if service is None:
+        log.warning("%s webhook to a number no service owns: %s", channel, number or "(none)")
+        abort(404)
+    return service
 
 
 def caller_key(field: str = "From") -> str | None:

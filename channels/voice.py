@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from channels.twilio_request import caller_key, twilio_signed
+from channels.twilio_request import caller_key, service_called, twilio_signed
 from feedbot.conversations import (
     Inbound,
     Outcome,
@@ -265,11 +265,7 @@ def _inbound(service: Service, reply: Reply, step: int, language: str | None = N
 
 
 def _service() -> Service:
-    service = current_runtime().services.by_voice_number(request.form.get("To", ""))
-    if service is None:
-        log.warning("call to a number no service owns: %s", request.form.get("To", "(none)"))
-        abort(404)
-    return service
+    return service_called("voice")
 
 
 def _int_arg(name: str) -> int:
