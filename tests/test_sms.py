@@ -319,3 +319,12 @@ def test_log_guard_catches_a_number_in_clear():
     assert _PHONE_IN_LOGS.search("sender +12025550143 said hi")
     assert _PHONE_IN_LOGS.search("call (202) 555-0143")
     assert not _PHONE_IN_LOGS.search("sender 3f2a9c1b44d0 said hi")
+
+
+def test_signed_but_malformed_webhook_is_a_clear_400(app):
+    client = app.test_client()
+    params = {"MessageSid": new_message_sid(), "To": "+12025550100", "Body": "5"}
+    signature = sign("http://localhost/twilio/sms", params)
+    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 400 and b"From is required" in response.data
+    assert count(app, Conversation) == 0
