@@ -35,6 +35,8 @@ DEFAULT_QUIET_HOURS = ("08:00", "21:00")
 DEFAULT_RATE_PER_MINUTE = 60
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
+UNSUBSCRIBED_CODE = 21610
+_STATUS_ORDER = {"queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
 OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued")
 
 
@@ -199,8 +201,14 @@ def record_status(db: DbSession, message_sid: str, status: str, error_code: int 
     invitation = db.scalar(select(Invitation).filter_by(message_sid=message_sid))
     if invitation is None:
         return False
+    # Callbacks can arrive out of order: a late "sent" must not undo "delivered".
+    if _STATUS_ORDER.get(status, 0) < _STATUS_ORDER.get(invitation.status, 0):
+        return True
     invitation.status = status
     invitation.error_code = error_code
+    if error_code == UNSUBSCRIBED_CODE and db.get(OptOut, invitation.sender_key) is None:
+        # The carrier says this person unsubscribed: treat it as their STOP.
+        db.add(OptOut(sender_key=invitation.sender_key, opted_out_at=datetime.now(UTC)))
     if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
         # The number cannot receive texts: no reminder, and no reason to keep it.
         invitation.phone = None

@@ -333,3 +333,24 @@ def create_invitation_row(db, app, phone):
 
     service = runtime_of(app).services.get("passport")
     return create_invitation(db, parse_request(service, {"phone": phone}), TEST_SECRET_KEY, NOON)
+
+
+def test_late_callbacks_do_not_move_status_backwards_and_21610_opts_out(inviting, twilio):
+    from feedbot.models import OptOut
+
+    app, token = inviting
+    invite(app, token)
+    work(app)
+    sid = invitations(app)[0].message_sid
+    status_callback(app, MessageSid=sid, MessageStatus="delivered")
+    status_callback(app, MessageSid=sid, MessageStatus="sent")
+    assert invitations(app)[0].status == "delivered"
+    invite(app, token, phone="+12025550145")
+    work(app)
+    other = invitations(app)[1].message_sid
+    status_callback(app, MessageSid=other, MessageStatus="failed", ErrorCode="21610")
+    key = invitations(app)[1].sender_key
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalar(select(OptOut.sender_key)) == key
+    again = invite(app, token, phone="+12025550145", transaction_id="again")
+    assert again.json["reason"] == "opted out"
