@@ -1,4 +1,8 @@
-"""Personal-data scrubber for free-text answers: typed placeholders instead of identifiers."""
+"""Personal-data scrubber for free-text survey answers (English and Spanish).
+
+Phone numbers, e-mail addresses, SSNs, payment cards, street addresses and dates of birth are
+replaced by typed placeholders before an answer is stored or exported.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ PLACEHOLDERS = {
 
 @dataclass(frozen=True)
 class Finding:
+    """One piece of personal data: its kind (a key of PLACEHOLDERS) and its span in the text."""
+
     kind: str
     start: int
     end: int
@@ -26,9 +32,9 @@ class Finding:
 
 def scrub(text: str, region: str = "US") -> str:
     """The text with every recognised piece of personal data replaced by its placeholder."""
-    findings = find_personal_data(text, region)
-    pieces, position = [], 0
-    for finding in findings:
+    pieces: list[str] = []
+    position = 0
+    for finding in find_personal_data(text, region):
         pieces.append(text[position : finding.start])
         pieces.append(PLACEHOLDERS[finding.kind])
         position = finding.end
@@ -37,70 +43,188 @@ def scrub(text: str, region: str = "US") -> str:
 
 
 def find_personal_data(text: str, region: str = "US") -> list[Finding]:
-    """Non-overlapping findings, sorted; earlier detectors win where two overlap."""
-    found: list[Finding] = []
+    """Non-overlapping findings sorted by position; where two overlap, the earlier detector wins.
+
+    Every detector reads the original text and the text is rewritten once, at the end, so no
+    placeholder is ever seen (or rewritten) by a later detector.
+    """
+    kept: list[Finding] = []
     for detector in _DETECTORS:
         for finding in detector(text, region):
-            if not any(_overlaps(finding, kept) for kept in found):
-                found.append(finding)
-    return sorted(found, key=lambda finding: finding.start)
+            if not any(_overlaps(finding, other) for other in kept):
+                kept.append(finding)
+    return sorted(kept, key=lambda finding: finding.start)
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# People dodge e-mail harvesters by spelling it out: "maria dot lopez at example dot com".
+# --- patterns -------------------------------------------------------------------------------
+
+# A digit run must not continue into more digits, even across one separator: a 22-digit
+# tracking number written in groups must not yield a "card" from its first four groups.
+_NOT_AFTER_DIGITS = r"(?<![\d-])(?<!\d[ .])"
+_NOT_BEFORE_DIGITS = r"(?![\d-])(?![ .]\d)"
+_DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
+# Idempotence: scrub(scrub(x)) == scrub(x) only if no cue reads the placeholders left by the
+# first pass. So a cue that may not reach across other numbers may not reach across a "[" either,
+# and cue words that are also placeholder names (SSN, DOB, phone, address) never follow a "[".
+_NUMBER_OR_PLACEHOLDER = re.compile(r"[\d\[]")
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!@)"
+)
+# People dodge address harvesters by spelling it out: "maria dot lopez at example dot com".
 _SPELLED_EMAIL = re.compile(
-    r"\b[\w+-]+(?:\s+dot\s+[\w+-]+)*\s+(?:at|arroba)\s+[\w-]+(?:\s+(?:dot|punto)\s+[\w-]+)*"
-    r"\s+(?:dot|punto)\s+(?:com|org|net|gov|edu|mil|us|mx)\b",
+    r"(?<![\w.+-])[\w.+-]+(?:\s+(?:dot|punto)\s+[\w+-]+)*\s+(?:at|arroba)\s+[\w-]+"
+    r"(?:\s+(?:dot|punto)\s+[\w-]+)*\s+(?:dot|punto)\s+(?:com|org|net|gov|edu|mil|us|mx)\b",
     re.IGNORECASE,
 )
-_SSN = re.compile(r"(?<![\d-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\d-])")
-_SSN_CUE = re.compile(
-    r"(?:ssn|social security(?: number| no\.?| #)?|seguro social|n[uú]mero de seguro)"
-    r"[^\d]{0,20}(\d{9})(?!\d)",
+_EMAIL_HINT = re.compile(r"@|\b(?:at|arroba)\b", re.IGNORECASE)
+
+# "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number.
+_SSN = re.compile(rf"{_NOT_AFTER_DIGITS}(\d{{3}})([- .])(\d{{2}})\2(\d{{4}})(?![\d-])(?!\2\d)")
+_SSN_WORD = (
+    r"(?:(?<!\[)ssn|ss#|social security(?: number| no\.?| #)?|seguro social|n[uú]mero de seguro)"
+)
+# Nine bare digits are an SSN only beside a cue, before or after them.
+_SSN_CUED = re.compile(
+    rf"\b{_SSN_WORD}[^\d\n\[]{{0,20}}?(\d{{9}})(?!\d)|(?<!\d)(\d{{9}})[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
     re.IGNORECASE,
 )
-# The ways card numbers are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
+
+# Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 _CARD = re.compile(
-    r"(?<![\d-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5}|\d{13,19})"
-    r"(?![\d-])"
+    rf"{_NOT_AFTER_DIGITS}(?:\d{{4}}([ -])\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}}(?![\d-]))?"
+    rf"|\d{{4}}([ -])\d{{6}}\2\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
 )
+
+# Case, receipt, loan and tracking numbers are long digit runs too; the words before say so.
+_REFERENCE_CUE = re.compile(
+    r"\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
+    r"|invoice|loan|caso|recibo|confirmaci[oó]n|referencia|solicitud|rastreo|folio|gu[ií]a"
+    r"|expediente|tr[aá]mite|pr[eé]stamo)\.?\s*(?:number|num\.?|no\.?|n[uú]mero|n[oº°]\.?)?"
+    r"\s*(?:is|es|de)?\s*[:#]*\s*$",
+    re.IGNORECASE,
+)
+_REFERENCE_REACH = 30
+
+# A seven-digit local number is only a phone number when the writer says so.
+_LOCAL_PHONE = re.compile(
+    r"\b(?:call|(?<!\[)phone|cell|text|tel|my number|mi n[uú]mero|tel[eé]fono|celular|cel"
+    r"|ll[aá]m\w*|whatsapp)\b[^\d\n\[]{0,15}?(?<!\d)(\d{3}[-. ]\d{4})(?![\d-])",
+    re.IGNORECASE,
+)
+# Speech-to-text sometimes writes digits as words: "two oh two five five five ...".
+_DIGIT_WORD = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|cero|uno|una|dos|tres|cuatro"
+    r"|cinco|seis|siete|ocho|nueve)"
+)
+_SPOKEN_NUMBER = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", re.IGNORECASE)
+_SPOKEN_DIGIT = re.compile(rf"\b{_DIGIT_WORD}\b", re.IGNORECASE)
+_SPOKEN_SSN_CUE = re.compile(rf"{_SSN_WORD}|\bsocial\b", re.IGNORECASE)
+
 _STREET_SUFFIX = (
-    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl"
-    r"|terrace|ter|parkway|pkwy|highway|hwy|circle|cir)"
+    r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl"
+    r"|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|trail|trl|square|sq|loop|pike|plaza)"
 )
+_UNIT = (
+    r"(?:,?\s+(?i:apt|apartment|unit|suite|ste|fl|floor|rm|room|#)\.?\s*#?"
+    r"(?:\d[\w-]*|[A-Za-z]\b))?"
+)
+_DIRECTION = r"(?:[NSEW]\.?|North|South|East|West|NE|NW|SE|SW)"
+# Street names are capitalised ("42 Oak Street"); without that, "took 2 people to drive" would
+# be an address. Ordinals ("350 5th Ave") count as names.
 _ADDRESS = re.compile(
-    rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w'-]*\s+){{1,4}}{_STREET_SUFFIX}\b\.?"
-    r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
-    r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*[\w-]+)?",
+    rf"(?<![\w$.,])\d{{1,6}}[A-Za-z]?\s+(?:{_DIRECTION}\s+)?"
+    rf"(?:(?:[A-Z][\w'.-]*|\d+(?:st|nd|rd|th))\s+){{1,4}}{_STREET_SUFFIX}\b\.?"
+    rf"(?:\s+{_DIRECTION}\b)?{_UNIT}"
+)
+# Lower-case addresses are accepted only after words that announce an address.
+_ADDRESS_CUED = re.compile(
+    rf"\b(?:live at|living at|(?<!\[)address is|(?<!\[)address:|moved to|send it to"
+    rf"|mail it to|mail to|reside at|deliver to)"
+    rf"\s+(\d{{1,6}}\s+(?:{_DIRECTION}\s+)?(?:[a-z][\w'.-]*\s+){{1,4}}{_STREET_SUFFIX}\b\.?{_UNIT})",
     re.IGNORECASE,
 )
+_ES_STREET_WORD = (
+    r"(?i:calle|avenida|av\.|avda\.|carrera|camino|paseo|bulevar|boulevard|privada|cerrada"
+    r"|callej[oó]n|carretera)"
+)
+_ES_NAME = r"[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñü'.-]*"
+_ES_LINK = r"(?:de|del|la|las|los|y)"
+_ES_NUMBER = r"(?:#\s*|(?i:n[uú]m\.?|no\.?|n[oº°]\.?)\s*)"
+# "Avenida Juárez 45", "Calle de la Reforma 123", "Calle 5 #123": either a capitalised name and
+# a number, or a numbered street and a house number; "la calle 3 horas" is neither.
 _ADDRESS_ES = re.compile(
-    r"\b(?:calle|avenida|av\.|avda\.?|carrera|camino|paseo|boulevard)\s+"
-    r"(?:[\wÁÉÍÓÚÑáéíóúñ'.-]+\s+){0,4}?(?:#\s*)?\d{1,6}[A-Za-z]?\b"
-    r"(?:\s*(?:#|n[uú]m\.?|no\.?)\s*\d{1,6})?(?:,?\s+(?:apto|apt|depto|int)\.?\s*[\w-]+)?",
+    rf"\b{_ES_STREET_WORD}\s+(?:"
+    rf"(?:{_ES_LINK}\s+){{0,2}}{_ES_NAME}\s+(?:(?:{_ES_NAME}|{_ES_LINK})\s+){{0,4}}"
+    rf"{_ES_NUMBER}?\d{{1,6}}"
+    rf"|\d{{1,4}}[A-Za-z]?\s*{_ES_NUMBER}\d{{1,6}}"
+    rf")[A-Za-z]?\b(?:\s*{_ES_NUMBER}\d{{1,6}}[A-Za-z]?\b)?"
+    r"(?:,?\s+(?i:apto|apt|apartamento|depto|departamento|int|interior)\.?\s*[\w-]+)?"
+)
+# The Southwest's "4500 Paseo del Norte NE", "2300 Calle Ocho": a house number, then a Spanish
+# street word where English puts its suffix.
+_ADDRESS_SW = re.compile(
+    rf"(?<![\w$.,])\d{{1,6}}\s+(?:Calle|Camino|Paseo|Avenida|Via|Vía|Rancho|Avenue of)\s+"
+    rf"(?:(?:{_ES_NAME}|{_ES_LINK}|el|the)\s+){{0,3}}{_ES_NAME}(?:\s+{_DIRECTION}\b)?{_UNIT}"
+)
+_PO_BOX = re.compile(
+    r"\b(?:P\.?\s?O\.?\s?Box|post office box|apartado postal|apartado)\s+#?\d{1,8}\b",
     re.IGNORECASE,
 )
-_PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s+Box|apartado postal)\s+\d{1,8}\b", re.IGNORECASE)
+
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril"
     r"|mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre)"
 )
-_NUMERIC_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}"
-_WORDY_DATE = (
-    rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
-    rf"|\d{{1,2}}(?:\s+de)?\s+{_MONTHS}(?:\s+de)?\s+(?:19|20)\d{{2}}"
+_NUMERIC_DATE = re.compile(
+    rf"{_NOT_AFTER_DIGITS}(?:(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{4}}|\d{{2}})"
+    rf"|(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})){_NOT_BEFORE_DIGITS}(?!/)"
 )
-_DATE = re.compile(rf"(?:{_NUMERIC_DATE}|{_WORDY_DATE})", re.IGNORECASE)
-_BIRTH_CUE = re.compile(
-    r"\b(?:born|dob|d\.o\.b\.?|date of birth|birth ?date|birthday|nac[ií]|naci[óo]"
-    r"|nacimiento|cumplea[ñn]os)\b",
+_WORDY_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?(?:\s+de|\s+of)?\s+{_MONTHS}\.?,?(?:\s+de|\s+del)?\s+(?:19|20)\d{{2}}"
+    rf"|{_MONTHS}\s+(?:de\s+|of\s+)?(?:19|20)\d{{2}})(?!\d)",
     re.IGNORECASE,
 )
-_BIRTH_YEARS = re.compile(r"(?:19[0-9]{2}|200[0-9]|201[0-9])$")
+# A day and month without a year ("my birthday is March 3").
+_DAY_MONTH = re.compile(
+    rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:\s+de|\s+of)?\s+{_MONTHS})\b",
+    re.IGNORECASE,
+)
+# "born in '85", "nací en el 85": a two-digit birth year, right after the cue.
+_BIRTH_YEAR = re.compile(
+    r"\b(?:born|nac[ií]|naci[óo]|nacid[oa])\s+(?:in|en)\s+(?:(?:el|the)\s+)?(?:a[ñn]o\s+)?"
+    r"('?\d{2}|(?:19|20)\d{2})\b(?![/.-]\d)",
+    re.IGNORECASE,
+)
+# "born 1955", "nací en Ponce en 1950": a four-digit year in the cue's clause.
+_YEAR = re.compile(r"(?<![\d/.-])(?:19|20)\d{2}(?![\d/-])")
+# A birth certificate ("acta de nacimiento") is a document, not a birth date.
+_BIRTH_CUE = re.compile(
+    r"\b(?:born|(?<!\[)dob|d\.o\.b\.?|(?:date|year) of birth|birth ?date|birthday|nac[ií]"
+    r"|naci[óo]|nacid[oa]s?"
+    r"|fecha de nac\.|(?<!acta de )(?<!certificado de )(?<!partida de )nacimiento"
+    r"|cumplea[ñn]os)(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(
+    r"\b(?:and|but|then|when|y|pero|luego|despu[eé]s|cuando)\b", re.IGNORECASE
+)
+# A single letter before the stop is an initial or "d.o.b.", not the end of a sentence.
+_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?\n]+\s|;\s")
+# A numeric date from these years with no cue is far more often a birth date than a visit.
+_FIRST_UNCUED_YEAR, _LAST_UNCUED_YEAR = 1900, 2019
+_BIRTH_CUE_REACH = 30
+
+
+# --- detectors: each reads the original text ------------------------------------------------
 
 
 def _emails(text: str, region: str) -> list[Finding]:
+    if not _EMAIL_HINT.search(text):
+        return []
     return [
         Finding("EMAIL", m.start(), m.end())
         for pattern in (_EMAIL, _SPELLED_EMAIL)
@@ -112,24 +236,26 @@ def _ssns(text: str, region: str) -> list[Finding]:
     found = [
         Finding("SSN", m.start(), m.end())
         for m in _SSN.finditer(text)
-        if _valid_ssn(m.group(1), m.group(2), m.group(3))
+        if _valid_ssn(m.group(1) + m.group(3) + m.group(4))
     ]
-    for m in _SSN_CUE.finditer(text):
-        digits = m.group(1)
-        if _valid_ssn(digits[:3], digits[3:5], digits[5:]):
-            found.append(Finding("SSN", m.start(1), m.end(1)))
+    for m in _SSN_CUED.finditer(text):
+        group = 1 if m.group(1) else 2
+        if _valid_ssn(m.group(group)):
+            found.append(Finding("SSN", m.start(group), m.end(group)))
     return found
 
 
-def _valid_ssn(area: str, group: str, serial: str) -> bool:
+def _valid_ssn(digits: str) -> bool:
+    # The SSA never issues area 000, 666 or 9xx (those are ITINs), group 00 or serial 0000.
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
     return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
 
 
 def _cards(text: str, region: str) -> list[Finding]:
     found = []
     for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
+        digits = _NON_DIGIT.sub("", m.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits) and not _after_reference_cue(text, m.start()):
             found.append(Finding("CARD", m.start(), m.end()))
     return found
 
@@ -145,41 +271,116 @@ def _luhn(digits: str) -> bool:
 
 
 def _phones(text: str, region: str) -> list[Finding]:
-    if sum(char.isdigit() for char in text) < 7:
-        return []  # no phone number is shorter; skips the matcher for most answers
-    # VALID leniency rejects case numbers and amounts that merely look long enough.
+    if len(_DIGIT.findall(text)) < 7:
+        return []  # no phone number is shorter; most answers skip the matcher entirely
+    # VALID: the number must be a real, dialable number for its region, and not glued to
+    # letters, which rejects receipt numbers like IOE0912345678 and amounts like $1,250.00.
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-    return [Finding("PHONE", match.start, match.end) for match in matcher]
-
-
-def _addresses(text: str, region: str) -> list[Finding]:
-    return [
-        Finding("ADDRESS", m.start(), m.end())
-        for pattern in (_ADDRESS, _ADDRESS_ES, _PO_BOX)
-        for m in pattern.finditer(text)
+    found = [
+        Finding("PHONE", match.start, match.end)
+        for match in matcher
+        if not _after_reference_cue(text, match.start)
     ]
-
-
-def _birth_dates(text: str, region: str) -> list[Finding]:
-    found = []
-    for sentence in _sentences(text):
-        has_cue = _BIRTH_CUE.search(text, sentence[0], sentence[1]) is not None
-        for m in _DATE.finditer(text, sentence[0], sentence[1]):
-            if has_cue or _looks_like_birth_year(m.group()):
-                found.append(Finding("DOB", m.start(), m.end()))
+    found += [Finding("PHONE", m.start(1), m.end(1)) for m in _LOCAL_PHONE.finditer(text)]
     return found
 
 
-def _looks_like_birth_year(date_text: str) -> bool:
-    # A full numeric date in a birth-year range is far more often a birthday than a visit.
-    year = re.findall(r"\d+", date_text)
-    candidates = [part for part in year if len(part) == 4]
-    return bool(candidates) and bool(_BIRTH_YEARS.match(candidates[0]))
+def _after_reference_cue(text: str, start: int) -> bool:
+    return _REFERENCE_CUE.search(text, max(0, start - _REFERENCE_REACH), start) is not None
+
+
+def _spoken_numbers(text: str, region: str) -> list[Finding]:
+    found = []
+    for m in _SPOKEN_NUMBER.finditer(text):
+        digits = len(_SPOKEN_DIGIT.findall(m.group()))
+        nearby = text[max(0, m.start() - 30) : m.end() + 30]
+        kind = "SSN" if digits == 9 and _SPOKEN_SSN_CUE.search(nearby) else "PHONE"
+        found.append(Finding(kind, m.start(), m.end()))
+    return found
+
+
+def _addresses(text: str, region: str) -> list[Finding]:
+    found = [
+        Finding("ADDRESS", m.start(), m.end())
+        for pattern in (_ADDRESS, _ADDRESS_ES, _ADDRESS_SW, _PO_BOX)
+        for m in pattern.finditer(text)
+    ]
+    found += [Finding("ADDRESS", m.start(1), m.end(1)) for m in _ADDRESS_CUED.finditer(text)]
+    return found
+
+
+def _birth_dates(text: str, region: str) -> list[Finding]:
+    if not _DIGIT.search(text):
+        return []
+    found = []
+    for start, end in _sentences(text):
+        cues = [m.span() for m in _BIRTH_CUE.finditer(text, start, end)]
+        found += _numeric_birth_dates(text, start, end, bool(cues))
+        if cues:
+            found += _cued_birth_dates(text, start, end, cues)
+    return found
+
+
+def _numeric_birth_dates(text: str, start: int, end: int, cued_sentence: bool) -> list[Finding]:
+    found = []
+    for m in _NUMERIC_DATE.finditer(text, start, end):
+        day_and_month = (m.group(1), m.group(3)) if m.group(1) else (m.group(7), m.group(6))
+        if not _plausible_day_month(*day_and_month):
+            continue
+        year = m.group(4) or m.group(5)
+        cued = cued_sentence or _cue_just_before(text, m.start())
+        if cued or (len(year) == 4 and _FIRST_UNCUED_YEAR <= int(year) <= _LAST_UNCUED_YEAR):
+            found.append(Finding("DOB", m.start(), m.end()))
+    return found
+
+
+def _plausible_day_month(first: str, second: str) -> bool:
+    # Either order (U.S. month/day, Spanish day/month): one is a month, both are days.
+    a, b = int(first), int(second)
+    return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)
+
+
+def _cued_birth_dates(
+    text: str, start: int, end: int, cues: list[tuple[int, int]]
+) -> list[Finding]:
+    found = [Finding("DOB", m.start(), m.end()) for m in _WORDY_DATE.finditer(text, start, end)]
+    found += [Finding("DOB", m.start(1), m.end(1)) for m in _BIRTH_YEAR.finditer(text, start, end)]
+    found += [
+        Finding("DOB", m.start(), m.end())
+        for m in _YEAR.finditer(text, start, end)
+        if any(_same_clause(text, m.span(), cue, digits_between=False) for cue in cues)
+    ]
+    # Without a year, "March 3" is a birthday only right beside the cue: in "my birthday is
+    # March 3 and I called May 5" the second date is a visit.
+    found += [
+        Finding("DOB", m.start(), m.end())
+        for m in _DAY_MONTH.finditer(text, start, end)
+        if any(_same_clause(text, m.span(), cue) for cue in cues)
+    ]
+    return found
+
+
+def _same_clause(
+    text: str, date: tuple[int, int], cue: tuple[int, int], digits_between: bool = True
+) -> bool:
+    # A bare year must be the first number after its cue: in "date of birth 1979-11-02 was
+    # entered as 1997" the 1997 is not the birth date. No new clause may start in between.
+    gap = (cue[1], date[0]) if date[0] >= cue[1] else (date[1], cue[0])
+    return (
+        gap[1] - gap[0] <= _BIRTH_CUE_REACH
+        and _CLAUSE_BREAK.search(text, gap[0], gap[1]) is None
+        and (digits_between or _NUMBER_OR_PLACEHOLDER.search(text, gap[0], gap[1]) is None)
+    )
+
+
+def _cue_just_before(text: str, position: int) -> bool:
+    window = text[max(0, position - _BIRTH_CUE_REACH) : position]
+    return _BIRTH_CUE.search(window) is not None
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in re.finditer(r"[.!?\n]+\s|;\s", text):
+    for m in _SENTENCE_END.finditer(text):
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(text)))
@@ -190,4 +391,6 @@ def _overlaps(a: Finding, b: Finding) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-_DETECTORS = (_emails, _ssns, _cards, _birth_dates, _phones, _addresses)
+# Order matters where detectors compete for the same digits: an SSN or a card number also
+# parses as a phone number, and a birth date such as 1985-04-12 as a phone-like digit run.
+_DETECTORS = (_emails, _ssns, _cards, _birth_dates, _phones, _spoken_numbers, _addresses)

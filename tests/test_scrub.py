@@ -5,24 +5,44 @@ from __future__ import annotations
 import itertools
 
 import pytest
-import yaml
 
-from bench.scrub_corpus import CORPUS, measure_corpus
-from feedbot.scrub import find_personal_data, scrub
+from bench.scrub_corpus import load_corpus, measure_corpus
+from feedbot.scrub import PLACEHOLDERS, Finding, find_personal_data, scrub
+
+RECALL_FLOOR = 0.95
+PRECISION_FLOOR = 0.90
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Call (202) 555-0143 please", "Call [PHONE] please"),
-        ("mail jo@example.com now", "mail [EMAIL] now"),
+        ("or 202.555.0143, or +1 202 555 0143", "or [PHONE], or [PHONE]"),
+        ("mi hermana: +52 55 1234 5678", "mi hermana: [PHONE]"),
+        ("my number is 555-0147", "my number is [PHONE]"),
+        ("mail jo.lee+va@example.com now", "mail [EMAIL] now"),
+        ("write to maria dot lopez at example dot com", "write to [EMAIL]"),
         ("SSN 123-45-6789.", "SSN [SSN]."),
+        ("social security 123 45 6789", "social security [SSN]"),
+        ("seguro social 123456789", "seguro social [SSN]"),
+        ("123456789 is my SSN", "[SSN] is my SSN"),
         ("card 4111-1111-1111-1111 twice", "card [CARD] twice"),
+        ("Amex 3782 822463 10005 declined", "Amex [CARD] declined"),
+        ("paid 5500000000000004 online", "paid [CARD] online"),
         ("I live at 42 Oak Street, Apt 4B.", "I live at [ADDRESS]."),
+        ("i live at 42 oak street", "i live at [ADDRESS]"),
         ("Vivo en Avenida Juárez 45.", "Vivo en [ADDRESS]."),
+        ("Mi dirección es Calle 5 #123.", "Mi dirección es [ADDRESS]."),
+        ("PO Box 4471, Springfield", "[ADDRESS], Springfield"),
         ("born March 3, 1962", "born [DOB]"),
         ("nací el 12 de abril de 1985", "nací el [DOB]"),
-        ("write to maria dot lopez at example dot com", "write to [EMAIL]"),
+        ("DOB 04/12/85", "DOB [DOB]"),
+        ("it says 1985-04-12 on my card", "it says [DOB] on my card"),
+        ("my birthday is March 3 and I called May 5", "my birthday is [DOB] and I called May 5"),
+        ("He nacido el 3 de junio de 1990.", "He nacido el [DOB]."),
+        ("Mi papá nació en 1942.", "Mi papá nació en [DOB]."),
+        ("It's 4500 Paseo del Norte NE, Apt 302", "It's [ADDRESS]"),
+        ("my number is two oh two five five five zero one four three", "my number is [PHONE]"),
     ],
 )
 def test_each_kind_gets_its_placeholder(text, expected):
@@ -32,30 +52,60 @@ def test_each_kind_gets_its_placeholder(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "card 4111 1111 1111 1112 failed",  # fails the Luhn check
-        "The fee was $1,250.00",
-        "receipt IOE0912345678",
-        "case 2024-118 and form I-485",
+        "card 4111 1111 1111 1112 failed",  # 16 digits that fail the Luhn check
+        "tarjeta 5500-0000-0000-0005 rechazada",
+        "4242424242424241",
+        "The fee was $1,250.00, then $35 more",
+        "receipt IOE0912345678, EAC2190012345",
+        "case 2024-118 and form I-485 and a 1040-X",
         "On March 3 I called at 10:30",
+        "El 3 de marzo de 2025 llamé a las 10:30",
         "waited 45 minutes in room 201, zip 20001",
-        "SSN-looking 666-12-3456 and 900-12-3456 are not valid SSNs",
+        "hold time 1:47:12",
+        "In 2023 it was faster than in 2019",
+        "My SBA loan number is 3305123456",
+        "El folio 2024118345 no aparece",
+        "Tracking number 9400 1000 0000 0000 0000 00",
+        "appointment 03/15/2025",
+        "Llevé mi acta de nacimiento el 4 de abril de 2025",
+        "Esperé en la calle 3 horas",
+        "took 2 people to drive me, called 3 times and no way",
+        "ITIN-looking 912-70-1234 and 666-12-3456, 123-00-4567, 123-45-0000",
     ],
 )
 def test_near_misses_are_left_alone(text):
     assert scrub(text) == text
 
 
-def test_scrub_is_idempotent_and_never_rescrubs_placeholders():
-    text = "Call 202-555-0143 or a@example.com; SSN 123-45-6789"
-    once = scrub(text)
-    assert once == "Call [PHONE] or [EMAIL]; SSN [SSN]"
-    assert scrub(once) == once
+def test_luhn_decides_whether_sixteen_digits_are_a_card():
+    assert [f.kind for f in find_personal_data("4111 1111 1111 1111")] == ["CARD"]
+    assert find_personal_data("4111 1111 1111 1113") == []
 
 
-def test_findings_do_not_overlap():
-    findings = find_personal_data("4111 1111 1111 1111 202-555-0143 123-45-6789")
-    assert [f.kind for f in findings] == ["CARD", "PHONE", "SSN"]
+def test_placeholders_are_never_scrubbed_again():
+    placeholders = " ".join(PLACEHOLDERS.values())
+    assert scrub(placeholders) == placeholders
+    assert scrub("SSN [SSN], born [DOB], at [ADDRESS]") == "SSN [SSN], born [DOB], at [ADDRESS]"
+
+
+def test_scrub_is_idempotent():
+    texts = [entry["text"] for entry in load_corpus()]
+    texts.append("Call 202-555-0143 or a@example.com; SSN 123-45-6789, born 7/4/1950")
+    for text in texts:
+        once = scrub(text)
+        assert scrub(once) == once, text
+
+
+def test_findings_are_sorted_and_do_not_overlap():
+    text = "4111 1111 1111 1111, 202-555-0143, 123-45-6789, a@example.com, born 7/4/1950"
+    findings = find_personal_data(text)
+    assert [f.kind for f in findings] == ["CARD", "PHONE", "SSN", "EMAIL", "DOB"]
     assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
+
+
+def test_card_and_ssn_digits_are_not_taken_for_phone_numbers():
+    assert find_personal_data("SSN 123-45-6789") == [Finding("SSN", 4, 15)]
+    assert find_personal_data("5500000000000004") == [Finding("CARD", 0, 16)]
 
 
 def test_corpus_precision_and_recall():
@@ -64,13 +114,21 @@ def test_corpus_precision_and_recall():
         f"\nscrubber: precision {result['precision']:.3f}, recall {result['recall']:.3f}"
         f" on {result['items']} items in {result['answers']} answers"
     )
-    assert result["answers"] >= 100
-    assert result["recall"] >= 0.95, result["missed"]
-    assert result["precision"] >= 0.95, result["false_alarms"]
+    assert result["answers"] >= 120
+    assert result["recall"] >= RECALL_FLOOR, result["missed"]
+    assert result["precision"] >= PRECISION_FLOOR, result["false_alarms"]
+
+
+def test_corpus_is_balanced_between_languages_and_near_misses():
+    entries = load_corpus()
+    spanish = sum(entry["lang"] == "es" for entry in entries)
+    clean = sum(not entry["pii"] for entry in entries)
+    assert 0.4 <= spanish / len(entries) <= 0.6
+    assert 0.3 <= clean / len(entries) <= 0.5
 
 
 def test_no_corpus_phone_email_or_ssn_survives():
-    for entry in yaml.safe_load(CORPUS.read_text(encoding="utf-8")):
+    for entry in load_corpus():
         cleaned = scrub(entry["text"])
         for item in entry["pii"]:
             if item["kind"] in {"PHONE", "EMAIL", "SSN"}:
