@@ -15,8 +15,11 @@ test: $(call STAMP,test)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# A bare Debian lacks ensurepip until python3-venv is installed; a failed try leaves a venv
+# without pip behind, so it is removed before the second one.
 $(VENV)/bin/python:
-	python3 -m venv $(VENV)
+	python3 -m venv $(VENV) || { rm -rf $(VENV) && apt-get update -q >/dev/null \
+	  && apt-get install -y -q python3-venv >/dev/null && python3 -m venv $(VENV); }
 
 $(VENV)/.installed-run-%: | $(VENV)/bin/python
 	$(PYTHON) -m pip install -q -e .
