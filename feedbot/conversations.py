@@ -81,7 +81,12 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         log.info("duplicate %s delivery ignored", inbound.channel)
         return Outcome("duplicate", inbound.service.default_language)
     keyword = carrier_keyword(inbound.reply.text) if inbound.honours_carrier_keywords else None
-    opted_out = inbound.sender_key is not None and db.get(OptOut, inbound.sender_key) is not None
+    # STOP is about text messages: it silences texting channels, not a call the person made.
+    opted_out = (
+        inbound.honours_carrier_keywords
+        and inbound.sender_key is not None
+        and db.get(OptOut, inbound.sender_key) is not None
+    )
     if keyword == "stop":
         return _opt_out(db, inbound)
     if opted_out and keyword != "start":

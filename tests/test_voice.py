@@ -223,3 +223,14 @@ def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
     assert "Merci pour votre avis" in caller.press("0").spoken
     assert stored(app)[0][:2] == ("complete", "fr")
     runtime_of(app).db.dispose()
+
+
+def test_a_texter_who_said_stop_can_still_answer_by_phone(app):
+    from feedbot.models import OptOut
+
+    Texter(app.test_client(), phone="+12025550143", to="+12025550100").send("STOP")
+    caller, first = answer_in_english(app)
+    assert "This interaction increased my trust" in first.spoken
+    assert "made the difference" in caller.press("5").spoken
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalar(select(OptOut.sender_key)) is not None  # texts stay opted out
