@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
@@ -72,7 +72,13 @@ def _write_records(db: DbSession, services: ServiceRegistry, conversation_ids: l
                 " which is not in the services file"
             )
         rows.append(
-            build_record(conversation, conversation.answers, service.flow, service.timezone)
+            # The flow the person answered, even if the service has since moved to another.
+            build_record(
+                conversation,
+                conversation.answers,
+                services.flows.get(conversation.flow_id, service.flow),
+                service.timezone,
+            )
         )
     if rows:
         _upsert(db, rows)
@@ -139,6 +145,10 @@ def _scrubbed(answer: Answer | None) -> str | None:
 def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:
     statement = upsert_statement(db, ResponseRecord)
     updates = {key: statement.excluded[key] for key in rows[0] if key != "conversation_id"}
+    # After `feedbot purge` the raw text is gone: normalizing again must keep the scrubbed copy.
+    columns = ResponseRecord.__table__.c
+    for key in ("question_4", "other_text"):
+        updates[key] = func.coalesce(statement.excluded[key], columns[key])
     db.execute(
         statement.on_conflict_do_update(index_elements=["conversation_id"], set_=updates), rows
     )

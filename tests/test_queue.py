@@ -199,3 +199,17 @@ def test_periodic_sweep_closes_idle_surveys_and_reschedules(queued_app):
     run_worker(queued_app)
     (record,) = records(queued_app)
     assert record["status"] == "partial" and record["question_1"] == 4
+
+
+def test_normalizing_again_after_purge_keeps_the_scrubbed_text(sqlite_app):
+    from feedbot.normalize import normalize_response
+
+    complete_survey(sqlite_app)
+    sqlite_app.test_cli_runner().invoke(args=["purge", "--older-than", "0h"])
+    runtime = runtime_of(sqlite_app)
+    with runtime.db.transaction() as db:
+        conversation_id = db.scalars(select(ResponseRecord.conversation_id)).one()
+        normalize_response(db, runtime.services, conversation_id)
+    (record,) = records(sqlite_app)
+    assert record["question_4"] == "mail [EMAIL] thanks"
+    assert record["other_text"] == "Fast, call me at [PHONE]"
