@@ -298,7 +298,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
     except (ExportError, ValueError) as error:
         raise click.UsageError(str(error)) from error
     runtime = current_runtime()
-    with runtime.db.sessions() as db:
+    with runtime.db.reading() as db:
         total = count_responses(db, response_filter)
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
         try:

@@ -27,6 +27,10 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    def reading(self) -> Session:
+        """A session for long reads (exports): on SQLite it does not take the write lock."""
+        return Session(self.engine.execution_options(feedbot_reading=True), expire_on_commit=False)
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -67,4 +71,6 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A streaming export must not hold the write lock webhooks wait for.
+        reading = connection.get_execution_options().get("feedbot_reading", False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -56,7 +56,7 @@ def export_responses() -> Response:
     runtime = current_runtime()
 
     def generate() -> Iterator[bytes]:
-        with runtime.db.sessions() as db:
+        with runtime.db.reading() as db:
             if fmt == "csv":
                 yield from stream_csv(db, response_filter)
             else:

@@ -221,3 +221,16 @@ def test_database_written_csv_equals_python_written_csv(seeded):
     assert list(csv.DictReader(io.StringIO(fast.decode()))) == list(
         csv.DictReader(io.StringIO(plain.decode()))
     )
+
+
+def test_an_open_export_does_not_block_webhooks_on_sqlite(sqlite_app):
+    from feedbot.export import ResponseFilter, iter_records
+    from tests.support.texting import Texter
+
+    with runtime_of(sqlite_app).db.transaction() as db:
+        add_record(db)
+    with runtime_of(sqlite_app).db.reading() as db:
+        stream = iter_records(db, ResponseFilter())
+        next(stream)  # the export's read transaction is open here
+        reply = Texter(sqlite_app.test_client(), phone="+12025550143", to="+12025550100").send("Hi")
+        assert "This interaction increased my trust" in reply
