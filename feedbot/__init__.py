@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from feedbot.config import Settings, load_settings
+from feedbot.errors import register_error_handlers
 from feedbot.runtime import EXTENSION_KEY, build_runtime
 
 __all__ = ["create_app"]
@@ -31,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
     app.extensions[EXTENSION_KEY] = build_runtime(settings)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     _register_blueprints(app)
+    register_error_handlers(app)
     _register_commands(app)
     return app
 

@@ -44,10 +44,23 @@ def upsert_statement(session: Session, model: Any) -> Any:
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_directory(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
         _serialize_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Parameters are hidden from error messages: they hold answers and keyed sender ids, and
+    # error messages reach logs. A short connect timeout turns an outage into a quick 503.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        hide_parameters=True,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def _ensure_sqlite_directory(url: str) -> None:
