@@ -2,6 +2,9 @@
 
 import multiprocessing
 import os
+import tempfile
+
+import gunicorn.http.wsgi
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Webhook work is short and waits on the database. On the 2-core bench machine, cores + 1 sync
@@ -11,5 +14,34 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
 worker_class = "sync"
 timeout = 15  # Twilio gives a webhook 15 seconds; past that the answer is lost anyway.
 keepalive = 5
-accesslog = None  # Access logs would carry nothing useful and cost per request.
+accesslog = None  # Access lines would carry chat session tokens in paths, and cost per request.
 preload_app = False  # each worker opens its own database pool after the fork
+
+# No banner naming the server software.
+gunicorn.http.wsgi.SERVER = "feedbot"
+
+# Every worker writes its Prometheus counters here; /metrics adds them up (feedbot.metrics).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="feedbot-metrics-"))
+
+# One JSON object a line, for gunicorn's own messages and the app's alike.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "feedbot.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
+}
+
+
+def child_exit(server, worker):
+    """A finished worker's live gauges stop counting; its counters stay in the sum."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -11,6 +11,7 @@ from flask import abort, request
 from twilio.request_validator import RequestValidator
 
 from feedbot.identity import sender_key
+from feedbot.logs import route_name
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
 
@@ -23,7 +24,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not signature_is_valid():
-            log.warning("refused %s: missing or wrong X-Twilio-Signature", request.path)
+            log.warning("refused %s: missing or wrong X-Twilio-Signature", route_name())
             abort(403)
         return view(*args, **kwargs)
 

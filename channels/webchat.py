@@ -26,6 +26,7 @@ from feedbot.languages import LANGUAGES
 from feedbot.models import Contact, Conversation
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
+from feedbot.web_security import chat_page_policy
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint(
@@ -73,7 +74,7 @@ def start_session() -> Response:
 @blueprint.post("/api/chat/sessions/<session>/messages")
 @limiter.limit(
     lambda: current_runtime().settings.chat_session_limit,
-    key_func=lambda: "chat-session:" + request.view_args["session"],
+    key_func=lambda: "chat-session:" + _session_key(request.view_args["session"]),
 )
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def send_message(session: str) -> Response:
@@ -135,16 +136,19 @@ def preflight() -> Response | None:
 
 
 @blueprint.get("/chat/<service_id>")
-def standalone_page(service_id: str) -> str:
+def standalone_page(service_id: str) -> Response:
     """The survey full-page, for links in e-mails and receipts, with the PRA notice shown."""
     service = _service_or_404(service_id)
     language = _language(service, request.args.get("language"))
-    return render_template(
+    page = render_template(
         "chat_page.html",
         service=service,
         settings=widget_settings(service, language),
         language=language,
     )
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = chat_page_policy(service.webchat_origins)
+    return response
 
 
 def widget_settings(service: Service, language: str) -> dict[str, Any]:
@@ -267,20 +271,23 @@ def _reply(body: dict[str, Any]) -> Reply:
 
 
 def _inbound(service: Service, session: str, reply: Reply, language: str | None = None) -> Inbound:
-    settings = current_runtime().settings
     return Inbound(
         service=service,
         channel=CHANNEL,
-        thread_key=keyed_hash(f"chat:{session}", settings.secret_key),
+        thread_key=_session_key(session),
         reply=reply,
         received_at=datetime.now(UTC),
         language=language,
     )
 
 
+def _session_key(session: str) -> str:
+    """The session's keyed hash: what is stored, and what rate limits (which log) key on."""
+    return keyed_hash(f"chat:{session}", current_runtime().settings.secret_key)
+
+
 def _session_or_404(session: str) -> tuple[Service, Contact]:
-    settings = current_runtime().settings
-    key = keyed_hash(f"chat:{session}", settings.secret_key)
+    key = _session_key(session)
     with current_runtime().db.transaction() as db:
         contact = db.scalar(select(Contact).filter_by(channel=CHANNEL, thread_key=key))
     service = current_runtime().services.get(contact.service_id) if contact else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,10 @@ from flask import Flask
 
 from feedbot.config import Settings, load_settings
 from feedbot.errors import register_error_handlers
+from feedbot.logs import configure_logging
+from feedbot.ops import install_request_hooks
 from feedbot.runtime import EXTENSION_KEY, build_runtime
+from feedbot.web_security import install_security
 
 __all__ = ["create_app"]
 
@@ -28,11 +30,13 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
-    _configure_logging()
+    configure_logging()
     app.extensions[EXTENSION_KEY] = build_runtime(settings)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     _register_blueprints(app)
     register_error_handlers(app)
+    install_request_hooks(app)
+    install_security(app, settings.proxy_hops)
     _register_commands(app)
     return app
 
@@ -46,7 +50,7 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 def _register_blueprints(app: Flask) -> None:
     from channels import sms, voice, webchat
-    from feedbot import invitations_api, staff
+    from feedbot import invitations_api, ops, staff
 
     app.json = webchat.HtmlSafeJSONProvider(app)
     webchat.limiter.init_app(app)
@@ -55,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webchat.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(invitations_api.blueprint)
+    app.register_blueprint(ops.blueprint)
 
 
 def _register_commands(app: Flask) -> None:
@@ -62,10 +67,3 @@ def _register_commands(app: Flask) -> None:
 
     for command in COMMANDS:
         app.cli.add_command(command)
-
-
-def _configure_logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )

@@ -13,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from feedbot.config import DEV_TWILIO_AUTH_TOKEN, REPO_ROOT, ConfigError
 from feedbot.flows import FlowError
+from feedbot.logs import PathlessRequestHandler
 from feedbot.migrations import upgrade
 from feedbot.runtime import current_runtime
 
@@ -137,7 +138,13 @@ def demo(host: str, port: int) -> None:
         click.echo(f"  Signatures are checked with the development token {DEV_TWILIO_AUTH_TOKEN}")
     click.echo("  Try the survey without Twilio: feedbot chat --service demo")
     # app.run() refuses to block inside the flask CLI; run_simple is what it would call.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        threaded=True,
+        request_handler=PathlessRequestHandler,
+    )
 
 
 @click.group("tokens")

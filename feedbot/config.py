@@ -40,6 +40,8 @@ class Settings:
     chat_start_limit: str = "20 per minute"
     chat_session_limit: str = "30 per minute"
     chat_address_limit: str = "120 per minute"
+    proxy_hops: int = 0
+    metrics_token: str | None = None
 
     def now(self) -> datetime:
         """The time scheduled work runs at: real, or fixed for tests and rehearsals."""
@@ -72,6 +74,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
         chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
         chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
+        proxy_hops=int(env.get("FEEDBOT_PROXY_HOPS", "0")),
+        metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
         fixed_now=datetime.fromisoformat(env["FEEDBOT_FIXED_NOW"])
         if env.get("FEEDBOT_FIXED_NOW")
         else None,

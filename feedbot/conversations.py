@@ -24,6 +24,7 @@ from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
 from feedbot.keywords import carrier_keyword
 from feedbot.languages import language_for_keyword
+from feedbot.metrics import record_closed
 from feedbot.models import (
     Answer,
     Contact,
@@ -170,6 +171,7 @@ def close_conversation(
         conversation.question = None
     db.add(PendingNormalization(conversation_id=conversation.id, created_at=now))
     db.info.setdefault(TO_NORMALIZE, []).append(conversation.id)
+    record_closed(db, conversation.channel, status)
     log.info("conversation %s closed as %s", conversation.public_id, status)
 
 

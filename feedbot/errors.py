@@ -17,6 +17,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from feedbot.logs import route_name
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -61,7 +63,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _database_unavailable(error: Exception) -> Response:
-    log.error("database unreachable on %s: %s", request.path, type(error).__name__)
+    log.error("database unreachable on %s: %s", route_name(), type(error).__name__)
     response = error_response(503, UNAVAILABLE)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -78,5 +80,5 @@ def _database_error(error: DBAPIError) -> Response:
 def _unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return _http_error(error)
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    log.exception("unexpected error on %s %s", request.method, route_name())
     return error_response(500, "feedbot failed to handle this request; staff have the details")

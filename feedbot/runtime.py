@@ -22,6 +22,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """Load and validate everything the app needs; raise on a broken flow or services file."""
+    from feedbot.metrics import install_completion_count
     from feedbot.queue import install_dispatch
 
     runtime = Runtime(
@@ -30,6 +31,7 @@ def build_runtime(settings: Settings) -> Runtime:
         services=load_services(settings.services_file, settings.flows_dir),
     )
     install_dispatch(runtime)
+    install_completion_count(runtime)
     _warm_catalogs()
     return runtime
 

@@ -37,7 +37,13 @@ from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
 
-blueprint = Blueprint("staff", __name__, template_folder="templates")
+blueprint = Blueprint(
+    "staff",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/staff/static",
+)
 
 
 @blueprint.get("/api/exports/responses")

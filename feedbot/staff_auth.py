@@ -14,6 +14,7 @@ from flask import abort, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from feedbot.logs import route_name
 from feedbot.models import StaffToken
 from feedbot.runtime import current_runtime
 
@@ -118,7 +119,7 @@ def allowed_services(requested: str | None) -> list[str] | None:
 
 def _refuse(status: int, reason: str, staff: StaffToken | None = None) -> Any:
     # The token itself is never logged: only the reason and, when known, the token's name.
-    log.warning("staff request to %s refused (%s): %s", request.path, status, reason)
+    log.warning("staff request to %s refused (%s): %s", route_name(), status, reason)
     response = jsonify(error=reason)
     response.status_code = status
     if status == 401:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -10,12 +11,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from redis import Redis
 from sqlalchemy import text
 
 from feedbot import create_app
+from feedbot.logs import JsonFormatter
 from feedbot.migrations import upgrade
 from feedbot.models import Base
 from feedbot.runtime import Runtime, current_runtime
+from tests.support import log_watch
 from tests.support.services import RedisServer, fresh_postgres_database
 from tests.support.texting import TEST_AUTH_TOKEN, Texter
 
@@ -70,6 +74,7 @@ def make_app(database_url: str, **settings: Any) -> Flask:
     }
     app = create_app(config)
     app.testing = True
+    log_watch.watch(app)
     return app
 
 
@@ -90,6 +95,19 @@ def sqlite_app(sqlite_url: str) -> Iterator[Flask]:
 def runtime_of(app: Flask) -> Runtime:
     with app.app_context():
         return current_runtime()
+
+
+@pytest.fixture
+def queued_app(database_url, redis_server, monkeypatch):
+    """An app on a real Redis queue, and the environment its worker builds a runtime from."""
+    Redis.from_url(redis_server.url).flushdb()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "0,0")
+    app = make_app(database_url, redis_url=redis_server.url, normalize_retry_intervals=(0, 0))
+    yield app
+    runtime_of(app).db.dispose()
 
 
 @pytest.fixture
@@ -115,8 +133,11 @@ _PHONE_IN_LOGS = re.compile(r"(?:\+?1[\s.-]?)?\(?202\)?[\s.-]?555[\s.-]?0\d{3}")
 
 
 @pytest.fixture(autouse=True)
-def no_phone_number_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every log line of every test is checked for a test phone number in clear."""
+def nothing_private_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every log line of every test, formatted as production writes it (JSON), is checked for a
+    test phone number in clear, the test credentials, and any token or free text sent."""
+    log_watch.noted.clear()
+    log_watch.noted.update({TEST_SECRET_KEY, TEST_AUTH_TOKEN})
     handler = _RecordingHandler()
     root = logging.getLogger()
     root.addHandler(handler)
@@ -129,13 +150,17 @@ def no_phone_number_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
         root.setLevel(previous_level)
     leaked = [line for line in handler.lines if _PHONE_IN_LOGS.search(line)]
     assert not leaked, f"phone number in clear in the log: {leaked[:3]}"
+    exposed = log_watch.leaks(handler.lines)
+    assert not exposed, f"token or free text in the log: {exposed[:3]}"
 
 
 class _RecordingHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(JsonFormatter())
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+        line = self.format(record)
+        json.loads(line)  # every line is one JSON object
+        self.lines.append(line)

@@ -60,6 +60,9 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         assert "comment for a 5" in page.inner_text(".comments")
         assert page.locator("svg rect").count() == 5
         assert axe_violations(page, "body") == []
+        header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+        assert header == "rgb(22, 46, 81)"  # the style sheet loaded under the page's CSP
+        assert page.csp_violations == []
         screenshot(page, "staff-dashboard.png")
 
 

@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
-from redis import Redis
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 from feedbot.models import PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
 from feedbot.queue import enqueue, normalize_queue, redrive, sweep
-from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.conftest import TEST_SERVICES, runtime_of
 from tests.support.texting import Texter
 
 SCHEMA = json.loads(
@@ -25,19 +23,6 @@ SCHEMA = json.loads(
     ).read_text()
 )
 POSITIVE = ("Hi", "5", "1 3 7", "Fast, call me at 202-555-0143", "mail ana@example.com thanks")
-
-
-@pytest.fixture
-def queued_app(database_url, redis_server, monkeypatch):
-    """An app on a real Redis queue, and the environment its worker builds a runtime from."""
-    Redis.from_url(redis_server.url).flushdb()
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-    monkeypatch.setenv("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "0,0")
-    app = make_app(database_url, redis_url=redis_server.url, normalize_retry_intervals=(0, 0))
-    yield app
-    runtime_of(app).db.dispose()
 
 
 def complete_survey(app, phone="+12025550143", answers=POSITIVE):

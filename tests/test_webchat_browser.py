@@ -137,3 +137,16 @@ def test_reload_resumes_the_conversation(site):
         open_panel(page, page_url)
         assert "Neither agree nor disagree" in page.inner_text(".feedbot-log")
         assert "What could have been better?" in page.inner_text(".feedbot-log")
+
+
+def test_standalone_page_works_under_its_content_security_policy(site):
+    _, app = site
+    with serve(app) as app_url, chromium() as page:
+        response = page.goto(app_url + "/chat/webchat")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_selector(".feedbot-choice")
+        page.click(".feedbot-choice >> nth=0")  # "Strongly disagree"
+        page.wait_for_selector("[aria-pressed]")
+        assert "What could have been better?" in page.inner_text(".feedbot-log")
+        assert axe_violations(page, "body") == []
+        assert page.csp_violations == []

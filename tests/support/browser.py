@@ -13,6 +13,8 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from feedbot.logs import PathlessRequestHandler
+
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,7 +33,9 @@ CHROMIUM_ARGS = [
 @contextmanager
 def serve(wsgi_app: Callable[..., Any]) -> Iterator[str]:
     """Serve a WSGI app on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, wsgi_app, threaded=True, request_handler=PathlessRequestHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -51,23 +55,38 @@ def static_page(html: str) -> Callable[..., Any]:
 
 @contextmanager
 def chromium(**context_options: Any) -> Iterator[Any]:
-    """A fresh Chromium page (headless); skips nothing: a missing browser is an error."""
+    """A fresh Chromium page (headless); skips nothing: a missing browser is an error.
+
+    `page.csp_violations` lists every Content-Security-Policy complaint the browser logged.
+    """
     playwright_api = pytest.importorskip("playwright.sync_api")
     assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/services`"
     assert AXE.exists(), "axe-core is missing: run `bash .ci/services` (npm ci)"
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(**context_options)
+        page = context.new_page()
+        page.csp_violations = []
+        page.on("console", lambda message: _note_csp(page, message.text))
         try:
-            yield context.new_page()
+            yield page
         finally:
             context.close()
             browser.close()
 
 
+def _note_csp(page: Any, text: str) -> None:
+    if "Content Security Policy" in text:
+        page.csp_violations.append(text)
+
+
 def axe_violations(page: Any, selector: str) -> list[dict[str, Any]]:
-    """Run axe-core's WCAG 2.1 A/AA rules on one element of the page."""
-    page.add_script_tag(path=str(AXE))
+    """Run axe-core's WCAG 2.1 A/AA rules on one element of the page.
+
+    axe is evaluated through the DevTools protocol, not added as a <script>, so pages whose CSP
+    forbids inline scripts are checked as they are served.
+    """
+    page.evaluate(AXE.read_text())
     result = page.evaluate(
         """async (selector) => {
             const result = await axe.run(document.querySelector(selector), {
