@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session as DbSession
 
@@ -99,10 +100,7 @@ def stream_csv(db: DbSession, response_filter: ResponseFilter) -> Iterator[bytes
     if db.get_bind().dialect.name != "postgresql":
         yield from stream_export(iter_records(db, response_filter), "csv")
         return
-    columns = [
-        _pg_iso(getattr(ResponseRecord, c)) if c in _TIMESTAMPS else getattr(ResponseRecord, c)
-        for c in RECORD_COLUMNS
-    ]
+    columns = [_pg_csv_column(column) for column in RECORD_COLUMNS]
     query = response_filter.apply(select(*columns)).order_by(ResponseRecord.id)
     compiled = query.compile(
         dialect=db.get_bind().dialect, compile_kwargs={"render_postcompile": True}
@@ -115,6 +113,26 @@ def stream_csv(db: DbSession, response_filter: ResponseFilter) -> Iterator[bytes
 
 
 _TIMESTAMPS = {"started_at", "completed_at"}
+# What people wrote. A spreadsheet runs a cell that starts with one of FORMULA_STARTS as a
+# formula (=HYPERLINK(...) to a phishing page, say), so CSV cells of these columns that do are
+# prefixed with an apostrophe, which spreadsheets show as text; XLSX cells are typed as text.
+PEOPLE_TEXT = ("question_4", "other_text")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str | None) -> str | None:
+    """`text` as a spreadsheet shows it rather than runs it."""
+    return "'" + text if text and text.startswith(FORMULA_STARTS) else text
+
+
+def _pg_csv_column(name: str) -> Any:
+    column = getattr(ResponseRecord, name)
+    if name in _TIMESTAMPS:
+        return _pg_iso(column)
+    if name in PEOPLE_TEXT:
+        starts_a_formula = func.substr(column, 1, 1).in_(FORMULA_STARTS)
+        return case((starts_a_formula, func.concat("'", column)), else_=column).label(name)
+    return column
 
 
 def _pg_iso(column: Any) -> Any:
@@ -138,7 +156,7 @@ def _csv_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for index, record in enumerate(records, start=1):
-        writer.writerow(record)
+        writer.writerow(record | {key: spreadsheet_safe(record[key]) for key in PEOPLE_TEXT})
         if index % 1_000 == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -152,12 +170,21 @@ def _xlsx_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     sheet = workbook.create_sheet("responses")
     sheet.append(list(RECORD_COLUMNS))
     for record in records:
-        sheet.append([record[column] for column in RECORD_COLUMNS])
+        sheet.append([_xlsx_cell(sheet, record[column]) for column in RECORD_COLUMNS])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)
         while chunk := handle.read(64 * 1024):
             yield chunk
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    # openpyxl stores a string that starts with "=" as a formula unless told it is text.
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 QUARTERLY_COLUMNS = (

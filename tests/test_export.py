@@ -234,3 +234,20 @@ def test_an_open_export_does_not_block_webhooks_on_sqlite(sqlite_app):
         next(stream)  # the export's read transaction is open here
         reply = Texter(sqlite_app.test_client(), phone="+12025550143", to="+12025550100").send("Hi")
         assert "This interaction increased my trust" in reply
+
+
+def test_text_that_would_run_as_a_formula_is_kept_as_text(app, tmp_path):
+    attack = '=HYPERLINK("https://evil.example","Click")'
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=2, negative=("other",), question_4=attack, other_text="+1 call")
+        add_record(db, question_1=4, positive=("ease",), question_4="fine - thanks")
+        token = create_token(db, "all", None, ["export"])
+    rows = rows_of(get(app, token, "/api/exports/responses", format="csv"))
+    assert [row["question_4"] for row in rows] == ["'" + attack, "fine - thanks"]
+    assert rows[0]["other_text"] == "'+1 call"
+    jsonl = get(app, token, "/api/exports/responses", format="jsonl").get_data(as_text=True)
+    assert json.loads(jsonl.splitlines()[0])["question_4"] == attack  # data, not a sheet
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(get(app, token, "/api/exports/responses", format="xlsx").data)
+    cell = load_workbook(path).active.cell(row=2, column=RECORD_COLUMNS.index("question_4") + 1)
+    assert cell.value == attack and cell.data_type == "s"
