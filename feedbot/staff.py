@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
 
+SIGN_IN_LIFETIME_SECONDS = 8 * 3600
 blueprint = Blueprint(
     "staff",
     __name__,
@@ -145,6 +147,7 @@ def login() -> Any:
         ), 401
     session.clear()
     session["staff_token_id"] = staff_id
+    session["signed_in_at"] = int(time.time())
     return redirect(url_for("staff.dashboard"))
 
 
@@ -306,6 +309,9 @@ def _recent_quarters(current: FiscalQuarter) -> list[FiscalQuarter]:
 def _logged_in_staff() -> StaffToken | None:
     staff_id = session.get("staff_token_id")
     if staff_id is None:
+        return None
+    if time.time() - session.get("signed_in_at", 0) > SIGN_IN_LIFETIME_SECONDS:
+        session.clear()  # a cookie left on a shared computer stops working after a work day
         return None
     with current_runtime().db.transaction() as db:
         staff = db.get(StaffToken, staff_id)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from feedbot.staff import SIGN_IN_LIFETIME_SECONDS
 from feedbot.staff_auth import create_token
 from tests.conftest import runtime_of
 from tests.support.browser import axe_violations, chromium, screenshot, serve
@@ -92,3 +93,15 @@ def test_drop_off_by_question_from_real_surveys(sqlite_app):
     assert table["trust"] == [2, 2, 0, 0, 0]
     assert table["anything_else"] == [2, 1, 1, 0, 0]
     assert table["made_the_difference"] == [1, 1, 0, 0, 1]
+
+
+def test_a_sign_in_expires_after_a_work_day(dashboard_app):
+    app, token = dashboard_app
+    client = app.test_client()
+    page = client.get("/staff")
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', page.data).group(1).decode()
+    client.post("/staff/login", data={"token": token, "csrf": csrf})
+    assert b"total-responses" in client.get("/staff?service=passport").data
+    with client.session_transaction() as cookie:
+        cookie["signed_in_at"] -= SIGN_IN_LIFETIME_SECONDS + 1
+    assert b"Sign in" in client.get("/staff?service=passport").data
