@@ -80,6 +80,9 @@ def bench_webhooks(quick: bool) -> list[Row]:
                 "voice": run_voice_load(base, connections, seconds, people),
                 "chat": run_chat_load(base, connections, seconds),
             }
+        with gunicorn("bench.bare_app:create_db_app()", env, workers) as base:
+            _warm_up(base, connections, people, channels=("sms",))
+            one_insert = run_sms_load(base, connections, seconds, people)
         with rq_worker(env), gunicorn("feedbot:create_app()", env, workers) as base:
             _warm_up(base, connections, people)
             # The fixed-rate run goes first: after the saturating runs below, the worker is
@@ -95,6 +98,16 @@ def bench_webhooks(quick: bool) -> list[Row]:
         rows.append(
             _versus(f"{name} ({connections} concurrent, {workers} workers)", ours[key], bare[key])
         )
+    sms = ours["sms"].requests_per_second
+    rows.append(
+        (
+            "SMS webhook against a webhook that commits one INSERT",
+            f"{sms:.0f} turns/s",
+            f"bare Flask + 1 INSERT {one_insert.requests_per_second:.0f} req/s,"
+            f" p50 {one_insert.p50_ms:.1f} ms, p99 {one_insert.p99_ms:.1f} ms",
+            f"ratio {sms / one_insert.requests_per_second:.2f}",
+        )
+    )
     rows.append(
         (
             f"SMS webhook at a fixed {paced['target']:.0f} turns/s",
@@ -157,10 +170,16 @@ def rq_worker(env: dict[str, str]) -> Iterator[None]:
         process.wait(timeout=30)
 
 
-def _warm_up(base: str, connections: int, people: int) -> None:
+def _warm_up(
+    base: str, connections: int, people: int, channels: tuple[str, ...] = ("voice", "chat")
+) -> None:
     """One unmeasured second per endpoint: every worker process imports and connects first."""
-    run_voice_load(base, connections, 1, people)
-    run_chat_load(base, connections, 1)
+    if "sms" in channels:
+        run_sms_load(base, connections, 1, people)
+    if "voice" in channels:
+        run_voice_load(base, connections, 1, people)
+    if "chat" in channels:
+        run_chat_load(base, connections, 1)
 
 
 def _paced(base: str, rate: int, seconds: int) -> dict[str, float]:
