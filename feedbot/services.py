@@ -120,6 +120,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         raise ServiceError(
             path, f"services.{index}.flow", f"no flow {spec['flow']!r} (known: {known})"
         )
+    _check_accent_contrast(path, index, spec.get("accent_color"))
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -137,6 +138,31 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         from_number=spec.get("from_number"),
         invitations=dict(spec.get("invitations", {})),
     )
+
+
+# The widget writes white text on the accent colour; WCAG 2.1 AA asks 4.5:1 for normal text.
+MIN_CONTRAST_WITH_WHITE = 4.5
+
+
+def _check_accent_contrast(path: Path, index: int, color: str | None) -> None:
+    if color is None:
+        return
+    ratio = contrast_with_white(color)
+    if ratio < MIN_CONTRAST_WITH_WHITE:
+        raise ServiceError(
+            path,
+            f"services.{index}.accent_color",
+            f"{color} behind white text has contrast {ratio:.1f}:1; WCAG AA needs"
+            f" {MIN_CONTRAST_WITH_WHITE}:1 (pick a darker colour)",
+        )
+
+
+def contrast_with_white(color: str) -> float:
+    """WCAG 2.1 contrast ratio of white against `color` ("#rrggbb")."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
 
 
 def _check_numbers_unique(path: Path, services: dict[str, Service]) -> None:

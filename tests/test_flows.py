@@ -125,3 +125,18 @@ def test_broken_flow_stops_feedbot_start_up(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "feedbot: cannot start: FlowError:" in result.output
     assert f"{tmp_path / 'a11.yaml'}, questions.trust.choices" in result.output
+
+
+def test_an_accent_colour_white_text_cannot_be_read_on_is_refused(tmp_path):
+    for flow in FLOWS.glob("a11*.yaml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    services = tmp_path / "services.yaml"
+    line = (
+        "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
+        " omb_expiration: 2027-01-01, languages: [en], flow: a11, accent_color: '#COLOR'}\n"
+    )
+    services.write_text(line.replace("#COLOR", "#ffd700"))  # gold: 1.4:1
+    with pytest.raises(ServiceError, match=r"accent_color: #ffd700 .* contrast 1\.4:1"):
+        load_services(services)
+    services.write_text(line.replace("#COLOR", "#005ea2"))  # USWDS primary: 6.7:1
+    assert load_services(services).get("x").accent_color == "#005ea2"
