@@ -211,7 +211,7 @@ def queue_sweep() -> None:
 @queue_group.command("redrive")
 @with_appcontext
 def queue_redrive() -> None:
-    """Re-enqueue normalization jobs that exhausted their retries."""
+    """Re-enqueue jobs (normalization, invitations) that exhausted their retries."""
     from feedbot.queue import redrive
 
     click.echo(f"{redrive(current_runtime())} failed job(s) re-enqueued")

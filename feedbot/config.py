@@ -29,6 +29,7 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_api_base: str | None = None
     twilio_retry_intervals: tuple[int, ...] = (30, 120, 600)
+    twilio_timeout: float = 10.0
     public_url: str | None = None
     services_file: Path = REPO_ROOT / "flows" / "services.yaml"
     flows_dir: Path = REPO_ROOT / "flows"
@@ -65,6 +66,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
         twilio_retry_intervals=_intervals(env.get("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600")),
+        twilio_timeout=float(env.get("FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout)),
         public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),

@@ -13,12 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+import requests
 from phonenumbers import timezone as phone_timezones
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from feedbot.conversations import Inbound, start_conversation
 from feedbot.engine import Reply
@@ -270,7 +273,11 @@ def _opening_text(db: DbSession, invitation: Invitation, service: Service, now: 
 
 def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
     settings = runtime.settings
-    client = Client(settings.twilio_account_sid or "AC" + "0" * 32, settings.twilio_auth_token)
+    client = Client(
+        settings.twilio_account_sid or "AC" + "0" * 32,
+        settings.twilio_auth_token,
+        http_client=TwilioHttpClient(timeout=settings.twilio_timeout),
+    )
     if settings.twilio_api_base:
         client.api.base_url = settings.twilio_api_base
     sender: dict[str, str] = (
@@ -285,13 +292,30 @@ def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
         if error.status == 429 or error.status >= 500:
             raise  # RQ retries the job with backoff
         raise UndeliverableInvitation(error.code, error.msg) from error
+    except requests.RequestException as error:
+        if _never_reached_twilio(error):
+            raise  # nothing was sent: RQ retries the job with backoff
+        # Twilio may have taken the message before the answer was lost; sending again could
+        # text the person twice, which is worse than one invitation too few.
+        unknown = f"no answer from Twilio, may have been sent ({type(error).__name__})"
+        raise UndeliverableInvitation(None, unknown) from error
+
+
+def _never_reached_twilio(error: requests.RequestException) -> bool:
+    """True when the request cannot have reached Twilio: no connection was ever made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(
+        reason, (NewConnectionError, NameResolutionError)
+    )
 
 
 class UndeliverableInvitation(Exception):
     """Twilio refused the message for good (e.g. an invalid or unsubscribed number)."""
 
     def __init__(self, code: int | None, message: str) -> None:
-        super().__init__(f"Twilio refused the message ({code}): {message}")
+        super().__init__(f"Twilio refused the message ({code}): {message}" if code else message)
         self.code = code
 
 

@@ -86,13 +86,15 @@ def sweep(runtime: Runtime) -> int:
 
 
 def redrive(runtime: Runtime) -> int:
-    """Re-enqueue every normalization job in RQ's failed registry; return how many."""
-    queue = normalize_queue(runtime)
-    registry = FailedJobRegistry(queue=queue)
-    job_ids = registry.get_job_ids()
-    for job_id in job_ids:
-        registry.requeue(job_id)
-    return len(job_ids)
+    """Re-enqueue every job in RQ's failed registries (normalization and invitations)."""
+    connection = redis_connection(runtime.settings.redis_url)
+    count = 0
+    for name in QUEUES:
+        registry = FailedJobRegistry(queue=Queue(name, connection=connection))
+        for job_id in registry.get_job_ids():
+            registry.requeue(job_id)
+            count += 1
+    return count
 
 
 def normalize_queue(runtime: Runtime) -> Queue:

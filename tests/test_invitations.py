@@ -3,6 +3,7 @@ wrong person or at the wrong time."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from feedbot.invitation_queue import invitations_queue
 from feedbot.invitations import deliver
 from feedbot.models import Conversation, Invitation, ResponseRecord
+from feedbot.queue import redrive
 from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.fake_twilio import fake_twilio
@@ -354,3 +356,34 @@ def test_late_callbacks_do_not_move_status_backwards_and_21610_opts_out(inviting
         assert db.scalar(select(OptOut.sender_key)) == key
     again = invite(app, token, phone="+12025550145", transaction_id="again")
     assert again.json["reason"] == "opted out"
+
+
+def test_twilio_taking_the_message_but_answering_too_late_is_not_sent_twice(
+    inviting, twilio, monkeypatch
+):
+    app, token = inviting
+    monkeypatch.setenv("FEEDBOT_TWILIO_TIMEOUT", "0.3")
+    twilio.delay_seconds = 1.0
+    invite(app, token)
+    work(app)
+    assert len(twilio.requests) == 1  # one text reached Twilio, and no retry followed it
+    (invitation,) = invitations(app)
+    assert invitation.status == "failed" and invitation.reason.startswith("no answer from Twilio")
+
+
+def test_twilio_unreachable_is_retried_then_redriven(inviting, twilio, monkeypatch):
+    app, token = inviting
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("TWILIO_API_BASE", closed)
+    invite(app, token)
+    work(app)
+    (invitation,) = invitations(app)
+    assert invitation.status == "scheduled"  # nothing was sent; not marked failed
+    failed = invitations_queue(runtime_of(app)).failed_job_registry
+    assert failed.count == 1 and twilio.requests == []
+    monkeypatch.setenv("TWILIO_API_BASE", twilio.url)  # Twilio answers again
+    assert redrive(runtime_of(app)) == 1
+    work(app)
+    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1

@@ -1,10 +1,12 @@
 """A stand-in for Twilio's Messages API on loopback: records each request, answers as Twilio
-documents (201 with a message resource), and can be told to answer 429 or 500 first."""
+documents (201 with a message resource), and can be told to answer 429 or 500 first, or to
+take a message and answer too late."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ class FakeTwilio:
     url: str = ""
     requests: list[dict[str, str]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # statuses to answer before succeeding
+    delay_seconds: float = 0.0  # how long to wait before answering a message it took
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -46,6 +49,7 @@ class FakeTwilio:
             )
         form["_status"] = "201"
         self.requests.append(form)
+        time.sleep(self.delay_seconds)
         sid = f"SM{next(_sids):032x}"
         resource = {
             "sid": sid,
