@@ -215,11 +215,10 @@ def queue_redrive() -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker for feedbot's queues, with the scheduler; sweep the outbox first."""
-    from rq import SimpleWorker
-
     from feedbot.jobs import worker_runtime
     from feedbot.queue import QUEUES, redis_connection, sweep
     from feedbot.sweeper import Sweeper, sweep_now
+    from feedbot.worker import run_worker
 
     runtime = current_runtime()
     worker_runtime()
@@ -232,7 +231,7 @@ def worker(burst: bool) -> None:
         Sweeper(connection).start()
     # No fork per job: jobs are short database work, and keeping one process keeps its
     # runtime and connection pool (bench/normalize.py: 786 → 1,186 records/s).
-    SimpleWorker(QUEUES, connection=connection).work(with_scheduler=True, burst=burst)
+    run_worker(QUEUES, connection, burst)
 
 
 @click.command("purge")

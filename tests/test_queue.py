@@ -267,3 +267,33 @@ def test_a_failed_sweep_leaves_the_next_check_free_to_try(queued_app, redis_serv
     with pytest.raises(OperationalError):
         sweep_if_due(connection)
     assert not connection.exists(CLAIM_KEY)
+
+
+def test_worker_carries_on_after_redis_cuts_it_off_mid_job(queued_app, redis_server):
+    import os
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "feedbot.cli", "worker"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        queue = normalize_queue(runtime_of(queued_app))
+        queue.enqueue("tests.support.services.shut_down_redis", redis_server.url)
+        deadline = time.monotonic() + 20
+        while redis_server.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        redis_server.start()
+        complete_survey(queued_app, phone="+12025550183")
+        deadline = time.monotonic() + 30
+        while not records(queued_app) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker.poll() is None, worker.stdout.read().decode()
+        assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode()
+    assert "starting it again" in output

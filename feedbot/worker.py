@@ -1,0 +1,43 @@
+"""The RQ worker `feedbot worker` runs: jobs in-process, and back at work after a Redis error.
+
+RQ leaves its work loop, and the process exits with status 0, on a Redis error it does not
+retry itself, such as a connection cut by a Redis restart between two jobs. A platform that
+restarts only failed processes would then leave the queue without a worker, so the worker is
+started again here, in the same process, unless it was asked to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from redis import Redis
+from rq import SimpleWorker
+
+log = logging.getLogger(__name__)
+
+RESTART_PAUSE_SECONDS = 2.0
+
+
+class FeedbotWorker(SimpleWorker):
+    """RQ's SimpleWorker (no fork per job), remembering whether it was asked to stop."""
+
+    asked_to_stop = False
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.asked_to_stop = True
+        super().handle_warm_shutdown_request()
+
+
+def run_worker(queues: Sequence[str], connection: Redis, burst: bool) -> None:
+    """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty)."""
+    while True:
+        worker = FeedbotWorker(list(queues), connection=connection)
+        worker.work(with_scheduler=True, burst=burst)
+        if burst or worker.asked_to_stop:
+            return
+        log.error(
+            "the RQ worker stopped on an error; starting it again in %.0f s", RESTART_PAUSE_SECONDS
+        )
+        time.sleep(RESTART_PAUSE_SECONDS)
