@@ -1,9 +1,9 @@
 """`python -m bench.faults`: texters under load while Redis, the worker or PostgreSQL fails.
 
-Starts a private PostgreSQL cluster and a private Redis (never the shared ones), then runs
-each scenario on a fresh, migrated database: gunicorn with the production configuration, a
-`feedbot worker` kept running the way a platform does (started again whenever it exits), and
-many simulated texters completing real A-11 surveys over signed SMS webhooks, with about one
+Starts a private PostgreSQL cluster and a private Redis (never the shared ones), a fresh,
+migrated database, gunicorn with the production configuration and a `feedbot worker` kept
+running the way a platform does (started again whenever it exits). Each scenario then runs
+its own simulated texters completing real A-11 surveys over signed SMS webhooks, with about one
 delivery in ten duplicated (same MessageSid, half of them concurrently) and some texters
 sending two answers at once. Like Twilio with `#rp=5xx` on its webhook URL, a texter sends
 the same signed request again after a 5xx or a dropped connection.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.__main__ import _machine
 from bench.faults.cluster import PostgresCluster
-from bench.faults.scenarios import FULL, QUICK, SCENARIOS, Row, run_scenario
+from bench.faults.scenarios import FULL, QUICK, SCENARIOS, Row, run_scenario, stack
 from tests.support.services import RedisServer
 
 
@@ -47,9 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     logs = args.logs or Path(tempfile.mkdtemp(prefix="feedbot-faults-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
     rows = []
-    with PostgresCluster() as postgres, RedisServer() as redis:
-        for name in args.scenario or SCENARIOS:
-            rows.append(run_scenario(name, postgres, redis, timing, logs))
+    with (
+        PostgresCluster() as postgres,
+        RedisServer() as redis,
+        stack(postgres, redis, logs) as services,
+    ):
+        for number, name in enumerate(args.scenario or SCENARIOS, start=1):
+            rows.append(run_scenario(name, number, services, timing))
     print_table(rows, timing.threads)
     print(f"logs: {logs}")
     return 0 if all(row.ok for row in rows) else 1

@@ -84,7 +84,7 @@ class Counters:
 class Load:
     """Texter threads against one feedbot base URL until `stop()`; the ledger and counters."""
 
-    def __init__(self, base_url: str, threads: int, seed: int = 10) -> None:
+    def __init__(self, base_url: str, threads: int, first_number: int = 0) -> None:
         self.base_url = base_url
         self.url = base_url + "/twilio/sms"
         self.threads = threads
@@ -92,9 +92,9 @@ class Load:
         self.counters = Counters()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._numbers = itertools.count()
-        self._sids = itertools.count()
-        self._seed = seed
+        self._numbers = itertools.count(first_number)
+        self._sids = itertools.count(first_number * 100)
+        self._seed = first_number
         self._validator = RequestValidator(BENCH_AUTH_TOKEN)
         self._workers: list[threading.Thread] = []
         self._pool = ThreadPoolExecutor(max_workers=threads)
@@ -117,7 +117,7 @@ class Load:
         connection = _Connection(self.base_url)
         while not self._stopping.is_set():
             number = next(self._numbers)
-            ledger = TexterLedger(phone=f"+1303{number // 10000 % 1000:03d}{number % 10000:04d}")
+            ledger = TexterLedger(phone=f"+1303{number:07d}")
             with self._lock:
                 self.ledgers.append(ledger)
             try:

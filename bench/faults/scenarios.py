@@ -11,8 +11,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -42,7 +43,7 @@ class Timing:
     drain_timeout: float
 
 
-QUICK = Timing(threads=8, load_seconds=9, fault_at=3, outage_seconds=2, drain_timeout=45)
+QUICK = Timing(threads=8, load_seconds=6, fault_at=2, outage_seconds=2, drain_timeout=30)
 FULL = Timing(threads=24, load_seconds=45, fault_at=15, outage_seconds=5, drain_timeout=180)
 
 
@@ -118,31 +119,48 @@ SCENARIOS: dict[str, Callable[[Stage], None]] = {
 }
 
 
-def run_scenario(
-    name: str, postgres: PostgresCluster, redis: RedisServer, timing: Timing, logs: Path
-) -> Row:
-    database_url = postgres.create_database(f"faults_{name.replace('-', '_')}")
+@dataclass
+class Stack:
+    """What every scenario runs against: one database, gunicorn, a supervised worker."""
+
+    postgres: PostgresCluster
+    redis: RedisServer
+    database_url: str
+    base_url: str
+    worker: SupervisedWorker
+
+
+@contextmanager
+def stack(postgres: PostgresCluster, redis: RedisServer, logs: Path) -> Iterator[Stack]:
+    """A fresh, migrated database; gunicorn with the production configuration; a worker."""
+    database_url = postgres.create_database("faults")
     upgrade(database_url)
-    Redis.from_url(redis.url).flushall()
     env = feedbot_env(database_url)
     env["REDIS_URL"] = redis.url
     with (
-        open(logs / f"{name}-web.log", "w") as web_log,
-        SupervisedWorker(env, logs / f"{name}-worker.log") as worker,
+        open(logs / "web.log", "w") as web_log,
+        SupervisedWorker(env, logs / "worker.log") as worker,
         gunicorn("feedbot:create_app()", env, WEB_WORKERS, output=web_log) as base,
     ):
         _wait_for_every_web_worker(base)
-        stage = Stage(postgres, redis, worker, timing)
-        load = Load(base, timing.threads)
-        started = time.monotonic()
-        load.start()
-        time.sleep(timing.fault_at)
-        SCENARIOS[name](stage)
-        time.sleep(max(0.0, timing.load_seconds - (time.monotonic() - started)))
-        load.stop()
-        drained = wait_for_drain(database_url, timing.drain_timeout)
-        restarts = worker.restarts
-    verdict = compare(database_url, load.ledgers, drained)
+        yield Stack(postgres, redis, database_url, base, worker)
+
+
+def run_scenario(name: str, number: int, stack: Stack, timing: Timing) -> Row:
+    """Texters for `timing.load_seconds`, the fault a third of the way in, then the checks on
+    this scenario's texters (their numbers are the scenario's own)."""
+    stage = Stage(stack.postgres, stack.redis, stack.worker, timing)
+    restarts_before = stack.worker.restarts
+    load = Load(stack.base_url, timing.threads, first_number=number * 100_000)
+    started = time.monotonic()
+    load.start()
+    time.sleep(timing.fault_at)
+    SCENARIOS[name](stage)
+    time.sleep(max(0.0, timing.load_seconds - (time.monotonic() - started)))
+    load.stop()
+    drained = wait_for_drain(stack.database_url, timing.drain_timeout)
+    restarts = stack.worker.restarts - restarts_before
+    verdict = compare(stack.database_url, load.ledgers, drained)
     window = stage.outage
     in_outage = [moment for moment in load.counters.times_503 if window and _within(moment, window)]
     notes = [
