@@ -35,12 +35,14 @@ class FeedbotWorker(SimpleWorker):
 def run_worker(queues: Sequence[str], connection: Redis, burst: bool) -> None:
     """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty)."""
     while True:
-        worker = FeedbotWorker(list(queues), connection=connection)
+        worker: FeedbotWorker | None = None
         try:
+            worker = FeedbotWorker(list(queues), connection=connection)
             worker.work(with_scheduler=True, burst=burst)
         except RedisError as error:
-            # RQ's clean-up after it quits talks to Redis too, and fails while Redis is down.
-            if burst or worker.asked_to_stop:
+            # Starting a worker talks to Redis, and so does RQ's clean-up after it quits: both
+            # fail while Redis is down.
+            if burst or (worker is not None and worker.asked_to_stop):
                 raise
             reason = type(error).__name__
         else:

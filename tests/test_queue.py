@@ -286,7 +286,9 @@ def test_worker_carries_on_after_redis_cuts_it_off_mid_job(queued_app, redis_ser
         deadline = time.monotonic() + 20
         while redis_server.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(2)  # long enough for RQ's own clean-up, after it quits, to fail too
+        # Down long enough for RQ's clean-up after it quits, and the next worker's start, to
+        # fail too.
+        time.sleep(4)
         redis_server.start()
         complete_survey(queued_app, phone="+12025550183")
         deadline = time.monotonic() + 30
