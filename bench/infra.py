@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -62,8 +63,12 @@ def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
-    """Serve `app` with gunicorn on a free loopback port; yield its base URL."""
+def gunicorn(
+    app: str, env: dict[str, str], workers: int, output: IO[str] | None = None
+) -> Iterator[str]:
+    """Serve `app` with gunicorn on a free loopback port; yield its base URL.
+
+    Its log goes to `output` when given, else to this process's stderr."""
     port = free_port()
     command = [
         sys.executable,
@@ -79,7 +84,7 @@ def gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
         "warning",
         app,
     ]
-    process = subprocess.Popen(command, env=env, cwd=REPO)
+    process = subprocess.Popen(command, env=env, cwd=REPO, stderr=output)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_listening(port, process)

@@ -222,22 +222,23 @@ def queue_redrive() -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker for feedbot's queues, with the scheduler; sweep the outbox first."""
-    from rq import SimpleWorker
-
     from feedbot.jobs import worker_runtime
     from feedbot.queue import QUEUES, redis_connection, sweep
+    from feedbot.sweeper import Sweeper, sweep_now
+    from feedbot.worker import run_worker
 
     runtime = current_runtime()
     worker_runtime()
     connection = redis_connection(runtime.settings.redis_url)
-    click.echo(f"{sweep(runtime)} waiting response(s) enqueued")
+    # A worker starts after a deploy or a crash: whatever waits in the outbox is enqueued now,
+    # including responses whose job died with a killed worker.
+    swept = sweep(runtime) if burst else sweep_now(connection)
+    click.echo(f"{swept} waiting response(s) enqueued")
     if not burst:
-        from feedbot.queue import normalize_queue
-
-        normalize_queue(runtime).enqueue("feedbot.jobs.periodic_sweep", job_id="feedbot-sweep")
+        Sweeper(connection).start()
     # No fork per job: jobs are short database work, and keeping one process keeps its
     # runtime and connection pool (bench/normalize.py: 786 → 1,186 records/s).
-    SimpleWorker(QUEUES, connection=connection).work(with_scheduler=True, burst=burst)
+    run_worker(QUEUES, connection, burst)
 
 
 @click.command("purge")

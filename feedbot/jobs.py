@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
 
 from feedbot.config import Settings, load_settings
 from feedbot.conversations import expire_idle_conversations
@@ -12,8 +11,6 @@ from feedbot.normalize import normalize_pending
 from feedbot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
-
-SWEEP_EVERY = timedelta(minutes=5)
 
 
 def normalize_batch(conversation_ids: list[int]) -> int:
@@ -24,8 +21,9 @@ def normalize_batch(conversation_ids: list[int]) -> int:
 
 
 def periodic_sweep() -> int:
-    """Close idle surveys, enqueue everything waiting in the outbox, and come back later."""
-    from feedbot.queue import normalize_queue, sweep
+    """Close idle surveys and enqueue everything waiting in the outbox (`feedbot.sweeper`
+    decides when); return how many responses were enqueued."""
+    from feedbot.queue import sweep
 
     runtime = worker_runtime()
     with runtime.db.transaction() as db:
@@ -33,7 +31,6 @@ def periodic_sweep() -> int:
             db, runtime.settings.now(), runtime.settings.idle_expiry
         )
     swept = sweep(runtime)
-    normalize_queue(runtime).enqueue_in(SWEEP_EVERY, "feedbot.jobs.periodic_sweep")
     log.info(
         "periodic sweep: %d idle survey(s) closed, %d response(s) enqueued", len(expired), swept
     )

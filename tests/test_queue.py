@@ -1,19 +1,25 @@
-"""The normalization queue on a real Redis: one record per response, retries, redrive, outages."""
+"""The normalization queue on a real Redis: one record per response, retries, redrive, outages,
+and the worker's sweeper that drains the outbox by itself after Redis loses its data."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
+from redis import Redis
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from feedbot.models import PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
 from feedbot.queue import enqueue, normalize_queue, redrive, sweep
+from feedbot.sweeper import CLAIM_KEY, Sweeper, sweep_if_due, sweep_now
 from tests.conftest import TEST_SERVICES, runtime_of
 from tests.support.texting import Texter
 
@@ -164,10 +170,8 @@ def test_worker_command_sweeps_and_drains(queued_app, redis_server):
     assert len(records(queued_app)) == 1
 
 
-def test_periodic_sweep_closes_idle_surveys_and_reschedules(queued_app):
+def test_periodic_sweep_closes_idle_surveys(queued_app):
     from datetime import UTC, datetime, timedelta
-
-    from rq.registry import ScheduledJobRegistry
 
     from feedbot.jobs import periodic_sweep
     from feedbot.models import Conversation
@@ -179,8 +183,6 @@ def test_periodic_sweep_closes_idle_surveys_and_reschedules(queued_app):
         conversation = db.scalars(select(Conversation)).one()
         conversation.last_activity_at = datetime.now(UTC) - timedelta(days=2)
     assert periodic_sweep() == 1
-    queue = normalize_queue(runtime_of(queued_app))
-    assert ScheduledJobRegistry(queue=queue).get_job_ids()
     run_worker(queued_app)
     (record,) = records(queued_app)
     assert record["status"] == "partial" and record["question_1"] == 4
@@ -198,3 +200,90 @@ def test_normalizing_again_after_purge_keeps_the_scrubbed_text(sqlite_app):
     (record,) = records(sqlite_app)
     assert record["question_4"] == "mail [EMAIL] thanks"
     assert record["other_text"] == "Fast, call me at [PHONE]"
+
+
+def test_one_sweep_per_interval(queued_app, redis_server):
+    redis_server.stop()
+    try:
+        complete_survey(queued_app, phone="+12025550180")
+    finally:
+        redis_server.start()
+    connection = Redis.from_url(redis_server.url)
+    assert sweep_if_due(connection) == 1
+    assert sweep_if_due(connection) is None
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+
+
+def test_redis_restarted_empty_is_swept_at_the_next_check(queued_app, redis_server):
+    connection = Redis.from_url(redis_server.url)
+    assert sweep_now(connection) == 0
+    complete_survey(queued_app, phone="+12025550181")
+    assert len(normalize_queue(runtime_of(queued_app))) == 1
+    # Redis keeps nothing on disk: the queued job and the claim on the next sweep are gone.
+    redis_server.stop()
+    redis_server.start()
+    assert len(normalize_queue(runtime_of(queued_app))) == 0
+    assert sweep_if_due(connection) == 1
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+
+
+def test_the_sweeper_thread_re_enqueues_what_a_redis_restart_lost(queued_app, redis_server):
+    connection = Redis.from_url(redis_server.url)
+    sweep_now(connection)
+    sweeper = Sweeper(connection, check_every=0.05)
+    sweeper.start()
+    try:
+        complete_survey(queued_app, phone="+12025550182")
+        redis_server.stop()
+        redis_server.start()
+        queue = normalize_queue(runtime_of(queued_app))
+        deadline = time.monotonic() + 10
+        while len(queue) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sweeper.stop()
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+
+
+def test_a_failed_sweep_leaves_the_next_check_free_to_try(queued_app, redis_server, monkeypatch):
+    connection = Redis.from_url(redis_server.url)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
+    with pytest.raises(OperationalError):
+        sweep_if_due(connection)
+    assert not connection.exists(CLAIM_KEY)
+
+
+def test_worker_carries_on_after_redis_cuts_it_off_mid_job(queued_app, redis_server):
+    import os
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "feedbot.cli", "worker"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        queue = normalize_queue(runtime_of(queued_app))
+        queue.enqueue("tests.support.services.shut_down_redis", redis_server.url)
+        deadline = time.monotonic() + 20
+        while redis_server.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Down long enough for RQ's clean-up after it quits, and the next worker's start, to
+        # fail too.
+        time.sleep(4)
+        redis_server.start()
+        complete_survey(queued_app, phone="+12025550183")
+        deadline = time.monotonic() + 30
+        while not records(queued_app) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker.poll() is None, worker.stdout.read().decode()
+        assert len(records(queued_app)) == 1 and pending(queued_app) == 0
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode()
+    assert "starting it again" in output

@@ -139,3 +139,8 @@ def _tail(path: str, lines: int = 20) -> str:
             return "".join(log.readlines()[-lines:])
     except OSError:
         return "(no log written)"
+
+
+def shut_down_redis(url: str) -> None:
+    """An RQ job that takes Redis down under the worker running it (no save, like a crash)."""
+    redis.Redis.from_url(url).shutdown(nosave=True)

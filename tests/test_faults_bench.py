@@ -1,0 +1,31 @@
+"""The fault bench's short run, as CI makes it: `python -m bench.faults --quick`.
+
+Every scenario (baseline, Redis restart, worker SIGKILL, PostgreSQL restart) must end with
+stored complete responses == surveys the texters completed == normalized records, every
+stored answer equal to the one sent, and no 5xx but 503 while PostgreSQL was down. No timing
+is asserted; bench/RESULTS.md holds the full run's figures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_quick_fault_run_converges_in_every_scenario(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.faults", "--quick", "--logs", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    report = completed.stdout + completed.stderr
+    rows = [line for line in completed.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| baseline",
+        "| redis-restart",
+        "| worker-sigkill",
+        "| postgres-restart",
+    ], report
+    assert all(row.split(" | ")[6] == "ok" for row in rows), report
+    assert completed.returncode == 0, report
