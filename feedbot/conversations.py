@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -80,14 +80,9 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     contact = _lock_contact(db, inbound)
     if inbound.message_id and not _first_delivery(db, inbound, contact):
         log.info("duplicate %s delivery ignored", inbound.channel)
-        return Outcome("duplicate", inbound.service.default_language)
+        return _repeat_for_duplicate(db, inbound)
     keyword = carrier_keyword(inbound.reply.text) if inbound.honours_carrier_keywords else None
-    # STOP is about text messages: it silences texting channels, not a call the person made.
-    opted_out = (
-        inbound.honours_carrier_keywords
-        and inbound.sender_key is not None
-        and db.get(OptOut, inbound.sender_key) is not None
-    )
+    opted_out = _texting_opted_out(db, inbound)
     if keyword == "stop":
         return _opt_out(db, inbound)
     if opted_out and keyword != "start":
@@ -102,6 +97,29 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     if conversation is None or opted_out:
         return _begin(db, contact, inbound, resumed=opted_out, current=conversation)
     return _continue(db, conversation, inbound)
+
+
+def _repeat_for_duplicate(db: DbSession, inbound: Inbound) -> Outcome:
+    """A delivery repeats when the sender never got our answer (Twilio retries a webhook that
+    timed out or failed), so the answer is what the thread asks now — unless it said STOP."""
+    if _texting_opted_out(db, inbound):
+        return Outcome("duplicate", inbound.service.default_language)
+    outcome = replace(current_prompts(db, inbound), disposition="duplicate")
+    if [prompt.kind for prompt in outcome.prompts] == ["already_closed"]:
+        # The lost answer was to the survey's last reply: it was the thanks.
+        service = inbound.service
+        closing = engine.closing_prompt(service.flow, service.context, outcome.language)
+        outcome = replace(outcome, prompts=(closing,))
+    return outcome
+
+
+def _texting_opted_out(db: DbSession, inbound: Inbound) -> bool:
+    # STOP is about text messages: it silences texting channels, not a call the person made.
+    return (
+        inbound.honours_carrier_keywords
+        and inbound.sender_key is not None
+        and db.get(OptOut, inbound.sender_key) is not None
+    )
 
 
 def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:

@@ -155,6 +155,11 @@ def notice_prompt(flow: Flow, context: Context, language: str) -> Prompt:
     return Prompt("notice", _text(flow.notice, context, language))
 
 
+def closing_prompt(flow: Flow, context: Context, language: str) -> Prompt:
+    """The thanks a finished survey ends with (for channels that repeat a lost answer)."""
+    return Prompt("closing", _text(flow.closing, context, language))
+
+
 def question_prompt(flow: Flow, context: Context, session: Session) -> Prompt:
     """The current question as a prompt (for channels that repeat it on request)."""
     return _ask(flow, context, session)
@@ -185,7 +190,7 @@ def _record(
     next_id = question.next_after(value)
     if next_id == END:
         finished = replace(session, question=None, strikes=0, answered=True)
-        closing = Prompt("closing", _text(flow.closing, context, session.language))
+        closing = closing_prompt(flow, context, session.language)
         return Step(finished, (closing,), (event, SurveyCompleted()))
     moved = replace(session, question=next_id, strikes=0, answered=True)
     return Step(moved, (_ask(flow, context, moved),), (event,))

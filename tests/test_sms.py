@@ -141,14 +141,35 @@ def test_idle_expiry_closes_survey_politely(app, texter_factory):
     assert stored(app)[0][2] == {"trust": ("answered", 4)}
 
 
-def test_duplicate_message_sid_changes_nothing(app, texter_factory):
+def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(
+    app, texter_factory
+):
     texter = texter_factory()
     texter.send("Hi")
     sid = new_message_sid()
-    texter.send("5", message_sid=sid)
-    assert texter.send("2", message_sid=sid) == ""
+    first = texter.send("5", message_sid=sid)
+    # Twilio delivers again only when our answer never reached it: the texter gets it now.
+    assert texter.send("2", message_sid=sid) == first
     assert stored(app)[0][2] == {"trust": ("answered", 5)}
     assert count(app, InboundMessage) == 2
+
+
+def test_a_repeated_last_answer_gets_the_thanks_again(app, texter_factory):
+    texter = texter_factory()
+    for body in ("Hi", "5", "1"):
+        texter.send(body)
+    sid = new_message_sid()
+    thanks = texter.send("Quick and kind", message_sid=sid)
+    assert thanks.startswith("Thank you")
+    assert texter.send("Quick and kind", message_sid=sid) == thanks
+
+
+def test_a_repeated_stop_stays_silent(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    sid = new_message_sid()
+    assert texter.send("STOP", message_sid=sid) == ""
+    assert texter.send("STOP", message_sid=sid) == ""
 
 
 def test_stop_then_silence_then_start(app, texter_factory):
