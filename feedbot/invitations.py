@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from feedbot.conversations import Inbound, start_conversation
+from feedbot.conversations import Inbound, clean_transaction_id, start_conversation
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key
@@ -81,12 +81,20 @@ def parse_request(service: Service, body: dict[str, Any]) -> InvitationRequest:
             raise InvalidInvitation("send_at must be an ISO 8601 date-time") from error
         if send_at.tzinfo is None:
             raise InvalidInvitation("send_at needs a time zone (e.g. 2026-11-25T14:00:00-05:00)")
-    transaction = body.get("transaction_id")
+        try:
+            send_at.astimezone(UTC)
+        except OverflowError as error:
+            # 9999-12-31T23:00-05:00 is a valid ISO date-time past the last UTC one.
+            raise InvalidInvitation("send_at is out of range") from error
+    try:
+        transaction_id = clean_transaction_id(body.get("transaction_id"))
+    except ValueError as error:
+        raise InvalidInvitation(str(error)) from error
     return InvitationRequest(
         service=service,
         phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
         language=language,
-        transaction_id=str(transaction)[:128] if transaction else None,
+        transaction_id=transaction_id,
         send_at=send_at,
     )
 
