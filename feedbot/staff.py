@@ -328,7 +328,9 @@ def _csrf_token() -> str:
 
 def _check_csrf() -> None:
     expected = session.get("csrf", "")
-    if not expected or not hmac.compare_digest(expected, request.form.get("csrf", "")):
+    given = request.form.get("csrf", "")
+    # As bytes: compare_digest raises TypeError on str with non-ASCII characters.
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
         abort(400, "the form expired: reload the page and try again")
 
 
