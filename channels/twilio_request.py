@@ -41,6 +41,10 @@ def signature_is_valid() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
+    if None in request.form:
+        # Werkzeug names a multipart part whose name it cannot read None; Twilio sends no such
+        # part, and RequestValidator would fail (TypeError) sorting None with the other names.
+        return False
     settings = current_runtime().settings
     validator = _validator(settings.twilio_auth_token)
     return validator.validate(signed_url(), request.form, signature)

@@ -378,3 +378,23 @@ def test_status_callback_error_code_that_is_no_number_is_ignored(app, code):
     with runtime_of(app).db.transaction() as db:
         invitation = db.scalars(select(Invitation)).one()
         assert (invitation.status, invitation.error_code) == ("failed", None)
+
+
+def test_multipart_part_with_an_unreadable_name_is_refused_as_unsigned(app):
+    """Werkzeug names such a part None; sorting it with the other names in RequestValidator
+    raised TypeError: a 500 for anyone who sent any X-Twilio-Signature."""
+    body = (
+        b"--xyz\r\n"
+        b'Content-Disposition: form-data; name="From"\r\n\r\n+12025550143\r\n'
+        b"--xyz\r\n"
+        b'Content-Disposition: form-data; name="\r>"\r\n\r\nx\r\n'
+        b"--xyz--\r\n"
+    )
+    response = app.test_client().post(
+        "/twilio/sms",
+        data=body,
+        content_type="multipart/form-data; boundary=xyz",
+        headers={"X-Twilio-Signature": "anything"},
+    )
+    assert response.status_code == 403 and response.json["error"]
+    assert count(app, Conversation) == 0
