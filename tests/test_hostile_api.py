@@ -22,7 +22,7 @@ from tests.support.hostile import Answer, Probe, fuzz_settings
 from tests.support.records import add_record
 from tests.test_openapi import CONFORMANCE
 
-EXAMPLES = 60
+EXAMPLES = 55
 CHAT_ORIGINS = (None, "https://studentaid.example.gov", "https://evil.example", "null")
 OPERATIONS: dict[tuple[str, str], str] = {
     ("/api/chat/sessions", "POST"): "chat",

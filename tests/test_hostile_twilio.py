@@ -28,7 +28,7 @@ from tests.support.hostile import (
 )
 from tests.support.texting import TEST_AUTH_TOKEN, Texter
 
-EXAMPLES = 90
+EXAMPLES = 75
 # Each example sends the same request unsigned, signed with a wrong token, signed but altered
 # after signing, and correctly signed.
 REQUESTS_PER_RUN = 4 * EXAMPLES
