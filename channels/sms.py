@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.twilio_request import caller_key, service_called, twilio_signed
+from channels.twilio_request import (
+    caller_key,
+    service_called,
+    small_number,
+    twilio_sid,
+    twilio_signed,
+)
 from feedbot.conversations import Inbound, Outcome, clean_reply_text, handle_reply
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
@@ -37,7 +43,7 @@ def inbound_sms() -> Response:
         sender_key=key,
         reply=Reply(text=clean_reply_text(request.form.get("Body", ""), runtime.settings)),
         received_at=datetime.now(UTC),
-        message_id=request.form.get("MessageSid") or None,
+        message_id=twilio_sid("MessageSid"),
         honours_carrier_keywords=True,
     )
     with runtime.db.transaction() as db:
@@ -51,15 +57,17 @@ def message_status() -> Response:
     """Delivery status callbacks for invitations: queued, sent, delivered, undelivered, failed."""
     from feedbot.invitations import record_status
 
-    code = request.form.get("ErrorCode", "")
     with current_runtime().db.transaction() as db:
         known = record_status(
             db,
-            request.form.get("MessageSid", ""),
+            twilio_sid("MessageSid") or "",
             request.form.get("MessageStatus", ""),
-            int(code) if code.isdigit() else None,
+            # Twilio's error codes have five digits; nine fit any integer column.
+            small_number(request.form.get("ErrorCode", ""), 9),
         )
-    return Response(status=204 if known else 404)
+    if not known:
+        abort(404, "no invitation was sent with this MessageSid")
+    return Response(status=204)
 
 
 def twiml_reply(text: str) -> Response:

@@ -1,9 +1,11 @@
-"""What every Twilio webhook shares: the signature check and the caller's keyed identity."""
+"""What every Twilio webhook shares: the signature check, the caller's keyed identity, and
+reading the SIDs and numbers Twilio sends."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -16,6 +18,11 @@ from feedbot.runtime import current_runtime
 from feedbot.services import Service
 
 log = logging.getLogger(__name__)
+
+# Twilio's SIDs are 34 letters and digits. The column that records one holds 64 characters,
+# and a voice step's id is the CallSid with ":<step>" (up to 10 more) after it.
+_SID = re.compile(r"[A-Za-z0-9]{1,40}")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,6 +41,10 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 def signature_is_valid() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
+        return False
+    if None in request.form:
+        # Werkzeug names a multipart part whose name it cannot read None; Twilio sends no such
+        # part, and RequestValidator would fail (TypeError) sorting None with the other names.
         return False
     settings = current_runtime().settings
     validator = _validator(settings.twilio_auth_token)
@@ -71,6 +82,26 @@ def caller_key(field: str = "From") -> str | None:
     if not number:
         return None
     return sender_key(number, current_runtime().settings.secret_key)
+
+
+def twilio_sid(field: str) -> str | None:
+    """A SID field such as MessageSid or CallSid; None when absent, 400 when it cannot be one."""
+    value = request.form.get(field, "")
+    if not value:
+        return None
+    if not _SID.fullmatch(value):
+        abort(400, f"{field} is not a Twilio SID (letters and digits)")
+    return value
+
+
+def small_number(text: str, max_digits: int) -> int | None:
+    """`text` as a number when it is 1 to `max_digits` ASCII digits, else None.
+
+    str.isdigit() also admits "²", which int() refuses, and int() refuses 4,300+ digits.
+    """
+    if len(text) > max_digits or not _DIGITS.fullmatch(text):
+        return None
+    return int(text)
 
 
 @functools.cache

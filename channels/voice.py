@@ -14,7 +14,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from channels.twilio_request import caller_key, service_called, twilio_signed
+from channels.twilio_request import (
+    caller_key,
+    service_called,
+    small_number,
+    twilio_sid,
+    twilio_signed,
+)
 from feedbot.conversations import (
     Inbound,
     Outcome,
@@ -80,8 +86,8 @@ def incoming_call() -> Response:
 @twilio_signed
 def language_chosen() -> Response:
     service = _service()
-    digits = request.form.get("Digits", "")
-    index = int(digits) - 1 if digits.isdigit() else -1
+    number = small_number(request.form.get("Digits", ""), 2)
+    index = number - 1 if number is not None else -1
     language = service.languages[index] if 0 <= index < len(service.languages) else None
     return _start(service, language or service.default_language)
 
@@ -233,7 +239,7 @@ def _reply(digits: str, speech: str, settings) -> Reply:  # type: ignore[no-unty
     if digits == "0":
         return Reply(skip=True)
     if digits:
-        return Reply(text=digits.rstrip("#"))
+        return Reply(text=clean_reply_text(digits.rstrip("#"), settings))
     if speech:
         return Reply(text=clean_reply_text(speech, settings))
     return Reply(give_up=True)
@@ -249,8 +255,8 @@ def _may_replay_notice(db, inbound: Inbound) -> bool:  # type: ignore[no-untyped
 
 def _inbound(service: Service, reply: Reply, step: int, language: str | None = None) -> Inbound:
     settings = current_runtime().settings
-    call_sid = request.form.get("CallSid", "")
-    if not call_sid:
+    call_sid = twilio_sid("CallSid")
+    if call_sid is None:
         abort(400, "CallSid is required")
     return Inbound(
         service=service,
@@ -269,8 +275,7 @@ def _service() -> Service:
 
 
 def _int_arg(name: str) -> int:
-    value = request.args.get(name, "0")
-    return int(value) if value.isdigit() else 0
+    return small_number(request.args.get(name, "0"), 9) or 0
 
 
 def _twiml(response: VoiceResponse) -> Response:

@@ -18,7 +18,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from feedbot import engine
-from feedbot.conversations import Inbound, Outcome, handle_reply, start_conversation
+from feedbot.conversations import (
+    Inbound,
+    Outcome,
+    clean_transaction_id,
+    handle_reply,
+    start_conversation,
+)
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, format_local_date, gettext_for
 from feedbot.identity import keyed_hash
@@ -45,11 +51,20 @@ _LOCALE_ALIASES = {"zh_Hant": ("zh_TW", "zh_HK", "zh_MO"), "zh_Hans": ("zh_CN", 
 
 
 class HtmlSafeJSONProvider(DefaultJSONProvider):
-    """JSON whose strings cannot be mistaken for markup if a page ever injects them."""
+    """The app's JSON: strings that cannot be mistaken for markup if a page ever injects them,
+    and request bodies nested too deeply to parse refused as invalid JSON."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         text = super().dumps(obj, **kwargs)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            # 100,000 "[" fit in a request body; request.get_json() treats ValueError as
+            # invalid JSON, where a RecursionError would be a 500.
+            raise ValueError("JSON nested too deeply") from error
 
 
 @blueprint.post("/api/chat/sessions")
@@ -336,8 +351,10 @@ def _direction(language: str) -> str:
 
 
 def _transaction_id(body: dict[str, Any]) -> str | None:
-    value = body.get("transaction_id")
-    return str(value)[:128] if value else None
+    try:
+        return clean_transaction_id(body.get("transaction_id"))
+    except ValueError as error:
+        abort(400, str(error))
 
 
 def _json_body() -> dict[str, Any]:

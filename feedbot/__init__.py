@@ -50,7 +50,7 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 def _register_blueprints(app: Flask) -> None:
     from channels import sms, voice, webchat
-    from feedbot import invitations_api, ops, staff
+    from feedbot import api_spec, invitations_api, ops, staff
 
     app.json = webchat.HtmlSafeJSONProvider(app)
     webchat.limiter.init_app(app)
@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(invitations_api.blueprint)
     app.register_blueprint(ops.blueprint)
+    app.register_blueprint(api_spec.blueprint)
 
 
 def _register_commands(app: Flask) -> None:

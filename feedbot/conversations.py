@@ -394,6 +394,20 @@ def _public(conversation: Conversation | None) -> str | None:
     return conversation.public_id if conversation else None
 
 
+def clean_transaction_id(value: object) -> str | None:
+    """An agency's transaction reference as stored: its text, cut to 128 characters.
+
+    ValueError when it holds control characters or lone surrogates: PostgreSQL takes no NUL,
+    no database takes a surrogate, and no reference needs either.
+    """
+    if not value:
+        return None
+    text = str(value)[:128]
+    if not text.isprintable():
+        raise ValueError("transaction_id must be printable text")
+    return text
+
+
 def clean_reply_text(text: str, settings: Settings) -> str:
     """A reply fit to store: no control characters, no longer than the free-text cap."""
     printable = "".join(

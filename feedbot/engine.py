@@ -246,7 +246,8 @@ class _Placeholders(dict):
 
 _SKIP_WORDS = {"skip", "pass"}
 _JOINERS = re.compile(r"(?:\band\b|\by\b|\bet\b|\be\b|[&,;/+.\-])", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+")
+# No choice has ten digits, and int() refuses 4,300 or more: longer runs are cut up.
+_NUMBER = re.compile(r"\d{1,9}")
 
 
 def _is_skip(text: str, gettext: Gettext) -> bool:
@@ -297,7 +298,8 @@ def _parse_multi(question: Question, text: str, gettext: Gettext) -> tuple[str, 
     tokens = _JOINERS.sub(" ", text).split()
     positions: set[int] = set()
     for token in tokens:
-        if not token.isdigit():
+        # isdecimal(), not isdigit(): "²" is a digit that int() refuses.
+        if not token.isdecimal() or len(token) > 9:
             return None
         if int(token) <= len(question.choices) and token[0] != "0":
             positions.add(int(token))

@@ -71,7 +71,8 @@ class ResponseFilter:
             )
         if self.start:
             query = query.where(ResponseRecord.started_at >= _midnight(self.start))
-        if self.end:
+        # The day after the last date cannot be written: a `to` of that day bounds nothing.
+        if self.end and self.end < date.max:
             query = query.where(ResponseRecord.started_at < _midnight(self.end, next_day=True))
         if self.status:
             query = query.where(ResponseRecord.status == self.status)

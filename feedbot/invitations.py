@@ -23,7 +23,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from feedbot.conversations import Inbound, start_conversation
+from feedbot.conversations import Inbound, clean_transaction_id, start_conversation
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key
@@ -76,21 +76,16 @@ def parse_request(service: Service, body: dict[str, Any]) -> InvitationRequest:
     language = body.get("language")
     if language is not None and language not in service.languages:
         raise InvalidInvitation(f"language must be one of {', '.join(service.languages)}")
-    send_at = body.get("send_at")
-    if send_at is not None:
-        try:
-            send_at = datetime.fromisoformat(str(send_at))
-        except ValueError as error:
-            raise InvalidInvitation("send_at must be an ISO 8601 date-time") from error
-        if send_at.tzinfo is None:
-            raise InvalidInvitation("send_at needs a time zone (e.g. 2026-11-25T14:00:00-05:00)")
-    transaction = body.get("transaction_id")
+    try:
+        transaction_id = clean_transaction_id(body.get("transaction_id"))
+    except ValueError as error:
+        raise InvalidInvitation(str(error)) from error
     return InvitationRequest(
         service=service,
         phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
         language=language,
-        transaction_id=str(transaction)[:128] if transaction else None,
-        send_at=send_at,
+        transaction_id=transaction_id,
+        send_at=_send_at(body.get("send_at")),
     )
 
 
@@ -343,6 +338,23 @@ def _recently_invited(db: DbSession, service: Service, key: str, now: datetime) 
         )
         is not None
     )
+
+
+def _send_at(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        send_at = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise InvalidInvitation("send_at must be an ISO 8601 date-time") from error
+    if send_at.tzinfo is None:
+        raise InvalidInvitation("send_at needs a time zone (e.g. 2026-11-25T14:00:00-05:00)")
+    try:
+        send_at.astimezone(UTC)
+    except OverflowError as error:
+        # 9999-12-31T23:00-05:00 is a valid ISO date-time past the last UTC one.
+        raise InvalidInvitation("send_at is out of range") from error
+    return send_at
 
 
 def _time_zone(phone: str, service: Service) -> str:

@@ -56,6 +56,7 @@ def export_responses() -> Response:
     if fmt not in FORMATS:
         return _bad_request(f"format must be one of {', '.join(FORMATS)}")
     try:
+        _refuse_control_characters(request.args)
         response_filter = filter_from_args(
             request.args, allowed_services(request.args.get("service"))
         )
@@ -83,6 +84,7 @@ def export_responses() -> Response:
 def export_quarterly() -> Response:
     """OMB's quarterly CX figures per service and channel (CSV, or JSON with format=json)."""
     try:
+        _refuse_control_characters(request.args)
         quarter = parse_quarter(request.args.get("quarter", ""))
         volumes = _volumes(request.args)
     except ValueError as error:
@@ -285,13 +287,21 @@ def _volumes(args: Any) -> dict[str, dict[str, int]] | None:
     service = args.get("service")
     figures = {}
     for key, name in (("volume_of_customers", "customers"), ("volume_offered", "offered")):
-        if args.get(key):
-            if not args[key].isdigit():
+        if text := args.get(key):
+            # isdigit() admits "²", which int() refuses, as it refuses 4,300 digits.
+            if len(text) > 15 or not (text.isascii() and text.isdigit()):
                 raise ValueError(f"{key} must be a whole number")
-            figures[name] = int(args[key])
+            figures[name] = int(text)
     if figures and not service:
         raise ValueError("volumes are per service: give service= with them")
     return {service: figures} if figures else None
+
+
+def _refuse_control_characters(args: Any) -> None:
+    """Query values become SQL parameters, and PostgreSQL refuses a NUL in text."""
+    for name, value in args.items(multi=True):
+        if not value.isprintable():
+            raise ValueError(f"{name} must be printable text")
 
 
 def _recent_quarters(current: FiscalQuarter) -> list[FiscalQuarter]:
@@ -330,7 +340,9 @@ def _csrf_token() -> str:
 
 def _check_csrf() -> None:
     expected = session.get("csrf", "")
-    if not expected or not hmac.compare_digest(expected, request.form.get("csrf", "")):
+    given = request.form.get("csrf", "")
+    # As bytes: compare_digest raises TypeError on str with non-ASCII characters.
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
         abort(400, "the form expired: reload the page and try again")
 
 

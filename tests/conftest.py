@@ -20,6 +20,7 @@ from feedbot.migrations import upgrade
 from feedbot.models import Base
 from feedbot.runtime import Runtime, current_runtime
 from tests.support import log_watch
+from tests.support.hostile import SENT
 from tests.support.services import RedisServer, fresh_postgres_database
 from tests.support.texting import TEST_AUTH_TOKEN, Texter
 
@@ -126,6 +127,14 @@ def _empty_tables(url: str) -> None:
         names = ", ".join(table.name for table in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many requests the hostile-input tests sent (tests/test_hostile_*.py)."""
+    if SENT:
+        terminalreporter.write_line(
+            f"hostile-input suite: {sum(SENT.values())} requests sent by {len(SENT)} tests"
+        )
 
 
 # Test phone numbers are all (202) 555-01xx or 555-0yyy; none may reach a log line in any form.

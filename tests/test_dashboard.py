@@ -29,6 +29,17 @@ def dashboard_app(sqlite_app):
     return sqlite_app, token
 
 
+@pytest.mark.parametrize("path", ["/staff/login", "/staff/logout"])
+def test_a_form_token_with_non_ascii_characters_is_a_clear_400(dashboard_app, path):
+    """hmac.compare_digest raised TypeError on it: a 500."""
+    app, token = dashboard_app
+    client = app.test_client()
+    client.get("/staff")
+    response = client.post(path, data={"token": token, "csrf": "é"})
+    assert response.status_code == 400
+    assert response.json["error"] == "the form expired: reload the page and try again"
+
+
 def test_sign_in_needs_a_valid_token_and_the_form_token(dashboard_app):
     app, token = dashboard_app
     client = app.test_client()

@@ -164,3 +164,14 @@ def test_engine_imports_no_framework():
         for alias in node.names
     }
     assert not imported & {"flask", "twilio", "sqlalchemy", "rq", "redis"}
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [("9" * 5000,), ("5", "²"), ("5", "1" * 5000), ("5", "1 " + "2" * 5000)],
+    ids=["long-scale", "superscript-drivers", "long-drivers", "long-second-driver"],
+)
+def test_numbers_int_cannot_read_are_invalid_answers(replies):
+    """These raised ValueError from int() (a 500 over SMS and chat); now they are re-asked."""
+    steps = walk(A11, *replies)
+    assert steps[-1].prompts[0].kind == "retry"

@@ -141,6 +141,45 @@ def test_bad_filters_get_a_clear_400(seeded, params):
     assert response.status_code == 400 and response.json["error"]
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "error"),
+    [
+        ("/api/exports/responses", {"language": "en\x00"}, "language must be printable text"),
+        ("/api/exports/responses", {"service": "\x00"}, "service must be printable text"),
+        ("/api/exports/a11-quarterly", {"service": "\x00"}, "service must be printable text"),
+    ],
+)
+def test_filter_with_a_nul_is_a_clear_400(seeded, path, params, error):
+    """PostgreSQL refuses a NUL in text: the export used to fail halfway through its stream."""
+    app, tokens = seeded
+    response = get(app, tokens["all"], path, quarter="FY2027Q1", **params)
+    assert response.status_code == 400 and response.json["error"] == error
+
+
+def test_to_the_last_representable_day_exports_everything(seeded):
+    """The day after 9999-12-31 overflowed, halfway through the stream."""
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", to="9999-12-31")
+    assert response.status_code == 200
+    assert len(response.data.decode().splitlines()) == 1 + 8
+
+
+@pytest.mark.parametrize("volume", ["²", "9" * 5000])
+def test_volume_that_is_no_whole_number_gets_a_clear_400(seeded, volume):
+    """Both reached int(), whose own message ("invalid literal…") was the answer."""
+    app, tokens = seeded
+    response = get(
+        app,
+        tokens["all"],
+        "/api/exports/a11-quarterly",
+        quarter="FY2027Q1",
+        service="passport",
+        volume_of_customers=volume,
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "volume_of_customers must be a whole number"
+
+
 def test_xlsx_opens_with_openpyxl(seeded, tmp_path):
     app, tokens = seeded
     response = get(app, tokens["all"], "/api/exports/responses", format="xlsx")

@@ -387,3 +387,33 @@ def test_twilio_unreachable_is_retried_then_redriven(inviting, twilio, monkeypat
     assert redrive(runtime_of(app)) == 1
     work(app)
     assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("transaction_id", "PP\x00-1", "transaction_id must be printable text"),
+        ("send_at", "9999-12-31T23:59:59-14:00", "send_at is out of range"),
+        ("send_at", "0001-01-01T00:00:00+14:00", "send_at is out of range"),
+    ],
+)
+def test_invitation_no_database_can_store_is_a_422_naming_it(app, field, value, error):
+    """These used to be a 500: a NUL on PostgreSQL, a date-time past UTC's range anywhere."""
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "inviter", None, ["invite"])
+    response = invite(app, token, **{field: value})
+    assert response.status_code == 422
+    assert response.json == {"row": 1, "error": error}
+    assert invitations(app) == []
+
+
+def test_invitation_json_nested_too_deeply_is_a_400(app):
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "inviter", None, ["invite"])
+    response = app.test_client().post(
+        "/api/invitations",
+        data="{" + '"a":[' * 50_000,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400 and response.json["error"] == "send a JSON object"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from feedbot.models import Answer, Conversation, InboundMessage, OptOut
+from feedbot.models import Answer, Conversation, InboundMessage, Invitation, OptOut
 from tests.conftest import make_app, runtime_of
 from tests.support.texting import Texter, new_message_sid, sign
 
@@ -348,4 +348,74 @@ def test_signed_but_malformed_webhook_is_a_clear_400(app):
     signature = sign("http://localhost/twilio/sms", params)
     response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 400 and b"From is required" in response.data
+    assert count(app, Conversation) == 0
+
+
+@pytest.mark.parametrize("sid", ["SM\x00" + "0" * 31, "SM" + "0" * 100, "SM'; --"])
+def test_message_sid_that_no_twilio_sid_looks_like_is_a_clear_400(app, sid):
+    """A NUL or an over-long SID used to reach the database: a 500 on PostgreSQL."""
+    params = {"MessageSid": sid, "From": PHONE, "To": "+12025550100", "Body": "Hi"}
+    signature = sign("http://localhost/twilio/sms", params)
+    response = app.test_client().post(
+        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "MessageSid is not a Twilio SID (letters and digits)"
+    assert count(app, Conversation) == 0 and count(app, InboundMessage) == 0
+
+
+def _status_callback(app, **params):
+    signature = sign("http://localhost/twilio/status", params)
+    return app.test_client().post(
+        "/twilio/status", data=params, headers={"X-Twilio-Signature": signature}
+    )
+
+
+def test_status_callback_for_an_unknown_message_is_a_json_404(app):
+    """It used to be a 404 with an empty body."""
+    response = _status_callback(app, MessageSid="SM" + "0" * 32, MessageStatus="delivered")
+    assert response.status_code == 404
+    assert response.json["error"] == "no invitation was sent with this MessageSid"
+
+
+@pytest.mark.parametrize("code", ["²", "9" * 5000, "99999999999"])
+def test_status_callback_error_code_that_is_no_number_is_ignored(app, code):
+    """ "²" passed str.isdigit() and then failed int(): a 500; a huge code overflowed the column."""
+    now = datetime.now(UTC)
+    sid = "SM" + "a" * 32
+    with runtime_of(app).db.transaction() as db:
+        db.add(
+            Invitation(
+                service_id="benefits",
+                sender_key="k" * 64,
+                status="sent",
+                message_sid=sid,
+                send_at=now,
+                created_at=now,
+            )
+        )
+    response = _status_callback(app, MessageSid=sid, MessageStatus="failed", ErrorCode=code)
+    assert response.status_code == 204
+    with runtime_of(app).db.transaction() as db:
+        invitation = db.scalars(select(Invitation)).one()
+        assert (invitation.status, invitation.error_code) == ("failed", None)
+
+
+def test_multipart_part_with_an_unreadable_name_is_refused_as_unsigned(app):
+    """Werkzeug names such a part None; sorting it with the other names in RequestValidator
+    raised TypeError: a 500 for anyone who sent any X-Twilio-Signature."""
+    body = (
+        b"--xyz\r\n"
+        b'Content-Disposition: form-data; name="From"\r\n\r\n+12025550143\r\n'
+        b"--xyz\r\n"
+        b'Content-Disposition: form-data; name="\r>"\r\n\r\nx\r\n'
+        b"--xyz--\r\n"
+    )
+    response = app.test_client().post(
+        "/twilio/sms",
+        data=body,
+        content_type="multipart/form-data; boundary=xyz",
+        headers={"X-Twilio-Signature": "anything"},
+    )
+    assert response.status_code == 403 and response.json["error"]
     assert count(app, Conversation) == 0

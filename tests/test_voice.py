@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from feedbot.models import Conversation, ResponseRecord
 from feedbot.normalize import record_as_dict
 from tests.conftest import runtime_of
 from tests.support.calling import Caller
-from tests.support.texting import Texter
+from tests.support.texting import Texter, sign
 
 
 def stored(app):
@@ -234,3 +235,46 @@ def test_a_texter_who_said_stop_can_still_answer_by_phone(app):
     assert "made the difference" in caller.press("5").spoken
     with runtime_of(app).db.transaction() as db:
         assert db.scalar(select(OptOut.sender_key)) is not None  # texts stay opted out
+
+
+def _signed(app, path, **params):
+    signature = sign(f"http://localhost{path}", params)
+    return app.test_client().post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+CALL = {"CallSid": "CA" + "7" * 32, "From": "+12025550143", "To": "+12025550100"}
+
+
+@pytest.mark.parametrize("digits", ["²", "1" * 5000])
+def test_language_keys_that_are_no_number_start_in_the_default_language(app, digits):
+    """ "²" passed str.isdigit() and failed int(), as did 5,000 digits: both were a 500."""
+    response = _signed(app, "/twilio/voice/language", Digits=digits, **CALL)
+    assert response.status_code == 200
+    assert stored(app)[0][1] == "en"
+
+
+@pytest.mark.parametrize("step", ["²", "9" * 5000])
+def test_step_that_is_no_number_counts_as_step_zero(app, step):
+    _signed(app, "/twilio/voice/language", Digits="1", **CALL)
+    response = _signed(app, f"/twilio/voice/answer?step={step}", Digits="5", **CALL)
+    assert response.status_code == 200
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
+
+
+@pytest.mark.parametrize("call_sid", ["CA\x00", "CA" + "1" * 60])
+def test_call_sid_that_no_twilio_sid_looks_like_is_a_clear_400(app, call_sid):
+    """A NUL or an over-long CallSid used to reach the database: a 500 on PostgreSQL."""
+    call = {**CALL, "CallSid": call_sid}
+    response = _signed(app, "/twilio/voice/answer?step=1", Digits="5", **call)
+    assert response.status_code == 400
+    assert response.json["error"] == "CallSid is not a Twilio SID (letters and digits)"
+    assert stored(app) == []
+
+
+def test_keys_are_stored_without_control_characters(app):
+    """Digits went into the answer store unclean; PostgreSQL refuses a NUL there: a 500."""
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    caller.press("1")
+    caller.press("4\x002")
+    assert stored(app)[0][2]["anything_else"] == ("answered", "42")

@@ -244,3 +244,21 @@ def test_rate_limited_per_client_address(sqlite_url):
     limited = chat.transcript()
     assert limited.status_code == 429 and limited.is_json
     runtime_of(app).db.dispose()
+
+
+@pytest.mark.parametrize("transaction_id", ["T\x00-1", "T-\ud83d"])
+def test_transaction_id_no_database_can_store_is_a_clear_400(app, chat, transaction_id):
+    """A NUL (PostgreSQL) or a lone surrogate (any database) in it used to be a 500."""
+    response = chat.start(transaction_id=transaction_id)
+    assert response.status_code == 400
+    assert response.json["error"] == "transaction_id must be printable text"
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalars(select(Conversation)).all() == []
+
+
+def test_json_nested_too_deeply_to_parse_is_a_400(app):
+    """The parser's RecursionError used to be a 500."""
+    response = app.test_client().post(
+        "/api/chat/sessions", data="[" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json["error"] == "send a JSON object"
