@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bench import engine_step
+from bench.bare_app import create_reference_table
 from bench.infra import feedbot_env, fresh_database, gunicorn
 from bench.webhooks import LoadResult, run_chat_load, run_sms_load, run_voice_load
 
@@ -80,6 +81,7 @@ def bench_webhooks(quick: bool) -> list[Row]:
                 "voice": run_voice_load(base, connections, seconds, people),
                 "chat": run_chat_load(base, connections, seconds),
             }
+        create_reference_table(database_url)
         with gunicorn("bench.bare_app:create_db_app()", env, workers) as base:
             _warm_up(base, connections, people, channels=("sms",))
             one_insert = run_sms_load(base, connections, seconds, people)

@@ -34,10 +34,16 @@ _received = Table(
 )
 
 
+def create_reference_table(database_url: str) -> None:
+    """Made once before gunicorn starts: its workers would race to create it."""
+    engine = create_engine(database_url)
+    _metadata.create_all(engine)
+    engine.dispose()
+
+
 def create_db_app() -> Flask:
     url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url, pool_size=10)
-    _metadata.create_all(engine)
     app = Flask(__name__)
 
     @app.post("/twilio/sms")
