@@ -6,7 +6,6 @@ when refused; a valid, signed conversation still works afterwards."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,6 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 
-from feedbot.models import Invitation
 from tests.conftest import runtime_of
 from tests.support.calling import Caller
 from tests.support.hostile import (
@@ -26,6 +24,7 @@ from tests.support.hostile import (
     Probe,
     fuzz_settings,
 )
+from tests.support.records import add_sent_invitation
 from tests.support.texting import TEST_AUTH_TOKEN, Texter
 
 EXAMPLES = 75
@@ -129,18 +128,7 @@ def webhook_requests(draw: st.DrawFn, path: str) -> dict[str, Any]:
 def webhook_app(app):
     """The test app with one invitation already sent, so status callbacks can find it."""
     with runtime_of(app).db.transaction() as db:
-        now = datetime.now(UTC)
-        db.add(
-            Invitation(
-                service_id="benefits",
-                sender_key="k" * 64,
-                status="sent",
-                message_sid=KNOWN_MESSAGE_SID,
-                send_at=now,
-                created_at=now,
-                sent_at=now,
-            )
-        )
+        add_sent_invitation(db, KNOWN_MESSAGE_SID)
     return app
 
 

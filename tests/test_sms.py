@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from feedbot.models import Answer, Conversation, InboundMessage, Invitation, OptOut
 from tests.conftest import make_app, runtime_of
+from tests.support.records import add_sent_invitation
 from tests.support.texting import Texter, new_message_sid, sign
 
 PHONE = "+12025550143"
@@ -381,19 +382,9 @@ def test_status_callback_for_an_unknown_message_is_a_json_404(app):
 @pytest.mark.parametrize("code", ["²", "9" * 5000, "99999999999"])
 def test_status_callback_error_code_that_is_no_number_is_ignored(app, code):
     """ "²" passed str.isdigit() and then failed int(): a 500; a huge code overflowed the column."""
-    now = datetime.now(UTC)
     sid = "SM" + "a" * 32
     with runtime_of(app).db.transaction() as db:
-        db.add(
-            Invitation(
-                service_id="benefits",
-                sender_key="k" * 64,
-                status="sent",
-                message_sid=sid,
-                send_at=now,
-                created_at=now,
-            )
-        )
+        add_sent_invitation(db, sid)
     response = _status_callback(app, MessageSid=sid, MessageStatus="failed", ErrorCode=code)
     assert response.status_code == 204
     with runtime_of(app).db.transaction() as db:

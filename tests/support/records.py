@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from feedbot.models import DRIVERS, Conversation, ResponseRecord
+from feedbot.models import DRIVERS, Conversation, Invitation, ResponseRecord
 from feedbot.normalize import SCHEMA_VERSION
 
 _ids = itertools.count(1)
@@ -63,3 +63,19 @@ def add_record(db: DbSession, **fields: Any) -> ResponseRecord:
         setattr(record, key, value)
     db.add(record)
     return record
+
+
+def add_sent_invitation(db: DbSession, message_sid: str) -> Invitation:
+    """An invitation Twilio accepted as `message_sid`, for status callbacks to find."""
+    now = datetime.now(UTC)
+    invitation = Invitation(
+        service_id="benefits",
+        sender_key="k" * 64,
+        status="sent",
+        message_sid=message_sid,
+        send_at=now,
+        created_at=now,
+        sent_at=now,
+    )
+    db.add(invitation)
+    return invitation
