@@ -89,6 +89,7 @@ def staff_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 staff = authenticate(db, token.strip())
                 if staff is None:
                     return _refuse(401, "token is unknown or revoked")
+                db.flush()  # last_used_at is written before the token leaves the session
                 db.expunge(staff)
             if scope not in staff.scopes:
                 return _refuse(403, f"token {staff.name!r} lacks the {scope!r} scope", staff)

@@ -290,3 +290,16 @@ def test_text_that_would_run_as_a_formula_is_kept_as_text(app, tmp_path):
     path.write_bytes(get(app, token, "/api/exports/responses", format="xlsx").data)
     cell = load_workbook(path).active.cell(row=2, column=RECORD_COLUMNS.index("question_4") + 1)
     assert cell.value == attack and cell.data_type == "s"
+
+
+def test_a_token_records_when_it_was_last_used(seeded):
+    from sqlalchemy import select
+
+    from feedbot.models import StaffToken
+
+    app, tokens = seeded
+    assert get(app, tokens["all"], "/api/exports/responses").status_code == 200
+    with runtime_of(app).db.transaction() as db:
+        used = db.scalar(select(StaffToken).where(StaffToken.name == "all"))
+        unused = db.scalar(select(StaffToken).where(StaffToken.name == "inviter"))
+        assert used.last_used_at is not None and unused.last_used_at is None

@@ -410,3 +410,15 @@ def test_multipart_part_with_an_unreadable_name_is_refused_as_unsigned(app):
     )
     assert response.status_code == 403 and response.json["error"]
     assert count(app, Conversation) == 0
+
+
+def test_an_unknown_to_field_reaches_the_log_bounded(app, caplog):
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+1999" + "9" * 50_000}
+    signature = sign("http://localhost/twilio/sms", params)
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+        )
+    assert response.status_code == 404
+    (line,) = [r.getMessage() for r in caplog.records if "no service owns" in r.getMessage()]
+    assert len(line) < 100
