@@ -14,7 +14,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
 worker_class = "sync"
 timeout = 15  # Twilio gives a webhook 15 seconds; past that the answer is lost anyway.
 keepalive = 5
-accesslog = None  # Access lines would carry chat session tokens in paths, and cost per request.
+accesslog = None  # The app logs each refusal itself; an access line per request costs time.
 preload_app = False  # each worker opens its own database pool after the fork
 
 # No banner naming the server software.

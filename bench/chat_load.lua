@@ -15,7 +15,8 @@ function request()
     session = nil
     return wrk.format("POST", "/api/chat/sessions", headers, '{"service": "' .. service .. '", "language": "en"}')
   end
-  return wrk.format("POST", "/api/chat/sessions/" .. session .. "/messages", headers, answers[step])
+  local answering = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. session}
+  return wrk.format("POST", "/api/chat/messages", answering, answers[step])
 end
 
 function response(status, response_headers, body)

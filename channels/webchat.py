@@ -15,7 +15,6 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from feedbot import engine
 from feedbot.conversations import (
@@ -86,14 +85,19 @@ def start_session() -> Response:
     return _cors(service, jsonify(_payload(token, outcome)), status=201)
 
 
-@blueprint.post("/api/chat/sessions/<session>/messages")
+@blueprint.post("/api/chat/messages")
 @limiter.limit(
     lambda: current_runtime().settings.chat_session_limit,
-    key_func=lambda: "chat-session:" + _session_key(request.view_args["session"]),
+    key_func=lambda: "chat-session:" + _session_key(_session_token()),
 )
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
-def send_message(session: str) -> Response:
-    """One answer: {text} or {value} (a list of values for choose-all questions)."""
+def send_message() -> Response:
+    """One answer: {text} or {value} (a list of values for choose-all questions).
+
+    The session token travels in `Authorization: Bearer`, never in the URL, so no access log
+    of a proxy or platform router records it.
+    """
+    session = _session_token()
     body = _json_body()
     service, _ = _session_or_404(session)
     _require_allowed_origin(service)
@@ -104,10 +108,11 @@ def send_message(session: str) -> Response:
     return _cors(service, jsonify(_payload(session, outcome)))
 
 
-@blueprint.get("/api/chat/sessions/<session>")
+@blueprint.get("/api/chat/transcript")
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
-def transcript(session: str) -> Response:
+def transcript() -> Response:
     """Everything said so far, so a reload resumes where the visitor left off."""
+    session = _session_token()
     service, contact = _session_or_404(session)
     _require_allowed_origin(service)
     with current_runtime().db.transaction() as db:
@@ -144,7 +149,7 @@ def preflight() -> Response | None:
     response = Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
     response.headers["Access-Control-Max-Age"] = "600"
     response.headers["Vary"] = "Origin"
     return response
@@ -195,11 +200,6 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
         },
         "max_length": MAX_TEXT,
     }
-
-
-@blueprint.errorhandler(HTTPException)
-def json_error(error: HTTPException) -> Response:
-    return _error(error.code or 500, error.description or error.name)
 
 
 def _payload(session: str, outcome: Outcome) -> dict[str, Any]:
@@ -299,6 +299,14 @@ def _inbound(service: Service, session: str, reply: Reply, language: str | None 
 def _session_key(session: str) -> str:
     """The session's keyed hash: what is stored, and what rate limits (which log) key on."""
     return keyed_hash(f"chat:{session}", current_runtime().settings.secret_key)
+
+
+def _session_token() -> str:
+    """The chat session token from `Authorization: Bearer <token>`; 401 without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, "send the session token as Authorization: Bearer <session>")
+    return token.strip()
 
 
 def _session_or_404(session: str) -> tuple[Service, Contact]:

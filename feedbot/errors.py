@@ -59,6 +59,8 @@ def _http_error(error: HTTPException) -> Response:
     response = error_response(error.code or 500, error.description or error.name)
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="feedbot"'
     return response
 
 

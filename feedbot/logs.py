@@ -1,7 +1,7 @@
 """Structured logs: one JSON object a line, with the request's id and route, never its path.
 
-Paths can carry a chat session token, so a log line names the route pattern instead
-(`/api/chat/sessions/<session>/messages`). What goes into messages is the callers' business:
+Paths and query strings are the caller's to choose, so a log line names the matched route
+pattern instead (`/api/chat/config/<service_id>`). What goes into messages is the callers' business:
 keyed ids and public ids only, never a phone number, a token or anything a person wrote.
 """
 
@@ -64,7 +64,7 @@ def _request_fields() -> dict[str, str]:
 
 
 class PathlessRequestHandler(WSGIRequestHandler):
-    """The development server's request line without the path, which can hold a chat token."""
+    """The development server's request line without the path, which is the caller's to choose."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         self.log("info", "%s %s", self.command, code)

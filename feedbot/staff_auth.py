@@ -105,7 +105,8 @@ def require_service_access(service_id: str) -> None:
     """Abort with 403 unless the current staff token covers `service_id`."""
     staff: StaffToken = g.staff_token
     if staff.services is not None and service_id not in staff.services:
-        response = _refuse(403, f"token {staff.name!r} does not cover service {service_id!r}")
+        shown = repr(service_id[:64])  # the caller's string, bounded before it is logged
+        response = _refuse(403, f"token {staff.name!r} does not cover service {shown}")
         abort(response)
 
 

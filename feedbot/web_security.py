@@ -13,7 +13,14 @@ STAFF_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 HSTS = "max-age=63072000; includeSubDomains"
-PRIVATE_PREFIXES = ("/staff", "/api/exports", "/api/chat/sessions", "/api/invitations")
+PRIVATE_PREFIXES = (
+    "/staff",
+    "/api/exports",
+    "/api/chat/sessions",
+    "/api/chat/messages",
+    "/api/chat/transcript",
+    "/api/invitations",
+)
 
 
 def chat_page_policy(frame_origins: tuple[str, ...]) -> str:

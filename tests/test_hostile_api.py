@@ -26,8 +26,8 @@ EXAMPLES = 55
 CHAT_ORIGINS = (None, "https://studentaid.example.gov", "https://evil.example", "null")
 OPERATIONS: dict[tuple[str, str], str] = {
     ("/api/chat/sessions", "POST"): "chat",
-    ("/api/chat/sessions/{session}/messages", "POST"): "chat",
-    ("/api/chat/sessions/{session}", "GET"): "chat",
+    ("/api/chat/messages", "POST"): "chat",
+    ("/api/chat/transcript", "GET"): "chat",
     ("/api/chat/config/{service_id}", "GET"): "chat",
     ("/api/exports/responses", "GET"): "export",
     ("/api/exports/a11-quarterly", "GET"): "export",
@@ -103,10 +103,12 @@ def _schema() -> Any:
 def _cases(operation: Any, sessions: list[str]) -> st.SearchStrategy[Any]:
     strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
     strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-    if "{session}" in operation.path:
+    if operation.path in {"/api/chat/messages", "/api/chat/transcript"}:
         # Generated tokens never name a session: these reach a real one.
         strategies += [
-            operation.as_strategy(GenerationMode.POSITIVE, path_parameters={"session": session})
+            operation.as_strategy(
+                GenerationMode.POSITIVE, headers={"Authorization": f"Bearer {session}"}
+            )
             for session in sessions
         ]
     return st.one_of(strategies)

@@ -45,8 +45,8 @@ ROUTES = (
     "/twilio/voice/answer",
     "/twilio/voice/status",
     "/api/chat/sessions",
-    "/api/chat/sessions/{text}/messages",
-    "/api/chat/sessions/{text}",
+    "/api/chat/messages",
+    "/api/chat/transcript",
     "/api/chat/config/{text}",
     "/api/exports/responses",
     "/api/exports/a11-quarterly",
@@ -253,12 +253,15 @@ def test_accepted_payloads_are_stored_verbatim_and_shown_escaped(unlimited_app, 
         _text_survey(app, payload)
         chat = app.test_client()
         session = chat.post("/api/chat/sessions", json={"service": "webchat"}).json["session"]
-        messages = f"/api/chat/sessions/{session}/messages"
-        chat.post(messages, json={"value": 5})
-        chat.post(messages, json={"skip": True})
-        answered = probe.request("POST", messages, client=chat, json={"text": payload})
+        bearer = {"Authorization": f"Bearer {session}"}
+        messages = "/api/chat/messages"
+        chat.post(messages, json={"value": 5}, headers=bearer)
+        chat.post(messages, json={"skip": True}, headers=bearer)
+        answered = probe.request(
+            "POST", messages, client=chat, json={"text": payload}, headers=bearer
+        )
         assert "<" not in answered.body.decode() and answered.status == 200
-        transcript = probe.request("GET", f"/api/chat/sessions/{session}", client=chat)
+        transcript = probe.request("GET", "/api/chat/transcript", client=chat, headers=bearer)
         assert transcript.json()["messages"][-2]["text"] == payload
         assert _stored_texts(app)[-2:] == [payload, payload]
 

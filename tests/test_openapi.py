@@ -40,8 +40,8 @@ def test_served_document_is_valid_openapi(sqlite_app):
     assert documented == {
         "/api/openapi.json",
         "/api/chat/sessions",
-        "/api/chat/sessions/{session}/messages",
-        "/api/chat/sessions/{session}",
+        "/api/chat/messages",
+        "/api/chat/transcript",
         "/api/chat/config/{service_id}",
         "/api/exports/responses",
         "/api/exports/a11-quarterly",
@@ -84,16 +84,14 @@ def test_chat_answers_conform(api):
     started = conform(
         schema, "/api/chat/sessions", "POST", body={"service": "webchat"}, headers=origin
     )
-    session = {"session": started["session"]}
-    messages = "/api/chat/sessions/{session}/messages"
-    asked = conform(
-        schema, messages, "POST", path_parameters=session, body={"value": 4}, headers=origin
-    )
+    bearer = {"Authorization": f"Bearer {started['session']}"}
+    messages = "/api/chat/messages"
+    asked = conform(schema, messages, "POST", body={"value": 4}, headers={**origin, **bearer})
     drivers = [choice["value"] for choice in asked["messages"][-1]["choices"]]
-    conform(schema, messages, "POST", path_parameters=session, body={"value": drivers[:2]})
-    conform(schema, messages, "POST", path_parameters=session, body={"text": "x" * 2001})
-    conform(schema, messages, "POST", path_parameters=session, body={"skip": True})
-    transcript = conform(schema, "/api/chat/sessions/{session}", "GET", path_parameters=session)
+    conform(schema, messages, "POST", body={"value": drivers[:2]}, headers=bearer)
+    conform(schema, messages, "POST", body={"text": "x" * 2001}, headers=bearer)
+    conform(schema, messages, "POST", body={"skip": True}, headers=bearer)
+    transcript = conform(schema, "/api/chat/transcript", "GET", headers=bearer)
     assert transcript["done"] is True
     for refused in (
         {"body": {"service": "nope"}},
@@ -101,10 +99,9 @@ def test_chat_answers_conform(api):
         {"body": ["not", "an", "object"]},
     ):
         assert "error" in conform(schema, "/api/chat/sessions", "POST", **refused)
-    unknown = {"session": "no-such-session"}
-    assert "error" in conform(
-        schema, "/api/chat/sessions/{session}", "GET", path_parameters=unknown
-    )
+    unknown = {"Authorization": "Bearer no-such-session"}
+    assert "error" in conform(schema, "/api/chat/transcript", "GET", headers=unknown)
+    assert "error" in conform(schema, "/api/chat/transcript", "GET")  # no token: 401
     config = "/api/chat/config/{service_id}"
     assert conform(schema, config, "GET", path_parameters={"service_id": "webchat"})["strings"]
     assert "error" in conform(schema, config, "GET", path_parameters={"service_id": "nope"})

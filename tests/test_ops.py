@@ -137,13 +137,13 @@ def test_request_id_is_kept_when_sane_and_replaced_otherwise(sqlite_app):
 
 def test_log_lines_are_json_with_the_route_not_the_path(sqlite_app):
     record = logging.LogRecord("feedbot.test", logging.INFO, __file__, 1, "hello %s", ("x",), None)
-    path = "/api/chat/sessions/SECRET-TOKEN/messages"
-    with sqlite_app.test_request_context(path, method="POST"):
+    path = "/api/chat/config/passport?SECRET-TOKEN"
+    with sqlite_app.test_request_context(path):
         sqlite_app.preprocess_request()
         line = JsonFormatter().format(record)
     entry = json.loads(line)
     assert entry["message"] == "hello x" and entry["level"] == "INFO"
-    assert entry["route"] == "/api/chat/sessions/<session>/messages"
+    assert entry["route"] == "/api/chat/config/<service_id>"
     assert "SECRET-TOKEN" not in line and len(entry["request_id"]) == 32
 
 

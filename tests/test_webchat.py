@@ -31,15 +31,17 @@ class Chat:
             self.session = response.json["session"]
         return response
 
+    @property
+    def headers(self):
+        return {"Origin": ORIGIN, "Authorization": f"Bearer {self.session}"}
+
     def send(self, expected=200, **body):
-        response = self.client.post(
-            f"/api/chat/sessions/{self.session}/messages", json=body, headers={"Origin": ORIGIN}
-        )
+        response = self.client.post("/api/chat/messages", json=body, headers=self.headers)
         assert response.status_code == expected, response.data
         return response.json
 
     def transcript(self):
-        return self.client.get(f"/api/chat/sessions/{self.session}", headers={"Origin": ORIGIN})
+        return self.client.get("/api/chat/transcript", headers=self.headers)
 
 
 def texts(payload):
@@ -108,10 +110,19 @@ def test_invalid_choice_reprompts(app, chat):
     assert stored(app)[3] == {}
 
 
-def test_unknown_session_is_404(chat):
+def test_unknown_session_is_404_and_a_missing_one_401(chat):
     chat.session = "not-a-session"
     assert chat.send(expected=404, value=1) == {"error": "no such chat session"}
     assert chat.transcript().status_code == 404
+    missing = chat.client.post("/api/chat/messages", json={"value": 1})
+    assert missing.status_code == 401 and "Authorization: Bearer" in missing.json["error"]
+
+
+def test_the_session_token_never_travels_in_a_url(app, chat):
+    chat.start(language="en")
+    assert chat.send(value=5)["messages"]
+    rules = [rule.rule for rule in app.url_map.iter_rules() if "chat" in rule.rule]
+    assert not [rule for rule in rules if "<session>" in rule]
 
 
 def test_foreign_origin_is_refused(app, chat):
@@ -124,6 +135,7 @@ def test_foreign_origin_is_refused(app, chat):
     assert preflight.status_code == 403
     allowed = app.test_client().options("/api/chat/sessions", headers={"Origin": ORIGIN})
     assert allowed.status_code == 204 and allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Authorization" in allowed.headers["Access-Control-Allow-Headers"]
 
 
 def test_oversized_input_is_413(chat):
@@ -133,9 +145,10 @@ def test_oversized_input_is_413(chat):
     error = chat.send(expected=413, text="x" * 2001)
     assert error == {"error": "answers are limited to 2000 characters"}
     huge = chat.client.post(
-        f"/api/chat/sessions/{chat.session}/messages",
+        "/api/chat/messages",
         data=b'{"text": "' + b"y" * 300_000 + b'"}',
         content_type="application/json",
+        headers=chat.headers,
     )
     assert huge.status_code == 413 and huge.is_json
 

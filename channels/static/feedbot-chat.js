@@ -19,10 +19,13 @@
     return node;
   }
 
-  function api(method, path, body) {
+  function api(method, path, body, session) {
+    var headers = body ? { "Content-Type": "application/json" } : {};
+    // The session token goes in a header, never in the URL (access logs keep URLs).
+    if (session) { headers.Authorization = "Bearer " + session; }
     return fetch(base + path, {
       method: method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: headers,
       body: body ? JSON.stringify(body) : undefined,
       credentials: "omit"
     }).then(function (response) {
@@ -125,7 +128,7 @@
     if (state.session) { return Promise.resolve(); }
     var saved = window.sessionStorage.getItem(storageKey);
     if (saved) {
-      return api("GET", "/api/chat/sessions/" + encodeURIComponent(saved)).then(function (data) {
+      return api("GET", "/api/chat/transcript", null, saved).then(function (data) {
         state.session = saved;
         state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
         show(data);
@@ -161,7 +164,7 @@
     if (state.busy) { return; }
     state.busy = true;
     addMessage("visitor", said);
-    api("POST", "/api/chat/sessions/" + encodeURIComponent(state.session) + "/messages", body)
+    api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
         state.answered = true;
         ui.language.disabled = true;

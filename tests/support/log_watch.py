@@ -33,11 +33,13 @@ def _note_request() -> None:
         return
     if isinstance(body, dict):
         _note(body.get("text"))
-    _note((request.view_args or {}).get("session"))
-    _note(request.headers.get("Authorization", "").partition(" ")[2])
 
 
 def _note_response(response: Response) -> Response:
+    # A bearer token the app accepted is a real one (a chat session, a staff token); refused
+    # ones are anybody's strings, which may also appear in logged, refused parameters.
+    if response.status_code < 400:
+        _note(request.headers.get("Authorization", "").partition(" ")[2])
     if response.is_json:
         body = response.get_json(silent=True)
         if isinstance(body, dict):
