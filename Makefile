@@ -1,7 +1,10 @@
 # The two set-up commands of the README: `make run` and `make test`.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-STAMP = $(VENV)/.installed-$(1)-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Python 3.11's venv seeds pip 23.2 and setuptools 65.5, both with published advisories
+# (CVE-2023-5752, CVE-2025-8869; CVE-2024-6345, CVE-2025-47273); these are the fixed releases.
+BOOTSTRAP := 'pip>=25.3' 'setuptools>=78.1.1'
+STAMP = $(VENV)/.installed-$(1)-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
 .PHONY: run test
 
@@ -22,9 +25,11 @@ $(VENV)/bin/python:
 	  && apt-get install -y -q python3-venv >/dev/null && python3 -m venv $(VENV); }
 
 $(VENV)/.installed-run-%: | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q --upgrade $(BOOTSTRAP)
 	$(PYTHON) -m pip install -q -e .
 	touch $@
 
 $(VENV)/.installed-test-%: | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q --upgrade $(BOOTSTRAP)
 	$(PYTHON) -m pip install -q -e '.[test]'
 	touch $@
