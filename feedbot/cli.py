@@ -202,10 +202,15 @@ def queue_group() -> None:
 @queue_group.command("sweep")
 @with_appcontext
 def queue_sweep() -> None:
-    """Enqueue every finished response still waiting to be normalized."""
+    """Enqueue every finished response still waiting to be normalized, and every due
+    invitation or reminder whose job Redis lost."""
+    from feedbot.invitation_queue import sweep_invitations
     from feedbot.queue import sweep
 
-    click.echo(f"{sweep(current_runtime())} response(s) swept")
+    runtime = current_runtime()
+    click.echo(f"{sweep(runtime)} response(s) swept")
+    if runtime.settings.redis_url is not None:
+        click.echo(f"{sweep_invitations(runtime)} invitation job(s) queued again")
 
 
 @queue_group.command("redrive")

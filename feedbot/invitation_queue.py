@@ -1,11 +1,21 @@
-"""Putting invitation jobs on RQ: now, at a set time, or in-process without REDIS_URL."""
+"""Putting invitation jobs on RQ: now, at a set time, or in-process without REDIS_URL.
+
+Redis may lose what it holds (a restart without persistence, a failover), and with it every
+invitation and reminder waiting for its time. So each job is queued together with a mark —
+a Redis key that outlives the job's due time by MARK_GRACE — in one MULTI/EXEC, and the
+worker's periodic sweep queues again whatever is due in the database but has no mark: both
+were lost together, or the job was never queued because Redis was down. Sending is
+idempotent (the invitation's row is locked and its status checked), so a job queued twice
+sends once.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import select
@@ -18,6 +28,10 @@ from feedbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 INVITATIONS_QUEUE = "feedbot-invitations"
+JOBS = {"send": "feedbot.jobs.send_invitation", "remind": "feedbot.jobs.remind_invitation"}
+# How long after its due time a queued job is trusted to be waiting its turn, not lost.
+MARK_GRACE = timedelta(hours=1)
+SWEEP_BATCH = 1000
 
 
 def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> None:
@@ -42,27 +56,90 @@ def schedule_send(runtime: Runtime, invitation_id: int, when: datetime) -> None:
         max=len(runtime.settings.twilio_retry_intervals),
         interval=list(runtime.settings.twilio_retry_intervals),
     )
-    queue = invitations_queue(runtime)
-    if when <= runtime.settings.now():
-        queue.enqueue("feedbot.jobs.send_invitation", invitation_id, retry=retry)
-    else:
-        queue.enqueue_at(when, "feedbot.jobs.send_invitation", invitation_id, retry=retry)
+    _queue_marked(runtime, "send", invitation_id, when, retry=retry)
 
 
-def schedule_reminder(runtime: Runtime, invitation_id: int) -> None:
-    with runtime.db.transaction() as db:
-        due = db.scalar(select(Invitation.reminder_due_at).where(Invitation.id == invitation_id))
-    if due is not None:
-        invitations_queue(runtime).enqueue_at(due, "feedbot.jobs.remind_invitation", invitation_id)
+def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | None = None) -> None:
+    """Queue the reminder for `when`, by default the invitation's reminder time."""
+    if when is None:
+        with runtime.db.transaction() as db:
+            when = db.scalar(
+                select(Invitation.reminder_due_at).where(Invitation.id == invitation_id)
+            )
+    if when is not None:
+        _queue_marked(runtime, "remind", invitation_id, when)
 
 
 def sweep_invitations(runtime: Runtime) -> int:
-    """Queue every invitation still waiting to be sent (after a Redis outage)."""
+    """Queue every invitation and reminder that is due but whose job Redis no longer holds;
+    return how many were queued."""
+    now = runtime.settings.now()
     with runtime.db.transaction() as db:
-        ids = list(db.scalars(select(Invitation.id).where(Invitation.status == "scheduled")))
-    dispatch_invitations(runtime, ids)
-    return len(ids)
+        due: dict[str, list[int]] = {
+            "send": list(
+                db.scalars(
+                    select(Invitation.id).where(
+                        Invitation.status == "scheduled", Invitation.send_at <= now
+                    )
+                )
+            ),
+            # The same predicate as the partial index ix_invitations_reminder_pending.
+            "remind": list(
+                db.scalars(
+                    select(Invitation.id).where(
+                        Invitation.phone.is_not(None),
+                        Invitation.reminded_at.is_(None),
+                        Invitation.reminder_due_at <= now,
+                    )
+                )
+            ),
+        }
+    connection = redis_connection(runtime.settings.redis_url)
+    queued = 0
+    for kind, ids in due.items():
+        for invitation_id in _unmarked(connection, kind, ids):
+            if kind == "send":
+                schedule_send(runtime, invitation_id, now)
+            else:
+                schedule_reminder(runtime, invitation_id, now)
+            queued += 1
+    if queued:
+        log.warning("sweep: %d invitation job(s) missing from Redis, queued again", queued)
+    return queued
 
 
 def invitations_queue(runtime: Runtime) -> Queue:
     return Queue(INVITATIONS_QUEUE, connection=redis_connection(runtime.settings.redis_url))
+
+
+def _queue_marked(
+    runtime: Runtime, kind: str, invitation_id: int, when: datetime, retry: Retry | None = None
+) -> None:
+    """Queue the job now or at `when`, and its mark, both or neither."""
+    queue = invitations_queue(runtime)
+    function = JOBS[kind]
+    now = runtime.settings.now()
+    with queue.connection.pipeline() as pipeline:
+        if when <= now:
+            queue.enqueue(function, invitation_id, retry=retry, pipeline=pipeline)
+        else:
+            queue.enqueue_at(when, function, invitation_id, retry=retry, pipeline=pipeline)
+        lifetime = max(when - now, timedelta(0)) + MARK_GRACE
+        pipeline.set(_mark_key(kind, invitation_id), 1, ex=lifetime)
+        pipeline.execute()
+
+
+def _unmarked(connection: Redis, kind: str, ids: Sequence[int]) -> list[int]:
+    missing: list[int] = []
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start : start + SWEEP_BATCH]
+        with connection.pipeline(transaction=False) as pipeline:
+            for invitation_id in batch:
+                pipeline.exists(_mark_key(kind, invitation_id))
+            found = pipeline.execute()
+        missing += [i for i, exists in zip(batch, found, strict=True) if not exists]
+    return missing
+
+
+def _mark_key(kind: str, invitation_id: int) -> str:
+    return f"feedbot:invitation-job:{kind}:{invitation_id}"

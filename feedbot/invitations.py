@@ -182,6 +182,9 @@ def remind(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
         ):
             invitation.phone = None
             return Delivery("skipped")
+        allowed = next_allowed_time(invitation.phone, service, now)
+        if allowed > now:
+            return Delivery("deferred", allowed)
         session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
         prompt = engine.question_prompt(service.flow, service.context, session)
         lead = gettext_for(conversation.language)(_("Reminder from {agency}:")).format(

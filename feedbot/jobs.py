@@ -21,8 +21,10 @@ def normalize_batch(conversation_ids: list[int]) -> int:
 
 
 def periodic_sweep() -> int:
-    """Close idle surveys and enqueue everything waiting in the outbox (`feedbot.sweeper`
-    decides when); return how many responses were enqueued."""
+    """Close idle surveys, enqueue everything waiting in the outbox and queue again the
+    invitation jobs Redis lost (`feedbot.sweeper` decides when); return how many responses
+    were enqueued."""
+    from feedbot.invitation_queue import sweep_invitations
     from feedbot.queue import sweep
 
     runtime = worker_runtime()
@@ -31,8 +33,13 @@ def periodic_sweep() -> int:
             db, runtime.settings.now(), runtime.settings.idle_expiry
         )
     swept = sweep(runtime)
+    invitations = sweep_invitations(runtime)
     log.info(
-        "periodic sweep: %d idle survey(s) closed, %d response(s) enqueued", len(expired), swept
+        "periodic sweep: %d idle survey(s) closed, %d response(s) enqueued,"
+        " %d invitation job(s) queued again",
+        len(expired),
+        swept,
+        invitations,
     )
     return swept
 
@@ -62,8 +69,13 @@ def send_invitation(invitation_id: int) -> str:
 
 
 def remind_invitation(invitation_id: int) -> str:
-    """The one optional reminder for an unanswered invitation."""
+    """The one optional reminder for an unanswered invitation, or put it back on the schedule
+    for when it may be sent (quiet hours)."""
+    from feedbot.invitation_queue import schedule_reminder
     from feedbot.invitations import remind
 
     runtime = worker_runtime()
-    return remind(runtime, invitation_id, runtime.settings.now()).status
+    delivery = remind(runtime, invitation_id, runtime.settings.now())
+    if delivery.status == "deferred" and delivery.retry_at is not None:
+        schedule_reminder(runtime, invitation_id, delivery.retry_at)
+    return delivery.status

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -224,7 +225,17 @@ class Invitation(Base):
     """
 
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("service_id", "transaction_id"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "transaction_id"),
+        # The sweep's look for reminders that may have been lost: only rows still holding a
+        # number can owe one, a small share of a table that keeps every invitation.
+        Index(
+            "ix_invitations_reminder_pending",
+            "reminder_due_at",
+            postgresql_where=text("phone IS NOT NULL AND reminded_at IS NULL"),
+            sqlite_where=text("phone IS NOT NULL AND reminded_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -225,7 +225,7 @@ def test_reminder_once_then_number_dropped_and_never_after_stop(inviting, twilio
     first, second = invitations(app)
     assert first.phone == PHONE and first.reminder_due_at is not None
     Texter(app.test_client(), phone="+12025550144", to="+12025550101").send("STOP")
-    now = datetime.now(UTC)
+    now = NOON + timedelta(days=1)  # inside quiet hours' window
     assert remind(runtime_of(app), first.id, now).status == "sent"
     assert remind(runtime_of(app), first.id, now).status == "skipped"
     assert remind(runtime_of(app), second.id, now).status == "skipped"
@@ -417,3 +417,87 @@ def test_invitation_json_nested_too_deeply_is_a_400(app):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 400 and response.json["error"] == "send a JSON object"
+
+
+def test_invitation_jobs_redis_lost_are_queued_again_once(
+    inviting, twilio, redis_server, database_url
+):
+    from feedbot.invitation_queue import sweep_invitations
+    from feedbot.jobs import periodic_sweep
+
+    app, token = inviting
+    runtime = runtime_of(app)
+    invite(app, token, service="benefits")
+    assert sweep_invitations(runtime) == 0  # queued with its mark
+    redis_server.stop()  # Redis keeps nothing on disk: the job is gone with the restart
+    redis_server.start()
+    assert len(invitations_queue(runtime)) == 0
+    periodic_sweep()  # the worker's sweeper runs this every few minutes
+    assert len(invitations_queue(runtime)) == 1
+    assert sweep_invitations(runtime) == 0  # not twice
+    work(app)
+    assert len(twilio.messages) == 1
+    (invitation,) = invitations(app)
+    assert invitation.status == "sent" and invitation.reminder_due_at is not None
+    # The reminder waits in RQ's schedule for tomorrow, and a restart loses it too.
+    assert ScheduledJobRegistry(queue=invitations_queue(runtime)).get_job_ids()
+    redis_server.stop()
+    redis_server.start()
+    assert sweep_invitations(runtime) == 0  # not due yet
+    tomorrow = make_app(
+        database_url,
+        redis_url=redis_server.url,
+        twilio_api_base=twilio.url,
+        fixed_now=invitation.reminder_due_at + timedelta(minutes=1),
+    )
+    try:
+        assert sweep_invitations(runtime_of(tomorrow)) == 1
+        assert sweep_invitations(runtime_of(tomorrow)) == 0
+        work(app)
+        assert sweep_invitations(runtime_of(tomorrow)) == 0  # reminded: nothing owed
+    finally:
+        runtime_of(tomorrow).db.dispose()
+    _invitation, reminder = twilio.messages
+    assert reminder["Body"].startswith("Recordatorio") and reminder["To"] == PHONE
+    assert invitations(app)[0].phone is None
+
+
+def test_invitation_made_while_redis_is_down_is_sent_after_a_sweep(inviting, twilio, redis_server):
+    app, token = inviting
+    redis_server.stop()
+    try:
+        response = invite(app, token, transaction_id="PP-during-outage")
+    finally:
+        redis_server.start()
+    assert response.status_code == 201 and response.json["status"] == "scheduled"
+    assert len(invitations_queue(runtime_of(app))) == 0
+    result = app.test_cli_runner().invoke(args=["queue", "sweep"])
+    assert "1 invitation job(s) queued again" in result.output
+    work(app)
+    (message,) = twilio.messages
+    assert message["To"] == PHONE and invitations(app)[0].status == "sent"
+
+
+def test_reminder_waits_for_the_end_of_quiet_hours(inviting, twilio, monkeypatch):
+    from feedbot.invitation_queue import schedule_reminder
+
+    app, token = inviting
+    invite(app, token, service="benefits")
+    work(app)
+    (invitation,) = invitations(app)
+    eastern = ZoneInfo("America/New_York")  # a 202 number's own time zone
+    night = datetime(2026, 11, 24, 23, 0, tzinfo=eastern)
+    schedule_reminder(runtime_of(app), invitation.id, NOON)  # due: queued now
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", night.isoformat())  # the worker's clock
+    work(app)
+    assert len(twilio.messages) == 1  # the invitation only
+    queue = invitations_queue(runtime_of(app))
+    scheduled = ScheduledJobRegistry(queue=queue)
+    reminders = {
+        scheduled.get_scheduled_time(job.id)
+        for job in map(queue.fetch_job, scheduled.get_job_ids())
+        if job.func_name == "feedbot.jobs.remind_invitation" and job.args == (invitation.id,)
+    }
+    # The one queued when the invitation went out, and the one the night's job put back.
+    assert reminders == {invitation.reminder_due_at, datetime(2026, 11, 25, 8, 0, tzinfo=eastern)}
+    assert invitations(app)[0].phone == PHONE  # kept until the reminder goes
