@@ -91,8 +91,9 @@ def parse_request(service: Service, body: dict[str, Any]) -> InvitationRequest:
 
 def create_invitation(
     db: DbSession, request: InvitationRequest, secret: str, now: datetime
-) -> Invitation:
-    """Store an invitation, or say why none will be sent (suppressed, duplicate, recent)."""
+) -> tuple[Invitation, bool]:
+    """Store an invitation, or say why none will be sent (suppressed, recent); return it and
+    whether it is new (False: the transaction's invitation already existed, left as it was)."""
     service = request.service
     key = sender_key(request.phone, secret)
     if request.transaction_id:
@@ -102,8 +103,7 @@ def create_invitation(
             )
         )
         if existing is not None:
-            existing.reason = "duplicate transaction_id"
-            return existing
+            return existing, False
     status, reason = "scheduled", None
     if db.get(OptOut, key) is not None:
         status, reason = "suppressed", "opted out"
@@ -122,7 +122,7 @@ def create_invitation(
     )
     db.add(invitation)
     db.flush()
-    return invitation
+    return invitation, True
 
 
 def deliver(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:

@@ -53,12 +53,16 @@ def create_rows(
     with runtime.db.transaction() as db:
         for number, row in enumerate(rows, start=1):
             try:
-                invitation = _create_row(db, row, runtime, now, check_service)
+                invitation, new = _create_row(db, row, runtime, now, check_service)
             except InvalidInvitation as error:
                 errors.append({"row": number, "error": str(error)})
                 continue
-            accepted.append({"row": number, **_view(invitation)})
-            if invitation.status == "scheduled" and invitation.created_at == now:
+            view = _view(invitation)
+            if not new:
+                # Said in the answer only: the stored invitation keeps its own reason.
+                view["reason"] = "duplicate transaction_id"
+            accepted.append({"row": number, **view})
+            if new and invitation.status == "scheduled":
                 to_send.append(invitation.id)
     dispatch_invitations(runtime, to_send)
     return accepted, errors
@@ -66,7 +70,7 @@ def create_rows(
 
 def _create_row(
     db: Any, row: Any, runtime: Any, now: datetime, check_service: Callable[[str], None]
-) -> Invitation:
+) -> tuple[Invitation, bool]:
     if not isinstance(row, dict):
         raise InvalidInvitation("each invitation is a JSON object")
     service = runtime.services.get(str(row.get("service", "")))

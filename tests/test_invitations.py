@@ -165,6 +165,12 @@ def test_one_invitation_per_transaction_and_per_window(inviting, twilio):
     )
     work(app)
     assert len(twilio.messages) == 1
+    assert invite(app, token, transaction_id="T-10").json["reason"] == "duplicate transaction_id"
+    # The repeated requests changed neither stored invitation.
+    assert [(i.status, i.reason) for i in invitations(app)] == [
+        ("sent", None),
+        ("suppressed", "invited within the window"),
+    ]
 
 
 @pytest.mark.parametrize("status", [429, 500])
@@ -334,7 +340,9 @@ def create_invitation_row(db, app, phone):
     from feedbot.invitations import create_invitation, parse_request
 
     service = runtime_of(app).services.get("passport")
-    return create_invitation(db, parse_request(service, {"phone": phone}), TEST_SECRET_KEY, NOON)
+    request = parse_request(service, {"phone": phone})
+    invitation, _new = create_invitation(db, request, TEST_SECRET_KEY, NOON)
+    return invitation
 
 
 def test_late_callbacks_do_not_move_status_backwards_and_21610_opts_out(inviting, twilio):
