@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
@@ -82,16 +82,16 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         log.info("duplicate %s delivery ignored", inbound.channel)
         return _repeat_for_duplicate(db, inbound)
     keyword = carrier_keyword(inbound.reply.text) if inbound.honours_carrier_keywords else None
-    opted_out = _texting_opted_out(db, inbound)
+    opted_out, latest = _read_thread(db, contact, inbound)
     if keyword == "stop":
-        return _opt_out(db, inbound)
+        return _opt_out(db, inbound, opted_out)
     if opted_out and keyword != "start":
         log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
         return Outcome("opted_out", inbound.service.default_language)
     if opted_out:
-        db.delete(db.get(OptOut, inbound.sender_key))
+        db.execute(delete(OptOut).where(OptOut.sender_key == inbound.sender_key))
         log.info("sender %s opted back in", log_id(inbound.sender_key or ""))
-    conversation = _current_conversation(db, contact, inbound, idle_expiry)
+    conversation = _current_conversation(db, latest, inbound, idle_expiry)
     if keyword == "help":
         return _help(inbound, conversation)
     if conversation is None or opted_out:
@@ -207,7 +207,9 @@ def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
         )
         .on_conflict_do_update(
             index_elements=["service_id", "channel", "thread_key"],
-            set_={"thread_key": insert.excluded.thread_key},
+            # A no-op write that takes the row lock (the value is the conflicting row's own;
+            # `excluded` would build an alias of the whole table on every request).
+            set_={"thread_key": inbound.thread_key},
         )
         .returning(Contact)
     )
@@ -230,8 +232,26 @@ def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
     return db.scalar(statement) is not None
 
 
-def _opt_out(db: DbSession, inbound: Inbound) -> Outcome:
-    if inbound.sender_key and db.get(OptOut, inbound.sender_key) is None:
+def _read_thread(
+    db: DbSession, contact: Contact, inbound: Inbound
+) -> tuple[bool, Conversation | None]:
+    """Whether the sender said STOP to texts, and the thread's latest conversation: read in
+    one round trip after the contact's lock, so a STOP committed meanwhile is seen."""
+    checks_opt_out = inbound.honours_carrier_keywords and inbound.sender_key is not None
+    if contact.conversation_id is None or not checks_opt_out:
+        latest = db.get(Conversation, contact.conversation_id) if contact.conversation_id else None
+        return _texting_opted_out(db, inbound), latest
+    opted_out = exists().where(OptOut.sender_key == inbound.sender_key)
+    row = db.execute(
+        select(Conversation, opted_out).where(Conversation.id == contact.conversation_id)
+    ).one_or_none()
+    if row is None:  # no such conversation row: only the opt-out is left to read
+        return _texting_opted_out(db, inbound), None
+    return bool(row[1]), row[0]
+
+
+def _opt_out(db: DbSession, inbound: Inbound, already: bool) -> Outcome:
+    if inbound.sender_key and not already:
         db.add(OptOut(sender_key=inbound.sender_key, opted_out_at=inbound.received_at))
         log.info("sender %s opted out", log_id(inbound.sender_key))
     # Twilio answers STOP with the carrier's own confirmation; a reply of ours would be a
@@ -251,13 +271,10 @@ def _help(inbound: Inbound, conversation: Conversation | None) -> Outcome:
 
 
 def _current_conversation(
-    db: DbSession, contact: Contact, inbound: Inbound, idle_expiry: timedelta
+    db: DbSession, conversation: Conversation | None, inbound: Inbound, idle_expiry: timedelta
 ) -> Conversation | None:
-    """The contact's open conversation, closing it first if it sat idle too long."""
-    if contact.conversation_id is None:
-        return None
-    # No row lock needed: the contact's lock already serialises this thread.
-    conversation = db.get(Conversation, contact.conversation_id)
+    """The thread's latest conversation if it still answers, closed first if it sat idle too
+    long. (No row lock: the contact's lock already serialises this thread.)"""
     if conversation is None:
         return None
     idle = inbound.received_at - conversation.last_activity_at > idle_expiry
