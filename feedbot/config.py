@@ -65,25 +65,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
-        twilio_retry_intervals=_intervals(env.get("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600")),
-        twilio_timeout=float(env.get("FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout)),
+        twilio_retry_intervals=_intervals(env, "FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600"),
+        twilio_timeout=_number(env, "FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout),
         public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
-        normalize_retry_intervals=_intervals(
-            env.get("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300")
-        ),
+        normalize_retry_intervals=_intervals(env, "FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300"),
         chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
         chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
         chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
-        proxy_hops=int(env.get("FEEDBOT_PROXY_HOPS", "0")),
+        proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, whole=True)),
         metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
-        fixed_now=datetime.fromisoformat(env["FEEDBOT_FIXED_NOW"])
-        if env.get("FEEDBOT_FIXED_NOW")
-        else None,
+        fixed_now=_instant(env, "FEEDBOT_FIXED_NOW"),
         idle_expiry=timedelta(
-            hours=float(
-                env.get("FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600)
+            hours=_number(
+                env, "FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600
             )
         ),
     )
@@ -92,9 +88,40 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
-def _intervals(text: str) -> tuple[int, ...]:
+def _intervals(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
     """'10,60,300' → (10, 60, 300): seconds between retries."""
-    return tuple(int(part) for part in text.split(",") if part.strip())
+    text = env.get(name, default)
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise ConfigError(f"{name} must be whole seconds separated by commas, got {text!r}")
+    return tuple(int(part) for part in parts)
+
+
+def _number(env: Mapping[str, str], name: str, default: float, whole: bool = False) -> float:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name} must be {kind}, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name} must be zero or more, got {text!r}")
+    return value
+
+
+def _instant(env: Mapping[str, str], name: str) -> datetime | None:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be an ISO 8601 time, got {text!r}") from None
+    if instant.tzinfo is None:
+        raise ConfigError(f"{name} must name its UTC offset, e.g. {text}+00:00")
+    return instant
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -115,5 +142,8 @@ def _refuse_unsafe_production(settings: Settings) -> None:
         problems.append("FEEDBOT_FIXED_NOW must not be set (it stops the clock)")
     if settings.database_url.startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if settings.redis_url is None:
+        # Without it, jobs run inside web requests and deferred invitations wait for a sweep.
+        problems.append("REDIS_URL must be set in production (the queue for the workers)")
     if problems:
         raise ConfigError("FEEDBOT_ENV=production but " + "; ".join(problems))
