@@ -13,8 +13,19 @@ from feedbot.runtime import Runtime, build_runtime
 log = logging.getLogger(__name__)
 
 
+def drain_outbox() -> int:
+    """Write the A-11 records of every response waiting in the outbox; return how many."""
+    from feedbot.queue import drain
+
+    return drain(worker_runtime())
+
+
 def normalize_batch(conversation_ids: list[int]) -> int:
-    """Write the A-11 records of these responses (idempotent); return how many were written."""
+    """Write the A-11 records of these responses (idempotent); return how many were written.
+
+    Jobs of this kind were queued before `drain_outbox` replaced them; kept so that a deploy
+    finds a function for any still waiting in Redis.
+    """
     runtime = worker_runtime()
     with runtime.db.transaction() as db:
         return normalize_pending(db, runtime.services, conversation_ids)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
 from feedbot.models import PendingNormalization
-from feedbot.normalize import normalize_pending
+from feedbot.normalize import NormalizationError, normalize_pending
 from feedbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 NORMALIZE_QUEUE = "feedbot-normalize"
 QUEUES = [NORMALIZE_QUEUE, "feedbot-invitations"]
 BATCH_SIZE = 500
+# A drain job takes at most this many batches, then queues the next one behind other work.
+DRAIN_BATCHES = 20
+DRAIN_MARK = "feedbot:normalize-drain-queued"
+DRAIN_MARK_SECONDS = 60
 
 
 def install_dispatch(runtime: Runtime) -> None:
@@ -52,7 +56,7 @@ def dispatch(runtime: Runtime, conversation_ids: Sequence[int]) -> None:
         _normalize_in_process(runtime, conversation_ids)
         return
     try:
-        enqueue(runtime, conversation_ids)
+        queue_drain(runtime)
     except RedisError as error:
         log.warning(
             "queue unreachable (%s): %d response(s) wait in the outbox for `feedbot queue sweep`",
@@ -61,15 +65,80 @@ def dispatch(runtime: Runtime, conversation_ids: Sequence[int]) -> None:
         )
 
 
-def enqueue(runtime: Runtime, conversation_ids: Sequence[int]) -> None:
-    """Put normalization jobs for these responses on RQ, in batches, with retries."""
-    queue = normalize_queue(runtime)
+def queue_drain(runtime: Runtime, force: bool = False) -> None:
+    """Make sure a drain job is waiting on RQ: it normalizes everything in the outbox, so
+    responses that close while one waits ride along — one job per burst, not one per response
+    (a job costs a worker more than the record does).
+
+    The mark that says one is waiting is deleted when the job starts, before it reads the
+    outbox, so a response committed after that read finds no mark and queues the next drain.
+    `force` queues one even when the mark says one waits (sweeps: the mark may have outlived
+    a job lost with Redis's data).
+    """
+    connection = redis_connection(runtime.settings.redis_url)
+    if not connection.set(DRAIN_MARK, 1, nx=True, ex=DRAIN_MARK_SECONDS) and not force:
+        return
     retry = Retry(
         max=len(runtime.settings.normalize_retry_intervals),
         interval=list(runtime.settings.normalize_retry_intervals),
     )
-    for batch in _batches(conversation_ids, BATCH_SIZE):
-        queue.enqueue("feedbot.jobs.normalize_batch", list(batch), retry=retry)
+    try:
+        normalize_queue(runtime).enqueue("feedbot.jobs.drain_outbox", retry=retry)
+    except RedisError:
+        connection.delete(DRAIN_MARK)  # best effort: the next response tries again
+        raise
+
+
+def drain(runtime: Runtime) -> int:
+    """Normalize what waits in the outbox, in batches; return how many records were written.
+
+    Several workers drain side by side: each claims its batch with SKIP LOCKED. A batch that
+    fails (a response whose service left the services file) is retried one response at a time,
+    so one bad response holds back only itself; it stays in the outbox and the job fails
+    naming it, after the rest are written.
+    """
+    redis_connection(runtime.settings.redis_url).delete(DRAIN_MARK)
+    written, failures = 0, []
+    for _ in range(DRAIN_BATCHES):
+        claimed = _claim_batch(runtime, skip=[conversation for conversation, _ in failures])
+        if claimed is None:
+            break
+        written += claimed[0]
+        failures += claimed[1]
+    else:
+        queue_drain(runtime, force=True)  # more is waiting: another job, after the others
+    if failures:
+        raise NormalizationError("; ".join(str(error) for _, error in failures))
+    return written
+
+
+def _claim_batch(
+    runtime: Runtime, skip: list[int]
+) -> tuple[int, list[tuple[int, NormalizationError]]] | None:
+    """Normalize one batch of the outbox; None when nothing (but `skip`) is left."""
+    claim = (
+        select(PendingNormalization.conversation_id)
+        .where(PendingNormalization.conversation_id.not_in(skip))
+        .order_by(PendingNormalization.conversation_id)
+        .limit(BATCH_SIZE)
+        .with_for_update(skip_locked=True)
+    )
+    try:
+        with runtime.db.transaction() as db:
+            ids = list(db.scalars(claim))
+            if not ids:
+                return None
+            return normalize_pending(db, runtime.services, ids), []
+    except NormalizationError:
+        pass
+    written, failures = 0, []
+    for conversation_id in ids:
+        try:
+            with runtime.db.transaction() as db:
+                written += normalize_pending(db, runtime.services, [conversation_id])
+        except NormalizationError as error:
+            failures.append((conversation_id, error))
+    return written, failures
 
 
 def sweep(runtime: Runtime) -> int:
@@ -81,7 +150,7 @@ def sweep(runtime: Runtime) -> int:
     if runtime.settings.redis_url is None:
         _normalize_in_process(runtime, waiting)
     else:
-        enqueue(runtime, waiting)
+        queue_drain(runtime, force=True)
     return len(waiting)
 
 

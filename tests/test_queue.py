@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from feedbot.models import PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
-from feedbot.queue import enqueue, normalize_queue, redrive, sweep
+from feedbot.queue import drain, normalize_queue, queue_drain, redrive, sweep
 from feedbot.sweeper import CLAIM_KEY, Sweeper, sweep_if_due, sweep_now
 from tests.conftest import TEST_SERVICES, runtime_of
 from tests.support.texting import Texter
@@ -85,15 +85,74 @@ def test_completed_sms_survey_gives_one_valid_record(queued_app):
 def test_duplicate_enqueues_give_one_record(queued_app):
     complete_survey(queued_app)
     runtime = runtime_of(queued_app)
-    with runtime.db.transaction() as db:
-        ids = list(db.scalars(select(PendingNormalization.conversation_id)))
-    enqueue(runtime, ids)
-    enqueue(runtime, ids)
+    queue_drain(runtime)
+    queue_drain(runtime, force=True)
     run_worker(queued_app)
     run_worker(queued_app)
-    enqueue(runtime, ids)
+    queue_drain(runtime, force=True)
     run_worker(queued_app)
     assert len(records(queued_app)) == 1
+
+
+def test_responses_closing_together_share_one_drain_job(queued_app):
+    for n in range(3):
+        complete_survey(queued_app, phone=f"+1202555017{n}")
+    assert len(normalize_queue(runtime_of(queued_app))) == 1  # not one job per response
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 3 and pending(queued_app) == 0
+
+
+def test_a_response_closing_during_a_drain_queues_the_next(queued_app):
+    runtime = runtime_of(queued_app)
+    complete_survey(queued_app, phone="+12025550175")
+    queue = normalize_queue(runtime)
+    assert len(queue) == 1
+    assert drain(runtime) == 1  # a worker runs the drain: its mark goes before it reads
+    complete_survey(queued_app, phone="+12025550176")
+    assert len(queue) == 2  # the waiting (now needless) job, and one for the new response
+    run_worker(queued_app)
+    assert len(records(queued_app)) == 2 and pending(queued_app) == 0
+
+
+def test_one_response_that_cannot_be_normalized_holds_back_only_itself(
+    queued_app, tmp_path, monkeypatch
+):
+    complete_survey(queued_app, phone="+12025550177")  # passport
+    texter = Texter(queued_app.test_client(), phone="+12025550178", to="+12025550101")
+    for body in ("Hola", "5", "1", "SKIP", "Gracias"):
+        texter.send(body)
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
+    without = tmp_path / "services.yaml"
+    without.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+    run_worker(queued_app)
+    assert [r["service_id"] for r in records(queued_app)] == ["benefits"]
+    assert pending(queued_app) == 1
+    queue = normalize_queue(runtime_of(queued_app))
+    (job_id,) = FailedJobRegistry(queue=queue).get_job_ids()
+    assert "'passport', which is not in the services file" in (
+        queue.fetch_job(job_id).latest_result().exc_string
+    )
+
+
+def test_drains_side_by_side_skip_each_others_rows(queued_app):
+    runtime = runtime_of(queued_app)
+    complete_survey(queued_app, phone="+12025550179")
+    if runtime.db.engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time: there is no row lock for a second drain to skip.
+        assert drain(runtime) == 1
+        return
+    other = runtime.db.sessions()
+    with other.begin():  # another worker, mid-batch, holds the row
+        claimed = other.scalars(
+            select(PendingNormalization.conversation_id).with_for_update(skip_locked=True)
+        ).all()
+        assert len(claimed) == 1
+        assert drain(runtime) == 0  # skipped, not waited for
+    other.close()
+    assert pending(queued_app) == 1
+    assert drain(runtime) == 1 and pending(queued_app) == 0
 
 
 def test_failing_job_is_retried_then_failed_then_redriven(
