@@ -49,6 +49,15 @@ def records(app):
         return [record_as_dict(r) for r in db.scalars(select(ResponseRecord))]
 
 
+def worker_forgets_passport(tmp_path, monkeypatch):
+    """The worker's services file loses the passport service (the web app keeps it)."""
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
+    without = tmp_path / "services.yaml"
+    without.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+
+
 def pending(app):
     with runtime_of(app).db.transaction() as db:
         return db.scalar(select(func.count()).select_from(PendingNormalization))
@@ -121,11 +130,7 @@ def test_one_response_that_cannot_be_normalized_holds_back_only_itself(
     texter = Texter(queued_app.test_client(), phone="+12025550178", to="+12025550101")
     for body in ("Hola", "5", "1", "SKIP", "Gracias"):
         texter.send(body)
-    document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
-    without = tmp_path / "services.yaml"
-    without.write_text(yaml.safe_dump(document))
-    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+    worker_forgets_passport(tmp_path, monkeypatch)
     run_worker(queued_app)
     assert [r["service_id"] for r in records(queued_app)] == ["benefits"]
     assert pending(queued_app) == 1
@@ -160,11 +165,7 @@ def test_failing_job_is_retried_then_failed_then_redriven(
 ):
     complete_survey(queued_app)
     # The worker's services file lost the service: every attempt fails with a clear error.
-    document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
-    without = tmp_path / "services.yaml"
-    without.write_text(yaml.safe_dump(document))
-    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+    worker_forgets_passport(tmp_path, monkeypatch)
     run_worker(queued_app)
     queue = normalize_queue(runtime_of(queued_app))
     failed = FailedJobRegistry(queue=queue)
