@@ -243,7 +243,7 @@ def worker(burst: bool) -> None:
         Sweeper(connection).start()
     # No fork per job: jobs are short database work, and keeping one process keeps its
     # runtime and connection pool (bench/normalize.py: 786 → 1,186 records/s).
-    run_worker(QUEUES, connection, burst)
+    run_worker(QUEUES, connection, burst, runtime.settings.worker_maintenance_seconds)
 
 
 @click.command("purge")

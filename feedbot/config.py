@@ -43,6 +43,9 @@ class Settings:
     chat_address_limit: str = "120 per minute"
     proxy_hops: int = 0
     metrics_token: str | None = None
+    # How often a worker cleans RQ's registries and restarts RQ's scheduler if it died (it
+    # dies with a Redis restart; RQ's own default is 10 minutes).
+    worker_maintenance_seconds: int = 60
 
     def now(self) -> datetime:
         """The time scheduled work runs at: real, or fixed for tests and rehearsals."""
@@ -76,6 +79,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
         proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, whole=True)),
         metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
+        worker_maintenance_seconds=int(
+            _number(
+                env,
+                "FEEDBOT_WORKER_MAINTENANCE_SECONDS",
+                defaults.worker_maintenance_seconds,
+                whole=True,
+            )
+        ),
         fixed_now=_instant(env, "FEEDBOT_FIXED_NOW"),
         idle_expiry=timedelta(
             hours=_number(

@@ -32,12 +32,20 @@ class FeedbotWorker(SimpleWorker):
         super().handle_warm_shutdown_request()
 
 
-def run_worker(queues: Sequence[str], connection: Redis, burst: bool) -> None:
-    """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty)."""
+def run_worker(
+    queues: Sequence[str], connection: Redis, burst: bool, maintenance_seconds: int = 60
+) -> None:
+    """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty).
+
+    RQ's scheduler runs in a child process that exits when Redis restarts; the worker starts it
+    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min.
+    """
     while True:
         worker: FeedbotWorker | None = None
         try:
-            worker = FeedbotWorker(list(queues), connection=connection)
+            worker = FeedbotWorker(
+                list(queues), connection=connection, maintenance_interval=maintenance_seconds
+            )
             worker.work(with_scheduler=True, burst=burst)
         except RedisError as error:
             # Starting a worker talks to Redis, and so does RQ's clean-up after it quits: both

@@ -64,6 +64,7 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_IDLE_EXPIRY_HOURS", "inf"),
         ("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,2m"),
         ("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10;60"),
+        ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "1.5"),
         ("FEEDBOT_FIXED_NOW", "yesterday"),
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00"),
     ],

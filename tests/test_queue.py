@@ -347,3 +347,41 @@ def test_worker_carries_on_after_redis_cuts_it_off_mid_job(queued_app, redis_ser
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode()
     assert "starting it again" in output
+
+
+def test_jobs_scheduled_after_a_redis_restart_run_on_time(queued_app, redis_server):
+    """RQ's scheduler dies with a Redis restart; the worker starts it again within a minute
+    (here, FEEDBOT_WORKER_MAINTENANCE_SECONDS=1, within seconds), not ten minutes."""
+    import os
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    env = {**os.environ, "FEEDBOT_WORKER_MAINTENANCE_SECONDS": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "feedbot.cli", "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    connection = Redis.from_url(redis_server.url)
+    try:
+        deadline = time.monotonic() + 20
+        while not connection.keys("rq:scheduler-lock:*") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert connection.keys("rq:scheduler-lock:*"), "the worker's scheduler never started"
+        redis_server.stop()
+        time.sleep(1)
+        redis_server.start()
+        queue = normalize_queue(runtime_of(queued_app))
+        queue.enqueue_in(
+            timedelta(seconds=1), "tests.support.services.set_key", redis_server.url, "ran"
+        )
+        deadline = time.monotonic() + 20
+        while connection.get("ran") is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert connection.get("ran") == b"ran"
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)

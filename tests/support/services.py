@@ -144,3 +144,8 @@ def _tail(path: str, lines: int = 20) -> str:
 def shut_down_redis(url: str) -> None:
     """An RQ job that takes Redis down under the worker running it (no save, like a crash)."""
     redis.Redis.from_url(url).shutdown(nosave=True)
+
+
+def set_key(url: str, key: str) -> None:
+    """An RQ job whose only effect is a Redis key, to see when (whether) it ran."""
+    redis.Redis.from_url(url).set(key, "ran")
