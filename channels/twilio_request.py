@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from flask import abort, request
 from twilio.request_validator import RequestValidator
@@ -48,16 +49,24 @@ def signature_is_valid() -> bool:
         return False
     settings = current_runtime().settings
     validator = _validator(settings.twilio_auth_token)
-    return validator.validate(signed_url(), request.form, signature)
+    return any(validator.validate(url, request.form, signature) for url in signed_urls())
 
 
-def signed_url() -> str:
-    """The URL Twilio signed: FEEDBOT_PUBLIC_URL behind a proxy, else the URL as received."""
+def signed_urls() -> list[str]:
+    """The URL Twilio signed: FEEDBOT_PUBLIC_URL behind a proxy, else the URL as received.
+
+    Twilio signs the URL as it was written in its configuration or our TwiML: a query with
+    escapes (`%20`) is signed with them, so the raw query string is tried first; one written
+    with characters a URL cannot carry (a space, "²") is sent escaped but signed as written,
+    so the decoded form is tried next. Either must still match the auth token's HMAC.
+    """
     public_url = current_runtime().settings.public_url
-    if public_url is None:
-        return request.url
-    query = request.query_string.decode("latin-1")
-    return public_url + request.path + (f"?{query}" if query else "")
+    base = request.base_url if public_url is None else public_url + request.path
+    raw = request.query_string.decode("utf-8", errors="replace")
+    if not raw:
+        return [base]
+    decoded = unquote(raw, errors="replace")
+    return list(dict.fromkeys([f"{base}?{raw}", f"{base}?{decoded}"]))
 
 
 def service_called(channel: Literal["sms", "voice"]) -> Service:

@@ -237,6 +237,24 @@ def test_public_url_is_the_signed_base(database_url):
     runtime_of(app).db.dispose()
 
 
+def test_a_webhook_url_with_percent_escapes_is_checked_as_twilio_signed_it(app):
+    # An agency's webhook URL may carry a query. Twilio signs it as written: with its escapes
+    # (Werkzeug's request.url decodes them), or unescaped if it was written so.
+    path = "/twilio/sms?campaign=spring%20renewal&ref=%7Eflyer"
+    client = app.test_client()
+    for signed in (path, "/twilio/sms?campaign=spring renewal&ref=~flyer"):
+        params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+12025550100"}
+        signature = sign("http://localhost" + signed, {**params, "Body": "Hi"})
+        response = client.post(
+            path, data={**params, "Body": "Hi"}, headers={"X-Twilio-Signature": signature}
+        )
+        assert response.status_code == 200, signed
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+12025550100", "Body": "Hi"}
+    other = sign("http://localhost/twilio/sms?campaign=autumn%20renewal&ref=%7Eflyer", params)
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": other})
+    assert response.status_code == 403
+
+
 def test_unknown_to_number_is_404_and_logged(app, caplog):
     client = app.test_client()
     params = {"MessageSid": new_message_sid(), "From": PHONE, "To": "+19995550199", "Body": "Hi"}
