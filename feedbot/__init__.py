@@ -33,6 +33,10 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
     configure_logging()
     app.extensions[EXTENSION_KEY] = build_runtime(settings)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    # Redis down must not cost a visitor their answer: count in this process's memory until it
+    # is back, and never fail a request over the limiter's own storage.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     _register_blueprints(app)
     register_error_handlers(app)
     install_request_hooks(app)

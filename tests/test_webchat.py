@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from feedbot.models import Answer, Conversation
+from feedbot.models import Answer, Conversation, PendingNormalization
 from tests.conftest import runtime_of
 
 ORIGIN = "https://studentaid.example.gov"
@@ -275,3 +275,25 @@ def test_json_nested_too_deeply_to_parse_is_a_400(app):
         "/api/chat/sessions", data="[" * 100_000, content_type="application/json"
     )
     assert response.status_code == 400 and response.json["error"] == "send a JSON object"
+
+
+def test_redis_down_costs_a_visitor_nothing(queued_app, redis_server):
+    """Rate limits and the queue live in Redis; neither may fail the visitor's answer."""
+    chat = Chat(queued_app.test_client())
+    assert chat.start().status_code == 201
+    redis_server.stop()
+    try:
+        chat.send(value=5)
+        chat.send(value=[1])
+        chat.send(skip=True)
+        done = chat.send(text="Thanks")
+        assert done["done"] and texts(done)[-1].startswith("Thank you")
+        assert Chat(queued_app.test_client()).start().status_code == 201
+    finally:
+        redis_server.start()
+    with runtime_of(queued_app).db.transaction() as db:
+        (complete,) = db.scalars(select(Conversation).filter_by(status="complete")).all()
+        answers = {a.question_id: (a.status, a.value) for a in complete.answers}
+        waiting = db.scalars(select(PendingNormalization.conversation_id)).all()
+    assert answers["trust"] == ("answered", 5)
+    assert waiting == [complete.id]  # in the outbox, for the sweep once Redis is back
