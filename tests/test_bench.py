@@ -51,3 +51,19 @@ def test_export_bench_exports_every_seeded_row():
 
     result = measure_export(300)
     assert result["rows"] == 300 and result["peak_rss_mb"] > 0
+
+
+def test_cpu_split_reads_every_process_group():
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.cpu", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    lines = [line for line in completed.stdout.splitlines() if "ms CPU" in line]
+    rows = {cells[1].strip(): cells[2:4] for cells in (line.split("|") for line in lines)}
+    assert set(rows) == {"gunicorn (web)", "feedbot worker", "PostgreSQL", "Redis"}
+    web, bare_web = (float(cell.split()[0]) for cell in rows["gunicorn (web)"])
+    assert web > 0 and bare_web > 0  # both endpoints were served, and their CPU counted
+    assert float(rows["PostgreSQL"][0].split()[0]) > 0  # feedbot's turns reached the database
