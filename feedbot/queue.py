@@ -14,7 +14,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.registry import FailedJobRegistry
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
@@ -143,15 +143,17 @@ def _claim_batch(
 
 def sweep(runtime: Runtime) -> int:
     """Enqueue (or normalize) every response still waiting in the outbox; return how many."""
-    with runtime.db.transaction() as db:
-        waiting = list(db.scalars(select(PendingNormalization.conversation_id)))
-    if not waiting:
-        return 0
     if runtime.settings.redis_url is None:
+        with runtime.db.transaction() as db:
+            waiting = list(db.scalars(select(PendingNormalization.conversation_id)))
         _normalize_in_process(runtime, waiting)
-    else:
+        return len(waiting)
+    # The drain reads the outbox itself: here only whether (and how much) anything waits.
+    with runtime.db.transaction() as db:
+        count = db.scalar(select(func.count()).select_from(PendingNormalization)) or 0
+    if count:
         queue_drain(runtime, force=True)
-    return len(waiting)
+    return count
 
 
 def redrive(runtime: Runtime) -> int:
