@@ -13,31 +13,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
 from feedbot.config import Settings
-from feedbot.db import upsert_statement
 from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, SurveyCompleted
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
 from feedbot.keywords import carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
-from feedbot.models import (
-    Answer,
-    Contact,
-    Conversation,
-    InboundMessage,
-    OptOut,
-    PendingNormalization,
-)
 from feedbot.services import Service
+from feedbot.turn_sql import POSITION, ConversationRow, run, statements
 
 log = logging.getLogger(__name__)
 
 TO_NORMALIZE = "feedbot.to_normalize"
+# The thread's contact row as a turn reads it: (id, conversation_id).
+ContactRow = Row[tuple[int, int | None]]
 
 Disposition = Literal["prompts", "duplicate", "opted_out", "stopped", "help", "started"]
 
@@ -89,7 +83,7 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
         return Outcome("opted_out", inbound.service.default_language)
     if opted_out:
-        db.execute(delete(OptOut).where(OptOut.sender_key == inbound.sender_key))
+        run(db, statements(db).opt_in, {"p_sender": inbound.sender_key})
         log.info("sender %s opted back in", log_id(inbound.sender_key or ""))
     conversation = _current_conversation(db, latest, inbound, idle_expiry)
     if keyword == "help":
@@ -118,7 +112,7 @@ def _texting_opted_out(db: DbSession, inbound: Inbound) -> bool:
     return (
         inbound.honours_carrier_keywords
         and inbound.sender_key is not None
-        and db.get(OptOut, inbound.sender_key) is not None
+        and bool(run(db, statements(db).opted_out, {"p_sender": inbound.sender_key}).scalar())
     )
 
 
@@ -132,9 +126,7 @@ def current_prompts(db: DbSession, inbound: Inbound, *, with_notice: bool = Fals
     """The thread's current question again (or its closing), changing nothing."""
     service = inbound.service
     contact = _lock_contact(db, inbound)
-    conversation = (
-        db.get(Conversation, contact.conversation_id) if contact.conversation_id else None
-    )
+    conversation = _conversation(db, contact.conversation_id)
     if conversation is None:
         return Outcome("prompts", inbound.language or service.default_language)
     session = _session(conversation)
@@ -148,37 +140,35 @@ def current_prompts(db: DbSession, inbound: Inbound, *, with_notice: bool = Fals
     return _outcome(conversation, Step(session, prompts), ())
 
 
-def end_thread(db: DbSession, inbound: Inbound) -> Conversation | None:
+def end_thread(db: DbSession, inbound: Inbound) -> ConversationRow | None:
     """The thread ended (a caller hung up): close its open survey as partial or abandoned."""
     contact = _lock_contact(db, inbound)
-    if contact.conversation_id is None:
-        return None
-    conversation = db.get(Conversation, contact.conversation_id)
+    conversation = _conversation(db, contact.conversation_id)
     if conversation is None or conversation.status != "active":
         return conversation
     status = "partial" if conversation.answered else "abandoned"
     close_conversation(db, conversation, inbound.received_at, status)
+    _save(db, conversation)
     return conversation
 
 
 def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedelta) -> list[int]:
     """Close every active conversation idle for longer than `idle_expiry`; return their ids."""
-    stale = db.scalars(
-        select(Conversation)
-        .where(Conversation.status == "active", Conversation.last_activity_at < now - idle_expiry)
-        .with_for_update(skip_locked=True)
-    ).all()
+    rows = run(db, statements(db).stale, {"p_before": now - idle_expiry}).all()
+    stale = [ConversationRow(*row) for row in rows]
     for conversation in stale:
         close_conversation(
             db, conversation, now, "partial" if conversation.answered else "abandoned"
         )
+        _save(db, conversation)
     return [conversation.id for conversation in stale]
 
 
 def close_conversation(
-    db: DbSession, conversation: Conversation, now: datetime, status: str
+    db: DbSession, conversation: ConversationRow, now: datetime, status: str
 ) -> None:
-    """Mark a response finished (complete, partial or abandoned) and queue its normalization.
+    """Mark a response finished (complete, partial or abandoned) and queue its normalization;
+    the caller saves the row.
 
     The outbox row commits with the status, so the response is normalized even if the queue
     is down now; `feedbot.queue` dispatches it once this transaction commits.
@@ -187,7 +177,7 @@ def close_conversation(
     conversation.completed_at = now
     if status != "complete":
         conversation.question = None
-    db.add(PendingNormalization(conversation_id=conversation.id, created_at=now))
+    run(db, statements(db).add_to_outbox, {"p_conversation": conversation.id, "p_at": now})
     db.info.setdefault(TO_NORMALIZE, []).append(conversation.id)
     record_closed(db, conversation.channel, status)
     log.info("conversation %s closed as %s", conversation.public_id, status)
@@ -197,69 +187,70 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _lock_contact(db: DbSession, inbound: Inbound) -> Contact:
-    """Upsert the thread's contact row in one round trip; the upsert's row lock is held until
-    commit, so a second reply from the same thread waits here for the first to finish."""
-    insert = upsert_statement(db, Contact)
-    statement = (
-        insert.values(
-            service_id=inbound.service.id, channel=inbound.channel, thread_key=inbound.thread_key
-        )
-        .on_conflict_do_update(
-            index_elements=["service_id", "channel", "thread_key"],
-            # A no-op write that takes the row lock (the value is the conflicting row's own;
-            # `excluded` would build an alias of the whole table on every request).
-            set_={"thread_key": inbound.thread_key},
-        )
-        .returning(Contact)
-    )
-    return db.scalars(statement, execution_options={"populate_existing": True}).one()
+def _lock_contact(db: DbSession, inbound: Inbound) -> ContactRow:
+    """Upsert the thread's contact row (id, conversation_id) in one round trip; the upsert's
+    row lock is held until commit, so a second reply from the same thread waits here for the
+    first to finish."""
+    params = {
+        "p_service": inbound.service.id,
+        "p_channel": inbound.channel,
+        "p_thread": inbound.thread_key,
+    }
+    return run(db, statements(db).lock_contact, params).one()
 
 
-def _first_delivery(db: DbSession, inbound: Inbound, contact: Contact) -> bool:
+def _first_delivery(db: DbSession, inbound: Inbound, contact: ContactRow) -> bool:
     """Record the message id; False when it was already recorded (a repeated delivery)."""
-    statement = (
-        upsert_statement(db, InboundMessage)
-        .values(
-            channel=inbound.channel,
-            message_id=inbound.message_id,
-            conversation_id=contact.conversation_id,
-            received_at=inbound.received_at,
-        )
-        .on_conflict_do_nothing()
-        .returning(InboundMessage.id)
-    )
-    return db.scalar(statement) is not None
+    params = {
+        "p_channel": inbound.channel,
+        "p_message": inbound.message_id,
+        "p_conversation": contact.conversation_id,
+        "p_received": inbound.received_at,
+    }
+    return run(db, statements(db).first_delivery, params).scalar() is not None
 
 
 def _read_thread(
-    db: DbSession, contact: Contact, inbound: Inbound
-) -> tuple[bool, Conversation | None]:
+    db: DbSession, contact: ContactRow, inbound: Inbound
+) -> tuple[bool, ConversationRow | None]:
     """Whether the sender said STOP to texts, and the thread's latest conversation: read in
     one round trip after the contact's lock, so a STOP committed meanwhile is seen."""
     checks_opt_out = inbound.honours_carrier_keywords and inbound.sender_key is not None
     if contact.conversation_id is None or not checks_opt_out:
-        latest = db.get(Conversation, contact.conversation_id) if contact.conversation_id else None
-        return _texting_opted_out(db, inbound), latest
-    opted_out = exists().where(OptOut.sender_key == inbound.sender_key)
-    row = db.execute(
-        select(Conversation, opted_out).where(Conversation.id == contact.conversation_id)
-    ).one_or_none()
+        return _texting_opted_out(db, inbound), _conversation(db, contact.conversation_id)
+    params = {"p_conversation": contact.conversation_id, "p_sender": inbound.sender_key}
+    row = run(db, statements(db).conversation_and_opt_out, params).one_or_none()
     if row is None:  # no such conversation row: only the opt-out is left to read
         return _texting_opted_out(db, inbound), None
-    return bool(row[1]), row[0]
+    return bool(row[-1]), ConversationRow(*row[:-1])
+
+
+def _conversation(db: DbSession, conversation_id: int | None) -> ConversationRow | None:
+    if conversation_id is None:
+        return None
+    row = run(db, statements(db).conversation, {"p_conversation": conversation_id}).one_or_none()
+    return None if row is None else ConversationRow(*row)
+
+
+def _save(db: DbSession, conversation: ConversationRow) -> None:
+    """Write back what a turn may change, in one UPDATE."""
+    params = {f"p_{column}": getattr(conversation, column) for column in POSITION}
+    params["p_conversation"] = conversation.id
+    params["p_last_activity_at"] = conversation.last_activity_at
+    run(db, statements(db).save, params)
 
 
 def _opt_out(db: DbSession, inbound: Inbound, already: bool) -> Outcome:
     if inbound.sender_key and not already:
-        db.add(OptOut(sender_key=inbound.sender_key, opted_out_at=inbound.received_at))
+        params = {"p_sender": inbound.sender_key, "p_at": inbound.received_at}
+        run(db, statements(db).opt_out, params)
         log.info("sender %s opted out", log_id(inbound.sender_key))
     # Twilio answers STOP with the carrier's own confirmation; a reply of ours would be a
     # second message to someone who just asked for none.
     return Outcome("stopped", inbound.service.default_language)
 
 
-def _help(inbound: Inbound, conversation: Conversation | None) -> Outcome:
+def _help(inbound: Inbound, conversation: ConversationRow | None) -> Outcome:
     language = conversation.language if conversation else inbound.service.default_language
     text = gettext_for(language)(
         _(
@@ -271,8 +262,8 @@ def _help(inbound: Inbound, conversation: Conversation | None) -> Outcome:
 
 
 def _current_conversation(
-    db: DbSession, conversation: Conversation | None, inbound: Inbound, idle_expiry: timedelta
-) -> Conversation | None:
+    db: DbSession, conversation: ConversationRow | None, inbound: Inbound, idle_expiry: timedelta
+) -> ConversationRow | None:
     """The thread's latest conversation if it still answers, closed first if it sat idle too
     long. (No row lock: the contact's lock already serialises this thread.)"""
     if conversation is None:
@@ -281,6 +272,7 @@ def _current_conversation(
     if conversation.status == "active" and idle:
         status = "partial" if conversation.answered else "abandoned"
         close_conversation(db, conversation, inbound.received_at, status)
+        _save(db, conversation)
     # For a while after it closes, a survey answers replies politely; after that, a new
     # message from the same thread starts a new survey.
     closed_at = conversation.completed_at or conversation.last_activity_at
@@ -291,11 +283,11 @@ def _current_conversation(
 
 def _begin(
     db: DbSession,
-    contact: Contact,
+    contact: ContactRow,
     inbound: Inbound,
     *,
     resumed: bool,
-    current: Conversation | None,
+    current: ConversationRow | None,
 ) -> Outcome:
     service = inbound.service
     notes: tuple[str, ...] = ()
@@ -306,22 +298,41 @@ def _begin(
     language = inbound.language or _language_of_first_message(inbound) or service.default_language
     step = engine.start(service.flow, service.context, language)
     now = inbound.received_at
-    conversation = Conversation(
+    position = step.session
+    conversation = ConversationRow(
+        id=0,
         public_id=new_public_id(),
-        service_id=service.id,
         channel=inbound.channel,
-        sender_key=inbound.sender_key,
         flow_id=service.flow.id,
-        flow_version=service.flow.version,
-        language=language,
-        started_at=now,
+        language=position.language,
+        question=position.question,
+        strikes=position.strikes,
+        answered=position.answered,
+        status="active",
         last_activity_at=now,
-        transaction_id=inbound.transaction_id,
+        completed_at=None,
     )
-    db.add(conversation)
-    db.flush()
-    contact.conversation_id = conversation.id
-    _apply(db, conversation, step, now)
+    sql = statements(db)
+    params = {
+        "p_public_id": conversation.public_id,
+        "p_service_id": service.id,
+        "p_channel": inbound.channel,
+        "p_sender_key": inbound.sender_key,
+        "p_flow_id": service.flow.id,
+        "p_flow_version": service.flow.version,
+        "p_language": position.language,
+        "p_question": position.question,
+        "p_strikes": position.strikes,
+        "p_answered": position.answered,
+        "p_status": "active",
+        "p_started_at": now,
+        "p_last_activity_at": now,
+        "p_transaction_id": inbound.transaction_id,
+    }
+    conversation.id = run(db, sql.new_conversation, params).scalar_one()
+    run(db, sql.point_contact, {"p_contact": contact.id, "p_conversation": conversation.id})
+    if step.events:
+        _apply(db, conversation, step, now)
     log.info(
         "conversation %s started on %s for service %s",
         conversation.public_id,
@@ -331,7 +342,7 @@ def _begin(
     return _outcome(conversation, step, notes)
 
 
-def _continue(db: DbSession, conversation: Conversation, inbound: Inbound) -> Outcome:
+def _continue(db: DbSession, conversation: ConversationRow, inbound: Inbound) -> Outcome:
     service = inbound.service
     session = _session(conversation)
     step = engine.advance(service.flow, service.context, session, inbound.reply)
@@ -340,7 +351,7 @@ def _continue(db: DbSession, conversation: Conversation, inbound: Inbound) -> Ou
     return _outcome(conversation, step, ())
 
 
-def _repeat(conversation: Conversation, inbound: Inbound, notes: tuple[str, ...]) -> Outcome:
+def _repeat(conversation: ConversationRow, inbound: Inbound, notes: tuple[str, ...]) -> Outcome:
     service = inbound.service
     session = _session(conversation)
     prompt = engine.question_prompt(service.flow, service.context, session)
@@ -359,33 +370,37 @@ def _language_of_first_message(inbound: Inbound) -> str | None:
     return chosen.code if chosen else None
 
 
-def _apply(db: DbSession, conversation: Conversation, step: Step, now: datetime) -> None:
-    """Store what the engine decided: the new position and every event."""
+def _apply(db: DbSession, conversation: ConversationRow, step: Step, now: datetime) -> None:
+    """Store what the engine decided: every event, then the new position."""
     conversation.question = step.session.question
     conversation.strikes = step.session.strikes
     conversation.answered = step.session.answered
     conversation.language = step.session.language
     conversation.last_activity_at = now
+    answers = [
+        {
+            "p_conversation_id": conversation.id,
+            "p_question_id": event.question_id,
+            "p_record": event.record,
+            "p_status": event.status,
+            "p_value": list(event.value) if isinstance(event.value, tuple) else event.value,
+            "p_raw_text": event.text or None,
+            "p_answered_at": now,
+        }
+        for event in step.events
+        if isinstance(event, AnswerGiven)
+    ]
+    if answers:
+        run(db, statements(db).add_answer, answers)
     for event in step.events:
-        if isinstance(event, AnswerGiven):
-            db.add(
-                Answer(
-                    conversation_id=conversation.id,
-                    question_id=event.question_id,
-                    record=event.record,
-                    status=event.status,
-                    value=list(event.value) if isinstance(event.value, tuple) else event.value,
-                    raw_text=event.text or None,
-                    answered_at=now,
-                )
-            )
-        elif isinstance(event, LanguageChosen):
+        if isinstance(event, LanguageChosen):
             log.info("conversation %s switched to %s", conversation.public_id, event.language)
         elif isinstance(event, SurveyCompleted):
             close_conversation(db, conversation, now, "complete")
+    _save(db, conversation)
 
 
-def _session(conversation: Conversation) -> engine.Session:
+def _session(conversation: ConversationRow) -> engine.Session:
     return engine.Session(
         flow_id=conversation.flow_id,
         language=conversation.language,
@@ -395,7 +410,7 @@ def _session(conversation: Conversation) -> engine.Session:
     )
 
 
-def _outcome(conversation: Conversation, step: Step, notes: tuple[str, ...]) -> Outcome:
+def _outcome(conversation: ConversationRow, step: Step, notes: tuple[str, ...]) -> Outcome:
     return Outcome(
         "prompts",
         conversation.language,
@@ -407,7 +422,7 @@ def _outcome(conversation: Conversation, step: Step, notes: tuple[str, ...]) -> 
     )
 
 
-def _public(conversation: Conversation | None) -> str | None:
+def _public(conversation: ConversationRow | None) -> str | None:
     return conversation.public_id if conversation else None
 
 
