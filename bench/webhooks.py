@@ -32,17 +32,24 @@ class LoadResult:
     errors: int
 
 
-def run_sms_load(base_url: str, connections: int, seconds: int, texters: int) -> LoadResult:
-    """Drive POST /twilio/sms with `connections` concurrent texters for `seconds`."""
+def run_sms_load(
+    base_url: str, connections: int, seconds: int, texters: int, first: int = 0
+) -> LoadResult:
+    """Drive POST /twilio/sms with `connections` concurrent texters for `seconds`.
+
+    Texters are numbered from `first`: a warm-up numbered apart from the measured run leaves
+    it no repeated MessageSid (a repeat is answered without storing anything, so cheaper)."""
     with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as directory:
-        write_signed_sms(Path(directory), base_url, connections, texters)
+        write_signed_sms(Path(directory), base_url, connections, range(first, first + texters))
         return run_wrk(base_url, directory, connections, seconds)
 
 
-def run_voice_load(base_url: str, connections: int, seconds: int, callers: int) -> LoadResult:
+def run_voice_load(
+    base_url: str, connections: int, seconds: int, callers: int, first: int = 0
+) -> LoadResult:
     """Drive the voice webhooks: each simulated caller walks a whole keypad call."""
     with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as directory:
-        write_signed_calls(Path(directory), base_url, connections, callers)
+        write_signed_calls(Path(directory), base_url, connections, range(first, first + callers))
         return run_wrk(base_url, directory, connections, seconds)
 
 
@@ -51,11 +58,11 @@ def run_chat_load(base_url: str, connections: int, seconds: int) -> LoadResult:
     return run_wrk(base_url, "bench", connections, seconds, script=CHAT_LUA)
 
 
-def write_signed_sms(directory: Path, base_url: str, connections: int, texters: int) -> None:
+def write_signed_sms(directory: Path, base_url: str, connections: int, texters: range) -> None:
     """Pre-sign every turn (RequestValidator), one file per wrk thread."""
     for thread in range(connections):
         lines = []
-        for texter in range(texters):
+        for texter in texters:
             phone = f"+1202{thread:03d}{texter:04d}"
             turns = CONVERSATIONS[texter % len(CONVERSATIONS)]
             for turn, body in enumerate(turns):
@@ -79,10 +86,10 @@ CALL = (
 )
 
 
-def write_signed_calls(directory: Path, base_url: str, connections: int, callers: int) -> None:
+def write_signed_calls(directory: Path, base_url: str, connections: int, callers: range) -> None:
     for thread in range(connections):
         lines = []
-        for caller in range(callers):
+        for caller in callers:
             call = {
                 "CallSid": f"CA{thread:04d}{caller:06d}".ljust(34, "0"),
                 "From": f"+1202{thread:03d}{caller:04d}",
