@@ -36,6 +36,9 @@ class Settings:
     idle_expiry: timedelta = timedelta(hours=24)
     max_text_length: int = 10_000
     normalize_retry_intervals: tuple[int, ...] = (10, 60, 300)
+    # How long a drain job waits after the first response closes, so that the responses closing
+    # meanwhile ride along in its batch (0: at once; a job costs a worker more than a record).
+    normalize_delay_seconds: float = 1.0
     raw_text_retention_days: int = 90
     fixed_now: datetime | None = None
     chat_start_limit: str = "20 per minute"
@@ -74,6 +77,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
         normalize_retry_intervals=_intervals(env, "FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300"),
+        normalize_delay_seconds=_number(
+            env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds
+        ),
         chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
         chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
         chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),

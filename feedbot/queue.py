@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -73,7 +74,9 @@ def queue_drain(runtime: Runtime, force: bool = False) -> None:
     The mark that says one is waiting is deleted when the job starts, before it reads the
     outbox, so a response committed after that read finds no mark and queues the next drain.
     `force` queues one even when the mark says one waits (sweeps: the mark may have outlived
-    a job lost with Redis's data).
+    a job lost with Redis's data), and at once. Otherwise the job waits
+    FEEDBOT_NORMALIZE_DELAY_SECONDS on RQ's scheduler, so that under steady load one job
+    carries a second's responses, not one or two.
     """
     connection = redis_connection(runtime.settings.redis_url)
     if not connection.set(DRAIN_MARK, 1, nx=True, ex=DRAIN_MARK_SECONDS) and not force:
@@ -82,8 +85,13 @@ def queue_drain(runtime: Runtime, force: bool = False) -> None:
         max=len(runtime.settings.normalize_retry_intervals),
         interval=list(runtime.settings.normalize_retry_intervals),
     )
+    queue = normalize_queue(runtime)
+    delay = timedelta(seconds=runtime.settings.normalize_delay_seconds)
     try:
-        normalize_queue(runtime).enqueue("feedbot.jobs.drain_outbox", retry=retry)
+        if force or not delay:
+            queue.enqueue("feedbot.jobs.drain_outbox", retry=retry)
+        else:
+            queue.enqueue_in(delay, "feedbot.jobs.drain_outbox", retry=retry)
     except RedisError:
         connection.delete(DRAIN_MARK)  # best effort: the next response tries again
         raise
@@ -100,11 +108,14 @@ def drain(runtime: Runtime) -> int:
     redis_connection(runtime.settings.redis_url).delete(DRAIN_MARK)
     written, failures = 0, []
     for _ in range(DRAIN_BATCHES):
-        claimed = _claim_batch(runtime, skip=[conversation for conversation, _ in failures])
-        if claimed is None:
+        batch = _claim_batch(runtime, skip=[conversation for conversation, _ in failures])
+        if batch is None:
             break
-        written += claimed[0]
-        failures += claimed[1]
+        claimed, batch_written, batch_failures = batch
+        written += batch_written
+        failures += batch_failures
+        if claimed < BATCH_SIZE:
+            break  # the outbox is empty as of that read: what closed since queued another drain
     else:
         queue_drain(runtime, force=True)  # more is waiting: another job, after the others
     if failures:
@@ -114,8 +125,9 @@ def drain(runtime: Runtime) -> int:
 
 def _claim_batch(
     runtime: Runtime, skip: list[int]
-) -> tuple[int, list[tuple[int, NormalizationError]]] | None:
-    """Normalize one batch of the outbox; None when nothing (but `skip`) is left."""
+) -> tuple[int, int, list[tuple[int, NormalizationError]]] | None:
+    """Normalize one batch of the outbox: (claimed, written, failures); None when nothing (but
+    `skip`) is left."""
     claim = (
         select(PendingNormalization.conversation_id)
         .where(PendingNormalization.conversation_id.not_in(skip))
@@ -128,7 +140,7 @@ def _claim_batch(
             ids = list(db.scalars(claim))
             if not ids:
                 return None
-            return normalize_pending(db, runtime.services, ids), []
+            return len(ids), normalize_pending(db, runtime.services, ids), []
     except NormalizationError:
         pass
     written, failures = 0, []
@@ -138,7 +150,7 @@ def _claim_batch(
                 written += normalize_pending(db, runtime.services, [conversation_id])
         except NormalizationError as error:
             failures.append((conversation_id, error))
-    return written, failures
+    return len(ids), written, failures
 
 
 def sweep(runtime: Runtime) -> int:

@@ -106,7 +106,15 @@ def queued_app(database_url, redis_server, monkeypatch):
     monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setenv("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "0,0")
-    app = make_app(database_url, redis_url=redis_server.url, normalize_retry_intervals=(0, 0))
+    # Drains at once, so a burst worker without RQ's scheduler finds them (the delayed drain
+    # has its own tests in test_queue.py).
+    monkeypatch.setenv("FEEDBOT_NORMALIZE_DELAY_SECONDS", "0")
+    app = make_app(
+        database_url,
+        redis_url=redis_server.url,
+        normalize_retry_intervals=(0, 0),
+        normalize_delay_seconds=0,
+    )
     yield app
     runtime_of(app).db.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -20,7 +21,7 @@ from feedbot.models import PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
 from feedbot.queue import drain, normalize_queue, queue_drain, redrive, sweep
 from feedbot.sweeper import CLAIM_KEY, Sweeper, sweep_if_due, sweep_now
-from tests.conftest import TEST_SERVICES, runtime_of
+from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.texting import Texter
 
 SCHEMA = json.loads(
@@ -109,6 +110,29 @@ def test_responses_closing_together_share_one_drain_job(queued_app):
     assert len(normalize_queue(runtime_of(queued_app))) == 1  # not one job per response
     run_worker(queued_app)
     assert len(records(queued_app)) == 3 and pending(queued_app) == 0
+
+
+def test_a_drain_waits_a_second_on_the_scheduler_for_the_responses_closing_meanwhile(
+    queued_app, database_url, redis_server
+):
+    # The web app waits a second before each drain (the default); its worker is queued_app's.
+    app = make_app(database_url, redis_url=redis_server.url, normalize_delay_seconds=1.0)
+    queue = normalize_queue(runtime_of(app))
+    before = datetime.now(UTC)
+    for n in range(3):
+        complete_survey(app, phone=f"+1202555018{n}")
+    after = datetime.now(UTC)
+    # One job for the three, waiting on RQ's scheduler (none runs until the worker below).
+    assert len(queue) == 0
+    (job_id,) = queue.scheduled_job_registry.get_job_ids()
+    due = queue.scheduled_job_registry.get_scheduled_time(job_id)
+    # RQ keeps whole seconds: due is the first close plus a second, rounded down.
+    assert before < due <= after + timedelta(seconds=1)
+    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.1)
+    worker = SimpleWorker([queue], connection=queue.connection)
+    worker.work(burst=True, with_scheduler=True)  # RQ's scheduler queues the job now due
+    assert len(records(app)) == 3 and pending(app) == 0
+    runtime_of(app).db.dispose()
 
 
 def test_a_response_closing_during_a_drain_queues_the_next(queued_app):
