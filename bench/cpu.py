@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +24,7 @@ GROUPS = (
     ("PostgreSQL", "postgres"),
     ("Redis", "redis-server"),
 )
+LOAD_GENERATOR = "wrk (load generator)"
 
 
 def cpu_seconds_by_group() -> Counter[str]:
@@ -45,21 +47,40 @@ def cpu_seconds_by_group() -> Counter[str]:
     return used
 
 
+def idle_seconds() -> float:
+    """The machine's idle CPU seconds so far, all cores together (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+
+
 def measure(app: str, seconds: int, connections: int, texters: int) -> dict[str, float]:
-    """Requests per second and each group's CPU milliseconds per request, for `app`."""
+    """Requests per second, each group's CPU milliseconds per request, and the share of the
+    machine's CPU left idle, for `app`."""
     with fresh_database() as database_url:
         env = feedbot_env(database_url, **CHAT_LIMITS)
         workers = (os.cpu_count() or 1) + 1
         with rq_worker(env), gunicorn(app, env, workers) as base:
             _warm_up(base, connections, texters, channels=("sms",))
-            before = cpu_seconds_by_group()
+            before, idle_before = cpu_seconds_by_group(), idle_seconds()
+            # wrk has exited by the time /proc could be read again: its CPU is a child's.
+            children_before = _children_cpu_seconds()
             load = run_sms_load(base, connections, seconds, texters)
-            after = cpu_seconds_by_group()
+            after, idle_after = cpu_seconds_by_group(), idle_seconds()
+            after[LOAD_GENERATOR] = _children_cpu_seconds() - children_before
     requests = load.requests_per_second * seconds
-    result = {"requests_per_second": load.requests_per_second}
-    for name, _ in GROUPS:
+    cores = os.cpu_count() or 1
+    result = {
+        "requests_per_second": load.requests_per_second,
+        "idle": (idle_after - idle_before) / (seconds * cores),
+    }
+    for name in [*(name for name, _ in GROUPS), LOAD_GENERATOR]:
         result[name] = 1000 * max(after[name] - before[name], 0.0) / requests
     return result
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -75,8 +96,9 @@ def main() -> None:
         f"| (throughput) | {ours['requests_per_second']:.0f} turns/s"
         f" | {bare['requests_per_second']:.0f} req/s |"
     )
-    for name, _ in GROUPS:
+    for name in [*(name for name, _ in GROUPS), LOAD_GENERATOR]:
         print(f"| {name} | {ours[name]:.2f} ms CPU | {bare[name]:.2f} ms CPU |")
+    print(f"| (machine idle) | {ours['idle']:.0%} | {bare['idle']:.0%} |")
 
 
 if __name__ == "__main__":
