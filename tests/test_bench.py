@@ -63,7 +63,16 @@ def test_cpu_split_reads_every_process_group():
     )
     lines = [line for line in completed.stdout.splitlines() if "ms CPU" in line]
     rows = {cells[1].strip(): cells[2:4] for cells in (line.split("|") for line in lines)}
-    assert set(rows) == {"gunicorn (web)", "feedbot worker", "PostgreSQL", "Redis"}
+    assert set(rows) == {
+        "gunicorn (web)",
+        "feedbot worker",
+        "PostgreSQL",
+        "Redis",
+        "wrk (load generator)",
+    }
     web, bare_web = (float(cell.split()[0]) for cell in rows["gunicorn (web)"])
     assert web > 0 and bare_web > 0  # both endpoints were served, and their CPU counted
     assert float(rows["PostgreSQL"][0].split()[0]) > 0  # feedbot's turns reached the database
+    assert all(float(cell.split()[0]) > 0 for cell in rows["wrk (load generator)"])
+    (idle,) = [line for line in completed.stdout.splitlines() if "machine idle" in line]
+    assert all(0 <= int(cell.strip().rstrip("%")) <= 100 for cell in idle.split("|")[2:4])
