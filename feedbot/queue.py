@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.registry import FailedJobRegistry
-from sqlalchemy import event, func, select
+from sqlalchemy import event, exists, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
@@ -32,6 +32,9 @@ BATCH_SIZE = 500
 DRAIN_BATCHES = 20
 DRAIN_MARK = "feedbot:normalize-drain-queued"
 DRAIN_MARK_SECONDS = 60
+# A response still in the outbox this long after it closed gets a drain queued at once.
+OVERDUE = timedelta(seconds=15)
+OVERDUE_MARK = "feedbot:overdue-drain-queued"
 
 
 def install_dispatch(runtime: Runtime) -> None:
@@ -95,6 +98,29 @@ def queue_drain(runtime: Runtime, force: bool = False) -> None:
     except RedisError:
         connection.delete(DRAIN_MARK)  # best effort: the next response tries again
         raise
+
+
+def drain_if_overdue(runtime: Runtime, now: datetime, window: timedelta) -> bool:
+    """Queue a drain at once if a response closed more than OVERDUE ago (and within `window`)
+    still waits in the outbox; at most one such drain per OVERDUE. Return whether one was.
+
+    A delayed drain waits on RQ's scheduler, and no scheduler runs for up to two minutes after
+    a worker is killed: its scheduler's lock outlives it. Responses older than `window` (the
+    periodic sweep's interval) are left to the sweep, so one that cannot be normalized does
+    not fail a job every few seconds.
+    """
+    waiting = exists().where(
+        PendingNormalization.created_at < now - OVERDUE,
+        PendingNormalization.created_at > now - window,
+    )
+    with runtime.db.transaction() as db:
+        if not db.scalar(select(waiting)):
+            return False
+    connection = redis_connection(runtime.settings.redis_url)
+    if not connection.set(OVERDUE_MARK, 1, nx=True, ex=OVERDUE):
+        return False
+    queue_drain(runtime, force=True)
+    return True
 
 
 def drain(runtime: Runtime) -> int:

@@ -1,6 +1,8 @@
 """The worker's sweeper: the periodic sweep, run by one worker every few minutes and at once
 when Redis has lost its data, so the outbox drains without anyone running `feedbot queue sweep`.
 
+Between sweeps it also queues a drain at once for responses whose delayed drain is overdue.
+
 A sweep that re-schedules itself on RQ dies with the rest of Redis's data when Redis restarts
 without persistence, and with a database outage at the moment it runs. The sweeper is a
 thread of `feedbot worker` instead; the claim on the next sweep is a Redis key that expires,
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 
@@ -36,6 +38,7 @@ class Sweeper(threading.Thread):
         while not self._stopped.wait(self.check_every):
             try:
                 sweep_if_due(self.connection)
+                drain_overdue()
             except Exception as error:
                 log.warning(
                     "periodic sweep not run (%s); trying again in %.0f s",
@@ -54,6 +57,14 @@ def sweep_if_due(connection: Redis) -> int | None:
     if not connection.set(CLAIM_KEY, "due again after the interval", nx=True, ex=SWEEP_EVERY):
         return None
     return _sweep_under_claim(connection)
+
+
+def drain_overdue() -> bool:
+    """Queue a drain at once for responses whose delayed drain is overdue (no scheduler)."""
+    from feedbot.jobs import worker_runtime
+    from feedbot.queue import drain_if_overdue
+
+    return drain_if_overdue(worker_runtime(), datetime.now(UTC), SWEEP_EVERY)
 
 
 def sweep_now(connection: Redis) -> int:

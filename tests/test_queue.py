@@ -19,7 +19,16 @@ from sqlalchemy.exc import OperationalError
 
 from feedbot.models import PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
-from feedbot.queue import drain, normalize_queue, queue_drain, redrive, sweep
+from feedbot.queue import (
+    OVERDUE,
+    OVERDUE_MARK,
+    drain,
+    drain_if_overdue,
+    normalize_queue,
+    queue_drain,
+    redrive,
+    sweep,
+)
 from feedbot.sweeper import CLAIM_KEY, Sweeper, sweep_if_due, sweep_now
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.texting import Texter
@@ -133,6 +142,30 @@ def test_a_drain_waits_a_second_on_the_scheduler_for_the_responses_closing_meanw
     worker.work(burst=True, with_scheduler=True)  # RQ's scheduler queues the job now due
     assert len(records(app)) == 3 and pending(app) == 0
     runtime_of(app).db.dispose()
+
+
+def test_a_drain_stuck_without_a_scheduler_is_queued_at_once_when_overdue(
+    queued_app, database_url, redis_server
+):
+    app = make_app(database_url, redis_url=redis_server.url, normalize_delay_seconds=1.0)
+    runtime = runtime_of(app)
+    queue = normalize_queue(runtime)
+    window = timedelta(minutes=5)
+    complete_survey(app, phone="+12025550190")
+    closed = datetime.now(UTC)
+    assert len(queue) == 0  # its drain waits for RQ's scheduler, and none is running
+    assert not drain_if_overdue(runtime, closed, window)
+    overdue = closed + OVERDUE + timedelta(seconds=1)
+    assert drain_if_overdue(runtime, overdue, window)
+    assert not drain_if_overdue(runtime, overdue, window)  # one such drain per OVERDUE
+    assert len(queue) == 1
+    run_worker(queued_app)  # no scheduler here either
+    assert len(records(app)) == 1 and pending(app) == 0
+    # A response older than the sweep's interval is the periodic sweep's to retry.
+    complete_survey(app, phone="+12025550191")
+    Redis.from_url(redis_server.url).delete(OVERDUE_MARK)
+    assert not drain_if_overdue(runtime, datetime.now(UTC) + window + OVERDUE, window)
+    runtime.db.dispose()
 
 
 def test_a_response_closing_during_a_drain_queues_the_next(queued_app):
