@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from feedbot.models import Answer, Conversation, InboundMessage, Invitation, OptOut
 from tests.conftest import make_app, runtime_of
@@ -80,6 +80,32 @@ def test_negative_path_in_english(app, texter_factory):
             },
         )
     ]
+
+
+def test_a_text_mid_survey_costs_five_statements(app, texter_factory):
+    """Each statement is a round trip, a network hop to a managed database: a turn's are
+    counted, so an ORM lazy load or a per-request read of something cached shows up here."""
+    texter = texter_factory()
+    texter.send("Hi")
+    engine = runtime_of(app).db.engine
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        texter.send("5")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [s for s in statements if s != "BEGIN IMMEDIATE"] == [  # SQLite's write lock
+        "INSERT INTO contacts",  # the thread's row lock
+        "INSERT INTO inbound_messages",  # the delivery id, once
+        "SELECT conversations.id, conversations.public_id,",  # the survey and the opt-out
+        "INSERT INTO answers",
+        "UPDATE conversations SET",
+    ]
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
 
 
 def test_spanish_chosen_with_es_continues_in_spanish(app, texter_factory):
