@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from bench import engine_step
 from bench.bare_app import create_reference_table
+from bench.faults.check import wait_for_drain
 from bench.infra import feedbot_env, fresh_database, gunicorn
 from bench.webhooks import LoadResult, run_chat_load, run_sms_load, run_voice_load
 
@@ -90,7 +91,9 @@ def bench_webhooks(quick: bool) -> list[Row]:
         with rq_worker(env), gunicorn("feedbot:create_app()", env, workers) as base:
             _warm_up(base, connections, people)
             # The fixed-rate run goes first: after the saturating runs below, the worker is
-            # still normalizing their thousands of surveys and would share the 2 cores.
+            # still normalizing their thousands of surveys and would share the 2 cores. For
+            # the same reason it waits for the warm-up's surveys to be normalized.
+            wait_for_drain(database_url, timeout=60)
             paced = _paced(base, 20 if quick else 200, 2 if quick else 15)
             ours = {
                 "sms": run_sms_load(base, connections, seconds, people),
