@@ -14,7 +14,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Executable,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
@@ -120,9 +130,9 @@ class TurnStatements:
         self.new_conversation = (
             insert(Conversation)
             .values(
-                {
-                    column: bindparam(f"p_{column}", type_=Conversation.__table__.c[column].type)
-                    for column in (
+                _bound(
+                    Conversation,
+                    (
                         "public_id",
                         "service_id",
                         "channel",
@@ -137,25 +147,20 @@ class TurnStatements:
                         "started_at",
                         "last_activity_at",
                         "transaction_id",
-                    )
-                }
+                    ),
+                )
             )
             .returning(Conversation.id)
         )
         self.save = (
             update(Conversation)
             .where(Conversation.id == conversation)
-            .values(
-                {
-                    column: bindparam(f"p_{column}", type_=Conversation.__table__.c[column].type)
-                    for column in (*POSITION, "last_activity_at")
-                }
-            )
+            .values(_bound(Conversation, (*POSITION, "last_activity_at")))
         )
         self.add_answer = insert(Answer).values(
-            {
-                column: bindparam(f"p_{column}", type_=Answer.__table__.c[column].type)
-                for column in (
+            _bound(
+                Answer,
+                (
                     "conversation_id",
                     "question_id",
                     "record",
@@ -163,9 +168,15 @@ class TurnStatements:
                     "value",
                     "raw_text",
                     "answered_at",
-                )
-            }
+                ),
+            )
         )
         self.add_to_outbox = insert(Outbox).values(
             conversation_id=conversation, created_at=bindparam("p_at")
         )
+
+
+def _bound(model: Any, columns: Sequence[str]) -> dict[str, BindParameter[Any]]:
+    """Each column's value as the parameter `p_<column>`, of the column's type."""
+    table = model.__table__
+    return {column: bindparam(f"p_{column}", type_=table.c[column].type) for column in columns}
