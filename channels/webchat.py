@@ -15,6 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
 from feedbot.conversations import (
@@ -107,11 +108,12 @@ def send_message() -> Response:
     """
     session = _session_token()
     body = _json_body()
-    service, _ = _session_or_404(session)
-    _require_allowed_origin(service)
-    reply = _reply(body)
     runtime = current_runtime()
+    # One transaction for the session's lookup and the turn: one pool checkout and commit.
     with runtime.db.transaction() as db:
+        service, _ = _session_or_404(db, session)
+        _require_allowed_origin(service)
+        reply = _reply(body)
         outcome = handle_reply(db, _inbound(service, session, reply), runtime.settings.idle_expiry)
     return _cors(service, jsonify(_payload(session, outcome)))
 
@@ -121,9 +123,9 @@ def send_message() -> Response:
 def transcript() -> Response:
     """Everything said so far, so a reload resumes where the visitor left off."""
     session = _session_token()
-    service, contact = _session_or_404(session)
-    _require_allowed_origin(service)
     with current_runtime().db.transaction() as db:
+        service, contact = _session_or_404(db, session)
+        _require_allowed_origin(service)
         conversation = db.get(Conversation, contact.conversation_id)
         messages = _transcript(service, conversation)
         payload = {
@@ -317,10 +319,9 @@ def _session_token() -> str:
     return token.strip()
 
 
-def _session_or_404(session: str) -> tuple[Service, Contact]:
+def _session_or_404(db: DbSession, session: str) -> tuple[Service, Contact]:
     key = _session_key(session)
-    with current_runtime().db.transaction() as db:
-        contact = db.scalar(select(Contact).filter_by(channel=CHANNEL, thread_key=key))
+    contact = db.scalar(select(Contact).filter_by(channel=CHANNEL, thread_key=key))
     service = current_runtime().services.get(contact.service_id) if contact else None
     if contact is None or service is None or contact.conversation_id is None:
         abort(404, "no such chat session")
