@@ -113,7 +113,7 @@ def drain_if_overdue(runtime: Runtime, now: datetime, window: timedelta) -> bool
         PendingNormalization.created_at < now - OVERDUE,
         PendingNormalization.created_at > now - window,
     )
-    with runtime.db.transaction() as db:
+    with runtime.db.reading() as db:  # every 5 s: no SQLite write lock for a read
         if not db.scalar(select(waiting)):
             return False
     connection = redis_connection(runtime.settings.redis_url)
