@@ -25,7 +25,7 @@ from feedbot.keywords import carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
 from feedbot.services import Service
-from feedbot.turn_sql import POSITION, ConversationRow, run, statements
+from feedbot.turn_sql import SAVED, ConversationRow, run, statements
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +234,8 @@ def _conversation(db: DbSession, conversation_id: int | None) -> ConversationRow
 
 def _save(db: DbSession, conversation: ConversationRow) -> None:
     """Write back what a turn may change, in one UPDATE."""
-    params = {f"p_{column}": getattr(conversation, column) for column in POSITION}
+    params = {f"p_{column}": getattr(conversation, column) for column in SAVED}
     params["p_conversation"] = conversation.id
-    params["p_last_activity_at"] = conversation.last_activity_at
     run(db, statements(db).save, params)
 
 

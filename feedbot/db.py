@@ -37,8 +37,13 @@ class Database:
 
 def upsert_statement(session: Session, model: Any) -> Any:
     """An INSERT that can take ON CONFLICT clauses, for the session's dialect."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+    return upsert_dialect(session.get_bind().dialect.name).insert(model)
+
+
+def upsert_dialect(name: str) -> Any:
+    """The dialect module whose `insert()` takes ON CONFLICT clauses (PostgreSQL's or SQLite's)
+    for a dialect's name."""
+    return postgresql if name == "postgresql" else sqlite
 
 
 def _create_engine(url: str) -> Engine:

@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
+from feedbot.db import upsert_dialect
 from feedbot.models import Answer, Contact, Conversation, InboundMessage, OptOut
 from feedbot.models import PendingNormalization as Outbox
 
@@ -51,7 +51,15 @@ class ConversationRow:
 
 COLUMNS = tuple(Conversation.__table__.c[field.name] for field in fields(ConversationRow))
 # What a turn may change; `save` writes all of them back in one UPDATE.
-POSITION = ("language", "question", "strikes", "answered", "status", "completed_at")
+SAVED = (
+    "language",
+    "question",
+    "strikes",
+    "answered",
+    "status",
+    "last_activity_at",
+    "completed_at",
+)
 
 
 def run(
@@ -67,7 +75,7 @@ def statements(db: DbSession) -> TurnStatements:
 
 @functools.cache
 def _for_dialect(name: str) -> TurnStatements:
-    return TurnStatements(postgresql if name == "postgresql" else sqlite)
+    return TurnStatements(upsert_dialect(name))
 
 
 class TurnStatements:
@@ -76,6 +84,7 @@ class TurnStatements:
 
     def __init__(self, dialect: Any) -> None:
         sender = bindparam("p_sender")
+        opted_out = exists().where(OptOut.sender_key == sender)
         conversation = bindparam("p_conversation")
         self.lock_contact = (
             dialect.insert(Contact)
@@ -108,7 +117,7 @@ class TurnStatements:
             .on_conflict_do_nothing()
             .returning(InboundMessage.id)
         )
-        self.opted_out = select(exists().where(OptOut.sender_key == sender))
+        self.opted_out = select(opted_out)
         self.opt_out = (
             dialect.insert(OptOut)
             .values(sender_key=sender, opted_out_at=bindparam("p_at"))
@@ -116,9 +125,9 @@ class TurnStatements:
         )
         self.opt_in = delete(OptOut).where(OptOut.sender_key == sender)
         self.conversation = select(*COLUMNS).where(Conversation.id == conversation)
-        self.conversation_and_opt_out = select(
-            *COLUMNS, exists().where(OptOut.sender_key == sender)
-        ).where(Conversation.id == conversation)
+        self.conversation_and_opt_out = select(*COLUMNS, opted_out).where(
+            Conversation.id == conversation
+        )
         self.stale = (
             select(*COLUMNS)
             .where(
@@ -155,7 +164,7 @@ class TurnStatements:
         self.save = (
             update(Conversation)
             .where(Conversation.id == conversation)
-            .values(_bound(Conversation, (*POSITION, "last_activity_at")))
+            .values(_bound(Conversation, SAVED))
         )
         self.add_answer = insert(Answer).values(
             _bound(
