@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
@@ -26,29 +28,68 @@ CLAIM_KEY = "feedbot:periodic-sweep"
 
 class Sweeper(threading.Thread):
     """A daemon thread of `feedbot worker` that checks every few seconds whether a sweep is due
-    and runs it if so; a failure (Redis or the database down) is retried at the next check."""
+    and runs it if so; a failure (Redis or the database down) is retried at the next check.
+
+    An outage is logged once when a check starts failing and once when it works again, not
+    every few seconds while it lasts."""
 
     def __init__(self, connection: Redis, check_every: float = CHECK_EVERY_SECONDS) -> None:
         super().__init__(name="feedbot-sweeper", daemon=True)
         self.connection = connection
         self.check_every = check_every
         self._stopped = threading.Event()
+        self._checks = (
+            _Check("periodic sweep", lambda: sweep_if_due(self.connection)),
+            _Check("overdue-drain check", drain_overdue),
+        )
 
     def run(self) -> None:
         while not self._stopped.wait(self.check_every):
-            try:
-                sweep_if_due(self.connection)
-                drain_overdue()
-            except Exception as error:
-                log.warning(
-                    "periodic sweep not run (%s); trying again in %.0f s",
-                    type(error).__name__,
-                    self.check_every,
-                )
+            for check in self._checks:
+                check.attempt(self.check_every)
 
     def stop(self) -> None:
         self._stopped.set()
         self.join()
+
+
+class _Check:
+    """One of the sweeper's periodic checks, and whether it has been failing."""
+
+    def __init__(self, name: str, run: Callable[[], object]) -> None:
+        self.name = name
+        self.run = run
+        self.failing: str | None = None  # the error's type name while failing
+        self.failed_since = 0.0
+        self.failures = 0
+
+    def attempt(self, check_every: float) -> None:
+        try:
+            self.run()
+        except Exception as error:
+            self._failed(type(error).__name__, check_every)
+            return
+        if self.failing is not None:
+            log.info(
+                "%s works again after %d failed tries over %.0f s",
+                self.name,
+                self.failures,
+                time.monotonic() - self.failed_since,
+            )
+            self.failing = None
+
+    def _failed(self, error: str, check_every: float) -> None:
+        if self.failing != error:
+            log.warning(
+                "%s not run (%s); trying again every %g s, logged again when it works",
+                self.name,
+                error,
+                check_every,
+            )
+        if self.failing is None:
+            self.failed_since, self.failures = time.monotonic(), 0
+        self.failing = error
+        self.failures += 1
 
 
 def sweep_if_due(connection: Redis) -> int | None:

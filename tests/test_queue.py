@@ -373,6 +373,44 @@ def test_a_failed_sweep_leaves_the_next_check_free_to_try(queued_app, redis_serv
     assert not connection.exists(CLAIM_KEY)
 
 
+def test_the_sweeper_logs_an_outage_once_and_its_end(queued_app, redis_server, monkeypatch, caplog):
+    import os
+
+    caplog.set_level("INFO", logger="feedbot.sweeper")
+    database_url = os.environ["DATABASE_URL"]
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
+    sweeper = Sweeper(Redis.from_url(redis_server.url), check_every=0.02)
+    sweeper.start()
+    try:
+        _wait_for(lambda: len(_logged(caplog, "not run")) == 2)
+        time.sleep(0.5)  # some 25 more failed tries of each check
+        down = _logged(caplog, "not run")
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        _wait_for(lambda: len(_logged(caplog, "works again")) == 2)
+    finally:
+        sweeper.stop()
+    assert down == [
+        "periodic sweep not run (OperationalError); trying again every 0.02 s,"
+        " logged again when it works",
+        "overdue-drain check not run (OperationalError); trying again every 0.02 s,"
+        " logged again when it works",
+    ]
+    again = _logged(caplog, "works again")
+    assert again[0].startswith("periodic sweep works again after ")
+    assert int(again[0].split(" after ")[1].split()[0]) > 20  # failed tries counted
+
+
+def _logged(caplog, part: str) -> list[str]:
+    return [record.getMessage() for record in caplog.records if part in record.getMessage()]
+
+
+def _wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
 def test_worker_carries_on_after_redis_cuts_it_off_mid_job(queued_app, redis_server):
     import os
     import subprocess
