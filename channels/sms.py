@@ -18,6 +18,7 @@ from channels.twilio_request import (
 from feedbot.conversations import Inbound, Outcome, clean_reply_text, handle_reply
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
+from feedbot.keywords import keyword_named
 from feedbot.languages import LANGUAGES
 from feedbot.runtime import current_runtime
 from feedbot.segments import fold_to_gsm7
@@ -45,6 +46,7 @@ def inbound_sms() -> Response:
         received_at=datetime.now(UTC),
         message_id=twilio_sid("MessageSid"),
         honours_carrier_keywords=True,
+        recognised_keyword=keyword_named(request.form.get("OptOutType", "")),
     )
     with runtime.db.transaction() as db:
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)

@@ -21,7 +21,7 @@ from feedbot.config import Settings
 from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, SurveyCompleted
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
-from feedbot.keywords import carrier_keyword
+from feedbot.keywords import Keyword, carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
 from feedbot.services import Service
@@ -50,6 +50,8 @@ class Inbound:
     language: str | None = None
     transaction_id: str | None = None
     honours_carrier_keywords: bool = False
+    # A keyword the carrier has already recognised in the text (its own opt-out words).
+    recognised_keyword: Keyword | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     if inbound.message_id and not _first_delivery(db, inbound, contact):
         log.info("duplicate %s delivery ignored", inbound.channel)
         return _repeat_for_duplicate(db, inbound)
-    keyword = carrier_keyword(inbound.reply.text) if inbound.honours_carrier_keywords else None
+    keyword = _keyword(inbound)
     opted_out, latest = _read_thread(db, contact, inbound)
     if keyword == "stop":
         return _opt_out(db, inbound, opted_out)
@@ -91,6 +93,12 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     if conversation is None or opted_out:
         return _begin(db, contact, inbound, resumed=opted_out, current=conversation)
     return _continue(db, conversation, inbound)
+
+
+def _keyword(inbound: Inbound) -> Keyword | None:
+    if not inbound.honours_carrier_keywords:
+        return None
+    return inbound.recognised_keyword or carrier_keyword(inbound.reply.text)
 
 
 def _repeat_for_duplicate(db: DbSession, inbound: Inbound) -> Outcome:

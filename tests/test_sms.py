@@ -214,11 +214,30 @@ def test_stop_then_silence_then_start(app, texter_factory):
     assert count(app, OptOut) == 0
 
 
-@pytest.mark.parametrize("word", ["stopall", "Unsubscribe", "cancel", "END", "quit.", "Stop"])
+@pytest.mark.parametrize(
+    "word", ["stopall", "Unsubscribe", "cancel", "END", "quit.", "Stop", "revoke", "OPTOUT"]
+)
 def test_every_stop_word_opts_out(app, texter_factory, word):
+    # Twilio's default opt-out words for long codes: it blocks our messages after each of them,
+    # so each must also stop the survey and every invitation.
     texter = texter_factory()
-    texter.send(word)
+    texter.send("Hi")
+    assert texter.send(word) == ""
     assert count(app, OptOut) == 1
+    assert texter.send("5") == ""
+
+
+def test_a_keyword_twilio_recognised_is_honoured_whatever_the_words(app, texter_factory):
+    # With Advanced Opt-Out, an agency sets its own words (here Spanish) and Twilio names what
+    # it matched in OptOutType.
+    texter = texter_factory()
+    texter.send("Hi")
+    assert texter.send("ALTO", OptOutType="STOP") == ""
+    assert count(app, OptOut) == 1
+    assert "You will get messages from us again." in texter.send("REANUDAR", OptOutType="START")
+    assert count(app, OptOut) == 0
+    assert "Reply STOP" in texter.send("AYUDA", OptOutType="HELP")
+    assert "What about" in texter.send("5", OptOutType="")
 
 
 def test_help_names_agency_service_and_stop(app, texter_factory):
