@@ -229,7 +229,8 @@ def _say(parent: VoiceResponse | Gather, text: str, language: str) -> None:
 
 def _start(service: Service, language: str) -> Response:
     runtime = current_runtime()
-    inbound = _inbound(service, Reply(), 0, language=language)
+    # The opening has a delivery id of its own (not a step's): a retried opening opens nothing.
+    inbound = _inbound(service, Reply(), "start", language=language)
     with runtime.db.transaction() as db:
         outcome = start_conversation(db, inbound)
     return _twiml(render_voice(outcome, service, 1))
@@ -253,7 +254,9 @@ def _may_replay_notice(db, inbound: Inbound) -> bool:  # type: ignore[no-untyped
     return not any(choice.position == 9 for choice in question.choices)
 
 
-def _inbound(service: Service, reply: Reply, step: int, language: str | None = None) -> Inbound:
+def _inbound(
+    service: Service, reply: Reply, step: int | str, language: str | None = None
+) -> Inbound:
     settings = current_runtime().settings
     call_sid = twilio_sid("CallSid")
     if call_sid is None:

@@ -106,7 +106,11 @@ def _repeat_for_duplicate(db: DbSession, inbound: Inbound) -> Outcome:
     timed out or failed), so the answer is what the thread asks now — unless it said STOP."""
     if _texting_opted_out(db, inbound):
         return Outcome("duplicate", inbound.service.default_language)
-    outcome = replace(current_prompts(db, inbound), disposition="duplicate")
+    # Until something is answered, the lost answer began with the notice (OMB control number,
+    # how to stop): it is sent again with the question.
+    outcome = replace(
+        current_prompts(db, inbound, notice_until_answered=True), disposition="duplicate"
+    )
     if [prompt.kind for prompt in outcome.prompts] == ["already_closed"]:
         # The lost answer was to the survey's last reply: it was the thanks.
         service = inbound.service
@@ -125,13 +129,24 @@ def _texting_opted_out(db: DbSession, inbound: Inbound) -> bool:
 
 
 def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
-    """Open a survey on a thread without waiting for the person to write first."""
+    """Open a survey on a thread without waiting for the person to write first; a repeated
+    delivery of the opening (a call's first webhook retried) opens nothing more."""
     contact = _lock_contact(db, inbound)
+    if inbound.message_id and not _first_delivery(db, inbound, contact):
+        log.info("duplicate %s opening ignored", inbound.channel)
+        return _repeat_for_duplicate(db, inbound)
     return _begin(db, contact, inbound, resumed=False, current=None)
 
 
-def current_prompts(db: DbSession, inbound: Inbound, *, with_notice: bool = False) -> Outcome:
-    """The thread's current question again (or its closing), changing nothing."""
+def current_prompts(
+    db: DbSession,
+    inbound: Inbound,
+    *,
+    with_notice: bool = False,
+    notice_until_answered: bool = False,
+) -> Outcome:
+    """The thread's current question again (or its closing), changing nothing; with the
+    notice first if asked, or if asked until something is answered and nothing is."""
     service = inbound.service
     contact = _lock_contact(db, inbound)
     conversation = _conversation(db, contact.conversation_id)
@@ -142,7 +157,7 @@ def current_prompts(db: DbSession, inbound: Inbound, *, with_notice: bool = Fals
         prompts = engine.advance(service.flow, service.context, session, "").prompts
     else:
         prompts = (engine.question_prompt(service.flow, service.context, session),)
-        if with_notice:
+        if with_notice or (notice_until_answered and not conversation.answered):
             notice = engine.notice_prompt(service.flow, service.context, session.language)
             prompts = (notice, *prompts)
     return _outcome(conversation, Step(session, prompts), ())
@@ -299,7 +314,8 @@ def _begin(
     service = inbound.service
     notes: tuple[str, ...] = ()
     if resumed:
-        notes = (gettext_for(service.default_language)(_("You will get messages from us again.")),)
+        said_in = current.language if current is not None else service.default_language
+        notes = (gettext_for(said_in)(_("You will get messages from us again.")),)
         if current is not None and current.status == "active":
             return _repeat(current, inbound, notes)
     language = inbound.language or _language_of_first_message(inbound) or service.default_language

@@ -181,6 +181,16 @@ def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(
     assert count(app, InboundMessage) == 2
 
 
+def test_a_repeated_first_message_gets_the_notice_again(app, texter_factory):
+    # The lost answer began with the OMB notice and how to stop: it is what the texter gets.
+    texter = texter_factory()
+    sid = new_message_sid()
+    first = texter.send("Hi", message_sid=sid)
+    assert "OMB" in first and "Reply STOP to opt out." in first
+    assert texter.send("Hi", message_sid=sid) == first
+    assert count(app, Conversation) == 1
+
+
 def test_a_repeated_last_answer_gets_the_thanks_again(app, texter_factory):
     texter = texter_factory()
     for body in ("Hi", "5", "1"):
@@ -212,6 +222,16 @@ def test_stop_then_silence_then_start(app, texter_factory):
     assert "This interaction increased my trust" in back
     assert "What about this interaction" in texter.send("5")
     assert count(app, OptOut) == 0
+
+
+def test_start_says_welcome_back_in_the_survey_language(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("ES")
+    texter.send("STOP")
+    welcome_back, question = texter.send("START").splitlines()[:2]
+    assert welcome_back == "Volvera a recibir nuestros mensajes."  # folded to GSM-7
+    assert question.startswith("Esta interaccion")
 
 
 @pytest.mark.parametrize(

@@ -167,6 +167,15 @@ def test_duplicate_step_delivery_gives_one_answer(app):
     assert stored(app)[0][2]["made_the_difference"] == ("answered", ["effectiveness"])
 
 
+def test_a_repeated_language_step_opens_one_survey(app):
+    caller, first = answer_in_english(app)
+    again = caller.resend_last()  # Twilio retrying the step whose answer it never got
+    assert again.spoken == first.spoken  # the notice included
+    caller.press("5")
+    caller.hang_up()
+    assert [status for status, _, _ in stored(app)] == ["partial"]
+
+
 def test_unsigned_call_is_refused(app):
     response = app.test_client().post(
         "/twilio/voice", data={"CallSid": "CA1", "To": "+12025550100", "From": "+12025550143"}
