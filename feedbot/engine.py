@@ -13,7 +13,7 @@ from typing import Literal
 
 from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
-from feedbot.languages import fold, language_for_keyword
+from feedbot.languages import NEGATIONS, fold, language_for_keyword
 
 MAX_STRIKES = 3
 
@@ -276,19 +276,25 @@ def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
 
 
 def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> int | str | None:
-    """The choice whose label or keyword the reply says; the longest wins ("strongly agree")."""
+    """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
+    A label said after a negation ("I don't agree") is no answer: the question is asked again."""
     folded = f" {fold(_strip_punctuation(text))} "
     best: tuple[int, int | str] | None = None
     tie = False
     for choice in choices:
         for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
             needle = fold(_strip_punctuation(phrase))
-            if needle and (f" {needle} " in folded or folded.strip() == needle):
+            if needle and _says_unnegated(folded, needle):
                 if best is None or len(needle) > best[0]:
                     best, tie = (len(needle), choice.value), False
                 elif len(needle) == best[0] and choice.value != best[1]:
                     tie = True
     return None if best is None or tie else best[1]
+
+
+def _says_unnegated(folded: str, needle: str) -> bool:
+    at = folded.find(f" {needle} ")
+    return at >= 0 and NEGATIONS.isdisjoint(folded[:at].split())
 
 
 def _parse_multi(question: Question, text: str, gettext: Gettext) -> tuple[str, ...] | None:

@@ -76,6 +76,18 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
+# Words that negate what follows them, folded as `fold` folds a reply, in every language offered:
+# "I don't agree" must not be read as Agree. English "n't" splits off as "t".
+NEGATIONS = frozenset(
+    {
+        *("not", "no", "never", "t", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant"),
+        *("cannot", "wont", "hardly", "nunca", "tampoco", "ni", "nao", "nem", "ne", "n"),
+        *("pas", "jamais", "pa", "hindi", "khong", "chang", "не", "нет", "ни"),
+        *("لا", "لم", "لن", "لست", "غير", "ما", "안", "못", "않", "不", "没", "沒"),
+    }
+)
+
+
 def language_for_keyword(text: str, offered: tuple[str, ...]) -> Language | None:
     """The offered language whose name or keyword `text` is, if any."""
     wanted = fold(text)

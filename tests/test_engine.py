@@ -73,6 +73,33 @@ def test_trust_rejects_what_it_cannot_read(reply):
     assert step.session.strikes == 1
 
 
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("I don't agree", "en"),
+        ("I do not agree", "en"),
+        ("dont agree", "en"),
+        ("not strongly agree", "en"),
+        ("no estoy de acuerdo", "es"),
+        ("não concordo", "pt"),
+        ("je ne suis pas d'accord", "fr"),
+    ],
+)
+def test_a_negated_label_is_asked_again_not_read_as_that_label(reply, language):
+    step = walk(A11, reply, language=language)[-1]
+    assert step.events == ()
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("Strongly agree, no complaints", 5), ("disagree, not good", 2), ("no", 0)],
+)
+def test_a_negation_after_the_label_or_as_the_keyword_still_answers(reply, expected):
+    flow = THUMBS if reply == "no" else A11
+    assert answers(walk(flow, reply))["trust"] == ("answered", expected)
+
+
 def test_branch_positive_and_negative():
     assert walk(A11, "4")[-1].session.question == "made_the_difference"
     assert walk(A11, "3")[-1].session.question == "could_be_better"
