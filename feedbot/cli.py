@@ -256,7 +256,11 @@ def worker(burst: bool) -> None:
 )
 @with_appcontext
 def purge(older_than: str) -> None:
-    """Delete the raw text of answers older than the retention period (records keep theirs)."""
+    """Delete the raw text of answers older than the retention period (records keep theirs).
+
+    Only closed, normalized responses are purged: one still open or waiting for its record
+    keeps its raw text until a later purge.
+    """
     from feedbot.retention import parse_age, purge_raw_text
 
     runtime = current_runtime()
@@ -265,8 +269,14 @@ def purge(older_than: str) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--older-than") from error
     with runtime.db.transaction() as db:
-        count = purge_raw_text(db, runtime.services, datetime.now(UTC) - age)
-    click.echo(f"purged the raw text of {count} answer(s) older than {older_than}")
+        result = purge_raw_text(db, runtime.services, datetime.now(UTC) - age)
+    click.echo(f"purged the raw text of {result.purged} answer(s) older than {older_than}")
+    if result.still_open or result.not_normalized:
+        click.echo(
+            f"kept the raw text of {result.still_open} response(s) still open and"
+            f" {result.not_normalized} waiting to be normalized: a later purge deletes it"
+            " once their record is written"
+        )
 
 
 @click.group("export")

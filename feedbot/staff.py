@@ -39,6 +39,12 @@ from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
 
 SIGN_IN_LIFETIME_SECONDS = 8 * 3600
+# The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
+# them, per form of the question (a flow's `trust_form`).
+TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
+    "likert": tuple((value, str(value)) for value in range(1, 6)),
+    "thumbs": ((1, "Thumbs up"), (0, "Thumbs down")),
+}
 blueprint = Blueprint(
     "staff",
     __name__,
@@ -123,7 +129,7 @@ def dashboard() -> Any:
         quarter = None
     quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
     with runtime.db.transaction() as db:
-        figures = dashboard_figures(db, service.id, quarter)
+        figures = dashboard_figures(db, service.id, quarter, service.flow.trust_form)
     return render_template(
         "staff_dashboard.html",
         staff=staff,
@@ -176,8 +182,11 @@ def fill_offered_from_invitations(db: Any, services: Any, quarter: Any, rows: li
                 row["volume_of_customers_provided_survey_opportunity"] = offered
 
 
-def dashboard_figures(db: Any, service_id: str, quarter: FiscalQuarter) -> dict[str, Any]:
-    """The dashboard's numbers for one service and quarter, each counted in SQL."""
+def dashboard_figures(
+    db: Any, service_id: str, quarter: FiscalQuarter, trust_form: str
+) -> dict[str, Any]:
+    """The dashboard's numbers for one service and quarter, each counted in SQL; the trust
+    answers as the service's form of the question (`trust_form`) has them."""
     in_quarter = (
         ResponseRecord.service_id == service_id,
         ResponseRecord.fiscal_year == quarter.fiscal_year,
@@ -189,13 +198,18 @@ def dashboard_figures(db: Any, service_id: str, quarter: FiscalQuarter) -> dict[
         .group_by(ResponseRecord.channel, ResponseRecord.language)
         .order_by(ResponseRecord.channel, ResponseRecord.language)
     ).all()
-    trust = dict(
-        db.execute(
-            select(ResponseRecord.question_1, func.count())
-            .where(*in_quarter, ResponseRecord.question_1.is_not(None))
-            .group_by(ResponseRecord.question_1)
-        ).all()
-    )
+    trust_by_form = db.execute(
+        select(ResponseRecord.trust_form, ResponseRecord.question_1, func.count())
+        .where(*in_quarter, ResponseRecord.question_1.is_not(None))
+        .group_by(ResponseRecord.trust_form, ResponseRecord.question_1)
+    ).all()
+    # A 1 is "strongly disagree" on the scale but "thumbs up" on the thumbs form: answers
+    # given on another form (before the service changed flows) are counted apart.
+    trust = {value: n for form, value, n in trust_by_form if form == trust_form}
+    trust_shown = [
+        {"value": value, "label": label, "count": trust.get(value, 0)}
+        for value, label in TRUST_ANSWERS[trust_form]
+    ]
     statuses = dict(
         db.execute(
             select(ResponseRecord.status, func.count())
@@ -222,8 +236,10 @@ def dashboard_figures(db: Any, service_id: str, quarter: FiscalQuarter) -> dict[
         "by_channel_language": [
             {"channel": c, "language": lang, "count": n} for c, lang, n in by_channel_language
         ],
-        "trust": [{"value": v, "count": trust.get(v, 0)} for v in range(1, 6)],
-        "trust_max": max(trust.values(), default=0),
+        "trust_form": trust_form,
+        "trust": trust_shown,
+        "trust_max": max(t["count"] for t in trust_shown),
+        "trust_other_form": sum(n for form, _, n in trust_by_form if form != trust_form),
         "statuses": {
             status: statuses.get(status, 0) for status in ("complete", "partial", "abandoned")
         },

@@ -78,6 +78,31 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         screenshot(page, "staff-dashboard.png")
 
 
+def test_a_thumbs_service_shows_thumbs_up_and_down(app):
+    with runtime_of(app).db.transaction() as db:
+        for answer in (1, 1, 0, 0, 0):
+            add_record(db, service_id="thumbs", trust_form="thumbs", question_1=answer)
+        # Given before the service moved to the thumbs form: a 1 here is "strongly disagree".
+        add_record(db, service_id="thumbs", question_1=1)
+        token = create_token(db, "ana", None, ["export"])
+    client = app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    client.post("/staff/login", data={"token": token, "csrf": csrf})
+    page = client.get("/staff?service=thumbs&quarter=FY2027Q1").get_data(as_text=True)
+    table = re.search(r"<caption>(.*?)</caption>(.*?)</table>", page, re.S)
+    assert table.group(1) == "Trust answers (thumbs up or thumbs down)"
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', table.group(2))
+    counts = re.findall(r"<td>(\d+)</td>", table.group(2))
+    assert dict(zip(heads[1:], counts, strict=True)) == {"Thumbs up": "2", "Thumbs down": "3"}
+    assert '<desc id="trust-desc">Thumbs up: 2. Thumbs down: 3. </desc>' in page
+    assert "1 trust answer(s) this quarter were given on the service's earlier form" in page
+    assert 'id="total-responses">6<' in page
+
+    likert = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    assert "<caption>Trust ratings (1 strongly disagree … 5 strongly agree)</caption>" in likert
+    assert "trust-other-form" not in likert
+
+
 def test_drop_off_by_question_from_real_surveys(sqlite_app):
     from feedbot.fiscal import fiscal_quarter
     from tests.support.texting import Texter
