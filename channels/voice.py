@@ -33,7 +33,7 @@ from feedbot.conversations import (
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import keyed_hash
-from feedbot.languages import LANGUAGES
+from feedbot.languages import LANGUAGES, language_for_keyword
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
 
@@ -88,8 +88,11 @@ def language_chosen() -> Response:
     service = _service()
     number = small_number(request.form.get("Digits", ""), 2)
     index = number - 1 if number is not None else -1
-    language = service.languages[index] if 0 <= index < len(service.languages) else None
-    return _start(service, language or service.default_language)
+    if 0 <= index < len(service.languages):
+        return _start(service, service.languages[index])
+    # A language's name said aloud ("Español") chooses it too.
+    spoken = language_for_keyword(request.form.get("SpeechResult", ""), service.languages)
+    return _start(service, spoken.code if spoken else service.default_language)
 
 
 @blueprint.post("/twilio/voice/answer")
@@ -104,14 +107,17 @@ def answer() -> Response:
     runtime = current_runtime()
     inbound = _inbound(service, Reply(), step)
     with runtime.db.transaction() as db:
-        if "*" in digits or (digits == "9" and _may_replay_notice(db, inbound)):
+        keys = request.args.get("keys")
+        if keys is None and digits:  # a call asked before the keys were named in the URL
+            keys = _choice_keys(_current_question(db, inbound))
+        if "*" in digits or (digits == "9" and "9" not in (keys or "")):
             outcome = current_prompts(db, inbound, with_notice=digits == "9")
             return _twiml(render_voice(outcome, service, step + 1))
         if not digits and not speech and silences == 0:
             outcome = current_prompts(db, inbound)
             notice = gettext_for(outcome.language)(_("Sorry, I did not hear anything."))
             return _twiml(render_voice(outcome, service, step + 1, silences=1, preface=notice))
-        reply = _reply(digits, speech, runtime.settings)
+        reply = _reply(digits, speech, keys or "", runtime.settings)
         outcome = handle_reply(db, _inbound(service, reply, step), runtime.settings.idle_expiry)
         if outcome.disposition == "duplicate":
             outcome = current_prompts(db, inbound)
@@ -133,7 +139,11 @@ def call_status() -> Response:
 def language_menu(service: Service) -> VoiceResponse:
     """Each offered language read out in that language: "Para español, oprima 2"."""
     response = VoiceResponse()
-    gather = _gather(response, "/twilio/voice/language", VOICES[service.default_language])
+    # Ten languages or more take two keys: the caller's key is taken after a pause or #.
+    keys = 1 if len(service.languages) < 10 else None
+    gather = _gather(
+        response, "/twilio/voice/language", VOICES[service.default_language], num_digits=keys
+    )
     for digit, code in enumerate(service.languages, start=1):
         text = gettext_for(code)(_("For {language}, press {digit}.")).format(
             language=LANGUAGES[code].native_name, digit=digit
@@ -166,7 +176,8 @@ def render_voice(
 
 def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, silences: int) -> None:
     gettext = gettext_for(language)
-    action = f"/twilio/voice/answer?{urlencode({'step': step})}"
+    # What the keys mean travels with the question the caller heard (the URL is signed).
+    action = f"/twilio/voice/answer?{urlencode({'step': step, 'keys': _choice_keys(prompt)})}"
     gather = _gather(response, action, VOICES[language], prompt)
     if prompt.kind == "retry":
         if prompt.reason == "required":
@@ -201,7 +212,11 @@ def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-unty
 
 
 def _gather(
-    parent: VoiceResponse, action: str, voice: Voice, prompt: Prompt | None = None
+    parent: VoiceResponse,
+    action: str,
+    voice: Voice,
+    prompt: Prompt | None = None,
+    num_digits: int | None = 1,
 ) -> Gather:
     attributes = {
         "input": "dtmf speech",
@@ -210,8 +225,8 @@ def _gather(
         "timeout": GATHER_TIMEOUT_SECONDS,
         "language": voice.speech_language,
     }
-    if prompt is None or prompt.question_type == "scale":
-        attributes["num_digits"] = 1
+    if num_digits is not None and (prompt is None or prompt.question_type == "scale"):
+        attributes["num_digits"] = num_digits
     if prompt is not None and prompt.question_type == "multi":
         attributes["finish_on_key"] = "#"
     if prompt is not None and prompt.question_type == "text":
@@ -236,9 +251,13 @@ def _start(service: Service, language: str) -> Response:
     return _twiml(render_voice(outcome, service, 1))
 
 
-def _reply(digits: str, speech: str, settings) -> Reply:  # type: ignore[no-untyped-def]
-    if digits == "0":
+def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ignore[no-untyped-def]
+    """The caller's answer: 0 skips unless a choice is 0 (thumbs down); on a question answered
+    by voice (no choice keys) a key is no answer, and the question is asked again."""
+    if digits == "0" and "0" not in keys:
         return Reply(skip=True)
+    if digits and not keys:
+        return Reply(text="")
     if digits:
         return Reply(text=clean_reply_text(digits.rstrip("#"), settings))
     if speech:
@@ -246,12 +265,21 @@ def _reply(digits: str, speech: str, settings) -> Reply:  # type: ignore[no-unty
     return Reply(give_up=True)
 
 
-def _may_replay_notice(db, inbound: Inbound) -> bool:  # type: ignore[no-untyped-def]
+def _choice_keys(question: Prompt | None) -> str:
+    """The keys that each pick one choice of a question ("" for a spoken answer), so that 0
+    and 9 are commands only where no choice takes them."""
+    if question is None or question.question_type == "text":
+        return ""
+    numbers = (
+        c.value if question.question_type == "scale" else c.position for c in question.choices
+    )
+    return "".join(sorted({str(n) for n in numbers if isinstance(n, int) and 0 <= n <= 9}))
+
+
+def _current_question(db, inbound: Inbound) -> Prompt | None:  # type: ignore[no-untyped-def]
     outcome = current_prompts(db, inbound)
-    question = outcome.prompts[0] if outcome.prompts else None
-    if question is None or question.kind != "question":
-        return False
-    return not any(choice.position == 9 for choice in question.choices)
+    prompt = outcome.prompts[0] if outcome.prompts else None
+    return prompt if prompt is not None and prompt.kind == "question" else None
 
 
 def _inbound(

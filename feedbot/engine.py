@@ -188,11 +188,14 @@ def _record(
 ) -> Step:
     event = AnswerGiven(question.id, question.record, value, status, text)
     next_id = question.next_after(value)
+    # A question given up on (silence, three unreadable replies) is no answer: a survey with
+    # nothing else closes as abandoned, not partial.
+    answered = session.answered or status != "unanswered"
     if next_id == END:
-        finished = replace(session, question=None, strikes=0, answered=True)
+        finished = replace(session, question=None, strikes=0, answered=answered)
         closing = closing_prompt(flow, context, session.language)
         return Step(finished, (closing,), (event, SurveyCompleted()))
-    moved = replace(session, question=next_id, strikes=0, answered=True)
+    moved = replace(session, question=next_id, strikes=0, answered=answered)
     return Step(moved, (_ask(flow, context, moved),), (event,))
 
 

@@ -157,6 +157,14 @@ def test_hang_up_before_answering_is_abandoned(app):
     assert stored(app)[0][0] == "abandoned"
 
 
+def test_a_caller_who_answered_nothing_leaves_an_abandoned_survey(app):
+    caller, _ = answer_in_english(app)
+    caller.stay_silent()
+    caller.stay_silent()  # the trust question is given up on: no answer
+    caller.hang_up()
+    assert stored(app) == [("abandoned", "en", {"trust": ("unanswered", None)})]
+
+
 def test_duplicate_step_delivery_gives_one_answer(app):
     caller, _ = answer_in_english(app)
     first = caller.press("5")
@@ -235,6 +243,29 @@ def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
     runtime_of(app).db.dispose()
 
 
+def test_twelve_languages_take_two_keys_and_a_name_said_aloud(sqlite_url, tmp_path):
+    import yaml
+
+    from feedbot.languages import LANGUAGES
+    from tests.conftest import TEST_SERVICES, make_app
+
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["languages"] = list(LANGUAGES)
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document, allow_unicode=True))
+    app = make_app(sqlite_url, services_file=services)
+    caller = Caller(app.test_client())
+    menu = caller.dial()
+    assert "Para Português, pressione 12." in menu.spoken
+    assert menu.gather.get("numDigits") is None  # taken after a pause or #
+    assert "3 perguntas rápidas" in caller.press("12").spoken
+    spoken = Caller(app.test_client())
+    spoken.dial()
+    assert "preguntas" in spoken.say("Español.").spoken
+    assert [language for _, language, _ in stored(app)] == ["pt", "es"]
+    runtime_of(app).db.dispose()
+
+
 def test_a_texter_who_said_stop_can_still_answer_by_phone(app):
     from feedbot.models import OptOut
 
@@ -284,6 +315,33 @@ def test_keys_are_stored_without_control_characters(app):
     """Digits went into the answer store unclean; PostgreSQL refuses a NUL there: a 500."""
     caller, _ = answer_in_english(app)
     caller.press("5")
-    caller.press("1")
-    caller.press("4\x002")
-    assert stored(app)[0][2]["anything_else"] == ("answered", "42")
+    caller.press("2\x006")
+    assert stored(app)[0][2]["made_the_difference"] == ("answered", ["ease", "employee"])
+
+
+def test_zero_is_thumbs_down_where_a_choice_is_zero(app):
+    caller = Caller(app.test_client(), to="+12025550102")
+    first = caller.dial()
+    assert "Press 0 for Thumbs down." in first.spoken
+    assert "What could have been better?" in caller.press("0").spoken
+    assert stored(app)[0][2] == {"trust": ("answered", 0)}
+
+
+def test_an_answer_url_without_its_keys_reads_the_question(app):
+    # TwiML given before the keys were named in the URL (a call in progress during a deploy).
+    call = {**CALL, "To": "+12025550102"}
+    _signed(app, "/twilio/voice", **call)
+    _signed(app, "/twilio/voice/answer?step=1", Digits="0", **call)
+    assert stored(app)[0][2] == {"trust": ("answered", 0)}
+
+
+def test_a_key_on_a_spoken_question_is_asked_again(app):
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    anything = caller.press("1")
+    assert "Anything else" in anything.spoken
+    again = caller.press("1")
+    assert "Sorry, I did not understand." in again.spoken and "Anything else" in again.spoken
+    assert "anything_else" not in stored(app)[0][2]
+    assert caller.say("The clerk was kind.").hung_up
+    assert stored(app)[0][2]["anything_else"] == ("answered", "The clerk was kind.")
