@@ -69,25 +69,58 @@ _NON_DIGIT = re.compile(r"\D")
 # and cue words that are also placeholder names (SSN, DOB, phone, address) never follow a "[".
 _NUMBER_OR_PLACEHOLDER = re.compile(r"[\d\[]")
 
+# A dot with a space before it is how "maria @ example . com" is typed; a space only after it
+# ends a sentence ("write me @ home. Then ...").
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!@)"
+    r"(?<![\w.%+-])[\w.%+-]+ ?@ ?[A-Za-z0-9-]+(?:(?:\.| \. ?)[A-Za-z0-9-]+)*(?:\.| \. ?)"
+    r"[A-Za-z]{2,}\b(?!@)"
 )
-# People dodge address harvesters by spelling it out: "maria dot lopez at example dot com".
+# People dodge address harvesters by spelling it out: "maria dot lopez at example dot com",
+# "maria (at) example [dot] com", "maria.lopez(at)gmail.com", "maria at gmail.com". A bracketed
+# word needs no spaces around it.
+_SPELLED_DOT = r"(?:\s+(?:dot|punto)\s+|\s*[(\[](?:dot|punto)[)\]]\s*)"
 _SPELLED_EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]+(?:\s+(?:dot|punto)\s+[\w+-]+)*\s+(?:at|arroba)\s+[\w-]+"
-    r"(?:\s+(?:dot|punto)\s+[\w-]+)*\s+(?:dot|punto)\s+(?:com|org|net|gov|edu|mil|us|mx)\b",
+    rf"(?<![\w.+-])(?P<local>[\w.+-]+(?:{_SPELLED_DOT}[\w+-]+)*)"
+    r"(?P<at>\s+(?:at|arroba)\s+|\s*[(\[](?:at|arroba)[)\]]\s*)"
+    rf"[\w-]+(?:(?:{_SPELLED_DOT}|\.)[\w-]+)*(?P<last_dot>{_SPELLED_DOT}|\.)"
+    r"(?:com|org|net|gov|edu|mil|us|mx)\b",
     re.IGNORECASE,
 )
 _EMAIL_HINT = re.compile(r"@|\b(?:at|arroba)\b", re.IGNORECASE)
+# A bare "at" is also English: "the staff at USCIS dot gov", "I applied at uscis.gov". After a
+# determiner the word before it is a noun, not a mailbox.
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|our|their|your)\s+$", re.IGNORECASE)
+# So a bare "at" before a written domain ("at gmail.com") needs one more sign of an address:
+# a mailbox no English word looks like ("maria.lopez", "jo_lee2"), a cue just before it, or a
+# webmail provider's domain.
+_MAILBOX_MARK = re.compile(r"\d|\w[._+-]\w|\s")
+_EMAIL_CUE = re.compile(
+    r"\b(?:e-?mail|correo)\b[^\w\n]*(?:(?:is|es|me|at|to|address|electr[oó]nico)\b[^\w\n]*)*$",
+    re.IGNORECASE,
+)
+_WEBMAIL = re.compile(
+    r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|protonmail)\.",
+    re.IGNORECASE,
+)
+_EMAIL_CUE_REACH = 30
 
 # "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number.
 _SSN = re.compile(rf"{_NOT_AFTER_DIGITS}(\d{{3}})([- .])(\d{{2}})\2(\d{{4}})(?![\d-])(?!\2\d)")
+# "my social is ...", "my ss number ...": people drop the "security".
 _SSN_WORD = (
-    r"(?:(?<!\[)ssn|ss#|social security(?: number| no\.?| #)?|seguro social|n[uú]mero de seguro)"
+    r"(?:(?<!\[)ssn|ss ?#|ss (?:number|no\.?)|social security(?: number| no\.?| #)?|social\b"
+    r"|seguro social|n[uú]mero de seguro)"
+)
+# Beside a cue, nine digits count in the groupings people type ("123 456 789", "1234 56789") or
+# one at a time, as speech-to-text writes them ("1 2 3 4 5 6 7 8 9"); a grouped run must not go
+# on into more digits.
+_CUED_SSN_DIGITS = (
+    r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}|\d(?: \d){8})(?![ -]?\d))"
 )
 # Nine bare digits are an SSN only beside a cue, before or after them.
 _SSN_CUED = re.compile(
-    rf"\b{_SSN_WORD}[^\d\n\[]{{0,20}}?(\d{{9}})(?!\d)|(?<!\d)(\d{{9}})[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
+    rf"\b{_SSN_WORD}[^\d\n\[]{{0,20}}?{_CUED_SSN_DIGITS}"
+    rf"|(?<!\d){_CUED_SSN_DIGITS}[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
     re.IGNORECASE,
 )
 
@@ -120,7 +153,7 @@ _DIGIT_WORD = (
 )
 _SPOKEN_NUMBER = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", re.IGNORECASE)
 _SPOKEN_DIGIT = re.compile(rf"\b{_DIGIT_WORD}\b", re.IGNORECASE)
-_SPOKEN_SSN_CUE = re.compile(rf"{_SSN_WORD}|\bsocial\b", re.IGNORECASE)
+_SPOKEN_SSN_CUE = re.compile(rf"\b{_SSN_WORD}", re.IGNORECASE)
 
 _STREET_SUFFIX = (
     r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl"
@@ -225,11 +258,28 @@ _BIRTH_CUE_REACH = 30
 def _emails(text: str, region: str) -> list[Finding]:
     if not _EMAIL_HINT.search(text):
         return []
-    return [
+    found = [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    found += [
         Finding("EMAIL", m.start(), m.end())
-        for pattern in (_EMAIL, _SPELLED_EMAIL)
-        for m in pattern.finditer(text)
+        for m in _SPELLED_EMAIL.finditer(text)
+        if _spelled_email_is_address(text, m)
     ]
+    return found
+
+
+def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
+    # Nobody writes "(at)", "[at]" or "arroba" in a sentence; only a bare "at" can be English.
+    if m["at"].strip().lower() != "at":
+        return True
+    before = max(0, m.start() - _EMAIL_CUE_REACH)
+    if _DETERMINER_BEFORE.search(text, before, m.start()):
+        return False
+    return (
+        m["last_dot"] != "."
+        or _MAILBOX_MARK.search(m["local"]) is not None
+        or _EMAIL_CUE.search(text, before, m.start()) is not None
+        or _WEBMAIL.match(text, m.end("at")) is not None
+    )
 
 
 def _ssns(text: str, region: str) -> list[Finding]:
@@ -238,9 +288,11 @@ def _ssns(text: str, region: str) -> list[Finding]:
         for m in _SSN.finditer(text)
         if _valid_ssn(m.group(1) + m.group(3) + m.group(4))
     ]
+    # "Social Services case number 123456789": a reference cue right before the digits wins.
     for m in _SSN_CUED.finditer(text):
         group = 1 if m.group(1) else 2
-        if _valid_ssn(m.group(group)):
+        digits = _NON_DIGIT.sub("", m.group(group))
+        if _valid_ssn(digits) and not _after_reference_cue(text, m.start(group)):
             found.append(Finding("SSN", m.start(group), m.end(group)))
     return found
 
