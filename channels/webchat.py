@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from babel import negotiate_locale
+from babel import Locale, UnknownLocaleError, negotiate_locale
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
@@ -54,8 +54,9 @@ def _outside_web_chat() -> bool:
 
 MAX_TEXT = 2_000
 CHANNEL = "webchat"
-# Browsers say zh-TW or zh-CN; the catalogs are named by script.
-_LOCALE_ALIASES = {"zh_Hant": ("zh_TW", "zh_HK", "zh_MO"), "zh_Hans": ("zh_CN", "zh_SG", "zh")}
+# The catalogs name Chinese by script, and Babel's likely subtags give a browser's zh-TW or
+# zh-Hant-HK its script; a bare "zh" means Simplified. Chrome calls Tagalog "fil" (Filipino).
+_LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
 
 
 class HtmlSafeJSONProvider(DefaultJSONProvider):
@@ -101,7 +102,8 @@ def start_session() -> Response:
 )
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def send_message() -> Response:
-    """One answer: {text} or {value} (a list of values for choose-all questions).
+    """One answer: {text} or {value} (a list of values for choose-all questions), or
+    {language} to change the survey's language before the first answer.
 
     The session token travels in `Authorization: Bearer`, never in the URL, so no access log
     of a proxy or platform router records it.
@@ -111,9 +113,12 @@ def send_message() -> Response:
     runtime = current_runtime()
     # One transaction for the session's lookup and the turn: one pool checkout and commit.
     with runtime.db.transaction() as db:
-        service, _ = _session_or_404(db, session)
+        service, contact = _session_or_404(db, session)
         _require_allowed_origin(service)
-        reply = _reply(body)
+        if "language" in body:
+            reply = _language_switch(service, db.get(Conversation, contact.conversation_id), body)
+        else:
+            reply = _reply(body)
         outcome = handle_reply(db, _inbound(service, session, reply), runtime.settings.idle_expiry)
     return _cors(service, jsonify(_payload(session, outcome)))
 
@@ -295,6 +300,19 @@ def _reply(body: dict[str, Any]) -> Reply:
     return Reply(text=printable.strip())
 
 
+def _language_switch(
+    service: Service, conversation: Conversation | None, body: dict[str, Any]
+) -> Reply:
+    """The same session in another language: the engine switches on a language's keyword
+    until the first answer, so one visitor stays one response whatever they pick."""
+    language = body["language"]
+    if not isinstance(language, str) or language not in service.languages:
+        abort(400, f"language must be one of {', '.join(service.languages)}")
+    if conversation is None or conversation.status != "active" or conversation.answered:
+        abort(400, "the language can only change before the first answer")
+    return Reply(text=LANGUAGES[language].keywords[0])
+
+
 def _inbound(service: Service, session: str, reply: Reply, language: str | None = None) -> Inbound:
     return Inbound(
         service=service,
@@ -354,13 +372,29 @@ def _cors(service: Service, response: Response, status: int | None = None) -> Re
 
 
 def _language(service: Service, asked: Any) -> str:
+    """The language asked for if the service offers it, else the visitor's Accept-Language
+    negotiated by Babel, else the service's default."""
     if isinstance(asked, str) and asked in service.languages:
         return asked
-    aliases = {alias: code for code in service.languages for alias in _LOCALE_ALIASES.get(code, ())}
-    available = list(service.languages) + list(aliases)
-    preferred = [value.replace("-", "_") for value in request.accept_languages.values()]
-    chosen = negotiate_locale(preferred, available, sep="_")
-    return aliases.get(chosen, chosen) if chosen else service.default_language
+    preferred = [
+        candidate for tag in request.accept_languages.values() for candidate in _candidates(tag)
+    ]
+    chosen = negotiate_locale(preferred, service.languages, sep="_", aliases=_LOCALE_ALIASES)
+    offered = {code.lower(): code for code in service.languages}
+    return offered[chosen.lower()] if chosen else service.default_language
+
+
+def _candidates(tag: str) -> list[str]:
+    """A browser's language tag, then the same language with its script, then the language
+    alone: each is tried before the visitor's next choice, so zh-Hant-HK finds zh_Hant
+    where Babel, cutting it to zh, would find Simplified."""
+    raw = tag.replace("-", "_")
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return [raw]
+    scripted = f"{locale.language}_{locale.script}" if locale.script else locale.language
+    return list(dict.fromkeys([raw, str(locale), scripted, locale.language]))
 
 
 def _direction(language: str) -> str:

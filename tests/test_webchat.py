@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from feedbot.models import Answer, Conversation, PendingNormalization
-from tests.conftest import runtime_of
+from tests.conftest import TEST_SERVICES, make_app, runtime_of
 
 ORIGIN = "https://studentaid.example.gov"
 
@@ -184,6 +185,98 @@ def test_accept_language_is_negotiated(chat):
         "/api/chat/sessions", json={"service": "webchat"}, headers={"Accept-Language": "es-MX"}
     )
     assert "Esta interacción" in mexican.json["messages"][1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "language"),
+    [
+        ("zh-TW", "zh_Hant"),
+        ("zh-Hant-TW", "zh_Hant"),
+        ("zh-Hant-HK,zh-Hant;q=0.9", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("zh-CN", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-Hans-SG", "zh_Hans"),
+        ("fil-PH,fil;q=0.9", "tl"),
+        ("fil", "tl"),
+        ("tl", "tl"),
+        ("pt-BR", "en"),
+        ("EN-us", "en"),
+        ("x-klingon,es;q=0.5", "es"),
+    ],
+)
+def test_accept_language_finds_chinese_by_script_and_filipino_as_tagalog(
+    sqlite_url, tmp_path, accept_language, language
+):
+    """Browsers write Traditional Chinese zh-Hant-TW and Chrome writes Tagalog fil-PH."""
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    for service in document["services"]:
+        if service["id"] == "webchat":
+            service["languages"] = ["en", "es", "zh_Hans", "zh_Hant", "tl"]
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document))
+    app = make_app(sqlite_url, services_file=services)
+    started = app.test_client().post(
+        "/api/chat/sessions",
+        json={"service": "webchat"},
+        headers={"Accept-Language": accept_language},
+    )
+    config = app.test_client().get(
+        "/api/chat/config/webchat", headers={"Accept-Language": accept_language}
+    )
+    runtime_of(app).db.dispose()
+    assert started.json["language"] == language
+    assert config.json["language"] == language
+
+
+def test_language_changes_on_the_same_session_before_the_first_answer(app, chat):
+    """The widget's picker: one visitor stays one response, in the language they chose."""
+    chat.start(language="en")
+    switched = chat.send(language="es")
+    assert switched["language"] == "es" and switched["done"] is False
+    notice, question = switched["messages"]
+    assert "OMB 1845-0004" in notice["text"]
+    assert question["question"] == "trust"
+    assert question["choices"][4]["label"] == "Totalmente de acuerdo"
+    arabic = chat.send(language="ar")
+    assert arabic["dir"] == "rtl"
+    assert chat.transcript().json["language"] == "ar"
+    chat.send(value=5)
+    refused = chat.send(expected=400, language="es")
+    assert refused == {"error": "the language can only change before the first answer"}
+    chat.send(value=["ease"])
+    assert chat.send(skip=True)["done"] is True
+    assert stored(app)[:2] == ("complete", "ar")
+    assert chat.send(expected=400, language="en")["error"].startswith("the language can only")
+
+
+def test_language_not_offered_is_refused(app, chat):
+    chat.start(language="en")
+    assert chat.send(expected=400, language="ko") == {
+        "error": "language must be one of en, es, ar, zh_Hans"
+    }
+    assert chat.send(expected=400, language=["es"])["error"].startswith("language must be")
+    assert stored(app)[1] == "en"
+
+
+def test_a_language_switch_leaves_no_abandoned_response(app, chat):
+    """Before the picker switched on the same session, the first session was left to expire
+    and counted as an abandoned response of its own."""
+    from datetime import UTC, datetime, timedelta
+
+    from feedbot.conversations import expire_idle_conversations
+    from feedbot.models import ResponseRecord
+
+    chat.start(language="en")
+    chat.send(language="es")
+    chat.send(value=5)
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        later = datetime.now(UTC) + timedelta(hours=25)
+        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
+    with runtime.db.transaction() as db:
+        records = [(r.status, r.language) for r in db.scalars(select(ResponseRecord))]
+    assert records == [("partial", "es")]
 
 
 def test_rate_limited_per_session(chat):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from sqlalchemy import select
 
+from feedbot.models import Conversation
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.browser import REPO, axe_violations, chromium, screenshot, serve, static_page
 
@@ -48,6 +50,15 @@ def focused_text(page):
     return page.evaluate("document.activeElement.textContent")
 
 
+def stored(app):
+    """Every response the app holds: (status, language, answers)."""
+    with runtime_of(app).db.transaction() as db:
+        return [
+            (c.status, c.language, {a.question_id: a.value for a in c.answers})
+            for c in db.scalars(select(Conversation))
+        ]
+
+
 def test_keyboard_only_survey_and_axe_in_english(site):
     page_url, app = site
     with chromium(locale="en-US") as page:
@@ -83,10 +94,6 @@ def test_keyboard_only_survey_and_axe_in_english(site):
         page.keyboard.press("Escape")
         assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
         assert page.is_hidden(".feedbot-panel")
-    from sqlalchemy import select
-
-    from feedbot.models import Conversation
-
     with runtime_of(app).db.transaction() as db:
         conversation = db.scalars(select(Conversation)).one()
         answers = {a.question_id: a.value for a in conversation.answers}
@@ -150,3 +157,76 @@ def test_standalone_page_works_under_its_content_security_policy(site):
         assert "What could have been better?" in page.inner_text(".feedbot-log")
         assert axe_violations(page, "body") == []
         assert page.csp_violations == []
+
+
+def test_changing_language_keeps_one_response(site):
+    """The picker used to start a second session; the first was counted as abandoned."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert page.get_attribute(".feedbot-panel", "lang") == "es"
+        assert page.inner_text("#feedbot-title") == "Opinión sobre Federal Student Aid"
+        assert focused_text(page) == "Totalmente en desacuerdo"
+        log = page.inner_text(".feedbot-log")
+        assert "Esta interacción" in log and "This interaction" not in log
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        assert page.is_disabled("#feedbot-language")
+    assert stored(app) == [("active", "es", {"trust": 5})]
+
+
+def test_reload_resumes_in_the_language_the_visitor_chose(site):
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.select_option("#feedbot-language", "ar")
+        page.wait_for_selector(".feedbot-panel[dir=rtl] .feedbot-choice")
+        page.click(".feedbot-choice >> nth=4")  # "Strongly agree"
+        page.wait_for_selector("[aria-pressed]")
+        page.reload()
+        open_panel(page, page_url)
+        assert page.get_attribute(".feedbot-panel", "lang") == "ar"
+        assert page.get_attribute(".feedbot-panel", "dir") == "rtl"
+        assert page.inner_text("#feedbot-title") == "رأيك في Federal Student Aid"
+        assert page.inner_text(".feedbot-send") == "إرسال الاختيارات"
+        assert page.input_value("#feedbot-language") == "ar"
+        assert page.is_disabled("#feedbot-language")
+        assert "أوافق بشدة" in page.inner_text(".feedbot-log")
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-resumed-ar.png")
+    assert stored(app) == [("active", "ar", {"trust": 5})]
+
+
+def test_enter_that_confirms_an_input_method_composition_sends_nothing(site):
+    """Chinese and Korean typists press Enter to pick a candidate, not to send."""
+    page_url, app = site
+    with chromium(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}) as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        devtools = page.context.new_cdp_session(page)
+        page.keyboard.insert_text("服务很")
+        devtools.send(
+            "Input.imeSetComposition", {"text": "hao", "selectionStart": 3, "selectionEnd": 3}
+        )
+        enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+        devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **enter})
+        devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **enter})
+        devtools.send("Input.insertText", {"text": "好"})
+        assert page.locator(".feedbot-message--visitor").count() == 2
+        assert page.input_value("#feedbot-text") == "服务很好"
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#feedbot-text", state="detached")
+        assert "服务很好" in page.inner_text(".feedbot-log")
+    assert stored(app) == [
+        (
+            "complete",
+            "zh_Hans",
+            {"trust": 5, "made_the_difference": None, "anything_else": "服务很好"},
+        )
+    ]

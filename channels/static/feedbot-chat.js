@@ -9,7 +9,7 @@
   var serviceId = script.getAttribute("data-service");
   var inline = script.getAttribute("data-mode") === "inline";
   var storageKey = "feedbot-chat:" + serviceId;
-  var state = { config: null, session: null, answered: false, busy: false };
+  var state = { config: null, session: null, ready: null, answered: false, busy: false };
   var ui = {};
 
   function el(tag, attributes, text) {
@@ -81,7 +81,11 @@
     ui.panel.appendChild(header);
     ui.omb = el("p", { "class": "feedbot-omb" });
     ui.panel.appendChild(ui.omb);
-    ui.log = el("div", { "class": "feedbot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+    // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation.
+    ui.log = el("div", {
+      "class": "feedbot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+      "aria-labelledby": "feedbot-title", tabindex: "0"
+    });
     ui.panel.appendChild(ui.log);
     ui.answer = el("div", { "class": "feedbot-answer" });
     ui.panel.appendChild(ui.answer);
@@ -125,19 +129,40 @@
   }
 
   function ensureSession() {
-    if (state.session) { return Promise.resolve(); }
-    var saved = window.sessionStorage.getItem(storageKey);
-    if (saved) {
-      return api("GET", "/api/chat/transcript", null, saved).then(function (data) {
-        state.session = saved;
-        state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
-        show(data);
-      }, function () {
-        window.sessionStorage.removeItem(storageKey);
-        return start(state.config.language);
+    // One start per page, however often the panel opens or the language changes meanwhile.
+    if (!state.ready) {
+      state.ready = resumeOrStart().then(function () {
+        if (!state.session) { state.ready = null; }
       });
     }
-    return start(state.config.language);
+    return state.ready;
+  }
+
+  function resumeOrStart() {
+    var saved = window.sessionStorage.getItem(storageKey);
+    if (!saved) { return start(state.config.language); }
+    return api("GET", "/api/chat/transcript", null, saved).then(function (data) {
+      state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
+      return followLanguage(data).then(function () {
+        state.session = saved;
+        show(data);
+      });
+    }, function () {
+      window.sessionStorage.removeItem(storageKey);
+      return start(state.config.language);
+    });
+  }
+
+  function followLanguage(data) {
+    // The conversation's language, not the page's or the browser's: the visitor may have
+    // picked another one before a reload.
+    if (data.language === state.config.language) {
+      applyLanguage(state.config);
+      return Promise.resolve();
+    }
+    return loadConfig(data.language).then(applyLanguage, function () {
+      applyLanguage(state.config);
+    });
   }
 
   function start(language) {
@@ -151,13 +176,31 @@
   }
 
   function switchLanguage(language) {
-    if (state.answered) { return; }
-    loadConfig(language).then(function (config) {
-      applyLanguage(config);
-      state.session = null;
-      window.sessionStorage.removeItem(storageKey);
-      return start(language);
-    }).then(focusAnswer, failed);
+    if (state.answered || state.busy) {
+      ui.language.value = state.config.language;
+      return;
+    }
+    state.busy = true;
+    // The same session in the new language: a second session would count as a second,
+    // abandoned response.
+    ensureSession().then(function () {
+      if (!state.session) {
+        ui.language.value = state.config.language;
+        return;
+      }
+      return Promise.all([
+        loadConfig(language),
+        api("POST", "/api/chat/messages", { language: language }, state.session)
+      ]).then(function (results) {
+        applyLanguage(results[0]);
+        ui.log.textContent = "";
+        show(results[1]);
+        focusAnswer();
+      }, function () {
+        applyLanguage(state.config);
+        failed();
+      });
+    }).then(idle, idle);
   }
 
   function send(body, said) {
@@ -171,7 +214,11 @@
         show(data);
         focusAnswer();
       }, failed)
-      .then(function () { state.busy = false; });
+      .then(idle);
+  }
+
+  function idle() {
+    state.busy = false;
   }
 
   function show(data) {
@@ -244,6 +291,9 @@
         if (box.value.trim()) { send({ text: box.value }, box.value); }
       });
       box.addEventListener("keydown", function (event) {
+        // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
+        // not the end of the answer; Safari reports it only as keyCode 229.
+        if (event.isComposing || event.keyCode === 229) { return; }
         if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); sendButton.click(); }
       });
       ui.answer.appendChild(label);
