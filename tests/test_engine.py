@@ -100,6 +100,20 @@ def test_a_negation_after_the_label_or_as_the_keyword_still_answers(reply, expec
     assert answers(walk(flow, reply))["trust"] == ("answered", expected)
 
 
+@pytest.mark.parametrize(
+    ("language", "ending"),
+    [
+        ("en", "Dec 31, 2027."),
+        ("ko", "2027. 12. 31."),
+        ("ru", "2027\u202fг."),
+        ("ht", "2027-12-31."),
+    ],
+)
+def test_the_notice_ends_its_date_with_one_full_stop(language, ending):
+    notice = engine.start(A11, CONTEXT, language).prompts[0]
+    assert notice.text.endswith(ending) and not notice.text.endswith("..")
+
+
 def test_branch_positive_and_negative():
     assert walk(A11, "4")[-1].session.question == "made_the_difference"
     assert walk(A11, "3")[-1].session.question == "could_be_better"
