@@ -246,12 +246,27 @@ def worker(burst: bool) -> None:
     run_worker(QUEUES, connection, burst, runtime.settings.worker_maintenance_seconds)
 
 
+def _refuse_an_age_too_large(ctx: click.Context, param: click.Parameter, text: str) -> str:
+    from feedbot.retention import parse_age
+
+    try:
+        datetime.now(UTC) - parse_age(text)
+    except OverflowError:
+        raise click.BadParameter(
+            f"{text!r} reaches back before the year 1; give an age such as 90d or 12h", ctx, param
+        ) from None
+    except ValueError:
+        pass  # not an age at all: the command itself says so
+    return text
+
+
 @click.command("purge")
 @click.option(
     "--older-than",
     "older_than",
     default="90d",
     show_default=True,
+    callback=_refuse_an_age_too_large,
     help="Age of free-text answers to purge, e.g. 90d or 12h.",
 )
 @with_appcontext
@@ -398,15 +413,9 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
 @with_appcontext
 def invite(csv_path: str, service: str | None) -> None:
     """Invite everyone in a CSV file to the survey by text, with a progress bar."""
-    import csv
-
     from feedbot.invitations_api import create_rows
 
-    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
-        rows = [
-            {k: v for k, v in row.items() if v} | ({"service": service} if service else {})
-            for row in csv.DictReader(handle)
-        ]
+    rows = [({"service": service} if service else {}) | row for row in _csv_rows(csv_path)]
     accepted: list = []
     errors: list = []
     with click.progressbar(length=len(rows), label="inviting", file=sys.stderr) as bar:
@@ -421,6 +430,33 @@ def invite(csv_path: str, service: str | None) -> None:
     click.echo(f"{len(accepted)} invitation(s) accepted, {len(errors)} row(s) refused")
     if errors:
         raise SystemExit(1)
+
+
+def _csv_rows(csv_path: str) -> list[dict[str, str]]:
+    """The CSV's non-empty cells by lower-case column name; BadParameter if it cannot be read."""
+    import csv
+
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = [name.strip().lower() for name in reader.fieldnames or []]
+            if "phone" not in columns:
+                found = ", ".join(reader.fieldnames or []) or "none"
+                raise click.BadParameter(
+                    f"{csv_path} has no phone column (its header row names: {found})",
+                    param_hint="--csv",
+                )
+            reader.fieldnames = columns
+            return [{k: v for k, v in row.items() if isinstance(k, str) and v} for row in reader]
+    except UnicodeDecodeError as error:
+        raise click.BadParameter(
+            f"{csv_path} is not UTF-8 text (byte {error.start}): save it as CSV UTF-8",
+            param_hint="--csv",
+        ) from error
+    except csv.Error as error:
+        raise click.BadParameter(
+            f"{csv_path} is not a readable CSV ({error})", param_hint="--csv"
+        ) from error
 
 
 @click.group("translations")

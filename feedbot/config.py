@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "feedbot-development-secret-not-for-production"
 DEV_TWILIO_AUTH_TOKEN = "feedbot-development-auth-token"
+ENVIRONMENTS = ("development", "testing", "production")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
 
 class ConfigError(Exception):
@@ -64,39 +68,47 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     defaults = Settings()
     settings = Settings(
-        env=env.get("FEEDBOT_ENV", defaults.env),
+        env=_environment(env),
         database_url=_sqlalchemy_url(env.get("DATABASE_URL", defaults.database_url)),
         redis_url=env.get("REDIS_URL") or None,
         secret_key=env.get("FEEDBOT_SECRET_KEY", defaults.secret_key),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
-        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_account_sid=_account_sid(env),
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
         twilio_retry_intervals=_intervals(env, "FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600"),
-        twilio_timeout=_number(env, "FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout),
-        public_url=(env.get("FEEDBOT_PUBLIC_URL") or "").rstrip("/") or None,
+        twilio_timeout=_number(
+            env, "FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout, maximum=300, positive=True
+        ),
+        public_url=_public_url(env),
         services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
         flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
         normalize_retry_intervals=_intervals(env, "FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300"),
         normalize_delay_seconds=_number(
-            env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds
+            env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds, maximum=3600
         ),
         chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
         chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
         chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
-        proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, whole=True)),
+        proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, maximum=10, whole=True)),
         metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
         worker_maintenance_seconds=int(
             _number(
                 env,
                 "FEEDBOT_WORKER_MAINTENANCE_SECONDS",
                 defaults.worker_maintenance_seconds,
+                maximum=86_400,
                 whole=True,
+                positive=True,
             )
         ),
         fixed_now=_instant(env, "FEEDBOT_FIXED_NOW"),
         idle_expiry=timedelta(
             hours=_number(
-                env, "FEEDBOT_IDLE_EXPIRY_HOURS", defaults.idle_expiry.total_seconds() / 3600
+                env,
+                "FEEDBOT_IDLE_EXPIRY_HOURS",
+                defaults.idle_expiry.total_seconds() / 3600,
+                maximum=MAX_IDLE_EXPIRY_HOURS,
+                positive=True,
             )
         ),
     )
@@ -105,16 +117,91 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
+# A survey left open longer than a year is a mistake, not a setting (and far larger values
+# overflow Python's dates).
+MAX_IDLE_EXPIRY_HOURS = 24 * 366
+# Longer than a day between two retries is no longer a retry; RQ's scheduler keeps each one.
+MAX_RETRY_INTERVAL_SECONDS = 86_400
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    text = env.get("FEEDBOT_ENV", "development")
+    value = text.strip().lower()
+    if value not in ENVIRONMENTS:
+        # A typo such as "prod" must not quietly run with the development keys.
+        raise ConfigError(f"FEEDBOT_ENV must be one of {', '.join(ENVIRONMENTS)}, got {text!r}")
+    return value
+
+
+def _account_sid(env: Mapping[str, str]) -> str | None:
+    text = env.get("TWILIO_ACCOUNT_SID") or None
+    if text is not None and not ACCOUNT_SID.fullmatch(text):
+        raise ConfigError(
+            f"TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits, got {text!r}"
+        )
+    return text
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    """The base URL Twilio calls, without a trailing slash."""
+    text = env.get("FEEDBOT_PUBLIC_URL") or ""
+    url = text.strip().rstrip("/")
+    if not url:
+        return None
+    if not _is_absolute_http_url(url):
+        # Twilio signs the full URL it calls; without the scheme and host every signature fails.
+        raise ConfigError(
+            "FEEDBOT_PUBLIC_URL must be the absolute URL Twilio calls, such as"
+            f" https://feedbot.agency.gov, got {text!r}"
+        )
+    return url
+
+
+def _is_absolute_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError:  # a malformed IPv6 host, or a port that is not a number
+        return False
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(host)
+        and not parts.query
+        and not parts.fragment
+        and not any(character.isspace() for character in url)
+    )
+
+
 def _intervals(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
-    """'10,60,300' → (10, 60, 300): seconds between retries."""
+    """'10,60,300' → (10, 60, 300): seconds between retries, at least one retry."""
     text = env.get(name, default)
     parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        # RQ cannot queue a job with no retries, and a transient failure deserves one.
+        raise ConfigError(
+            f"{name} is empty: list at least one retry interval in seconds"
+            f" (0: retry at once), e.g. {default}"
+        )
     if not all(part.isascii() and part.isdigit() for part in parts):
         raise ConfigError(f"{name} must be whole seconds separated by commas, got {text!r}")
+    if any(len(part) > 6 or int(part) > MAX_RETRY_INTERVAL_SECONDS for part in parts):
+        raise ConfigError(
+            f"{name}: each retry must come within {MAX_RETRY_INTERVAL_SECONDS} seconds,"
+            f" got {text!r}"
+        )
     return tuple(int(part) for part in parts)
 
 
-def _number(env: Mapping[str, str], name: str, default: float, whole: bool = False) -> float:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    maximum: float,
+    whole: bool = False,
+    positive: bool = False,
+) -> float:
+    """A number from 0 (above 0 when `positive`) up to `maximum`; `default` when unset."""
     text = env.get(name)
     if text is None:
         return default
@@ -123,8 +210,10 @@ def _number(env: Mapping[str, str], name: str, default: float, whole: bool = Fal
     except ValueError:
         kind = "a whole number" if whole else "a number"
         raise ConfigError(f"{name} must be {kind}, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise ConfigError(f"{name} must be zero or more, got {text!r}")
+    too_low = value <= 0 if positive else value < 0
+    if too_low or not value <= maximum:  # "not <=" also refuses nan
+        lowest = "more than 0" if positive else "from 0"
+        raise ConfigError(f"{name} must be {lowest} up to {maximum}, got {text!r}")
     return value
 
 
@@ -155,6 +244,10 @@ def _refuse_unsafe_production(settings: Settings) -> None:
         problems.append("FEEDBOT_SECRET_KEY must be set to a random value of 32+ characters")
     if settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         problems.append("TWILIO_AUTH_TOKEN must be set to the account's auth token")
+    if settings.twilio_account_sid is None:
+        problems.append("TWILIO_ACCOUNT_SID must be set to the account invitations are sent from")
+    if settings.public_url is not None and urlsplit(settings.public_url).scheme != "https":
+        problems.append("FEEDBOT_PUBLIC_URL must be an https:// URL in production")
     if settings.fixed_now is not None:
         problems.append("FEEDBOT_FIXED_NOW must not be set (it stops the clock)")
     if settings.database_url.startswith("sqlite"):

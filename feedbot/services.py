@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +77,13 @@ class ServiceRegistry:
         return None
 
 
-def load_services(path: Path | str, flows_dir: Path | str | None = None) -> ServiceRegistry:
-    """Read and validate the services file and every flow it may name."""
+def load_services(
+    path: Path | str,
+    flows_dir: Path | str | None = None,
+    idle_expiry: timedelta | None = None,
+) -> ServiceRegistry:
+    """Read and validate the services file and every flow it may name; with `idle_expiry`
+    (FEEDBOT_IDLE_EXPIRY_HOURS), also refuse a reminder that would come after surveys close."""
     path = Path(path)
     flows = load_flows(flows_dir or path.parent)
     document = _read(path)
@@ -90,6 +95,8 @@ def load_services(path: Path | str, flows_dir: Path | str | None = None) -> Serv
     services: dict[str, Service] = {}
     for index, spec in enumerate(document["services"]):
         service = _build_service(path, index, spec, flows)
+        if idle_expiry is not None:
+            _check_reminder_before_expiry(path, index, service, idle_expiry)
         if service.id in services:
             raise ServiceError(path, f"services.{index}.id", f"{service.id!r} is used twice")
         services[service.id] = service
@@ -121,6 +128,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
             path, f"services.{index}.flow", f"no flow {spec['flow']!r} (known: {known})"
         )
     _check_accent_contrast(path, index, spec.get("accent_color"))
+    _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -138,6 +146,38 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         from_number=spec.get("from_number"),
         invitations=dict(spec.get("invitations", {})),
     )
+
+
+def _check_quiet_hours(path: Path, index: int, window: list[str] | None) -> None:
+    # The pair is when texts may go out; written the other way round (the hours to keep
+    # quiet) it would hold every invitation back for ever.
+    if window is None:
+        return
+    start, end = (time.fromisoformat(text) for text in window)
+    if start >= end:
+        raise ServiceError(
+            path,
+            f"services.{index}.invitations.quiet_hours",
+            f"{window[0]} to {window[1]} must end after it starts: quiet_hours is the window"
+            " invitations may be sent in, within one day"
+            ' (["08:00", "21:00"] sends from 8 am to 9 pm local time)',
+        )
+
+
+def _check_reminder_before_expiry(
+    path: Path, index: int, service: Service, idle_expiry: timedelta
+) -> None:
+    hours = service.invitations.get("reminder_after_hours")
+    expiry_hours = idle_expiry.total_seconds() / 3600
+    if hours is not None and hours >= expiry_hours:
+        # The survey closes as the reminder arrives: the answer to it would be refused.
+        raise ServiceError(
+            path,
+            f"services.{index}.invitations.reminder_after_hours",
+            f"a reminder after {hours:g} hours comes when the survey has already closed"
+            f" (FEEDBOT_IDLE_EXPIRY_HOURS is {expiry_hours:g}): remind sooner, or raise"
+            " FEEDBOT_IDLE_EXPIRY_HOURS",
+        )
 
 
 # The widget writes white text on the accent colour; WCAG 2.1 AA asks 4.5:1 for normal text.

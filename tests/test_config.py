@@ -14,6 +14,7 @@ SAFE_PRODUCTION = {
     "FEEDBOT_ENV": "production",
     "FEEDBOT_SECRET_KEY": "k" * 40,
     "TWILIO_AUTH_TOKEN": "a-real-looking-auth-token",
+    "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
     "DATABASE_URL": "postgres://feedbot@db.internal/feedbot",
     "REDIS_URL": "redis://cache.internal:6379/0",
 }
@@ -29,7 +30,13 @@ def test_production_refuses_every_default_at_once():
     with pytest.raises(ConfigError) as refused:
         load_settings({"FEEDBOT_ENV": "production"})
     message = str(refused.value)
-    for name in ("FEEDBOT_SECRET_KEY", "TWILIO_AUTH_TOKEN", "DATABASE_URL", "REDIS_URL"):
+    for name in (
+        "FEEDBOT_SECRET_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "DATABASE_URL",
+        "REDIS_URL",
+    ):
         assert name in message
 
 
@@ -41,11 +48,76 @@ def test_production_refuses_every_default_at_once():
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00+00:00", "FEEDBOT_FIXED_NOW"),
         ("DATABASE_URL", "sqlite:///feedbot.db", "DATABASE_URL"),
         ("REDIS_URL", "", "REDIS_URL"),
+        ("TWILIO_ACCOUNT_SID", "", "TWILIO_ACCOUNT_SID must be set"),
+        ("FEEDBOT_PUBLIC_URL", "http://feedbot.agency.gov", "FEEDBOT_PUBLIC_URL must be an https"),
     ],
 )
 def test_production_refuses_one_unsafe_setting(name, value, named):
     with pytest.raises(ConfigError, match=named):
         load_settings({**SAFE_PRODUCTION, name: value})
+
+
+@pytest.mark.parametrize("value", ["production", "Production", " PRODUCTION "])
+def test_production_is_named_in_any_case_and_still_checked(value):
+    assert load_settings({**SAFE_PRODUCTION, "FEEDBOT_ENV": value}).production
+    with pytest.raises(ConfigError, match="FEEDBOT_ENV=production but FEEDBOT_SECRET_KEY"):
+        load_settings({"FEEDBOT_ENV": value})
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "dev", ""])
+def test_an_unknown_environment_is_refused_not_run_as_development(value):
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**SAFE_PRODUCTION, "FEEDBOT_ENV": value})
+    assert str(refused.value) == (
+        f"FEEDBOT_ENV must be one of development, testing, production, got {value!r}"
+    )
+
+
+def test_the_known_environments():
+    for value in ("development", "Testing", "production"):
+        assert load_settings({**SAFE_PRODUCTION, "FEEDBOT_ENV": value}).env == value.lower()
+
+
+@pytest.mark.parametrize(
+    "name", ["FEEDBOT_TWILIO_RETRY_INTERVALS", "FEEDBOT_NORMALIZE_RETRY_INTERVALS"]
+)
+@pytest.mark.parametrize("value", ["", " ", ",,"])
+def test_empty_retry_intervals_are_refused_at_start_up(name, value):
+    with pytest.raises(ConfigError, match=f"{name} is empty: list at least one retry interval"):
+        load_settings({**SAFE_PRODUCTION, name: value})
+    assert load_settings({name: "0"}) is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "feedbot.agency.gov",
+        "feedbot.agency.gov/twilio",
+        "//feedbot.agency.gov",
+        "ftp://feedbot.agency.gov",
+        "https://",
+        "https://:443",
+        "https://feedbot.agency.gov:port",
+        "https://feedbot agency.gov",
+        "https://feedbot.agency.gov/?x=1",
+        "https://[::1",
+    ],
+)
+def test_a_public_url_twilio_could_not_have_signed_is_refused(value):
+    for environment in ({}, SAFE_PRODUCTION):
+        with pytest.raises(ConfigError, match="FEEDBOT_PUBLIC_URL must be the absolute URL"):
+            load_settings({**environment, "FEEDBOT_PUBLIC_URL": value})
+
+
+def test_a_public_url_is_kept_without_its_trailing_slash():
+    settings = load_settings({**SAFE_PRODUCTION, "FEEDBOT_PUBLIC_URL": "https://x.gov/feedbot/"})
+    assert settings.public_url == "https://x.gov/feedbot"
+    assert load_settings({"FEEDBOT_PUBLIC_URL": "http://localhost:5000"}).public_url
+
+
+def test_a_malformed_account_sid_is_refused():
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID must be AC followed by 32"):
+        load_settings({"TWILIO_ACCOUNT_SID": "AC123"})
 
 
 def test_development_runs_on_the_embedded_defaults():
@@ -62,6 +134,16 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_TWILIO_TIMEOUT", "soon"),
         ("FEEDBOT_TWILIO_TIMEOUT", "nan"),
         ("FEEDBOT_IDLE_EXPIRY_HOURS", "inf"),
+        ("FEEDBOT_IDLE_EXPIRY_HOURS", "1e300"),
+        ("FEEDBOT_IDLE_EXPIRY_HOURS", "0"),
+        ("FEEDBOT_TWILIO_TIMEOUT", "0"),
+        ("FEEDBOT_TWILIO_TIMEOUT", "1e9"),
+        ("FEEDBOT_NORMALIZE_DELAY_SECONDS", "1e300"),
+        ("FEEDBOT_PROXY_HOPS", "1000000"),
+        ("FEEDBOT_PROXY_HOPS", "9" * 5000),
+        ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "0"),
+        ("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,99999999"),
+        ("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "9" * 5000),
         ("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,2m"),
         ("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10;60"),
         ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "1.5"),

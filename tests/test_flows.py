@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,40 @@ def test_an_accent_colour_white_text_cannot_be_read_on_is_refused(tmp_path):
         load_services(services)
     services.write_text(line.replace("#COLOR", "#005ea2"))  # USWDS primary: 6.7:1
     assert load_services(services).get("x").accent_color == "#005ea2"
+
+
+def services_with_invitations(tmp_path, invitations):
+    for flow in FLOWS.glob("a11*.yaml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    services = tmp_path / "services.yaml"
+    services.write_text(
+        "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
+        f" omb_expiration: 2027-01-01, languages: [en], flow: a11, invitations: {invitations}}}\n"
+    )
+    return services
+
+
+@pytest.mark.parametrize("window", ['["21:00", "08:00"]', '["09:00", "09:00"]'])
+def test_quiet_hours_must_be_the_sending_window_in_order(tmp_path, window):
+    services = services_with_invitations(tmp_path, f"{{quiet_hours: {window}}}")
+    with pytest.raises(
+        ServiceError,
+        match=r"services.0.invitations.quiet_hours: .* must end after it starts: quiet_hours is"
+        r" the window invitations may be sent in",
+    ):
+        load_services(services)
+    services = services_with_invitations(tmp_path, '{quiet_hours: ["08:00", "21:00"]}')
+    assert load_services(services).get("x").invitations["quiet_hours"] == ["08:00", "21:00"]
+
+
+@pytest.mark.parametrize("hours", [24, 30.5])
+def test_a_reminder_at_or_after_the_idle_expiry_is_refused(tmp_path, hours):
+    services = services_with_invitations(tmp_path, f"{{reminder_after_hours: {hours}}}")
+    with pytest.raises(ServiceError) as refused:
+        load_services(services, idle_expiry=timedelta(hours=24))
+    assert str(refused.value) == (
+        f"{services}, services.0.invitations.reminder_after_hours: a reminder after {hours}"
+        " hours comes when the survey has already closed (FEEDBOT_IDLE_EXPIRY_HOURS is 24):"
+        " remind sooner, or raise FEEDBOT_IDLE_EXPIRY_HOURS"
+    )
+    assert load_services(services, idle_expiry=timedelta(hours=48)).get("x")

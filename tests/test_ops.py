@@ -13,6 +13,7 @@ from redis import Redis
 from rq import Queue
 
 from bench.infra import feedbot_env, fresh_database, gunicorn
+from feedbot.config import load_settings
 from feedbot.logs import JsonFormatter
 from feedbot.queue import NORMALIZE_QUEUE
 from tests.conftest import make_app
@@ -169,3 +170,18 @@ def _gunicorn_env(database_url: str) -> dict[str, str]:
 def _get(url: str) -> None:
     with urllib.request.urlopen(url, timeout=5) as response:
         response.read()
+
+
+def test_the_benchmarks_production_environment_passes_the_production_checks():
+    settings = load_settings(feedbot_env("postgresql://bench@127.0.0.1/feedbot"))
+    assert settings.production and settings.twilio_account_sid
+
+
+@pytest.mark.parametrize("age", ["99999999d", "99999999999d", "999999999999h"])
+def test_purge_refuses_an_age_beyond_the_calendar_in_one_line(sqlite_app, age):
+    result = sqlite_app.test_cli_runner().invoke(args=["purge", "--older-than", age])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--older-than': '{age}' reaches back before the year 1" in (
+        result.output
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
