@@ -207,7 +207,10 @@ def close_conversation(
 
 
 def new_public_id() -> str:
-    return secrets.token_urlsafe(24)
+    """A response's unguessable id, exported as its `external_id`: never starting with "-",
+    which a spreadsheet opening the CSV would read as a formula."""
+    token = secrets.token_urlsafe(24)
+    return "_" + token[1:] if token.startswith("-") else token
 
 
 def _lock_contact(db: DbSession, inbound: Inbound) -> ContactRow:

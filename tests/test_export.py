@@ -292,6 +292,16 @@ def test_text_that_would_run_as_a_formula_is_kept_as_text(app, tmp_path):
     assert cell.value == attack and cell.data_type == "s"
 
 
+def test_no_external_id_starts_like_a_formula(monkeypatch):
+    import secrets
+
+    from feedbot.conversations import new_public_id
+
+    # One token in 64 starts with "-", which a spreadsheet reads as a formula.
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-" + "A" * (4 * n // 3 - 1))
+    assert new_public_id() == "_" + "A" * 31
+
+
 def test_a_token_records_when_it_was_last_used(seeded):
     from sqlalchemy import select
 
