@@ -76,13 +76,14 @@ def write_signed_sms(directory: Path, base_url: str, connections: int, texters: 
         (directory / f"requests-{thread}.tsv").write_text("\n".join(lines) + "\n")
 
 
-# A keypad-only call: language menu, trust 5, drivers 1 and 3, skip the open question.
+# A keypad-only call: language menu, trust 5, drivers 1 and 3, skip the open question; each
+# URL is the one the previous answer's TwiML names (tests/test_bench.py checks that).
 CALL = (
     ("/twilio/voice", {}),
     ("/twilio/voice/language", {"Digits": "1"}),
-    ("/twilio/voice/answer?step=1", {"Digits": "5"}),
-    ("/twilio/voice/answer?step=2", {"Digits": "13"}),
-    ("/twilio/voice/answer?step=3", {"Digits": "0"}),
+    ("/twilio/voice/answer?step=1&keys=12345", {"Digits": "5"}),
+    ("/twilio/voice/answer?step=2&keys=1234567", {"Digits": "13"}),
+    ("/twilio/voice/answer?step=3&keys=", {"Digits": "0"}),
 )
 
 

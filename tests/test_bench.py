@@ -24,6 +24,28 @@ def test_normalization_bench_normalizes_every_seeded_response():
     assert result["records"] == 200
 
 
+def test_the_bench_call_follows_the_urls_the_twiml_names(sqlite_url):
+    import xml.etree.ElementTree as ET
+    from itertools import pairwise
+
+    from bench.infra import REPO
+    from bench.webhooks import CALL, SERVICE_NUMBER
+    from tests.conftest import make_app
+    from tests.support.texting import sign
+
+    app = make_app(sqlite_url, services_file=REPO / "bench" / "services.yaml")
+    client = app.test_client()
+    call = {"CallSid": "CA" + "5" * 32, "From": "+12025550143", "To": SERVICE_NUMBER}
+    for (path, extra), (next_path, _) in pairwise(CALL):
+        params = {**call, **extra}
+        response = client.post(
+            path,
+            data=params,
+            headers={"X-Twilio-Signature": sign(f"http://localhost{path}", params)},
+        )
+        assert ET.fromstring(response.data).find("Gather").get("action") == next_path
+
+
 @pytest.mark.parametrize("what", ["webhooks"])
 def test_bench_command_prints_its_table(what):
     completed = subprocess.run(
