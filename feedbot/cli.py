@@ -364,35 +364,45 @@ def _counted(records, bar):  # type: ignore[no-untyped-def]
 @export_group.command("quarterly")
 @click.option("--quarter", required=True, help="A fiscal quarter, e.g. FY2027Q1.")
 @click.option("--service", help="Only this service.")
-@click.option("--volume-of-customers", type=int, help="Customers served (needs --service).")
-@click.option("--volume-offered", type=int, help="Customers offered the survey (needs --service).")
+@click.option(
+    "--volume-of-customers",
+    help="Customers served (needs --service): a whole number for a service with one channel, "
+    "else per channel, e.g. sms_text_messages:1200,automated_phone:300.",
+)
+@click.option(
+    "--volume-offered",
+    help="Customers offered the survey (needs --service), as --volume-of-customers.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def export_quarterly(quarter, service, volume_of_customers, volume_offered, output) -> None:  # type: ignore[no-untyped-def]
     """Write OMB's quarterly CX figures per service and channel as CSV."""
-    from feedbot.export import quarterly_csv, quarterly_rows
+    from feedbot.export import ExportError, parse_volume, quarterly_csv, quarterly_rows
     from feedbot.fiscal import parse_quarter
 
     try:
         period = parse_quarter(quarter)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--quarter") from error
-    figures = {
-        k: v
-        for k, v in (("customers", volume_of_customers), ("offered", volume_offered))
-        if v is not None
-    }
-    if figures and not service:
+    given = (
+        ("customers", "--volume-of-customers", volume_of_customers),
+        ("offered", "--volume-offered", volume_offered),
+    )
+    if any(text is not None for _, _, text in given) and not service:
         raise click.UsageError("--volume-of-customers and --volume-offered need --service")
     runtime = current_runtime()
-    with runtime.db.transaction() as db:
-        rows = quarterly_rows(
-            db,
-            runtime.services,
-            period,
-            [service] if service else None,
-            {service: figures} if figures else None,
-        )
+    try:
+        figures = {k: parse_volume(option, text) for k, option, text in given if text is not None}
+        with runtime.db.transaction() as db:
+            rows = quarterly_rows(
+                db,
+                runtime.services,
+                period,
+                [service] if service else None,
+                {service: figures} if figures else None,
+            )
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import cycle
 from typing import Any
 
 from openpyxl import Workbook
@@ -224,11 +225,12 @@ def quarterly_rows(
     services: ServiceRegistry,
     quarter: FiscalQuarter,
     service_ids: Sequence[str] | None,
-    volumes: dict[str, dict[str, int]] | None = None,
+    volumes: dict[str, dict[str, Volume]] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per service and channel with OMB's quarterly CX figures, counted in SQL.
 
-    `volumes` maps service id → {"customers": n, "offered": n} from staff or invitations.
+    `volumes` maps service id → {"customers": volume, "offered": volume} as staff gave them;
+    each figure goes on its channel's row only (`_place_volumes`).
     """
     respondent = ResponseRecord.status.in_(("complete", "partial"))
     counts = [
@@ -249,14 +251,109 @@ def quarterly_rows(
             ResponseRecord.quarter == quarter.quarter,
         )
         .group_by(ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form)
-        .order_by(ResponseRecord.service_id, ResponseRecord.channel)
+        .order_by(ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form)
     )
     if service_ids is not None:
         query = query.where(ResponseRecord.service_id.in_(service_ids))
-    return [
-        _quarterly_row(services, quarter, row._mapping, (volumes or {}).get(row.service_id, {}))
-        for row in db.execute(query)
-    ]
+    rows = [_quarterly_row(services, quarter, row._mapping) for row in db.execute(query)]
+    for service_id, figures in (volumes or {}).items():
+        _place_volumes(rows, service_id, quarter, figures)
+    return rows
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A volume staff gave for one service, under the name they gave it as (a query parameter
+    or a CLI option): one figure for a service with one channel, or a figure per channel."""
+
+    given_as: str
+    figures: int | dict[str, int]
+
+
+_VOLUME_COLUMNS = {
+    "customers": "volume_of_customers",
+    "offered": "volume_of_customers_provided_survey_opportunity",
+}
+_FIGURE_DIGITS = 15  # int() refuses 4,300 digits; no service has a quadrillion customers
+_EXAMPLE_FIGURES = (1200, 300, 80)
+
+
+def parse_volume(given_as: str, text: str) -> Volume:
+    """`text` as staff typed it: a whole number, or figures per channel such as
+    `sms_text_messages:1200,automated_phone:300` (feedbot's sms, voice and webchat work too)."""
+    if ":" not in text:
+        if not _is_figure(text):
+            raise ExportError(f"{given_as} must be a whole number")
+        return Volume(given_as, int(text))
+    per_channel: dict[str, int] = {}
+    for piece in text.split(","):
+        name, _, figure = (part.strip() for part in piece.partition(":"))
+        if not name or not _is_figure(figure):
+            raise ExportError(
+                f"{given_as} must be a whole number for each channel, e.g. "
+                f"sms_text_messages:1200,automated_phone:300; got {piece.strip()!r}"
+            )
+        channel = A11_CHANNELS.get(name, name)
+        if channel in per_channel:
+            raise ExportError(f"{given_as} gives {channel} twice")
+        per_channel[channel] = int(figure)
+    return Volume(given_as, per_channel)
+
+
+def _place_volumes(
+    rows: list[dict[str, Any]], service_id: str, quarter: FiscalQuarter, volumes: dict[str, Volume]
+) -> None:
+    """Each staff figure on its channel's row of `service_id`; a channel not given stays blank.
+
+    OMB's collection is per service and channel, so a service-wide figure is refused where the
+    service has several channels: copied onto each row, it would be counted once per channel.
+    """
+    # A flow changed mid-quarter gives a channel a row per trust form: the figure goes on the
+    # first, so the rows still add up to what staff gave.
+    first_of_channel: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["service_id"] == service_id:
+            first_of_channel.setdefault(row["channel"], row)
+    for kind, volume in volumes.items():
+        per_channel = _per_channel(volume, service_id, quarter, list(first_of_channel))
+        for channel, figure in per_channel.items():
+            first_of_channel[channel][_VOLUME_COLUMNS[kind]] = figure
+
+
+def _per_channel(
+    volume: Volume, service_id: str, quarter: FiscalQuarter, channels: list[str]
+) -> dict[str, int]:
+    if not channels:
+        raise ExportError(
+            f"{service_id} has no rows in {quarter}: no channel to give {volume.given_as} for"
+        )
+    shown = _listed(channels)
+    if isinstance(volume.figures, int):
+        if len(channels) == 1:
+            return {channels[0]: volume.figures}
+        example = ",".join(
+            f"{channel}:{figure}" for channel, figure in zip(channels, cycle(_EXAMPLE_FIGURES))
+        )
+        raise ExportError(
+            f"{service_id} has rows for {shown} in {quarter}: give {volume.given_as} per channel "
+            f"as the rows' channel column names them, e.g. {example}"
+        )
+    for channel in volume.figures:
+        if channel not in channels:
+            raise ExportError(
+                f"{volume.given_as} names {channel}, but {service_id} has no {channel} row in "
+                f"{quarter}; its rows' channels are {shown}"
+            )
+    return volume.figures
+
+
+def _is_figure(text: str) -> bool:
+    # isdigit() admits "²", which int() refuses.
+    return 0 < len(text) <= _FIGURE_DIGITS and text.isascii() and text.isdigit()
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
@@ -275,7 +372,6 @@ def _quarterly_row(
     services: ServiceRegistry,
     quarter: FiscalQuarter,
     counts: Any,
-    volumes: dict[str, int],
 ) -> dict[str, Any]:
     service = services.get(counts["service_id"])
     thumbs = counts["trust_form"] == "thumbs"
@@ -289,8 +385,8 @@ def _quarterly_row(
         "channel": counts["channel"],
         "transaction_point": "post_interaction",
         "service_stage": "",
-        "volume_of_customers": volumes.get("customers", ""),
-        "volume_of_customers_provided_survey_opportunity": volumes.get("offered", ""),
+        "volume_of_customers": "",
+        "volume_of_customers_provided_survey_opportunity": "",
         "volume_of_respondents": counts["volume_of_respondents"],
         "omb_control_number": service.omb_control_number if service else "",
         "federal_register_url": "",

@@ -27,7 +27,9 @@ from feedbot.export import (
     FORMATS,
     ExportError,
     ResponseFilter,
+    Volume,
     iter_records,
+    parse_volume,
     quarterly_csv,
     quarterly_rows,
     stream_csv,
@@ -97,9 +99,12 @@ def export_quarterly() -> Response:
         return _bad_request(str(error))
     services = allowed_services(request.args.get("service"))
     runtime = current_runtime()
-    with runtime.db.transaction() as db:
-        rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
-        fill_offered_from_invitations(db, runtime.services, quarter, rows)
+    try:
+        with runtime.db.transaction() as db:
+            rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
+            fill_offered_from_invitations(db, runtime.services, quarter, rows)
+    except ExportError as error:
+        return _bad_request(str(error))
     if request.args.get("format") == "json":
         return jsonify(rows)
     return Response(
@@ -299,15 +304,15 @@ def filter_from_args(args: Any, services: list[str] | None) -> ResponseFilter:
     )
 
 
-def _volumes(args: Any) -> dict[str, dict[str, int]] | None:
+def _volumes(args: Any) -> dict[str, dict[str, Volume]] | None:
+    """The service's volumes as staff gave them; whether they fit its channel rows is checked
+    once the rows are counted."""
     service = args.get("service")
-    figures = {}
-    for key, name in (("volume_of_customers", "customers"), ("volume_offered", "offered")):
-        if text := args.get(key):
-            # isdigit() admits "²", which int() refuses, as it refuses 4,300 digits.
-            if len(text) > 15 or not (text.isascii() and text.isdigit()):
-                raise ValueError(f"{key} must be a whole number")
-            figures[name] = int(text)
+    figures = {
+        name: parse_volume(key, text)
+        for key, name in (("volume_of_customers", "customers"), ("volume_offered", "offered"))
+        if (text := args.get(key))
+    }
     if figures and not service:
         raise ValueError("volumes are per service: give service= with them")
     return {service: figures} if figures else None

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from feedbot.export import QUARTERLY_COLUMNS
-from feedbot.models import DRIVERS
+from feedbot.models import DRIVERS, Invitation
 from feedbot.normalize import RECORD_COLUMNS
 from feedbot.staff_auth import create_token
 from tests.conftest import runtime_of
@@ -198,8 +198,6 @@ def test_quarterly_figures_equal_independent_counts(seeded):
         "/api/exports/a11-quarterly",
         quarter="FY2027Q1",
         service="passport",
-        volume_of_customers="1200",
-        volume_offered="400",
     )
     rows = rows_of(response)
     assert list(rows[0]) == list(QUARTERLY_COLUMNS)
@@ -228,10 +226,139 @@ def test_quarterly_figures_equal_independent_counts(seeded):
     )
     assert row["survey_type"] == "likert_scale" and row["transaction_point"] == "post_interaction"
     assert (row["volume_of_customers"], row["volume_of_customers_provided_survey_opportunity"]) == (
-        "1200",
-        "400",
+        "",
+        "",
     )
     assert by_channel["chatbot"]["negative_other"] == "1"
+
+
+def add_sent_passport_invitations(app, count):
+    sent = datetime(2026, 11, 2, 14, tzinfo=UTC)
+    with runtime_of(app).db.transaction() as db:
+        for _ in range(count):
+            db.add(
+                Invitation(
+                    service_id="passport",
+                    sender_key="k" * 64,
+                    status="sent",
+                    send_at=sent,
+                    created_at=sent,
+                    sent_at=sent,
+                )
+            )
+
+
+def quarterly(app, token, **params):
+    return get(app, token, "/api/exports/a11-quarterly", quarter="FY2027Q1", **params)
+
+
+def volumes_by_channel(rows):
+    return {
+        row["channel"]: (
+            row["volume_of_customers"],
+            row["volume_of_customers_provided_survey_opportunity"],
+        )
+        for row in rows
+    }
+
+
+def test_volumes_per_channel_land_on_their_rows_only(seeded):
+    """Staff's figures are per channel: one service-wide figure on every row counted its
+    customers once per channel in OMB's collection."""
+    app, tokens = seeded
+    add_sent_passport_invitations(app, 2)
+    params = {
+        "service": "passport",
+        "volume_of_customers": "sms_text_messages:1200,automated_phone:300",
+        "volume_offered": "automated_phone:250",
+    }
+    rows = rows_of(quarterly(app, tokens["all"], **params))
+    assert volumes_by_channel(rows) == {
+        "sms_text_messages": ("1200", "2"),  # offered: the invitations feedbot sent
+        "automated_phone": ("300", "250"),
+        "chatbot": ("", ""),
+    }
+    assert sum(int(row["volume_of_customers"] or 0) for row in rows) == 1200 + 300
+    as_json = quarterly(app, tokens["all"], format="json", **params).json
+    assert {row["channel"]: row["volume_of_customers"] for row in as_json} == {
+        "sms_text_messages": 1200,
+        "automated_phone": 300,
+        "chatbot": "",
+    }
+    # feedbot's own channel names work too; a figure staff give for SMS wins over invitations.
+    rows = rows_of(
+        quarterly(app, tokens["all"], service="passport", volume_offered="sms:900,voice:40")
+    )
+    assert volumes_by_channel(rows) == {
+        "sms_text_messages": ("", "900"),
+        "automated_phone": ("", "40"),
+        "chatbot": ("", ""),
+    }
+
+
+def test_a_plain_number_goes_on_a_service_with_one_channel(seeded):
+    app, tokens = seeded
+    response = quarterly(
+        app, tokens["all"], service="benefits", volume_of_customers="90", volume_offered="60"
+    )
+    assert volumes_by_channel(rows_of(response)) == {"sms_text_messages": ("90", "60")}
+
+
+def test_a_plain_number_for_several_channels_is_refused(seeded):
+    app, tokens = seeded
+    response = quarterly(
+        app, tokens["all"], service="passport", volume_of_customers="1200", volume_offered="400"
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == (
+        "passport has rows for automated_phone, chatbot and sms_text_messages in FY2027Q1: "
+        "give volume_of_customers per channel as the rows' channel column names them, "
+        "e.g. automated_phone:1200,chatbot:300,sms_text_messages:80"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        (
+            {"service": "passport", "volume_offered": "sms_text_messages:10,fax:3"},
+            "volume_offered names fax, but passport has no fax row in FY2027Q1; "
+            "its rows' channels are automated_phone, chatbot and sms_text_messages",
+        ),
+        (
+            {"service": "benefits", "volume_of_customers": "webchat:5"},
+            "volume_of_customers names chatbot, but benefits has no chatbot row in FY2027Q1; "
+            "its rows' channels are sms_text_messages",
+        ),
+        (
+            {"service": "passport", "quarter": "FY2026Q1", "volume_of_customers": "5"},
+            "passport has no rows in FY2026Q1: no channel to give volume_of_customers for",
+        ),
+        (
+            {"service": "passport", "volume_of_customers": "chatbot:1,chatbot:2"},
+            "volume_of_customers gives chatbot twice",
+        ),
+    ],
+)
+def test_volume_for_a_channel_without_a_row_is_refused(seeded, params, error):
+    app, tokens = seeded
+    response = get(
+        app, tokens["all"], "/api/exports/a11-quarterly", **{"quarter": "FY2027Q1"} | params
+    )
+    assert response.status_code == 400 and response.json["error"] == error
+
+
+@pytest.mark.parametrize(
+    "volume", ["sms_text_messages:-5", "sms_text_messages:1.5", "chatbot:", ":7"]
+)
+def test_volume_per_channel_that_is_no_whole_number_gets_a_clear_400(seeded, volume):
+    app, tokens = seeded
+    response = quarterly(app, tokens["all"], service="passport", volume_of_customers=volume)
+    assert response.status_code == 400
+    assert response.json["error"] == (
+        "volume_of_customers must be a whole number for each channel, "
+        f"e.g. sms_text_messages:1200,automated_phone:300; got {volume!r}"
+    )
 
 
 def test_cli_exports(seeded, tmp_path):
@@ -248,6 +375,51 @@ def test_cli_exports(seeded, tmp_path):
         args=["export", "quarterly", "--quarter", "FY2027Q1", "--volume-of-customers", "5"]
     )
     assert missing.exit_code != 0 and "need --service" in missing.output
+
+
+def test_cli_takes_volumes_per_channel_or_one_for_a_single_channel(seeded):
+    app, _ = seeded
+    runner = app.test_cli_runner()
+
+    def export(service, *volumes):
+        return runner.invoke(
+            args=["export", "quarterly", "--quarter", "FY2027Q1", "--service", service, *volumes]
+        )
+
+    per_channel = export(
+        "passport",
+        "--volume-of-customers",
+        "sms_text_messages:1200,voice:300",
+        "--volume-offered",
+        "chatbot:70",
+    )
+    assert per_channel.exit_code == 0, per_channel.output
+    assert volumes_by_channel(csv.DictReader(io.StringIO(per_channel.stdout))) == {
+        "sms_text_messages": ("1200", ""),
+        "automated_phone": ("300", ""),
+        "chatbot": ("", "70"),
+    }
+    single = export("benefits", "--volume-of-customers", "90")
+    assert single.exit_code == 0, single.output
+    assert volumes_by_channel(csv.DictReader(io.StringIO(single.stdout))) == {
+        "sms_text_messages": ("90", "")
+    }
+    refused = export("passport", "--volume-of-customers", "1200")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: passport has rows for automated_phone, chatbot and sms_text_messages in "
+        "FY2027Q1: give --volume-of-customers per channel as the rows' channel column names "
+        "them, e.g. automated_phone:1200,chatbot:300,sms_text_messages:80\n"
+    )
+    unknown = export("benefits", "--volume-offered", "automated_phone:4")
+    assert unknown.exit_code == 1
+    assert unknown.output == (
+        "Error: --volume-offered names automated_phone, but benefits has no automated_phone "
+        "row in FY2027Q1; its rows' channels are sms_text_messages\n"
+    )
+    negative = export("benefits", "--volume-of-customers", "-5")
+    assert negative.exit_code == 1
+    assert negative.output == "Error: --volume-of-customers must be a whole number\n"
 
 
 def test_database_written_csv_equals_python_written_csv(seeded):
