@@ -220,16 +220,21 @@ def test_chat_plays_the_call_in_the_terminal(app):
     assert stored(app)[0][2]["trust"] == ("answered", 5)
 
 
-def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
+def passport_offering(languages, sqlite_url, tmp_path):
+    """An app whose passport service offers `languages`."""
     import yaml
 
     from tests.conftest import TEST_SERVICES, make_app
 
     document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"][0]["languages"] = ["en", "es", "fr"]
+    document["services"][0]["languages"] = list(languages)
     services = tmp_path / "services.yaml"
     services.write_text(yaml.safe_dump(document, allow_unicode=True))
-    app = make_app(sqlite_url, services_file=services)
+    return make_app(sqlite_url, services_file=services)
+
+
+def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
+    app = passport_offering(["en", "es", "fr"], sqlite_url, tmp_path)
     caller = Caller(app.test_client())
     menu = caller.dial()
     assert "Pour le Français, appuyez sur 3." in menu.spoken
@@ -244,16 +249,9 @@ def test_french_call_from_a_three_language_menu(sqlite_url, tmp_path):
 
 
 def test_twelve_languages_take_two_keys_and_a_name_said_aloud(sqlite_url, tmp_path):
-    import yaml
-
     from feedbot.languages import LANGUAGES
-    from tests.conftest import TEST_SERVICES, make_app
 
-    document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"][0]["languages"] = list(LANGUAGES)
-    services = tmp_path / "services.yaml"
-    services.write_text(yaml.safe_dump(document, allow_unicode=True))
-    app = make_app(sqlite_url, services_file=services)
+    app = passport_offering(LANGUAGES, sqlite_url, tmp_path)
     caller = Caller(app.test_client())
     menu = caller.dial()
     assert "Para Português, pressione 12." in menu.spoken
