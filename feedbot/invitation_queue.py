@@ -5,8 +5,9 @@ invitation and reminder waiting for its time. So each job is queued together wit
 a Redis key that outlives the job's due time by MARK_GRACE — in one MULTI/EXEC, and the
 worker's periodic sweep queues again whatever is due in the database but has no mark: both
 were lost together, or the job was never queued because Redis was down. Sending is
-idempotent (the invitation's row is locked and its status checked), so a job queued twice
-sends once.
+idempotent (the invitation's row is locked and its status checked, and a send is claimed in
+the database before Twilio is called), so a job queued twice sends once; the sweep also
+settles the claims of workers lost mid-send as "unknown", never sending them again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import select
 
-from feedbot.invitations import deliver
+from feedbot.invitations import deliver, settle_interrupted_sends
 from feedbot.models import Invitation
 from feedbot.queue import redis_connection
 from feedbot.runtime import Runtime
@@ -52,11 +53,7 @@ def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> Non
 
 
 def schedule_send(runtime: Runtime, invitation_id: int, when: datetime) -> None:
-    retry = Retry(
-        max=len(runtime.settings.twilio_retry_intervals),
-        interval=list(runtime.settings.twilio_retry_intervals),
-    )
-    _queue_marked(runtime, "send", invitation_id, when, retry=retry)
+    _queue_marked(runtime, "send", invitation_id, when, retry=_twilio_retry(runtime))
 
 
 def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | None = None) -> None:
@@ -67,7 +64,7 @@ def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | Non
                 select(Invitation.reminder_due_at).where(Invitation.id == invitation_id)
             )
     if when is not None:
-        _queue_marked(runtime, "remind", invitation_id, when)
+        _queue_marked(runtime, "remind", invitation_id, when, retry=_twilio_retry(runtime))
 
 
 def sweep_invitations(runtime: Runtime) -> int:
@@ -75,6 +72,7 @@ def sweep_invitations(runtime: Runtime) -> int:
     return how many were queued."""
     now = runtime.settings.now()
     with runtime.db.transaction() as db:
+        interrupted = settle_interrupted_sends(db, now)
         due: dict[str, list[int]] = {
             "send": list(
                 db.scalars(
@@ -94,6 +92,8 @@ def sweep_invitations(runtime: Runtime) -> int:
                 )
             ),
         }
+    if interrupted:
+        log.warning("sweep: %d interrupted send(s) marked unknown, not sent again", interrupted)
     connection = redis_connection(runtime.settings.redis_url)
     queued = 0
     for kind, ids in due.items():
@@ -110,6 +110,13 @@ def sweep_invitations(runtime: Runtime) -> int:
 
 def invitations_queue(runtime: Runtime) -> Queue:
     return Queue(INVITATIONS_QUEUE, connection=redis_connection(runtime.settings.redis_url))
+
+
+def _twilio_retry(runtime: Runtime) -> Retry:
+    return Retry(
+        max=len(runtime.settings.twilio_retry_intervals),
+        interval=list(runtime.settings.twilio_retry_intervals),
+    )
 
 
 def _queue_marked(

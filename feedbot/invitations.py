@@ -6,7 +6,9 @@ respecting opt-outs, quiet hours, the per-service rate and the over-surveying wi
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -16,7 +18,8 @@ import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -27,7 +30,7 @@ from feedbot.conversations import Inbound, clean_transaction_id, start_conversat
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key
-from feedbot.models import Conversation, Invitation, OptOut
+from feedbot.models import Contact, Conversation, InboundMessage, Invitation, OptOut
 from feedbot.runtime import Runtime
 from feedbot.services import Service
 
@@ -39,8 +42,17 @@ DEFAULT_RATE_PER_MINUTE = 60
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
+# Twilio refusing feedbot itself (a rotated auth token, a wrong account sid or From number):
+# no number's fault, and sending works again once the configuration is fixed.
+ACCOUNT_STATUSES = {401, 403, 404}
+ACCOUNT_CODES = {20003, 20404, 21212}
 _STATUS_ORDER = {"queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
-OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued")
+# "unknown": Twilio's answer was lost, so the text may have reached the person.
+OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued", "unknown")
+# Far longer than a send can take (FEEDBOT_TWILIO_TIMEOUT, RQ's job timeout): a claim this old
+# was left by a worker that is gone.
+SENDING_LAPSE = timedelta(minutes=15)
+INTERRUPTED = "sending interrupted, may have been sent"
 
 
 class InvalidInvitation(ValueError):
@@ -96,14 +108,10 @@ def create_invitation(
     whether it is new (False: the transaction's invitation already existed, left as it was)."""
     service = request.service
     key = sender_key(request.phone, secret)
-    if request.transaction_id:
-        existing = db.scalar(
-            select(Invitation).filter_by(
-                service_id=service.id, transaction_id=request.transaction_id
-            )
-        )
-        if existing is not None:
-            return existing, False
+    lock_senders(db, [request], secret)
+    existing = _invitation_for_transaction(db, request)
+    if existing is not None:
+        return existing, False
     status, reason = "scheduled", None
     if db.get(OptOut, key) is not None:
         status, reason = "suppressed", "opted out"
@@ -120,81 +128,129 @@ def create_invitation(
         send_at=request.send_at or now,
         created_at=now,
     )
-    db.add(invitation)
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.add(invitation)
+            db.flush()
+    except IntegrityError:
+        # The same transaction_id for another number, stored by a request running meanwhile.
+        existing = _invitation_for_transaction(db, request)
+        if existing is None:
+            raise
+        return existing, False
     return invitation, True
 
 
+def lock_senders(db: DbSession, requests: Sequence[InvitationRequest], secret: str) -> None:
+    """Hold until commit a lock per person and service, so that two requests inviting the same
+    person run their window check and insert one after the other. Taken in one order, so two
+    batches naming the same people cannot deadlock. (SQLite's BEGIN IMMEDIATE already runs
+    writers one at a time.)"""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    names = sorted({f"{r.service.id}:{sender_key(r.phone, secret)}" for r in requests})
+    for name in names:
+        digest = hashlib.sha256(f"feedbot-invitation:{name}".encode()).digest()
+        db.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], signed=True))))
+
+
 def deliver(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
-    """Try to send one invitation now: sent, or deferred until a time it may be sent."""
-    with runtime.db.transaction() as db:
-        invitation = db.get(Invitation, invitation_id, with_for_update=True)
-        if invitation is None or invitation.status != "scheduled":
-            return Delivery("skipped")
-        service = runtime.services.get(invitation.service_id)
-        if service is None or db.get(OptOut, invitation.sender_key) is not None:
-            _finish(invitation, "suppressed", "opted out" if service else "unknown service")
-            return Delivery("suppressed")
-        allowed = next_allowed_time(invitation.phone or "", service, now)
-        if allowed > now:
-            return Delivery("deferred", allowed)
-        if not _take_rate_slot(runtime, service, now):
-            return Delivery("deferred", now + timedelta(seconds=60))
-        try:
-            with db.begin_nested():
-                body = _opening_text(db, invitation, service, now)
-                message = _send_sms(runtime, service, invitation.phone or "", body)
-        except UndeliverableInvitation as error:
+    """Try to send one invitation now: sent, deferred until a time it may be sent, or why it
+    stopped.
+
+    The send is claimed ("sending") in a commit of its own before Twilio is called, and its
+    outcome recorded in another: a worker lost in between leaves the claim, which a later job
+    or sweep settles as "unknown" (it may have been sent), never as a second text.
+    """
+    claim = _claim_send(runtime, invitation_id, now)
+    if isinstance(claim, Delivery):
+        return claim
+    try:
+        message = _send_sms(runtime, claim.service, claim.phone, claim.body)
+    except UnknownOutcome as error:
+        with runtime.db.transaction() as db:
+            # It may have reached the person: it counts as made (window, offered counts) and
+            # its conversation stays, ready for their answer.
+            _finish(_claimed(db, claim), "unknown", str(error)[:64])
+        log.warning("invitation %s: %s", claim.invitation_id, error)
+        return Delivery("unknown")
+    except UndeliverableInvitation as error:
+        with runtime.db.transaction() as db:
+            invitation = _claimed(db, claim)
+            _forget_conversation(db, invitation)
             invitation.error_code = error.code
             _finish(invitation, "failed", str(error)[:64])
-            log.warning("invitation %s refused by Twilio (%s)", invitation.id, error.code)
-            return Delivery("failed")
+            if error.code == UNSUBSCRIBED_CODE:
+                _record_opt_out(db, invitation.sender_key, now)
+        log.warning("invitation %s refused by Twilio (%s)", claim.invitation_id, error.code)
+        return Delivery("failed")
+    except TwilioNotReached:
+        with runtime.db.transaction() as db:
+            invitation = _claimed(db, claim)
+            if invitation.status == "sending":  # nothing was sent: as it was, for the retry
+                _forget_conversation(db, invitation)
+                invitation.status = "scheduled"
+                invitation.sent_at = None
+        raise
+    with runtime.db.transaction() as db:
+        invitation = _claimed(db, claim)
         invitation.status = "sent"
+        invitation.reason = None
         invitation.message_sid = message.sid
-        invitation.sent_at = now
-        hours = service.invitations.get("reminder_after_hours")
-        if hours:
+        hours = claim.service.invitations.get("reminder_after_hours")
+        if hours and invitation.phone is not None:
             invitation.reminder_due_at = now + timedelta(hours=hours)
         else:
             invitation.phone = None
-        log.info("invitation %s sent for service %s", invitation.id, service.id)
-        return Delivery("sent")
+    log.info("invitation %s sent for service %s", claim.invitation_id, claim.service.id)
+    return Delivery("sent")
 
 
 def remind(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
-    """The one optional reminder, unless the person answered or said STOP; then drop the number."""
-    from channels.sms import render_prompt
-    from feedbot import engine
-    from feedbot.i18n import _, gettext_for
+    """The one optional reminder, unless the person answered or said STOP.
 
-    with runtime.db.transaction() as db:
-        invitation = db.get(Invitation, invitation_id, with_for_update=True)
-        if invitation is None or invitation.phone is None or invitation.reminded_at:
-            return Delivery("skipped")
-        service = runtime.services.get(invitation.service_id)
-        conversation = db.get(Conversation, invitation.conversation_id or 0)
-        if (
-            service is None
-            or conversation is None
-            or conversation.answered
-            or conversation.status != "active"
-            or db.get(OptOut, invitation.sender_key) is not None
-        ):
-            invitation.phone = None
-            return Delivery("skipped")
-        allowed = next_allowed_time(invitation.phone, service, now)
-        if allowed > now:
-            return Delivery("deferred", allowed)
-        session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
-        prompt = engine.question_prompt(service.flow, service.context, session)
-        lead = gettext_for(conversation.language)(_("Reminder from {agency}:")).format(
-            agency=service.agency
-        )
-        text = f"{lead}\n{render_prompt(prompt, conversation.language)}"
-        _send_sms(runtime, service, invitation.phone, text)
-        invitation.reminded_at = now
-        invitation.phone = None
-        return Delivery("sent")
+    It is claimed (reminded_at set, the number dropped) in a commit of its own before Twilio
+    is called, so whatever happens after (a timeout, a refusal, a lost worker) no second
+    reminder follows; only an answer saying nothing was sent gives the number back for a retry.
+    """
+    claim = _claim_reminder(runtime, invitation_id, now)
+    if isinstance(claim, Delivery):
+        return claim
+    try:
+        _send_sms(runtime, claim.service, claim.phone, claim.body)
+    except UnknownOutcome as error:
+        log.warning("reminder for invitation %s: %s", invitation_id, error)
+        return Delivery("unknown")
+    except UndeliverableInvitation as error:
+        with runtime.db.transaction() as db:
+            invitation = _claimed(db, claim)
+            invitation.error_code = error.code
+            invitation.reason = f"reminder refused ({error.code})"
+            if error.code == UNSUBSCRIBED_CODE:
+                _record_opt_out(db, invitation.sender_key, now)
+        log.warning("reminder for invitation %s refused by Twilio (%s)", invitation_id, error.code)
+        return Delivery("failed")
+    except TwilioNotReached:
+        with runtime.db.transaction() as db:
+            invitation = _claimed(db, claim)
+            invitation.phone = claim.phone
+            invitation.reminded_at = None
+        raise
+    log.info("reminder for invitation %s sent", invitation_id)
+    return Delivery("sent")
+
+
+def settle_interrupted_sends(db: DbSession, now: datetime) -> int:
+    """Mark "unknown" every send claimed more than SENDING_LAPSE ago and never settled (its
+    worker was lost before or after Twilio took it); return how many. None is sent again."""
+    interrupted = db.scalars(
+        select(Invitation)
+        .where(Invitation.status == "sending", Invitation.sent_at < now - SENDING_LAPSE)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for invitation in interrupted:
+        _finish(invitation, "unknown", INTERRUPTED)
+    return len(interrupted)
 
 
 def record_status(db: DbSession, message_sid: str, status: str, error_code: int | None) -> bool:
@@ -207,9 +263,9 @@ def record_status(db: DbSession, message_sid: str, status: str, error_code: int 
         return True
     invitation.status = status
     invitation.error_code = error_code
-    if error_code == UNSUBSCRIBED_CODE and db.get(OptOut, invitation.sender_key) is None:
+    if error_code == UNSUBSCRIBED_CODE:
         # The carrier says this person unsubscribed: treat it as their STOP.
-        db.add(OptOut(sender_key=invitation.sender_key, opted_out_at=datetime.now(UTC)))
+        _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
     if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
         # The number cannot receive texts: no reminder, and no reason to keep it.
         invitation.phone = None
@@ -270,6 +326,9 @@ def _opening_text(db: DbSession, invitation: Invitation, service: Service, now: 
 
 
 def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
+    """Send one text. Failures come out as feedbot's own exceptions, whose messages hold status
+    and code only: Twilio's own text may quote the number, and RQ logs and stores a failed
+    job's exception."""
     settings = runtime.settings
     client = Client(
         settings.twilio_account_sid or "AC" + "0" * 32,
@@ -287,16 +346,34 @@ def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
     try:
         return client.messages.create(to=phone, body=body, status_callback=callback, **sender)
     except TwilioRestException as error:
-        if error.status == 429 or error.status >= 500:
-            raise  # RQ retries the job with backoff
-        raise UndeliverableInvitation(error.code, error.msg) from error
+        refusal = _refusal(error.status, error.code)
     except requests.RequestException as error:
         if _never_reached_twilio(error):
-            raise  # nothing was sent: RQ retries the job with backoff
-        # Twilio may have taken the message before the answer was lost; sending again could
-        # text the person twice, which is worse than one invitation too few.
-        unknown = f"no answer from Twilio, may have been sent ({type(error).__name__})"
-        raise UndeliverableInvitation(None, unknown) from error
+            # Nothing was sent: RQ retries the job with backoff.
+            refusal = TwilioNotReached(f"Twilio could not be reached ({type(error).__name__})")
+        else:
+            # Twilio may have taken the message before the answer was lost; sending again
+            # could text the person twice, which is worse than one invitation too few.
+            refusal = UnknownOutcome(
+                f"no answer from Twilio, may have been sent ({type(error).__name__})"
+            )
+    raise refusal from None  # not chained: the cause's text may quote the number
+
+
+def _refusal(status: int, code: int | None) -> Exception:
+    """What a Twilio error answer means for feedbot: retry, fix the account, or give up."""
+    if status in ACCOUNT_STATUSES or code in ACCOUNT_CODES:
+        log.error(
+            "Twilio refused feedbot's account (HTTP %s, error %s): check TWILIO_ACCOUNT_SID,"
+            " TWILIO_AUTH_TOKEN and the service's sender; invitations wait and are retried"
+            " (feedbot queue redrive once fixed)",
+            status,
+            code,
+        )
+        return TwilioAccountError(f"Twilio refused feedbot's account (HTTP {status}, {code})")
+    if status == 429 or status >= 500:
+        return TwilioNotReached(f"Twilio did not take the message (HTTP {status}, {code})")
+    return UndeliverableInvitation(code)
 
 
 def _never_reached_twilio(error: requests.RequestException) -> bool:
@@ -312,9 +389,129 @@ def _never_reached_twilio(error: requests.RequestException) -> bool:
 class UndeliverableInvitation(Exception):
     """Twilio refused the message for good (e.g. an invalid or unsubscribed number)."""
 
-    def __init__(self, code: int | None, message: str) -> None:
-        super().__init__(f"Twilio refused the message ({code}): {message}" if code else message)
+    def __init__(self, code: int | None) -> None:
+        super().__init__(f"Twilio refused the message ({code})")
         self.code = code
+
+
+class TwilioNotReached(Exception):
+    """Twilio did not take the message (busy, failing, unreachable): the job is retried."""
+
+
+class TwilioAccountError(TwilioNotReached):
+    """Twilio refused feedbot's credentials or sender: retried, and redrivable once fixed."""
+
+
+class UnknownOutcome(Exception):
+    """Twilio's answer was lost: the message may have been sent, so it is not sent again."""
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A send or reminder claimed in the database, to be made outside any transaction."""
+
+    invitation_id: int
+    service: Service
+    phone: str
+    body: str
+
+
+def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim | Delivery:
+    with runtime.db.transaction() as db:
+        invitation = db.get(Invitation, invitation_id, with_for_update=True)
+        if invitation is not None and invitation.status == "sending":
+            # Claimed by a worker lost before recording Twilio's answer (killed, or its
+            # database connection dropped), and this job is its retry or a duplicate.
+            _finish(invitation, "unknown", INTERRUPTED)
+            log.warning("invitation %s: %s", invitation.id, INTERRUPTED)
+            return Delivery("unknown")
+        if invitation is None or invitation.status != "scheduled":
+            return Delivery("skipped")
+        service = runtime.services.get(invitation.service_id)
+        if service is None or db.get(OptOut, invitation.sender_key) is not None:
+            _finish(invitation, "suppressed", "opted out" if service else "unknown service")
+            return Delivery("suppressed")
+        allowed = next_allowed_time(invitation.phone or "", service, now)
+        if allowed > now:
+            return Delivery("deferred", allowed)
+        if not _take_rate_slot(runtime, service, now):
+            return Delivery("deferred", now + timedelta(seconds=60))
+        body = _opening_text(db, invitation, service, now)
+        invitation.status = "sending"
+        invitation.sent_at = now
+        return _Claim(invitation.id, service, invitation.phone or "", body)
+
+
+def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim | Delivery:
+    from channels.sms import render_prompt
+    from feedbot import engine
+    from feedbot.i18n import _, gettext_for
+
+    with runtime.db.transaction() as db:
+        invitation = db.get(Invitation, invitation_id, with_for_update=True)
+        if invitation is None or invitation.phone is None or invitation.reminded_at:
+            return Delivery("skipped")
+        service = runtime.services.get(invitation.service_id)
+        conversation = db.get(Conversation, invitation.conversation_id or 0)
+        if (
+            service is None
+            or conversation is None
+            or conversation.answered
+            or conversation.status != "active"
+            or db.get(OptOut, invitation.sender_key) is not None
+        ):
+            invitation.phone = None
+            return Delivery("skipped")
+        allowed = next_allowed_time(invitation.phone, service, now)
+        if allowed > now:
+            return Delivery("deferred", allowed)
+        session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
+        prompt = engine.question_prompt(service.flow, service.context, session)
+        lead = gettext_for(conversation.language)(_("Reminder from {agency}:")).format(
+            agency=service.agency
+        )
+        claim = _Claim(
+            invitation.id,
+            service,
+            invitation.phone,
+            f"{lead}\n{render_prompt(prompt, conversation.language)}",
+        )
+        # The reminder is activity: the survey stays open a whole idle period for its answer.
+        conversation.last_activity_at = now
+        invitation.reminded_at = now
+        invitation.phone = None
+        return claim
+
+
+def _claimed(db: DbSession, claim: _Claim) -> Invitation:
+    invitation = db.get(Invitation, claim.invitation_id, with_for_update=True)
+    assert invitation is not None  # invitations are never deleted while sending
+    return invitation
+
+
+def _forget_conversation(db: DbSession, invitation: Invitation) -> None:
+    """The text never reached the person: drop the survey opened for it, unless the thread
+    has been used meanwhile, so no abandoned response is recorded for it."""
+    conversation = db.get(Conversation, invitation.conversation_id or 0)
+    invitation.conversation_id = None
+    if (
+        conversation is None
+        or conversation.answered
+        or conversation.status != "active"
+        or db.scalar(select(InboundMessage.id).filter_by(conversation_id=conversation.id))
+    ):
+        return
+    db.execute(
+        update(Contact)
+        .where(Contact.conversation_id == conversation.id)
+        .values(conversation_id=None)
+    )
+    db.delete(conversation)
+
+
+def _record_opt_out(db: DbSession, key: str, now: datetime) -> None:
+    if db.get(OptOut, key) is None:
+        db.add(OptOut(sender_key=key, opted_out_at=now))
 
 
 def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
@@ -340,6 +537,16 @@ def _recently_invited(db: DbSession, service: Service, key: str, now: datetime) 
             )
         )
         is not None
+    )
+
+
+def _invitation_for_transaction(db: DbSession, request: InvitationRequest) -> Invitation | None:
+    if not request.transaction_id:
+        return None
+    return db.scalar(
+        select(Invitation).filter_by(
+            service_id=request.service.id, transaction_id=request.transaction_id
+        )
     )
 
 

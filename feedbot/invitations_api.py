@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from feedbot.invitation_queue import dispatch_invitations
-from feedbot.invitations import InvalidInvitation, create_invitation, parse_request
+from feedbot.invitations import (
+    InvalidInvitation,
+    InvitationRequest,
+    create_invitation,
+    lock_senders,
+    parse_request,
+)
 from feedbot.models import Invitation
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import require_service_access, staff_required
@@ -49,14 +54,17 @@ def create_rows(
     """Create the valid rows (numbered from 1) and queue them; report the invalid ones."""
     runtime = current_runtime()
     now = runtime.settings.now()
-    accepted, errors, to_send = [], [], []
+    secret = runtime.settings.secret_key
+    valid, accepted, errors, to_send = [], [], [], []
+    for number, row in enumerate(rows, start=1):
+        try:
+            valid.append((number, _parse_row(row, runtime, check_service)))
+        except InvalidInvitation as error:
+            errors.append({"row": number, "error": str(error)})
     with runtime.db.transaction() as db:
-        for number, row in enumerate(rows, start=1):
-            try:
-                invitation, new = _create_row(db, row, runtime, now, check_service)
-            except InvalidInvitation as error:
-                errors.append({"row": number, "error": str(error)})
-                continue
+        lock_senders(db, [invitation_request for _, invitation_request in valid], secret)
+        for number, invitation_request in valid:
+            invitation, new = create_invitation(db, invitation_request, secret, now)
             view = _view(invitation)
             if not new:
                 # Said in the answer only: the stored invitation keeps its own reason.
@@ -68,9 +76,7 @@ def create_rows(
     return accepted, errors
 
 
-def _create_row(
-    db: Any, row: Any, runtime: Any, now: datetime, check_service: Callable[[str], None]
-) -> tuple[Invitation, bool]:
+def _parse_row(row: Any, runtime: Any, check_service: Callable[[str], None]) -> InvitationRequest:
     if not isinstance(row, dict):
         raise InvalidInvitation("each invitation is a JSON object")
     service = runtime.services.get(str(row.get("service", "")))
@@ -79,7 +85,7 @@ def _create_row(
     check_service(service.id)
     if not service.sms_numbers and not service.messaging_service_sid:
         raise InvalidInvitation(f"service {service.id!r} has no SMS number to send from")
-    return create_invitation(db, parse_request(service, row), runtime.settings.secret_key, now)
+    return parse_request(service, row)
 
 
 def _view(invitation: Invitation) -> dict[str, Any]:

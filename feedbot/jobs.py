@@ -66,7 +66,8 @@ def _runtime_for(settings: Settings) -> Runtime:
 
 
 def send_invitation(invitation_id: int) -> str:
-    """Send one invitation, or put it back on the schedule for when it may be sent."""
+    """Send one invitation, or put it back on the schedule for when it may be sent. Twilio
+    busy, failing, unreachable or refusing feedbot's account raises, for RQ's retries."""
     from feedbot.invitation_queue import schedule_reminder, schedule_send
     from feedbot.invitations import deliver
 

@@ -222,6 +222,10 @@ class Invitation(Base):
 
     `phone` is the only clear copy of the number: kept until the invitation and any reminder
     are sent (or can never be), then dropped, leaving the keyed hash.
+
+    `status`: scheduled, then sending (claimed, Twilio being called; `sent_at` is the claim's
+    time), then sent, unknown (Twilio's answer was lost: it may have been sent) or failed;
+    suppressed when it is never to be sent; then Twilio's delivery statuses.
     """
 
     __tablename__ = "invitations"
