@@ -28,7 +28,7 @@ def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(
         settings=settings,
         db=Database(settings.database_url),
-        services=load_services(settings.services_file, settings.flows_dir),
+        services=load_services(settings.services_file, settings.flows_dir, settings.idle_expiry),
     )
     install_dispatch(runtime)
     install_completion_count(runtime)

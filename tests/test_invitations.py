@@ -706,11 +706,20 @@ def test_twilio_failure_text_quoting_the_number_never_leaves_the_job(inviting, t
 def test_answer_to_a_reminder_continues_the_survey(
     inviting, twilio, database_url, redis_server, monkeypatch
 ):
-    """reminder_after_hours 24 and the 24-hour idle expiry: the reminder is activity, so the
-    answer it asks for, minutes later, is not met with "this survey has closed"."""
+    """reminder_after_hours 20 and the 24-hour idle expiry: the reminder is activity, so the
+    answer it asks for, hours later but over 24 after the invitation, is not met with "this
+    survey has closed"."""
     app, _ = inviting
+    eastern = ZoneInfo("America/New_York")  # a 202 number's own time zone
     real_now = datetime.now(UTC).replace(microsecond=0)
-    sent_at = real_now - timedelta(hours=24, minutes=2)
+    # A reminder 4 to 24 hours ago whose invitation, 20 hours before it, was also sent inside
+    # the number's 08:00-21:00 (Eastern), whatever the time of day the test runs.
+    reminder_at = next(
+        moment
+        for moment in (real_now - timedelta(hours=4, minutes=m) for m in range(0, 20 * 60, 15))
+        if 8 <= moment.astimezone(eastern).hour < 17
+    )
+    sent_at = reminder_at - timedelta(hours=20)
     monkeypatch.setenv("FEEDBOT_FIXED_NOW", sent_at.isoformat())
     then = at(app, sent_at)
     with runtime_of(then).db.transaction() as db:
@@ -725,7 +734,7 @@ def test_answer_to_a_reminder_continues_the_survey(
         conversation = db.scalars(select(Conversation)).one()
     assert conversation.last_activity_at == invitation.reminder_due_at
     today = make_app(database_url, redis_url=redis_server.url, twilio_api_base=twilio.url)
-    try:  # the real clock, two minutes after the reminder
+    try:  # the real clock, hours after the reminder
         reply = Texter(today.test_client(), phone=PHONE, to="+12025550101").send("5")
     finally:
         runtime_of(today).db.dispose()
