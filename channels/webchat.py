@@ -303,14 +303,14 @@ def _reply(body: dict[str, Any]) -> Reply:
 def _language_switch(
     service: Service, conversation: Conversation | None, body: dict[str, Any]
 ) -> Reply:
-    """The same session in another language: the engine switches on a language's keyword
-    until the first answer, so one visitor stays one response whatever they pick."""
+    """The same session in another language, so one visitor stays one response whatever they
+    pick. Checked here for a clear 400; the engine checks again under the thread's lock."""
     language = body["language"]
     if not isinstance(language, str) or language not in service.languages:
         abort(400, f"language must be one of {', '.join(service.languages)}")
     if conversation is None or conversation.status != "active" or conversation.answered:
         abort(400, "the language can only change before the first answer")
-    return Reply(text=LANGUAGES[language].keywords[0])
+    return Reply(language=language)
 
 
 def _inbound(service: Service, session: str, reply: Reply, language: str | None = None) -> Inbound:

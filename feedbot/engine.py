@@ -63,6 +63,7 @@ class Reply:
     values: tuple[int | str, ...] | None = None
     skip: bool = False
     give_up: bool = False  # no answer could be had (e.g. silence on a call): move on
+    language: str | None = None  # a language picked (a web chat picker), not an answer
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,11 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
         reply = Reply(text=reply)
     if session.done:
         return Step(session, (_closed(context, session.language),))
+    if reply.language is not None:
+        # Only before the first answer, like a language's keyword; else nothing changes.
+        if session.answered or reply.language not in context.languages:
+            return Step(session, (_ask(flow, context, session),))
+        return change_language(flow, context, session, reply.language)
     if not session.answered and reply.values is None:
         chosen = language_for_keyword(reply.text, context.languages)
         if chosen is not None:

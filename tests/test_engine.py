@@ -176,6 +176,15 @@ def test_language_switch_before_first_answer_only():
     assert after_answer.prompts[0].kind == "retry"
 
 
+def test_a_language_picked_switches_only_before_the_first_answer():
+    switched = walk(A11, Reply(language="es"))[-1]
+    assert switched.session.language == "es"
+    assert [p.kind for p in switched.prompts] == ["notice", "question"]
+    for step in (walk(A11, "5", Reply(language="es"))[-1], walk(A11, Reply(language="fr"))[-1]):
+        assert step.session.language == "en" and step.events == ()
+        assert [p.kind for p in step.prompts] == ["question"]  # the current one, unchanged
+
+
 def test_thumbs_flow_takes_emoji():
     steps = walk(THUMBS, "👍", "1", "SKIP")
     assert answers(steps)["trust"] == ("answered", 1)
