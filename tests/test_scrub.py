@@ -98,6 +98,10 @@ def test_each_kind_gets_its_placeholder(text, expected):
         "Social Services case number 123456789",
         "ssn 123 456 789 0",  # ten digits in groups
         "social security room 201 2024 12",  # not a grouping an SSN is written in
+        "I filed my I-130 at uscis.gov and it was easy",  # websites, not mailboxes
+        "Form N-400 at uscis.gov took an hour",
+        "I paid $25 at pay.gov",
+        "after 5pm at login.gov nothing worked",
     ],
 )
 def test_near_misses_are_left_alone(text):
