@@ -308,7 +308,12 @@ def _language_switch(
     language = body["language"]
     if not isinstance(language, str) or language not in service.languages:
         abort(400, f"language must be one of {', '.join(service.languages)}")
-    if conversation is None or conversation.status != "active" or conversation.answered:
+    if (
+        conversation is None
+        or conversation.status != "active"
+        or conversation.answered
+        or conversation.question != service.flow.start
+    ):
         abort(400, "the language can only change before the first answer")
     return Reply(language=language)
 

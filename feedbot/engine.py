@@ -129,10 +129,10 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
         return Step(session, (_closed(context, session.language),))
     if reply.language is not None:
         # Only before the first answer, like a language's keyword; else nothing changes.
-        if session.answered or reply.language not in context.languages:
+        if not may_change_language(flow, session) or reply.language not in context.languages:
             return Step(session, (_ask(flow, context, session),))
         return change_language(flow, context, session, reply.language)
-    if not session.answered and reply.values is None:
+    if may_change_language(flow, session) and reply.values is None:
         chosen = language_for_keyword(reply.text, context.languages)
         if chosen is not None:
             return change_language(flow, context, session, chosen.code)
@@ -148,6 +148,12 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
     if value is None:
         return _strike(flow, context, session, question, "invalid")
     return _record(flow, context, session, question, value, "answered", reply.text)
+
+
+def may_change_language(flow: Flow, session: Session) -> bool:
+    """Before the first answer: still on the first question (one given up on counts as
+    passed), nothing answered."""
+    return session.question == flow.start and not session.answered
 
 
 def change_language(flow: Flow, context: Context, session: Session, language: str) -> Step:
@@ -257,6 +263,9 @@ _SKIP_WORDS = {"skip", "pass"}
 _JOINERS = re.compile(r"(?:\band\b|\by\b|\bet\b|\be\b|[&,;/+.\-])", re.IGNORECASE)
 # No choice has ten digits, and int() refuses 4,300 or more: longer runs are cut up.
 _NUMBER = re.compile(r"\d{1,9}")
+# A negation reaches only the label it comes just before, within its clause.
+_NEGATION_REACH = 3
+_CLAUSE_BREAK = re.compile(r"[,.;:!?\n，。；！？、،؛]|\b(?:but|pero|mais|mas|но)\b", re.IGNORECASE)
 
 
 def _is_skip(text: str, gettext: Gettext) -> bool:
@@ -286,14 +295,16 @@ def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
 
 def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> int | str | None:
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
-    A label said after a negation ("I don't agree") is no answer: the question is asked again."""
-    folded = f" {fold(_strip_punctuation(text))} "
+    A label said right after a negation ("I don't agree") is no answer: the question is asked
+    again."""
+    # A label with a comma of its own (Russian ones have) is found in the whole reply.
+    clauses = (*(_folded(part) for part in _CLAUSE_BREAK.split(text)), _folded(text))
     best: tuple[int, int | str] | None = None
     tie = False
     for choice in choices:
         for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
             needle = fold(_strip_punctuation(phrase))
-            if needle and _says_unnegated(folded, needle):
+            if needle and _says_unnegated(clauses, needle):
                 if best is None or len(needle) > best[0]:
                     best, tie = (len(needle), choice.value), False
                 elif len(needle) == best[0] and choice.value != best[1]:
@@ -301,9 +312,18 @@ def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> i
     return None if best is None or tie else best[1]
 
 
-def _says_unnegated(folded: str, needle: str) -> bool:
-    at = folded.find(f" {needle} ")
-    return at >= 0 and NEGATIONS.isdisjoint(folded[:at].split())
+def _says_unnegated(clauses: tuple[str, ...], needle: str) -> bool:
+    """Whether a clause says `needle` with no negation in the few words just before it: "I
+    don't really agree" is no Agree; "No complaints, strongly agree" is Strongly agree."""
+    for clause in clauses:
+        at = clause.find(f" {needle} ")
+        if at >= 0:
+            return NEGATIONS.isdisjoint(clause[:at].split()[-_NEGATION_REACH:])
+    return False
+
+
+def _folded(text: str) -> str:
+    return f" {fold(_strip_punctuation(text))} "
 
 
 def _parse_multi(question: Question, text: str, gettext: Gettext) -> tuple[str, ...] | None:

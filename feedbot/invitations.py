@@ -456,8 +456,8 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         if (
             service is None
             or conversation is None
-            or conversation.answered
             or conversation.status != "active"
+            or _replied(db, conversation)
             or db.get(OptOut, invitation.sender_key) is not None
         ):
             invitation.phone = None
@@ -494,12 +494,7 @@ def _forget_conversation(db: DbSession, invitation: Invitation) -> None:
     has been used meanwhile, so no abandoned response is recorded for it."""
     conversation = db.get(Conversation, invitation.conversation_id or 0)
     invitation.conversation_id = None
-    if (
-        conversation is None
-        or conversation.answered
-        or conversation.status != "active"
-        or db.scalar(select(InboundMessage.id).filter_by(conversation_id=conversation.id))
-    ):
+    if conversation is None or conversation.status != "active" or _replied(db, conversation):
         return
     db.execute(
         update(Contact)
@@ -507,6 +502,15 @@ def _forget_conversation(db: DbSession, invitation: Invitation) -> None:
         .values(conversation_id=None)
     )
     db.delete(conversation)
+
+
+def _replied(db: DbSession, conversation: Conversation) -> bool:
+    """Whether the person has written anything in this survey (an answer or not): a reminder
+    is for those who never replied, and a survey they used is kept."""
+    return conversation.answered or (
+        db.scalar(select(InboundMessage.id).filter_by(conversation_id=conversation.id).limit(1))
+        is not None
+    )
 
 
 def _record_opt_out(db: DbSession, key: str, now: datetime) -> None:

@@ -92,12 +92,36 @@ def test_a_negated_label_is_asked_again_not_read_as_that_label(reply, language):
 
 
 @pytest.mark.parametrize(
-    ("reply", "expected"),
-    [("Strongly agree, no complaints", 5), ("disagree, not good", 2), ("no", 0)],
+    ("flow", "reply", "expected"),
+    [
+        (A11, "Strongly agree, no complaints", 5),
+        (A11, "disagree, not good", 2),
+        (A11, "No complaints, strongly agree", 5),  # another clause
+        (A11, "Not bad at all. Agree", 4),
+        (A11, "not perfect but I agree", 4),
+        (A11, "No hubo problemas, totalmente de acuerdo", 5),
+        (A11, "Ни согласен, ни не согласен", 3),  # a label with a comma of its own
+        (THUMBS, "no", 0),
+        (THUMBS, "not really, no", 0),
+    ],
 )
-def test_a_negation_after_the_label_or_as_the_keyword_still_answers(reply, expected):
-    flow = THUMBS if reply == "no" else A11
-    assert answers(walk(flow, reply))["trust"] == ("answered", expected)
+def test_a_negation_elsewhere_or_as_the_keyword_still_answers(flow, reply, expected):
+    language = "ru" if reply.startswith("Ни") else "es" if reply.startswith("No hubo") else "en"
+    assert answers(walk(flow, reply, language=language))["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "driver"),
+    [
+        ("I didn't have to wait and staff were helpful", "employee"),
+        ("I could not find parking, it took too long", "efficiency"),
+    ],
+)
+def test_a_negation_far_from_a_driver_leaves_it_read(reply, driver):
+    positive = reply.startswith("I didn't")
+    steps = walk(A11, "5" if positive else "1", reply)
+    question = "made_the_difference" if positive else "could_be_better"
+    assert answers(steps)[question] == ("answered", (driver,))
 
 
 @pytest.mark.parametrize(
@@ -174,6 +198,13 @@ def test_language_switch_before_first_answer_only():
     after_answer = walk(A11, "5", "ES")[-1]
     assert after_answer.session.language == "en"
     assert after_answer.prompts[0].kind == "retry"
+
+
+def test_no_language_switch_once_the_first_question_is_given_up_on():
+    steps = walk(A11, "banana", "banana", "banana", "ES", Reply(language="es"))
+    assert answers(steps)["trust"] == ("unanswered", None)
+    assert all(step.session.language == "en" for step in steps)
+    assert [p.kind for p in steps[-1].prompts] != ["notice", "question"]
 
 
 def test_a_language_picked_switches_only_before_the_first_answer():

@@ -246,6 +246,21 @@ def test_reminder_once_then_number_dropped_and_never_after_stop(inviting, twilio
     assert all(invitation.phone is None for invitation in invitations(app))
 
 
+def test_no_reminder_for_a_person_who_replied_without_a_readable_answer(inviting, twilio):
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    invite(app, token, service="benefits")
+    work(app)
+    (invitation,) = invitations(app)
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550101")
+    for _ in range(3):
+        texter.send("banana")  # the trust question is given up on: nothing answered
+    assert remind(runtime_of(app), invitation.id, NOON + timedelta(days=1)).status == "skipped"
+    assert reminders_to(twilio) == []
+    assert invitations(app)[0].phone is None
+
+
 def test_batch_sends_valid_rows_and_reports_invalid_ones(inviting, twilio):
     app, token = inviting
     rows = [

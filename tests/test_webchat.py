@@ -250,6 +250,15 @@ def test_language_changes_on_the_same_session_before_the_first_answer(app, chat)
     assert chat.send(expected=400, language="en")["error"].startswith("the language can only")
 
 
+def test_no_language_change_once_the_first_question_is_given_up_on(app, chat):
+    chat.start(language="en")
+    for _ in range(3):
+        chat.send(text="banana")
+    refused = chat.send(expected=400, language="es")
+    assert refused == {"error": "the language can only change before the first answer"}
+    assert stored(app)[1] == "en"
+
+
 def test_language_not_offered_is_refused(app, chat):
     chat.start(language="en")
     assert chat.send(expected=400, language="ko") == {
