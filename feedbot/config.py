@@ -125,7 +125,7 @@ MAX_RETRY_INTERVAL_SECONDS = 86_400
 
 
 def _environment(env: Mapping[str, str]) -> str:
-    text = env.get("FEEDBOT_ENV", "development")
+    text = env.get("FEEDBOT_ENV") or "development"  # empty is unset, as for every setting
     value = text.strip().lower()
     if value not in ENVIRONMENTS:
         # A typo such as "prod" must not quietly run with the development keys.

@@ -36,7 +36,8 @@ class Context:
             "agency": self.agency,
             "service": self.service,
             "omb_control_number": self.omb_control_number,
-            "omb_expiration": format_local_date(self.omb_expiration, language),
+            # The notice ends the date with its own full stop: "2027. 6. 30." is not doubled.
+            "omb_expiration": format_local_date(self.omb_expiration, language).rstrip("."),
         }
 
 

@@ -57,10 +57,8 @@ def babel_locale(code: str) -> Locale:
 
 
 def format_local_date(value: date, code: str) -> str:
-    """A date as the language writes it, to be followed by a sentence's full stop: a trailing
-    abbreviation point ("2027. 6. 30.", "2027 г.") is left to that full stop."""
+    """A date as the language writes it ("Jun 30, 2027", "2027. 6. 30.", "30 июн. 2027 г.")."""
     locale = babel_locale(code)
     # Where CLDR has no month names (Haitian Creole: "2027 M06 30"), the ISO date is clearer.
     named_months = locale.months["format"]["abbreviated"][1] != "M01"
-    written = format_date(value, format="medium" if named_months else "short", locale=locale)
-    return written.rstrip(".")
+    return format_date(value, format="medium" if named_months else "short", locale=locale)

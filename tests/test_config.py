@@ -64,7 +64,7 @@ def test_production_is_named_in_any_case_and_still_checked(value):
         load_settings({"FEEDBOT_ENV": value})
 
 
-@pytest.mark.parametrize("value", ["prod", "staging", "dev", ""])
+@pytest.mark.parametrize("value", ["prod", "staging", "dev", "  "])
 def test_an_unknown_environment_is_refused_not_run_as_development(value):
     with pytest.raises(ConfigError) as refused:
         load_settings({**SAFE_PRODUCTION, "FEEDBOT_ENV": value})
@@ -76,6 +76,8 @@ def test_an_unknown_environment_is_refused_not_run_as_development(value):
 def test_the_known_environments():
     for value in ("development", "Testing", "production"):
         assert load_settings({**SAFE_PRODUCTION, "FEEDBOT_ENV": value}).env == value.lower()
+    # Empty is unset, as for every setting (a compose file's FEEDBOT_ENV=).
+    assert load_settings({"FEEDBOT_ENV": ""}).env == "development"
 
 
 @pytest.mark.parametrize(

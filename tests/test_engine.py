@@ -138,6 +138,14 @@ def test_the_notice_ends_its_date_with_one_full_stop(language, ending):
     assert notice.text.endswith(ending) and not notice.text.endswith("..")
 
 
+def test_a_date_alone_keeps_its_abbreviation_point():
+    from feedbot.i18n import format_local_date
+
+    # The web chat's OMB line has no full stop of its own after the date.
+    assert format_local_date(date(2027, 12, 31), "ru").endswith("г.")
+    assert format_local_date(date(2027, 12, 31), "ko") == "2027. 12. 31."
+
+
 def test_branch_positive_and_negative():
     assert walk(A11, "4")[-1].session.question == "made_the_difference"
     assert walk(A11, "3")[-1].session.question == "could_be_better"

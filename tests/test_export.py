@@ -464,6 +464,24 @@ def test_text_that_would_run_as_a_formula_is_kept_as_text(app, tmp_path):
     assert cell.value == attack and cell.data_type == "s"
 
 
+def test_invitations_fill_one_sms_row_when_a_flow_changed_mid_quarter(seeded):
+    from tests.support.records import add_record
+
+    app, tokens = seeded
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=1, trust_form="thumbs")  # a second SMS row for passport
+    add_sent_passport_invitations(app, 2)
+    for params, total in (({"volume_offered": "sms_text_messages:900"}, 900), ({}, 2)):
+        rows = rows_of(quarterly(app, tokens["all"], service="passport", **params))
+        offered = [
+            row["volume_of_customers_provided_survey_opportunity"]
+            for row in rows
+            if row["channel"] == "sms_text_messages"
+        ]
+        assert len(offered) == 2
+        assert sum(int(value) for value in offered if value != "") == total
+
+
 def test_no_external_id_starts_like_a_formula(monkeypatch):
     import secrets
 
