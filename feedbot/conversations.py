@@ -422,7 +422,9 @@ def _apply(db: DbSession, conversation: ConversationRow, step: Step, now: dateti
         if isinstance(event, LanguageChosen):
             log.info("conversation %s switched to %s", conversation.public_id, event.language)
         elif isinstance(event, SurveyCompleted):
-            close_conversation(db, conversation, now, "complete")
+            # Reaching the end with every question given up on is no response.
+            status = "complete" if conversation.answered else "abandoned"
+            close_conversation(db, conversation, now, status)
     _save(db, conversation)
 
 

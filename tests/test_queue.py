@@ -383,7 +383,7 @@ def test_the_sweeper_logs_an_outage_once_and_its_end(queued_app, redis_server, m
     sweeper.start()
     try:
         _wait_for(lambda: len(_logged(caplog, "not run")) == 2)
-        time.sleep(0.5)  # some 25 more failed tries of each check
+        time.sleep(0.5)  # more failed tries of each check, none of them logged
         down = _logged(caplog, "not run")
         monkeypatch.setenv("DATABASE_URL", database_url)
         _wait_for(lambda: len(_logged(caplog, "works again")) == 2)
@@ -397,7 +397,7 @@ def test_the_sweeper_logs_an_outage_once_and_its_end(queued_app, redis_server, m
     ]
     again = dict(message.split(" works again after ") for message in _logged(caplog, "works again"))
     assert sorted(again) == ["overdue-drain check", "periodic sweep"]
-    assert all(int(tries.split()[0]) > 20 for tries in again.values())  # failed tries counted
+    assert all(int(tries.split()[0]) >= 3 for tries in again.values())  # failed tries counted
 
 
 def _logged(caplog, part: str) -> list[str]:

@@ -165,6 +165,15 @@ def test_a_caller_who_answered_nothing_leaves_an_abandoned_survey(app):
     assert stored(app) == [("abandoned", "en", {"trust": ("unanswered", None)})]
 
 
+def test_a_caller_silent_to_the_end_leaves_an_abandoned_survey(app):
+    caller, _ = answer_in_english(app)
+    while not caller.turns[-1].hung_up:
+        caller.stay_silent()
+    (status, _, answers) = stored(app)[0]
+    assert status == "abandoned"
+    assert {state for state, _ in answers.values()} == {"unanswered"}
+
+
 def test_duplicate_step_delivery_gives_one_answer(app):
     caller, _ = answer_in_english(app)
     first = caller.press("5")
