@@ -201,9 +201,9 @@ def _record(
 ) -> Step:
     event = AnswerGiven(question.id, question.record, value, status, text)
     next_id = question.next_after(value)
-    # A question given up on (silence, three unreadable replies) is no answer: a survey with
-    # nothing else closes as abandoned, not partial.
-    answered = session.answered or status != "unanswered"
+    # A question skipped or given up on (silence, three unreadable replies) is no answer: a
+    # survey with nothing else closes as abandoned, not partial or complete.
+    answered = session.answered or status == "answered"
     if next_id == END:
         finished = replace(session, question=None, strikes=0, answered=answered)
         closing = closing_prompt(flow, context, session.language)
@@ -264,9 +264,16 @@ _SKIP_WORDS = {"skip", "pass"}
 _JOINERS = re.compile(r"(?:\band\b|\by\b|\bet\b|\be\b|[&,;/+.\-])", re.IGNORECASE)
 # No choice has ten digits, and int() refuses 4,300 or more: longer runs are cut up.
 _NUMBER = re.compile(r"\d{1,9}")
-# A negation reaches only the label it comes just before, within its clause.
-_NEGATION_REACH = 3
-_CLAUSE_BREAK = re.compile(r"[,.;:!?\n，。；！？、،؛]|\b(?:but|pero|mais|mas|но)\b", re.IGNORECASE)
+# A negation reaches a label in its own clause: "No complaints, strongly agree" is Strongly
+# agree. A comma before "that", "que", "что"… goes on with the same thought ("Не думаю, что
+# согласен"). Among a question's several choices (drivers), only its last few words count.
+_DRIVER_NEGATION_REACH = 3
+_CLAUSE_BREAK = re.compile(
+    r"[.;:!?\n。；！？؛]"
+    r"|[,，、،](?!\s*(?:that|if|whether|que|qu|se|si|что|чтобы|là|rằng|na)\b)"
+    r"|\b(?:but|pero|mais|mas|но)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_skip(text: str, gettext: Gettext) -> bool:
@@ -286,7 +293,8 @@ def _picked_values(question: Question, values: tuple[int | str, ...]) -> AnswerV
 
 def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
     numbers = {int(n) for n in _NUMBER.findall(text)}
-    by_words = _match_labels(question.choices, text, gettext)
+    # A rating negated anywhere earlier in its clause is asked again, never read as itself.
+    by_words = _match_labels(question.choices, text, gettext, reach=None)
     values = {choice.value for choice in question.choices}
     candidates = (numbers & values) | ({by_words} if by_words is not None else set())
     if numbers - values or len(candidates) != 1:
@@ -294,7 +302,12 @@ def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
     return candidates.pop()
 
 
-def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> int | str | None:
+def _match_labels(
+    choices: tuple[Choice, ...],
+    text: str,
+    gettext: Gettext,
+    reach: int | None = _DRIVER_NEGATION_REACH,
+) -> int | str | None:
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
     A label said right after a negation ("I don't agree") is no answer: the question is asked
     again."""
@@ -305,7 +318,7 @@ def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> i
     for choice in choices:
         for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
             needle = fold(_strip_punctuation(phrase))
-            if needle and _says_unnegated(clauses, needle):
+            if needle and _says_unnegated(clauses, needle, reach):
                 if best is None or len(needle) > best[0]:
                     best, tie = (len(needle), choice.value), False
                 elif len(needle) == best[0] and choice.value != best[1]:
@@ -313,13 +326,14 @@ def _match_labels(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> i
     return None if best is None or tie else best[1]
 
 
-def _says_unnegated(clauses: tuple[str, ...], needle: str) -> bool:
-    """Whether a clause says `needle` with no negation in the few words just before it: "I
-    don't really agree" is no Agree; "No complaints, strongly agree" is Strongly agree."""
+def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) -> bool:
+    """Whether a clause says `needle` with no negation before it in that clause (within its
+    last `reach` words, if given)."""
     for clause in clauses:
         at = clause.find(f" {needle} ")
         if at >= 0:
-            return NEGATIONS.isdisjoint(clause[:at].split()[-_NEGATION_REACH:])
+            before = clause[:at].split()
+            return NEGATIONS.isdisjoint(before[-reach:] if reach else before)
     return False
 
 

@@ -121,7 +121,11 @@ class InboundMessage(Base):
     """A delivery already applied, so a second delivery of the same id changes nothing."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id"),
+        # "Has this person written in this survey?" (no reminder for them) without a scan.
+        Index("ix_inbound_messages_conversation", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))

@@ -92,9 +92,11 @@ _EMAIL_HINT = re.compile(r"@|\b(?:at|arroba)\b", re.IGNORECASE)
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|our|their|your)\s+$", re.IGNORECASE)
 # So a bare "at" before a written domain ("at gmail.com") needs one more sign of an address:
 # a mailbox no English word looks like ("maria.lopez", "jo_lee2"), a cue just before it, or a
-# webmail provider's domain. Digits and hyphens are no such sign: "my I-130 at uscis.gov",
-# "$25 at pay.gov", "after 5pm at login.gov".
-_MAILBOX_MARK = re.compile(r"\w[._+]\w|\s")
+# webmail provider's domain.
+_MAILBOX_MARK = re.compile(r"\d|\w[._+-]\w|\s")
+# Before a .gov or .mil site, digits and hyphens are no such sign ("my I-130 at uscis.gov",
+# "$25 at pay.gov", "after 5pm at login.gov"): only a dotted mailbox, a spelled "dot" or a cue.
+_GOVERNMENT_MAILBOX_MARK = re.compile(r"\w[._+]\w|\s")
 _EMAIL_CUE = re.compile(
     r"\b(?:e-?mail|correo)\b[^\w\n]*(?:(?:is|es|me|at|to|address|electr[oó]nico)\b[^\w\n]*)*$",
     re.IGNORECASE,
@@ -276,12 +278,11 @@ def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
     if _DETERMINER_BEFORE.search(text, before, m.start()):
         return False
     cued = _EMAIL_CUE.search(text, before, m.start()) is not None
-    if m.group(0).lower().endswith(("gov", "mil")):
-        # "at uscis.gov" is where people went; the public's own address is not on .gov.
-        return cued
+    government = m.group(0).lower().endswith(("gov", "mil"))
+    mark = _GOVERNMENT_MAILBOX_MARK if government else _MAILBOX_MARK
     return (
         m["last_dot"] != "."
-        or _MAILBOX_MARK.search(m["local"]) is not None
+        or mark.search(m["local"]) is not None
         or cued
         or _WEBMAIL.match(text, m.end("at")) is not None
     )

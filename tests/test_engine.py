@@ -83,6 +83,11 @@ def test_trust_rejects_what_it_cannot_read(reply):
         ("no estoy de acuerdo", "es"),
         ("não concordo", "pt"),
         ("je ne suis pas d'accord", "fr"),
+        ("Not sure if I agree", "en"),  # anywhere earlier in the clause, however far
+        ("I can't say I really agree", "en"),
+        ("No estoy para nada de acuerdo", "es"),
+        ("Не думаю, что согласен", "ru"),  # the comma before "что" goes on with the thought
+        ("Hindi ako lubos na sang-ayon", "tl"),
     ],
 )
 def test_a_negated_label_is_asked_again_not_read_as_that_label(reply, language):

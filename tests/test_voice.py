@@ -165,6 +165,15 @@ def test_a_caller_who_answered_nothing_leaves_an_abandoned_survey(app):
     assert stored(app) == [("abandoned", "en", {"trust": ("unanswered", None)})]
 
 
+def test_a_caller_who_only_skipped_leaves_an_abandoned_survey(app):
+    caller, _ = answer_in_english(app)
+    caller.stay_silent()
+    question = caller.stay_silent()  # the trust question given up on
+    while not question.hung_up:
+        question = caller.press("0")  # and every question after it skipped
+    assert stored(app)[0][0] == "abandoned"
+
+
 def test_a_caller_silent_to_the_end_leaves_an_abandoned_survey(app):
     caller, _ = answer_in_english(app)
     while not caller.turns[-1].hung_up:
