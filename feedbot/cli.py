@@ -377,7 +377,13 @@ def _counted(records, bar):  # type: ignore[no-untyped-def]
 @with_appcontext
 def export_quarterly(quarter, service, volume_of_customers, volume_offered, output) -> None:  # type: ignore[no-untyped-def]
     """Write OMB's quarterly CX figures per service and channel as CSV."""
-    from feedbot.export import ExportError, parse_volume, quarterly_csv, quarterly_rows
+    from feedbot.export import (
+        ExportError,
+        fill_offered_from_invitations,
+        parse_volume,
+        quarterly_csv,
+        quarterly_rows,
+    )
     from feedbot.fiscal import parse_quarter
 
     try:
@@ -401,6 +407,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
                 [service] if service else None,
                 {service: figures} if figures else None,
             )
+            fill_offered_from_invitations(db, runtime.services, period, rows)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)

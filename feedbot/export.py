@@ -356,6 +356,28 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def fill_offered_from_invitations(
+    db: DbSession, services: ServiceRegistry, quarter: FiscalQuarter, rows: list[dict[str, Any]]
+) -> None:
+    """Where staff gave no SMS figure for a service, its "offered" volume is feedbot's own
+    invitations, on its first SMS row only (a flow changed mid-quarter gives a channel a row
+    per trust form), so the rows add up to what was sent."""
+    from feedbot.invitations import offered_counts
+
+    sms_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["channel"] == "sms_text_messages":
+            sms_rows.setdefault(row["service_id"], []).append(row)
+    for service_id, service_rows in sms_rows.items():
+        service = services.get(service_id)
+        column = "volume_of_customers_provided_survey_opportunity"
+        if service is None or any(row[column] != "" for row in service_rows):
+            continue
+        offered = offered_counts(db, service.id, quarter, service.timezone)
+        if offered:
+            service_rows[0][column] = offered
+
+
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=QUARTERLY_COLUMNS, lineterminator="\r\n")

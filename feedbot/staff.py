@@ -28,6 +28,7 @@ from feedbot.export import (
     ExportError,
     ResponseFilter,
     Volume,
+    fill_offered_from_invitations,
     iter_records,
     parse_volume,
     quarterly_csv,
@@ -169,26 +170,6 @@ def logout() -> Any:
     _check_csrf()
     session.clear()
     return redirect(url_for("staff.dashboard"))
-
-
-def fill_offered_from_invitations(db: Any, services: Any, quarter: Any, rows: list) -> None:
-    """Where staff gave no SMS figure for a service, its "offered" volume is feedbot's own
-    invitations, on its first SMS row only (a flow changed mid-quarter gives a channel a row
-    per trust form), so the rows add up to what was sent."""
-    from feedbot.invitations import offered_counts
-
-    sms_rows: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["channel"] == "sms_text_messages":
-            sms_rows.setdefault(row["service_id"], []).append(row)
-    for service_id, service_rows in sms_rows.items():
-        service = services.get(service_id)
-        column = "volume_of_customers_provided_survey_opportunity"
-        if service is None or any(row[column] != "" for row in service_rows):
-            continue
-        offered = offered_counts(db, service.id, quarter, service.timezone)
-        if offered:
-            service_rows[0][column] = offered
 
 
 def dashboard_figures(

@@ -377,6 +377,19 @@ def test_cli_exports(seeded, tmp_path):
     assert missing.exit_code != 0 and "need --service" in missing.output
 
 
+def test_cli_and_http_give_the_same_quarterly_figures(seeded):
+    # Both fill the SMS "offered" volume from the invitations feedbot sent.
+    app, tokens = seeded
+    add_sent_passport_invitations(app, 2)
+    http = rows_of(quarterly(app, tokens["all"], service="passport"))
+    cli = app.test_cli_runner().invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", "--service", "passport"]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert list(csv.DictReader(io.StringIO(cli.stdout))) == http
+    assert volumes_by_channel(http)["sms_text_messages"] == ("", "2")
+
+
 def test_cli_takes_volumes_per_channel_or_one_for_a_single_channel(seeded):
     app, _ = seeded
     runner = app.test_cli_runner()
