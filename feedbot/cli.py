@@ -246,27 +246,12 @@ def worker(burst: bool) -> None:
     run_worker(QUEUES, connection, burst, runtime.settings.worker_maintenance_seconds)
 
 
-def _refuse_an_age_too_large(ctx: click.Context, param: click.Parameter, text: str) -> str:
-    from feedbot.retention import parse_age
-
-    try:
-        datetime.now(UTC) - parse_age(text)
-    except OverflowError:
-        raise click.BadParameter(
-            f"{text!r} reaches back before the year 1; give an age such as 90d or 12h", ctx, param
-        ) from None
-    except ValueError:
-        pass  # not an age at all: the command itself says so
-    return text
-
-
 @click.command("purge")
 @click.option(
     "--older-than",
     "older_than",
     default="90d",
     show_default=True,
-    callback=_refuse_an_age_too_large,
     help="Age of free-text answers to purge, e.g. 90d or 12h.",
 )
 @with_appcontext
@@ -278,13 +263,18 @@ def purge(older_than: str) -> None:
     """
     from feedbot.retention import parse_age, purge_raw_text
 
-    runtime = current_runtime()
     try:
-        age = parse_age(older_than)
+        before = datetime.now(UTC) - parse_age(older_than)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--older-than") from error
+    except OverflowError:
+        raise click.BadParameter(
+            f"{older_than!r} reaches back before the year 1; give an age such as 90d or 12h",
+            param_hint="'--older-than'",
+        ) from None
+    runtime = current_runtime()
     with runtime.db.transaction() as db:
-        result = purge_raw_text(db, runtime.services, datetime.now(UTC) - age)
+        result = purge_raw_text(db, runtime.services, before)
     click.echo(f"purged the raw text of {result.purged} answer(s) older than {older_than}")
     if result.still_open or result.not_normalized:
         click.echo(
