@@ -311,8 +311,10 @@ def _match_labels(
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
     A label said right after a negation ("I don't agree") is no answer: the question is asked
     again."""
-    # A label with a comma of its own (Russian ones have) is found in the whole reply.
-    clauses = (*(_folded(part) for part in _CLAUSE_BREAK.split(text)), _folded(text))
+    parts = _CLAUSE_BREAK.split(text)
+    clauses = tuple(_folded(part) for part in parts)
+    if len(parts) > 1:  # a label with a comma of its own (Russian ones have): the whole reply
+        clauses += (_folded(text),)
     best: tuple[int, int | str] | None = None
     tie = False
     for choice in choices:
