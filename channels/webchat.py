@@ -308,12 +308,17 @@ def _language_switch(
     language = body["language"]
     if not isinstance(language, str) or language not in service.languages:
         abort(400, f"language must be one of {', '.join(service.languages)}")
-    if (
-        conversation is None
-        or conversation.status != "active"
-        or conversation.answered
-        or conversation.question != service.flow.start
-    ):
+    # A closed survey has no current question, so it is never on the first one.
+    before_first_answer = conversation is not None and engine.may_change_language(
+        service.flow,
+        engine.Session(
+            conversation.flow_id,
+            conversation.language,
+            conversation.question,
+            answered=conversation.answered,
+        ),
+    )
+    if not before_first_answer:
         abort(400, "the language can only change before the first answer")
     return Reply(language=language)
 
