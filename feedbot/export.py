@@ -308,12 +308,11 @@ def _place_volumes(
     OMB's collection is per service and channel, so a service-wide figure is refused where the
     service has several channels: copied onto each row, it would be counted once per channel.
     """
-    # A flow changed mid-quarter gives a channel a row per trust form: the figure goes on the
-    # first, so the rows still add up to what staff gave.
-    first_of_channel: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if row["service_id"] == service_id:
-            first_of_channel.setdefault(row["channel"], row)
+    first_of_channel = {
+        channel: row
+        for (service, channel), row in _first_rows(rows).items()
+        if service == service_id
+    }
     for kind, volume in volumes.items():
         per_channel = _per_channel(volume, service_id, quarter, list(first_of_channel))
         for channel, figure in per_channel.items():
@@ -360,22 +359,27 @@ def fill_offered_from_invitations(
     db: DbSession, services: ServiceRegistry, quarter: FiscalQuarter, rows: list[dict[str, Any]]
 ) -> None:
     """Where staff gave no SMS figure for a service, its "offered" volume is feedbot's own
-    invitations, on its first SMS row only (a flow changed mid-quarter gives a channel a row
-    per trust form), so the rows add up to what was sent."""
+    invitations, on its first SMS row (where a staff figure would be), so the rows add up to
+    what was sent."""
     from feedbot.invitations import offered_counts
 
-    sms_rows: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["channel"] == "sms_text_messages":
-            sms_rows.setdefault(row["service_id"], []).append(row)
-    for service_id, service_rows in sms_rows.items():
+    column = _VOLUME_COLUMNS["offered"]
+    for (service_id, channel), row in _first_rows(rows).items():
         service = services.get(service_id)
-        column = "volume_of_customers_provided_survey_opportunity"
-        if service is None or any(row[column] != "" for row in service_rows):
+        if channel != "sms_text_messages" or service is None or row[column] != "":
             continue
         offered = offered_counts(db, service.id, quarter, service.timezone)
         if offered:
-            service_rows[0][column] = offered
+            row[column] = offered
+
+
+def _first_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each service and channel's first row. A flow changed mid-quarter gives a channel a row
+    per trust form; a volume goes on the first only, so the rows add up to it."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        first.setdefault((row["service_id"], row["channel"]), row)
+    return first
 
 
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
