@@ -105,10 +105,11 @@ def create_invitation(
     db: DbSession, request: InvitationRequest, secret: str, now: datetime
 ) -> tuple[Invitation, bool]:
     """Store an invitation, or say why none will be sent (suppressed, recent); return it and
-    whether it is new (False: the transaction's invitation already existed, left as it was)."""
+    whether it is new (False: the transaction's invitation already existed, left as it was).
+
+    The caller holds `lock_senders` for it (a batch takes all its locks first, in order)."""
     service = request.service
     key = sender_key(request.phone, secret)
-    lock_senders(db, [request], secret)
     existing = _invitation_for_transaction(db, request)
     if existing is not None:
         return existing, False
