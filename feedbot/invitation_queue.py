@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import select
 
-from feedbot.invitations import deliver, settle_interrupted_sends
+from feedbot.invitations import TwilioNotReached, deliver, settle_interrupted_sends
 from feedbot.models import Invitation
 from feedbot.queue import redis_connection
 from feedbot.runtime import Runtime
@@ -33,13 +33,26 @@ JOBS = {"send": "feedbot.jobs.send_invitation", "remind": "feedbot.jobs.remind_i
 # How long after its due time a queued job is trusted to be waiting its turn, not lost.
 MARK_GRACE = timedelta(hours=1)
 SWEEP_BATCH = 1000
+NOT_RETRIED = "Twilio did not take it; no retry without REDIS_URL"
 
 
 def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> None:
-    """After the request's commit: queue each invitation for its send time."""
+    """After the request's commit: queue each invitation for its send time.
+
+    Without REDIS_URL (development) each is sent here and now, and one Twilio does not take
+    stays scheduled with the reason saying so: nothing retries it.
+    """
     if runtime.settings.redis_url is None:
         for invitation_id in invitation_ids:
-            deliver(runtime, invitation_id, runtime.settings.now())
+            try:
+                deliver(runtime, invitation_id, runtime.settings.now())
+            except TwilioNotReached as error:
+                with runtime.db.transaction() as db:
+                    invitation = db.get_one(Invitation, invitation_id)
+                    invitation.reason = NOT_RETRIED
+                log.warning(
+                    "invitation %s: %s; not retried without REDIS_URL", invitation_id, error
+                )
         return
     with runtime.db.transaction() as db:
         rows = db.execute(

@@ -42,10 +42,13 @@ DEFAULT_RATE_PER_MINUTE = 60
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
-# Twilio refusing feedbot itself (a rotated auth token, a wrong account sid or From number):
-# no number's fault, and sending works again once the configuration is fixed.
+# Twilio refusing feedbot itself (a rotated auth token, a wrong account sid, a From number or
+# Messaging Service that is not the account's or cannot text): no number's fault, and sending
+# works again once the configuration is fixed.
 ACCOUNT_STATUSES = {401, 403, 404}
-ACCOUNT_CODES = {20003, 20404, 21212}
+ACCOUNT_CODES = {20003, 20404, 21212, 21601, 21659, 21701, 21705}
+# Twilio's "system under maintenance, try again later", whatever the HTTP status.
+RETRY_CODES = {21730}
 _STATUS_ORDER = {"queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
 # "unknown": Twilio's answer was lost, so the text may have reached the person.
 OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued", "unknown")
@@ -372,7 +375,7 @@ def _refusal(status: int, code: int | None) -> Exception:
             code,
         )
         return TwilioAccountError(f"Twilio refused feedbot's account (HTTP {status}, {code})")
-    if status == 429 or status >= 500:
+    if status == 429 or status >= 500 or code in RETRY_CODES:
         return TwilioNotReached(f"Twilio did not take the message (HTTP {status}, {code})")
     return UndeliverableInvitation(code)
 

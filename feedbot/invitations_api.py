@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
 
 from feedbot.invitation_queue import dispatch_invitations
 from feedbot.invitations import (
@@ -21,6 +22,7 @@ from feedbot.staff_auth import require_service_access, staff_required
 
 blueprint = Blueprint("invitations", __name__)
 MAX_BATCH = 1_000
+DUPLICATE = "duplicate transaction_id"
 
 
 @blueprint.post("/api/invitations")
@@ -32,7 +34,8 @@ def invite_one() -> Response:
     accepted, errors = create_rows([body], check_service=require_service_access)
     if errors:
         return _json(errors[0], 422)
-    return _json(accepted[0], 201 if accepted[0]["status"] == "scheduled" else 200)
+    made = accepted[0]["status"] != "suppressed" and accepted[0]["reason"] != DUPLICATE
+    return _json(accepted[0], 201 if made else 200)
 
 
 @blueprint.post("/api/invitations/batch")
@@ -56,6 +59,7 @@ def create_rows(
     now = runtime.settings.now()
     secret = runtime.settings.secret_key
     valid, accepted, errors, to_send = [], [], [], []
+    views: dict[int, dict[str, Any]] = {}
     for number, row in enumerate(rows, start=1):
         try:
             valid.append((number, _parse_row(row, runtime, check_service)))
@@ -68,11 +72,17 @@ def create_rows(
             view = _view(invitation)
             if not new:
                 # Said in the answer only: the stored invitation keeps its own reason.
-                view["reason"] = "duplicate transaction_id"
+                view["reason"] = DUPLICATE
             accepted.append({"row": number, **view})
+            views[invitation.id] = accepted[-1]
             if new and invitation.status == "scheduled":
                 to_send.append(invitation.id)
     dispatch_invitations(runtime, to_send)
+    if runtime.settings.redis_url is None and to_send:
+        # Sent (or not) during the request: the answer says how it went.
+        with runtime.db.transaction() as db:
+            for invitation in db.scalars(select(Invitation).where(Invitation.id.in_(to_send))):
+                views[invitation.id].update(_view(invitation))
     return accepted, errors
 
 

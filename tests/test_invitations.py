@@ -176,10 +176,12 @@ def test_one_invitation_per_transaction_and_per_window(inviting, twilio):
     ]
 
 
-@pytest.mark.parametrize("status", [429, 500])
+@pytest.mark.parametrize("status", [429, 500, (400, 21730)])
 def test_twilio_busy_or_failing_is_retried(inviting, twilio, status):
+    """21730: Twilio's "system under maintenance, try again later"."""
     app, token = inviting
     twilio.failures = [status]
+    status = status[0] if isinstance(status, tuple) else status
     invite(app, token)
     work(app)
     assert [r["_status"] for r in twilio.requests] == [str(status), "201"]
@@ -874,12 +876,26 @@ def test_a_job_finding_its_invitation_mid_send_does_not_send_it_again(inviting, 
     assert (invitation.status, invitation.phone) == ("unknown", None)
 
 
-@pytest.mark.parametrize("status", [401, 403, 404])
+@pytest.mark.parametrize(
+    "status, code",
+    [
+        (401, 20500),
+        (403, 20500),
+        (404, 20500),
+        # The service's sender: an invalid From, not a Twilio number, not SMS-capable, a
+        # Messaging Service that does not exist or is malformed. Every number would fail alike.
+        (400, 21212),
+        (400, 21601),
+        (400, 21659),
+        (400, 21701),
+        (400, 21705),
+    ],
+)
 def test_twilio_refusing_the_account_keeps_invitations_for_a_redrive(
-    inviting, twilio, status, caplog
+    inviting, twilio, status, code, caplog
 ):
     app, token = inviting
-    twilio.failures = [status] * 9  # every try and retry of three invitations
+    twilio.failures = [(status, code)] * 9  # every try and retry of three invitations
     for n in range(3):
         invite(app, token, phone=f"+1202555016{n}")
     work(app)
@@ -889,9 +905,32 @@ def test_twilio_refusing_the_account_keeps_invitations_for_a_redrive(
     ]
     with runtime_of(app).db.transaction() as db:
         assert db.scalars(select(Conversation)).all() == []  # none left half-opened
-    assert f"Twilio refused feedbot's account (HTTP {status}, 20500)" in caplog.text
+    assert f"Twilio refused feedbot's account (HTTP {status}, {code})" in caplog.text
     assert "check TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN" in caplog.text
     assert redrive(runtime_of(app)) == 3  # the token is fixed: Twilio answers 201 again
     work(app)
     assert sorted(m["To"] for m in twilio.messages) == [f"+1202555016{n}" for n in range(3)]
     assert [i.status for i in invitations(app)] == ["sent"] * 3
+
+
+def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
+    database_url, twilio, caplog
+):
+    """Development mode sends inside the request: Twilio failing is said, not a 500."""
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    twilio.failures = [500]
+    answer = invite(app, token)
+    assert answer.status_code == 201
+    assert (answer.json["status"], answer.json["reason"]) == (
+        "scheduled",
+        "Twilio did not take it; no retry without REDIS_URL",
+    )
+    assert "Twilio did not take the message (HTTP 500, 20500)" in caplog.text
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
+    twilio.failures = []
+    sent = invite(app, token, phone="+12025550144", transaction_id="T-2")
+    assert (sent.status_code, sent.json["status"]) == (201, "sent")
+    assert [m["To"] for m in twilio.messages] == ["+12025550144"]

@@ -1,6 +1,6 @@
 """A stand-in for Twilio's Messages API on loopback: records each request, answers as Twilio
-documents (201 with a message resource), and can be told to answer 429 or 500 first, or to
-take a message and answer too late."""
+documents (201 with a message resource), and can be told to answer errors first (an HTTP
+status, or a status and Twilio error code), or to take a message and answer too late."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ _sids = itertools.count(1)
 class FakeTwilio:
     url: str = ""
     requests: list[dict[str, str]] = field(default_factory=list)
-    failures: list[int] = field(default_factory=list)  # statuses to answer before succeeding
+    # Answers before succeeding: an HTTP status, or (status, Twilio error code).
+    failures: list[int | tuple[int, int]] = field(default_factory=list)
     delay_seconds: float = 0.0  # how long to wait before answering a message it took
 
     @property
@@ -35,11 +36,12 @@ class FakeTwilio:
         form = {k: v[0] for k, v in parse_qs(request.get_data(as_text=True)).items()}
         form["_path"] = request.path
         if self.failures:
-            status = self.failures.pop(0)
+            failure = self.failures.pop(0)
+            status, code = failure if isinstance(failure, tuple) else (failure, None)
             form["_status"] = str(status)
             self.requests.append(form)
             body = {
-                "code": 20429 if status == 429 else 20500,
+                "code": code or (20429 if status == 429 else 20500),
                 "message": "try later",
                 "status": status,
                 "more_info": "https://www.twilio.com/docs/errors",
