@@ -10,6 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from redis.connection import parse_url as parse_redis_url
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "feedbot-development-secret-not-for-production"
 DEV_TWILIO_AUTH_TOKEN = "feedbot-development-auth-token"
@@ -69,8 +73,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     defaults = Settings()
     settings = Settings(
         env=_environment(env),
-        database_url=_sqlalchemy_url(env.get("DATABASE_URL", defaults.database_url)),
-        redis_url=env.get("REDIS_URL") or None,
+        database_url=_database_url(env.get("DATABASE_URL") or defaults.database_url),
+        redis_url=_redis_url(env),
         secret_key=env.get("FEEDBOT_SECRET_KEY", defaults.secret_key),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
         twilio_account_sid=_account_sid(env),
@@ -122,6 +126,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 MAX_IDLE_EXPIRY_HOURS = 24 * 366
 # Longer than a day between two retries is no longer a retry; RQ's scheduler keeps each one.
 MAX_RETRY_INTERVAL_SECONDS = 86_400
+LATEST_YEAR = 9000
 
 
 def _environment(env: Mapping[str, str]) -> str:
@@ -227,14 +232,38 @@ def _instant(env: Mapping[str, str], name: str) -> datetime | None:
         raise ConfigError(f"{name} must be an ISO 8601 time, got {text!r}") from None
     if instant.tzinfo is None:
         raise ConfigError(f"{name} must name its UTC offset, e.g. {text}+00:00")
+    if instant.year > LATEST_YEAR:  # a survey's expiry or a window after it would overflow
+        raise ConfigError(f"{name} must be before the year {LATEST_YEAR + 1}, got {text!r}")
     return instant
 
 
-def _sqlalchemy_url(url: str) -> str:
+# Refusals below never quote the URL: it may hold a password.
+DATABASES = ("postgresql", "sqlite")
+
+
+def _database_url(url: str) -> str:
     # Heroku-style URLs name the driver "postgres://"; SQLAlchemy wants a dialect+driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL cannot be read as a URL (postgresql://user@host/db or sqlite:///path)"
+        ) from None
+    if backend not in DATABASES:
+        raise ConfigError(f"DATABASE_URL must be a PostgreSQL or SQLite URL, not {backend}")
+    return url
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("REDIS_URL") or None
+    if url is not None:
+        try:
+            parse_redis_url(url)
+        except ValueError as error:
+            raise ConfigError(f"REDIS_URL cannot be read: {error}") from None
     return url
 
 

@@ -151,6 +151,11 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "1.5"),
         ("FEEDBOT_FIXED_NOW", "yesterday"),
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00"),
+        ("FEEDBOT_FIXED_NOW", "9999-12-31T23:00:00+00:00"),
+        ("REDIS_URL", "localhost:6379"),
+        ("REDIS_URL", "redis://cache:port/0"),
+        ("DATABASE_URL", "postgres//db.example/feedbot"),
+        ("DATABASE_URL", "mysql://db.example/feedbot"),
     ],
 )
 def test_a_value_that_cannot_be_read_is_named(name, value):
@@ -171,3 +176,29 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "FEEDBOT_PROXY_HOPS must be a whole number, got 'one'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "postgresql//feedbot:hunter2secret@db.example/feedbot"),
+        ("REDIS_URL", "cache.example:6379?password=hunter2secret"),
+    ],
+)
+def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
+    with pytest.raises(ConfigError, match=name) as refused:
+        load_settings({name: value})
+    assert "hunter2secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REDIS_URL", "rediss://:secret@cache.example:6380/0"),
+        ("REDIS_URL", "unix:///var/run/redis.sock"),
+        ("DATABASE_URL", "postgres://feedbot@db.example:5432/feedbot"),
+        ("DATABASE_URL", "sqlite:////var/lib/feedbot.sqlite3"),
+    ],
+)
+def test_the_urls_feedbot_can_use_are_accepted(name, value):
+    load_settings({name: value})
