@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
@@ -16,6 +17,9 @@ from feedbot.flows import FlowError
 from feedbot.logs import PathlessRequestHandler
 from feedbot.migrations import upgrade
 from feedbot.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from feedbot.export import Backlog
 
 REPO_FLOWS = REPO_ROOT / "flows"
 
@@ -308,6 +312,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         ExportError,
         count_responses,
         iter_records,
+        not_yet_normalized,
         stream_csv,
         stream_export,
     )
@@ -328,6 +333,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
     runtime = current_runtime()
     with runtime.db.reading() as db:
         total = count_responses(db, response_filter)
+        backlog = not_yet_normalized(db, response_filter.services)
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
         try:
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
@@ -343,6 +349,12 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
             if output:
                 target.close()
     click.echo(f"{total} response(s) exported", err=True)
+    _warn_of_backlog(backlog)
+
+
+def _warn_of_backlog(backlog: Backlog) -> None:
+    if backlog.count:
+        click.echo(f"warning: {backlog.warning()}", err=True)
 
 
 def _counted(records, bar):  # type: ignore[no-untyped-def]
@@ -370,6 +382,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     from feedbot.export import (
         ExportError,
         fill_offered_from_invitations,
+        not_yet_normalized,
         parse_volume,
         quarterly_csv,
         quarterly_rows,
@@ -398,6 +411,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
                 {service: figures} if figures else None,
             )
             fill_offered_from_invitations(db, runtime.services, period, rows)
+            backlog = not_yet_normalized(db, [service] if service else None)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)
@@ -406,6 +420,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
             handle.write(text)
     else:
         click.echo(text, nl=False)
+    _warn_of_backlog(backlog)
 
 
 @click.command("invite")

@@ -19,7 +19,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.fiscal import FiscalQuarter
-from feedbot.models import DRIVERS, ResponseRecord
+from feedbot.models import DRIVERS, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
 from feedbot.services import ServiceRegistry
 
@@ -78,6 +78,36 @@ class ResponseFilter:
         if self.status:
             query = query.where(ResponseRecord.status == self.status)
         return query
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Responses that have closed but have no record yet: no export or figure holds them."""
+
+    count: int
+    oldest: datetime | None
+
+    def warning(self) -> str:
+        """What staff are told while the backlog is not empty."""
+        return (
+            f"{self.count} closed response(s) of these services are not yet normalized (the "
+            f"oldest closed {self.oldest:%Y-%m-%d %H:%M} UTC) and are not in this export: is a "
+            "feedbot worker running? `feedbot queue sweep` queues them again."
+        )
+
+
+def not_yet_normalized(db: DbSession, services: Sequence[str] | None) -> Backlog:
+    """How many closed responses of `services` (None: all) wait in the normalization outbox,
+    and since when; a worker or Redis that is down makes this grow."""
+    query = select(func.count(), func.min(PendingNormalization.created_at)).select_from(
+        PendingNormalization
+    )
+    if services is not None:
+        query = query.join(
+            Conversation, Conversation.id == PendingNormalization.conversation_id
+        ).where(Conversation.service_id.in_(services))
+    count, oldest = db.execute(query).one()
+    return Backlog(count, oldest)
 
 
 def count_responses(db: DbSession, response_filter: ResponseFilter) -> int:

@@ -6,7 +6,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -30,6 +30,7 @@ from feedbot.export import (
     Volume,
     fill_offered_from_invitations,
     iter_records,
+    not_yet_normalized,
     parse_volume,
     quarterly_csv,
     quarterly_rows,
@@ -42,6 +43,10 @@ from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
 
 SIGN_IN_LIFETIME_SECONDS = 8 * 3600
+# How many closed responses of the export's services have no record yet (so are not in it).
+BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
+# The dashboard warns once the oldest has waited this long: a drain normally takes seconds.
+BACKLOG_WARNING_AFTER = timedelta(minutes=1)
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -72,6 +77,8 @@ def export_responses() -> Response:
     except (ExportError, ValueError) as error:
         return _bad_request(str(error))
     runtime = current_runtime()
+    with runtime.db.reading() as db:
+        backlog = not_yet_normalized(db, response_filter.services)
 
     def generate() -> Iterator[bytes]:
         with runtime.db.reading() as db:
@@ -84,7 +91,10 @@ def export_responses() -> Response:
     return Response(
         stream_with_context(generate()),
         mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            BACKLOG_HEADER: str(backlog.count),
+        },
     )
 
 
@@ -104,15 +114,19 @@ def export_quarterly() -> Response:
         with runtime.db.transaction() as db:
             rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
+            backlog = not_yet_normalized(db, services)
     except ExportError as error:
         return _bad_request(str(error))
     if request.args.get("format") == "json":
-        return jsonify(rows)
-    return Response(
-        quarterly_csv(rows),
-        mimetype=FORMATS["csv"],
-        headers={"Content-Disposition": f'attachment; filename="a11-{quarter}.csv"'},
-    )
+        response = jsonify(rows)
+    else:
+        response = Response(
+            quarterly_csv(rows),
+            mimetype=FORMATS["csv"],
+            headers={"Content-Disposition": f'attachment; filename="a11-{quarter}.csv"'},
+        )
+    response.headers[BACKLOG_HEADER] = str(backlog.count)
+    return response
 
 
 @blueprint.route("/staff", methods=["GET"])
@@ -136,6 +150,10 @@ def dashboard() -> Any:
     quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, service.id, quarter, service.flow.trust_form)
+        backlog = not_yet_normalized(db, [service.id])
+    late = backlog.oldest is not None and (
+        runtime.settings.now() - backlog.oldest > BACKLOG_WARNING_AFTER
+    )
     return render_template(
         "staff_dashboard.html",
         staff=staff,
@@ -144,6 +162,7 @@ def dashboard() -> Any:
         quarter=quarter,
         quarters=_recent_quarters(quarter),
         figures=figures,
+        backlog=backlog if late else None,
         csrf=_csrf_token(),
     )
 

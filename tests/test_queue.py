@@ -480,3 +480,59 @@ def test_jobs_scheduled_after_a_redis_restart_run_on_time(queued_app, redis_serv
     finally:
         worker.terminate()
         worker.communicate(timeout=30)
+
+
+def test_staff_are_told_of_responses_a_stopped_worker_has_not_normalized(queued_app):
+    """No worker runs: the finished survey waits in the outbox. Every export and the dashboard
+    say how many of the staff's services are missing, until a worker has normalized them."""
+    from feedbot.fiscal import fiscal_quarter
+    from feedbot.staff_auth import create_token
+
+    complete_survey(queued_app)
+    with runtime_of(queued_app).db.transaction() as db:
+        token = create_token(db, "ana", ["passport"], ["export"])
+        other = create_token(db, "ben", ["benefits"], ["export"])
+    quarter = str(fiscal_quarter(datetime.now(UTC), "America/New_York"))
+    client = queued_app.test_client()
+
+    def exported(bearer=token):
+        headers = {"Authorization": f"Bearer {bearer}"}
+        responses = client.get("/api/exports/responses", headers=headers)
+        quarterly = client.get(f"/api/exports/a11-quarterly?quarter={quarter}", headers=headers)
+        waiting = {r.headers["Feedbot-Not-Yet-Normalized"] for r in (responses, quarterly)}
+        return responses.get_data(as_text=True).count("\n") - 1, waiting
+
+    def cli_warning():
+        result = queued_app.test_cli_runner().invoke(
+            args=["export", "responses", "-o", "/dev/null"]
+        )
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+    def dashboard(minutes_later):
+        later = make_app(
+            runtime_of(queued_app).settings.database_url,
+            redis_url=runtime_of(queued_app).settings.redis_url,
+            fixed_now=datetime.now(UTC) + timedelta(minutes=minutes_later),
+        )
+        browser = later.test_client()
+        page = browser.get("/staff").get_data(as_text=True)
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        browser.post("/staff/login", data={"token": token, "csrf": csrf})
+        shown = browser.get("/staff").get_data(as_text=True)
+        runtime_of(later).db.dispose()
+        return 'id="not-yet-normalized"' in shown, shown
+
+    assert exported() == (0, {"1"})
+    assert exported(other) == (0, {"0"})  # the waiting response is not of their service
+    (warning,) = cli_warning()
+    assert "1 closed response(s) of these services are not yet normalized" in warning
+    assert "is a feedbot worker running? `feedbot queue sweep` queues them again" in warning
+    assert dashboard(minutes_later=0)[0] is False  # seconds old: a drain takes that long
+    late, page = dashboard(minutes_later=2)
+    assert late and "1 closed response(s) of this service are not yet normalized" in page
+
+    run_worker(queued_app)
+    assert exported() == (1, {"0"})
+    assert cli_warning() == []
+    assert dashboard(minutes_later=2)[0] is False
