@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_QUIET_HOURS = ("08:00", "21:00")
 DEFAULT_RATE_PER_MINUTE = 60
+# A post-transaction survey is about a transaction the person still remembers: an invitation
+# not sent this long after its time (a long outage, a backlog behind the rate limit) expires.
+DEFAULT_EXPIRE_AFTER_HOURS = 72
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
@@ -79,7 +82,7 @@ class Delivery:
     retry_at: datetime | None = None
 
 
-def parse_request(service: Service, body: dict[str, Any]) -> InvitationRequest:
+def parse_request(service: Service, body: dict[str, Any], now: datetime) -> InvitationRequest:
     """Validate one JSON invitation; InvalidInvitation names the field that is wrong."""
     raw_phone = str(body.get("phone") or "")
     try:
@@ -95,12 +98,18 @@ def parse_request(service: Service, body: dict[str, Any]) -> InvitationRequest:
         transaction_id = clean_transaction_id(body.get("transaction_id"))
     except ValueError as error:
         raise InvalidInvitation(str(error)) from error
+    send_at = _send_at(body.get("send_at"))
+    if send_at is not None and _expired(service, send_at, now):
+        raise InvalidInvitation(
+            f"send_at is more than {_expiry(service):g} hours ago: the service's invitations"
+            " expire after that (invitations.expire_after_hours)"
+        )
     return InvitationRequest(
         service=service,
         phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
         language=language,
         transaction_id=transaction_id,
-        send_at=_send_at(body.get("send_at")),
+        send_at=send_at,
     )
 
 
@@ -435,6 +444,10 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         if service is None or db.get(OptOut, invitation.sender_key) is not None:
             _finish(invitation, "suppressed", "opted out" if service else "unknown service")
             return Delivery("suppressed")
+        if _expired(service, invitation.send_at, now):
+            _finish(invitation, "expired", f"not sent within {_expiry(service):g} h of its time")
+            log.warning("invitation %s expired unsent", invitation.id)
+            return Delivery("expired")
         allowed = next_allowed_time(invitation.phone or "", service, now)
         if allowed > now:
             return Delivery("deferred", allowed)
@@ -533,6 +546,14 @@ def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
     return used <= limit
 
 
+def _expiry(service: Service) -> float:
+    return float(service.invitations.get("expire_after_hours", DEFAULT_EXPIRE_AFTER_HOURS))
+
+
+def _expired(service: Service, send_at: datetime, now: datetime) -> bool:
+    return now - send_at > timedelta(hours=_expiry(service))
+
+
 def _recently_invited(db: DbSession, service: Service, key: str, now: datetime) -> bool:
     window = timedelta(days=service.invitations.get("window_days", DEFAULT_WINDOW_DAYS))
     return (
@@ -540,7 +561,7 @@ def _recently_invited(db: DbSession, service: Service, key: str, now: datetime) 
             select(Invitation.id).where(
                 Invitation.service_id == service.id,
                 Invitation.sender_key == key,
-                Invitation.status.not_in(("suppressed", "failed", "undelivered")),
+                Invitation.status.not_in(("suppressed", "failed", "undelivered", "expired")),
                 Invitation.created_at > now - window,
             )
         )

@@ -95,7 +95,7 @@ def _parse_row(row: Any, runtime: Any, check_service: Callable[[str], None]) -> 
     check_service(service.id)
     if not service.sms_numbers and not service.messaging_service_sid:
         raise InvalidInvitation(f"service {service.id!r} has no SMS number to send from")
-    return parse_request(service, row)
+    return parse_request(service, row, runtime.settings.now())
 
 
 def _view(invitation: Invitation) -> dict[str, Any]:

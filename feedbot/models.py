@@ -229,7 +229,8 @@ class Invitation(Base):
 
     `status`: scheduled, then sending (claimed, Twilio being called; `sent_at` is the claim's
     time), then sent, unknown (Twilio's answer was lost: it may have been sent) or failed;
-    suppressed when it is never to be sent; then Twilio's delivery statuses.
+    suppressed when it is never to be sent, expired when it was not sent in time (the
+    service's `expire_after_hours` after `send_at`); then Twilio's delivery statuses.
     """
 
     __tablename__ = "invitations"

@@ -88,7 +88,11 @@ def invitations(app):
 def test_invitation_is_sent_by_a_job_and_the_reply_continues_the_survey(inviting, twilio):
     app, token = inviting
     response = invite(
-        app, token, transaction_id="PP-1", language="en", send_at="2026-01-01T12:00:00+00:00"
+        app,
+        token,
+        transaction_id="PP-1",
+        language="en",
+        send_at=(NOON - timedelta(hours=1)).isoformat(),  # due already: sent at once
     )
     assert response.status_code == 201 and response.json["status"] == "scheduled"
     assert twilio.requests == []  # not in the request
@@ -405,7 +409,7 @@ def create_invitation_row(db, app, phone):
     from feedbot.invitations import create_invitation, parse_request
 
     service = runtime_of(app).services.get("passport")
-    request = parse_request(service, {"phone": phone})
+    request = parse_request(service, {"phone": phone}, NOON)
     invitation, _new = create_invitation(db, request, TEST_SECRET_KEY, NOON)
     return invitation
 
@@ -934,3 +938,48 @@ def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
     sent = invite(app, token, phone="+12025550144", transaction_id="T-2")
     assert (sent.status_code, sent.json["status"]) == (201, "sent")
     assert [m["To"] for m in twilio.messages] == ["+12025550144"]
+
+
+def test_an_invitation_not_sent_in_time_expires_and_the_person_may_be_invited_again(
+    inviting, twilio, monkeypatch
+):
+    """Twilio unreachable for three days (every try, retry and sweep failed): the survey
+    would ask about a transaction the person no longer has in mind, so it is never sent."""
+    from feedbot.invitation_queue import schedule_send
+
+    app, token = inviting
+    twilio.failures = [500] * 3  # the first try and both retries
+    invite(app, token, transaction_id="T-old")
+    work(app)
+    assert invitations(app)[0].status == "scheduled"
+    three_days_later = NOON + timedelta(hours=72, minutes=1)
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", three_days_later.isoformat())
+    later = at(app, three_days_later)
+    try:
+        schedule_send(runtime_of(later), invitations(app)[0].id, three_days_later)
+        work(app)
+        (invitation,) = invitations(app)
+        assert (invitation.status, invitation.reason, invitation.phone) == (
+            "expired",
+            "not sent within 72 h of its time",
+            None,
+        )
+        assert [r["_status"] for r in twilio.requests] == ["500"] * 3  # no fourth try
+        # Never sent, so not "invited within the window": a new transaction invites again.
+        again = invite(later, token, transaction_id="T-new")
+        assert (again.status_code, again.json["status"]) == (201, "scheduled")
+    finally:
+        runtime_of(later).db.dispose()
+
+
+def test_an_invitation_for_a_time_past_the_expiry_is_refused(inviting):
+    app, token = inviting
+    long_ago = (NOON - timedelta(hours=73)).isoformat()
+    answer = invite(app, token, send_at=long_ago)
+    assert answer.status_code == 422
+    assert answer.json["error"] == (
+        "send_at is more than 72 hours ago: the service's invitations expire after that"
+        " (invitations.expire_after_hours)"
+    )
+    recent = invite(app, token, send_at=(NOON - timedelta(hours=71)).isoformat())
+    assert (recent.status_code, recent.json["status"]) == (201, "scheduled")
