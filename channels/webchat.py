@@ -26,6 +26,7 @@ from feedbot.conversations import (
     start_conversation,
 )
 from feedbot.engine import Prompt, Reply
+from feedbot.flows import END, Flow
 from feedbot.i18n import _, format_local_date, gettext_for
 from feedbot.identity import keyed_hash
 from feedbot.languages import LANGUAGES
@@ -103,7 +104,8 @@ def start_session() -> Response:
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def send_message() -> Response:
     """One answer: {text} or {value} (a list of values for choose-all questions), or
-    {language} to change the survey's language before the first answer.
+    {language} to change the survey's language before the first answer. An answer may carry
+    an `answer_id`, sent again when the widget retries it.
 
     The session token travels in `Authorization: Bearer`, never in the URL, so no access log
     of a proxy or platform router records it.
@@ -117,9 +119,12 @@ def send_message() -> Response:
         _require_allowed_origin(service)
         if "language" in body:
             reply = _language_switch(service, db.get(Conversation, contact.conversation_id), body)
+            inbound = _inbound(service, session, reply)
         else:
-            reply = _reply(body)
-        outcome = handle_reply(db, _inbound(service, session, reply), runtime.settings.idle_expiry)
+            inbound = replace(
+                _inbound(service, session, _reply(body)), message_id=_answer_id(session, body)
+            )
+        outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
     return _cors(service, jsonify(_payload(session, outcome)))
 
 
@@ -268,9 +273,24 @@ def _transcript(service: Service, conversation: Conversation) -> list[dict[str, 
     session = engine.Session(flow.id, language, conversation.question, answered=True)
     if conversation.status == "active" and not session.done:
         messages.append(_message(engine.question_prompt(flow, context, session), language))
-    elif conversation.status == "complete":
-        messages.append(_note(gettext(flow.closing).format(agency=service.agency)))
+    elif _reached_the_end(flow, conversation):
+        # Complete, or abandoned with every question skipped: the visitor saw the thanks.
+        messages.append(_message(engine.closing_prompt(flow, context, language), language))
+    else:
+        # Closed while idle: what a reply to it would be told.
+        closed = engine.Session(flow.id, language, None)
+        prompts = engine.advance(flow, context, closed, Reply()).prompts
+        messages.extend(_message(prompt, language) for prompt in prompts)
     return messages
+
+
+def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
+    """Whether the last answer led out of the flow (a survey closed idle stopped before)."""
+    if not conversation.answers:
+        return False
+    last = conversation.answers[-1]
+    value = tuple(last.value) if isinstance(last.value, list) else last.value
+    return flow.question(last.question_id).next_after(value) == END
 
 
 def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
@@ -298,6 +318,17 @@ def _reply(body: dict[str, Any]) -> Reply:
         abort(413, f"answers are limited to {MAX_TEXT} characters")
     printable = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     return Reply(text=printable.strip())
+
+
+def _answer_id(session: str, body: dict[str, Any]) -> str | None:
+    """The answer's delivery id, keyed to its session: a retry of an answer already applied
+    (its reply lost on the way) changes nothing and is told what the survey asks now."""
+    answer_id = body.get("answer_id")
+    if answer_id is None:
+        return None
+    if not isinstance(answer_id, str) or not 0 < len(answer_id) <= 64:
+        abort(400, "answer_id must be a string of 1 to 64 characters")
+    return keyed_hash(f"chat-answer:{session}:{answer_id}", current_runtime().settings.secret_key)
 
 
 def _language_switch(

@@ -399,3 +399,66 @@ def test_redis_down_costs_a_visitor_nothing(queued_app, redis_server):
         waiting = db.scalars(select(PendingNormalization.conversation_id)).all()
     assert answers["trust"] == ("answered", 5)
     assert waiting == [complete.id]  # in the outbox, for the sweep once Redis is back
+
+
+def test_a_survey_skipped_to_its_end_shows_the_same_thanks_after_a_reload(app, chat):
+    """The transcript added the thanks only to a complete survey: one with every question
+    skipped (abandoned) ended, after a reload, on the visitor's last "Skip"."""
+    chat.start(language="es")
+    for _ in range(3):
+        chat.send(text="plátano")  # the first question given up on: nothing is answered
+    live = chat.send(skip=True)
+    assert live["done"] is True and stored(app)[0] == "abandoned"
+    reloaded = chat.transcript().json
+    assert reloaded["done"] is True
+    assert (
+        texts(reloaded)[-1]
+        == texts(live)[-1]
+        == ("Gracias por su opinión. Ayuda a Federal Student Aid a servirle mejor.")
+    )
+
+
+def test_a_survey_closed_while_idle_says_so_after_a_reload(app, chat):
+    """It used to end on the last answer, with no question and no word of why."""
+    from datetime import UTC, datetime, timedelta
+
+    from feedbot.conversations import expire_idle_conversations
+
+    chat.start(language="en")
+    chat.send(value=4)
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        later = datetime.now(UTC) + timedelta(hours=25)
+        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
+    reloaded = chat.transcript().json
+    assert reloaded["done"] is True
+    assert texts(reloaded)[-2:] == ["Agree", "This survey has closed. Thank you for your time."]
+    assert texts(chat.send(value=["ease"]))[-1] == texts(reloaded)[-1]
+    assert stored(app)[0] == "partial"
+
+
+def test_an_answer_sent_again_with_its_id_counts_once(app, chat):
+    """The widget retries an answer whose reply was lost with the same answer_id: the server
+    may have applied it, and the retry must not answer the next question with it."""
+    chat.start(language="en")
+    drivers = chat.send(value=5, answer_id="a1")
+    assert chat.send(value=5, answer_id="a1") == drivers
+    chat.send(value=["ease"], answer_id="a2")
+    thanks = chat.send(text="Clear", answer_id="a3")
+    assert chat.send(text="Clear", answer_id="a3") == thanks
+    assert texts(thanks)[0].startswith("Thank you for your feedback.")
+    assert stored(app)[:2] == ("complete", "en")
+    assert stored(app)[3]["made_the_difference"] == ("answered", ["ease"])
+    refused = chat.send(expected=400, text="Clear", answer_id="x" * 65)
+    assert refused == {"error": "answer_id must be a string of 1 to 64 characters"}
+
+
+def test_answer_ids_belong_to_their_session(app, chat):
+    chat.start(language="en")
+    chat.send(value=5, answer_id="a1")
+    other = Chat(app.test_client())
+    other.start(language="en")
+    assert texts(other.send(value=2, answer_id="a1")) == ["What could have been better?"]
+    with runtime_of(app).db.transaction() as db:
+        trust = sorted(db.scalars(select(Answer.value).filter_by(question_id="trust")))
+    assert trust == [2, 5]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import yaml
 from sqlalchemy import select
@@ -65,7 +67,7 @@ def test_keyboard_only_survey_and_axe_in_english(site):
         open_panel(page, page_url)
         assert focused_text(page) == "Strongly disagree"
         assert page.get_attribute(".feedbot-launcher", "aria-expanded") == "true"
-        assert page.get_attribute(".feedbot-log", "aria-live") == "polite"
+        assert page.get_attribute(".feedbot-log [role=log]", "aria-live") == "polite"
         assert axe_violations(page, ".feedbot-chat") == []
         screenshot(page, "webchat-panel-en.png")
         for _ in range(4):
@@ -109,8 +111,8 @@ def test_arabic_renders_right_to_left_without_axe_violations(site):
     page_url, _ = site
     with chromium(locale="ar-EG", extra_http_headers={"Accept-Language": "ar-EG,ar;q=0.9"}) as page:
         open_panel(page, page_url)
-        assert page.get_attribute(".feedbot-panel", "dir") == "rtl"
-        assert page.get_attribute(".feedbot-panel", "lang") == "ar"
+        assert page.get_attribute(".feedbot-chat", "dir") == "rtl"
+        assert page.get_attribute(".feedbot-chat", "lang") == "ar"
         assert "زادت هذه المعاملة من ثقتي" in page.inner_text(".feedbot-log")
         assert (
             page.evaluate("getComputedStyle(document.querySelector('.feedbot-log')).direction")
@@ -166,9 +168,8 @@ def test_changing_language_keeps_one_response(site):
         open_panel(page, page_url)
         page.select_option("#feedbot-language", "es")
         page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
-        assert page.get_attribute(".feedbot-panel", "lang") == "es"
+        assert page.get_attribute(".feedbot-chat", "lang") == "es"
         assert page.inner_text("#feedbot-title") == "Opinión sobre Federal Student Aid"
-        assert focused_text(page) == "Totalmente en desacuerdo"
         log = page.inner_text(".feedbot-log")
         assert "Esta interacción" in log and "This interaction" not in log
         assert axe_violations(page, ".feedbot-chat") == []
@@ -183,13 +184,13 @@ def test_reload_resumes_in_the_language_the_visitor_chose(site):
     with chromium(locale="en-US") as page:
         open_panel(page, page_url)
         page.select_option("#feedbot-language", "ar")
-        page.wait_for_selector(".feedbot-panel[dir=rtl] .feedbot-choice")
+        page.wait_for_selector(".feedbot-chat[dir=rtl] .feedbot-choice")
         page.click(".feedbot-choice >> nth=4")  # "Strongly agree"
         page.wait_for_selector("[aria-pressed]")
         page.reload()
         open_panel(page, page_url)
-        assert page.get_attribute(".feedbot-panel", "lang") == "ar"
-        assert page.get_attribute(".feedbot-panel", "dir") == "rtl"
+        assert page.get_attribute(".feedbot-chat", "lang") == "ar"
+        assert page.get_attribute(".feedbot-chat", "dir") == "rtl"
         assert page.inner_text("#feedbot-title") == "رأيك في Federal Student Aid"
         assert page.inner_text(".feedbot-send") == "إرسال الاختيارات"
         assert page.input_value("#feedbot-language") == "ar"
@@ -229,4 +230,275 @@ def test_enter_that_confirms_an_input_method_composition_sends_nothing(site):
             "zh_Hans",
             {"trust": 5, "made_the_difference": None, "anything_else": "服务很好"},
         )
+    ]
+
+
+# Records what is added to a live region, which is what a screen reader reads out.
+WATCH_ANNOUNCEMENTS = """
+window.announced = [];
+new MutationObserver((records) => {
+  for (const record of records) {
+    const live = record.target.closest && record.target.closest("[aria-live]");
+    if (live && live.getAttribute("aria-live") !== "off") {
+      record.addedNodes.forEach((node) => window.announced.push(node.textContent));
+    }
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def announced(page):
+    """What screen readers were given to read out since the last call."""
+    return page.evaluate("window.announced.splice(0)")
+
+
+def config(app, language):
+    return app.test_client().get(f"/api/chat/config/webchat?language={language}").json
+
+
+def test_standalone_page_follows_the_language_the_visitor_picks(site):
+    """The page's lang, dir, title, heading and OMB line stayed in the language it was served
+    in: a screen reader read the Arabic survey with an English voice."""
+    _, app = site
+    arabic = config(app, "ar")
+    with serve(app) as app_url, chromium(locale="en-US") as page:
+        page.goto(app_url + "/chat/webchat")
+        page.wait_for_selector(".feedbot-choice")
+        assert page.title() == "Federal Student Aid feedback"
+        page.select_option("#feedbot-language", "ar")
+        page.wait_for_selector(".feedbot-choice >> text=أوافق بشدة")
+        for reloaded in (False, True):
+            assert page.get_attribute("html", "lang") == "ar"
+            assert page.get_attribute("html", "dir") == "rtl"
+            assert page.title() == arabic["strings"]["title"] == "رأيك في Federal Student Aid"
+            assert page.inner_text("h1") == arabic["strings"]["title"]
+            assert page.inner_text("#feedbot-omb") == arabic["omb"]
+            assert axe_violations(page, "body") == []
+            if not reloaded:
+                page.reload()
+                page.wait_for_selector(".feedbot-choice >> text=أوافق بشدة")
+        screenshot(page, "webchat-page-ar.png")
+        assert page.csp_violations == []
+
+
+def test_arabic_launcher_is_read_in_arabic_and_opens_its_panel_on_its_own_side(site):
+    """Only the panel had lang="ar" and dir="rtl": the launcher's Arabic was read with the
+    page's English voice, and it sat bottom right while the panel opened bottom left."""
+    page_url, _ = site
+    with chromium(locale="ar-EG", extra_http_headers={"Accept-Language": "ar"}) as page:
+        open_panel(page, page_url)
+        launcher = page.locator(".feedbot-launcher")
+        assert launcher.evaluate("node => node.closest('[lang]').lang") == "ar"
+        launcher_box = launcher.bounding_box()
+        panel_box = page.locator(".feedbot-panel").bounding_box()
+        assert launcher_box["x"] < 100 and panel_box["x"] < 100
+
+
+def test_screen_readers_hear_each_new_message_once_not_the_whole_conversation(site):
+    """A reload or a language switch put the whole conversation into the live region again."""
+    page_url, app = site
+    spanish = config(app, "es")["strings"]
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        notice, question = announced(page)
+        assert notice.startswith("Federal Student Aid: 3 quick questions")
+        assert question == "This interaction increased my trust in Federal Student Aid."
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert announced(page) == ["Esta interacción aumentó mi confianza en Federal Student Aid."]
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        said, drivers = announced(page)
+        assert said == f"{spanish['you']}: Totalmente de acuerdo"
+        assert drivers.startswith("¿Qué hizo la diferencia")
+        page.reload()
+        open_panel(page, page_url)
+        assert announced(page) == [drivers]
+        assert "Totalmente de acuerdo" in page.inner_text(".feedbot-log")
+
+
+def test_arrow_keys_on_the_language_picker_keep_focus_there_and_the_last_one_wins(site):
+    """Chromium changes a closed <select> at each arrow key: the first change moved focus to
+    the first answer, so a keyboard could not get past the second language."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.focus("#feedbot-language")
+        page.keyboard.press("ArrowDown")  # Español
+        page.keyboard.press("ArrowDown")  # العربية
+        page.wait_for_selector(".feedbot-chat[lang=ar] .feedbot-choice >> text=أوافق بشدة")
+        assert page.evaluate("document.activeElement.id") == "feedbot-language"
+        assert page.input_value("#feedbot-language") == "ar"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert focused_text(page) == "لا أوافق بشدة"
+    assert stored(app) == [("active", "ar", {})]
+
+
+def test_forced_colours_keep_pressed_choices_and_the_launcher_visible(site):
+    """Forced colours drop backgrounds: a pressed choice looked like the others, and the
+    launcher (no border) was bare text."""
+    page_url, _ = site
+    with chromium(forced_colors="active") as page:
+        open_panel(page, page_url)
+        assert (
+            page.locator(".feedbot-launcher").evaluate(
+                "node => parseFloat(getComputedStyle(node).borderTopWidth)"
+            )
+            >= 1
+        )
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.keyboard.press("Space")  # the first driver, which has the focus
+        fills = page.eval_on_selector_all(
+            ".feedbot-choice", "nodes => nodes.map(n => getComputedStyle(n).backgroundColor)"
+        )
+        assert fills[0] != fills[1] and fills[1] == fills[2]
+        screenshot(page, "webchat-forced-colours.png")
+
+
+def test_every_answer_is_within_reach_at_400_percent_zoom(site):
+    """A 1280 x 1024 window at 400% is 320 x 256 CSS px: the fixed panel did not scroll, and
+    the answers ran off the bottom of the screen, out of reach."""
+    page_url, app = site
+    with chromium(viewport={"width": 320, "height": 256}) as page:
+        open_panel(page, page_url)
+        for button in page.locator(".feedbot-answer button").all():
+            button.scroll_into_view_if_needed()
+            box = button.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 256
+        for _ in range(4):
+            page.keyboard.press("Tab")
+        assert focused_text(page) == "Strongly agree"
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[aria-pressed]")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-400-percent.png")
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def test_a_failed_answer_keeps_its_text_and_a_retry_counts_once(site):
+    """Offline, rate limited, and a reply lost after the answer was stored: the answer stays in
+    its box, the log shows it once, and sending again answers once."""
+    page_url, app = site
+    failures = ["offline", "too many", "lost"]
+
+    def flaky(route):
+        failure = failures.pop(0) if failures else None
+        if failure == "offline":
+            route.abort("internetdisconnected")
+        elif failure == "too many":
+            route.fulfill(status=429, json={"error": "rate limit exceeded"})
+        elif failure == "lost":
+            route.fetch()  # the server stores the answer; its reply never arrives
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>")
+        else:
+            route.continue_()
+
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        page.route("**/api/chat/messages", flaky)
+        page.keyboard.type("Clear and kind")
+        errors = page.locator(".feedbot-message--bot >> text=Something went wrong")
+        for attempt in range(1, 4):
+            page.keyboard.press("Enter")
+            errors.nth(attempt - 1).wait_for()
+            assert page.input_value("#feedbot-text") == "Clear and kind"
+            assert page.evaluate("document.activeElement.id") == "feedbot-text"
+            assert "Clear and kind" not in page.inner_text(".feedbot-log")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+        said = page.locator(".feedbot-message--visitor").all_text_contents()
+        assert said == ["You: Strongly agree", "You: Skip", "You: Clear and kind"]
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 5, "made_the_difference": None, "anything_else": "Clear and kind"},
+        )
+    ]
+
+
+def test_an_answer_the_network_swallows_can_be_sent_again(site):
+    """With no reply at all the widget waited for ever, and refused every new attempt."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install()
+        open_panel(page, page_url)
+        page.route("**/api/chat/messages", lambda route: None, times=1)  # never answered
+        page.click(".feedbot-choice >> nth=4")
+        page.clock.run_for(25_000)
+        page.wait_for_selector(".feedbot-message--bot >> text=Something went wrong")
+        assert page.locator(".feedbot-message--visitor").count() == 0
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def test_the_launcher_closes_the_panel_it_opened(site):
+    """aria-expanded="true" said it would; pressing it again did nothing but move focus."""
+    page_url, _ = site
+    with chromium() as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-launcher")
+        assert page.is_hidden(".feedbot-panel")
+        assert page.get_attribute(".feedbot-launcher", "aria-expanded") == "false"
+        assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
+
+
+def test_escape_that_cancels_an_input_method_composition_keeps_the_panel_open(site):
+    """Escape cancels a Chinese or Korean candidate; it closed the panel as well."""
+    page_url, _ = site
+    with chromium(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}) as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        devtools = page.context.new_cdp_session(page)
+        page.keyboard.insert_text("服务")
+        devtools.send(
+            "Input.imeSetComposition", {"text": "hao", "selectionStart": 3, "selectionEnd": 3}
+        )
+        escape = {"key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27}
+        devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **escape})
+        devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **escape})
+        assert page.is_visible(".feedbot-panel")
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+        devtools.send("Input.insertText", {"text": "好"})
+        assert page.input_value("#feedbot-text") == "服务好"
+        page.keyboard.press("Escape")
+        assert page.is_hidden(".feedbot-panel")
+
+
+def test_a_double_click_or_a_double_enter_sends_once(site):
+    """Guarded while an answer is on its way: the second press is dropped, not sent."""
+    page_url, app = site
+
+    def slow(route):
+        time.sleep(0.3)
+        route.continue_()
+
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.route("**/api/chat/messages", slow)
+        page.dblclick(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        page.keyboard.type("Fine")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+        said = page.locator(".feedbot-message--visitor").all_text_contents()
+        assert said == ["You: Strongly agree", "You: Skip", "You: Fine"]
+    assert stored(app) == [
+        ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
     ]

@@ -8,8 +8,15 @@
   var base = new URL(script.src, document.baseURI).origin;
   var serviceId = script.getAttribute("data-service");
   var inline = script.getAttribute("data-mode") === "inline";
+  // The standalone survey page: the page is the survey's, so it takes the survey's language.
+  var ownsPage = script.hasAttribute("data-owns-page");
   var storageKey = "feedbot-chat:" + serviceId;
-  var state = { config: null, session: null, ready: null, answered: false, busy: false };
+  var timeoutMs = 20000;
+  // answerId: the current question's answer id, sent again with a retry of the same answer.
+  // wanted: a language picked while a turn was under way, switched to when it ends.
+  var state = {
+    config: null, session: null, ready: null, answered: false, busy: false, answerId: null, wanted: null
+  };
   var ui = {};
 
   function el(tag, attributes, text) {
@@ -23,16 +30,26 @@
     var headers = body ? { "Content-Type": "application/json" } : {};
     // The session token goes in a header, never in the URL (access logs keep URLs).
     if (session) { headers.Authorization = "Bearer " + session; }
+    // A request the network swallows fails after a while, so the visitor can send again.
+    var controller = new AbortController();
+    var timer = window.setTimeout(function () { controller.abort(); }, timeoutMs);
     return fetch(base + path, {
       method: method,
       headers: headers,
       body: body ? JSON.stringify(body) : undefined,
-      credentials: "omit"
+      credentials: "omit",
+      signal: controller.signal
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) { throw new Error(data.error || response.statusText); }
         return data;
       });
+    }).then(function (data) {
+      window.clearTimeout(timer);
+      return data;
+    }, function (error) {
+      window.clearTimeout(timer);
+      throw error;
     });
   }
 
@@ -50,14 +67,16 @@
   function build(config) {
     state.config = config;
     addStylesheet();
-    var root = el("div", { "class": "feedbot-chat" });
+    // The root carries the language, so the launcher is read in it too and sits on the
+    // panel's side in a right-to-left language.
+    var root = ui.root = el("div", { "class": "feedbot-chat" });
     root.style.setProperty("--feedbot-accent", config.accent_color);
     if (!inline) {
       ui.launcher = el("button", {
         type: "button", "class": "feedbot-launcher",
         "aria-expanded": "false", "aria-controls": "feedbot-panel"
       }, config.strings.launcher);
-      ui.launcher.addEventListener("click", function () { toggle(true); });
+      ui.launcher.addEventListener("click", function () { toggle(ui.panel.hidden); });
       root.appendChild(ui.launcher);
     }
     ui.panel = el("div", {
@@ -81,15 +100,24 @@
     ui.panel.appendChild(header);
     ui.omb = el("p", { "class": "feedbot-omb" });
     ui.panel.appendChild(ui.omb);
-    // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation.
+    // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation. What was said
+    // before this page showed it (a resumed conversation, or one said again in another
+    // language) sits outside the live region: a screen reader reads out only what is new.
     ui.log = el("div", {
-      "class": "feedbot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-      "aria-labelledby": "feedbot-title", tabindex: "0"
+      "class": "feedbot-log", role: "group", "aria-labelledby": "feedbot-title", tabindex: "0"
     });
+    ui.earlier = el("div", { "class": "feedbot-log__messages" });
+    ui.live = el("div", {
+      "class": "feedbot-log__messages", role: "log", "aria-live": "polite", "aria-relevant": "additions"
+    });
+    ui.log.appendChild(ui.earlier);
+    ui.log.appendChild(ui.live);
     ui.panel.appendChild(ui.log);
     ui.answer = el("div", { "class": "feedbot-answer" });
     ui.panel.appendChild(ui.answer);
     ui.panel.addEventListener("keydown", function (event) {
+      // Escape that cancels an input method's composition is not meant for the panel.
+      if (event.isComposing || event.keyCode === 229) { return; }
       if (event.key === "Escape" && !inline) { toggle(false); }
     });
     root.appendChild(ui.panel);
@@ -100,8 +128,9 @@
 
   function applyLanguage(config) {
     state.config = config;
-    ui.panel.setAttribute("lang", config.language.replace("_", "-"));
-    ui.panel.setAttribute("dir", config.dir);
+    ui.root.setAttribute("lang", config.language.replace("_", "-"));
+    ui.root.setAttribute("dir", config.dir);
+    if (ownsPage) { followPage(config); }
     ui.title.textContent = config.strings.title;
     ui.languageLabel.textContent = config.strings.language;
     ui.omb.textContent = config.omb;
@@ -110,10 +139,22 @@
     ui.language.textContent = "";
     config.languages.forEach(function (option) {
       var node = el("option", { value: option.code, lang: option.code.replace("_", "-") }, option.name);
-      if (option.code === config.language) { node.selected = true; }
+      if (option.code === (state.wanted || config.language)) { node.selected = true; }
       ui.language.appendChild(node);
     });
     ui.language.disabled = state.answered;
+  }
+
+  function followPage(config) {
+    // Else a screen reader reads the page's heading and title, and the panel within it, in
+    // the voice of the language the page was first served in.
+    document.documentElement.setAttribute("lang", config.language.replace("_", "-"));
+    document.documentElement.setAttribute("dir", config.dir);
+    document.title = config.strings.title;
+    var heading = document.getElementById("feedbot-page-title");
+    var omb = document.getElementById("feedbot-omb");
+    if (heading) { heading.textContent = config.strings.title; }
+    if (omb) { omb.textContent = config.omb; }
   }
 
   function toggle(open) {
@@ -145,7 +186,7 @@
       state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
       return followLanguage(data).then(function () {
         state.session = saved;
-        show(data);
+        show(data, true);
       });
     }, function () {
       window.sessionStorage.removeItem(storageKey);
@@ -170,14 +211,20 @@
       .then(function (data) {
         state.session = data.session;
         window.sessionStorage.setItem(storageKey, data.session);
-        ui.log.textContent = "";
+        ui.earlier.textContent = "";
+        ui.live.textContent = "";
         show(data);
       }, failed);
   }
 
   function switchLanguage(language) {
-    if (state.answered || state.busy) {
+    if (state.answered) {
       ui.language.value = state.config.language;
+      return;
+    }
+    // A keyboard changes the picker at each arrow key: the last language picked wins.
+    if (state.busy) {
+      state.wanted = language;
       return;
     }
     state.busy = true;
@@ -192,10 +239,9 @@
         loadConfig(language),
         api("POST", "/api/chat/messages", { language: language }, state.session)
       ]).then(function (results) {
+        // Focus stays on the picker: the visitor may still be choosing.
         applyLanguage(results[0]);
-        ui.log.textContent = "";
-        show(results[1]);
-        focusAnswer();
+        show(results[1], true);
       }, function () {
         applyLanguage(state.config);
         failed();
@@ -206,41 +252,66 @@
   function send(body, said) {
     if (state.busy) { return; }
     state.busy = true;
-    addMessage("visitor", said);
+    // A retry carries the same id: an answer the server applied, its reply lost, counts once.
+    body.answer_id = state.answerId;
+    var pending = addMessage("visitor", said);
     api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
         state.answered = true;
         ui.language.disabled = true;
         show(data);
-        focusAnswer();
-      }, failed)
+      }, function () {
+        // Not said after all: the answer stays in its box, to send again.
+        pending.parentNode.removeChild(pending);
+        failed();
+      })
       .then(idle);
   }
 
   function idle() {
     state.busy = false;
+    var wanted = state.wanted;
+    state.wanted = null;
+    if (wanted && wanted !== state.config.language) { switchLanguage(wanted); }
   }
 
-  function show(data) {
-    data.messages.forEach(function (message) { addMessage(message.role, message.text); });
+  function show(data, replacing) {
+    var messages = data.messages;
+    if (replacing) {
+      ui.earlier.textContent = "";
+      ui.live.textContent = "";
+      messages.slice(0, -1).forEach(function (message) {
+        addMessage(message.role, message.text, ui.earlier);
+      });
+      messages = messages.slice(-1);
+    }
+    messages.forEach(function (message) { addMessage(message.role, message.text); });
     var last = data.messages[data.messages.length - 1];
     renderAnswer(data.done ? null : last);
   }
 
-  function addMessage(role, text) {
+  function addMessage(role, text, container) {
     var node = el("p", { "class": "feedbot-message feedbot-message--" + role });
     if (role === "visitor") {
       node.appendChild(el("span", { "class": "feedbot-visually-hidden" }, state.config.strings.you + ": "));
     }
     node.appendChild(document.createTextNode(text));
-    ui.log.appendChild(node);
+    (container || ui.live).appendChild(node);
     ui.log.scrollTop = ui.log.scrollHeight;
+    return node;
   }
 
   function renderAnswer(question) {
-    var strings = state.config.strings;
+    // Focus was on a control about to go: it moves to the next question's first control.
+    var hadFocus = ui.answer.contains(document.activeElement);
     ui.answer.textContent = "";
-    if (!question || !question.question) { return; }
+    state.answerId = newId();
+    if (question && question.question) { buildAnswer(question); }
+    if (hadFocus) { focusAnswer(); }
+  }
+
+  function buildAnswer(question) {
+    var strings = state.config.strings;
     if (question.input === "choice") {
       var list = el("ul", { "class": "feedbot-choices", "aria-label": question.text });
       question.choices.forEach(function (choice) {
@@ -308,6 +379,12 @@
       skip.addEventListener("click", function () { send({ skip: true }, strings.skip); });
       skipRow.appendChild(skip);
     }
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
   function focusAnswer() {
