@@ -33,7 +33,14 @@ from feedbot.conversations import (
 from feedbot.engine import Prompt, Reply
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import keyed_hash
-from feedbot.languages import LANGUAGES, language_for_keyword
+from feedbot.languages import (
+    LANGUAGES,
+    REPEAT_WORDS,
+    STOP_WORDS,
+    fold_words,
+    language_said,
+    number_word,
+)
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
 
@@ -85,14 +92,24 @@ def incoming_call() -> Response:
 @blueprint.post("/twilio/voice/language")
 @twilio_signed
 def language_chosen() -> Response:
+    """The language menu's answer: a key, a language's name said ("Español", "Spanish,
+    please") or a key's number said ("two", "dos"); "repeat" hears the menu again; anything
+    else is the default language."""
     service = _service()
+    speech = request.form.get("SpeechResult", "")
+    if fold_words(speech) in REPEAT_WORDS:
+        return _twiml(language_menu(service))
     number = small_number(request.form.get("Digits", ""), 2)
     index = number - 1 if number is not None else -1
     if 0 <= index < len(service.languages):
         return _start(service, service.languages[index])
-    # A language's name said aloud ("Español") chooses it too.
-    spoken = language_for_keyword(request.form.get("SpeechResult", ""), service.languages)
-    return _start(service, spoken.code if spoken else service.default_language)
+    spoken = language_said(speech, service.languages)
+    if spoken is not None:
+        return _start(service, spoken.code)
+    number = _number_said(speech, service.languages)
+    if number is not None and 1 <= number <= len(service.languages):
+        return _start(service, service.languages[number - 1])
+    return _start(service, service.default_language)
 
 
 @blueprint.post("/twilio/voice/answer")
@@ -108,9 +125,16 @@ def answer() -> Response:
     inbound = _inbound(service, Reply(), step)
     with runtime.db.transaction() as db:
         keys = request.args.get("keys")
-        if keys is None and digits:  # a call asked before the keys were named in the URL
+        if keys is None and (digits or speech):  # asked before the keys were named in the URL
             keys = _choice_keys(_current_question(db, inbound))
-        if "*" in digits or (digits == "9" and "9" not in (keys or "")):
+        command = None if digits else _spoken_command(speech, keys or "", service)
+        if command == "stop":
+            conversation = end_thread(db, inbound)
+            language = conversation.language if conversation else service.default_language
+            return _twiml(_goodbye(language))
+        if command == "skip":
+            digits = "0"
+        if "*" in digits or command == "repeat" or (digits == "9" and "9" not in (keys or "")):
             outcome = current_prompts(db, inbound, with_notice=digits == "9")
             return _twiml(render_voice(outcome, service, step + 1))
         if not digits and not speech and silences == 0:
@@ -141,8 +165,14 @@ def language_menu(service: Service) -> VoiceResponse:
     response = VoiceResponse()
     # Ten languages or more take two keys: the caller's key is taken after a pause or #.
     keys = 1 if len(service.languages) < 10 else None
+    # The menu is heard by the default language's recogniser: the names help it.
+    names = dict.fromkeys(name for code in service.languages for name in _language_names(code))
     gather = _gather(
-        response, "/twilio/voice/language", VOICES[service.default_language], num_digits=keys
+        response,
+        "/twilio/voice/language",
+        VOICES[service.default_language],
+        num_digits=keys,
+        hints=", ".join(names),
     )
     for digit, code in enumerate(service.languages, start=1):
         text = gettext_for(code)(_("For {language}, press {digit}.")).format(
@@ -217,6 +247,7 @@ def _gather(
     voice: Voice,
     prompt: Prompt | None = None,
     num_digits: int | None = 1,
+    hints: str = "",
 ) -> Gather:
     attributes = {
         "input": "dtmf speech",
@@ -233,7 +264,9 @@ def _gather(
         attributes["speech_timeout"] = "auto"
         attributes["num_digits"] = 1
     if prompt is not None and prompt.choices:
-        attributes["hints"] = ", ".join(choice.label for choice in prompt.choices)
+        hints = ", ".join(choice.label for choice in prompt.choices)
+    if hints:
+        attributes["hints"] = hints
     return parent.gather(**attributes)
 
 
@@ -253,16 +286,57 @@ def _start(service: Service, language: str) -> Response:
 
 def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ignore[no-untyped-def]
     """The caller's answer: 0 skips unless a choice is 0 (thumbs down); on a question answered
-    by voice (no choice keys) a key is no answer, and the question is asked again."""
+    by voice (no choice keys) what was said is the answer, and a key alone is no answer: the
+    question is asked again."""
     if digits == "0" and "0" not in keys:
         return Reply(skip=True)
     if digits and not keys:
-        return Reply(text="")
+        return Reply(text=clean_reply_text(speech, settings))
     if digits:
         return Reply(text=clean_reply_text(digits.rstrip("#"), settings))
     if speech:
         return Reply(text=clean_reply_text(speech, settings))
     return Reply(give_up=True)
+
+
+def _spoken_command(speech: str, keys: str, service: Service) -> str | None:
+    """What a caller said in place of a key: "repeat" or "help" (star), "stop" (end the
+    call), or "zero" where 0 skips. Only a whole reply is a command ("Repeat.", "Para."), in
+    any of the service's languages: Twilio transcribes what it heard, punctuated."""
+    said = fold_words(speech)
+    if said in REPEAT_WORDS:
+        return "repeat"
+    if said in STOP_WORDS:
+        return "stop"
+    if "0" not in keys and _number_said(speech, service.languages) == 0:
+        return "skip"
+    return None
+
+
+def _number_said(speech: str, languages: tuple[str, ...]) -> int | None:
+    """The number a whole spoken reply is ("2.", "Two.", "Dos", "Năm"), if it is one."""
+    words = "".join(ch if ch.isalnum() else " " for ch in speech).split()
+    if len(words) != 1:
+        return None
+    if words[0].isdecimal():
+        return int(words[0]) if len(words[0]) <= 2 else None
+    named = number_word(words[0], languages)
+    return named.value if named is not None else None
+
+
+def _goodbye(language: str) -> VoiceResponse:
+    """The call's end when the caller asked to stop: the survey is closed (partial, or
+    abandoned if nothing was answered) and the caller hears so."""
+    closed = gettext_for(language)(_("This survey has closed. Thank you for your time."))
+    response = VoiceResponse()
+    _say(response, closed, language)
+    response.hangup()
+    return response
+
+
+def _language_names(code: str) -> tuple[str, ...]:
+    language = LANGUAGES[code]
+    return (language.native_name, language.english_name)
 
 
 def _choice_keys(question: Prompt | None) -> str:

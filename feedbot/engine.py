@@ -7,13 +7,23 @@ prompts, and the conversation layer stores its events.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
 from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
-from feedbot.languages import NEGATIONS, fold, language_for_keyword
+from feedbot.languages import (
+    AND_WORDS,
+    NEGATIONS,
+    OUT_OF_WORDS,
+    RANGE_WORDS,
+    RATING_WORDS,
+    fold,
+    language_for_keyword,
+    number_word,
+)
 
 MAX_STRIKES = 3
 
@@ -145,7 +155,7 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
         if question.optional:
             return _record(flow, context, session, question, None, "skipped", reply.text)
         return _strike(flow, context, session, question, "required")
-    value = parse_answer(question, reply, gettext)
+    value = parse_answer(question, reply, gettext, (session.language, *context.languages))
     if value is None:
         return _strike(flow, context, session, question, "invalid")
     return _record(flow, context, session, question, value, "answered", reply.text)
@@ -178,16 +188,22 @@ def question_prompt(flow: Flow, context: Context, session: Session) -> Prompt:
     return _ask(flow, context, session)
 
 
-def parse_answer(question: Question, reply: Reply, gettext: Gettext) -> AnswerValue | None:
-    """The answer a reply gives to a question, or None when it gives none we understand."""
+def parse_answer(
+    question: Question, reply: Reply, gettext: Gettext, languages: tuple[str, ...] = ()
+) -> AnswerValue | None:
+    """The answer a reply gives to a question, or None when it gives none we understand.
+
+    Numbers may be digits in any script ("5", "٥", "５") or words in English or one of
+    `languages` (the service's): "Five.", "cinco", "пять", "năm".
+    """
     if question.type == "text":
         text = reply.text.strip()
         return text or None
     if reply.values is not None:
         return _picked_values(question, reply.values)
     if question.type == "scale":
-        return _parse_scale(question, reply.text, gettext)
-    return _parse_multi(question, reply.text, gettext)
+        return _parse_scale(question, reply.text, gettext, languages)
+    return _parse_multi(question, reply.text, gettext, languages)
 
 
 def _record(
@@ -261,9 +277,23 @@ class _Placeholders(dict):
 
 
 _SKIP_WORDS = {"skip", "pass"}
-_JOINERS = re.compile(r"(?:\band\b|\by\b|\bet\b|\be\b|[&,;/+.\-])", re.IGNORECASE)
+# A reply of numbers as words: digit runs, words, and the dashes and tildes of a range; other
+# punctuation (",", ";", "/", "+", "&", ".") and CJK list marks ("、", "，") only separate.
+# Chinese numbers stand apart from the words around them: "一和三" is one and three.
+_DRIVER_TOKEN = re.compile(
+    r"\d+|[〇零一二三四五六七八九十两兩]|[^\W\d_〇零一二三四五六七八九十两兩]+|[-–—~〜]"
+)
 # No choice has ten digits, and int() refuses 4,300 or more: longer runs are cut up.
 _NUMBER = re.compile(r"\d{1,9}")
+# A number is a short word: bounded, so that a long reply is not searched over and over.
+_OUT_OF = re.compile(
+    r"(?<!\w)(?P<rating>\w{1,12})\s*(?:/|\s(?:"
+    + "|".join(OUT_OF_WORDS)
+    + r")\s)\s*(?P<scale>\w{1,12})(?!\w)",
+    re.IGNORECASE,
+)
+_FILLED_STARS = frozenset("⭐🌟★✭✮")
+_EMPTY_STARS = frozenset("☆✩")
 # A negation reaches a label in its own clause: "No complaints, strongly agree" is Strongly
 # agree. A comma before "that", "que", "что"… goes on with the same thought ("Не думаю, что
 # согласен"). Among a question's several choices (drivers), only its last few words count.
@@ -277,7 +307,8 @@ _CLAUSE_BREAK = re.compile(
 
 
 def _is_skip(text: str, gettext: Gettext) -> bool:
-    folded = fold(text)
+    # "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it.
+    folded = fold(_strip_punctuation(text))
     return folded in _SKIP_WORDS or folded == fold(gettext(_("SKIP")))
 
 
@@ -291,15 +322,85 @@ def _picked_values(question: Question, values: tuple[int | str, ...]) -> AnswerV
     return _in_flow_order(question, set(picked))
 
 
-def _parse_scale(question: Question, text: str, gettext: Gettext) -> int | None:
-    numbers = {int(n) for n in _NUMBER.findall(text)}
-    # A rating negated anywhere earlier in its clause is asked again, never read as itself.
+def _parse_scale(
+    question: Question, text: str, gettext: Gettext, languages: tuple[str, ...]
+) -> int | None:
+    """One choice, by its number or its label. On a rating scale (1 to 5) a number of stars
+    is read too (⭐⭐⭐⭐, ★★★★☆), and so is a rating out of the scale's top ("4/5", "4 out of
+    5"); a rating on another scale ("8/10") is asked again, not converted."""
+    top = _rating_top(question)
+    if top is not None:
+        stars = _stars(text, top)
+        if stars is not None:
+            return stars
+        text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
+    # A number or rating negated anywhere earlier in its clause is never read as itself.
+    numbers = _numbers_said(text, languages)
     by_words = _match_labels(question.choices, text, gettext, reach=None)
     values = {choice.value for choice in question.choices}
     candidates = (numbers & values) | ({by_words} if by_words is not None else set())
     if numbers - values or len(candidates) != 1:
         return None
     return candidates.pop()
+
+
+def _rating_top(question: Question) -> int | None:
+    """The top of a scale rated 1 to n (the trust scale's 5); None for others (thumbs)."""
+    values = {choice.value for choice in question.choices}
+    top = len(values)
+    return top if top > 2 and values == set(range(1, top + 1)) else None
+
+
+def _stars(text: str, top: int) -> int | None:
+    """The rating a reply of stars alone gives: each filled star counts; empty ones are
+    allowed only to fill the scale (★★★☆☆)."""
+    marks = [ch for ch in fold(text) if not ch.isspace()]
+    filled = sum(ch in _FILLED_STARS for ch in marks)
+    empty = sum(ch in _EMPTY_STARS for ch in marks)
+    if not marks or filled + empty != len(marks) or not 1 <= filled <= top:
+        return None
+    return filled if empty in {0, top - filled} else None
+
+
+def _out_of_top(match: re.Match[str], top: int, languages: tuple[str, ...]) -> str:
+    """ "4 out of 5" as "4" when 5 is the scale's top; anything else stays as it was."""
+    rating, scale = (_number_in(word, languages) for word in match.group("rating", "scale"))
+    if rating is None or scale != top:
+        return match.group()
+    return str(rating)
+
+
+def _number_in(word: str, languages: tuple[str, ...]) -> int | None:
+    if word.isdecimal():
+        return int(word) if len(word) <= 9 else None
+    named = number_word(word, languages)
+    return named.value if named is not None else None
+
+
+def _numbers_said(text: str, languages: tuple[str, ...]) -> set[int]:
+    """Every number a reply says outside a negation, in digits or words. A word that is also
+    an article or another everyday word counts only as the whole reply (with "stars",
+    "number"… around it): "Uno." is 1, "una experiencia excelente" is no number."""
+    clauses = [_strip_punctuation(part).split() for part in _CLAUSE_BREAK.split(text)]
+    words = [
+        word
+        for clause in clauses
+        for word in clause
+        if fold(word) not in RATING_WORDS and any(ch.isalnum() for ch in word)
+    ]
+    numbers: set[int] = set()
+    for clause in clauses:
+        negated = False
+        for word in clause:
+            negated = negated or fold(word) in NEGATIONS
+            digits = _NUMBER.findall(word)
+            named = None if digits else number_word(word, languages)
+            if negated:
+                continue
+            numbers.update(int(run) for run in digits)
+            if named is not None and (not named.alone or len(words) == 1):
+                numbers.add(named.value)
+    return numbers
 
 
 def _match_labels(
@@ -343,28 +444,76 @@ def _folded(text: str) -> str:
     return f" {fold(_strip_punctuation(text))} "
 
 
-def _parse_multi(question: Question, text: str, gettext: Gettext) -> tuple[str, ...] | None:
+def _parse_multi(
+    question: Question, text: str, gettext: Gettext, languages: tuple[str, ...]
+) -> tuple[str, ...] | None:
     by_words = _match_labels(question.choices, text, gettext)
     if by_words is not None and not _NUMBER.search(text):
         return (str(by_words),)
-    tokens = _JOINERS.sub(" ", text).split()
-    positions: set[int] = set()
-    for token in tokens:
-        # isdecimal(), not isdigit(): "²" is a digit that int() refuses.
-        if not token.isdecimal() or len(token) > 9:
-            return None
-        if int(token) <= len(question.choices) and token[0] != "0":
-            positions.add(int(token))
-        elif len(question.choices) < 10 and all(
-            1 <= int(d) <= len(question.choices) for d in token
-        ):
-            # "135" from a texter who left out the spaces.
-            positions.update(int(d) for d in token)
-        else:
-            return None
+    positions = _positions(text, len(question.choices), languages)
     if not positions:
         return None
     return _in_flow_order(question, {question.choices[p - 1].value for p in positions})
+
+
+def _positions(text: str, count: int, languages: tuple[str, ...]) -> set[int] | None:
+    """The choices a reply of numbers picks, by position: "1 3", "1,3", "1 and 3", "one and
+    three", "13" (a texter who left out the spaces), and ranges.
+
+    A range picks every choice from its first number to its last: "1-3", "1 to 3" and
+    "1 a 3" are 1, 2 and 3, as "pages 1-3" would be; a texter who writes "1-3" means the
+    first three, not two. A range backwards ("3-1"), open ("1-") or reaching past the list
+    is asked again; dashes between more than two numbers ("1-3-5") only separate them.
+    Anything else in the reply (a word that is no number, "or", "not") makes it no answer:
+    the question is asked again rather than half read.
+    """
+    runs: list[list[list[int]]] = []  # the numbers a range mark joins, each run apart
+    previous = None
+    for token in _DRIVER_TOKEN.findall(text):
+        folded = fold(token)
+        if folded in RANGE_WORDS:
+            if previous != "number":
+                return None  # "-3", "1 - - 3"
+            previous = "range"
+        elif folded in AND_WORDS or folded in RATING_WORDS:
+            if previous == "range":
+                return None
+            previous = "separator"
+        else:
+            picked = _picked_positions(token, count, languages)
+            if picked is None:
+                return None
+            if previous == "range":
+                runs[-1].append(picked)
+            else:
+                runs.append([picked])
+            previous = "number"
+    if previous == "range":
+        return None
+    positions: set[int] = set()
+    for run in runs:
+        if len(run) == 2:
+            (start, *more), (end, *rest) = run
+            if more or rest or end < start:
+                return None
+            positions.update(range(start, end + 1))
+        else:
+            positions.update(number for picked in run for number in picked)
+    return positions
+
+
+def _picked_positions(token: str, count: int, languages: tuple[str, ...]) -> list[int] | None:
+    if not token.isdecimal():
+        named = number_word(token, languages)
+        return [named.value] if named is not None and 1 <= named.value <= count else None
+    # isdecimal(), not isdigit(): "²" is a digit that int() refuses; no choice has ten digits.
+    if len(token) > 9:
+        return None
+    if 1 <= int(token) <= count and token[0] != "0":
+        return [int(token)]
+    if count < 10 and all(1 <= int(digit) <= count for digit in token):
+        return [int(digit) for digit in token]  # "135" from a texter who left out the spaces
+    return None
 
 
 def _in_flow_order(question: Question, picked: set[int | str]) -> tuple[str, ...]:
@@ -372,8 +521,14 @@ def _in_flow_order(question: Question, picked: set[int | str]) -> tuple[str, ...
 
 
 def _strip_punctuation(text: str) -> str:
-    return re.sub(r"[^\w\s]", " ", text) if not _is_emoji_only(text) else text
+    """Punctuation as spaces; a symbol (an emoji) stays, as a word of its own, so that
+    "👍 thanks" and "👍👍" say 👍."""
+    return _NOT_A_WORD.sub(_symbol_or_space, text)
 
 
-def _is_emoji_only(text: str) -> bool:
-    return bool(text.strip()) and not any(ch.isalnum() for ch in text)
+def _symbol_or_space(match: re.Match[str]) -> str:
+    symbol = match.group()
+    return f" {symbol} " if unicodedata.category(symbol) == "So" else " "
+
+
+_NOT_A_WORD = re.compile(r"[^\w\s]")

@@ -44,8 +44,18 @@ LANGUAGES: dict[str, Language] = {
             ("ES", "ESPAÑOL", "ESPANOL", "SPANISH"),
             sms_folds_accents=True,
         ),
-        Language("zh_Hans", "Chinese (Simplified)", "简体中文", ("ZH", "中文", "简体", "简体中文")),
-        Language("zh_Hant", "Chinese (Traditional)", "繁體中文", ("ZHT", "繁體", "繁體中文")),
+        Language(
+            "zh_Hans",
+            "Chinese (Simplified)",
+            "简体中文",
+            ("ZH", "中文", "简体", "简体中文", "CHINESE", "SIMPLIFIED CHINESE", "MANDARIN"),
+        ),
+        Language(
+            "zh_Hant",
+            "Chinese (Traditional)",
+            "繁體中文",
+            ("ZHT", "繁體", "繁體中文", "TRADITIONAL CHINESE"),
+        ),
         Language("vi", "Vietnamese", "Tiếng Việt", ("VI", "TIẾNG VIỆT", "TIENG VIET")),
         Language("ko", "Korean", "한국어", ("KO", "한국어", "KOREAN")),
         Language("tl", "Tagalog", "Tagalog", ("TL", "TAGALOG", "FILIPINO"), sms_folds_accents=True),
@@ -55,7 +65,7 @@ LANGUAGES: dict[str, Language] = {
             "ht",
             "Haitian Creole",
             "Kreyòl ayisyen",
-            ("HT", "KREYOL", "KREYÒL"),
+            ("HT", "KREYOL", "KREYÒL", "CREOLE"),
             sms_folds_accents=True,
         ),
         Language(
@@ -89,18 +99,205 @@ NEGATIONS = frozenset(
 
 
 def language_for_keyword(text: str, offered: tuple[str, ...]) -> Language | None:
-    """The offered language whose name or keyword `text` is, if any."""
-    wanted = fold(text)
+    """The offered language whose name or keyword `text` is, if any (punctuation ignored:
+    "Español." and "中文。" as a speech recogniser writes them)."""
+    wanted = fold_words(text)
     for code in offered:
-        lang = LANGUAGES[code]
-        names = (*lang.keywords, lang.native_name, lang.english_name)
-        if wanted in {fold(name) for name in names}:
-            return lang
+        if wanted in _names(LANGUAGES[code]):
+            return LANGUAGES[code]
     return None
 
 
+def language_said(text: str, offered: tuple[str, ...]) -> Language | None:
+    """The offered language a spoken phrase names ("Spanish, please", "en español", "我要中文"),
+    if it names one: the longest name said wins ("traditional Chinese" over "Chinese"). The
+    two-letter codes are for texting and are not looked for inside a phrase."""
+    whole = language_for_keyword(text, offered)
+    if whole is not None:
+        return whole
+    said = f" {fold_words(text)} "
+    best: tuple[int, Language] | None = None
+    tie = False
+    for code in offered:
+        for name in _names(LANGUAGES[code]):
+            if len(name) <= 3 and name.isascii():
+                continue
+            # Chinese and Korean write a name inside a phrase with no space around it.
+            if (name in said) if _written_unspaced(name) else (f" {name} " in said):
+                if best is None or len(name) > best[0]:
+                    best, tie = (len(name), LANGUAGES[code]), False
+                elif len(name) == best[0] and best[1].code != code:
+                    tie = True
+    return None if best is None or tie else best[1]
+
+
 def fold(text: str) -> str:
-    """Case-, accent- and space-insensitive form of a reply, for matching keywords."""
+    """Case-, accent- and space-insensitive form of a reply, for matching keywords. Emoji skin
+    tones and variation selectors go too: 👍🏽 and 👍️ are 👍."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = "".join(
+        ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _EMOJI_VARIANTS
+    )
     return " ".join(bare.replace(".", " ").replace("!", " ").split())
+
+
+def fold_words(text: str) -> str:
+    """A reply folded with its punctuation taken for spaces: "¿Español?" is "espanol"."""
+    return fold("".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text))
+
+
+_EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+@dataclass(frozen=True)
+class NumberWord:
+    """A number said as a word. `alone`: the word is also an article or another everyday word
+    ("una experiencia", "one of the best", "năm nay" this year, "이 서비스" this service), so it
+    is a number only when it is the whole reply ("Uno.", "One star")."""
+
+    value: int
+    alone: bool
+
+
+def number_word(word: str, offered: tuple[str, ...]) -> NumberWord | None:
+    """The number `word` names, 0 to 10, in English or an offered language ("five", "cinco",
+    "пять", "năm", "五"), if it names one; a counter after it is allowed ("오번", "五星")."""
+    exact = unicodedata.normalize("NFC", word).casefold()
+    codes = ("en", *offered, *(_ALSO_READ.get(code, "") for code in offered))
+    for candidate in (exact, exact.removesuffix(_counter_suffix(exact))):
+        for code in codes:
+            table = _NUMBER_WORDS.get(code, {})
+            found = table.get(candidate if code in _ACCENTED_NUMBERS else fold(candidate))
+            if found is not None:
+                return found
+    return None
+
+
+# Words that may stand with a number and change nothing: "Four stars", "number 5", "5 점".
+RATING_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("star", "stars", "point", "points", "number", "option", "estrella", "estrellas"),
+        *("punto", "puntos", "número", "étoile", "étoiles", "numéro", "estrela", "estrelas"),
+        *("ponto", "pontos", "zetwal", "pwen", "nimewo", "bituin", "sao", "điểm", "số"),
+        *("звезда", "звезды", "звёзд", "балл", "балла", "баллов", "номер", "نجمة", "نجوم"),
+        *("نجمات", "رقم", "درجة", "درجات", "점", "번", "개", "分", "星", "号", "號"),
+    )
+)
+
+# Words that join numbers in a list ("1 and 3", "1 y 3", "1 и 3", "1 và 3", "一和三").
+AND_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("and", "y", "e", "et", "ak", "epi", "at", "và", "и", "و", "그리고"),
+        *("和", "与", "與"),
+    )
+)
+# Words that make a range of two numbers ("1 to 3", "1 a 3", "1 до 3", "1 đến 3"). "a" is
+# Spanish, French and Portuguese "to", and no English list of numbers has an article in it.
+RANGE_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("-", "–", "—", "~", "〜", "to", "through", "thru", "a", "à", "al", "até", "jiska"),
+        *("hanggang", "đến", "до", "по", "إلى", "至", "到"),
+    )
+)
+# Words between a rating and the top of its scale: "4 out of 5", "4 de 5", "4 sur 5", "4/5".
+OUT_OF_WORDS = ("out of", "of", "de", "sur", "sou", "sa", "из", "trên", "من")
+
+# What a caller says instead of pressing star: hear the question again. Asking for help on a
+# call gets the same: the question with how to answer it. Folded, punctuation removed.
+REPEAT_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("repeat", "repeat that", "repeat the question", "again", "say that again", "help"),
+        *("star", "repetir", "repita", "repite", "otra vez", "ayuda", "asterisco", "répéter"),
+        *("répétez", "encore", "aide", "étoile", "de novo", "ajuda", "repete", "ankò", "èd"),
+        *("ulitin", "ulit", "tulong", "nhắc lại", "lặp lại", "giúp", "giúp đỡ", "повторить"),
+        *("повтори", "повторите", "ещё раз", "помощь", "звёздочка", "كرر", "أعد", "إعادة"),
+        *("مساعدة", "다시", "반복", "도움", "별표", "重复", "重複", "再说一遍", "再說一遍"),
+        *("帮助", "幫助", "星号", "星號"),
+    )
+)
+# What a caller says to end the survey (on a call STOP opts nothing out: texting's keywords
+# are the carrier's, and a call is not a text).
+STOP_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("stop", "quit", "cancel", "end", "end the survey", "goodbye", "parar", "para", "alto"),
+        *("basta", "cancelar", "terminar", "adiós", "arrêter", "arrête", "arrêtez", "annuler"),
+        *("terminer", "au revoir", "pare", "chega", "tchau", "kanpe", "sispann", "tigil"),
+        *("itigil", "hinto", "tama na", "dừng", "dừng lại", "thôi", "стоп", "хватит"),
+        *("остановить", "отмена", "до свидания", "توقف", "إلغاء", "그만", "중지", "멈춰"),
+        *("종료", "停止", "停", "结束", "結束", "取消"),
+    )
+)
+
+
+def _written_unspaced(name: str) -> bool:
+    return any(unicodedata.east_asian_width(ch) in {"W", "F"} for ch in name)
+
+
+def _names(lang: Language) -> set[str]:
+    return {fold_words(name) for name in (*lang.keywords, lang.native_name, lang.english_name)}
+
+
+# Counters written onto a number in Korean and Chinese: "오번" press five, "五星" five stars.
+_COUNTER_SUFFIXES = ("번", "점", "개", "颗星", "顆星", "分", "星", "号", "號")
+
+
+def _counter_suffix(word: str) -> str:
+    return next((s for s in _COUNTER_SUFFIXES if word.endswith(s) and word != s), "")
+
+
+def _number_table(words: str) -> dict[str, NumberWord]:
+    """Words for 0, 1, 2 … in order, alternatives joined by "/", "-" for none taken, "*" after
+    a word that is a number only alone."""
+    table = {}
+    for value, alternatives in enumerate(words.split()):
+        for word in alternatives.split("/"):
+            if word != "-":
+                table[word.rstrip("*")] = NumberWord(value, word.endswith("*"))
+    return table
+
+
+# 0 to 10 in each language. Left out: Haitian "en" (1) and "de" (2), French and Spanish
+# everyday words, and Vietnamese "không" (0), which is "no". Sino-Korean numbers are single
+# syllables that are also other words: alone only.
+_NUMBER_SOURCES = {
+    "en": "zero one* two three four five six seven eight nine ten",
+    "es": "cero uno*/una*/un* dos tres cuatro cinco seis siete ocho nueve diez",
+    "pt": "zero um*/uma* dois/duas três quatro cinco seis sete oito nove dez",
+    "fr": "zéro un*/une* deux trois quatre cinq six sept huit neuf* dix*",
+    "ht": "zewo youn* - twa kat senk sis sèt* uit nèf dis*",
+    "tl": "sero isa* dalawa tatlo apat lima anim pito walo siyam sampu",
+    "vi": "- một* hai* ba* bốn năm* sáu bảy tám chín mười",
+    "ru": (
+        "ноль/нуль один*/одна*/одно*/единица два/две/двойка/двойку три/тройка/тройку "
+        "четыре/четвёрка/четвёрку пять/пятёрка/пятёрку шесть семь восемь девять десять"
+    ),
+    "ar": (
+        "صفر واحد* اثنان/اثنين/إثنين/اثنتان ثلاثة/ثلاث أربعة/أربع خمسة/خمس ستة/ست* "
+        "سبعة/سبع* ثمانية/ثماني تسعة/تسع عشرة/عشر*"
+    ),
+    "ko": "영* 하나*/일* 둘/이* 셋/삼* 넷/사* 다섯/오* 여섯/육* 일곱/칠* 여덟/팔* 아홉/구* 열*/십*",
+    "zh_Hans": "零/〇 一* 二/两 三 四 五 六 七 八 九 十",
+    "zh_Hant": "零/〇 一* 二/兩 三 四 五 六 七 八 九 十",
+}
+# Haitian Creole calls are heard by a French recogniser (no Haitian one exists), which writes
+# "senk" as "cinq".
+_ALSO_READ = {"ht": "fr"}
+# Vietnamese tones tell its numbers from other words ("hai" two, "hài lòng" satisfied); Korean
+# and Chinese have no accents to fold. Every other table is matched folded, as replies are.
+_ACCENTED_NUMBERS = frozenset({"vi", "ko", "zh_Hans", "zh_Hant"})
+_NUMBER_WORDS: dict[str, dict[str, NumberWord]] = {
+    code: {
+        (word if code in _ACCENTED_NUMBERS else fold(word)): number
+        for word, number in _number_table(words).items()
+    }
+    for code, words in _NUMBER_SOURCES.items()
+}
+# Arabic is often typed with ه for a final ة: خمسه, اربعه.
+_NUMBER_WORDS["ar"].update(
+    {word[:-1] + "ه": number for word, number in _NUMBER_WORDS["ar"].items() if word[-1] == "ة"}
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from feedbot import engine
 from feedbot.engine import AnswerGiven, Context, Reply, SurveyCompleted
 from feedbot.flows import load_flow
+from feedbot.languages import LANGUAGES
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 A11 = load_flow(FLOWS / "a11.yaml")
@@ -269,3 +271,209 @@ def test_numbers_int_cannot_read_are_invalid_answers(replies):
     """These raised ValueError from int() (a 500 over SMS and chat); now they are re-asked."""
     steps = walk(A11, *replies)
     assert steps[-1].prompts[0].kind == "retry"
+
+
+EVERY_LANGUAGE = replace(CONTEXT, languages=tuple(LANGUAGES))
+
+
+def answered(flow, *replies, language="en", context=EVERY_LANGUAGE):
+    step = engine.start(flow, context, language)
+    steps = [step]
+    for reply in replies:
+        step = engine.advance(flow, context, step.session, reply)
+        steps.append(step)
+    return answers(steps), steps[-1]
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("five", "en", 5),
+        ("Five.", "en", 5),
+        ("FIVE", "en", 5),
+        ("Four stars.", "en", 4),
+        ("I'd say four", "en", 4),
+        ("Two!", "en", 2),
+        ("One.", "en", 1),
+        ("One star", "en", 1),
+        ("One ⭐", "en", 1),
+        ("cinco", "es", 5),
+        ("Uno.", "es", 1),
+        ("Cinq.", "fr", 5),
+        ("quatro", "pt", 4),
+        ("senk", "ht", 5),
+        ("Cinq.", "ht", 5),  # a Haitian Creole call is heard by a French recogniser
+        ("lima", "tl", 5),
+        ("năm", "vi", 5),
+        ("Năm sao", "vi", 5),
+        ("Пять.", "ru", 5),
+        ("Ставлю четыре", "ru", 4),
+        ("на пятёрку", "ru", 5),
+        ("خمسة", "ar", 5),
+        ("خمسه", "ar", 5),
+        ("다섯", "ko", 5),
+        ("오", "ko", 5),
+        ("오번", "ko", 5),
+        ("五", "zh_Hans", 5),
+        ("五星", "zh_Hant", 5),
+        ("cinco", "en", 5),  # a service's other language, in an English survey
+        ("٤", "ar", 4),
+        ("４", "zh_Hans", 4),
+    ],
+)
+def test_trust_reads_a_number_said_as_a_word(reply, language, expected):
+    """Twilio's speech results and texters write numbers as words: "Five." was asked again
+    while "5." was read."""
+    given, step = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+    assert step.prompts[0].kind == "question"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("not five", "en"),
+        ("I would not give it 5", "en"),  # a number is negated as a label is
+        ("не пять", "ru"),
+        ("no cinco", "es"),
+        ("five or six", "en"),
+        ("six", "en"),
+        ("ten", "en"),
+        ("10/10", "en"),  # a score on another scale is asked on this one, not converted
+        ("8 out of 10", "en"),
+        ("⭐⭐⭐⭐⭐⭐", "en"),
+        ("One of the best", "en"),  # "one" in a sentence is no rating
+        ("una experiencia excelente", "es"),  # nor is an article
+        ("rat hai long", "vi"),  # "hài lòng" (satisfied) typed without its tones
+        ("이 서비스 좋았어요", "ko"),  # 이: "this", not two
+        ("一般", "zh_Hans"),  # so-so, not one
+    ],
+)
+def test_a_number_word_negated_out_of_range_or_not_meant_as_one_is_asked_again(reply, language):
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry" and step.session.strikes == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Not 5 but 4", "en", 4),
+        ("Totalmente de acuerdo, una experiencia excelente", "es", 5),
+        ("4/5", "en", 4),
+        ("4 out of 5", "en", 4),
+        ("four out of five", "en", 4),
+        ("one out of five", "en", 1),
+        ("4 de 5", "es", 4),
+        ("3 sur 5", "fr", 3),
+        ("5/5", "en", 5),
+        ("⭐⭐⭐⭐", "en", 4),
+        ("⭐️⭐️", "en", 2),  # with the emoji variation selector phones add
+        ("★★★☆☆", "en", 3),
+    ],
+)
+def test_ratings_as_people_write_them(reply, language, expected):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("👍🏽", 1), ("👎🏿", 0), ("👍️", 1), ("👍 thanks", 1), ("👍👍", 1), ("one", 1), ("Zero.", 0)],
+)
+def test_thumbs_read_with_skin_tones_repeats_and_number_words(reply, expected):
+    """A skin tone or a second thumb made 👍 unreadable: the texter was asked again."""
+    given, _ = answered(THUMBS, reply)
+    assert given["trust"] == ("answered", expected)
+
+
+def test_thumbs_up_and_down_together_is_asked_again():
+    given, step = answered(THUMBS, "👍👎")
+    assert given == {} and step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("1-3", "en"),
+        ("1 - 3", "en"),
+        ("1–3", "en"),
+        ("1 to 3", "en"),
+        ("one to three", "en"),
+        ("1~3", "ko"),
+        ("1 a 3", "es"),
+        ("1 до 3", "ru"),
+        ("1, 2 and 3", "en"),
+    ],
+)
+def test_a_range_of_drivers_picks_every_one_in_it(reply, language):
+    """ "1-3" was read as 1 and 3; a texter who writes it means the first three."""
+    given, _ = answered(A11, "5", reply, language=language)
+    assert given["made_the_difference"] == ("answered", ("effectiveness", "ease", "efficiency"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("1-3 and 6", ("effectiveness", "ease", "efficiency", "employee")),
+        ("1-3-5", ("effectiveness", "efficiency", "humanity")),  # dashes as separators
+        ("3-3", ("efficiency",)),
+    ],
+)
+def test_dashes_that_make_no_range_still_list_drivers(reply, expected):
+    given, _ = answered(A11, "5", reply)
+    assert given["made_the_difference"] == ("answered", expected)
+
+
+@pytest.mark.parametrize("reply", ["3-1", "1-", "-3", "1-9", "12-4", "1 - - 3", "1 or 3"])
+def test_a_range_backwards_open_or_past_the_list_is_asked_again(reply):
+    given, step = answered(A11, "5", reply)
+    assert "made_the_difference" not in given
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("one and three", "en"),
+        ("One, three.", "en"),
+        ("number 1 and 3", "en"),
+        ("uno y tres", "es"),
+        ("1 и 3", "ru"),
+        ("1 và 3", "vi"),
+        ("1 و 3", "ar"),
+        ("一和三", "zh_Hans"),
+        ("1、3", "zh_Hans"),
+        ("1，3", "zh_Hant"),
+    ],
+)
+def test_drivers_said_as_words_or_joined_in_any_language(reply, language):
+    given, _ = answered(A11, "5", reply, language=language)
+    assert given["made_the_difference"] == ("answered", ("effectiveness", "efficiency"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Skip.", "en"),
+        ("Skip?", "en"),
+        ("¡Saltar!", "es"),
+        ("跳过。", "zh_Hans"),
+        ("Пропуск.", "ru"),
+    ],
+)
+def test_skip_said_with_punctuation_skips(reply, language):
+    """A speech recogniser punctuates what it hears: "Skip?" and "跳过。" were answers."""
+    given, step = answered(A11, "5", reply, language=language)
+    assert given["made_the_difference"] == ("skipped", None)
+    assert step.session.question == "anything_else"
+
+
+def test_a_long_reply_is_read_quickly():
+    """An "N out of M" search over one 10,000-letter word took over a second a reply."""
+    import time
+
+    started = time.perf_counter()
+    for _ in range(3):
+        answered(A11, "x" * 10_000)
+    assert time.perf_counter() - started < 1.0

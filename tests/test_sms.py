@@ -505,3 +505,53 @@ def test_an_unknown_to_field_reaches_the_log_bounded(app, caplog):
     assert response.status_code == 404
     (line,) = [r.getMessage() for r in caplog.records if "no service owns" in r.getMessage()]
     assert len(line) < 100
+
+
+@pytest.mark.parametrize(
+    ("body", "trust"),
+    [
+        ("Five", 5),
+        ("4/5", 4),
+        ("4 out of 5", 4),
+        ("⭐⭐⭐⭐", 4),
+        ("5 stars", 5),
+        ("٤", 4),
+        ("４", 4),
+        ("cinco", 5),  # the service's Spanish, before switching to it
+    ],
+)
+def test_ratings_as_texters_write_them(app, texter_factory, body, trust):
+    texter = texter_factory()
+    texter.send("Hi")
+    assert "What about this interaction made the difference?" in texter.send(body)
+    assert stored(app)[0][2] == {"trust": ("answered", trust)}
+
+
+@pytest.mark.parametrize("body", ["10/10", "8 out of 10", "not 5", "👍", "   "])
+def test_a_rating_on_another_scale_negated_or_empty_is_asked_again(app, texter_factory, body):
+    texter = texter_factory()
+    texter.send("Hi")
+    assert texter.send(body).startswith("Sorry, please reply with a number from 1 to 5.")
+    assert stored(app)[0][2] == {}
+
+
+@pytest.mark.parametrize("body", ["👍🏽", "👍👍", "👍 thanks!"])
+def test_a_thumb_with_a_skin_tone_or_a_word_is_read(app, texter_factory, body):
+    """A skin-toned 👍 (as many phones send it) was "Sorry, please reply…"."""
+    texter = texter_factory(to="+12025550102")
+    texter.send("Hi")
+    assert "What about this interaction made the difference?" in texter.send(body)
+    assert stored(app)[0][2] == {"trust": ("answered", 1)}
+
+
+def test_a_range_of_drivers_is_every_driver_in_it(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("5")
+    assert "Anything else" in texter.send("1-3")
+    texter.send("Skip.")
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 5),
+        "made_the_difference": ("answered", ["effectiveness", "ease", "efficiency"]),
+        "anything_else": ("skipped", None),
+    }

@@ -361,3 +361,165 @@ def test_a_key_on_a_spoken_question_is_asked_again(app):
     assert "anything_else" not in stored(app)[0][2]
     assert caller.say("The clerk was kind.").hung_up
     assert stored(app)[0][2]["anything_else"] == ("answered", "The clerk was kind.")
+
+
+@pytest.mark.parametrize(
+    ("key", "said", "confidence", "heard", "trust"),
+    [
+        ("1", "Five.", "0.92", "What about this interaction made the difference?", 5),
+        ("1", "Four stars.", None, "What about this interaction made the difference?", 4),
+        ("1", "I'd say two", "0.41", "What could have been better?", 2),
+        ("2", "Cinco.", "0.88", "¿Qué hizo la diferencia", 5),
+    ],
+)
+def test_a_rating_said_as_a_word_is_read(app, key, said, confidence, heard, trust):
+    """Twilio's SpeechResult may write a number as a word: "Five." was "Sorry, I did not
+    understand" while "5." was read. Confidence is absent with some speech models."""
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press(key)
+    assert heard in caller.say(said, confidence=confidence).spoken
+    assert stored(app)[0][2] == {"trust": ("answered", trust)}
+
+
+def test_drivers_said_as_words_or_as_a_range(app):
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    assert "Anything else" in caller.say("One and three.").spoken
+    assert stored(app)[0][2]["made_the_difference"] == ("answered", ["effectiveness", "efficiency"])
+    texter = Texter(app.test_client(), phone="+12025550181", to="+12025550100")
+    for body in ("Hi", "2"):
+        texter.send(body)
+    assert "Anything else" in texter.send("1-3")
+    assert stored(app)[1][2]["could_be_better"] == (
+        "answered",
+        ["effectiveness", "ease", "efficiency"],
+    )
+
+
+@pytest.mark.parametrize("said", ["Repeat.", "Help.", "Say that again?", "Star"])
+def test_saying_repeat_or_help_hears_the_question_again_without_a_strike(app, said):
+    """Said instead of pressing star, these were three unreadable answers: the third moved on
+    with the trust question unanswered."""
+    caller, _ = answer_in_english(app)
+    for _ in range(3):
+        again = caller.say(said)
+        assert again.spoken.startswith("This interaction increased my trust"), again.spoken
+        assert "Press 5 for Strongly agree." in again.spoken
+    assert stored(app)[0][2] == {}
+    assert "made the difference" in caller.press("4").spoken
+
+
+def test_repeat_said_in_spanish(app):
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press("2")
+    again = caller.say("Otra vez.")
+    assert again.spoken.startswith("Esta interacción aumentó mi confianza")
+    assert "Disculpe" not in again.spoken
+
+
+@pytest.mark.parametrize(
+    ("key", "answer_first", "said", "goodbye", "status"),
+    [
+        ("1", True, "Stop.", "This survey has closed. Thank you for your time.", "partial"),
+        ("1", False, "Cancel", "This survey has closed. Thank you for your time.", "abandoned"),
+        ("2", False, "Basta.", "Esta encuesta ha cerrado. Gracias por su tiempo.", "abandoned"),
+    ],
+)
+def test_saying_stop_ends_the_call(app, key, answer_first, said, goodbye, status):
+    """ "Stop" said was an unreadable answer, three times per question to the end."""
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press(key)
+    if answer_first:
+        caller.press("5")
+    end = caller.say(said)
+    assert end.spoken == goodbye and end.hung_up
+    assert stored(app)[0][0] == status
+    assert caller.hang_up() == 204  # the status callback after it changes nothing
+    assert stored(app)[0][0] == status
+
+
+def test_zero_said_skips_where_zero_pressed_would(app):
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    assert "Anything else" in caller.say("Zero.").spoken
+    assert caller.say("cero").hung_up
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 5),
+        "made_the_difference": ("skipped", None),
+        "anything_else": ("skipped", None),
+    }
+
+
+def test_zero_said_is_thumbs_down_where_a_choice_is_zero(app):
+    caller = Caller(app.test_client(), to="+12025550102")
+    caller.dial()
+    assert "What could have been better?" in caller.say("Zero.").spoken
+    assert stored(app)[0][2] == {"trust": ("answered", 0)}
+
+
+def test_digits_with_an_empty_speech_result_are_read(app):
+    caller, _ = answer_in_english(app)
+    assert "made the difference" in caller.respond(Digits="4", SpeechResult="").spoken
+    assert stored(app)[0][2] == {"trust": ("answered", 4)}
+
+
+def test_a_key_and_speech_together_keep_the_answer_the_question_takes(app):
+    """On the spoken question a stray key threw away what the caller said."""
+    caller, _ = answer_in_english(app)
+    caller.respond(Digits="5", SpeechResult="one")  # a question of keys: the key
+    caller.press("1")
+    done = caller.respond(Digits="1", SpeechResult="The clerk was kind.", Confidence="0.8")
+    assert done.hung_up
+    assert stored(app)[0][2] == {
+        "trust": ("answered", 5),
+        "made_the_difference": ("answered", ["effectiveness"]),
+        "anything_else": ("answered", "The clerk was kind."),
+    }
+
+
+@pytest.mark.parametrize("said", ["Spanish, please.", "En español", "Dos.", "Two", "2."])
+def test_a_language_said_in_a_phrase_or_by_its_number_is_chosen(app, said):
+    """Only a language's exact name was heard: "Spanish, please" or the key's number said
+    started the survey in English."""
+    caller = Caller(app.test_client())
+    menu = caller.dial()
+    assert "Español" in menu.gather.get("hints")
+    assert "preguntas" in caller.say(said).spoken
+    assert stored(app)[0][1] == "es"
+
+
+def test_repeat_said_at_the_language_menu_hears_it_again(app):
+    caller = Caller(app.test_client())
+    caller.dial()
+    again = caller.say("Repeat.")
+    assert "Para Español, oprima 2." in again.spoken
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [("中文。", "zh_Hans"), ("Chinese", "zh_Hans"), ("Traditional Chinese.", "zh_Hant")],
+)
+def test_a_chinese_language_said_at_a_twelve_language_menu(sqlite_url, tmp_path, said, language):
+    from feedbot.languages import LANGUAGES
+
+    app = passport_offering(LANGUAGES, sqlite_url, tmp_path)
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.say(said)
+    assert stored(app)[0][1] == language
+    runtime_of(app).db.dispose()
+
+
+def test_star_among_keys_repeats_and_a_lone_pound_is_asked_again(app):
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    again = caller.press("2*")  # star while choosing drivers: hear the list again
+    assert again.spoken.startswith("What about this interaction made the difference?")
+    retry = caller.press("#")
+    assert retry.spoken.startswith("Sorry, I did not understand.")
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
+    assert "Anything else" in caller.press("123").spoken

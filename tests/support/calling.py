@@ -56,8 +56,17 @@ class Caller:
     def press(self, digits: str) -> Turn:
         return self.post(self._action(), {"Digits": digits})
 
-    def say(self, speech: str) -> Turn:
-        return self.post(self._action(), {"SpeechResult": speech, "Confidence": "0.9"})
+    def say(self, speech: str, confidence: str | None = "0.9") -> Turn:
+        """Speak; Twilio sends no Confidence with some speech models (`confidence=None`)."""
+        heard = {"SpeechResult": speech}
+        if confidence is not None:
+            heard["Confidence"] = confidence
+        return self.post(self._action(), heard)
+
+    def respond(self, **fields: str) -> Turn:
+        """Answer the Gather with exactly these fields (Digits and SpeechResult together,
+        an empty SpeechResult…)."""
+        return self.post(self._action(), fields)
 
     def stay_silent(self) -> Turn:
         """Let the Gather time out: Twilio then follows the <Redirect> after it."""
