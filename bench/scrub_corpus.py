@@ -107,7 +107,8 @@ def main() -> None:
             f" {result['found_per_kind'].get(kind, 0):>6}"
             f" {result['flagged_per_kind'].get(kind, 0):>8}"
         )
-    print(f"  {answers_per_second():,.0f} answers/s through scrub()")
+    rate = answers_per_second()
+    print(f"  {rate:,.0f} answers/s through scrub(), {1e6 / rate:.0f} µs per answer")
     for line in result["missed"]:
         print("  missed", line)
     for line in result["false_alarms"]:

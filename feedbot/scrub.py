@@ -1,12 +1,15 @@
-"""Personal-data scrubber for free-text survey answers (English and Spanish).
+"""Personal-data scrubber for free-text survey answers.
 
-Phone numbers, e-mail addresses, SSNs, payment cards, street addresses and dates of birth are
-replaced by typed placeholders before an answer is stored or exported.
+Phone numbers, e-mail addresses, SSNs and ITINs, payment cards, bank accounts, USCIS, passport,
+Medicare and VA identifiers, street addresses, dates of birth and self-introduced names are
+replaced by typed placeholders before an answer is stored or exported. Addresses and worded
+dates are read in English and Spanish; names, numbers and their cues in all 12 survey languages.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -18,6 +21,15 @@ PLACEHOLDERS = {
     "PHONE": "[PHONE]",
     "ADDRESS": "[ADDRESS]",
     "DOB": "[DOB]",
+    "ITIN": "[ITIN]",
+    "A_NUMBER": "[A_NUMBER]",
+    "RECEIPT": "[RECEIPT]",
+    "PASSPORT": "[PASSPORT]",
+    "MEDICARE": "[MEDICARE]",
+    "VA_FILE": "[VA_FILE]",
+    "ACCOUNT": "[ACCOUNT]",
+    "ROUTING": "[ROUTING]",
+    "NAME": "[NAME]",
 }
 
 
@@ -31,7 +43,13 @@ class Finding:
 
 
 def scrub(text: str, region: str = "US") -> str:
-    """The text with every recognised piece of personal data replaced by its placeholder."""
+    """The text with every recognised piece of personal data replaced by its placeholder.
+
+    The text comes back in Unicode's composed form (NFC): some Vietnamese keyboards type "tên"
+    as "e", a circumflex and a tone mark, which no cue would match.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     pieces: list[str] = []
     position = 0
     for finding in find_personal_data(text, region):
@@ -48,6 +66,7 @@ def find_personal_data(text: str, region: str = "US") -> list[Finding]:
     Every detector reads the original text and the text is rewritten once, at the end, so no
     placeholder is ever seen (or rewritten) by a later detector.
     """
+    text = _fold_dashes(text)
     kept: list[Finding] = []
     for detector in _DETECTORS:
         for finding in detector(text, region):
@@ -56,7 +75,22 @@ def find_personal_data(text: str, region: str = "US") -> list[Finding]:
     return sorted(kept, key=lambda finding: finding.start)
 
 
+def _fold_dashes(text: str) -> str:
+    # Word processors and phone keyboards turn "123-45-6789" into "123–45–6789"; every digit
+    # pattern below reads a plain hyphen. One character for one, so spans stay the same.
+    if text.isascii():
+        return text
+    return _DASH_BETWEEN_DIGITS.sub("-", text)
+
+
 # --- patterns -------------------------------------------------------------------------------
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\ufe58\ufe63\uff0d](?=\d)")
 
 # A digit run must not continue into more digits, even across one separator: a 22-digit
 # tracking number written in groups must not yield a "card" from its first four groups.
@@ -75,15 +109,23 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w.%+-]+ ?@ ?[A-Za-z0-9-]+(?:(?:\.| \. ?)[A-Za-z0-9-]+)*(?:\.| \. ?)"
     r"[A-Za-z]{2,}\b(?!@)"
 )
+# "maria@example", "maria@gmail": the domain cut short. Only with the "@" typed tight, and a
+# letter in the mailbox, so "write me @ home" and "2@5" stay.
+_EMAIL_WITHOUT_TLD = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]*[^\W\d_][\w.%+-]*@[A-Za-z][A-Za-z0-9-]*(?![\w@-]|\.\w)"
+)
+# Webmail people name without its ending: "maria at gmail", "lupe arroba hotmail".
+_WEBMAIL_NAME = r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|icloud|aol|protonmail)"
 # People dodge address harvesters by spelling it out: "maria dot lopez at example dot com",
 # "maria (at) example [dot] com", "maria.lopez(at)gmail.com", "maria at gmail.com". A bracketed
 # word needs no spaces around it.
 _SPELLED_DOT = r"(?:\s+(?:dot|punto)\s+|\s*[(\[](?:dot|punto)[)\]]\s*)"
 _SPELLED_EMAIL = re.compile(
     rf"(?<![\w.+-])(?P<local>[\w.+-]+(?:{_SPELLED_DOT}[\w+-]+)*)"
-    r"(?P<at>\s+(?:at|arroba)\s+|\s*[(\[](?:at|arroba)[)\]]\s*)"
-    rf"[\w-]+(?:(?:{_SPELLED_DOT}|\.)[\w-]+)*(?P<last_dot>{_SPELLED_DOT}|\.)"
-    r"(?:com|org|net|gov|edu|mil|us|mx)\b",
+    r"(?P<at>\s+(?:at|arroba)\s+|\s*[(\[](?:at|arroba)[)\]]\s*|\s*@\s*)"
+    rf"(?:[\w-]+(?:(?:{_SPELLED_DOT}|\.)[\w-]+)*(?P<last_dot>{_SPELLED_DOT}|\.)"
+    rf"(?:com|org|net|gov|edu|mil|us|mx|co|io|es|info|biz|ca|uk|fr|de|pt|br|ht|ph|vn|kr|ru|cn"
+    rf"|tw|hk)\b|(?P<webmail>{_WEBMAIL_NAME})\b(?!\s*(?:\.|[(\[]?(?:dot|punto)\b)))",
     re.IGNORECASE,
 )
 _EMAIL_HINT = re.compile(r"@|\b(?:at|arroba)\b", re.IGNORECASE)
@@ -109,9 +151,11 @@ _EMAIL_CUE_REACH = 30
 
 # "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number.
 _SSN = re.compile(rf"{_NOT_AFTER_DIGITS}(\d{{3}})([- .])(\d{{2}})\2(\d{{4}})(?![\d-])(?!\2\d)")
-# "my social is ...", "my ss number ...": people drop the "security".
+# "my social is ...", "my ss number ...": people drop the "security", but a social worker or
+# Social Services is not a social security number.
 _SSN_WORD = (
-    r"(?:(?<!\[)ssn|ss ?#|ss (?:number|no\.?)|social security(?: number| no\.?| #)?|social\b"
+    r"(?:(?<!\[)ssn|ss ?#|ss (?:number|no\.?)|social security(?: number| no\.?| #)?"
+    r"|social\b(?![\s-]*(?:workers?|work|services?|media|club|network|studies)\b)"
     r"|seguro social|n[uú]mero de seguro)"
 )
 # Beside a cue, nine digits count in the groupings people type ("123 456 789", "1234 56789") or
@@ -126,6 +170,102 @@ _SSN_CUED = re.compile(
     rf"|(?<!\d){_CUED_SSN_DIGITS}[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
     re.IGNORECASE,
 )
+
+# Each identifier shape below starts with its first character and looks behind it after: a
+# pattern that starts with a literal is scanned for, one that starts with a look-behind is tried
+# at every position.
+
+# An ITIN is shaped like an SSN but starts with 9 and has a group of 50-65, 70-88, 90-92 or
+# 94-99; undashed, it needs its name beside it.
+_ITIN = re.compile(r"9(?<![\d-]9)(?<!\d[ .]9)\d\d([- .])(\d\d)\1\d{4}(?![\d-])(?!\1\d)")
+_ITIN_CUED = re.compile(
+    r"\b(?:itin|taxpayer identification number|n[uú]mero de identificaci[oó]n personal del"
+    r" contribuyente)\b[^\d\n\[]{0,20}?(?<!\d)(9\d{8}|9\d\d[ -]\d\d[ -]\d{4})(?![\d-])",
+    re.IGNORECASE,
+)
+_ITIN_GROUP = re.compile(r"5\d|6[0-5]|7\d|8[0-8]|9[0-24-9]")
+
+# USCIS identifiers. An A-number is an "A" and 7-9 digits ("A123456789", "A-123-456-789",
+# "A# 123456789"); lower-case "a" only glued by "#" or "-", as "a 12345678" is English, and
+# after a space only the 8 or 9 digits of today's numbers ("Building A 2000000" stays).
+_A_NUMBER_DIGITS = r"(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{7,8})(?![\d-])(?![ .]\d)"
+_A_NUMBER = re.compile(
+    rf"A(?<![\w#-]A)(?:\s*#\s*|\s*-\s*|\.\s*)?{_A_NUMBER_DIGITS}"
+    r"|A(?<![\w#-]A)\s+(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})(?![\d-])(?![ .]\d)"
+    rf"|a(?<![\w#-]a)(?:\s*#\s*|-){_A_NUMBER_DIGITS}"
+)
+_A_NUMBER_CUED = re.compile(
+    r"\b(?:a-?number|alien(?: registration)? (?:number|no\.?|#)|uscis (?:number|#)"
+    r"|n[uú]mero (?:a|de extranjero)|num[ée]ro d['’][ée]tranger)\b[^\d\n\[]{0,15}?"
+    r"(?<![\w-])((?:a\s*[#-]?\s*)?(?:\d{3}[- ]\d{3}[- ]\d{3}|\d{7,9}))(?![\d-])",
+    re.IGNORECASE,
+)
+# A receipt number is a service centre's three letters and ten digits: "IOE0912345678",
+# "EAC-21-900-12345". It looks up the person's case on uscis.gov.
+_RECEIPT_CENTRES = "IOE|EAC|WAC|LIN|SRC|NBC|MSC|YSC|CSC|NSC|TSC|VSC"
+_RECEIPT = re.compile(
+    rf"(?:{_RECEIPT_CENTRES}|{_RECEIPT_CENTRES.lower()})(?<![\w-]...)[- ]?"
+    r"\d\d[- ]?\d{3}[- ]?\d{5}(?![\d-])"
+)
+# A Medicare Beneficiary Identifier: 11 characters in a fixed pattern of digits and letters
+# (never S, L, O, I, B or Z), printed as 1EG4-TE5-MK73. The pattern is rare enough not to need
+# a cue; the old HICN is an SSN and a letter, and is caught as the SSN.
+_MBI_LETTER = "[AC-HJKMNP-RT-Y]"
+_MBI_CHAR = "[AC-HJKMNP-RT-Y0-9]"
+_MBI = re.compile(
+    rf"[1-9](?<![\w-].){_MBI_LETTER}{_MBI_CHAR}\d([- ]?){_MBI_LETTER}{_MBI_CHAR}\d\1"
+    rf"{_MBI_LETTER}{{2}}\d\d(?![\w-])"
+)
+_SHAPED_IDENTIFIERS = (
+    ("ITIN", _ITIN),
+    ("A_NUMBER", _A_NUMBER),
+    ("RECEIPT", _RECEIPT),
+    ("MEDICARE", _MBI),
+)
+# A passport number is 6-9 characters, digits with at most two letters before and one after
+# (US "123456789" or "A12345678", Mexico "G12345678", the Philippines "P1234567A") or France's
+# "18AB12345"; only right after the word "passport" in one of the survey's languages.
+_PASSPORT = re.compile(
+    r"(?:\b(?:passport|pasaporte|passeport|passaporte|паспорт\w*|hộ chiếu|paspò)"
+    r"|여권|护照|護照|جواز(?: ال)?سفر)"
+    r"[^\d\n\[]{0,25}?(?<![\w-])([A-Za-z]{1,2}\d{6,8}[A-Za-z]?|\d\d[A-Za-z]{2}\d{5}|\d{8,9})"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+# The VA claim file number is 8-9 digits (often the veteran's SSN), sometimes after a "C".
+_VA_FILE = re.compile(
+    r"\b(?:va\s+(?:claims?\s+)?file|c-?file|claims?\s+file|c-?number|va\s+file)\s*"
+    r"(?:number|num\.?|no\.?|#)?[^\d\n\[]{0,12}?(?<![\d-])((?:c[- ]?)?(?:\d{8,9}"
+    r"|\d\d[- ]\d{3}[- ]\d{3,4}))(?![\d-])",
+    re.IGNORECASE,
+)
+# Bank account and routing numbers are bare digits; only their names mark them. "Account
+# ending in 1234" is four digits, too few to find anyone.
+_ACCOUNT = re.compile(
+    r"(?:\b(?:(?:bank|checking|savings|deposit)\s+)?(?:account|acct|cuenta|compte|conta"
+    r"|сч[её]т\w*|tài khoản|kont)\b\.?|계좌|账号|帳號|账户|帳戶|رقم الحساب)"
+    r"\s*(?:number|num\.?|no\.?|#|n[uú]mero|numéro|número|номер|번호|号码|號碼)?"
+    r"[^\d\n\[$]{0,15}?(?<![\d.,$-])(\d{6,17})(?![\d.,-]\d|\d)",
+    re.IGNORECASE,
+)
+_ROUTING = re.compile(
+    r"\b(?:routing|aba|rtn|n[uú]mero de ruta|ruta bancaria)\b[^\d\n\[]{0,20}?(?<!\d)"
+    r"(\d{9})(?!\d)",
+    re.IGNORECASE,
+)
+
+# Each cued pattern with words (in lower case) that any of its cues contains: most answers
+# contain none, and a substring test is far cheaper than a case-blind multilingual pattern.
+_CUED_IDENTIFIERS = (
+    ("A_NUMBER", _word_set("number alien uscis mero étranger"), _A_NUMBER_CUED),
+    ("PASSPORT", _word_set("pass pasap паспорт chiếu paspò 여권 护照 護照 جواز"), _PASSPORT),
+    ("VA_FILE", _word_set("file number"), _VA_FILE),
+    ("ACCOUNT", _word_set("acc cuenta compte conta сч khoản kont 계좌 账 帳 حساب"), _ACCOUNT),
+    ("ROUTING", _word_set("routing aba rtn ruta"), _ROUTING),
+    ("ITIN", _word_set("itin taxpayer contribuyente"), _ITIN_CUED),
+)
+# An MBI has the fewest digits of these identifiers.
+_IDENTIFIER_MIN_DIGITS = 5
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 _CARD = re.compile(
@@ -143,10 +283,12 @@ _REFERENCE_CUE = re.compile(
 )
 _REFERENCE_REACH = 30
 
-# A seven-digit local number is only a phone number when the writer says so.
+# A seven-digit local number, or a run of digits too short or long to dial ("my social
+# worker's number is 123456789"), is only a phone number when the writer says so.
 _LOCAL_PHONE = re.compile(
-    r"\b(?:call|(?<!\[)phone|cell|text|tel|my number|mi n[uú]mero|tel[eé]fono|celular|cel"
-    r"|ll[aá]m\w*|whatsapp)\b[^\d\n\[]{0,15}?(?<!\d)(\d{3}[-. ]\d{4})(?![\d-])",
+    r"\b(?:call|(?<!\[)phone|cell|text|tel|(?:my|his|her|their|your|['’]s) number|mi n[uú]mero"
+    r"|tel[eé]fono|celular|cel|ll[aá]m\w*|whatsapp)\b[^\d\n\[]{0,15}?(?<!\d)"
+    r"(\d{3}[-. ]\d{4}|\d{7,12})(?![\d-])",
     re.IGNORECASE,
 )
 # Speech-to-text sometimes writes digits as words: "two oh two five five five ...".
@@ -209,6 +351,118 @@ _PO_BOX = re.compile(
     re.IGNORECASE,
 )
 
+# A name is taken only right after a self-introduction: "my name is Maria Lopez", "me llamo",
+# "je m'appelle", "meu nome é", "меня зовут", "tên tôi là", "mwen rele", "ang pangalan ko ay",
+# "اسمي", "제 이름은", "我叫". Up to four capitalised words (with "de", "van", "dela" between them)
+# are the name; a writer who does not capitalise gets at most two words (three in Vietnamese,
+# whose names have three parts), none of them a common word of the cue's language, so "my name
+# is on the form" and "me llamo la atención" stay. Cues that are also everyday phrases ("me
+# llamo" typed for "me llamó", Haitian "rele" for "called", Portuguese "meu nome e" for "my name
+# and") need a capital. Scripts without capitals take the name their own way: up to three Han
+# characters, one Hangul word without its ending, one or two Arabic words.
+_NAME_CUES = (
+    # (language, the name must be capitalised, cue)
+    (
+        "en",
+        False,
+        r"\bmy\s+(?:(?:full|legal|first|last|middle|maiden|married|given|real)\s+)?"
+        r"name(?:\s+is|['’]s)|\bmy\s+surname\s+is|(?<![\w\[])name\s*:",
+    ),
+    ("es", False, r"\bmi\s+(?:nombre(?:\s+completo)?|apellido)\s+es|\bnombre\s*:"),
+    ("es", True, r"\bme\s+llamo"),
+    (
+        "fr",
+        False,
+        r"\bje\s+m['’]appelle|\bje\s+me\s+nomme|\bmon\s+(?:nom|pr[ée]nom)(?:\s+complet)?"
+        r"\s+(?:est|c['’]est)",
+    ),
+    ("pt", False, r"\bmeu\s+nome(?:\s+completo)?\s+é|\b(?:eu\s+)?me\s+chamo|\bchamo-me"),
+    ("pt", True, r"\bmeu\s+nome\s+e"),
+    ("ru", False, r"\bменя\s+зовут|\bмо[её]\s+имя|\bмоя\s+фамилия"),
+    (
+        "vi",
+        False,
+        r"\btên\s+(?:của\s+)?(?:tôi|em|mình|con|cháu)\s+là"
+        r"|\b(?:tôi|em|mình|con|cháu)\s+tên(?:\s+là)?",
+    ),
+    ("ht", False, r"\bnon\s+(?:mwen|m)\s+se"),
+    ("ht", True, r"\bm(?:wen)?\s+rele"),
+    ("tl", False, r"\b(?:ang\s+)?pangalan\s+ko(?:\s+po)?\s+ay|\bako(?:\s+po)?\s+(?:ay\s+)?si"),
+    ("ar", False, r"(?<!\w)(?:[أا]نا\s+)?[اإ]سمي(?:\s+هو)?"),
+    ("ko", False, r"(?:제|내|저의|나의)\s*이름은"),
+    ("zh", False, r"我叫|我的名字[是叫]|我名叫|本人名叫"),
+)
+# A cue in letters must end a word ("ako si" but not "ako sinabi"); a CJK cue runs into the name.
+_WORD_END = r"(?!\w)"
+_NAME_CUE = re.compile(
+    "|".join(
+        f"(?P<cue{index}>(?:{cue}){'' if language in ('ko', 'zh') else _WORD_END})"
+        for index, (language, _, cue) in enumerate(_NAME_CUES)
+    ),
+    re.IGNORECASE,
+)
+_NAME_CUE_WORDS = _word_set(
+    "name nom apellido llamo appelle chamo зовут имя фамилия tên rele non pangalan ako سمي 이름"
+    " 我叫 名字 名叫"
+)
+_NAME_SEPARATOR = re.compile(r"\s*[:,-]?\s*")
+# "My name is Dr. Angela Wu": a title before the name is skipped, not taken for it.
+_NAME_TITLE = re.compile(
+    r"(?:dr|dra|mr|mrs|ms|miss|mx|sr|sra|srta|mme|mlle|prof|sgt|capt)\.?\s+", re.IGNORECASE
+)
+_NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(?![\w'’/-])")
+_MAX_NAME_WORDS = 4
+_NAME_PARTICLES = _word_set(
+    "de del della di da das do dos du la le las los van von der den ter dela delos bin binti al"
+    " el ibn"
+)
+# Words that follow the cue when it does not introduce a name ("my name is wrong on the card",
+# "me llamo la atención", "mwen rele biwo a"), compared in lower case, for uncapitalised words.
+_NOT_NAMES = {
+    language: _word_set(words)
+    for language, words in {
+        "en": "a an the on in at of to for from with by as and or but not no nor so too very"
+        " also still now already just only even yet again never always i i'm im me my mine your"
+        " his her its our their is was are were be been being has have had it that this there"
+        " here what which who wrong wrongly misspelled misspelt spelled spelt incorrect"
+        " incorrectly correct correctly right different missing listed written printed shown"
+        " showing showed appearing changed long short hard difficult common unusual"
+        " hyphenated pronounced mispronounced unknown legally officially please thanks thank ok"
+        " okay yes none na nothing",
+        "es": "el la los las lo un una unos unas de del en y o pero que no ni mal bien incorrecto"
+        " incorrecta correcto correcta diferente distinto distinta mucho muy otro otra está esta"
+        " es era fue por para con sin mi su sus ya también tambien igual aparece sale salió tiene",
+        "fr": "le la les un une de du des en et pas est mon ma mes sur dans toujours aussi encore"
+        " mal mauvais faux incorrect",
+        "pt": "o a os as um uma de do da dos das em no na nos nas e não nao errado errada certo"
+        " diferente meu minha está foi mal",
+        "ru": "не в на и а но это неправильно неверно написано был была было уже",
+        "vi": "là và của không bị sai đã ở trong cũng",
+        "ht": "a la yo li nan pa se ak epi mwen m ou biwo moun lè pou sou",
+        "tl": "ay ang ng sa si at po ko mali hindi pa nang",
+        "ar": "في على من عن غير ليس خطأ خاطئ مكتوب مكتوبة هو هي كان لم لا",
+    }.items()
+}
+# A capitalised word is a name unless it is one of these.
+_CAPITALISED_NOT_NAMES = _word_set("i i'm im the and but not my mi yo je eu")
+# "m rele IRS twa fwa", "me llamo Juan del IRS": agencies are not names.
+_AGENCIES = _word_set(
+    "USCIS IRS SSA VA CBP FEMA HUD SBA TSA DMV ICE DHS FBI USPS OPM CMS DOL HHS USDA SNAP WIC"
+)
+_HAN_RUN = re.compile(r"\s*([\u3400-\u4dbf\u4e00-\u9fff]+)")
+# "我叫了三次" is "I called three times", "我的名字是错的" "my name is wrong".
+_HAN_NOT_NAME_START = frozenset(
+    "了过過着著他她你您它们們人车車不没沒也都就还還再又一是的在被错錯很"
+)
+_HANGUL_RUN = re.compile(r"\s*([\uac00-\ud7a3]+)")
+_HANGUL_ENDING = re.compile(
+    r"(?:이?라고\s*합니다|입니다|이에요|예요|이고요|이고|이며|이라고|라고|인데요|인데|이요|이다|고요)$"
+)
+# "제 이름은 틀렸어요" (my name is wrong), "잘못 나왔어요" (came out wrong).
+_HANGUL_NOT_NAME = tuple(
+    _word_set("틀 잘못 정확 다르 다릅 다른 없 맞 영어 한국 이상 바뀌 변경 너무 아직 제대로 계속")
+)
+
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril"
@@ -224,6 +478,10 @@ _WORDY_DATE = re.compile(
     rf"|{_MONTHS}\s+(?:de\s+|of\s+)?(?:19|20)\d{{2}})(?!\d)",
     re.IGNORECASE,
 )
+# Chinese, Japanese and Korean write a date in numbers and units: 1985年3月4日, 1985년 3월 4일.
+_CJK_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일号號]?"
+)
 # A day and month without a year ("my birthday is March 3").
 _DAY_MONTH = re.compile(
     rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:\s+de|\s+of)?\s+{_MONTHS})\b",
@@ -237,19 +495,28 @@ _BIRTH_YEAR = re.compile(
 )
 # "born 1955", "nací en Ponce en 1950": a four-digit year in the cue's clause.
 _YEAR = re.compile(r"(?<![\d/.-])(?:19|20)\d{2}(?![\d/-])")
-# A birth certificate ("acta de nacimiento") is a document, not a birth date.
+# A birth certificate ("acta de nacimiento") is a document, not a birth date. The other survey
+# languages' cues find numeric dates of birth; their worded dates are not read.
 _BIRTH_CUE = re.compile(
     r"\b(?:born|(?<!\[)dob|d\.o\.b\.?|(?:date|year) of birth|birth ?date|birthday|nac[ií]"
     r"|naci[óo]|nacid[oa]s?"
     r"|fecha de nac\.|(?<!acta de )(?<!certificado de )(?<!partida de )nacimiento"
-    r"|cumplea[ñn]os)(?!\w)",
+    r"|cumplea[ñn]os"
+    r"|née?|date de naissance|nasci(?:d[oa])?|data de nascimento|дата рождения"
+    r"|родил(?:ся|ась)|ngày sinh|sinh (?:ngày|năm)|dat (?:de )?nesans|(?:mwen|m) fèt|kaarawan"
+    r"|ipinanganak|petsa ng kapanganakan|تاريخ (?:الميلاد|ميلادي)|مواليد|ولدت)(?!\w)"
+    r"|出生|生日|생년월일|생일|태어났",
     re.IGNORECASE,
+)
+_BIRTH_CUE_WORDS = _word_set(
+    "born dob d.o.b birth nac cumplea né naissance nasc рожд родил sinh nesans fèt kaarawan"
+    " ipinanganak kapanganakan ميلاد مواليد ولدت 出生 生日 생년 생일 태어"
 )
 _CLAUSE_BREAK = re.compile(
     r"\b(?:and|but|then|when|y|pero|luego|despu[eé]s|cuando)\b", re.IGNORECASE
 )
 # A single letter before the stop is an initial or "d.o.b.", not the end of a sentence.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?\n]+\s|;\s")
+_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?\n]+\s|;\s|[。！？]")
 # A numeric date from these years with no cue is far more often a birth date than a visit.
 _FIRST_UNCUED_YEAR, _LAST_UNCUED_YEAR = 1900, 2019
 _BIRTH_CUE_REACH = 30
@@ -267,11 +534,13 @@ def _emails(text: str, region: str) -> list[Finding]:
         for m in _SPELLED_EMAIL.finditer(text)
         if _spelled_email_is_address(text, m)
     ]
+    if "@" in text:
+        found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL_WITHOUT_TLD.finditer(text)]
     return found
 
 
 def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
-    # Nobody writes "(at)", "[at]" or "arroba" in a sentence; only a bare "at" can be English.
+    # Nobody writes "@", "(at)", "[at]" or "arroba" in a sentence; only a bare "at" can be English.
     if m["at"].strip().lower() != "at":
         return True
     before = max(0, m.start() - _EMAIL_CUE_REACH)
@@ -280,6 +549,9 @@ def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
     cued = _EMAIL_CUE.search(text, before, m.start()) is not None
     government = m.group(0).lower().endswith(("gov", "mil"))
     mark = _GOVERNMENT_MAILBOX_MARK if government else _MAILBOX_MARK
+    if m["webmail"]:
+        # "my account at gmail": with no domain ending, only a mailbox mark or a cue says so.
+        return cued or _MAILBOX_MARK.search(m["local"]) is not None
     return (
         m["last_dot"] != "."
         or mark.search(m["local"]) is not None
@@ -307,6 +579,33 @@ def _valid_ssn(digits: str) -> bool:
     # The SSA never issues area 000, 666 or 9xx (those are ITINs), group 00 or serial 0000.
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _identifiers(text: str, region: str) -> list[Finding]:
+    """ITINs, USCIS, passport, Medicare, VA and bank numbers: by their shape or their cue."""
+    if len(_DIGIT.findall(text)) < _IDENTIFIER_MIN_DIGITS:
+        return []
+    # A cue names the number ("passport A12345678"); only without one does its shape.
+    lowered = text.lower()
+    found = [
+        Finding(kind, m.start(1), m.end(1))
+        for kind, words, pattern in _CUED_IDENTIFIERS
+        if any(word in lowered for word in words)
+        for m in pattern.finditer(text)
+        if kind != "ROUTING" or _aba_checksum(m.group(1))
+    ]
+    found += [
+        Finding(kind, m.start(), m.end())
+        for kind, pattern in _SHAPED_IDENTIFIERS
+        for m in pattern.finditer(text)
+        if kind != "ITIN" or _ITIN_GROUP.fullmatch(m.group(2))
+    ]
+    return found
+
+
+def _aba_checksum(digits: str) -> bool:
+    weights = (3, 7, 1) * 3
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
 
 
 def _cards(text: str, region: str) -> list[Finding]:
@@ -339,7 +638,11 @@ def _phones(text: str, region: str) -> list[Finding]:
         for match in matcher
         if not _after_reference_cue(text, match.start)
     ]
-    found += [Finding("PHONE", m.start(1), m.end(1)) for m in _LOCAL_PHONE.finditer(text)]
+    found += [
+        Finding("PHONE", m.start(1), m.end(1))
+        for m in _LOCAL_PHONE.finditer(text)
+        if not _after_reference_cue(text, m.start(1))
+    ]
     return found
 
 
@@ -367,26 +670,108 @@ def _addresses(text: str, region: str) -> list[Finding]:
     return found
 
 
+def _names(text: str, region: str) -> list[Finding]:
+    lowered = text.lower()
+    if not any(word in lowered for word in _NAME_CUE_WORDS):
+        return []
+    found = []
+    for cue in _NAME_CUE.finditer(text):
+        language, capital_required, _ = _NAME_CUES[int(cue.lastgroup.removeprefix("cue"))]
+        start = _NAME_SEPARATOR.match(text, cue.end()).end()
+        if title := _NAME_TITLE.match(text, start):
+            start = title.end()
+        if language == "zh" and _HAN_RUN.match(text, start):
+            span = _han_name(text, start)
+        elif language == "ko" and _HANGUL_RUN.match(text, start):
+            span = _hangul_name(text, start)
+        else:
+            span = _worded_name(text, start, language, capital_required)
+        if span is not None:
+            found.append(Finding("NAME", *span))
+    return found
+
+
+def _worded_name(
+    text: str, position: int, language: str, capital_required: bool
+) -> tuple[int, int] | None:
+    not_names = _NOT_NAMES.get(language, frozenset())
+    lowercase_limit = 3 if language == "vi" else 2
+    # In a message typed all in capitals a capital says nothing.
+    shouting = not any(char.islower() for char in text)
+    first = last = None
+    words = particles = 0
+    while words < _MAX_NAME_WORDS:
+        m = _NAME_WORD.match(text, position)
+        if m is None:
+            break
+        word = m.group(1)
+        lowered = word.lower()
+        if first is not None and lowered in _NAME_PARTICLES and particles < 2:
+            particles += 1
+            position = m.end()
+            continue
+        capital = word[0].isupper() and not shouting
+        if word in _AGENCIES or lowered in (_CAPITALISED_NOT_NAMES if capital else not_names):
+            break
+        if not capital and (words >= lowercase_limit or (capital_required and first is None)):
+            break
+        if first is None:
+            first = m.start(1)
+        last = m.end(1)
+        words += 1
+        particles = 0
+        position = m.end()
+    return None if first is None or last is None else (first, last)
+
+
+def _han_name(text: str, position: int) -> tuple[int, int] | None:
+    # Chinese runs words together and a name is two or three characters, so three are taken
+    # even when the third begins what follows.
+    m = _HAN_RUN.match(text, position)
+    if m is None or m.group(1)[0] in _HAN_NOT_NAME_START:
+        return None
+    return m.start(1), min(m.end(1), m.start(1) + 3)
+
+
+def _hangul_name(text: str, position: int) -> tuple[int, int] | None:
+    m = _HANGUL_RUN.match(text, position)
+    if m is None:
+        return None
+    name = _HANGUL_ENDING.sub("", m.group(1))
+    if not 2 <= len(name) <= 4 or name.startswith(_HANGUL_NOT_NAME):
+        return None
+    return m.start(1), m.start(1) + len(name)
+
+
 def _birth_dates(text: str, region: str) -> list[Finding]:
     if not _DIGIT.search(text):
         return []
+    lowered = text.lower()
+    mentioned = any(word in lowered for word in _BIRTH_CUE_WORDS)
     found = []
     for start, end in _sentences(text):
-        cues = [m.span() for m in _BIRTH_CUE.finditer(text, start, end)]
-        found += _numeric_birth_dates(text, start, end, bool(cues))
+        cues = [m.span() for m in _BIRTH_CUE.finditer(text, start, end)] if mentioned else []
+        found += _numeric_birth_dates(text, start, end, bool(cues), mentioned)
+        found += [
+            Finding("DOB", m.start(), m.end())
+            for m in _CJK_DATE.finditer(text, start, end)
+            if cues or _FIRST_UNCUED_YEAR <= int(m.group(1)) <= _LAST_UNCUED_YEAR
+        ]
         if cues:
             found += _cued_birth_dates(text, start, end, cues)
     return found
 
 
-def _numeric_birth_dates(text: str, start: int, end: int, cued_sentence: bool) -> list[Finding]:
+def _numeric_birth_dates(
+    text: str, start: int, end: int, cued_sentence: bool, mentioned: bool
+) -> list[Finding]:
     found = []
     for m in _NUMERIC_DATE.finditer(text, start, end):
         day_and_month = (m.group(1), m.group(3)) if m.group(1) else (m.group(7), m.group(6))
         if not _plausible_day_month(*day_and_month):
             continue
         year = m.group(4) or m.group(5)
-        cued = cued_sentence or _cue_just_before(text, m.start())
+        cued = cued_sentence or (mentioned and _cue_just_before(text, m.start()))
         if cued or (len(year) == 4 and _FIRST_UNCUED_YEAR <= int(year) <= _LAST_UNCUED_YEAR):
             found.append(Finding("DOB", m.start(), m.end()))
     return found
@@ -450,5 +835,16 @@ def _overlaps(a: Finding, b: Finding) -> bool:
 
 
 # Order matters where detectors compete for the same digits: an SSN or a card number also
-# parses as a phone number, and a birth date such as 1985-04-12 as a phone-like digit run.
-_DETECTORS = (_emails, _ssns, _cards, _birth_dates, _phones, _spoken_numbers, _addresses)
+# parses as a phone number, and a birth date such as 1985-04-12 as a phone-like digit run. A
+# number its cue names (an account, an A-number) is that, whatever else its digits could be.
+_DETECTORS = (
+    _emails,
+    _identifiers,
+    _ssns,
+    _cards,
+    _birth_dates,
+    _phones,
+    _spoken_numbers,
+    _addresses,
+    _names,
+)
