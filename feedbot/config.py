@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from redis.connection import parse_url as parse_redis_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -90,9 +91,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         normalize_delay_seconds=_number(
             env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds, maximum=3600
         ),
-        chat_start_limit=env.get("FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
-        chat_session_limit=env.get("FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit),
-        chat_address_limit=env.get("FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit),
+        chat_start_limit=_rate_limit(env, "FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
+        chat_session_limit=_rate_limit(
+            env, "FEEDBOT_CHAT_SESSION_LIMIT", defaults.chat_session_limit
+        ),
+        chat_address_limit=_rate_limit(
+            env, "FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit
+        ),
         proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, maximum=10, whole=True)),
         metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
         worker_maintenance_seconds=int(
@@ -220,6 +225,19 @@ def _number(
         lowest = "more than 0" if positive else "from 0"
         raise ConfigError(f"{name} must be {lowest} up to {maximum}, got {text!r}")
     return value
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter rate ("20 per minute", "20/minute; 200 per hour"). One it cannot read
+    would switch the limit off, request after request, with only a log line to show for it."""
+    text = env.get(name) or default
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate such as '20 per minute' or '20/minute', got {text!r}"
+        ) from None
+    return text
 
 
 def _instant(env: Mapping[str, str], name: str) -> datetime | None:

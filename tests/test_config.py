@@ -152,6 +152,8 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_FIXED_NOW", "yesterday"),
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00"),
         ("FEEDBOT_FIXED_NOW", "9999-12-31T23:00:00+00:00"),
+        ("FEEDBOT_CHAT_START_LIMIT", "20"),
+        ("FEEDBOT_CHAT_ADDRESS_LIMIT", "lots per minute"),
         ("REDIS_URL", "localhost:6379"),
         ("REDIS_URL", "redis://cache:port/0"),
         ("DATABASE_URL", "postgres//db.example/feedbot"),
@@ -202,3 +204,9 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
 )
 def test_the_urls_feedbot_can_use_are_accepted(name, value):
     load_settings({name: value})
+
+
+def test_chat_rates_are_read_as_flask_limiter_writes_them():
+    settings = load_settings({"FEEDBOT_CHAT_SESSION_LIMIT": "10/minute;100 per hour"})
+    assert settings.chat_session_limit == "10/minute;100 per hour"
+    assert load_settings({}).chat_start_limit == "20 per minute"
