@@ -135,9 +135,12 @@ def demo(host: str, port: int) -> None:
     base = runtime.settings.public_url or f"http://{host}:{port}"
     click.echo(f"feedbot demo on {runtime.settings.database_url}")
     click.echo(f"  SMS webhook (Twilio console, 'A message comes in'): POST {base}/twilio/sms")
+    click.echo(f"  Voice webhook ('A call comes in'): POST {base}/twilio/voice")
+    click.echo(f"  Call status ('Call status changes'): POST {base}/twilio/voice/status")
     for service in runtime.services.services.values():
         numbers = ", ".join(service.sms_numbers) or "none"
         click.echo(f"  service {service.id!r}: {service.agency} — SMS numbers {numbers}")
+        click.echo(f"    web chat page: {base}/chat/{service.id}")
     if runtime.settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         click.echo(f"  Signatures are checked with the development token {DEV_TWILIO_AUTH_TOKEN}")
     click.echo("  Try the survey without Twilio: feedbot chat --service demo")

@@ -60,7 +60,9 @@ def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
-    assert f"POST http://127.0.0.1:{port}/twilio/sms" in output
+    for path in ("/twilio/sms", "/twilio/voice", "/twilio/voice/status"):
+        assert f"POST http://127.0.0.1:{port}{path}\n" in output
+    assert f"web chat page: http://127.0.0.1:{port}/chat/demo" in output
     assert "feedbot chat --service demo" in output
     assert (tmp_path / "demo.sqlite3").exists()
 
