@@ -217,6 +217,11 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "language": gettext(_("Language")),
             "you": gettext(_("You")),
             "error": gettext(_("Something went wrong. Please try again.")),
+            "too_many": gettext(
+                _("Too many messages at once. Please wait a minute, then try again.")
+            ),
+            "choose_first": gettext(_("Choose at least one answer first.")),
+            "type_first": gettext(_("Type your answer first.")),
         },
         "max_length": MAX_TEXT,
     }

@@ -406,10 +406,19 @@ def test_a_failed_answer_keeps_its_text_and_a_retry_counts_once(site):
         page.wait_for_selector("#feedbot-text")
         page.route("**/api/chat/messages", flaky)
         page.keyboard.type("Clear and kind")
-        errors = page.locator(".feedbot-message--bot >> text=Something went wrong")
+        said = [
+            "Something went wrong. Please try again.",
+            "Too many messages at once. Please wait a minute, then try again.",
+            "Something went wrong. Please try again.",
+        ]
         for attempt in range(1, 4):
             page.keyboard.press("Enter")
-            errors.nth(attempt - 1).wait_for()
+            page.locator(".feedbot-message--bot").nth(-1).filter(
+                has_text=said[attempt - 1]
+            ).wait_for()
+            assert page.locator(f".feedbot-message--bot >> text={said[attempt - 1]}").count() == (
+                2 if attempt == 3 else 1
+            )
             assert page.input_value("#feedbot-text") == "Clear and kind"
             assert page.evaluate("document.activeElement.id") == "feedbot-text"
             assert "Clear and kind" not in page.inner_text(".feedbot-log")
@@ -502,3 +511,38 @@ def test_a_double_click_or_a_double_enter_sends_once(site):
     assert stored(app) == [
         ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
     ]
+
+
+def test_an_empty_answer_says_what_is_missing_once_and_sends_nothing(site):
+    """Submit with no choice pressed, or Send with an empty box: said in the log (a screen
+    reader hears it), once however often it is pressed, and nothing reaches the server."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = []
+        page.on(
+            "request",
+            lambda request: (
+                sent.append(request.post_data)
+                if request.url.endswith("/api/chat/messages")
+                else None
+            ),
+        )
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        before = len(sent)
+        page.click(".feedbot-send")
+        page.click(".feedbot-send")
+        hint = page.locator(".feedbot-message--bot >> text=Choose at least one answer first.")
+        hint.wait_for()
+        assert hint.count() == 1 and len(sent) == before
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        page.keyboard.type("   ")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        typed = page.locator(".feedbot-message--bot >> text=Type your answer first.")
+        typed.wait_for()
+        assert typed.count() == 1 and len(sent) == before + 1  # the skip only
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+    assert stored(app)[0][2]["made_the_difference"] is None

@@ -41,7 +41,11 @@
       signal: controller.signal
     }).then(function (response) {
       return response.json().then(function (data) {
-        if (!response.ok) { throw new Error(data.error || response.statusText); }
+        if (!response.ok) {
+          var refused = new Error(data.error || response.statusText);
+          refused.status = response.status;
+          throw refused;
+        }
         return data;
       });
     }).then(function (data) {
@@ -242,9 +246,9 @@
         // Focus stays on the picker: the visitor may still be choosing.
         applyLanguage(results[0]);
         show(results[1], true);
-      }, function () {
+      }, function (error) {
         applyLanguage(state.config);
-        failed();
+        failed(error);
       });
     }).then(idle, idle);
   }
@@ -260,10 +264,10 @@
         state.answered = true;
         ui.language.disabled = true;
         show(data);
-      }, function () {
+      }, function (error) {
         // Not said after all: the answer stays in its box, to send again.
         pending.parentNode.removeChild(pending);
-        failed();
+        failed(error);
       })
       .then(idle);
   }
@@ -338,7 +342,7 @@
           var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
             return b.getAttribute("aria-pressed") === "true";
           });
-          if (!chosen.length) { return; }
+          if (!chosen.length) { hint(strings.choose_first); return; }
           send({ value: chosen.map(function (b) { return b.dataset.value; }) },
                chosen.map(function (b) { return b.textContent; }).join(", "));
         });
@@ -359,7 +363,7 @@
       var row = el("div", { "class": "feedbot-actions" });
       var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
       sendButton.addEventListener("click", function () {
-        if (box.value.trim()) { send({ text: box.value }, box.value); }
+        if (box.value.trim()) { send({ text: box.value }, box.value); } else { hint(strings.type_first); }
       });
       box.addEventListener("keydown", function (event) {
         // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
@@ -392,8 +396,15 @@
     (first || ui.title).focus();
   }
 
-  function failed() {
-    addMessage("bot", state.config.strings.error);
+  function failed(error) {
+    var strings = state.config.strings;
+    addMessage("bot", error && error.status === 429 ? strings.too_many : strings.error);
+  }
+
+  // Said once in the log (so a screen reader hears it), not again at each press.
+  function hint(text) {
+    var last = ui.live.lastElementChild;
+    if (!last || last.textContent !== text) { addMessage("bot", text); }
   }
 
   function init() {
