@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ def _outside_web_chat() -> bool:
 
 
 MAX_TEXT = 2_000
+# The widget's answer ids are hex; any client's must at least be plain ASCII to be hashed.
+_ANSWER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CHANNEL = "webchat"
 # The catalogs name Chinese by script, and Babel's likely subtags give a browser's zh-TW or
 # zh-Hant-HK its script; a bare "zh" means Simplified. Chrome calls Tagalog "fil" (Filipino).
@@ -331,8 +334,8 @@ def _answer_id(session: str, body: dict[str, Any]) -> str | None:
     answer_id = body.get("answer_id")
     if answer_id is None:
         return None
-    if not isinstance(answer_id, str) or not 0 < len(answer_id) <= 64:
-        abort(400, "answer_id must be a string of 1 to 64 characters")
+    if not isinstance(answer_id, str) or not _ANSWER_ID.fullmatch(answer_id):
+        abort(400, "answer_id must be 1 to 64 letters, digits, '-' or '_'")
     return keyed_hash(f"chat-answer:{session}:{answer_id}", current_runtime().settings.secret_key)
 
 

@@ -449,8 +449,10 @@ def test_an_answer_sent_again_with_its_id_counts_once(app, chat):
     assert texts(thanks)[0].startswith("Thank you for your feedback.")
     assert stored(app)[:2] == ("complete", "en")
     assert stored(app)[3]["made_the_difference"] == ("answered", ["ease"])
-    refused = chat.send(expected=400, text="Clear", answer_id="x" * 65)
-    assert refused == {"error": "answer_id must be a string of 1 to 64 characters"}
+    error = {"error": "answer_id must be 1 to 64 letters, digits, '-' or '_'"}
+    # A lone surrogate could not even be hashed (a 500 before).
+    for wrong in ("x" * 65, "", "\ud800", "a b", 7):
+        assert chat.send(expected=400, text="Clear", answer_id=wrong) == error
 
 
 def test_answer_ids_belong_to_their_session(app, chat):

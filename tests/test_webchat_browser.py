@@ -546,3 +546,23 @@ def test_an_empty_answer_says_what_is_missing_once_and_sends_nothing(site):
         assert typed.count() == 1 and len(sent) == before + 1  # the skip only
         assert page.evaluate("document.activeElement.id") == "feedbot-text"
     assert stored(app)[0][2]["made_the_difference"] is None
+
+
+def test_the_widget_works_in_a_browser_without_abort_controller(site):
+    """Browsers with fetch but no AbortController (Safari 11, Chrome 65): the request timeout
+    must not keep the widget from loading or answering."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script("delete window.AbortController;")
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        page.keyboard.type("Fine")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+        assert errors == []
+    assert stored(app)[0][0] == "complete"

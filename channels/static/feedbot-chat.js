@@ -30,16 +30,24 @@
     var headers = body ? { "Content-Type": "application/json" } : {};
     // The session token goes in a header, never in the URL (access logs keep URLs).
     if (session) { headers.Authorization = "Bearer " + session; }
-    // A request the network swallows fails after a while, so the visitor can send again.
-    var controller = new AbortController();
-    var timer = window.setTimeout(function () { controller.abort(); }, timeoutMs);
-    return fetch(base + path, {
+    // A request the network swallows fails after a while, so the visitor can send again
+    // (browsers without AbortController just stop waiting for it).
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer;
+    var gaveUp = new Promise(function (resolve, reject) {
+      timer = window.setTimeout(function () {
+        if (controller) { controller.abort(); }
+        reject(new Error("no answer"));
+      }, timeoutMs);
+    });
+    var request = fetch(base + path, {
       method: method,
       headers: headers,
       body: body ? JSON.stringify(body) : undefined,
       credentials: "omit",
-      signal: controller.signal
-    }).then(function (response) {
+      signal: controller ? controller.signal : undefined
+    });
+    return Promise.race([request, gaveUp]).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
           var refused = new Error(data.error || response.statusText);
