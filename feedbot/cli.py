@@ -201,6 +201,48 @@ def tokens_revoke(name_or_id: str) -> None:
     click.echo(f"revoked {count} token(s)")
 
 
+@tokens_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Revoked tokens too.")
+@with_appcontext
+def tokens_list(show_all: bool) -> None:
+    """Who holds a token: id, name, services, scopes, created and last used (never the token
+    or its hash), so that unused or departed staff's tokens can be revoked."""
+    from sqlalchemy import select
+
+    from feedbot.models import StaffToken
+
+    query = select(StaffToken).order_by(StaffToken.id)
+    if not show_all:
+        query = query.where(StaffToken.revoked_at.is_(None))
+    with current_runtime().db.reading() as db:
+        tokens = list(db.scalars(query))
+    if not tokens:
+        click.echo("no tokens" if show_all else "no live tokens")
+        return
+    rows = [("id", "name", "services", "scopes", "created", "last used", "revoked")]
+    for token in tokens:
+        rows.append(
+            (
+                str(token.id),
+                token.name,
+                ",".join(token.services) if token.services else "all",
+                ",".join(token.scopes),
+                _day(token.created_at),
+                _day(token.last_used_at) or "never",
+                _day(token.revoked_at),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
+
+
 @click.group("queue")
 def queue_group() -> None:
     """The normalization queue."""

@@ -39,3 +39,33 @@ def test_unknown_service_is_refused(app):
         args=["tokens", "create", "--name", "x", "--service", "nope"]
     )
     assert result.exit_code != 0 and "no service 'nope'" in result.output
+
+
+def test_list_shows_who_holds_access_never_the_token(app):
+    runner = app.test_cli_runner()
+    kept = runner.invoke(args=["tokens", "create", "--name", "ana", "--service", "passport"])
+    token = kept.stdout.split()[0]
+    runner.invoke(args=["tokens", "create", "--name", "case-system", "--scope", "invite"])
+    runner.invoke(args=["tokens", "create", "--name", "gone"])
+    runner.invoke(args=["tokens", "revoke", "gone"])
+    app.test_client().get("/api/exports/responses", headers={"Authorization": f"Bearer {token}"})
+    listed = runner.invoke(args=["tokens", "list"])
+    assert listed.exit_code == 0, listed.output
+    header, ana, system = listed.stdout.splitlines()
+    assert header.split() == [
+        "id",
+        "name",
+        "services",
+        "scopes",
+        "created",
+        "last",
+        "used",
+        "revoked",
+    ]
+    assert ana.split()[:4] == ["1", "ana", "passport", "export"] and "never" not in ana
+    assert system.split()[:4] == ["2", "case-system", "all", "invite"] and system.endswith("never")
+    with runtime_of(app).db.transaction() as db:
+        hashes = [t.token_hash for t in db.scalars(select(StaffToken))]
+    everything = runner.invoke(args=["tokens", "list", "--all"]).stdout
+    assert "gone" in everything and "gone" not in listed.stdout
+    assert token not in everything and not any(h in everything for h in hashes)
