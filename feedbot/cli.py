@@ -271,6 +271,51 @@ def queue_redrive() -> None:
     click.echo(f"{redrive(current_runtime())} failed job(s) re-enqueued")
 
 
+@queue_group.command("status")
+@with_appcontext
+def queue_status() -> None:
+    """What waits and who works: responses not yet normalized, jobs waiting, scheduled and
+    failed per queue, workers alive. Exits 1, saying why, when something needs a person."""
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    from feedbot.export import not_yet_normalized
+    from feedbot.queue import OVERDUE, QUEUES, redis_connection
+
+    runtime = current_runtime()
+    with runtime.db.reading() as db:
+        backlog = not_yet_normalized(db, None)
+    problems = []
+    oldest = f" (oldest closed {_day(backlog.oldest)} UTC)" if backlog.oldest else ""
+    click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
+    if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > 4 * OVERDUE:
+        problems.append("responses have waited over a minute to be normalized")
+    if runtime.settings.redis_url is None:
+        click.echo("queue: in-process (no REDIS_URL)")
+    else:
+        try:
+            connection = redis_connection(runtime.settings.redis_url)
+            for name in QUEUES:
+                queue = Queue(name, connection=connection)
+                click.echo(
+                    f"{name}: {queue.count} waiting, {queue.scheduled_job_registry.count}"
+                    f" scheduled, {queue.failed_job_registry.count} failed"
+                )
+                if queue.failed_job_registry.count:
+                    problems.append(f"{name} has failed jobs (feedbot queue redrive)")
+            workers = Worker.count(connection=connection)
+        except RedisError as error:
+            workers = 0
+            problems.append(f"Redis cannot be reached ({type(error).__name__})")
+        click.echo(f"workers: {workers}")
+        if not workers:
+            problems.append("no feedbot worker is running")
+    for problem in problems:
+        click.echo(f"attention: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext

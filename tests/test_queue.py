@@ -536,3 +536,40 @@ def test_staff_are_told_of_responses_a_stopped_worker_has_not_normalized(queued_
     assert exported() == (1, {"0"})
     assert cli_warning() == []
     assert dashboard(minutes_later=2)[0] is False
+
+
+def test_queue_status_says_what_waits_and_when_a_person_is_needed(queued_app, redis_server):
+    from rq import Worker
+
+    def status(app=queued_app):
+        result = app.test_cli_runner().invoke(args=["queue", "status"])
+        return result.exit_code, result.stdout, result.stderr
+
+    code, out, err = status()
+    assert code == 1 and "responses waiting to be normalized: 0" in out and "workers: 0" in out
+    assert "attention: no feedbot worker is running" in err
+    queue = normalize_queue(runtime_of(queued_app))
+    alive = Worker([queue], connection=queue.connection)
+    alive.register_birth()  # as `feedbot worker` does when it starts
+    try:
+        assert status()[0] == 0
+        complete_survey(queued_app)
+        code, out, _ = status()
+        assert code == 0 and "responses waiting to be normalized: 1 (oldest closed" in out
+        assert "feedbot-normalize: 1 waiting, 0 scheduled, 0 failed" in out
+        later = make_app(
+            runtime_of(queued_app).settings.database_url,
+            redis_url=redis_server.url,
+            fixed_now=datetime.now(UTC) + timedelta(minutes=2),
+        )
+        code, _, err = status(later)
+        runtime_of(later).db.dispose()
+        assert code == 1 and "responses have waited over a minute to be normalized" in err
+        redis_server.stop()
+        try:
+            code, out, err = status()
+        finally:
+            redis_server.start()
+        assert code == 1 and "attention: Redis cannot be reached (ConnectionError)" in err
+    finally:
+        alive.register_death()
