@@ -38,6 +38,26 @@ def site(sqlite_url, tmp_path):
         runtime_of(app).db.dispose()
 
 
+def to_the_comment(page):
+    """From the first question of an open panel to the comment box: "Strongly agree", then
+    the drivers skipped."""
+    page.click(".feedbot-choice >> nth=4")
+    page.wait_for_selector("[aria-pressed]")
+    page.click(".feedbot-skip")
+    page.wait_for_selector("#feedbot-text")
+
+
+def composing(page, typed):
+    """`typed` in the comment box, then an input method's candidate ("hao") still open;
+    returns the DevTools session that drives the input method."""
+    devtools = page.context.new_cdp_session(page)
+    page.keyboard.insert_text(typed)
+    devtools.send(
+        "Input.imeSetComposition", {"text": "hao", "selectionStart": 3, "selectionEnd": 3}
+    )
+    return devtools
+
+
 def open_panel(page, page_url):
     page.goto(page_url)
     page.wait_for_selector(".feedbot-launcher")
@@ -206,15 +226,8 @@ def test_enter_that_confirms_an_input_method_composition_sends_nothing(site):
     page_url, app = site
     with chromium(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}) as page:
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
-        page.click(".feedbot-skip")
-        page.wait_for_selector("#feedbot-text")
-        devtools = page.context.new_cdp_session(page)
-        page.keyboard.insert_text("服务很")
-        devtools.send(
-            "Input.imeSetComposition", {"text": "hao", "selectionStart": 3, "selectionEnd": 3}
-        )
+        to_the_comment(page)
+        devtools = composing(page, "服务很")
         enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
         devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **enter})
         devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **enter})
@@ -400,10 +413,7 @@ def test_a_failed_answer_keeps_its_text_and_a_retry_counts_once(site):
 
     with chromium(locale="en-US") as page:
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
-        page.click(".feedbot-skip")
-        page.wait_for_selector("#feedbot-text")
+        to_the_comment(page)
         page.route("**/api/chat/messages", flaky)
         page.keyboard.type("Clear and kind")
         said = [
@@ -467,15 +477,8 @@ def test_escape_that_cancels_an_input_method_composition_keeps_the_panel_open(si
     page_url, _ = site
     with chromium(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}) as page:
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
-        page.click(".feedbot-skip")
-        page.wait_for_selector("#feedbot-text")
-        devtools = page.context.new_cdp_session(page)
-        page.keyboard.insert_text("服务")
-        devtools.send(
-            "Input.imeSetComposition", {"text": "hao", "selectionStart": 3, "selectionEnd": 3}
-        )
+        to_the_comment(page)
+        devtools = composing(page, "服务")
         escape = {"key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27}
         devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **escape})
         devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **escape})
@@ -557,10 +560,7 @@ def test_the_widget_works_in_a_browser_without_abort_controller(site):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
-        page.click(".feedbot-skip")
-        page.wait_for_selector("#feedbot-text")
+        to_the_comment(page)
         page.keyboard.type("Fine")
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Thank you for your feedback")
