@@ -49,6 +49,18 @@ def texts(payload):
     return [message["text"] for message in payload["messages"]]
 
 
+def idle_for_a_day(app):
+    """The periodic sweep, run a day and an hour from now: idle surveys close."""
+    from datetime import UTC, datetime, timedelta
+
+    from feedbot.conversations import expire_idle_conversations
+
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        later = datetime.now(UTC) + timedelta(hours=25)
+        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
+
+
 def stored(app):
     with runtime_of(app).db.transaction() as db:
         conversation = db.scalars(select(Conversation)).one()
@@ -271,19 +283,13 @@ def test_language_not_offered_is_refused(app, chat):
 def test_a_language_switch_leaves_no_abandoned_response(app, chat):
     """Before the picker switched on the same session, the first session was left to expire
     and counted as an abandoned response of its own."""
-    from datetime import UTC, datetime, timedelta
-
-    from feedbot.conversations import expire_idle_conversations
     from feedbot.models import ResponseRecord
 
     chat.start(language="en")
     chat.send(language="es")
     chat.send(value=5)
-    runtime = runtime_of(app)
-    with runtime.db.transaction() as db:
-        later = datetime.now(UTC) + timedelta(hours=25)
-        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
-    with runtime.db.transaction() as db:
+    idle_for_a_day(app)
+    with runtime_of(app).db.transaction() as db:
         records = [(r.status, r.language) for r in db.scalars(select(ResponseRecord))]
     assert records == [("partial", "es")]
 
@@ -420,16 +426,9 @@ def test_a_survey_skipped_to_its_end_shows_the_same_thanks_after_a_reload(app, c
 
 def test_a_survey_closed_while_idle_says_so_after_a_reload(app, chat):
     """It used to end on the last answer, with no question and no word of why."""
-    from datetime import UTC, datetime, timedelta
-
-    from feedbot.conversations import expire_idle_conversations
-
     chat.start(language="en")
     chat.send(value=4)
-    runtime = runtime_of(app)
-    with runtime.db.transaction() as db:
-        later = datetime.now(UTC) + timedelta(hours=25)
-        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
+    idle_for_a_day(app)
     reloaded = chat.transcript().json
     assert reloaded["done"] is True
     assert texts(reloaded)[-2:] == ["Agree", "This survey has closed. Thank you for your time."]
