@@ -351,24 +351,40 @@ _PO_BOX = re.compile(
     re.IGNORECASE,
 )
 
+# A label starts its line or follows punctuation; no other word is glued before it.
+_LABEL_START = r"(?<![\w\[])(?<!\w[ \t])"
 # A name is taken only right after a self-introduction: "my name is Maria Lopez", "me llamo",
 # "je m'appelle", "meu nome é", "меня зовут", "tên tôi là", "mwen rele", "ang pangalan ko ay",
-# "اسمي", "제 이름은", "我叫". Up to four capitalised words (with "de", "van", "dela" between them)
-# are the name; a writer who does not capitalise gets at most two words (three in Vietnamese,
-# whose names have three parts), none of them a common word of the cue's language, so "my name
-# is on the form" and "me llamo la atención" stay. Cues that are also everyday phrases ("me
-# llamo" typed for "me llamó", Haitian "rele" for "called", Portuguese "meu nome e" for "my name
-# and") need a capital. Scripts without capitals take the name their own way: up to three Han
-# characters, one Hangul word without its ending, one or two Arabic words.
+# "اسمي", "제 이름은", "我叫", or a "Name:" label that starts its line or sentence ("Office name:"
+# and "User name:" name something else). Up to four capitalised words (with "de", "van", "dela"
+# between them) are the name. A writer who does not capitalise gets at most two words (three in
+# Vietnamese, whose names have three parts), none of them a common word of the cue's language or
+# shaped like an English participle or adverb ("misspelled", "really"), and a lone lower-case
+# word only where a name would end: at the end of the text, before punctuation, a number, a line
+# break or an "and"/"but". So "my name is on the form", "my name is gibberish on the card" and
+# "me llamo la atención" stay, while "my name is maria", "hi my name is james okafor the agent
+# ..." and "tôi tên là trần thị hoa tôi chờ" are found. A language or nationality ("My name is
+# Spanish") is never the first word of a name. Cues that are also everyday phrases ("me llamo"
+# typed for "me llamó", Haitian "rele" for "called", Portuguese "meu nome e" for "my name and")
+# need a capital. Scripts without capitals take the name their own way: up to three Han characters,
+# one Hangul word without its ending, one or two Arabic words (held to the word list alone, as
+# an Arabic writer chose no case).
 _NAME_CUES = (
     # (language, the name must be capitalised, cue)
     (
         "en",
         False,
         r"\bmy\s+(?:(?:full|legal|first|last|middle|maiden|married|given|real)\s+)?"
-        r"name(?:\s+is|['’]s)|\bmy\s+surname\s+is|(?<![\w\[])name\s*:",
+        r"name(?:\s+is|['’]s|\s*:)|\bmy\s+surname\s+is"
+        rf"|{_LABEL_START}(?:(?:full|legal|first|last|middle|maiden|married|given|contact"
+        r"|applicant)[ \t]+)?name\s*:",
     ),
-    ("es", False, r"\bmi\s+(?:nombre(?:\s+completo)?|apellido)\s+es|\bnombre\s*:"),
+    (
+        "es",
+        False,
+        r"\bmi\s+(?:nombre(?:\s+completo)?|apellido)(?:\s+es|\s*:)"
+        rf"|{_LABEL_START}nombre(?:\s+completo)?\s*:",
+    ),
     ("es", True, r"\bme\s+llamo"),
     (
         "fr",
@@ -428,23 +444,71 @@ _NOT_NAMES = {
         " incorrectly correct correctly right different missing listed written printed shown"
         " showing showed appearing changed long short hard difficult common unusual"
         " hyphenated pronounced mispronounced unknown legally officially please thanks thank ok"
-        " okay yes none na nothing",
+        " okay yes none na nothing cut messed mixed typed weird strange odd unique often"
+        " sometimes usually up off down out over",
         "es": "el la los las lo un una unos unas de del en y o pero que no ni mal bien incorrecto"
         " incorrecta correcto correcta diferente distinto distinta mucho muy otro otra está esta"
-        " es era fue por para con sin mi su sus ya también tambien igual aparece sale salió tiene",
+        " es era fue por para con sin mi su sus ya también tambien igual aparece sale salió tiene"
+        " largo larga corto corta raro rara difícil dificil complicado complicada extranjero"
+        " extranjera común comun demasiado incompleto incompleta equivocado equivocada cortado"
+        " cortada escrito escrita",
         "fr": "le la les un une de du des en et pas est mon ma mes sur dans toujours aussi encore"
-        " mal mauvais faux incorrect",
+        " mal mauvais faux incorrect écrit écrite long longue trop vraiment coupé coupée"
+        " différent différente",
         "pt": "o a os as um uma de do da dos das em no na nos nas e não nao errado errada certo"
-        " diferente meu minha está foi mal",
-        "ru": "не в на и а но это неправильно неверно написано был была было уже",
+        " diferente meu minha está foi mal grande longo comprido demais muito escrito escrita"
+        " estrangeiro difícil",
+        "ru": "не в на и а но это неправильно неверно написано был была было уже указано указан"
+        " записано напечатано длинное слишком",
         "vi": "là và của không bị sai đã ở trong cũng",
         "ht": "a la yo li nan pa se ak epi mwen m ou biwo moun lè pou sou",
         "tl": "ay ang ng sa si at po ko mali hindi pa nang",
-        "ar": "في على من عن غير ليس خطأ خاطئ مكتوب مكتوبة هو هي كان لم لا",
+        "ar": "في على من عن غير ليس خطأ خاطئ خطا غلط مكتوب مكتوبة هو هي كان لم لا طويل ناقص مختلف"
+        " صعب",
     }.items()
 }
 # A capitalised word is a name unless it is one of these.
 _CAPITALISED_NOT_NAMES = _word_set("i i'm im the and but not my mi yo je eu")
+# Said of a name, not part of it: never its first word ("My name is Spanish so they misspell
+# it") nor a word in lower case. "John French" keeps his surname.
+_NATIONALITIES = _word_set(
+    "spanish english french portuguese russian vietnamese arabic arab chinese korean haitian"
+    " creole tagalog filipino mexican american hispanic latino latina african asian indian"
+    " german italian polish ukrainian japanese cuban dominican salvadoran guatemalan honduran"
+    " colombian venezuelan brazilian nigerian somali ethiopian afghan iranian persian pakistani"
+    " muslim jewish hebrew irish greek foreign español española mexicano mexicana hispano"
+    " extranjero extranjera français française étranger étrangère estrangeiro brasileiro"
+)
+# Word endings that describe a name rather than spell one: English participles and adverbs
+# ("misspelled", "truncated", "really", "completely", "missing"), Spanish, Portuguese and French
+# adverbs ("completamente", "incorrectement"). "-ed" spares Ahmed, Mohamed, Saeed, Jared and
+# Sayed (a lone lower-case khaled, rashed or javed is lost; capitalised, they are found); "-ly"
+# spares Emily, Kelly, Sally and Beverly; "-ing" spares the Pinyin -bing, -ding, -jing, -ling,
+# -ming, -ning, -ping, -qing, -ting, -xing, -ying unless a consonant is doubled ("spelling").
+_DESCRIBING_ENDING = {
+    "en": re.compile(
+        r"\w{2,}[^\Wmery]ed|\w{2,}(?:al|e|nt|ous|ful|ct|ar)ly"
+        r"|\w{2,}(?:([^\W\d_])\1|[^\Wbdjlmnpqtxy])ing"
+    ),
+    "es": re.compile(r"\w{3,}mente"),
+    "pt": re.compile(r"\w{3,}mente"),
+    "fr": re.compile(r"\w{5,}ment"),
+}
+# What may follow a name written in lower case, besides punctuation, a number or the end.
+_AFTER_NAME_WORDS = {
+    language: _word_set(words)
+    for language, words in {
+        "en": "and but",
+        "es": "y e pero",
+        "fr": "et mais",
+        "pt": "e mas",
+        "ru": "и а но",
+        "vi": "và nhưng",
+        "ht": "ak epi men",
+        "tl": "at pero",
+    }.items()
+}
+_NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+)")
 # "m rele IRS twa fwa", "me llamo Juan del IRS": agencies are not names.
 _AGENCIES = _word_set(
     "USCIS IRS SSA VA CBP FEMA HUD SBA TSA DMV ICE DHS FBI USPS OPM CMS DOL HHS USDA SNAP WIC"
@@ -479,6 +543,8 @@ _WORDY_DATE = re.compile(
     re.IGNORECASE,
 )
 # Chinese, Japanese and Korean write a date in numbers and units: 1985年3月4日, 1985년 3월 4일.
+# Only beside a birth cue: written this way, "我在2019年3月4日申请的" (I applied on ...) is as
+# likely as a birth date.
 _CJK_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일号號]?"
 )
@@ -585,14 +651,17 @@ def _identifiers(text: str, region: str) -> list[Finding]:
     """ITINs, USCIS, passport, Medicare, VA and bank numbers: by their shape or their cue."""
     if len(_DIGIT.findall(text)) < _IDENTIFIER_MIN_DIGITS:
         return []
-    # A cue names the number ("passport A12345678"); only without one does its shape.
+    # A cue names the number ("passport A12345678"); only without one does its shape. A
+    # reference cue right before the digits names them last: "my passport application number
+    # 123456789" is an application, kept like a case number.
     lowered = text.lower()
     found = [
         Finding(kind, m.start(1), m.end(1))
         for kind, words, pattern in _CUED_IDENTIFIERS
         if any(word in lowered for word in words)
         for m in pattern.finditer(text)
-        if kind != "ROUTING" or _aba_checksum(m.group(1))
+        if (kind != "ROUTING" or _aba_checksum(m.group(1)))
+        and not _after_reference_cue(text, m.start(1))
     ]
     found += [
         Finding(kind, m.start(), m.end())
@@ -685,16 +754,16 @@ def _names(text: str, region: str) -> list[Finding]:
         elif language == "ko" and _HANGUL_RUN.match(text, start):
             span = _hangul_name(text, start)
         else:
-            span = _worded_name(text, start, language, capital_required)
+            after_label = ":" in text[cue.end() - 1 : start]
+            span = _worded_name(text, start, language, capital_required, after_label)
         if span is not None:
             found.append(Finding("NAME", *span))
     return found
 
 
 def _worded_name(
-    text: str, position: int, language: str, capital_required: bool
+    text: str, position: int, language: str, capital_required: bool, after_label: bool
 ) -> tuple[int, int] | None:
-    not_names = _NOT_NAMES.get(language, frozenset())
     lowercase_limit = 3 if language == "vi" else 2
     # In a message typed all in capitals a capital says nothing.
     shouting = not any(char.islower() for char in text)
@@ -711,9 +780,20 @@ def _worded_name(
             position = m.end()
             continue
         capital = word[0].isupper() and not shouting
-        if word in _AGENCIES or lowered in (_CAPITALISED_NOT_NAMES if capital else not_names):
+        if word in _AGENCIES or ((first is None or not capital) and lowered in _NATIONALITIES):
             break
-        if not capital and (words >= lowercase_limit or (capital_required and first is None)):
+        if capital:
+            if lowered in _CAPITALISED_NOT_NAMES or (
+                first is None
+                and after_label
+                and _common_word_after_label(text, m.end(), lowered, language)
+            ):
+                break
+        elif (
+            _describes_a_name(lowered, language)
+            or words >= lowercase_limit
+            or (capital_required and first is None)
+        ):
             break
         if first is None:
             first = m.start(1)
@@ -721,7 +801,45 @@ def _worded_name(
         words += 1
         particles = 0
         position = m.end()
-    return None if first is None or last is None else (first, last)
+    if first is None or last is None:
+        return None
+    # One word in lower case may say what the name is like ("my name is gibberish on the card");
+    # a given name and a surname, or a word where a name ends, is a name.
+    if (
+        words == 1
+        and _written_in_lower_case(text[first], shouting)
+        and not _name_ends(text, last, language)
+    ):
+        return None
+    return first, last
+
+
+def _written_in_lower_case(initial: str, shouting: bool) -> bool:
+    # Arabic has no case: its writer chose nothing, so only the word list applies to it.
+    return initial.islower() or (shouting and initial.isupper())
+
+
+def _describes_a_name(lowered: str, language: str) -> bool:
+    ending = _DESCRIBING_ENDING.get(language)
+    return lowered in _NOT_NAMES.get(language, frozenset()) or (
+        ending is not None and ending.fullmatch(lowered) is not None
+    )
+
+
+def _common_word_after_label(text: str, end: int, lowered: str, language: str) -> bool:
+    # After "Name:" a capital starts the sentence, so "Name: None given" is no name; a second
+    # capitalised word still makes one ("Name: Long Nguyen").
+    following = _NAME_WORD.match(text, end)
+    return _describes_a_name(lowered, language) and (
+        following is None or not following.group(1)[0].isupper()
+    )
+
+
+def _name_ends(text: str, end: int, language: str) -> bool:
+    following = _NEXT_WORD.match(text, end)
+    return following is None or following.group(1).lower() in _AFTER_NAME_WORDS.get(
+        language, frozenset()
+    )
 
 
 def _han_name(text: str, position: int) -> tuple[int, int] | None:
@@ -752,12 +870,10 @@ def _birth_dates(text: str, region: str) -> list[Finding]:
     for start, end in _sentences(text):
         cues = [m.span() for m in _BIRTH_CUE.finditer(text, start, end)] if mentioned else []
         found += _numeric_birth_dates(text, start, end, bool(cues), mentioned)
-        found += [
-            Finding("DOB", m.start(), m.end())
-            for m in _CJK_DATE.finditer(text, start, end)
-            if cues or _FIRST_UNCUED_YEAR <= int(m.group(1)) <= _LAST_UNCUED_YEAR
-        ]
         if cues:
+            found += [
+                Finding("DOB", m.start(), m.end()) for m in _CJK_DATE.finditer(text, start, end)
+            ]
             found += _cued_birth_dates(text, start, end, cues)
     return found
 

@@ -98,6 +98,11 @@ SURVEY_LANGUAGES = (
         ("DOB 03/04/2021", "DOB [DOB]"),
         ("Je suis née le 12/05/2021", "Je suis née le [DOB]"),
         ("出生日期：2021年5月12日", "出生日期：[DOB]"),
+        ("我1985年3月4日出生", "我[DOB]出生"),
+        (
+            "passport application: passport number 567890123",
+            "passport application: passport number [PASSPORT]",
+        ),
         ("+63 917 123 4567, +84 91 234 56 78, +82 10-1234-5678", "[PHONE], [PHONE], [PHONE]"),
     ],
 )
@@ -198,6 +203,77 @@ def test_a_name_cue_without_a_name_is_left_alone(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "my name is mispelled on my green card",
+        "my name is messed up on the card",
+        "my name is cut off on the letter",
+        "my name is truncated in the system",
+        "my name is truncated.",
+        "my name is misspelled and so is my address",
+        "my name is typed wrong",
+        "my name is really long",
+        "my name is really weird.",
+        "my name is completely wrong",
+        "my name is often mistyped",
+        "my name is gibberish on the card",
+        "my name is split up on the card",
+        "My name is Spanish so they always misspell it",
+        "my name is spanish, they always misspell it",
+        "mi nombre es largo y nunca cabe en el formulario",
+        "mon nom est écrit incorrectement sur la carte",
+        "моё имя указано неверно в письме",
+        "اسمي غلط في البطاقة",
+        "meu nome é grande demais para o formulário",
+        "Office name: Baltimore Field Office",
+        "User name: forgot it, locked out",
+        "Service name: Passport Renewal",
+        "Name: None given",
+    ],
+)
+def test_what_is_said_about_a_name_is_not_taken_for_one(text):
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my name is Maria Lopez", "my name is [NAME]"),
+        ("my name is maria lopez", "my name is [NAME]"),
+        ("my name is maria lopez and I waited", "my name is [NAME] and I waited"),
+        ("my name is maria lopez\nI waited", "my name is [NAME]\nI waited"),
+        ("my name is maria Lopez the agent was rude", "my name is [NAME] the agent was rude"),
+        (
+            "hi my name is james okafor the agent was rude",
+            "hi my name is [NAME] the agent was rude",
+        ),
+        ("my name is maria, I waited", "my name is [NAME], I waited"),
+        ("my name is ahmed", "my name is [NAME]"),
+        ("my name is jared", "my name is [NAME]"),
+        ("my name is emily", "my name is [NAME]"),
+        ("my name is wang xiaoming.", "my name is [NAME]."),
+        ("My name is John French", "My name is [NAME]"),
+        ("Name: Maria Lopez", "Name: [NAME]"),
+        ("Full name: Maria Lopez", "Full name: [NAME]"),
+        ("Please note my full name: Maria Lopez", "Please note my full name: [NAME]"),
+        ("Name: Long Nguyen", "Name: [NAME]"),
+        ("Contact name: Maria Lopez", "Contact name: [NAME]"),
+        ("My name is Long.", "My name is [NAME]."),
+        ("me llamo Juan Pérez", "me llamo [NAME]"),
+        ("mi nombre es ana garcía y llamé tres veces", "mi nombre es [NAME] y llamé tres veces"),
+        ("меня зовут Анна", "меня зовут [NAME]"),
+        ("tên tôi là Nguyễn Văn An", "tên tôi là [NAME]"),
+        ("我叫王小明", "我叫[NAME]"),
+        ("제 이름은 김민수입니다", "제 이름은 [NAME]입니다"),
+        ("اسمي أحمد", "اسمي [NAME]"),
+        ("اسمي أحمد من سوريا", "اسمي [NAME] من سوريا"),
+    ],
+)
+def test_a_name_is_still_taken_where_it_ends_the_introduction(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "card 4111 1111 1111 1112 failed",  # 16 digits that fail the Luhn check
         "tarjeta 5500-0000-0000-0005 rechazada",
         "4242424242424241",
@@ -243,6 +319,10 @@ def test_a_name_cue_without_a_name_is_left_alone(text):
         "call about case 123456789",
         "je ne l'ai pas reçu, le rendez-vous du 12/05/2025",
         "预约在2025年3月4日",
+        "My passport application number is 123456789",  # documented as kept, like case numbers
+        "pasaporte, número de solicitud 123456789",
+        "我在2019年3月4日申请的",  # an application date: no birth cue, no birth date
+        "2018년 3월 4일에 신청했어요",
     ],
 )
 def test_near_misses_are_left_alone(text):
