@@ -128,6 +128,8 @@ def answer() -> Response:
         if keys is None and (digits or speech):  # asked before the keys were named in the URL
             keys = _choice_keys(_current_question(db, inbound))
         command = None if digits else _spoken_command(speech, keys or "", service)
+        if command == "stop" and not keys and _stop_skips(_current_question(db, inbound)):
+            command = "skip"
         if command == "stop":
             conversation = end_thread(db, inbound)
             language = conversation.language if conversation else service.default_language
@@ -301,8 +303,9 @@ def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ign
 
 def _spoken_command(speech: str, keys: str, service: Service) -> str | None:
     """What a caller said in place of a key: "repeat" or "help" (star), "stop" (end the
-    call), or "zero" where 0 skips. Only a whole reply is a command ("Repeat.", "Para."), in
-    any of the service's languages: Twilio transcribes what it heard, punctuated."""
+    call; see `_stop_skips`), or "zero" where 0 skips. Only a whole reply is a command
+    ("Repeat.", "Para."), in any of the service's languages: Twilio transcribes what it
+    heard, punctuated."""
     said = fold_words(speech)
     if said in REPEAT_WORDS:
         return "repeat"
@@ -311,6 +314,14 @@ def _spoken_command(speech: str, keys: str, service: Service) -> str | None:
     if "0" not in keys and _number_said(speech, service.languages) == 0:
         return "skip"
     return None
+
+
+def _stop_skips(question: Prompt | None) -> bool:
+    """Whether "stop" said skips the question rather than ending the call: on an optional
+    question answered in words ("Anything else…?") "Goodbye." or "End." says the caller has
+    nothing to add, and the survey goes on or completes as a skip would. On a question of
+    choices, or one that needs an answer, it ends the call."""
+    return question is not None and question.question_type == "text" and question.optional
 
 
 def _number_said(speech: str, languages: tuple[str, ...]) -> int | None:

@@ -6,6 +6,7 @@ prompts, and the conversation layer stores its events.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
     AND_WORDS,
+    FILLER_WORDS,
     NEGATIONS,
     OUT_OF_WORDS,
     RANGE_WORDS,
@@ -298,6 +300,9 @@ _EMPTY_STARS = frozenset("☆✩")
 # agree. A comma before "that", "que", "что"… goes on with the same thought ("Не думаю, что
 # согласен"). Among a question's several choices (drivers), only its last few words count.
 _DRIVER_NEGATION_REACH = 3
+# A reply of this many words or fewer (fillers and "stars" aside) is a rating, not a story:
+# "Ставлю четыре" is 4, "Took two hours" no number.
+_SHORT_REPLY = 2
 _CLAUSE_BREAK = re.compile(
     r"[.;:!?\n。；！？؛]"
     r"|[,，、،](?!\s*(?:that|if|whether|que|qu|se|si|что|чтобы|là|rằng|na)\b)"
@@ -308,7 +313,7 @@ _CLAUSE_BREAK = re.compile(
 
 def _is_skip(text: str, gettext: Gettext) -> bool:
     # "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it.
-    folded = fold(_strip_punctuation(text))
+    folded = fold(" ".join(_WORD.findall(text)))
     return folded in _SKIP_WORDS or folded == fold(gettext(_("SKIP")))
 
 
@@ -334,9 +339,8 @@ def _parse_scale(
         if stars is not None:
             return stars
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
-    # A number or rating negated anywhere earlier in its clause is never read as itself.
-    numbers = _numbers_said(text, languages)
     by_words = _match_labels(question.choices, text, gettext, reach=None)
+    numbers = _numbers_said(text, languages, labelled=by_words is not None, rating=top is not None)
     values = {choice.value for choice in question.choices}
     candidates = (numbers & values) | ({by_words} if by_words is not None else set())
     if numbers - values or len(candidates) != 1:
@@ -354,6 +358,8 @@ def _rating_top(question: Question) -> int | None:
 def _stars(text: str, top: int) -> int | None:
     """The rating a reply of stars alone gives: each filled star counts; empty ones are
     allowed only to fill the scale (★★★☆☆)."""
+    if not 1 <= sum(map(text.count, _FILLED_STARS)) <= top:
+        return None  # a long reply is no rating of stars, and is not folded to say so
     marks = [ch for ch in fold(text) if not ch.isspace()]
     filled = sum(ch in _FILLED_STARS for ch in marks)
     empty = sum(ch in _EMPTY_STARS for ch in marks)
@@ -377,30 +383,70 @@ def _number_in(word: str, languages: tuple[str, ...]) -> int | None:
     return named.value if named is not None else None
 
 
-def _numbers_said(text: str, languages: tuple[str, ...]) -> set[int]:
-    """Every number a reply says outside a negation, in digits or words. A word that is also
-    an article or another everyday word counts only as the whole reply (with "stars",
-    "number"… around it): "Uno." is 1, "una experiencia excelente" is no number."""
-    clauses = [_strip_punctuation(part).split() for part in _CLAUSE_BREAK.split(text)]
-    words = [
-        word
-        for clause in clauses
-        for word in clause
-        if fold(word) not in RATING_WORDS and any(ch.isalnum() for ch in word)
-    ]
+def _numbers_said(
+    text: str, languages: tuple[str, ...], *, labelled: bool, rating: bool
+) -> set[int]:
+    """Every number a reply says as an answer, in digits or words, unless a negation stands
+    right before it ("not 5", "I would not give it 5"; "No complaints 5" is 5).
+
+    A digit is an answer wherever it is. A number word is one only where it is meant as one,
+    not in passing ("It took two hours", "Strongly agree, took two minutes"): as the whole
+    reply, "stars", "number" and fillers aside ("Five.", "One star", "I'd say four"); next
+    to a rating word ("four stars") or as a clause of its own ("Great service, five"); or in
+    a reply of a word or two that says no label ("Ставлю четыре", "на пятёрку"). A word that
+    is also an article or another everyday word ("una", "kat"), and any number word on a
+    scale that is no rating (thumbs: "Two thumbs up"), is one only as the whole reply."""
+    clauses = [_WORD.findall(part) for part in _CLAUSE_BREAK.split(text)]
+    folded = [[_fold_word(word) for word in clause] for clause in clauses]
+    said = sum(len(_content(words)) for words in folded)
     numbers: set[int] = set()
-    for clause in clauses:
-        negated = False
-        for word in clause:
-            negated = negated or fold(word) in NEGATIONS
+    for clause, words in zip(clauses, folded, strict=True):
+        for at, word in enumerate(clause):
             digits = _NUMBER.findall(word)
             named = None if digits else number_word(word, languages)
-            if negated:
+            if (not digits and named is None) or _negated(words, at):
                 continue
             numbers.update(int(run) for run in digits)
-            if named is not None and (not named.alone or len(words) == 1):
+            if named is not None and (
+                said == 1 or (rating and not named.alone and _meant(words, at, said, labelled))
+            ):
                 numbers.add(named.value)
     return numbers
+
+
+def _meant(words: list[str], at: int, said: int, labelled: bool) -> bool:
+    """Whether the number word `words[at]` of a longer reply is meant as its rating: next to a
+    rating word, a clause of its own, or in a reply too short to tell a story, with no label."""
+    return (
+        _beside_rating_word(words, at)
+        or len(_content(words)) == 1
+        or (said <= _SHORT_REPLY and not labelled)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_word(word: str) -> str:
+    # A long reply says the same few words over and over: each is folded once.
+    return fold(word)
+
+
+def _content(words: list[str]) -> list[str]:
+    """The words of a reply that say something: not "stars", not "I'd say"."""
+    return [word for word in words if word not in RATING_WORDS and word not in FILLER_WORDS]
+
+
+def _negated(words: list[str], at: int) -> bool:
+    """Whether a negation comes right before `words[at]`, fillers aside ("not a 5")."""
+    for word in reversed(words[:at]):
+        if word in NEGATIONS:
+            return True
+        if word not in FILLER_WORDS:
+            return False
+    return False
+
+
+def _beside_rating_word(words: list[str], at: int) -> bool:
+    return any(0 <= i < len(words) and words[i] in RATING_WORDS for i in (at - 1, at + 1))
 
 
 def _match_labels(
@@ -431,7 +477,15 @@ def _match_labels(
 
 def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) -> bool:
     """Whether a clause says `needle` with no negation before it in that clause (within its
-    last `reach` words, if given)."""
+    last `reach` words, if given).
+
+    A keyword that is itself a negation (thumbs down's "no") is said only as a clause of its
+    own ("No.", "not really, no"): "No problems 👍" says no "no". An emoji is negated only by
+    the word right before it ("not 👍"), not by a "no" earlier in the clause."""
+    if needle in NEGATIONS:
+        return any(set(clause.split()) == {needle} for clause in clauses)
+    if not any(map(str.isalnum, needle)):
+        reach = 1
     for clause in clauses:
         at = clause.find(f" {needle} ")
         if at >= 0:
@@ -532,3 +586,4 @@ def _symbol_or_space(match: re.Match[str]) -> str:
 
 
 _NOT_A_WORD = re.compile(r"[^\w\s]")
+_WORD = re.compile(r"\w+")

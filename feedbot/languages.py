@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -162,15 +163,10 @@ class NumberWord:
 def number_word(word: str, offered: tuple[str, ...]) -> NumberWord | None:
     """The number `word` names, 0 to 10, in English or an offered language ("five", "cinco",
     "пять", "năm", "五"), if it names one; a counter after it is allowed ("오번", "五星")."""
-    exact = unicodedata.normalize("NFC", word).casefold()
-    codes = ("en", *offered, *(_ALSO_READ.get(code, "") for code in offered))
-    for candidate in (exact, exact.removesuffix(_counter_suffix(exact))):
-        for code in codes:
-            table = _NUMBER_WORDS.get(code, {})
-            found = table.get(candidate if code in _ACCENTED_NUMBERS else fold(candidate))
-            if found is not None:
-                return found
-    return None
+    # No number word is long or letterless: a long reply's tokens ("☆", "ab") cost nothing.
+    if len(word) > _LONGEST_NUMBER_WORD or not any(map(str.isalnum, word)):
+        return None
+    return _named_number(word, tuple(offered))
 
 
 # Words that may stand with a number and change nothing: "Four stars", "number 5", "5 점".
@@ -205,6 +201,21 @@ RANGE_WORDS = frozenset(
 # Words between a rating and the top of its scale: "4 out of 5", "4 de 5", "4 sur 5", "4/5".
 OUT_OF_WORDS = ("out of", "of", "de", "sur", "sou", "sa", "из", "trên", "من")
 
+# Words around a rating that say nothing of it: "I'd say four", "give it a 5", "maybe four",
+# "Ставлю четыре". They do not make a reply long, and may stand between a negation and the
+# number it negates ("I would not give it 5", "not even a 5"). Folded; none is a number or a
+# negation.
+FILLER_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("i", "d", "id", "ll", "im", "s", "say", "would", "give", "it", "its", "a", "maybe"),
+        *("probably", "rate", "guess", "even", "really", "quite", "yo", "le", "doy", "daría"),
+        *("diría", "quizás", "je", "j", "donne", "dirais", "donnerais", "eu", "dou", "talvez"),
+        *("ta", "di", "bay", "siguro", "bigyan", "ko", "tôi", "cho", "chắc", "я", "бы"),
+        *("ставлю", "поставлю", "поставил", "поставила", "наверное"),
+    )
+)
+
 # What a caller says instead of pressing star: hear the question again. Asking for help on a
 # call gets the same: the question with how to answer it. Folded, punctuation removed.
 REPEAT_WORDS = frozenset(
@@ -220,7 +231,8 @@ REPEAT_WORDS = frozenset(
     )
 )
 # What a caller says to end the survey (on a call STOP opts nothing out: texting's keywords
-# are the carrier's, and a call is not a text).
+# are the carrier's, and a call is not a text). Said to an optional question answered in
+# words ("Anything else…?"), a goodbye ("Goodbye.", "Thôi.") is a skip: the caller is done.
 STOP_WORDS = frozenset(
     fold(word)
     for word in (
@@ -262,16 +274,19 @@ def _number_table(words: str) -> dict[str, NumberWord]:
 
 
 # 0 to 10 in each language. Left out: Haitian "en" (1) and "de" (2), French and Spanish
-# everyday words, and Vietnamese "không" (0), which is "no". Sino-Korean numbers are single
-# syllables that are also other words: alone only.
+# everyday words, and Vietnamese "không" (0), which is "no". Alone only, as everyday words:
+# Sino-Korean numbers (single syllables that are also other words); Haitian "kat" (card),
+# "sis" (English "sis"), "nèf" (new); Vietnamese "tám" (to chat), "chín" (ripe); and words
+# that fold into another offered language's: Spanish "dos" (Portuguese "of the"), "tres" and
+# Portuguese "três" (French "très"), English "ten" (Vietnamese "tên", name).
 _NUMBER_SOURCES = {
-    "en": "zero one* two three four five six seven eight nine ten",
-    "es": "cero uno*/una*/un* dos tres cuatro cinco seis siete ocho nueve diez",
-    "pt": "zero um*/uma* dois/duas três quatro cinco seis sete oito nove dez",
+    "en": "zero one* two three four five six seven eight nine ten*",
+    "es": "cero uno*/una*/un* dos* tres* cuatro cinco seis siete ocho nueve diez",
+    "pt": "zero um*/uma* dois/duas três* quatro cinco seis sete oito nove dez",
     "fr": "zéro un*/une* deux trois quatre cinq six sept huit neuf* dix*",
-    "ht": "zewo youn* - twa kat senk sis sèt* uit nèf dis*",
+    "ht": "zewo youn* - twa kat* senk sis* sèt* uit nèf* dis*",
     "tl": "sero isa* dalawa tatlo apat lima anim pito walo siyam sampu",
-    "vi": "- một* hai* ba* bốn năm* sáu bảy tám chín mười",
+    "vi": "- một* hai* ba* bốn năm* sáu bảy tám* chín* mười",
     "ru": (
         "ноль/нуль один*/одна*/одно*/единица два/две/двойка/двойку три/тройка/тройку "
         "четыре/четвёрка/четвёрку пять/пятёрка/пятёрку шесть семь восемь девять десять"
@@ -301,3 +316,23 @@ _NUMBER_WORDS: dict[str, dict[str, NumberWord]] = {
 _NUMBER_WORDS["ar"].update(
     {word[:-1] + "ه": number for word, number in _NUMBER_WORDS["ar"].items() if word[-1] == "ة"}
 )
+
+_LONGEST_NUMBER_WORD = 12
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_number(word: str, offered: tuple[str, ...]) -> NumberWord | None:
+    """`number_word`, remembered: a long reply says the same few words over and over."""
+    exact = unicodedata.normalize("NFC", word).casefold()
+    # Each table once: English, the offered languages, and those their calls are heard in.
+    codes = dict.fromkeys(("en", *offered, *(_ALSO_READ.get(code, "") for code in offered)))
+    tables = [
+        (code in _ACCENTED_NUMBERS, _NUMBER_WORDS[code]) for code in codes if code in _NUMBER_WORDS
+    ]
+    for candidate in dict.fromkeys((exact, exact.removesuffix(_counter_suffix(exact)))):
+        folded = fold(candidate)
+        for accented, table in tables:
+            found = table.get(candidate if accented else folded)
+            if found is not None:
+                return found
+    return None

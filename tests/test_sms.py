@@ -555,3 +555,35 @@ def test_a_range_of_drivers_is_every_driver_in_it(app, texter_factory):
         "made_the_difference": ("answered", ["effectiveness", "ease", "efficiency"]),
         "anything_else": ("skipped", None),
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "trust"),
+    [("No complaints 5", 5), ("not bad 4", 4), ("Strongly agree, took two minutes", 5)],
+)
+def test_a_negation_or_number_word_about_something_else_leaves_the_rating(
+    app, texter_factory, body, trust
+):
+    """A "no" earlier in the sentence cancelled the 5, and "two minutes" was a second
+    rating: each was "Sorry, please reply…", three times and the trust answer was lost."""
+    texter = texter_factory()
+    texter.send("Hi")
+    assert "What about this interaction made the difference?" in texter.send(body)
+    assert stored(app)[0][2] == {"trust": ("answered", trust)}
+
+
+def test_a_number_word_in_a_story_is_asked_again(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    reply = texter.send("It took two hours to get through")
+    assert reply.startswith("Sorry, please reply with a number from 1 to 5.")
+    assert stored(app)[0][2] == {}
+
+
+@pytest.mark.parametrize("body", ["👍 no problems", "No problems 👍", "Two thumbs up!"])
+def test_a_thumb_up_with_no_problems_or_two_thumbs_is_up(app, texter_factory, body):
+    """The keyword "no" beat 👍: "👍 no problems" was stored as thumbs down."""
+    texter = texter_factory(to="+12025550102")
+    texter.send("Hi")
+    assert "What about this interaction made the difference?" in texter.send(body)
+    assert stored(app)[0][2] == {"trust": ("answered", 1)}

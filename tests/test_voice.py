@@ -523,3 +523,50 @@ def test_star_among_keys_repeats_and_a_lone_pound_is_asked_again(app):
     assert retry.spoken.startswith("Sorry, I did not understand.")
     assert stored(app)[0][2] == {"trust": ("answered", 5)}
     assert "Anything else" in caller.press("123").spoken
+
+
+@pytest.mark.parametrize("said", ["Goodbye.", "End.", "Stop."])
+def test_a_goodbye_said_to_the_last_question_completes_the_survey(app, said):
+    """At "Anything else…?" these ended the call and left the survey partial; before stop
+    words were heard the survey completed."""
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    caller.press("1")
+    done = caller.say(said)
+    assert "Thank you for your feedback" in done.spoken and done.hung_up
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 5),
+                "made_the_difference": ("answered", ["effectiveness"]),
+                "anything_else": ("skipped", None),
+            },
+        )
+    ]
+
+
+def test_stop_said_to_an_optional_spoken_question_moves_on(app):
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    assert "What else made the difference?" in caller.press("7").spoken
+    assert "Anything else" in caller.say("Stop.").spoken
+    assert caller.say("Goodbye").hung_up
+    status, _, answers = stored(app)[0]
+    assert status == "complete"
+    assert answers["positive_other"] == ("skipped", None)
+
+
+def test_thoi_said_to_the_last_question_completes_a_vietnamese_survey(sqlite_url, tmp_path):
+    app = passport_offering(["en", "vi"], sqlite_url, tmp_path)
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press("2")
+    caller.press("5")
+    caller.press("1")
+    done = caller.say("Thôi.")
+    assert done.spoken.startswith("Cảm ơn phản hồi của bạn.") and done.hung_up
+    assert stored(app)[0][:2] == ("complete", "vi")
+    assert stored(app)[0][2]["anything_else"] == ("skipped", None)
+    runtime_of(app).db.dispose()
