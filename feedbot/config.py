@@ -255,23 +255,33 @@ def _instant(env: Mapping[str, str], name: str) -> datetime | None:
     return instant
 
 
-# Refusals below never quote the URL: it may hold a password.
+# Refusals below never quote the URL, nor the text of the parser's error: either may hold
+# part of a password.
 DATABASES = ("postgresql", "sqlite")
+# feedbot installs psycopg (3); a URL naming another PostgreSQL driver means the same server.
+_POSTGRES_PREFIXES = ("postgres://", "postgresql://", "postgresql+psycopg2://")
+_PASSWORD_HINT = "percent-encode @ : / ? # in the password"
 
 
 def _database_url(url: str) -> str:
     # Heroku-style URLs name the driver "postgres://"; SQLAlchemy wants a dialect+driver.
-    for prefix in ("postgres://", "postgresql://"):
+    for prefix in _POSTGRES_PREFIXES:
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
     try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         raise ConfigError(
-            "DATABASE_URL cannot be read as a URL (postgresql://user@host/db or sqlite:///path)"
+            "DATABASE_URL cannot be read as a URL (postgresql://user:password@host:port/db or"
+            f" sqlite:///path; {_PASSWORD_HINT})"
         ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
     if backend not in DATABASES:
         raise ConfigError(f"DATABASE_URL must be a PostgreSQL or SQLite URL, not {backend}")
+    if backend == "postgresql" and driver != "psycopg":
+        raise ConfigError(
+            f"DATABASE_URL names the driver {driver}: feedbot runs on psycopg (postgresql://)"
+        )
     return url
 
 
@@ -280,8 +290,11 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if url is not None:
         try:
             parse_redis_url(url)
-        except ValueError as error:
-            raise ConfigError(f"REDIS_URL cannot be read: {error}") from None
+        except ValueError:
+            raise ConfigError(
+                "REDIS_URL cannot be read (redis://[:password@]host:port/db, rediss:// or"
+                f" unix://; {_PASSWORD_HINT})"
+            ) from None
     return url
 
 

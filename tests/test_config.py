@@ -158,6 +158,7 @@ def test_development_runs_on_the_embedded_defaults():
         ("REDIS_URL", "redis://cache:port/0"),
         ("DATABASE_URL", "postgres//db.example/feedbot"),
         ("DATABASE_URL", "mysql://db.example/feedbot"),
+        ("DATABASE_URL", "postgresql+asyncpg://db.example/feedbot"),
     ],
 )
 def test_a_value_that_cannot_be_read_is_named(name, value):
@@ -185,6 +186,11 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(tmp_path):
     [
         ("DATABASE_URL", "postgresql//feedbot:hunter2secret@db.example/feedbot"),
         ("REDIS_URL", "cache.example:6379?password=hunter2secret"),
+        # Unescaped "#", "/" or "@" in a password: the parsers' own errors quote a piece of it.
+        ("REDIS_URL", "redis://:hunter2secret#q7@redis.example.gov:6379/0"),
+        ("REDIS_URL", "redis://:hunter2secret/x@redis.example.gov:6379/0"),
+        ("DATABASE_URL", "postgresql://app:Zx9@q:hunter2secret@db.example.gov/feedbot"),
+        ("DATABASE_URL", "postgresql://app:x@db.example.gov:hunter2secret/feedbot"),
     ],
 )
 def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
@@ -199,6 +205,7 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
         ("REDIS_URL", "rediss://:secret@cache.example:6380/0"),
         ("REDIS_URL", "unix:///var/run/redis.sock"),
         ("DATABASE_URL", "postgres://feedbot@db.example:5432/feedbot"),
+        ("DATABASE_URL", "postgresql+psycopg2://feedbot@db.example/feedbot?sslmode=require"),
         ("DATABASE_URL", "sqlite:////var/lib/feedbot.sqlite3"),
     ],
 )
