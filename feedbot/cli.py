@@ -20,6 +20,7 @@ from feedbot.runtime import current_runtime
 
 if TYPE_CHECKING:
     from feedbot.export import Backlog
+    from feedbot.runtime import Runtime
 
 REPO_FLOWS = REPO_ROOT / "flows"
 
@@ -276,44 +277,66 @@ def queue_redrive() -> None:
 def queue_status() -> None:
     """What waits and who works: responses not yet normalized, jobs waiting, scheduled and
     failed per queue, workers alive. Exits 1, saying why, when something needs a person."""
-    from redis.exceptions import RedisError
-    from rq import Queue, Worker
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from feedbot.export import not_yet_normalized
-    from feedbot.queue import OVERDUE, QUEUES, redis_connection
+    from feedbot.export import not_yet_normalized, orphaned_responses
+    from feedbot.queue import OVERDUE
 
     runtime = current_runtime()
-    with runtime.db.reading() as db:
-        backlog = not_yet_normalized(db, None)
     problems = []
-    oldest = f" (oldest closed {_day(backlog.oldest)} UTC)" if backlog.oldest else ""
-    click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
-    if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > 4 * OVERDUE:
-        problems.append("responses have waited over a minute to be normalized")
-    if runtime.settings.redis_url is None:
-        click.echo("queue: in-process (no REDIS_URL)")
+    try:
+        with runtime.db.reading() as db:
+            backlog = not_yet_normalized(db, runtime.services)
+            orphans = orphaned_responses(db, runtime.services)
+    except SQLAlchemyError as error:
+        problems.append(f"the database cannot be reached ({type(error).__name__})")
     else:
-        try:
-            connection = redis_connection(runtime.settings.redis_url)
-            for name in QUEUES:
-                queue = Queue(name, connection=connection)
-                click.echo(
-                    f"{name}: {queue.count} waiting, {queue.scheduled_job_registry.count}"
-                    f" scheduled, {queue.failed_job_registry.count} failed"
-                )
-                if queue.failed_job_registry.count:
-                    problems.append(f"{name} has failed jobs (feedbot queue redrive)")
-            workers = Worker.count(connection=connection)
-        except RedisError as error:
-            workers = 0
-            problems.append(f"Redis cannot be reached ({type(error).__name__})")
-        click.echo(f"workers: {workers}")
-        if not workers:
-            problems.append("no feedbot worker is running")
+        oldest = f" (oldest closed {_day(backlog.oldest)} UTC)" if backlog.oldest else ""
+        click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
+        if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > 4 * OVERDUE:
+            problems.append("responses have waited over a minute to be normalized")
+        if orphans:
+            problems.append(
+                f"{orphans} response(s) of services no longer in the services file wait in the"
+                " outbox: they are normalized once their service is back"
+            )
+    problems += _queue_problems(runtime)
     for problem in problems:
         click.echo(f"attention: {problem}", err=True)
     if problems:
         raise SystemExit(1)
+
+
+def _queue_problems(runtime: Runtime) -> list[str]:
+    """Each queue's jobs and the workers alive, printed; what needs a person, returned."""
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    from feedbot.queue import QUEUES, redis_connection
+
+    if runtime.settings.redis_url is None:
+        click.echo("queue: in-process (no REDIS_URL)")
+        return []
+    problems = []
+    try:
+        connection = redis_connection(runtime.settings.redis_url)
+        for name in QUEUES:
+            queue = Queue(name, connection=connection)
+            failed = queue.failed_job_registry.count
+            click.echo(
+                f"{name}: {queue.count} waiting, {queue.scheduled_job_registry.count}"
+                f" scheduled, {failed} failed"
+            )
+            if failed:
+                problems.append(f"{name} has failed jobs (feedbot queue redrive)")
+        workers = Worker.count(connection=connection)
+    except RedisError as error:
+        click.echo("workers: unknown")
+        return [*problems, f"Redis cannot be reached ({type(error).__name__})"]
+    click.echo(f"workers: {workers}")
+    if not workers:
+        problems.append("no feedbot worker is running")
+    return problems
 
 
 @click.command("worker")
@@ -423,7 +446,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
     runtime = current_runtime()
     with runtime.db.reading() as db:
         total = count_responses(db, response_filter)
-        backlog = not_yet_normalized(db, response_filter.services)
+        backlog = not_yet_normalized(db, runtime.services, response_filter.services)
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
         try:
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
@@ -501,7 +524,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
                 {service: figures} if figures else None,
             )
             fill_offered_from_invitations(db, runtime.services, period, rows)
-            backlog = not_yet_normalized(db, [service] if service else None)
+            backlog = not_yet_normalized(db, runtime.services, [service] if service else None)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)

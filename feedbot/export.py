@@ -96,18 +96,34 @@ class Backlog:
         )
 
 
-def not_yet_normalized(db: DbSession, services: Sequence[str] | None) -> Backlog:
-    """How many closed responses of `services` (None: all) wait in the normalization outbox,
-    and since when; a worker or Redis that is down makes this grow."""
-    query = select(func.count(), func.min(PendingNormalization.created_at)).select_from(
-        PendingNormalization
-    )
-    if services is not None:
-        query = query.join(
-            Conversation, Conversation.id == PendingNormalization.conversation_id
-        ).where(Conversation.service_id.in_(services))
-    count, oldest = db.execute(query).one()
+def not_yet_normalized(
+    db: DbSession, registry: ServiceRegistry, services: Sequence[str] | None = None
+) -> Backlog:
+    """How many closed responses of `services` (None: every service in the services file) wait
+    in the normalization outbox, and since when; a worker or Redis that is down makes this
+    grow. A response of a service no longer in the file is never normalized, so it is not
+    counted here (see `orphaned_responses`): no worker could clear the warning."""
+    wanted = list(registry.services) if services is None else list(services)
+    count, oldest = db.execute(
+        select(func.count(), func.min(PendingNormalization.created_at))
+        .join(Conversation, Conversation.id == PendingNormalization.conversation_id)
+        .where(Conversation.service_id.in_(wanted))
+    ).one()
     return Backlog(count, oldest)
+
+
+def orphaned_responses(db: DbSession, registry: ServiceRegistry) -> int:
+    """Closed responses waiting for a service that has left the services file: they stay in
+    the outbox until the service is back (or staff delete them)."""
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(PendingNormalization)
+            .join(Conversation, Conversation.id == PendingNormalization.conversation_id)
+            .where(Conversation.service_id.not_in(list(registry.services)))
+        )
+        or 0
+    )
 
 
 def count_responses(db: DbSession, response_filter: ResponseFilter) -> int:

@@ -78,7 +78,7 @@ def export_responses() -> Response:
         return _bad_request(str(error))
     runtime = current_runtime()
     with runtime.db.reading() as db:
-        backlog = not_yet_normalized(db, response_filter.services)
+        backlog = not_yet_normalized(db, runtime.services, response_filter.services)
 
     def generate() -> Iterator[bytes]:
         with runtime.db.reading() as db:
@@ -114,7 +114,7 @@ def export_quarterly() -> Response:
         with runtime.db.transaction() as db:
             rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
-            backlog = not_yet_normalized(db, services)
+            backlog = not_yet_normalized(db, runtime.services, services)
     except ExportError as error:
         return _bad_request(str(error))
     if request.args.get("format") == "json":
@@ -150,7 +150,7 @@ def dashboard() -> Any:
     quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, service.id, quarter, service.flow.trust_form)
-        backlog = not_yet_normalized(db, [service.id])
+        backlog = not_yet_normalized(db, runtime.services, [service.id])
     late = backlog.oldest is not None and (
         runtime.settings.now() - backlog.oldest > BACKLOG_WARNING_AFTER
     )

@@ -571,5 +571,59 @@ def test_queue_status_says_what_waits_and_when_a_person_is_needed(queued_app, re
         finally:
             redis_server.start()
         assert code == 1 and "attention: Redis cannot be reached (ConnectionError)" in err
+        assert "workers: unknown" in out and "no feedbot worker" not in err
     finally:
         alive.register_death()
+
+
+def test_a_response_of_a_service_gone_from_the_file_is_named_apart(
+    queued_app, redis_server, tmp_path
+):
+    """No worker can normalize it, so it must not keep the exports' warning up; the status
+    names it as what it is."""
+    from rq import Worker
+
+    from feedbot.staff_auth import create_token
+
+    complete_survey(queued_app)
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
+    without = tmp_path / "services.yaml"
+    without.write_text(yaml.safe_dump(document))
+    app = make_app(
+        runtime_of(queued_app).settings.database_url,
+        redis_url=redis_server.url,
+        services_file=without,
+    )
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "all", None, ["export"])
+    exported = app.test_client().get(
+        "/api/exports/responses", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert exported.headers["Feedbot-Not-Yet-Normalized"] == "0"
+    queue = normalize_queue(runtime_of(app))
+    alive = Worker([queue], connection=queue.connection)
+    alive.register_birth()
+    try:
+        status = app.test_cli_runner().invoke(args=["queue", "status"])
+    finally:
+        alive.register_death()
+        runtime_of(app).db.dispose()
+    assert status.exit_code == 1
+    assert "responses waiting to be normalized: 0" in status.stdout
+    assert status.stderr.splitlines() == [
+        "attention: 1 response(s) of services no longer in the services file wait in the"
+        " outbox: they are normalized once their service is back"
+    ]
+
+
+def test_queue_status_goes_on_when_the_database_is_down(queued_app):
+    app = make_app(
+        "postgresql+psycopg://postgres@127.0.0.1:1/test",
+        redis_url=runtime_of(queued_app).settings.redis_url,
+    )
+    status = app.test_cli_runner().invoke(args=["queue", "status"])
+    runtime_of(app).db.dispose()
+    assert status.exit_code == 1 and "Traceback" not in status.output
+    assert "attention: the database cannot be reached (OperationalError)" in status.stderr
+    assert "feedbot-normalize: 0 waiting" in status.stdout  # Redis is still reported
