@@ -32,16 +32,12 @@ from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key
 from feedbot.models import Contact, Conversation, InboundMessage, Invitation, OptOut
 from feedbot.runtime import Runtime
-from feedbot.services import Service
+from feedbot.services import DEFAULT_EXPIRE_AFTER_HOURS, DEFAULT_QUIET_HOURS, Service
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_DAYS = 30
-DEFAULT_QUIET_HOURS = ("08:00", "21:00")
 DEFAULT_RATE_PER_MINUTE = 60
-# A post-transaction survey is about a transaction the person still remembers: an invitation
-# not sent this long after its time (a long outage, a backlog behind the rate limit) expires.
-DEFAULT_EXPIRE_AFTER_HOURS = 72
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
@@ -59,6 +55,7 @@ OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued", "unknown")
 # was left by a worker that is gone.
 SENDING_LAPSE = timedelta(minutes=15)
 INTERRUPTED = "sending interrupted, may have been sent"
+SUPERSEDED = "superseded by a newer invitation"
 
 
 class InvalidInvitation(ValueError):
@@ -98,15 +95,20 @@ def parse_request(service: Service, body: dict[str, Any], now: datetime) -> Invi
         transaction_id = clean_transaction_id(body.get("transaction_id"))
     except ValueError as error:
         raise InvalidInvitation(str(error)) from error
+    phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     send_at = _send_at(body.get("send_at"))
-    if send_at is not None and _expired(service, send_at, now):
+    # Refused now rather than accepted and expired unsent: by the first time quiet hours let
+    # it go out, it would be too old.
+    if send_at is not None and _expired(
+        service, send_at, next_allowed_time(phone, service, max(send_at, now))
+    ):
         raise InvalidInvitation(
-            f"send_at is more than {_expiry(service):g} hours ago: the service's invitations"
-            " expire after that (invitations.expire_after_hours)"
+            f"send_at is too far back: by the first time quiet hours allow, it is more than"
+            f" {_expiry(service):g} hours ago (the service's invitations.expire_after_hours)"
         )
     return InvitationRequest(
         service=service,
-        phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+        phone=phone,
         language=language,
         transaction_id=transaction_id,
         send_at=send_at,
@@ -128,8 +130,10 @@ def create_invitation(
     status, reason = "scheduled", None
     if db.get(OptOut, key) is not None:
         status, reason = "suppressed", "opted out"
-    elif _recently_invited(db, service, key, now):
-        status, reason = "suppressed", "invited within the window"
+    else:
+        _supersede_unsent(db, service, key, now)
+        if _recently_invited(db, service, key, now):
+            status, reason = "suppressed", "invited within the window"
     invitation = Invitation(
         service_id=service.id,
         sender_key=key,
@@ -544,6 +548,25 @@ def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
     used = redis.incr(key)
     redis.expire(key, 120)
     return used <= limit
+
+
+def _supersede_unsent(db: DbSession, service: Service, key: str, now: datetime) -> None:
+    """An earlier request's invitation to this person, still unsent (Twilio down, quiet hours,
+    a backlog), gives way to the newer one: left waiting it might expire, and the newer one,
+    suppressed by it, would never go either. Invitations of the same request (a batch naming
+    the person twice) are left: the later row is suppressed as within the window."""
+    for earlier in db.scalars(
+        select(Invitation)
+        .where(
+            Invitation.service_id == service.id,
+            Invitation.sender_key == key,
+            Invitation.status == "scheduled",
+            Invitation.created_at < now,
+        )
+        .with_for_update()
+    ):
+        _finish(earlier, "suppressed", SUPERSEDED)
+        log.info("invitation %s superseded by a newer one before it was sent", earlier.id)
 
 
 def _expiry(service: Service) -> float:

@@ -74,8 +74,8 @@ def create_rows(
                 # Said in the answer only: the stored invitation keeps its own reason.
                 view["reason"] = DUPLICATE
             accepted.append({"row": number, **view})
-            views[invitation.id] = accepted[-1]
             if new and invitation.status == "scheduled":
+                views[invitation.id] = accepted[-1]  # its outcome, without REDIS_URL
                 to_send.append(invitation.id)
     dispatch_invitations(runtime, to_send)
     if runtime.settings.redis_url is None and to_send:

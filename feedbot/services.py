@@ -15,6 +15,11 @@ from feedbot.engine import Context
 from feedbot.flows import Flow, FlowError, load_flows
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
+# Invitation rules a service may leave out (feedbot/invitations.py applies them).
+DEFAULT_QUIET_HOURS = ("08:00", "21:00")
+# A post-transaction survey is about a transaction the person still remembers: an invitation
+# not sent this long after its time (a long outage, a backlog behind the rate limit) expires.
+DEFAULT_EXPIRE_AFTER_HOURS = 72
 
 
 class ServiceError(FlowError):
@@ -129,6 +134,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         )
     _check_accent_contrast(path, index, spec.get("accent_color"))
     _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
+    _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -161,6 +167,21 @@ def _check_quiet_hours(path: Path, index: int, window: list[str] | None) -> None
             f"{window[0]} to {window[1]} must end after it starts: quiet_hours is the window"
             " invitations may be sent in, within one day"
             ' (["08:00", "21:00"] sends from 8 am to 9 pm local time)',
+        )
+
+
+def _check_expiry_outlasts_quiet_hours(path: Path, index: int, rules: dict[str, Any]) -> None:
+    # An invitation asked for as the window closes waits the whole quiet night; expiring
+    # sooner, it would never be sent.
+    start, end = (time.fromisoformat(t) for t in rules.get("quiet_hours", DEFAULT_QUIET_HOURS))
+    quiet = 24 - (end.hour + end.minute / 60 - start.hour - start.minute / 60)
+    hours = rules.get("expire_after_hours", DEFAULT_EXPIRE_AFTER_HOURS)
+    if hours <= quiet:
+        raise ServiceError(
+            path,
+            f"services.{index}.invitations.expire_after_hours",
+            f"invitations expiring after {hours:g} hours would never be sent when asked for"
+            f" as quiet hours begin ({quiet:g} quiet hours a day): give it more than {quiet:g}",
         )
 
 

@@ -978,8 +978,85 @@ def test_an_invitation_for_a_time_past_the_expiry_is_refused(inviting):
     answer = invite(app, token, send_at=long_ago)
     assert answer.status_code == 422
     assert answer.json["error"] == (
-        "send_at is more than 72 hours ago: the service's invitations expire after that"
-        " (invitations.expire_after_hours)"
+        "send_at is too far back: by the first time quiet hours allow, it is more than 72"
+        " hours ago (the service's invitations.expire_after_hours)"
     )
     recent = invite(app, token, send_at=(NOON - timedelta(hours=71)).isoformat())
     assert (recent.status_code, recent.json["status"]) == (201, "scheduled")
+
+
+def test_an_invitation_quiet_hours_would_hold_past_its_expiry_is_refused_not_dropped(
+    inviting, twilio, monkeypatch
+):
+    """At 22:00 in Washington, a send_at 70 hours back would wait for 08:00 and expire
+    first: accepted with a 201, it would never have been sent."""
+    app, token = inviting
+    night = NOON.replace(hour=22)
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", night.isoformat())
+    late = at(app, night)
+    try:
+        answer = invite(late, token, send_at=(night - timedelta(hours=70)).isoformat())
+        assert answer.status_code == 422 and answer.json["error"].startswith(
+            "send_at is too far back: by the first time quiet hours allow"
+        )
+        fresh = invite(late, token, send_at=(night - timedelta(hours=50)).isoformat())
+        assert (fresh.status_code, fresh.json["status"]) == (201, "scheduled")
+    finally:
+        runtime_of(late).db.dispose()
+
+
+def test_a_newer_invitation_takes_the_place_of_one_still_unsent(inviting, twilio, monkeypatch):
+    """Monday's invitation is stuck (Twilio down); Wednesday's, for a new transaction, would
+    be suppressed by it, and Monday's would then expire: the person would get neither."""
+    app, token = inviting
+    twilio.failures = [500] * 3  # the first try and both retries
+    invite(app, token, transaction_id="T-monday")
+    work(app)
+    wednesday = NOON + timedelta(days=2)
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", wednesday.isoformat())
+    later = at(app, wednesday)
+    try:
+        answer = invite(later, token, transaction_id="T-wednesday")
+        assert (answer.status_code, answer.json["status"]) == (201, "scheduled")
+        work(app)
+    finally:
+        runtime_of(later).db.dispose()
+    assert [(i.transaction_id, i.status, i.reason) for i in invitations(app)] == [
+        ("T-monday", "suppressed", "superseded by a newer invitation"),
+        ("T-wednesday", "sent", None),
+    ]
+    assert [m["To"] for m in twilio.messages] == [PHONE]  # one text, the newer survey
+
+
+def test_the_same_person_twice_in_one_batch_is_invited_once(inviting, twilio):
+    app, token = inviting
+    rows = [{"service": "passport", "phone": PHONE, "transaction_id": t} for t in ("A", "B")]
+    answer = app.test_client().post(
+        "/api/invitations/batch",
+        json={"invitations": rows},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert [(r["status"], r["reason"]) for r in answer.json["accepted"]] == [
+        ("scheduled", None),
+        ("suppressed", "invited within the window"),
+    ]
+    work(app)
+    assert len(twilio.messages) == 1
+
+
+def test_without_redis_a_repeated_transaction_keeps_each_row_its_own_answer(database_url, twilio):
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    twilio.failures = [500]
+    row = {"service": "passport", "phone": PHONE, "transaction_id": "T-1"}
+    answer = app.test_client().post(
+        "/api/invitations/batch",
+        json={"invitations": [row, row]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert [r["reason"] for r in answer.json["accepted"]] == [
+        "Twilio did not take it; no retry without REDIS_URL",
+        "duplicate transaction_id",
+    ]
+    runtime_of(app).db.dispose()
