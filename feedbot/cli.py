@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -175,14 +176,17 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(name: str, services: tuple[str, ...], scopes: tuple[str, ...]) -> None:
     """Create a token and print it once; only its hash is kept."""
-    from feedbot.staff_auth import create_token
+    from feedbot.staff_auth import TokenError, create_token
 
     runtime = current_runtime()
     for service_id in services:
         if runtime.services.get(service_id) is None:
             raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
-    with runtime.db.transaction() as db:
-        token = create_token(db, name, services or None, scopes)
+    try:
+        with runtime.db.transaction() as db:
+            token = create_token(db, name, services or None, scopes)
+    except TokenError as error:
+        raise click.BadParameter(str(error), param_hint="--name") from error
     click.echo(token)
     click.echo("Store this token now: feedbot keeps only its hash.", err=True)
 
@@ -220,12 +224,12 @@ def tokens_list(show_all: bool) -> None:
     if not tokens:
         click.echo("no tokens" if show_all else "no live tokens")
         return
-    rows = [("id", "name", "services", "scopes", "created", "last used", "revoked")]
+    rows = [("id", "name", "services", "scopes", "created (UTC)", "last used", "revoked")]
     for token in tokens:
         rows.append(
             (
                 str(token.id),
-                token.name,
+                _shown(token.name),
                 ",".join(token.services) if token.services else "all",
                 ",".join(token.scopes),
                 _day(token.created_at),
@@ -233,11 +237,27 @@ def tokens_list(show_all: bool) -> None:
                 _day(token.revoked_at),
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        cells = (
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
         )
+        click.echo("  ".join(cells).rstrip())
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    """A name as one line of at most `limit` characters (names made before the check at
+    creation may hold control characters)."""
+    line = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK and other wide characters take two, marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 def _day(moment: datetime | None) -> str:

@@ -24,6 +24,9 @@ SCOPES = ("export", "invite")
 TOKEN_PREFIX = "fbt_"
 
 
+MAX_NAME = 128  # staff_tokens.name
+
+
 class TokenError(Exception):
     """A token cannot be created or revoked as asked."""
 
@@ -35,6 +38,9 @@ def create_token(
     unknown = set(scopes) - set(SCOPES)
     if unknown:
         raise TokenError(f"unknown scope(s) {sorted(unknown)}; scopes are {', '.join(SCOPES)}")
+    # The name is shown in listings and logs: one printable line that fits its column.
+    if not name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise TokenError(f"a token's name is 1 to {MAX_NAME} printable characters on one line")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.add(
         StaffToken(

@@ -58,6 +58,7 @@ def test_list_shows_who_holds_access_never_the_token(app):
         "services",
         "scopes",
         "created",
+        "(UTC)",
         "last",
         "used",
         "revoked",
@@ -69,3 +70,33 @@ def test_list_shows_who_holds_access_never_the_token(app):
     everything = runner.invoke(args=["tokens", "list", "--all"]).stdout
     assert "gone" in everything and "gone" not in listed.stdout
     assert token not in everything and not any(h in everything for h in hashes)
+
+
+def test_a_token_name_is_one_printable_line_and_lists_in_its_column(app):
+    runner = app.test_cli_runner()
+    forged = runner.invoke(args=["tokens", "create", "--name", "eve\n99  root  all  export"])
+    assert forged.exit_code != 0 and "printable characters on one line" in forged.output
+    too_long = runner.invoke(args=["tokens", "create", "--name", "x" * 129])
+    assert too_long.exit_code != 0
+    for name in ("王小明的出口令牌", "a" * 128, "ana"):
+        assert runner.invoke(args=["tokens", "create", "--name", name]).exit_code == 0
+    lines = runner.invoke(args=["tokens", "list"]).stdout.splitlines()
+    assert len(lines) == 4
+    assert "a" * 39 + "…" in lines[2] and "a" * 41 not in lines[2]
+    # Every row's services column starts where the header's does, wide characters or not.
+    column = lines[0].index("services")
+    assert all(line[_index_at(line, column) :].startswith("all ") for line in lines[1:])
+
+
+def _columns(text):
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _index_at(line, column):
+    """The index in `line` where the terminal column `column` starts."""
+    for index in range(len(line) + 1):
+        if _columns(line[:index]) >= column:
+            return index
+    return len(line)
