@@ -566,3 +566,16 @@ def test_the_widget_works_in_a_browser_without_abort_controller(site):
         page.wait_for_selector("text=Thank you for your feedback")
         assert errors == []
     assert stored(app)[0][0] == "complete"
+
+
+def test_the_standalone_page_names_the_survey_once(site):
+    """Its heading and OMB line were said twice: the page's, then the panel's own."""
+    _, app = site
+    with serve(app) as app_url, chromium(locale="en-US") as page:
+        page.goto(app_url + "/chat/webchat")
+        page.wait_for_selector(".feedbot-choice")
+        body = page.inner_text("body")
+        assert body.count("Federal Student Aid feedback") == 1
+        assert body.count("OMB Control No.") == 1
+        assert page.get_attribute("#feedbot-panel", "aria-labelledby") == "feedbot-page-title"
+        assert axe_violations(page, "body") == []

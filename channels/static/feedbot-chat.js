@@ -91,14 +91,24 @@
       ui.launcher.addEventListener("click", function () { toggle(ui.panel.hidden); });
       root.appendChild(ui.launcher);
     }
+    // The standalone page names the survey in its own heading and OMB line: the panel uses
+    // them rather than saying both a second time.
+    var pageHeading = ownsPage && document.getElementById("feedbot-page-title");
+    var pageOmb = ownsPage && document.getElementById("feedbot-omb");
+    var titleId = pageHeading ? pageHeading.id : "feedbot-title";
     ui.panel = el("div", {
       id: "feedbot-panel", role: "dialog", "aria-modal": "false",
-      "aria-labelledby": "feedbot-title", "class": "feedbot-panel" + (inline ? " feedbot-panel--inline" : "")
+      "aria-labelledby": titleId, "class": "feedbot-panel" + (inline ? " feedbot-panel--inline" : "")
     });
     if (!inline) { ui.panel.hidden = true; }
     var header = el("div", { "class": "feedbot-panel__header" });
-    ui.title = el("h2", { id: "feedbot-title", "class": "feedbot-panel__title", tabindex: "-1" });
-    header.appendChild(ui.title);
+    if (pageHeading) {
+      ui.title = pageHeading;
+      ui.title.setAttribute("tabindex", "-1");
+    } else {
+      ui.title = el("h2", { id: "feedbot-title", "class": "feedbot-panel__title", tabindex: "-1" });
+      header.appendChild(ui.title);
+    }
     ui.languageLabel = el("label", { "for": "feedbot-language" });
     ui.language = el("select", { id: "feedbot-language" });
     ui.language.addEventListener("change", function () { switchLanguage(ui.language.value); });
@@ -110,13 +120,12 @@
       header.appendChild(ui.close);
     }
     ui.panel.appendChild(header);
-    ui.omb = el("p", { "class": "feedbot-omb" });
-    ui.panel.appendChild(ui.omb);
+    ui.omb = pageOmb || ui.panel.appendChild(el("p", { "class": "feedbot-omb" }));
     // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation. What was said
     // before this page showed it (a resumed conversation, or one said again in another
     // language) sits outside the live region: a screen reader reads out only what is new.
     ui.log = el("div", {
-      "class": "feedbot-log", role: "group", "aria-labelledby": "feedbot-title", tabindex: "0"
+      "class": "feedbot-log", role: "group", "aria-labelledby": titleId, tabindex: "0"
     });
     ui.earlier = el("div", { "class": "feedbot-log__messages" });
     ui.live = el("div", {
