@@ -270,6 +270,8 @@ def _database_url(url: str) -> str:
             url = "postgresql+psycopg://" + url[len(prefix) :]
     try:
         parsed = make_url(url)
+        if "@" in (parsed.host or ""):  # split at the password's own "@": would leak in errors
+            raise ValueError
     except (ArgumentError, ValueError):  # ValueError: a port that is no number
         raise ConfigError(
             "DATABASE_URL cannot be read as a URL (postgresql://user:password@host:port/db or"

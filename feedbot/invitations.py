@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_RATE_PER_MINUTE = 60
+MAX_SEND_AHEAD = timedelta(days=366)
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
@@ -97,6 +98,9 @@ def parse_request(service: Service, body: dict[str, Any], now: datetime) -> Invi
         raise InvalidInvitation(str(error)) from error
     phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     send_at = _send_at(body.get("send_at"))
+    if send_at is not None and send_at - now > MAX_SEND_AHEAD:
+        # No survey is planned a year ahead; and 9999-12-31 in a zone east of UTC overflows.
+        raise InvalidInvitation("send_at is more than a year ahead")
     # Refused now rather than accepted and expired unsent: by the first time quiet hours let
     # it go out, it would be too old.
     if send_at is not None and _expired(
@@ -127,26 +131,22 @@ def create_invitation(
     existing = _invitation_for_transaction(db, request)
     if existing is not None:
         return existing, False
-    status, reason = "scheduled", None
-    if db.get(OptOut, key) is not None:
-        status, reason = "suppressed", "opted out"
-    else:
-        _supersede_unsent(db, service, key, now)
-        if _recently_invited(db, service, key, now):
-            status, reason = "suppressed", "invited within the window"
-    invitation = Invitation(
-        service_id=service.id,
-        sender_key=key,
-        phone=request.phone if status == "scheduled" else None,
-        language=request.language,
-        transaction_id=request.transaction_id,
-        status=status,
-        reason=reason,
-        send_at=request.send_at or now,
-        created_at=now,
-    )
     try:
+        # In the savepoint with the insert: a request that loses a race for its transaction_id
+        # leaves the person's earlier invitation as it was.
         with db.begin_nested():
+            status, reason = _first_status(db, service, key, now)
+            invitation = Invitation(
+                service_id=service.id,
+                sender_key=key,
+                phone=request.phone if status == "scheduled" else None,
+                language=request.language,
+                transaction_id=request.transaction_id,
+                status=status,
+                reason=reason,
+                send_at=request.send_at or now,
+                created_at=now,
+            )
             db.add(invitation)
             db.flush()
     except IntegrityError:
@@ -548,6 +548,17 @@ def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
     used = redis.incr(key)
     redis.expire(key, 120)
     return used <= limit
+
+
+def _first_status(
+    db: DbSession, service: Service, key: str, now: datetime
+) -> tuple[str, str | None]:
+    if db.get(OptOut, key) is not None:
+        return "suppressed", "opted out"
+    _supersede_unsent(db, service, key, now)
+    if _recently_invited(db, service, key, now):
+        return "suppressed", "invited within the window"
+    return "scheduled", None
 
 
 def _supersede_unsent(db: DbSession, service: Service, key: str, now: datetime) -> None:

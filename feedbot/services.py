@@ -174,14 +174,16 @@ def _check_expiry_outlasts_quiet_hours(path: Path, index: int, rules: dict[str, 
     # An invitation asked for as the window closes waits the whole quiet night; expiring
     # sooner, it would never be sent.
     start, end = (time.fromisoformat(t) for t in rules.get("quiet_hours", DEFAULT_QUIET_HOURS))
-    quiet = 24 - (end.hour + end.minute / 60 - start.hour - start.minute / 60)
+    # The night the clocks go back is an hour longer than the clock says.
+    quiet = 24 - (end.hour + end.minute / 60 - start.hour - start.minute / 60) + 1
     hours = rules.get("expire_after_hours", DEFAULT_EXPIRE_AFTER_HOURS)
     if hours <= quiet:
         raise ServiceError(
             path,
             f"services.{index}.invitations.expire_after_hours",
             f"invitations expiring after {hours:g} hours would never be sent when asked for"
-            f" as quiet hours begin ({quiet:g} quiet hours a day): give it more than {quiet:g}",
+            f" as quiet hours begin (up to {quiet:g} quiet hours, the night clocks go back):"
+            f" give it more than {quiet:g}",
         )
 
 

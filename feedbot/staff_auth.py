@@ -39,8 +39,13 @@ def create_token(
     if unknown:
         raise TokenError(f"unknown scope(s) {sorted(unknown)}; scopes are {', '.join(SCOPES)}")
     # The name is shown in listings and logs: one printable line that fits its column.
-    if not name.strip() or len(name) > MAX_NAME or not name.isprintable():
-        raise TokenError(f"a token's name is 1 to {MAX_NAME} printable characters on one line")
+    if name != name.strip() or not name or len(name) > MAX_NAME or not name.isprintable():
+        raise TokenError(
+            f"a token's name is 1 to {MAX_NAME} printable characters on one line, with no"
+            " space at either end"
+        )
+    if name.isdecimal():  # `tokens revoke 1` means the token whose id is 1
+        raise TokenError("a token's name cannot be only digits: revoke takes those as an id")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.add(
         StaffToken(
@@ -57,7 +62,7 @@ def create_token(
 def revoke_token(db: DbSession, name_or_id: str) -> int:
     """Revoke every live token with this name (or id); return how many."""
     query = select(StaffToken).where(StaffToken.revoked_at.is_(None))
-    if name_or_id.isdigit():
+    if name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 18:
         query = query.where(StaffToken.id == int(name_or_id))
     else:
         query = query.where(StaffToken.name == name_or_id)

@@ -191,6 +191,7 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(tmp_path):
         ("REDIS_URL", "redis://:hunter2secret/x@redis.example.gov:6379/0"),
         ("DATABASE_URL", "postgresql://app:Zx9@q:hunter2secret@db.example.gov/feedbot"),
         ("DATABASE_URL", "postgresql://app:x@db.example.gov:hunter2secret/feedbot"),
+        ("DATABASE_URL", "postgresql://feedbot:s3cr@hunter2secret@db.internal:5432/feedbot"),
     ],
 )
 def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):

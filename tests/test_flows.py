@@ -183,8 +183,9 @@ def test_a_reminder_at_or_after_the_idle_expiry_is_refused(tmp_path, hours):
 @pytest.mark.parametrize(
     ("rules", "quiet"),
     [
-        ("{expire_after_hours: 8}", "11"),  # the default window, 08:00 to 21:00
-        ('{expire_after_hours: 12, quiet_hours: ["09:00", "17:30"]}', "15.5"),
+        ("{expire_after_hours: 8}", "12"),  # the default window, 08:00 to 21:00
+        ("{expire_after_hours: 11.5}", "12"),  # longer than the clock's night, not the DST one
+        ('{expire_after_hours: 12, quiet_hours: ["09:00", "17:30"]}', "16.5"),
     ],
 )
 def test_invitations_that_would_expire_over_one_quiet_night_are_refused(tmp_path, rules, quiet):
@@ -192,7 +193,7 @@ def test_invitations_that_would_expire_over_one_quiet_night_are_refused(tmp_path
     with pytest.raises(ServiceError) as refused:
         load_services(services)
     assert str(refused.value).endswith(
-        f"would never be sent when asked for as quiet hours begin ({quiet} quiet hours a day):"
-        f" give it more than {quiet}"
+        f"would never be sent when asked for as quiet hours begin (up to {quiet} quiet hours,"
+        f" the night clocks go back): give it more than {quiet}"
     )
-    assert load_services(services_with_invitations(tmp_path, "{expire_after_hours: 12}"))
+    assert load_services(services_with_invitations(tmp_path, "{expire_after_hours: 12.5}"))

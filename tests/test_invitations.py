@@ -1060,3 +1060,62 @@ def test_without_redis_a_repeated_transaction_keeps_each_row_its_own_answer(data
         "duplicate transaction_id",
     ]
     runtime_of(app).db.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_request_that_loses_its_transaction_id_race_supersedes_nothing(
+    inviting, twilio, monkeypatch
+):
+    """Two requests with one transaction_id at once (PostgreSQL's writers run side by side):
+    the loser answers with the winner's invitation, and must leave the person's earlier
+    invitation scheduled, or nobody would be texted."""
+    import threading
+    import time
+
+    from feedbot.invitations import InvitationRequest, create_invitation
+
+    app, token = inviting
+    assert invite(app, token, transaction_id="E").json["status"] == "scheduled"
+    runtime = runtime_of(app)
+    an_hour_later = NOON + timedelta(hours=1)
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", an_hour_later.isoformat())
+    later = at(app, an_hour_later)
+    answers = {}
+    with runtime.db.transaction() as db:
+        # Another request holds transaction T, for another number, not yet committed.
+        other = InvitationRequest(runtime.services.get("passport"), "+12025550188", None, "T")
+        create_invitation(db, other, TEST_SECRET_KEY, NOON)
+        db.flush()
+        racing = threading.Thread(
+            target=lambda: answers.update(b=invite(later, token, transaction_id="T"))
+        )
+        racing.start()
+        time.sleep(1.0)  # it waits on the unique index of transaction_id
+    racing.join(10)
+    runtime_of(later).db.dispose()
+    assert answers["b"].json["reason"] == "duplicate transaction_id"
+    assert [(i.transaction_id, i.status) for i in invitations(app)] == [
+        ("E", "scheduled"),
+        ("T", "scheduled"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "send_at", ["9999-12-31T23:00:00+00:00", (NOON + timedelta(days=367)).isoformat()]
+)
+def test_a_send_at_more_than_a_year_ahead_is_refused_by_row(inviting, send_at):
+    """For a number in Paris, 9999-12-31 overflowed working out its quiet hours: a 500 that
+    lost the whole batch."""
+    app, token = inviting
+    rows = [
+        {"service": "passport", "phone": "+33142685300", "send_at": send_at},
+        {"service": "passport", "phone": PHONE},
+    ]
+    answer = app.test_client().post(
+        "/api/invitations/batch",
+        json={"invitations": rows},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 422
+    assert answer.json["errors"] == [{"row": 1, "error": "send_at is more than a year ahead"}]
+    assert [r["row"] for r in answer.json["accepted"]] == [2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from feedbot.models import StaffToken
@@ -100,3 +101,23 @@ def _index_at(line, column):
         if _columns(line[:index]) >= column:
             return index
     return len(line)
+
+
+@pytest.mark.parametrize("name", ["1", "42", "bob ", " bob"])
+def test_a_name_revoke_would_misread_is_refused(app, name):
+    """ "1" is the id revoke takes ("tokens revoke 1" revoked another token); "bob " looks like
+    "bob" in the list but "revoke bob" never found it; "²" crashed revoke."""
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--name", name])
+    assert result.exit_code != 0 and "token's name" in result.output
+
+
+def test_a_name_of_other_digits_is_revoked_by_name(app):
+    """ "²" is a digit to str.isdigit() but no id: revoke crashed on int("²")."""
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(args=["tokens", "revoke", "²"])
+        .output.strip()
+        .endswith("no live token named '²'")
+    )
+    assert runner.invoke(args=["tokens", "create", "--name", "²"]).exit_code == 0
+    assert runner.invoke(args=["tokens", "revoke", "²"]).output == "revoked 1 token(s)\n"
