@@ -58,6 +58,13 @@ def composing(page, typed):
     return devtools
 
 
+def press_while_composing(devtools, key, virtual_key):
+    """A key pressed while the input method's candidate is open, as the keyboard sends it."""
+    event = {"key": key, "code": key, "windowsVirtualKeyCode": virtual_key}
+    for kind in ("rawKeyDown", "keyUp"):
+        devtools.send("Input.dispatchKeyEvent", {"type": kind, **event})
+
+
 def open_panel(page, page_url):
     page.goto(page_url)
     page.wait_for_selector(".feedbot-launcher")
@@ -228,9 +235,7 @@ def test_enter_that_confirms_an_input_method_composition_sends_nothing(site):
         open_panel(page, page_url)
         to_the_comment(page)
         devtools = composing(page, "服务很")
-        enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
-        devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **enter})
-        devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **enter})
+        press_while_composing(devtools, "Enter", 13)
         devtools.send("Input.insertText", {"text": "好"})
         assert page.locator(".feedbot-message--visitor").count() == 2
         assert page.input_value("#feedbot-text") == "服务很好"
@@ -479,9 +484,7 @@ def test_escape_that_cancels_an_input_method_composition_keeps_the_panel_open(si
         open_panel(page, page_url)
         to_the_comment(page)
         devtools = composing(page, "服务")
-        escape = {"key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27}
-        devtools.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", **escape})
-        devtools.send("Input.dispatchKeyEvent", {"type": "keyUp", **escape})
+        press_while_composing(devtools, "Escape", 27)
         assert page.is_visible(".feedbot-panel")
         assert page.evaluate("document.activeElement.id") == "feedbot-text"
         devtools.send("Input.insertText", {"text": "好"})
