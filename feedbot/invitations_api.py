@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -62,7 +63,7 @@ def create_rows(
     views: dict[int, dict[str, Any]] = {}
     for number, row in enumerate(rows, start=1):
         try:
-            valid.append((number, _parse_row(row, runtime, check_service)))
+            valid.append((number, _parse_row(row, runtime, check_service, now)))
         except InvalidInvitation as error:
             errors.append({"row": number, "error": str(error)})
     with runtime.db.transaction() as db:
@@ -86,7 +87,9 @@ def create_rows(
     return accepted, errors
 
 
-def _parse_row(row: Any, runtime: Any, check_service: Callable[[str], None]) -> InvitationRequest:
+def _parse_row(
+    row: Any, runtime: Any, check_service: Callable[[str], None], now: datetime
+) -> InvitationRequest:
     if not isinstance(row, dict):
         raise InvalidInvitation("each invitation is a JSON object")
     service = runtime.services.get(str(row.get("service", "")))
@@ -95,7 +98,7 @@ def _parse_row(row: Any, runtime: Any, check_service: Callable[[str], None]) -> 
     check_service(service.id)
     if not service.sms_numbers and not service.messaging_service_sid:
         raise InvalidInvitation(f"service {service.id!r} has no SMS number to send from")
-    return parse_request(service, row, runtime.settings.now())
+    return parse_request(service, row, now)
 
 
 def _view(invitation: Invitation) -> dict[str, Any]:
