@@ -299,8 +299,7 @@ def queue_status() -> None:
     failed per queue, workers alive. Exits 1, saying why, when something needs a person."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from feedbot.export import not_yet_normalized, orphaned_responses
-    from feedbot.queue import OVERDUE
+    from feedbot.export import BACKLOG_LATE, not_yet_normalized, orphaned_responses
 
     runtime = current_runtime()
     problems = []
@@ -313,7 +312,7 @@ def queue_status() -> None:
     else:
         oldest = f" (oldest closed {_day(backlog.oldest)} UTC)" if backlog.oldest else ""
         click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
-        if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > 4 * OVERDUE:
+        if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > BACKLOG_LATE:
             problems.append("responses have waited over a minute to be normalized")
         if orphans:
             problems.append(

@@ -80,6 +80,11 @@ class ResponseFilter:
         return query
 
 
+# A drain normally takes seconds: a response waiting longer than this tells of a stopped
+# worker or a Redis outage (the dashboard and `feedbot queue status` say so).
+BACKLOG_LATE = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Responses that have closed but have no record yet: no export or figure holds them."""

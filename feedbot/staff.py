@@ -6,7 +6,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
@@ -24,6 +24,7 @@ from flask import (
 from sqlalchemy import func, select
 
 from feedbot.export import (
+    BACKLOG_LATE,
     FORMATS,
     ExportError,
     ResponseFilter,
@@ -45,8 +46,6 @@ from feedbot.staff_auth import allowed_services, authenticate, staff_required
 SIGN_IN_LIFETIME_SECONDS = 8 * 3600
 # How many closed responses of the export's services have no record yet (so are not in it).
 BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
-# The dashboard warns once the oldest has waited this long: a drain normally takes seconds.
-BACKLOG_WARNING_AFTER = timedelta(minutes=1)
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -151,9 +150,7 @@ def dashboard() -> Any:
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, service.id, quarter, service.flow.trust_form)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
-    late = backlog.oldest is not None and (
-        runtime.settings.now() - backlog.oldest > BACKLOG_WARNING_AFTER
-    )
+    late = backlog.oldest is not None and (runtime.settings.now() - backlog.oldest > BACKLOG_LATE)
     return render_template(
         "staff_dashboard.html",
         staff=staff,
