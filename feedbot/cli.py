@@ -310,7 +310,7 @@ def queue_status() -> None:
     except SQLAlchemyError as error:
         problems.append(f"the database cannot be reached ({type(error).__name__})")
     else:
-        oldest = f" (oldest closed {_day(backlog.oldest)} UTC)" if backlog.oldest else ""
+        oldest = f" (oldest closed {backlog.oldest_closed})" if backlog.oldest else ""
         click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
         if backlog.oldest is not None and runtime.settings.now() - backlog.oldest > BACKLOG_LATE:
             problems.append("responses have waited over a minute to be normalized")

@@ -92,11 +92,16 @@ class Backlog:
     count: int
     oldest: datetime | None
 
+    @property
+    def oldest_closed(self) -> str:
+        """When the oldest closed, as staff read it everywhere (UTC, to the minute)."""
+        return f"{self.oldest:%Y-%m-%d %H:%M} UTC" if self.oldest is not None else ""
+
     def warning(self) -> str:
         """What staff are told while the backlog is not empty."""
         return (
             f"{self.count} closed response(s) of these services are not yet normalized (the "
-            f"oldest closed {self.oldest:%Y-%m-%d %H:%M} UTC) and are not in this export: is a "
+            f"oldest closed {self.oldest_closed}) and are not in this export: is a "
             "feedbot worker running? `feedbot queue sweep` queues them again."
         )
 
