@@ -4,8 +4,8 @@ status, or a status and Twilio error code), or to take a message and answer too 
 
 from __future__ import annotations
 
-import itertools
 import json
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +15,6 @@ from urllib.parse import parse_qs
 from werkzeug.wrappers import Request, Response
 
 from tests.support.browser import serve
-
-_sids = itertools.count(1)
 
 
 @dataclass
@@ -52,7 +50,7 @@ class FakeTwilio:
         form["_status"] = "201"
         self.requests.append(form)
         time.sleep(self.delay_seconds)
-        sid = f"SM{next(_sids):032x}"
+        sid = "SM" + secrets.token_hex(16)
         resource = {
             "sid": sid,
             "status": "queued",
