@@ -132,6 +132,9 @@ def _empty_tables(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as connection:
+        # A test that left a transaction open (an unread export stream, say) would otherwise
+        # hang every later test here, with no word of why.
+        connection.execute(text("SET LOCAL lock_timeout = '20s'"))
         names = ", ".join(table.name for table in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()

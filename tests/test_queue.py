@@ -597,10 +597,10 @@ def test_a_response_of_a_service_gone_from_the_file_is_named_apart(
     )
     with runtime_of(app).db.transaction() as db:
         token = create_token(db, "all", None, ["export"])
-    exported = app.test_client().get(
+    with app.test_client().get(
         "/api/exports/responses", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert exported.headers["Feedbot-Not-Yet-Normalized"] == "0"
+    ) as exported:  # closed: an unread COPY stream would hold its transaction open
+        assert exported.headers["Feedbot-Not-Yet-Normalized"] == "0"
     queue = normalize_queue(runtime_of(app))
     alive = Worker([queue], connection=queue.connection)
     alive.register_birth()
