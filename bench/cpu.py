@@ -27,10 +27,21 @@ GROUPS = (
 LOAD_GENERATOR = "wrk (load generator)"
 
 
-def cpu_seconds_by_group() -> Counter[str]:
-    """CPU seconds (user + system) used so far by each group's live processes."""
-    ticks = os.sysconf("SC_CLK_TCK")
+def cpu_seconds_by_group(since: dict[int, tuple[str, float]] | None = None) -> Counter[str]:
+    """CPU seconds (user + system) each group's live processes used, since the snapshot
+    `since` when given. Counted process by process: a process of another test or program
+    that ends meanwhile takes its CPU out of nothing measured."""
     used: Counter[str] = Counter()
+    for pid, (name, seconds) in cpu_snapshot().items():
+        earlier = since.get(pid) if since else None
+        used[name] += seconds - (earlier[1] if earlier and earlier[0] == name else 0.0)
+    return used
+
+
+def cpu_snapshot() -> dict[int, tuple[str, float]]:
+    """Each live process of a group: its group and the CPU seconds it has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    snapshot: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -42,9 +53,9 @@ def cpu_seconds_by_group() -> Counter[str]:
         fields = stat[stat.rindex(")") + 2 :].split()
         for name, pattern in GROUPS:
             if pattern in command:
-                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+                snapshot[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / ticks)
                 break
-    return used
+    return snapshot
 
 
 def idle_seconds() -> float:
@@ -61,20 +72,22 @@ def measure(app: str, seconds: int, connections: int, texters: int) -> dict[str,
         workers = (os.cpu_count() or 1) + 1
         with rq_worker(env), gunicorn(app, env, workers) as base:
             _warm_up(base, connections, texters, channels=("sms",))
-            before, idle_before = cpu_seconds_by_group(), idle_seconds()
+            before, idle_before = cpu_snapshot(), idle_seconds()
             # wrk has exited by the time /proc could be read again: its CPU is a child's.
             children_before = _children_cpu_seconds()
             load = run_sms_load(base, connections, seconds, texters)
-            after, idle_after = cpu_seconds_by_group(), idle_seconds()
-            after[LOAD_GENERATOR] = _children_cpu_seconds() - children_before
+            used, idle_after = cpu_seconds_by_group(since=before), idle_seconds()
+            used[LOAD_GENERATOR] = _children_cpu_seconds() - children_before
     requests = load.requests_per_second * seconds
+    if requests == 0:
+        raise SystemExit(f"bench.cpu: {app} answered no request in {seconds} s (its log is above)")
     cores = os.cpu_count() or 1
     result = {
         "requests_per_second": load.requests_per_second,
         "idle": (idle_after - idle_before) / (seconds * cores),
     }
     for name in [*(name for name, _ in GROUPS), LOAD_GENERATOR]:
-        result[name] = 1000 * max(after[name] - before[name], 0.0) / requests
+        result[name] = 1000 * used[name] / requests
     return result
 
 

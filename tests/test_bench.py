@@ -13,6 +13,10 @@ import pytest
 from bench import engine_step
 from bench.normalize import measure as measure_normalization
 
+# The bench runs load the CPU (and bench/infra.py uses Redis db 14 of the shared server): under
+# pytest-xdist they all go to one worker, so no two run at once.
+pytestmark = pytest.mark.xdist_group("bench")
+
 
 def test_engine_step_measures_both_sides():
     result = engine_step.measure(number=50)
@@ -48,13 +52,7 @@ def test_the_bench_call_follows_the_urls_the_twiml_names(sqlite_url):
 
 @pytest.mark.parametrize("what", ["webhooks"])
 def test_bench_command_prints_its_table(what):
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", what, "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    completed = run_bench("bench", what, "--quick", timeout=120)
     rows = [line for line in completed.stdout.splitlines() if line.startswith("| ")]
     names = [row.split(" | ")[0] for row in rows]
     assert [n.split(" (")[0] for n in names[1:4]] == [
@@ -76,13 +74,7 @@ def test_export_bench_exports_every_seeded_row():
 
 
 def test_cpu_split_reads_every_process_group():
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.cpu", "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
+    completed = run_bench("bench.cpu", "--quick", timeout=180)
     lines = [line for line in completed.stdout.splitlines() if "ms CPU" in line]
     rows = {cells[1].strip(): cells[2:4] for cells in (line.split("|") for line in lines)}
     assert set(rows) == {
@@ -98,3 +90,12 @@ def test_cpu_split_reads_every_process_group():
     assert all(float(cell.split()[0]) > 0 for cell in rows["wrk (load generator)"])
     (idle,) = [line for line in completed.stdout.splitlines() if "machine idle" in line]
     assert all(0 <= int(cell.strip().rstrip("%")) <= 100 for cell in idle.split("|")[2:4])
+
+
+def run_bench(module: str, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> <args>`, which must succeed; its stderr says why when it did not."""
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return completed

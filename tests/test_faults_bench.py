@@ -11,6 +11,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+# The bench runs load the CPU (and bench/infra.py uses Redis db 14 of the shared server): under
+# pytest-xdist they all go to one worker, so no two run at once.
+pytestmark = pytest.mark.xdist_group("bench")
+
 
 def test_quick_fault_run_converges_in_every_scenario(tmp_path):
     completed = subprocess.run(
