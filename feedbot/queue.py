@@ -19,7 +19,7 @@ from sqlalchemy import event, exists, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
-from feedbot.models import PendingNormalization
+from feedbot.models import Conversation, PendingNormalization
 from feedbot.normalize import NormalizationError, normalize_pending
 from feedbot.runtime import Runtime
 
@@ -126,10 +126,11 @@ def drain_if_overdue(runtime: Runtime, now: datetime, window: timedelta) -> bool
 def drain(runtime: Runtime) -> int:
     """Normalize what waits in the outbox, in batches; return how many records were written.
 
-    Several workers drain side by side: each claims its batch with SKIP LOCKED. A batch that
-    fails (a response whose service left the services file) is retried one response at a time,
-    so one bad response holds back only itself; it stays in the outbox and the job fails
-    naming it, after the rest are written.
+    Several workers drain side by side: each claims its batch with SKIP LOCKED. Responses of
+    a service that left the services file are never claimed (a pile of them would take every
+    batch from the responses behind them); they stay in the outbox and the job fails naming
+    their service, after the rest are written. A batch that fails anyway is retried one
+    response at a time, so one bad response holds back only itself.
     """
     redis_connection(runtime.settings.redis_url).delete(DRAIN_MARK)
     written, failures = 0, []
@@ -144,9 +145,26 @@ def drain(runtime: Runtime) -> int:
             break  # the outbox is empty as of that read: what closed since queued another drain
     else:
         queue_drain(runtime, force=True)  # more is waiting: another job, after the others
-    if failures:
-        raise NormalizationError("; ".join(str(error) for _, error in failures))
+    problems = [str(error) for _, error in failures] + _waiting_for_lost_services(runtime)
+    if problems:
+        raise NormalizationError("; ".join(problems))
     return written
+
+
+def _waiting_for_lost_services(runtime: Runtime) -> list[str]:
+    with runtime.db.reading() as db:
+        counts = db.execute(
+            select(Conversation.service_id, func.count())
+            .join(PendingNormalization, PendingNormalization.conversation_id == Conversation.id)
+            .where(Conversation.service_id.not_in(list(runtime.services.services)))
+            .group_by(Conversation.service_id)
+            .order_by(Conversation.service_id)
+        ).all()
+    return [
+        f"{count} response(s) of service {service_id!r}, which is not in the services file,"
+        " wait in the outbox"
+        for service_id, count in counts
+    ]
 
 
 def _claim_batch(
@@ -156,10 +174,15 @@ def _claim_batch(
     `skip`) is left."""
     claim = (
         select(PendingNormalization.conversation_id)
-        .where(PendingNormalization.conversation_id.not_in(skip))
+        .join(Conversation, Conversation.id == PendingNormalization.conversation_id)
+        .where(
+            Conversation.service_id.in_(list(runtime.services.services)),
+            PendingNormalization.conversation_id.not_in(skip),
+        )
         .order_by(PendingNormalization.conversation_id)
         .limit(BATCH_SIZE)
-        .with_for_update(skip_locked=True)
+        # Only the outbox row: a webhook may be updating the conversation meanwhile.
+        .with_for_update(skip_locked=True, of=PendingNormalization)
     )
     try:
         with runtime.db.transaction() as db:

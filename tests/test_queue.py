@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from feedbot.models import PendingNormalization, ResponseRecord
-from feedbot.normalize import record_as_dict
+from feedbot.normalize import NormalizationError, record_as_dict
 from feedbot.queue import (
     OVERDUE,
     OVERDUE_MARK,
@@ -61,11 +61,15 @@ def records(app):
 
 def worker_forgets_passport(tmp_path, monkeypatch):
     """The worker's services file loses the passport service (the web app keeps it)."""
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(services_without_passport(tmp_path)))
+
+
+def services_without_passport(tmp_path):
     document = yaml.safe_load(TEST_SERVICES.read_text())
     document["services"] = [s for s in document["services"] if s["id"] != "passport"]
     without = tmp_path / "services.yaml"
     without.write_text(yaml.safe_dump(document))
-    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(without))
+    return without
 
 
 def pending(app):
@@ -196,6 +200,34 @@ def test_one_response_that_cannot_be_normalized_holds_back_only_itself(
     assert "'passport', which is not in the services file" in (
         queue.fetch_job(job_id).latest_result().exc_string
     )
+
+
+def test_responses_of_a_lost_service_never_take_a_batch_from_the_rest(
+    queued_app, redis_server, tmp_path, monkeypatch
+):
+    """More of them than a whole drain claims, ahead of a response that can be normalized:
+    it is written in the first drain, and the drain fails naming the lost service."""
+    import feedbot.queue
+
+    monkeypatch.setattr(feedbot.queue, "BATCH_SIZE", 2)
+    monkeypatch.setattr(feedbot.queue, "DRAIN_BATCHES", 1)
+    for phone in ("+12025550171", "+12025550172", "+12025550173"):
+        complete_survey(queued_app, phone=phone)  # passport
+    texter = Texter(queued_app.test_client(), phone="+12025550178", to="+12025550101")
+    for body in ("Hola", "5", "1", "SKIP", "Gracias"):
+        texter.send(body)  # benefits, closed last
+    worker = make_app(
+        runtime_of(queued_app).settings.database_url,
+        redis_url=redis_server.url,
+        services_file=services_without_passport(tmp_path),
+    )
+    with pytest.raises(NormalizationError) as failed:
+        drain(runtime_of(worker))
+    assert str(failed.value) == (
+        "3 response(s) of service 'passport', which is not in the services file, wait in the outbox"
+    )
+    assert [r["service_id"] for r in records(queued_app)] == ["benefits"]
+    assert pending(queued_app) == 3
 
 
 def test_drains_side_by_side_skip_each_others_rows(queued_app):
@@ -586,14 +618,10 @@ def test_a_response_of_a_service_gone_from_the_file_is_named_apart(
     from feedbot.staff_auth import create_token
 
     complete_survey(queued_app)
-    document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"] = [s for s in document["services"] if s["id"] != "passport"]
-    without = tmp_path / "services.yaml"
-    without.write_text(yaml.safe_dump(document))
     app = make_app(
         runtime_of(queued_app).settings.database_url,
         redis_url=redis_server.url,
-        services_file=without,
+        services_file=services_without_passport(tmp_path),
     )
     with runtime_of(app).db.transaction() as db:
         token = create_token(db, "all", None, ["export"])
