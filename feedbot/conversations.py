@@ -153,7 +153,9 @@ def current_prompts(
     if conversation is None:
         return Outcome("prompts", inbound.language or service.default_language)
     session = _session(conversation)
-    if session.done:
+    if session.done or _question_gone(service, conversation):
+        # A question gone from the flow: the next reply closes the survey (_current_conversation).
+        session = replace(session, question=None)
         prompts = engine.advance(service.flow, service.context, session, "").prompts
     else:
         prompts = (engine.question_prompt(service.flow, service.context, session),)
@@ -294,8 +296,17 @@ def _current_conversation(
     if conversation is None:
         return None
     idle = inbound.received_at - conversation.last_activity_at > idle_expiry
-    if conversation.status == "active" and idle:
+    gone = _question_gone(inbound.service, conversation)
+    if conversation.status == "active" and (idle or gone):
         status = "partial" if conversation.answered else "abandoned"
+        if gone:
+            log.warning(
+                "conversation %s was on question %r, which flow %r no longer has: closed as %s",
+                conversation.public_id,
+                conversation.question,
+                inbound.service.flow.id,
+                status,
+            )
         close_conversation(db, conversation, inbound.received_at, status)
         _save(db, conversation)
     # For a while after it closes, a survey answers replies politely; after that, a new
@@ -304,6 +315,13 @@ def _current_conversation(
     if conversation.status != "active" and inbound.received_at - closed_at > idle_expiry:
         return None
     return conversation
+
+
+def _question_gone(service: Service, conversation: ConversationRow) -> bool:
+    """Whether the survey waits on a question its service's flow no longer has: the flow was
+    edited, or the service moved to another flow, while the survey was open. What would come
+    next is unknown, so it ends there, with what was answered before."""
+    return conversation.question is not None and conversation.question not in service.flow.questions
 
 
 def _begin(

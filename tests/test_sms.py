@@ -168,6 +168,31 @@ def test_idle_expiry_closes_survey_politely(app, texter_factory):
     assert stored(app)[0][2] == {"trust": ("answered", 4)}
 
 
+def test_a_survey_on_a_question_an_edited_flow_took_out_closes_with_what_it_has(
+    app, database_url, tmp_path, caplog
+):
+    """A flow edited (or a service moved to another flow) while a survey waits on a question
+    the new one lacks: the next reply closes it as partial, keeping the answers before, and the
+    person is told it has closed; a 500 per reply would leave them unanswered."""
+    import shutil
+
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    texter.send("Hi")
+    assert "made the difference" in texter.send("4")
+    flows = tmp_path / "flows"
+    shutil.copytree(runtime_of(app).settings.flows_dir, flows)
+    edited = flows / "a11.yaml"
+    edited.write_text(edited.read_text().replace("made_the_difference", "what_helped"))
+    redeployed = make_app(database_url, flows_dir=flows)
+    again = Texter(redeployed.test_client(), phone=PHONE, to="+12025550100")
+    with caplog.at_level(logging.WARNING, logger="feedbot.conversations"):
+        assert again.send("1") == "This survey has closed. Thank you for your time."
+    assert stored(redeployed) == [("partial", "en", {"trust": ("answered", 4)})]
+    assert "which flow 'a11' no longer has: closed as partial" in caplog.text
+    assert PHONE not in caplog.text
+    assert again.send("1") == "This survey has closed. Thank you for your time."
+
+
 def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(
     app, texter_factory
 ):
