@@ -102,7 +102,11 @@ def start_session() -> Response:
 @blueprint.post("/api/chat/messages")
 @limiter.limit(
     lambda: current_runtime().settings.chat_session_limit,
-    key_func=lambda: "chat-session:" + _session_key(_session_token()),
+    key_func=lambda: "chat-session:" + _session_key(_bearer_token() or ""),
+    # No session, no per-session count: the view's clean 401. A key function that refused
+    # it failed the limiter's whole check, which logged an ERROR with its traceback, fell
+    # back to in-memory counts as if Redis were down, and skipped the per-address limit.
+    exempt_when=lambda: _bearer_token() is None,
 )
 @limiter.limit(lambda: current_runtime().settings.chat_address_limit)
 def send_message() -> Response:
@@ -140,13 +144,16 @@ def transcript() -> Response:
         service, contact = _session_or_404(db, session)
         _require_allowed_origin(service)
         conversation = db.get(Conversation, contact.conversation_id)
+        if conversation is None:
+            # Its row removed by hand: lost like a session the database never had.
+            abort(404, "no such chat session")
         messages = _transcript(service, conversation)
         payload = {
             "session": session,
             "language": conversation.language,
             "dir": _direction(conversation.language),
             "messages": messages,
-            "done": conversation.status != "active",
+            "done": not _goes_on(service, conversation),
         }
     return _cors(service, jsonify(payload))
 
@@ -166,8 +173,7 @@ def preflight() -> Response | None:
     if request.method != "OPTIONS":
         return None
     origin = request.headers.get("Origin", "")
-    services = current_runtime().services.services.values()
-    if not any(origin in service.webchat_origins for service in services):
+    if not _listed_origin(origin):
         return _error(403, "origin not allowed")
     response = Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -175,6 +181,22 @@ def preflight() -> Response | None:
     response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
     response.headers["Access-Control-Max-Age"] = "600"
     response.headers["Vary"] = "Origin"
+    return response
+
+
+@blueprint.after_request
+def let_listed_origins_read_refusals(response: Response) -> Response:
+    """A refusal (404 lost session, 429, 503) carries CORS too: the browser hides a response
+    without it, and the widget on an agency's page would take a lost session or a rate
+    limit for a network failure, and say only "Something went wrong" at each retry."""
+    origin = request.headers.get("Origin", "")
+    if (
+        request.path.startswith("/api/chat/")
+        and "Access-Control-Allow-Origin" not in response.headers
+        and _listed_origin(origin)
+    ):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
     return response
 
 
@@ -225,6 +247,10 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             ),
             "choose_first": gettext(_("Choose at least one answer first.")),
             "type_first": gettext(_("Type your answer first.")),
+            "retry": gettext(_("Try again")),
+            "lost": gettext(
+                _("Your earlier answers could not be found, so the survey has started again.")
+            ),
         },
         "max_length": MAX_TEXT,
     }
@@ -268,28 +294,41 @@ def _note(text: str) -> dict[str, Any]:
 
 
 def _transcript(service: Service, conversation: Conversation) -> list[dict[str, Any]]:
-    """Rebuilt from the stored answers: nothing but the answers themselves is kept."""
+    """Rebuilt from the stored answers: nothing but the answers themselves is kept.
+
+    The flow may have changed since the visitor answered (a question removed or renamed, a
+    choice dropped): what it no longer has is left out, so the rest can still be shown. A
+    500 here was the widget's "Something went wrong" at every reload, for ever."""
     language = conversation.language
     gettext = gettext_for(language)
     flow, context = service.flow, service.context
     messages = [_message(engine.notice_prompt(flow, context, language), language)]
     for answer in conversation.answers:
-        question = flow.question(answer.question_id)
+        question = flow.questions.get(answer.question_id)
+        if question is None:
+            # Its question's words are gone with it; an answer alone would make no sense.
+            continue
         asked = engine.Session(flow.id, language, question.id)
         messages.append(_message(engine.question_prompt(flow, context, asked), language))
         messages.append({"role": "visitor", "text": _said(question, answer, gettext)})
-    session = engine.Session(flow.id, language, conversation.question, answered=True)
-    if conversation.status == "active" and not session.done:
+    if _goes_on(service, conversation):
+        session = engine.Session(flow.id, language, conversation.question, answered=True)
         messages.append(_message(engine.question_prompt(flow, context, session), language))
     elif _reached_the_end(flow, conversation):
         # Complete, or abandoned with every question skipped: the visitor saw the thanks.
         messages.append(_message(engine.closing_prompt(flow, context, language), language))
     else:
-        # Closed while idle: what a reply to it would be told.
+        # Closed while idle, or on a question the flow no longer has (it cannot go on): what
+        # a reply to it would be told.
         closed = engine.Session(flow.id, language, None)
         prompts = engine.advance(flow, context, closed, Reply()).prompts
         messages.extend(_message(prompt, language) for prompt in prompts)
     return messages
+
+
+def _goes_on(service: Service, conversation: Conversation) -> bool:
+    """Whether the survey waits for an answer: open, on a question its flow still has."""
+    return conversation.status == "active" and conversation.question in service.flow.questions
 
 
 def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
@@ -297,8 +336,12 @@ def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
     if not conversation.answers:
         return False
     last = conversation.answers[-1]
+    question = flow.questions.get(last.question_id)
+    if question is None:
+        # Its question gone from the flow: where it led is not known any more.
+        return conversation.status == "complete"
     value = tuple(last.value) if isinstance(last.value, list) else last.value
-    return flow.question(last.question_id).next_after(value) == END
+    return question.next_after(value) == END
 
 
 def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
@@ -307,7 +350,13 @@ def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
     if question.type == "text":
         return str(answer.value if answer.value is not None else answer.raw_text or "")
     values = answer.value if isinstance(answer.value, list) else [answer.value]
-    return ", ".join(gettext(question.choice(v).label) for v in values)
+    return ", ".join(_label(question, value, gettext) for value in values)
+
+
+def _label(question, value, gettext) -> str:  # type: ignore[no-untyped-def]
+    """A choice's words; a choice the flow no longer offers is shown as it was stored."""
+    choice = next((c for c in question.choices if c.value == value), None)
+    return gettext(choice.label) if choice else str(value)
 
 
 def _reply(body: dict[str, Any]) -> Reply:
@@ -380,9 +429,18 @@ def _session_key(session: str) -> str:
 
 def _session_token() -> str:
     """The chat session token from `Authorization: Bearer <token>`; 401 without one."""
+    token = _bearer_token()
+    if token is None:
+        abort(401, "send the session token as Authorization: Bearer <session>")
+    return token
+
+
+def _bearer_token() -> str | None:
+    """The token of `Authorization: Bearer <token>`; None when there is none, or no such
+    header, or another scheme."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        abort(401, "send the session token as Authorization: Bearer <session>")
+        return None
     return token.strip()
 
 
@@ -408,6 +466,13 @@ def _require_allowed_origin(service: Service) -> None:
     if origin and origin != own and origin not in service.webchat_origins:
         log.warning("web chat request from an origin %s does not list: %s", service.id, origin)
         abort(403, "origin not allowed")
+
+
+def _listed_origin(origin: str) -> bool:
+    """Whether some service lists the origin: the preflight's test, and a refusal's, which
+    may come before the service is known."""
+    services = current_runtime().services.services.values()
+    return any(origin in service.webchat_origins for service in services)
 
 
 def _cors(service: Service, response: Response, status: int | None = None) -> Response:

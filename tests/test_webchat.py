@@ -463,3 +463,159 @@ def test_answer_ids_belong_to_their_session(app, chat):
     with runtime_of(app).db.transaction() as db:
         trust = sorted(db.scalars(select(Answer.value).filter_by(question_id="trust")))
     assert trust == [2, 5]
+
+
+def test_a_session_the_database_no_longer_has_is_404_whatever_the_token_looks_like(app, chat):
+    """What the widget reads as lost: a well-formed token the database never had, a session
+    whose rows were deleted, and one whose conversation alone was (a 500 from the transcript
+    before). A request with no token is a 401, which the widget does not take for lost."""
+    import secrets
+
+    from feedbot.models import Contact
+
+    chat.session = secrets.token_urlsafe(32)
+    assert chat.send(expected=404, value=5) == {"error": "no such chat session"}
+    chat.start(language="en")
+    with runtime_of(app).db.transaction() as db:
+        db.delete(db.scalars(select(Conversation)).one())
+    assert chat.transcript().status_code == 404
+    with runtime_of(app).db.transaction() as db:
+        db.execute(Contact.__table__.delete())
+    assert chat.transcript().json == {"error": "no such chat session"}
+    assert chat.send(expected=404, value=5) == {"error": "no such chat session"}
+    no_token = chat.client.post("/api/chat/messages", json={"value": 5}, headers={"Origin": ORIGIN})
+    assert no_token.status_code == 401
+
+
+def test_refusals_carry_cors_so_the_widget_can_read_them(sqlite_url):
+    """A 404 or 429 without Access-Control-Allow-Origin reaches the widget on an agency's page
+    as a network failure: it could not tell a lost session or a rate limit from being offline."""
+    app = make_app(sqlite_url, chat_session_limit="1 per minute")
+    chat = Chat(app.test_client())
+    chat.start(language="en")
+    chat.send(value=9)
+    limited = chat.client.post("/api/chat/messages", json={"value": 9}, headers=chat.headers)
+    chat.session = "gone"
+    lost = chat.client.get("/api/chat/transcript", headers=chat.headers)
+    for refusal, status in ((limited, 429), (lost, 404)):
+        assert refusal.status_code == status and refusal.is_json
+        assert refusal.headers["Access-Control-Allow-Origin"] == ORIGIN
+        assert refusal.headers["Vary"] == "Origin"
+    foreign = chat.client.get(
+        "/api/chat/transcript",
+        headers={**chat.headers, "Origin": "https://evil.example.com"},
+    )
+    assert foreign.status_code == 404
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    runtime_of(app).db.dispose()
+
+
+def test_the_widget_gets_its_retry_and_lost_session_words_in_the_visitor_language(app):
+    client = app.test_client()
+    english = client.get("/api/chat/config/webchat?language=en").json["strings"]
+    arabic = client.get("/api/chat/config/webchat?language=ar").json["strings"]
+    assert english["retry"] == "Try again"
+    assert english["lost"] == (
+        "Your earlier answers could not be found, so the survey has started again."
+    )
+    assert arabic["retry"] == "إعادة المحاولة"
+    assert arabic["lost"].startswith("تعذّر العثور على إجاباتك السابقة")
+
+
+def test_a_transcript_shows_what_a_changed_flow_still_has(app, chat):
+    """A flow edit that removed or renamed a question, or dropped a choice, made the
+    transcript of every conversation that had answered it a 500: the widget could never
+    resume it. What the flow still has is shown, and the survey goes on."""
+    from sqlalchemy import update
+
+    chat.start(language="en")
+    chat.send(value=5)
+    chat.send(value=["ease", "employee"])
+    with runtime_of(app).db.transaction() as db:
+        db.execute(
+            update(Answer).filter_by(question_id="trust").values(question_id="retired_question")
+        )
+        db.execute(
+            update(Answer)
+            .filter_by(question_id="made_the_difference")
+            .values(value=["ease", "retired_choice"])
+        )
+    reloaded = chat.transcript()
+    assert reloaded.status_code == 200 and reloaded.json["done"] is False
+    assert [m["role"] for m in reloaded.json["messages"]] == ["bot", "bot", "visitor", "bot"]
+    assert texts(reloaded.json)[1:] == [
+        "What about this interaction made the difference?",
+        "It was easy to do, retired_choice",
+        "Anything else you want us to know about your experience?",
+    ]
+    assert reloaded.json["messages"][-1]["question"] == "anything_else"
+    assert chat.send(text="Fine")["done"] is True
+    with runtime_of(app).db.transaction() as db:
+        db.execute(
+            update(Answer).filter_by(question_id="anything_else").values(question_id="renamed")
+        )
+    finished = chat.transcript().json
+    assert finished["done"] is True
+    assert texts(finished)[-1] == (
+        "Thank you for your feedback. It helps Federal Student Aid serve you better."
+    )
+
+
+def test_a_survey_on_a_question_its_flow_no_longer_has_shows_as_closed(app, chat):
+    """It cannot go on: its transcript says so, where it was a 500, and asks nothing."""
+    from sqlalchemy import update
+
+    chat.start(language="es")
+    chat.send(value=5)
+    with runtime_of(app).db.transaction() as db:
+        db.execute(update(Conversation).values(question="retired_question"))
+    reloaded = chat.transcript()
+    assert reloaded.status_code == 200 and reloaded.json["done"] is True
+    assert texts(reloaded.json)[2:] == [
+        "Totalmente de acuerdo",
+        "Esta encuesta ha cerrado. Gracias por su tiempo.",
+    ]
+    assert "question" not in reloaded.json["messages"][-1]
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer   ", "Basic dXNlcjpwYXNz", "token-alone"]
+)
+def test_an_answer_without_a_session_is_a_clean_401(sqlite_url, caplog, authorization):
+    """The per-session limit's key function refused a request without a token: Flask-Limiter
+    logged an ERROR with a traceback for each one ("Failed to rate limit. Swallowing error"),
+    and fell back to in-memory counting as if Redis were down."""
+    import logging
+
+    app = make_app(sqlite_url, chat_address_limit="2 per minute")
+    client = app.test_client()
+    headers = {"Origin": ORIGIN}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    with caplog.at_level(logging.DEBUG):
+        refused = [
+            client.post("/api/chat/messages", json={"value": 5}, headers=headers) for _ in range(3)
+        ]
+    assert [r.status_code for r in refused] == [401, 401, 429]
+    assert "Authorization: Bearer" in refused[0].json["error"]
+    assert refused[0].headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    runtime_of(app).db.dispose()
+
+
+def test_a_database_outage_is_a_503_the_widget_can_read(sqlite_url):
+    """The widget keeps its session for a retry on a 503: without CORS the browser hid the
+    status, and the widget could not tell it from any other failure."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    app = make_app(f"postgresql+psycopg://root@127.0.0.1:{closed_port}/test")
+    chat = Chat(app.test_client())
+    chat.session = "a-session-the-database-cannot-be-asked-about"
+    for refusal in (chat.start(language="en"), chat.transcript()):
+        assert refusal.status_code == 503 and refusal.is_json
+        assert refusal.headers["Access-Control-Allow-Origin"] == ORIGIN
+        assert refusal.headers["Vary"] == "Origin"
+    assert chat.send(expected=503, value=5)["error"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from feedbot.models import Conversation
+from feedbot.models import Answer, Base, Conversation
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.browser import REPO, axe_violations, chromium, screenshot, serve, static_page
 
@@ -582,3 +583,468 @@ def test_the_standalone_page_names_the_survey_once(site):
         assert body.count("OMB Control No.") == 1
         assert page.get_attribute("#feedbot-panel", "aria-labelledby") == "feedbot-page-title"
         assert axe_violations(page, "body") == []
+
+
+LOST = "Your earlier answers could not be found, so the survey has started again."
+FIRST_QUESTION = "This interaction increased my trust in Federal Student Aid."
+# The saved session's token: in a JSON record beside its language since the language is
+# kept, the token alone before.
+SAVED_SESSION = """(() => {
+  const saved = sessionStorage.getItem('feedbot-chat:webchat');
+  return saved && saved.startsWith('{') ? JSON.parse(saved).session : saved;
+})()"""
+
+
+def reset_the_database(app):
+    """Every row gone, as after a restore from an empty backup: no session survives."""
+    with runtime_of(app).db.transaction() as db:
+        for table in reversed(Base.metadata.sorted_tables):
+            db.execute(table.delete())
+
+
+def starts(page):
+    """The session starts the page asks for, in a list that grows as they are sent."""
+    sent = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.url)
+            if request.method == "POST" and request.url.endswith("/api/chat/sessions")
+            else None
+        ),
+    )
+    return sent
+
+
+def said_by_the_visitor(page):
+    return page.locator(".feedbot-message--visitor").all_text_contents()
+
+
+def finish(page):
+    """From the first question to the thanks: "Strongly agree", no drivers, a comment."""
+    to_the_comment(page)
+    page.keyboard.type("Fine")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Thank you for your feedback")
+
+
+def test_a_session_the_server_lost_starts_again_and_says_so_once(site):
+    """A 404 "no such chat session" (its row gone, here with the whole database) was the
+    generic error at every retry, for ever: the visitor could never finish."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        lost_session = page.evaluate(SAVED_SESSION)
+        reset_the_database(app)
+        announced(page)
+        page.click(".feedbot-skip")
+        page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
+        page.wait_for_selector(".feedbot-choice >> text=Strongly agree")
+        said = announced(page)
+        assert said.count(LOST) == 1
+        assert said[-3] == LOST and said[-1] == FIRST_QUESTION
+        assert focused_text(page) == "Strongly disagree"
+        assert said_by_the_visitor(page) == []
+        assert page.is_enabled("#feedbot-language")
+        assert page.evaluate(SAVED_SESSION) not in (lost_session, None)
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-lost-session.png")
+        finish(page)
+        assert LOST not in announced(page)
+        assert page.locator(".feedbot-message", has_text=LOST).count() == 1
+    assert stored(app) == [
+        ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
+    ]
+
+
+def test_a_lost_session_whose_new_start_fails_offers_a_retry_in_arabic(site):
+    """The start after a lost session failing too shows the error and a retry, right to left
+    and in the visitor's language, and starts nothing by itself."""
+    page_url, app = site
+    arabic = config(app, "ar")["strings"]
+    with chromium(locale="ar-EG", extra_http_headers={"Accept-Language": "ar"}) as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.keyboard.press("Enter")  # "Strongly disagree", which has the focus
+        page.wait_for_selector("[aria-pressed]")
+        reset_the_database(app)
+        page.route("**/api/chat/sessions", lambda route: route.abort("internetdisconnected"))
+        page.focus(".feedbot-skip")
+        page.keyboard.press("Enter")
+        retry = page.locator(".feedbot-retry")
+        retry.wait_for()
+        assert page.locator(".feedbot-message--bot", has_text=arabic["error"]).count() == 1
+        assert retry.inner_text() == arabic["retry"] == "إعادة المحاولة"
+        assert page.evaluate("document.activeElement.className") == "feedbot-retry"
+        assert page.locator(".feedbot-choice").count() == 0
+        assert page.get_attribute(".feedbot-chat", "dir") == "rtl"
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-retry-ar.png")
+        page.wait_for_timeout(500)
+        assert len(sent) == 2
+        page.unroute("**/api/chat/sessions")
+        page.keyboard.press("Enter")
+        page.locator(".feedbot-message--bot", has_text=arabic["lost"]).wait_for()
+        page.wait_for_selector(".feedbot-choice")
+        assert focused_text(page) == "لا أوافق بشدة"
+        assert page.locator(".feedbot-retry").count() == 0
+        assert len(sent) == 3
+    assert stored(app) == [("active", "ar", {})]
+
+
+def test_a_new_session_lost_again_before_its_first_answer_is_not_restarted(site):
+    """A server forgetting every session (two instances on two databases, say) would restart
+    the survey at each answer: the second loss is the plain error, the answer kept to retry."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.route(
+            "**/api/chat/messages",
+            lambda route: route.fulfill(status=404, json={"error": "no such chat session"}),
+        )
+        page.click(".feedbot-skip")
+        page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
+        page.click(".feedbot-choice >> nth=4")
+        page.locator(".feedbot-message--bot", has_text="Something went wrong").wait_for()
+        page.wait_for_timeout(500)
+        assert len(sent) == 2
+        assert page.locator(".feedbot-message", has_text=LOST).count() == 1
+        page.unroute("**/api/chat/messages")
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+    assert stored(app) == [("active", "en", {"trust": 5}), ("active", "en", {"trust": 5})]
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ("offline", "Something went wrong. Please try again."),
+        ("unavailable", "Something went wrong. Please try again."),
+        ("too many", "Too many messages at once. Please wait a minute, then try again."),
+    ],
+)
+def test_a_first_start_that_fails_offers_a_retry_button(site, failure, said):
+    """Offline, a 503 or a 429 at the first start left the visitor an open panel with an error
+    and nothing to press."""
+    page_url, app = site
+
+    def refuse(route):
+        if failure == "offline":
+            route.abort("internetdisconnected")
+        elif failure == "unavailable":
+            route.fulfill(status=503, json={"error": "feedbot cannot reach its database"})
+        else:
+            route.fulfill(status=429, json={"error": "20 per 1 minute"})
+
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        page.route("**/api/chat/sessions", refuse, times=1)
+        page.goto(page_url)
+        page.wait_for_selector(".feedbot-launcher")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-retry")
+        assert announced(page) == [said]
+        assert page.evaluate("document.activeElement.textContent") == "Try again"
+        assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-choice")
+        assert focused_text(page) == "Strongly disagree"
+        assert announced(page)[-1] == FIRST_QUESTION
+        finish(page)
+    assert stored(app)[0][0] == "complete"
+
+
+def test_the_standalone_page_offers_a_retry_in_its_language(site):
+    """The page's survey starts as the page loads: a failed start (twice here) keeps its retry
+    button, reached by Tab, named in the page's language, without moving focus on its own."""
+    _, app = site
+    spanish = config(app, "es")["strings"]
+    with serve(app) as app_url, chromium(locale="es-ES") as page:
+        page.route("**/api/chat/sessions", lambda route: route.abort("failed"), times=2)
+        page.goto(app_url + "/chat/webchat?language=es")
+        retry = page.locator(".feedbot-retry")
+        retry.wait_for()
+        assert retry.inner_text() == spanish["retry"] == "Volver a intentar"
+        assert page.evaluate("document.activeElement.tagName") == "BODY"
+        for _ in range(3):  # the language picker, the conversation, the retry
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "feedbot-retry"
+        assert axe_violations(page, "body") == []
+        page.keyboard.press("Enter")
+        errors = page.locator(".feedbot-message--bot", has_text=spanish["error"])
+        errors.nth(1).wait_for()
+        assert page.evaluate("document.activeElement.className") == "feedbot-retry"
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert focused_text(page) == "Totalmente en desacuerdo"
+        assert errors.count() == 0
+        assert page.csp_violations == []
+    assert stored(app) == [("active", "es", {})]
+
+
+def refuse_with(failure):
+    """A route handler that fails a request as `failure` says: offline, or a status with a
+    JSON error, or a proxy's HTML error page ("502 page")."""
+
+    def refuse(route):
+        if failure == "offline":
+            route.abort("failed")
+        elif str(failure).endswith(" page"):
+            status = int(str(failure).split()[0])
+            route.fulfill(status=status, content_type="text/html", body="<h1>Error</h1>")
+        else:
+            route.fulfill(status=int(failure), json={"error": "refused"})
+
+    return refuse
+
+
+@pytest.mark.parametrize("failure", ["offline", "503", "429", "502 page"])
+def test_a_resume_that_fails_keeps_its_session_for_the_retry(site, failure):
+    """A reload while the network failed gave up the session and started another: the
+    answers so far were left behind as an abandoned response."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        page.route("**/api/chat/transcript", refuse_with(failure), times=1)
+        page.reload()
+        page.wait_for_selector(".feedbot-launcher")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-retry")
+        assert page.evaluate("document.activeElement.className") == "feedbot-retry"
+        assert page.is_disabled("#feedbot-language")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[aria-pressed]")
+        assert said_by_the_visitor(page) == ["You: Strongly agree"]
+        assert len(sent) == 1
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def test_a_reload_after_the_database_lost_the_session_starts_again_and_says_so(site):
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        reset_the_database(app)
+        page.reload()
+        open_panel(page, page_url)
+        assert page.locator(".feedbot-message", has_text=LOST).count() == 1
+        assert said_by_the_visitor(page) == []
+        assert focused_text(page) == "Strongly disagree"
+        finish(page)
+    assert stored(app) == [
+        ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
+    ]
+
+
+@pytest.mark.parametrize("failure", ["500", "500 page", "400"])
+def test_a_resume_refused_for_good_starts_a_new_survey(site, failure):
+    """A transcript that failed for good (a 500 from answers to a question a flow edit had
+    removed) kept its session for a "Try again" that could only fail again: the visitor could
+    not take the survey until they closed the tab."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        refused_session = page.evaluate(SAVED_SESSION)
+        page.route("**/api/chat/transcript", refuse_with(failure))
+        page.reload()
+        open_panel(page, page_url)
+        assert page.locator(".feedbot-retry").count() == 0
+        assert page.locator(".feedbot-message", has_text=LOST).count() == 1
+        assert said_by_the_visitor(page) == []
+        assert page.evaluate(SAVED_SESSION) not in (refused_session, None)
+        assert len(sent) == 2
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+    assert stored(app) == [("active", "en", {"trust": 5}), ("active", "en", {"trust": 5})]
+
+
+def test_a_reload_after_a_flow_edit_removed_an_answered_question_resumes(site):
+    """The transcript of answers to a question the flow no longer has was a 500 at every
+    reload. It shows what the flow still has, and the survey goes on."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        with runtime_of(app).db.transaction() as db:
+            db.execute(update(Answer).values(question_id="retired_question"))
+        page.reload()
+        open_panel(page, page_url)
+        assert "What about this interaction made the difference?" in page.inner_text(".feedbot-log")
+        assert said_by_the_visitor(page) == []
+        assert page.locator(".feedbot-retry").count() == 0
+        # Its answers are out of the transcript, not out of the survey: no language change.
+        assert page.is_disabled("#feedbot-language")
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        assert len(sent) == 1
+    assert stored(app) == [("active", "en", {"retired_question": 5, "made_the_difference": None})]
+
+
+def test_a_language_picked_on_a_lost_session_starts_the_new_one_in_it_quietly(site):
+    """It started again in the language it had, and said answers were lost where there were
+    none."""
+    page_url, app = site
+    spanish = config(app, "es")["strings"]
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        reset_the_database(app)
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert page.get_attribute(".feedbot-chat", "lang") == "es"
+        assert page.input_value("#feedbot-language") == "es"
+        assert page.inner_text("#feedbot-title") == "Opinión sobre Federal Student Aid"
+        log = page.inner_text(".feedbot-log")
+        assert spanish["lost"] not in log and LOST not in log
+        assert "This interaction" not in log
+        assert len(sent) == 2
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+    assert stored(app) == [("active", "es", {"trust": 5})]
+
+
+@pytest.mark.parametrize("lost_at", ["the first answer", "a reload"])
+def test_a_lost_session_without_answers_starts_again_without_a_word(site, lost_at):
+    """ "Your earlier answers could not be found" was said to visitors who had answered
+    nothing: at their very first answer, or at a reload before it."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        sent = starts(page)
+        open_panel(page, page_url)
+        lost_session = page.evaluate(SAVED_SESSION)
+        reset_the_database(app)
+        if lost_at == "a reload":
+            page.reload()
+            open_panel(page, page_url)
+        else:
+            page.click(".feedbot-choice >> nth=4")
+            page.wait_for_function(f"{SAVED_SESSION} !== {json.dumps(lost_session)}")
+            page.wait_for_selector(".feedbot-choice")
+        assert LOST not in announced(page)
+        assert page.locator(".feedbot-message", has_text=LOST).count() == 0
+        assert page.locator(".feedbot-message", has_text=FIRST_QUESTION).count() == 1
+        assert len(sent) == 2
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def test_a_reload_after_a_lost_session_starts_again_in_the_conversation_language(site):
+    """It started again in the page's language: the visitor had picked Spanish."""
+    page_url, app = site
+    spanish = config(app, "es")["strings"]
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        reset_the_database(app)
+        page.reload()
+        open_panel(page, page_url)
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert page.get_attribute(".feedbot-chat", "lang") == "es"
+        assert page.input_value("#feedbot-language") == "es"
+        assert page.locator(".feedbot-message", has_text=spanish["lost"]).count() == 1
+        assert focused_text(page) == "Totalmente en desacuerdo"
+    assert stored(app) == [("active", "es", {})]
+
+
+def test_a_session_saved_by_the_earlier_widget_still_resumes(site):
+    """The widget kept the token alone before it kept the language beside it."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        token = page.evaluate(SAVED_SESSION)
+        page.evaluate("token => sessionStorage.setItem('feedbot-chat:webchat', token)", token)
+        page.reload()
+        page.wait_for_selector(".feedbot-launcher")
+        page.click(".feedbot-launcher")
+        page.wait_for_selector("[aria-pressed]")
+        assert said_by_the_visitor(page) == ["You: Strongly agree"]
+        assert page.is_disabled("#feedbot-language")
+        record = page.evaluate("JSON.parse(sessionStorage.getItem('feedbot-chat:webchat'))")
+        assert record == {"session": token, "language": "en", "answered": True, "told": False}
+        assert len(sent) == 1
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def test_a_language_change_after_a_restart_keeps_its_notice(site):
+    """The switch showed the conversation again without the notice: the visitor no longer
+    read why their answers were gone. It stays, in the new language, and is not read out
+    again; a reload keeps it too."""
+    page_url, app = site
+    spanish = config(app, "es")["strings"]
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=4")
+        page.wait_for_selector("[aria-pressed]")
+        reset_the_database(app)
+        page.click(".feedbot-skip")
+        page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
+        page.wait_for_selector(".feedbot-choice >> text=Strongly agree")
+        announced(page)
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        notice = page.locator(".feedbot-message", has_text=spanish["lost"])
+        assert notice.count() == 1 and page.locator(".feedbot-message", has_text=LOST).count() == 0
+        assert announced(page) == ["Esta interacción aumentó mi confianza en Federal Student Aid."]
+        first_words = page.locator(".feedbot-message").all_text_contents()[:2]
+        assert first_words[0] == spanish["lost"] and first_words[1].startswith("Federal")
+        page.reload()
+        open_panel(page, page_url)
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert page.locator(".feedbot-message", has_text=spanish["lost"]).count() == 1
+    assert stored(app) == [("active", "es", {})]
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_the_language_picker_waits_for_a_saved_session_to_resume(site, answered):
+    """After a failed resume the picker was enabled, for a session that might have answers:
+    picking a language then was refused with a 400 and "Something went wrong"."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = starts(page)
+        open_panel(page, page_url)
+        if answered:
+            page.click(".feedbot-choice >> nth=4")
+            page.wait_for_selector("[aria-pressed]")
+        page.route("**/api/chat/transcript", refuse_with("offline"), times=1)
+        page.reload()
+        page.wait_for_selector(".feedbot-launcher")
+        page.click(".feedbot-launcher")
+        page.wait_for_selector(".feedbot-retry")
+        assert page.is_disabled("#feedbot-language")
+        page.click(".feedbot-retry")
+        page.wait_for_selector("[aria-pressed]" if answered else ".feedbot-choice")
+        assert page.is_disabled("#feedbot-language") is answered
+        if not answered:
+            page.select_option("#feedbot-language", "es")
+            page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        # The resumed conversation took the failed resume's error's place; none came since.
+        assert page.locator(".feedbot-message--bot", has_text="went wrong").count() == 0
+        assert len(sent) == 1
+    assert stored(app) == [("active", "en", {"trust": 5}) if answered else ("active", "es", {})]

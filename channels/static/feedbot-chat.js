@@ -12,10 +12,15 @@
   var ownsPage = script.hasAttribute("data-owns-page");
   var storageKey = "feedbot-chat:" + serviceId;
   var timeoutMs = 20000;
-  // answerId: the current question's answer id, sent again with a retry of the same answer.
-  // wanted: a language picked while a turn was under way, switched to when it ends.
+  // starting: the start (or resume) under way. answerId: the current question's answer id,
+  // sent again with a retry of the same answer. wanted: a language picked while a turn was
+  // under way, switched to when it ends. lost: a session with answers was given up, said when
+  // the new one starts. restarted: a session started again and not yet answered. told: this
+  // session began by saying so (kept in the log when it is shown again). unresumed: a saved
+  // session not resumed yet, which may have answers: no language change until it is.
   var state = {
-    config: null, session: null, ready: null, answered: false, busy: false, answerId: null, wanted: null
+    config: null, session: null, starting: null, answered: false, busy: false, answerId: null,
+    wanted: null, lost: false, restarted: false, told: false, unresumed: false
   };
   var ui = {};
 
@@ -48,7 +53,11 @@
       signal: controller ? controller.signal : undefined
     });
     return Promise.race([request, gaveUp]).then(function (response) {
-      return response.json().then(function (data) {
+      // A refusal that is not JSON (a proxy's error page) still has its status.
+      var body = response.ok
+        ? response.json()
+        : response.json().then(null, function () { return {}; });
+      return body.then(function (data) {
         if (!response.ok) {
           var refused = new Error(data.error || response.statusText);
           refused.status = response.status;
@@ -163,7 +172,7 @@
       if (option.code === (state.wanted || config.language)) { node.selected = true; }
       ui.language.appendChild(node);
     });
-    ui.language.disabled = state.answered;
+    ui.language.disabled = state.answered || state.unresumed;
   }
 
   function followPage(config) {
@@ -191,38 +200,100 @@
   }
 
   function ensureSession() {
-    // One start per page, however often the panel opens or the language changes meanwhile.
-    if (!state.ready) {
-      state.ready = resumeOrStart().then(function () {
-        if (!state.session) { state.ready = null; }
-      });
+    if (state.session) { return Promise.resolve(); }
+    // One start at a time, however often the panel opens or the language changes meanwhile.
+    if (!state.starting) {
+      state.starting = resumeOrStart().then(function () { state.starting = null; });
     }
-    return state.ready;
+    return state.starting;
+  }
+
+  // What a reload needs: the session, its language (a lost one is started again in it) and
+  // whether it has answers and began by saying the survey started again. Before the
+  // language was stored beside it, the token alone was.
+  function saved() {
+    var value = window.sessionStorage.getItem(storageKey);
+    if (!value) { return null; }
+    if (value.charAt(0) !== "{") { return { session: value }; }
+    try {
+      var record = JSON.parse(value);
+      return record && typeof record.session === "string" ? record : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function remember(language) {
+    window.sessionStorage.setItem(storageKey, JSON.stringify({
+      session: state.session, language: language, answered: state.answered, told: state.told
+    }));
   }
 
   function resumeOrStart() {
-    var saved = window.sessionStorage.getItem(storageKey);
-    if (!saved) { return start(state.config.language); }
-    return api("GET", "/api/chat/transcript", null, saved).then(function (data) {
-      state.answered = data.messages.some(function (m) { return m.role === "visitor"; });
-      return followLanguage(data).then(function () {
-        state.session = saved;
+    var record = saved();
+    if (!record) { return start(state.config.language); }
+    return api("GET", "/api/chat/transcript", null, record.session).then(function (data) {
+      // A flow changed since may leave some answers out of the transcript: the record knows.
+      state.answered = record.answered === true ||
+        data.messages.some(function (m) { return m.role === "visitor"; });
+      state.told = record.told === true;
+      state.unresumed = false;
+      return followLanguage(data.language).then(function () {
+        state.session = record.session;
         show(data, true);
       });
-    }, function () {
-      window.sessionStorage.removeItem(storageKey);
-      return start(state.config.language);
+    }, function (error) {
+      if (passing(error)) {
+        // The session is kept for the retry: a new one would leave its answers behind as an
+        // abandoned response, over a network that failed for a moment.
+        couldNotStart(error);
+        return;
+      }
+      // Lost (404), or refused in a way a retry would only repeat (a 500 from answers to a
+      // question the survey no longer has, say): a new survey in the conversation's
+      // language. It starts without a word if the record says there were no answers (one
+      // from the earlier widget does not say: the visitor is told).
+      forgetSession(record.answered !== false);
+      return followLanguage(record.language || state.config.language).then(function () {
+        return start(state.config.language);
+      });
     });
   }
 
-  function followLanguage(data) {
+  // What may pass if the same request is sent again: no answer at all (offline, timed out),
+  // too many requests, or the server or its gateway unavailable for a while.
+  function passing(error) {
+    var status = error && error.status;
+    return !status || status === 429 || status === 502 || status === 503 || status === 504;
+  }
+
+  // 404 is the server's "no such chat session": its row is gone (the database was reset or
+  // restored). A 401 only says no token arrived, which this widget always sends, so it is a
+  // failure like any other. A session started again and lost before its first answer is not
+  // started a third time: the server is forgetting sessions, and the visitor would only
+  // be told so at every answer.
+  function lost(error) {
+    return error && error.status === 404 && !state.restarted;
+  }
+
+  // The visitor is told the survey started again only if it had their answers.
+  function forgetSession(hadAnswers) {
+    window.sessionStorage.removeItem(storageKey);
+    state.session = null;
+    state.unresumed = false;
+    state.answered = false;
+    state.lost = hadAnswers;
+    state.restarted = true;
+  }
+
+  function followLanguage(language) {
     // The conversation's language, not the page's or the browser's: the visitor may have
     // picked another one before a reload.
-    if (data.language === state.config.language) {
+    if (language === state.config.language) {
       applyLanguage(state.config);
       return Promise.resolve();
     }
-    return loadConfig(data.language).then(applyLanguage, function () {
+    return loadConfig(language).then(applyLanguage, function () {
       applyLanguage(state.config);
     });
   }
@@ -231,15 +302,28 @@
     return api("POST", "/api/chat/sessions", { service: serviceId, language: language })
       .then(function (data) {
         state.session = data.session;
-        window.sessionStorage.setItem(storageKey, data.session);
+        state.answered = false;
+        state.told = state.lost;
+        state.lost = false;
         ui.earlier.textContent = "";
         ui.live.textContent = "";
+        ui.language.disabled = false;
+        // Said once, in the live region, before the survey's first words.
+        if (state.told) { addMessage("bot", state.config.strings.lost); }
         show(data);
-      }, failed);
+      }, couldNotStart);
+  }
+
+  // A session lost mid-survey: a new one in the survey's (or the just picked) language. A new
+  // one that fails too shows the error and the retry of any failed start, so nothing here
+  // starts in a loop.
+  function startAgain() {
+    forgetSession(state.answered);
+    return ensureSession();
   }
 
   function switchLanguage(language) {
-    if (state.answered) {
+    if (state.answered || state.unresumed) {
       ui.language.value = state.config.language;
       return;
     }
@@ -252,20 +336,30 @@
     // The same session in the new language: a second session would count as a second,
     // abandoned response.
     ensureSession().then(function () {
-      if (!state.session) {
-        ui.language.value = state.config.language;
+      if (!state.session || state.answered) {
+        applyLanguage(state.config);
         return;
       }
-      return Promise.all([
-        loadConfig(language),
-        api("POST", "/api/chat/messages", { language: language }, state.session)
-      ]).then(function (results) {
+      var configured = loadConfig(language);
+      var switched = api("POST", "/api/chat/messages", { language: language }, state.session);
+      return Promise.all([configured, switched]).then(function (results) {
         // Focus stays on the picker: the visitor may still be choosing.
         applyLanguage(results[0]);
         show(results[1], true);
       }, function (error) {
-        applyLanguage(state.config);
-        failed(error);
+        return switched.then(function () {
+          applyLanguage(state.config);
+          failed(error);
+        }, function (refusal) {
+          if (!lost(refusal)) {
+            applyLanguage(state.config);
+            failed(refusal);
+            return;
+          }
+          // The session is gone: a new one, in the language just picked.
+          return configured.then(applyLanguage, function () { applyLanguage(state.config); })
+            .then(function () { return startAgain(); });
+        });
       });
     }).then(idle, idle);
   }
@@ -279,11 +373,13 @@
     api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
         state.answered = true;
+        state.restarted = false;
         ui.language.disabled = true;
         show(data);
       }, function (error) {
         // Not said after all: the answer stays in its box, to send again.
         pending.parentNode.removeChild(pending);
+        if (lost(error)) { return startAgain(); }
         failed(error);
       })
       .then(idle);
@@ -297,10 +393,14 @@
   }
 
   function show(data, replacing) {
+    // Each reply says where the conversation is: kept for a reload.
+    remember(data.language);
     var messages = data.messages;
     if (replacing) {
       ui.earlier.textContent = "";
       ui.live.textContent = "";
+      // That the survey started again stays before its first words, where it was said.
+      if (state.told) { addMessage("bot", state.config.strings.lost, ui.earlier); }
       messages.slice(0, -1).forEach(function (message) {
         addMessage(message.role, message.text, ui.earlier);
       });
@@ -418,6 +518,21 @@
     addMessage("bot", error && error.status === 429 ? strings.too_many : strings.error);
   }
 
+  // With no survey there is nothing to answer: a button to start it again takes the answer's
+  // place, else the visitor could only reload the page.
+  function couldNotStart(error) {
+    failed(error);
+    // A retry that failed again leaves its button, and the focus on it, where they are.
+    if (ui.answer.querySelector(".feedbot-retry")) { return; }
+    var hadFocus = ui.answer.contains(document.activeElement);
+    ui.answer.textContent = "";
+    var row = ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
+    var retry = el("button", { type: "button", "class": "feedbot-retry" }, state.config.strings.retry);
+    retry.addEventListener("click", function () { ensureSession(); });
+    row.appendChild(retry);
+    if (hadFocus) { retry.focus(); }
+  }
+
   // Said once in the log (so a screen reader hears it), not again at each press.
   function hint(text) {
     var last = ui.live.lastElementChild;
@@ -426,6 +541,7 @@
 
   function init() {
     loadConfig(script.getAttribute("data-language")).then(function (config) {
+      state.unresumed = saved() !== null;
       build(config);
       if (inline) { ensureSession(); }
     });
