@@ -8,12 +8,17 @@ STAMP = $(VENV)/.installed-$(1)-$(shell cat pyproject.toml Makefile | sha1sum | 
 
 .PHONY: run test
 
+# One pytest process per core (each with its own redis-server and PostgreSQL database); the
+# bench smoke runs share one of them (their xdist_group), so no two load the machine at once.
+# `make test PYTEST_XDIST=` runs everything in one process.
+PYTEST_XDIST ?= -n auto --dist loadgroup
+
 run: $(call STAMP,run)
 	$(VENV)/bin/feedbot demo
 
 test: $(call STAMP,test)
 	bash .ci/services
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 	$(VENV)/bin/feedbot translations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

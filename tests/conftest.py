@@ -140,6 +140,17 @@ def _empty_tables(url: str) -> None:
     engine.dispose()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands its counts to the controller, which prints them."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["hostile_sent"] = dict(SENT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SENT.update(getattr(node, "workeroutput", {}).get("hostile_sent", {}))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """How many requests the hostile-input tests sent (tests/test_hostile_*.py)."""
     if SENT:
