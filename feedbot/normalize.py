@@ -78,6 +78,7 @@ def _write_records(db: DbSession, services: ServiceRegistry, conversation_ids: l
                 conversation.answers,
                 services.flows.get(conversation.flow_id, service.flow),
                 service.timezone,
+                service.scrub_names,
             )
         )
     if rows:
@@ -86,9 +87,14 @@ def _write_records(db: DbSession, services: ServiceRegistry, conversation_ids: l
 
 
 def build_record(
-    conversation: Conversation, answers: list[Answer], flow: Flow, timezone: str
+    conversation: Conversation,
+    answers: list[Answer],
+    flow: Flow,
+    timezone: str,
+    scrub_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The record's fields from a conversation and its answers (pure: no I/O)."""
+    """The record's fields from a conversation and its answers (pure: no I/O); free text is
+    scrubbed, with the service's `scrub_names` as well."""
     by_record = {answer.record: answer for answer in answers if answer.record}
     period = fiscal_quarter(conversation.completed_at or conversation.started_at, timezone)
     trust = by_record.get("question_1")
@@ -105,9 +111,10 @@ def build_record(
         "question_1": trust.value if trust is not None and trust.status == "answered" else None,
         **_driver_flags("positive", by_record.get("positive"), flow),
         **_driver_flags("negative", by_record.get("negative"), flow),
-        "question_4": _scrubbed(by_record.get("question_4")),
+        "question_4": _scrubbed(by_record.get("question_4"), scrub_names),
         "other_text": _scrubbed(
-            by_record.get("positive_other_text") or by_record.get("negative_other_text")
+            by_record.get("positive_other_text") or by_record.get("negative_other_text"),
+            scrub_names,
         ),
         "started_at": conversation.started_at,
         "completed_at": conversation.completed_at,
@@ -136,10 +143,10 @@ def _offered_drivers(flow: Flow, branch: str) -> set[str]:
     return set()
 
 
-def _scrubbed(answer: Answer | None) -> str | None:
+def _scrubbed(answer: Answer | None, scrub_names: tuple[str, ...]) -> str | None:
     if answer is None or answer.status != "answered" or not answer.raw_text:
         return None
-    return scrub(answer.raw_text)[:FREE_TEXT_LIMIT]
+    return scrub(answer.raw_text, staff_names=scrub_names)[:FREE_TEXT_LIMIT]
 
 
 def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:

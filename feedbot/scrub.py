@@ -1,18 +1,23 @@
 """Personal-data scrubber for free-text survey answers.
 
 Phone numbers, e-mail addresses, SSNs and ITINs, payment cards, bank accounts, USCIS, passport,
-Medicare and VA identifiers, street addresses, dates of birth and self-introduced names are
-replaced by typed placeholders before an answer is stored or exported. Addresses and worded
-dates are read in English and Spanish; names, numbers and their cues in all 12 survey languages.
+Medicare and VA identifiers, street addresses, dates of birth and names (introduced, after a
+title or another cue, or on the service's list of staff names) are replaced by typed placeholders
+before an answer is stored or exported. Addresses and worded dates are read in English and
+Spanish; names, numbers and their cues in all 12 survey languages.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
+
+from feedbot.languages import fold
 
 PLACEHOLDERS = {
     "EMAIL": "[EMAIL]",
@@ -42,8 +47,9 @@ class Finding:
     end: int
 
 
-def scrub(text: str, region: str = "US") -> str:
-    """The text with every recognised piece of personal data replaced by its placeholder.
+def scrub(text: str, region: str = "US", staff_names: tuple[str, ...] = ()) -> str:
+    """The text with every recognised piece of personal data replaced by its placeholder;
+    `staff_names` (a service's `scrub_names`) are names to take wherever they appear.
 
     The text comes back in Unicode's composed form (NFC): some Vietnamese keyboards type "tên"
     as "e", a circumflex and a tone mark, which no cue would match.
@@ -52,7 +58,7 @@ def scrub(text: str, region: str = "US") -> str:
         text = unicodedata.normalize("NFC", text)
     pieces: list[str] = []
     position = 0
-    for finding in find_personal_data(text, region):
+    for finding in find_personal_data(text, region, staff_names):
         pieces.append(text[position : finding.start])
         pieces.append(PLACEHOLDERS[finding.kind])
         position = finding.end
@@ -60,19 +66,39 @@ def scrub(text: str, region: str = "US") -> str:
     return "".join(pieces)
 
 
-def find_personal_data(text: str, region: str = "US") -> list[Finding]:
+def find_personal_data(
+    text: str, region: str = "US", staff_names: tuple[str, ...] = ()
+) -> list[Finding]:
     """Non-overlapping findings sorted by position; where two overlap, the earlier detector wins.
 
     Every detector reads the original text and the text is rewritten once, at the end, so no
-    placeholder is ever seen (or rewritten) by a later detector.
+    placeholder is ever seen (or rewritten) by a later detector. Names come last.
     """
     text = _fold_dashes(text)
     kept: list[Finding] = []
     for detector in _DETECTORS:
-        for finding in detector(text, region):
-            if not any(_overlaps(finding, other) for other in kept):
-                kept.append(finding)
-    return sorted(kept, key=lambda finding: finding.start)
+        _keep_new(kept, detector(text, region))
+    _keep_new(kept, _names(text, staff_names, kept))
+    return kept
+
+
+def is_everyday_word(name: str) -> bool:
+    """Whether a one-word staff name is also a word the scrubber knows as an everyday one in a
+    survey language ("an", "le", "will"), which would be scrubbed wherever it is written."""
+    lowered, _ = _folded_for_names(unicodedata.normalize("NFC", name.strip()))
+    return lowered in _EVERYDAY_WORDS
+
+
+def _keep_new(kept: list[Finding], findings: list[Finding]) -> None:
+    # `kept` stays sorted and without overlaps, so a finding need only be checked against its
+    # neighbours: a long answer with hundreds of findings stays linear, not quadratic.
+    for finding in findings:
+        index = bisect.bisect(kept, finding.start, key=lambda other: other.start)
+        if index > 0 and _overlaps(finding, kept[index - 1]):
+            continue
+        if index < len(kept) and _overlaps(finding, kept[index]):
+            continue
+        kept.insert(index, finding)
 
 
 def _fold_dashes(text: str) -> str:
@@ -527,6 +553,658 @@ _HANGUL_NOT_NAME = tuple(
     _word_set("틀 잘못 정확 다르 다릅 다른 없 맞 영어 한국 이상 바뀌 변경 너무 아직 제대로 계속")
 )
 
+# Names said without an introduction. A title names the person after it: "Ms. Garcia",
+# "Officer Johnson", "Sra. López", "M. Dupont", "Ông Nguyễn", "Mang Juan", "Madan Jean",
+# "господин Иванов" (the title stays, the name goes: "Ms. [NAME] at the front desk"). Weaker
+# cues name someone only when what follows cannot be read as anything else: an introduction
+# ("I'm Maria", "This is John Smith", "Soy María", "je suis Marie"), a thank-you ending where a
+# name would end ("Thanks to Mike at window 4") and a person pointed at ("the agent, Karen,", "my
+# wife Ana"). Only a capitalised word is taken, never an acronym ("Agent IRS"), and never a word
+# of the cue's language that people capitalise for other reasons: "Dr. Appointment", "Miss
+# Universe", "Agent Orange", "Officer Was rude"; after a weak cue also "I'm Happy", "I am
+# American", "This is Ridiculous", "This is Social Security", "Je suis Content". In a message in
+# capitals only a title still counts (one word), and a message Written In Title Case gives the
+# weak cues nothing. Up to three name words are taken, with "de la", "van" between them and an
+# initial's dot ("Dr. John A. Smith").
+_ABBREVIATION_END = r"(?:\.[ \t]*|[ \t]+)"
+_NAMED_AFTER = r"(?:[ \t]*,[ \t]*|[ \t]+)"
+_TITLE_WORDS_EN = (
+    "officer agent deputy trooper detective sergeant lieutenant captain judge nurse pastor father"
+    " sister rabbi imam reverend professor doctor sir madam ma'am maam"
+)
+_PERSON_CUES = (
+    # (kind, language, the cue's words, what follows them); "_" joins the words of a phrase. A
+    # "title" names a person in any case; a "Title" only capitalised (in lower case it is an
+    # everyday word: "I miss", "don", "mang"). "introduction", "people" (after a determiner:
+    # "the clerk", "mi esposa") and "thanks" (with "ask for", "spoke to") are the weak cues;
+    # "thanks" also needs its name to end where a thanked name ends.
+    ("title", "en", "mrs mr ms mx dr prof sgt lt capt det rev", _ABBREVIATION_END),
+    # "Fr." only with its dot: "fr" alone is texting for "from" ("moved here fr Mexico").
+    ("title", "en", "fr", r"\.[ \t]*"),
+    ("title", "en", _TITLE_WORDS_EN, r"[ \t]+"),
+    ("Title", "en", "miss", r"[ \t]+"),
+    ("title", "es", "srta sra sr dra lic licda lcda", _ABBREVIATION_END),
+    (
+        "title",
+        "es",
+        "señora señorita señor senora senorita senor doctora oficial agente enfermera enfermero"
+        " licenciada licenciado profesora profesor padre",
+        r"[ \t]+",
+    ),
+    ("Title", "es", "don doña", r"[ \t]+"),
+    ("title", "pt", "senhora senhorita senhor doutora doutor enfermeira enfermeiro", r"[ \t]+"),
+    ("Title", "pt", "dona", r"[ \t]+"),
+    ("Title", "fr", "m", r"\.[ \t]*"),
+    ("title", "fr", "mmes mme mlles mlle", _ABBREVIATION_END),
+    (
+        "title",
+        "fr",
+        "monsieur madame mademoiselle docteur maître maitre père pere sœur soeur",
+        r"[ \t]+",
+    ),
+    ("Title", "de", "herr frau", r"[ \t]+"),
+    # A dot only after an abbreviation: after a whole word it ends the sentence ("Нужен был
+    # врач. Никто не помог").
+    ("title", "ru", "г-н г-жа", r"\.?[ \t]+"),
+    ("title", "ru", "господин госпожа доктор врач офицер агент инспектор", r"[ \t]+"),
+    # Vietnamese titles are also the pronouns "he", "she", "you": only before a capital.
+    ("title", "vi", "ông bà chị cô chú bác_sĩ bác thầy anh", r"[ \t]+"),
+    ("Title", "tl", "gng bb g", r"\.[ \t]*"),
+    ("title", "tl", "ginoong ginang binibining aling kuya manong manang", r"[ \t]+"),
+    ("Title", "tl", "mang", r"[ \t]+"),
+    ("title", "ht", "mesye madan manzè mamzèl madmwazèl misye doktè dòktè dòk", r"[ \t]+"),
+    ("introduction", "en", "i'm im i_am this_is named", r"[ \t]+"),
+    ("introduction", "es", "soy yo_soy llamado llamada", r"[ \t]+"),
+    ("introduction", "fr", "je_suis", r"[ \t]+"),
+    ("introduction", "pt", "eu_sou", r"[ \t]+"),
+    ("introduction", "ht", "mwen_se", r"[ \t]+"),
+    ("introduction", "vi", "tôi_là", r"[ \t]+"),
+    (
+        "people",
+        "en",
+        "clerk lady woman man gentleman guy girl rep representative caseworker worker counselor"
+        " counsellor interpreter translator supervisor manager employee receptionist guard"
+        " teller examiner adjudicator specialist advisor adviser operator navigator volunteer"
+        " person wife husband son daughter mother mom"
+        " mum dad brother grandson granddaughter grandmother grandfather grandma grandpa aunt"
+        " uncle niece nephew cousin friend neighbor neighbour partner boyfriend girlfriend fiance"
+        " fiancé fiancee fiancée caregiver",
+        _NAMED_AFTER,
+    ),
+    ("people", "en", _TITLE_WORDS_EN, r"[ \t]*,[ \t]*"),  # "the agent, Karen, was rude"
+    (
+        "people",
+        "es",
+        "agente oficial empleada empleado señorita muchacha muchacho chica chico trabajadora"
+        " trabajador intérprete supervisora supervisor gerente doctora doctor enfermera enfermero"
+        " esposa esposo hija hijo mamá papá hermana hermano abuela abuelo nieta nieto tía tío"
+        " prima primo amiga amigo vecina vecino",
+        _NAMED_AFTER,
+    ),
+    (
+        "thanks",
+        "en",
+        "thanks thank thank_you thanks_to thank_you_to thanks_so_much thank_you_so_much"
+        " thank_you_very_much kudos_to shout_out_to shoutout_to shout-out_to shoutouts_to",
+        _NAMED_AFTER,
+    ),
+    ("thanks", "en", "ask_for asked_for spoke_to spoke_with talked_to talked_with", r"[ \t]+"),
+    ("thanks", "es", "gracias gracias_a muchas_gracias muchas_gracias_a", _NAMED_AFTER),
+    (
+        "thanks",
+        "es",
+        "pregunte_por pregunten_por pregunté_por preguntar_por pregunta_por preguntó_por"
+        " hablé_con hable_con habló_con hablamos_con",
+        r"[ \t]+",
+    ),
+    ("thanks", "fr", "merci merci_à merci_a merci_beaucoup merci_beaucoup_à", _NAMED_AFTER),
+    (
+        "thanks",
+        "pt",
+        "obrigado obrigada obrigado_a obrigada_a obrigado_ao obrigada_ao obrigado_à obrigada_à",
+        _NAMED_AFTER,
+    ),
+)
+_DETERMINERS = {
+    "en": _word_set("the my our your his her their this that a an"),
+    "es": _word_set("el la mi su nuestro nuestra este esta ese esa un una"),
+    "pt": _word_set("o a um uma meu minha seu sua nosso nossa este esta esse essa aquele aquela"),
+    "fr": _word_set("le la un une mon ma ton ta son sa notre votre leur ce cet cette"),
+    "ru": _word_set("мой моя наш наша ваш ваша этот эта тот та"),
+}
+_LATIN_DETERMINERS = ("en", "es", "pt", "fr")
+
+
+def _cue_words(words: str) -> str:
+    # Longest first, so "thanks to" is tried before "thanks"; a phrase's words may be spaced
+    # more than once and an apostrophe may be curly.
+    phrases = sorted(words.split(), key=len, reverse=True)
+    return "|".join(
+        re.escape(phrase).replace("_", r"[ \t]+").replace("'", "['’]") for phrase in phrases
+    )
+
+
+# A cue starts a word; the groups are numbered so a match says which cue it was. Only the
+# words a cue can start with are tried (_CUE_STARTS): scanning every position is 3 times slower.
+_PERSON_CUE = re.compile(
+    r"(?<![\w'’.-])(?:"
+    + "|".join(
+        f"(?P<person{index}>(?:{_cue_words(words)}){after})"
+        for index, (_, _, words, after) in enumerate(_PERSON_CUES)
+    )
+    + ")",
+    re.IGNORECASE,
+)
+_CASED_WORD = re.compile(r"[^\W\d_]+")
+_CUE_STARTS = frozenset(
+    _CASED_WORD.match(phrase.lower()).group()
+    for _, _, words, _ in _PERSON_CUES
+    for phrase in words.split()
+)
+# Whether an answer has a cue word at all; "I'm" and "I am" by their second word, as "I" alone
+# is in most English answers.
+_CUE_HINTS = (_CUE_STARTS - {"i"}) | {"m", "am"}
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+_STRONG_CUES = frozenset({"title", "Title"})
+_WEAK_CUES = frozenset({"introduction", "people", "thanks"})
+_MAX_CUED_NAME_WORDS = 3
+# "Dr" after a house number and a street name is the street's suffix: "500 Capitol Dr Salem".
+_STREET_BEFORE = re.compile(r"(?<![\d/.-])\d{1,6}[A-Za-z]?(?:[ \t]+[\w'.-]+){1,4}[ \t]+$")
+# English words a capital may start after a title in a sentence or a title-cased message
+# ("Officer Was rude", "Dr. Said to wait"); the other languages' _NOT_NAMES serve them.
+_ENGLISH_SMALL_WORDS = _word_set(
+    "a an the and or but nor so yet for of to in on at by from with as into onto about after"
+    " before behind over under near than then there here this that these those it its is was"
+    " are were be been am has have had do does did will would can could should shall might"
+    " must not no yes i i'm im me my mine you your yours he him his she her hers we us our"
+    " they them their who whom whose which what when where why how all any some every each"
+    " both either neither also too very just only even still again never always ever please"
+    " thanks thank sorry hello hi hey ok okay today yesterday tomorrow tonight if because"
+    " since while until although though however everyone everybody nobody someone somebody"
+    " anyone anybody everything something nothing said says told tells asked asks gave gives"
+    " took takes got gets went goes came comes made makes let lets saw sees felt feels seemed"
+    " kept keeps put puts ran runs sat stood left leaves lives works wrote writes spoke speaks"
+    " knew knows thought thinks found finds lost loses sent sends paid pays needs wants helps"
+    " calls yelled hung drove rode brought bought fell broke chose forgot understood met heard"
+    " held won taught caught meant read led fed hid hurt cut hit set quit spent lent built dealt"
+)
+# Capitalised words after a title that are a role, a place, a programme or a thing, in any
+# language: "Dr. Appointment", "Nurse Practitioner", "Mr. Coffee", "Miss Universe", "Agent
+# Orange", "This is Social Security", "Officer Johnson's Office".
+_NOT_NAMES_AFTER_TITLES = _word_set(
+    "appointment appointments appt appts visit visits office offices note notes letter"
+    " letters line hotline advice practice service services program programs programme station"
+    " clinic hospital center centre desk department dept team staff orders order referral"
+    " referrals records record report reports bills forms form exam exams coffee clean pepper"
+    " orange universe america usa world time christmas easter thanksgiving nature right wrong"
+    " county city state federal national social security medicare medicaid passport passports"
+    " immigration customs border patrol veterans affairs treasury homeland labor health"
+    " housing education benefits benefit card cards number account website site online portal"
+    " app system phone call email mail text message window counter room help extra assistance"
+    " building floor lobby bridge park hall school church library airport tunnel memorial"
+    " university college guard security citizen citizens god lord allah monday tuesday"
+    " wednesday thursday friday saturday sunday january february march july september october"
+    " november december oficina cita consulta seguro migración inmigración aduana consulado"
+    " embajada departamento centro clínica ventanilla dios lunes martes miércoles jueves"
+    " viernes sábado domingo enero febrero marzo junio julio agosto septiembre octubre"
+    " noviembre diciembre usted ustedes todos todas información informacion recepción"
+    " recepcion atención atencion servicio servicios trámites tramites citas caja seguridad"
+    " bureau rendez-vous préfecture mairie ambassade lundi mardi mercredi jeudi vendredi"
+    " samedi dimanche dieu vous escritório serviço serviços deus você vocês президент директор"
+    " начальник наук giáo thuốc ngoại nội già cụ chủ nhân"
+)
+# Ranks and offices between a title and the name are passed over: "Deputy Sheriff Johnson",
+# "Deputy Director Smith", "Sgt. Major Jones".
+_RANKS = _word_set(
+    "sheriff director directors manager supervisor assistant general secretary commissioner"
+    " administrator chief clerk marshal inspector advocate attorney lawyer officer agent"
+    " specialist representative rep registrar warden major governor colonel col commander"
+    " president chair speaker practitioner engineer analyst associate technician consultant"
+    " coordinator director directora gerente supervisora presidente secretario secretaria"
+    " directeur directrice diretor diretora"
+)
+# A title is never a name: "This is Dr. Patel" leaves "Dr." to its own cue, "Ông Bà" (Mr. Mrs.,
+# grandparents) is two titles.
+_CUE_WORDS = frozenset(
+    word
+    for kind, _, words, _ in _PERSON_CUES
+    if kind in _STRONG_CUES
+    for word in words.replace("_", " ").split()
+)
+# After a weak cue, what a person says they are rather than who: "I'm Happy", "I'm Retired",
+# "Soy Ciudadana", "Je suis Ravie", "Mwen se Ayisyen", "Tôi là Người Mỹ". (A few are also
+# names, "Young", "Ravi", "Black": lost only after these cues.)
+_NOT_INTRODUCED = {
+    language: _word_set(words)
+    for language, words in {
+        "en": "happy sad glad sorry sure fine good great bad awful terrible nice kind rude slow"
+        " fast quick easy crazy insane absurd unreal mad angry upset tired bored scared retired"
+        " annoyed unemployed blind deaf sick ill old young poor broke new here back home out"
+        " over alone single pregnant afraid stuck lost free done ready able unable lucky proud"
+        " aware unaware confident positive certain legal illegal homebound"
+        " elderly senior veteran vet citizen resident immigrant refugee student mother mom"
+        " father dad parent grandmother grandma grandfather grandpa wife husband widow widower"
+        " caregiver customer client patient applicant member beneficiary honestly truly"
+        " certainly going doing being coming trying dying christian catholic muslim jewish"
+        " hindu buddhist mormon baptist protestant atheist black white latina latino native"
+        " indigenous disgusted appalled pissed stressed hurt milk",
+        "es": "feliz contenta contento agradecida agradecido triste enojada enojado molesta"
+        " molesto cansada cansado jubilada jubilado ciudadana ciudadano residente veterana"
+        " veterano madre padre mamá papá abuela abuelo hija hijo persona mayor discapacitada"
+        " discapacitado estudiante trabajadora trabajador inmigrante refugiada refugiado pobre"
+        " nueva nuevo cliente usuaria usuario paciente beneficiaria beneficiario viuda viudo"
+        " soltera soltero casada casado divorciada divorciado yo muy bastante super súper"
+        " sorda sordo ciega ciego enferma enfermo embarazada desempleada desempleado latina"
+        " latino hispana hispano boricua puertorriqueña puertorriqueño cubana cubano dominicana"
+        " dominicano mexicana mexicano guatemalteca guatemalteco salvadoreña salvadoreño"
+        " hondureña hondureño venezolana venezolano colombiana colombiano peruana peruano"
+        " americana americano estadounidense cristiana cristiano católica católico evangélica"
+        " evangélico importante urgente excelente milk sauce beans beverage beverages formula"
+        " products",
+        "fr": "content contente ravi ravie satisfait satisfaite déçu déçue malade heureux"
+        " heureuse triste citoyen citoyenne résident résidente ici là très vraiment toujours"
+        " encore venu venue parti partie sorti sortie perdu perdue surpris surprise seul seule"
+        " enceinte étudiant étudiante mère père veuve veuf reconnaissant reconnaissante"
+        " mécontent mécontente inquiet inquiète sûr sûre prêt prête d'accord haïtien haïtienne"
+        " canadien canadienne américain américaine africain africaine congolais congolaise"
+        " sénégalais sénégalaise ivoirien ivoirienne camerounais camerounaise malien malienne"
+        " marocain marocaine algérien algérienne tunisien tunisienne belge suisse québécois"
+        " québécoise anglais anglaise chrétien chrétienne catholique musulman musulmane juif"
+        " juive aveugle sourd sourde vieux vieille jeune pauvre nouveau nouvelle client cliente"
+        " patient patiente bénéficiaire allocataire",
+        "pt": "contente feliz satisfeito satisfeita triste grato grata cidadão cidadã residente"
+        " brasileiro brasileira muito mãe pai avó avô viúva viúvo estudante paciente cliente"
+        " idoso idosa pobre novo nova",
+        "ht": "ayisyen ayisyèn ameriken manman papa etidyan veteran sitwayen rezidan granmoun"
+        " kontan tris fatige malad pòv",
+        "vi": "người khách cựu một công sinh bệnh mẹ cha bố con vợ chồng học rất",
+    }.items()
+}
+# Endings of what a person is or feels, after a weak cue: "Frustrated", "Furious", "Grateful",
+# "Unacceptable", "Waiting"; French participles ("Je suis Allée", "Désolé"; Chloé and René
+# are lost with them), Portuguese ones ("Aposentado").
+_INTRODUCED_ENDING = {
+    "en": re.compile(r"\w{4,}(?:ment|ness)|\w{3,}(?:ing|ous|ful|less|able|ible|tion|sion|ive)"),
+    "es": re.compile(r"\w{3,}mente"),
+    "fr": re.compile(r"\w+(?:é|ée|és|ées)|\w{2,}(?:eux|euse)|\w{5,}ment"),
+    "pt": re.compile(r"\w{3,}(?:ado|ada|ido|ida|mente)"),
+}
+
+
+def _folded_word_set(words: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in words.split())
+
+
+# What a person says they are, in any survey language written in letters: race, ethnicity,
+# nation or tribe, religion, sexuality and gender, disability and health, age, family, work,
+# housing, money and immigration status, and how they feel. A weak cue ("I'm", "This is", "Soy",
+# "Je suis", "Eu sou", "Mwen se", "Tôi là", "my wife", "Thanks to") never takes one for a name,
+# capitalised or not, so "I'm Black and was treated differently", "I'm Deaf", "Soy Negra", "Je
+# suis Sourde", "Eu sou Negro" and "Mwen se Nwa" stay; a title still takes one ("Officer Black").
+# Compared accent-folded ("Indigena", "Catolico"). Words that are mostly given names are left
+# out (Blanca, Dakota, Georgia, Angel, Cristiano): "Soy Blanca" is taken. One of these is never
+# a one-word scrub_names entry either: it would be scrubbed wherever it is written.
+_ENGLISH_DESCRIPTIONS = _folded_word_set(
+    # Race, ethnicity, nation, tribe.
+    "black brown white asian african afro native indigenous aboriginal hispanic latina latino"
+    " latinx latine chicana chicano boricua mestiza mestizo biracial multiracial mixed creole"
+    " arab arabic middle pacific islander hawaiian samoan tongan chamorro guamanian micronesian"
+    " marshallese fijian hmong cambodian khmer lao laotian thai burmese vietnamese chinese"
+    " korean japanese taiwanese filipino filipina pinoy pinay indian pakistani bangladeshi"
+    " nepali nepalese tibetan afghan iranian persian iraqi syrian lebanese palestinian"
+    " jordanian egyptian yemeni somali ethiopian eritrean sudanese nigerian ghanaian kenyan"
+    " congolese cameroonian liberian senegalese haitian jamaican trinidadian barbadian"
+    " bahamian dominican cuban puerto mexican guatemalan salvadoran salvadorean honduran"
+    " nicaraguan panamanian venezuelan colombian peruvian ecuadorian bolivian brazilian"
+    " argentinian argentine chilean paraguayan uruguayan canadian ukrainian russian polish"
+    " irish italian german greek armenian albanian bosnian romanian turkish kurdish"
+    " cherokee navajo dine hopi lakota ojibwe chippewa apache comanche cree sioux choctaw"
+    " chickasaw seminole muscogee iroquois mohawk oneida pueblo zuni tlingit yupik inupiat"
+    " aleut alaskan blackfeet cheyenne arapaho shoshone paiute lumbee"
+    # Sexuality and gender.
+    " gay lesbian bisexual bi queer trans transgender transgendered transsexual nonbinary"
+    " non-binary enby genderqueer genderfluid intersex asexual pansexual two-spirit straight"
+    " heterosexual homosexual cis cisgender female male woman man feminine masculine"
+    # Religion.
+    " christian catholic muslim moslem jewish jew hindu buddhist sikh jain mormon baptist"
+    " methodist lutheran presbyterian episcopalian pentecostal evangelical orthodox protestant"
+    " quaker amish mennonite adventist rastafarian atheist agnostic pagan wiccan spiritual"
+    " religious devout"
+    # Disability and health.
+    " deaf blind deafblind disabled handicapped impaired mute nonverbal autistic"
+    " neurodivergent dyslexic epileptic diabetic asthmatic bipolar schizophrenic depressed"
+    " anxious paralyzed paralysed paraplegic quadriplegic tetraplegic amputee wheelchair"
+    " immunocompromised chronically terminally sick ill injured wounded pregnant expecting"
+    " nursing breastfeeding hard hearing visually partially legally frail bedridden"
+    " housebound homebound sober recovering addicted positive diagnosed hospitalized"
+    # Age, family, work, housing, money, immigration.
+    " young old older elderly aged senior minor adult teen teenager veteran vet retired"
+    " unemployed employed underemployed self-employed jobless homeless unhoused houseless"
+    " poor broke low-income low uninsured underinsured insured undocumented documented"
+    " naturalized naturalised citizen resident immigrant migrant refugee asylee stateless"
+    " foreign single married divorced separated widowed widow widower engaged orphan"
+    " orphaned adopted student illiterate bilingual monolingual essential frontline"
+    " incarcerated disabled working rural permanent temporary"
+    # How they feel.
+    " frustrated furious livid heartbroken devastated overwhelmed exhausted desperate"
+    " confused hungry worried nervous stressed embarrassed humiliated offended insulted"
+    " disrespected ignored mistreated discriminated harassed traumatized traumatised"
+    " terrified frightened ashamed alarmed overjoyed thrilled relieved satisfied"
+    " dissatisfied pleased displeased impressed unimpressed disappointed appalled outraged"
+    " shocked stunned speechless hopeful hopeless helpless powerless baffled grateful"
+    " thankful blessed sorry gen boomer millennial zoomer overweight obese fat skinny short"
+    " tall heavy"
+)
+_OTHER_DESCRIPTIONS = _folded_word_set(
+    # Spanish.
+    "negra negro morena moreno prieta prieto indígena afroamericana afroamericano"
+    " afrolatina afrolatino afrodescendiente latinoamericana latinoamericano nicaragüense"
+    " ecuatoriana ecuatoriano argentina chilena chileno boliviana boliviano panameña"
+    " panameño costarricense paraguaya paraguayo uruguaya uruguayo española español"
+    " haitiana haitiano gay lesbiana bisexual trans transgénero musulmana musulmán judía"
+    " judío testigo mormona mormón evangélica evangélico diabética diabético indocumentada"
+    " indocumentado anciana anciano joven vieja viejo mujer hombre sordomuda sordomudo"
+    " discapacitada discapacitado minusválida minusválido inválida inválido autista"
+    " epiléptica epiléptico desempleada desempleado pensionada pensionado campesina"
+    " campesino inquilina inquilino sin chicana chicano nativa nativo asiática asiático árabe"
+    " queer pentecostal atea ateo budista hindú bipolar racista machista clasista grosera"
+    " grosero maleducada maleducado prepotente arrogante"
+    # French.
+    " noire noir blanche blanc métisse créole arabe antillaise antillais guinéenne guinéen"
+    " malienne française français juive juif musulmane musulman homosexuelle homosexuel"
+    " lesbienne handicapée handicapé malentendante malentendant diabétique autiste"
+    " chômeuse chômeur retraitée retraité sans-papiers âgée âgé femme homme gay trans queer"
+    " bisexuelle bisexuel asiatique africaine africain amérindienne amérindien autochtone"
+    " sans-abri immigrée immigré réfugiée réfugié bouddhiste hindoue hindou athée"
+    " protestante protestant évangélique bipolaire raciste impolie impoli méprisante"
+    " méprisant"
+    # Portuguese.
+    " negra negro preta preto parda pardo branca branco indígena surda surdo cega cego"
+    " deficiente muçulmana muçulmano católica católico evangélica evangélico judia judeu"
+    " imigrante portuguesa português angolana angolano cabo-verdiana cabo-verdiano"
+    " doente grávida diabética diabético mulher homem idosa idoso gay trans queer lésbica"
+    " bissexual asiática asiático árabe autista bipolar budista ateia ateu sem-teto"
+    " desempregada desempregado refugiada refugiado aposentada aposentado racista grosseira"
+    " grosseiro mal-educada mal-educado"
+    # Haitian Creole.
+    " nwa blan avèg soud bèbè andikape enfim imigran refijye katolik kretyen pwotestan"
+    " advantis batis mizilman fanm gason vèv jèn ansent chomè fache dekouraje bouke"
+    " pasyan kliyan etranje"
+)
+_PERSON_DESCRIPTIONS = _ENGLISH_DESCRIPTIONS | _OTHER_DESCRIPTIONS
+# Vietnamese, the first word of "phụ nữ", "đàn ông", "khuyết tật", "Phật tử"…, compared with its
+# marks only: folded, "phụ" would be Phú and "già" Gia.
+_VIETNAMESE_DESCRIPTIONS = _word_set("phụ đàn phật khuyết khiếm mù điếc già lính giáo")
+# What else a weak cue may point at that is not a person: "This is Fraud", "This is Texas",
+# "Thanks to Covid", "Thanks to Jesus", "Thanks Guys", "spoke with Someone".
+_NOT_PEOPLE = _folded_word_set(
+    "bullshit garbage nonsense crap trash joke racism racist sexist sexism ageism ageist ableism"
+    " ableist homophobic homophobia transphobic transphobia xenophobic xenophobia bias biased"
+    " prejudice prejudiced abuse fraud theft scam robbery extortion corruption negligence"
+    " neglect harassment pathetic stupid dumb silly awesome excellent fantastic perfect"
+    " urgent important critical criminal unfair unjust inhumane cruel nuts chaos hell torture"
+    " madness insanity typical normal standard usual unprofessional unprecedented kafkaesque"
+    " first second third fourth fifth sixth seventh eighth ninth tenth last final day week"
+    " month year time attempt feedback complaint emergency re"
+    " covid corona coronavirus pandemic virus obamacare congress government technology science"
+    " medicine internet zoom google uber lyft amazon facebook walmart insulin chemo ozempic"
+    " vaccine vaccines hurricane storm flood inflation whoever whomever y'all yall guys folks"
+    " team crew gang people bye"
+    " much anyway anyways dear honey hun hon sweetie sweetheart babe baby love luv buddy bro"
+    " brother sis lady man dude friend friends pal mate boss chief doc ya someone somebody"
+    " alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii"
+    " idaho illinois iowa kansas kentucky louisiana maine maryland massachusetts michigan"
+    " minnesota mississippi missouri nebraska nevada hampshire jersey ohio oklahoma oregon"
+    " pennsylvania rhode tennessee texas utah vermont wisconsin wyoming guam mexico guatemala"
+    " honduras cuba haiti jamaica pakistan vietnam korea japan philippines nigeria somalia"
+    " ethiopia ukraine russia iran iraq syria afghanistan canada venezuela colombia peru"
+    " ecuador brazil snap protein yogurt yoghurt cheese allergy allergies free based nuts flour"
+    " oil lecithin tofu"
+)
+# A weak cue of another language reads only that language's words and the things that are not
+# people: "Gracias a Young por su paciencia" thanks someone, "I'm Young" says how old.
+_NOT_NAMES_AFTER_WEAK_CUES = {
+    "en": _PERSON_DESCRIPTIONS | _NOT_PEOPLE,
+    "other": _OTHER_DESCRIPTIONS | _NOT_PEOPLE,
+}
+# Thanked in English, not a person: "Thanks to Jesus!" (but "the agent, Jesus, was kind" and
+# "Gracias a Jesús por su ayuda" name someone).
+_THANKED_NOT_PEOPLE = _word_set(
+    "jesus jesús christ jehovah yahweh buddha heaven heavens goodness lord"
+)
+_AFTER_A_THANKED_WORKER = _word_set("at in from on en de del")
+# Words that go on with the sentence after a title or another cue, never a name: English
+# verbs and pronouns ("Officer Screamed at me", "The nurse Didn't call back", "my dad Died"),
+# Spanish, Portuguese and French ones ("El agente Me trató mal", "A senhora Gritou comigo",
+# "Monsieur Ne parle pas"), Russian ("врач Сказал"), Vietnamese ("Anh Ấy", "Cô Ấy": he, she)
+# and Arabic adjectives and verbs, which follow a title as its predicate ("الدكتور ممتاز", the
+# doctor is excellent). English ones count after the other Latin-script languages' cues too
+# after a one-letter title ("Plan G. It costs less", "Sarah M. She was great").
+_ENGLISH_VERBS = _word_set(
+    "screamed shouted slammed ignored refused denied rejected lied laughed mocked threatened"
+    " grabbed pushed shoved tased tasered arrested detained searched handcuffed insulted"
+    " harassed humiliated discriminated stopped pulled cursed swore spit spat kicked punched"
+    " slapped struck choked tackled assaulted attacked stole shot beat threw transferred"
+    " referred answered ordered offered covered required hired fired entered delivered"
+    " considered registered stared glared cleared declared compared prepared cured secured"
+    " assured insured injured informed performed confirmed claimed blamed assumed welcomed"
+    " named formed harmed alarmed played stayed delayed prayed annoyed employed destroyed"
+    " enjoyed obeyed betrayed agreed freed died tied tried cried replied applied relied"
+    " fought sought helped explained called treated talked smiled waited walked worked looked"
+    " listened rushed rolled sighed shrugged scoffed snapped barked muttered mumbled"
+    " whispered interrupted dismissed patronized belittled lectured scolded accused"
+    " questioned interrogated profiled followed watched cancelled canceled canceled"
+    " rescheduled retired quit passed recommended recommends treats talks listens answers"
+    " explains cares understands deserves refuses denies lies tries cries hates loves likes"
+    " seems looks yells screams ignores rocks rocked rules ruled saved saves fixed fixes"
+    " solved solves handled handles processed processes approved approves signed signs"
+    " checked checks gets got went came prescribed misunderstood organized organised"
+    " frisked patted cuffed tackled tasered pepper-sprayed shouts insults lectures accuses"
+    " demanded demands charged charges billed bills wanted needed asked took made kept"
+    " sent showed shows told tells gave gives let lets"
+)
+_VERBS = {
+    "en": _ENGLISH_VERBS,
+    "es": _word_set(
+        "me nos se le les te lo los nunca siempre tampoco solo sólo dijo hizo puso tuvo vino"
+        " quiso pudo trajo dio vio estaba estuvo tenía decía sabía quería podía hacía había"
+        " trabaja vive necesita quiere puede sabe habla dice va viene llama espera sigue"
+        " ayuda atiende grita miente para por con sin sobre entre hasta desde hacia como"
+        " cuando donde porque quien todo todos toda todas nada nadie algo alguien poco usted"
+        " ustedes él ella ellos ellas yo tú nosotros"
+    ),
+    "pt": _word_set(
+        "me nos se lhe te o nunca sempre já também disse fez pôs teve veio quis pôde trouxe"
+        " deu viu estava esteve é trabalha vive precisa quer pode sabe fala diz vai vem"
+        " liga espera tem bateu atendeu respondeu morreu recebeu escreveu entendeu perdeu"
+        " resolveu esqueceu ofereceu pareceu mexeu correu para pelo pela com sem sobre entre"
+        " até desde como quando onde porque mas ele ela eles elas eu você vocês nós nada"
+        " ninguém alguém todo todos toda todas"
+    ),
+    "fr": _word_set(
+        "ne n'a n'est n'était n'avait n'ont me m'a m'ont m'avait se s'est s'était j'ai qu'il"
+        " qu'elle le la les lui leur il elle on y a avait était été refuse dit parle fait va"
+        " vient peut veut sait attend appelle jamais très au aux pour par avec chez sans"
+        " sous vers votre vos notre nos son sa ses leurs cette ces qui que quoi où quand"
+        " comment pourquoi mais ou donc car ni tout tous toute toutes rien personne"
+    ),
+    "ru": _word_set(
+        "не ни он она они мне меня нам нас мы вы я ты тоже потом никто ничего всё все очень там"
+        " тут здесь сегодня вчера завтра уже ещё еще только даже сказал сказала ответил"
+        " ответила отказал отказала отказался отказалась помог помогла объяснил объяснила"
+        " нагрубил нагрубила кричал кричала накричал накричала попросил попросила дал дала был"
+        " была было были звонил звонила позвонил позвонила принял приняла посмотрел"
+        " посмотрела велел велела говорит говорил говорила спасибо пожалуйста да нет"
+    ),
+    "ht": _word_set(
+        "yon ki te t ap pral gen pat fè di ede vle kapab konn tou toujou janm mèsi pou"
+    ),
+    "vi": _word_set(
+        "ấy tôi em mình họ nó ta chúng các những mọi này đó kia đây rất không đã đang sẽ có ở"
+        " cũng là và của bị sai trong thì mà nhưng vì nên cho với lại ra vào đi về được làm"
+        " giúp gọi hỏi nói quá lắm theo"
+    ),
+    "ar": _word_set(
+        "ممتاز ممتازة رائع رائعة مشغول مشغولة غائب غائبة متعاون متعاونة محترم محترمة سيء سيئ"
+        " سيئة وقح وقحة عنصري عنصرية مهذب مهذبة صبور صبورة متفهم متفهمة متعب متعبة غاضب غاضبة"
+        " جيد جيدة فظ فظة بطيء بطيئة سريع سريعة مفيد مفيدة ودود ودودة متعجرف متعجرفة متكبر"
+        " متكبرة مهمل مهملة كسول كسولة طيب طيبة محترف محترفة خلوق خلوقة متعاطف متعاطفة"
+        " موجود موجودة يتكلم يتحدث يعمل يساعد يرد يجيب يفهم يعرف يقول يريد يحتاج تتكلم تتحدث"
+        " تعمل تساعد ترد تجيب تفهم تعرف تقول تريد تكلم تحدث فهم عرف صرخ تجاهل تجاهلني أهان"
+        " أهانني صاح"
+    ),
+}
+# An English past tense after a title used as a noun ("My Sister Translated for me"); as in
+# _DESCRIBING_ENDING, -med, -eed, -red and -yed are left to names (Ahmed, Saeed, Jared, Sayed),
+# and these names are not taken for verbs.
+_PAST_TENSE = re.compile(r"\w{2,}[^\Wmery]ed")
+_NAMES_ENDING_IN_ED = _word_set(
+    "khaled javed naved sajed majed amjed zahed fahed rashed wajed mohaned mujahed abed obed"
+    " olmsted halsted hempstead siegfried gottfried winfried wilfried"
+)
+# Spanish and Portuguese past tenses after a title: "Mi padre Murió", "el oficial Gritó",
+# "A senhora Gritou", "O doutor Pediu", "La señora Esperaba". (Tadeu, Romeu and Abreu end in
+# -eu, so Portuguese -eu verbs are listed instead.)
+_VERB_ENDING = {
+    "es": re.compile(r"\w{2,}ó|\w{2,}aba"),
+    "pt": re.compile(r"\w{2,}(?:ou|iu)|\w{2,}ava"),
+}
+# "n't", "'re", "'ve", "'ll", "'d", "'m" make a verb or a pronoun: "Nurse Didn't call back",
+# "Officer Can't be bothered". O'Brien, D'Angelo and N'Diaye keep their apostrophes (French
+# elisions are listed: "Monsieur N'a pas répondu").
+_CONTRACTION = re.compile(r"\w+(?:n't|'(?:re|ve|ll|d|m))")
+# A capitalised word after a cue goes on with the sentence in that cue's language.
+_SENTENCE_WORDS = {
+    language: frozenset().union(
+        _ENGLISH_SMALL_WORDS if language == "en" else _NOT_NAMES.get(language, frozenset()),
+        _VERBS.get(language, frozenset()),
+    )
+    for language in ("en", "es", "pt", "fr", "de", "ru", "vi", "tl", "ht", "ar")
+}
+# After a one-letter title in English too: "M." and "G." are also letters in English text.
+_SENTENCE_WORDS_WITH_ENGLISH = {
+    language: words | _SENTENCE_WORDS["en"] for language, words in _SENTENCE_WORDS.items()
+}
+# A one-letter title (French "M.", Tagalog "G.") after a number or a label is a letter: "Plan
+# G", "Medigap Plan M", "Section M", "Gate G", "3 M." (millions, metres).
+_LETTER_LABELS = _word_set(
+    "plan plans part parte section sección seccion gate terminal form formulario row lot"
+    " building edificio wing level floor piso zone zona room sala hall window ventanilla"
+    " counter door puerta booth line fila group grupo class clase grade type tipo vitamin"
+    " vitamina appendix annex schedule exhibit unit apt apartment box item category medigap"
+    " letter size"
+)
+_NUMBER_BEFORE = re.compile(r"(?:\d|\[[A-Z_]+\])[ \t]*$")  # or a number's placeholder
+# A titled name that names a place is not that person: "Doña Ana County", "Dr. King Blvd".
+_PLACES_NAMED_AFTER_PEOPLE = _word_set(
+    "county parish street avenue ave boulevard blvd road highway hwy courthouse elementary"
+    " expressway parkway pkwy freeway"
+)
+# Letters only Vietnamese writes: "Mang Hộ chiếu" is "bring your passport", not Tagalog's
+# "Mang Jose".
+_VIETNAMESE_LETTERS = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+# "Thanks to Login.gov": a web address is not a name.
+_WEB_SUFFIX = re.compile(r"\.(?:gov|com|org|net|edu|mil|us|me|io|info|app)\b", re.IGNORECASE)
+# What may follow a thanked name, besides punctuation or the end: "Thanks to Mike at window 4",
+# "thank you Maria for", but not "thanks to Houston staff".
+_AFTER_THANKED_NAME = {
+    language: _word_set(words)
+    for language, words in {
+        "en": "at for from who in on and with again too so very of here there",
+        "es": "por en de del que y quien",
+        "fr": "pour à de du qui et",
+        "pt": "por pela pelo na no da do que e",
+    }.items()
+}
+# Chinese puts the title after the surname: 王先生, 李女士, 张小姐, 陈医生 (the surname, or the
+# whole name of two or three characters, is taken). Only the commoner surnames count, and not
+# the ones that are also everyday words before a title (于, 向, 万, 付); 谢 only when it is not
+# "thanks" (谢谢王先生, 感谢李女士).
+_HAN_TITLE = re.compile("先生|女士|小姐|太太|医生|醫生|老师|老師|警官")
+_HAN_SURNAMES = frozenset(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧"
+    "曹彭曾肖蕭田董袁潘蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋"
+    "方白邹鄒孟熊秦邱江尹薛闫閆阎閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵钱錢严嚴覃武戴莫孔汤湯"
+)
+_HAN_THANKS_BEFORE = frozenset("谢謝感多致答道鸣鳴")
+_HAN_NOT_GIVEN_NAME = frozenset(
+    "了过過着著他她你您它们們人不没沒也都就还還再又一是的在被错錯很和与與跟对對给給叫让讓请請找问"
+    "問把说說个個位这這那哪地得有我谢謝感"
+)
+# Korean puts 씨 or 님 after the name: 김민수 씨, 민수씨, 김민수님, 김 선생님, 김과장님. 씨 follows
+# little but names; 님 follows roles too (고객님, 선생님, 하나님), so before 님 the name must
+# start with a surname and not be one of those words. A role between name and 님 is kept.
+# A particle may follow (김민수 씨가, 김민수님께서); 씨앗 (seed) and 씨름 are other words.
+_HANGUL_HONORIFIC = re.compile(
+    r"(?<![\uac00-\ud7a3])([\uac00-\ud7a3]*?)(씨|님)(?=[^\uac00-\ud7a3]|$|께|에게|한테|가|는|은|를|을|의|도|만|이|랑|와|과"
+    r"|요|입니|였|세요)"
+)
+_HANGUL_WORD_BEFORE = re.compile(r"(?<![\uac00-\ud7a3])([\uac00-\ud7a3]{1,4}) $")
+_HANGUL_SURNAMES = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지엄채원천"
+    "방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉"
+)
+_HANGUL_ROLES = tuple(
+    sorted(
+        _word_set(
+            "선생 과장 팀장 부장 대리 주임 실장 차장 주무관 상담원 상담사 교수 원장 소장 박사 사장"
+            " 간호사 기사 사무관 국장 센터장 대표"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_HANGUL_NOT_NAMES = _word_set(
+    "고객 하나 하느 부모 어머 아버 사모 기사 원장 주무관 소장 차장 부장 반장 안내 사장 공무원 신부"
+    " 변호사 장관 도지사 구청장 국장 경찰 조교 조사관 심사관 전문가 사무관 서기관 주임 주사 선생"
+    " 선배 여사 이사 이장 임원 주인 주치의 지점장 진행자 천사 하사 원사 박사 방장 연구원 이용자"
+    " 시민 주민 국민 어르신 손자 손녀 남편 부인 장모 장인 고모 이모 동생 마음 사람 우리 모두"
+    " 여러분 기관 정부 공단 구청 시청 주민센터 안내원 민원 민원인 유저 하루 오늘 어제 아저 아가"
+    " 마음 말솜 손글"
+)
+# Arabic: السيد / السيدة (Mr. / Mrs.), الدكتور, الأستاذ, الآنسة and "د." before one name word.
+# Arabic has no capitals, so only the word list decides: a word with the article (السيد المدير,
+# "the director") is a title, and after a feminine title a word ending in ت is her verb
+# (السيدة كانت, "the lady was").
+_ARABIC_TITLE = re.compile(
+    r"(?<!\w)(?:[وف]?(?:ال|لل|بال)(?P<title>سيدة|سيد|دكتورة|دكتور|أستاذة|أستاذ|آنسة)\s+|د\.\s*)"
+    r"(?P<name>[\u0621-\u064a]+)(?!\w)"
+)
+_ARABIC_NOT_NAMES = _word_set(
+    "كانت كان قال قالت ساعد ساعدت ساعدني ساعدتني رفض رفضت طلب طلبت اتصل اتصلت أعطى أعطت"
+    " أخبر أخبرني أخبرتني شرح شرحت أجاب أجابت رد ردت جاء جاءت ذهب قام قامت لطيف لطيفة جدا"
+    " هناك هنا الذي التي"
+)
+_ASCII_OR_NOT = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
+# A staff name that is one everyday word of a survey language ("an", "le", "will", "sol") would
+# be scrubbed wherever the word is written: a service must list that person's full name.
+# Identities and self-descriptions too ("Young", "Black", "Christian", "Negra", "Deaf"): a staff
+# name "Black" would turn "I'm Black and was treated differently" into "I'm [NAME] and…". The
+# words are compared as a staff name is, folded ("Sorda", "Indigena").
+_GIVEN_NAMES_THAT_ARE_WORDS = _word_set(
+    "will bill mark grace hope joy may june april august rose faith summer dawn drew pat sue rob"
+    " art guy jack frank gene ray chase chance ruby pearl lily iris holly sky rich penny sandy"
+    " rusty bud buck rocky red jay wade carol angel don al ao au aux sol luz paz rosa blanca"
+    " dolores pilar amparo consuelo esperanza mercedes soledad"
+)
+_EVERYDAY_WORDS = (
+    _folded_word_set(
+        " ".join(
+            _ENGLISH_SMALL_WORDS
+            | _CAPITALISED_NOT_NAMES
+            | frozenset().union(
+                *(words for language, words in _NOT_NAMES.items() if language != "en")
+            )
+            | frozenset().union(
+                *(words for language, words in _NOT_INTRODUCED.items() if language != "vi")
+            )
+            | _NATIONALITIES
+            | _GIVEN_NAMES_THAT_ARE_WORDS
+        )
+    )
+    | _PERSON_DESCRIPTIONS
+)
+
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril"
@@ -739,7 +1417,32 @@ def _addresses(text: str, region: str) -> list[Finding]:
     return found
 
 
-def _names(text: str, region: str) -> list[Finding]:
+def _names(text: str, staff_names: tuple[str, ...], found: list[Finding]) -> list[Finding]:
+    """Self-introduced names, names after a title or another cue, and the service's staff.
+    `found` are the other detectors' findings: only the rest of the text says whether the
+    answer is written in capitals or in Title Case."""
+    introduced = _self_introduced_names(text)
+    spans = introduced + _person_names(text, found, introduced)
+    if not text.isascii():
+        spans += _han_titled_names(text) + _hangul_titled_names(text) + _arabic_titled_names(text)
+    if staff_names:
+        spans += _staff_names(text, staff_names)
+    return [Finding("NAME", start, end) for start, end in _merged(spans)]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # Two cues may find one name, or overlapping parts of it ("Ms. Karen Smith" and the staff
+    # name "Karen"): one placeholder covers them all.
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _self_introduced_names(text: str) -> list[tuple[int, int]]:
     lowered = text.lower()
     if not any(word in lowered for word in _NAME_CUE_WORDS):
         return []
@@ -757,7 +1460,7 @@ def _names(text: str, region: str) -> list[Finding]:
             after_label = ":" in text[cue.end() - 1 : start]
             span = _worded_name(text, start, language, capital_required, after_label)
         if span is not None:
-            found.append(Finding("NAME", *span))
+            found.append(span)
     return found
 
 
@@ -861,6 +1564,422 @@ def _hangul_name(text: str, position: int) -> tuple[int, int] | None:
     return m.start(1), m.start(1) + len(name)
 
 
+def _person_names(
+    text: str, found: list[Finding], introduced: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    if _CUE_HINTS.isdisjoint(_CASED_WORD.findall(text.lower())):
+        return []  # most answers: no cue word at all
+    cues = _cues(text)
+    # In a message in capitals a capital says nothing: only a title still names someone, and in
+    # one Written In Title Case the weak cues are not read. What is found already counts as one
+    # word in capitals, as its placeholder will ("MR. JONES WAS RUDE a@b.com" is in capitals,
+    # before it is scrubbed and after); so does a capitalised word after a title not itself in
+    # capitals, which may be a name ("MR. JONES WAS RUDE, Dr. Smith"; but "MS Word" is not in
+    # capitals), and a name found after a title.
+    taken = [(finding.start, finding.end) for finding in found] + introduced
+    after_titles = [
+        m.span(1)
+        for cue, kind, _ in cues
+        if kind in _STRONG_CUES
+        and not cue.group(0)[1:2].isupper()
+        and (m := _NAME_WORD.match(text, cue.end())) is not None
+        and m.group(1)[0].isupper()
+    ]
+    shouting = _rest_of_text(text, taken + after_titles).isupper()
+    spans = _names_after(text, cues, _STRONG_CUES, shouting, taken)
+    if not shouting and not _written_in_title_case(_rest_of_text(text, taken + spans)):
+        spans += _names_after(text, cues, _WEAK_CUES, shouting, taken)
+    return spans
+
+
+def _cues(text: str) -> list[tuple[re.Match[str], str, str]]:
+    """Each cue in the text, with its kind and language; cues do not overlap."""
+    cues = []
+    cue_end = 0
+    for word in _CASED_WORD.finditer(text):
+        if word.start() < cue_end or word.group().lower() not in _CUE_STARTS:
+            continue
+        cue = _PERSON_CUE.match(text, word.start())
+        if cue is None:
+            continue
+        cue_end = cue.end()
+        kind, language, _, _ = _PERSON_CUES[int(cue.lastgroup.removeprefix("person"))]
+        cues.append((cue, kind, language))
+    return cues
+
+
+def _names_after(
+    text: str,
+    cues: list[tuple[re.Match[str], str, str]],
+    kinds: frozenset[str],
+    shouting: bool,
+    taken: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    spans = []
+    for cue, kind, language in cues:
+        if kind not in kinds:
+            continue
+        reading = _cue_reading(text, cue, kind, language, shouting)
+        if reading is None:
+            continue
+        reading, language = reading
+        span = _person_name(text, cue.end(), kind, language, shouting, reading)
+        if span is not None and (
+            kind != "thanks" or _thanked_person(text, cue, span, language, taken)
+        ):
+            spans.append(span)
+    return spans
+
+
+def _rest_of_text(text: str, taken: list[tuple[int, int]]) -> str:
+    # The text with each finding and each placeholder as one word in capitals.
+    if not taken and "[" not in text:
+        return text
+    pieces = []
+    position = 0
+    for start, end in sorted(taken):
+        if start >= position:
+            pieces.append(text[position:start])
+            pieces.append(" X ")
+        position = max(position, end)
+    pieces.append(text[position:])
+    return _PLACEHOLDER_TOKEN.sub(" X ", "".join(pieces))
+
+
+_PLACEHOLDER_TOKEN = re.compile("|".join(re.escape(token) for token in PLACEHOLDERS.values()))
+
+
+def _written_in_title_case(text: str) -> bool:
+    # Six words at least: "Tôi là Nguyễn Thị Mai" is a sentence with a name in it.
+    words = _CASED_WORD.findall(text)
+    capitalised = sum(word[0].isupper() for word in words)
+    return len(words) >= 6 and capitalised >= 0.7 * len(words)
+
+
+# How a cue reads: as a title before a name, as a one-letter title ("M.", "G."), as a common
+# noun ("the officer", "my doctor", "el agente": what follows must not be a verb or, in the
+# languages that put adjectives after the noun, a word that describes a person: "el oficial
+# Racista"), or not as a cue at all (None).
+_AS_TITLE, _AS_LETTER, _AS_NOUN = "title", "letter", "noun"
+
+
+def _cue_reading(
+    text: str, cue: re.Match[str], kind: str, language: str, shouting: bool
+) -> tuple[str, str] | None:
+    cue_word = _CASED_WORD.match(cue.group()).group()
+    if kind == "Title" and not cue_word[0].isupper():
+        return None  # "I miss you", "mang" in Vietnamese
+    if not shouting and len(cue_word) > 1 and cue_word.isupper():
+        return None  # "MS Word", "THIS IS" typed for emphasis
+    before = _WORD_BEFORE.search(text, max(0, cue.start() - 12), cue.start())
+    word_before = before.group(1).lower() if before else ""
+    if kind == "people":
+        return (_AS_TITLE, language) if word_before in _DETERMINERS[language] else None
+    lowered = cue_word.lower()
+    if lowered == "anh" and word_before == "tiếng":
+        return None  # "tiếng Anh" is English, the language
+    if lowered == "dr" and _STREET_BEFORE.search(text, max(0, cue.start() - 40), cue.start()):
+        return None  # "500 Capitol Dr Salem"
+    if kind == "Title" and len(cue.group().strip().rstrip(".")) == 1:
+        if word_before in _LETTER_LABELS or _NUMBER_BEFORE.search(
+            text, max(0, cue.start() - 16), cue.start()
+        ):
+            return None  # "Plan G. It costs less", "3 M. Après"
+        return _AS_LETTER, language
+    if lowered == "mang" and _VIETNAMESE_LETTERS.search(text):
+        return None  # "Mang Hộ chiếu": bring your passport
+    if kind == "title" and (cue_word.islower() or not cue.group().rstrip().endswith(".")):
+        # "the officer Screamed at me", "my dr. Cancelled", "The Doctor Said"; the determiner
+        # says the language where a cue is shared ("El doctor Nunca me llamó").
+        languages = (
+            (language, *_LATIN_DETERMINERS) if language in _LATIN_DETERMINERS else (language,)
+        )
+        for determiners_language in languages:
+            if word_before in _DETERMINERS.get(determiners_language, ()):
+                return _AS_NOUN, determiners_language
+    return _AS_TITLE, language
+
+
+def _person_name(
+    text: str, position: int, kind: str, language: str, shouting: bool, reading: str
+) -> tuple[int, int] | None:
+    strong = kind in _STRONG_CUES
+    first = last = None
+    words = particles = ranks = 0
+    while words < (1 if shouting else _MAX_CUED_NAME_WORDS):
+        m = _NAME_WORD.match(text, position)
+        if m is None:
+            break
+        word = m.group(1)
+        lowered = word.lower()
+        if first is not None and lowered in _NAME_PARTICLES and particles < 2:
+            particles += 1
+            position = m.end()
+            continue
+        possessive = lowered.endswith(("'s", "’s"))
+        if possessive:
+            lowered = lowered[:-2]
+        if first is None and strong and lowered in _RANKS and ranks < 2 and not possessive:
+            ranks += 1  # "Deputy Sheriff Johnson"
+            position = m.end()
+            continue
+        dotted = len(word) == 1 and text.startswith(".", m.end())
+        initial = dotted and first is not None
+        if not initial and (
+            _WEB_SUFFIX.match(text, m.end())
+            or not _could_be_a_name(word, lowered, kind, language, first is None, shouting, reading)
+        ):
+            break
+        if first is None:
+            first = m.start(1)
+        last = m.end(1) - (2 if possessive else 0)
+        words += 1
+        particles = 0
+        if possessive:
+            break  # "Officer Johnson's badge"
+        # An initial's dot does not end the name: "Dr. John A. Smith".
+        position = m.end() + 1 if dotted else m.end()
+    if first is None or last is None:
+        return None
+    following = _NEXT_WORD.match(text, last)
+    if following is not None and following.group(1).lower() in _PLACES_NAMED_AFTER_PEOPLE:
+        return None  # "Doña Ana County"
+    return first, last
+
+
+def _could_be_a_name(
+    word: str, lowered: str, kind: str, language: str, first: bool, shouting: bool, reading: str
+) -> bool:
+    if not shouting and (not word[0].isupper() or (len(word) > 1 and word.isupper())):
+        return False  # not capitalised, or an acronym ("Agent IRS")
+    sentence_words = (_SENTENCE_WORDS_WITH_ENGLISH if reading == _AS_LETTER else _SENTENCE_WORDS)[
+        language
+    ]
+    if (
+        lowered in sentence_words
+        or lowered in _CUE_WORDS
+        or lowered in _NOT_NAMES_AFTER_TITLES
+        or lowered in _RANKS
+        or lowered in _CAPITALISED_NOT_NAMES
+        or word in _AGENCIES
+        or _goes_on_with_the_sentence(lowered, language, sentence_words)
+    ):
+        return False
+    # After a title the first word is a name unless listed ("Dr. Ahmed", "Officer Manning");
+    # after a title used as a noun ("the officer", "el agente") not one that describes a person
+    # either ("el oficial Racista"); a later word may be the sentence going on ("Officer
+    # Johnson Helped me").
+    strong = kind in _STRONG_CUES
+    if strong and first and not shouting:
+        if reading != _AS_NOUN:
+            return True
+        if language == "en":
+            # English puts its adjectives before the noun: "the officer Black" is a name.
+            return not _is_a_past_tense(lowered)
+        return not _says_what_a_person_is(lowered, language, _OTHER_DESCRIPTIONS)
+    if lowered not in _NAMES_ENDING_IN_ED and _describes_a_name(lowered, language):
+        return False
+    if strong or not first:
+        return True
+    ending = _INTRODUCED_ENDING.get(language)
+    return not (
+        lowered in _NOT_NAMES.get(language, ())
+        or _says_what_a_person_is(
+            lowered, language, _NOT_NAMES_AFTER_WEAK_CUES["en" if language == "en" else "other"]
+        )
+        or (ending is not None and ending.fullmatch(lowered) is not None)
+    )
+
+
+def _is_a_past_tense(lowered: str) -> bool:
+    # "My Sister Translated for me", "the officer Frisked me"; not Khaled or Siegfried.
+    return lowered not in _NAMES_ENDING_IN_ED and _PAST_TENSE.fullmatch(lowered) is not None
+
+
+def _says_what_a_person_is(lowered: str, language: str, descriptions: frozenset[str]) -> bool:
+    return (
+        lowered in _NATIONALITIES
+        or lowered in _NOT_INTRODUCED.get(language, ())
+        or _describes_a_person(lowered, descriptions)
+    )
+
+
+def _goes_on_with_the_sentence(lowered: str, language: str, sentence_words: frozenset[str]) -> bool:
+    if "'" in lowered or "’" in lowered:
+        lowered = lowered.replace("’", "'")
+        return lowered in sentence_words or _CONTRACTION.fullmatch(lowered) is not None
+    ending = _VERB_ENDING.get(language)
+    return ending is not None and ending.fullmatch(lowered) is not None
+
+
+def _describes_a_person(lowered: str, descriptions: frozenset[str]) -> bool:
+    # Vietnamese words with their marks; the others folded, so "Indigena" is "Indígena".
+    if lowered in _VIETNAMESE_DESCRIPTIONS:
+        return True
+    if _VIETNAMESE_LETTERS.search(lowered):
+        return False
+    return fold(lowered) in descriptions
+
+
+def _thanked_person(
+    text: str,
+    cue: re.Match[str],
+    span: tuple[int, int],
+    language: str,
+    taken: list[tuple[int, int]],
+) -> bool:
+    if not _thanked_name_ends(text, span[1], language, taken):
+        return False
+    # "Thanks to Jesus!", "Thank God for this office", but "Thanks to Jesus at window 4".
+    if (
+        cue.group()[:5].lower() == "thank"
+        and text[span[0] : span[1]].lower() in _THANKED_NOT_PEOPLE
+    ):
+        following = _NEXT_WORD.match(text, span[1])
+        return following is not None and following.group(1) in _AFTER_A_THANKED_WORKER
+    return True
+
+
+def _thanked_name_ends(text: str, end: int, language: str, taken: list[tuple[int, int]]) -> bool:
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return True  # the end, punctuation or a number
+    if any(start <= following.start(1) < stop for start, stop in taken):
+        return True  # an e-mail address or a number, found already: "Thanks Karen a@b.com"
+    word = following.group(1)
+    return word.islower() and word in _AFTER_THANKED_NAME[language]
+
+
+def _han_titled_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _HAN_TITLE.finditer(text):
+        # The longest name wins: 王小明先生 is Wang Xiaoming, not Mr. Ming.
+        for length in (3, 2, 1):
+            start = m.start() - length
+            if start >= 0 and _han_name_before_title(text, start, m.start()):
+                spans.append((start, m.start()))
+                break
+    return spans
+
+
+def _han_name_before_title(text: str, start: int, end: int) -> bool:
+    surname, given = text[start], text[start + 1 : end]
+    if surname not in _HAN_SURNAMES or any(char in _HAN_NOT_GIVEN_NAME for char in given):
+        return False
+    if surname in "谢謝" and (
+        given.startswith(("谢", "謝")) or (start > 0 and text[start - 1] in _HAN_THANKS_BEFORE)
+    ):
+        return False
+    return all("\u4e00" <= char <= "\u9fff" for char in given)
+
+
+def _hangul_titled_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _HANGUL_HONORIFIC.finditer(text):
+        stem_start, stem_end = m.span(1)
+        role = next((role for role in _HANGUL_ROLES if m.group(1).endswith(role)), "")
+        stem_end -= len(role)
+        if stem_end > stem_start:
+            start, end, spaced = stem_start, stem_end, False
+        else:
+            # "김민수 씨", "김 선생님": the name is the word before.
+            before = _HANGUL_WORD_BEFORE.search(text, max(0, stem_start - 6), stem_start)
+            if before is None:
+                continue
+            start, end, spaced = before.start(1), before.end(1), True
+        if _hangul_name_before_honorific(text[start:end], after_role=bool(role), spaced=spaced):
+            spans.append((start, end))
+    return spans
+
+
+def _hangul_name_before_honorific(name: str, after_role: bool, spaced: bool) -> bool:
+    if len(name) == 1:
+        # A surname alone before a role or a spaced 씨 ("김 선생님", "박 씨"); "이" is also
+        # "this" ("이 선생님", this teacher).
+        return (after_role or spaced) and name in _HANGUL_SURNAMES and name != "이"
+    return len(name) <= 4 and name[0] in _HANGUL_SURNAMES and name not in _HANGUL_NOT_NAMES
+
+
+def _arabic_titled_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _ARABIC_TITLE.finditer(text):
+        name = m.group("name")
+        feminine = m.group("title") is not None and m.group("title").endswith("ة")
+        if (
+            name.startswith("ال")
+            or name in _NOT_NAMES["ar"]
+            or name in _ARABIC_NOT_NAMES
+            or name in _VERBS["ar"]
+            or (feminine and name.endswith("ت"))
+        ):
+            continue
+        spans.append(m.span("name"))
+    return spans
+
+
+def _staff_names(text: str, staff_names: tuple[str, ...]) -> list[tuple[int, int]]:
+    folded, positions = _folded_for_names(text)
+    spans = []
+    for m in _staff_name_pattern(tuple(staff_names)).finditer(folded):
+        if positions is None:
+            spans.append(m.span())
+        else:
+            spans.append((positions[m.start()], positions[m.end() - 1] + 1))
+    return spans
+
+
+@functools.lru_cache(maxsize=256)
+def _staff_name_pattern(staff_names: tuple[str, ...]) -> re.Pattern[str]:
+    """The service's staff names as one pattern over folded text: whole words, any case and
+    accents ("Lopez" finds "López"), any spacing or hyphen between a name's words."""
+    alternatives = sorted({_fold_name(name) for name in staff_names}, key=len, reverse=True)
+    # Never a word inside a placeholder: a name "Name" would turn "[NAME]" into "[[NAME]]".
+    return re.compile("(?:" + "|".join(map(_whole_words, alternatives)) + r")(?![\w\]])")
+
+
+def _whole_words(name: str) -> str:
+    words = r"[\s\-‐]+".join(_apostrophe_blind(part) for part in re.split(r"[\s\-‐]+", name))
+    # The first letter comes first and looks behind it after, so the pattern is scanned for,
+    # not tried at every position.
+    first = re.escape(name[0])
+    if not words.startswith(first):
+        return rf"(?<![\w\[]){words}"
+    return rf"{first}(?<![\w\[]{first}){words[len(first) :]}"
+
+
+def _fold_name(name: str) -> str:
+    folded, _ = _folded_for_names(unicodedata.normalize("NFC", name.strip()))
+    return folded
+
+
+def _apostrophe_blind(word: str) -> str:
+    return "['’]".join(re.escape(piece) for piece in re.split("['’]", word))
+
+
+def _folded_for_names(text: str) -> tuple[str, list[int] | None]:
+    # Each character folded on its own (as feedbot.languages.fold folds a reply), with where
+    # each folded character came from, so a match maps back to the original text.
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    positions: list[int] = []
+    for run in _ASCII_OR_NOT.finditer(text):
+        if run.group().isascii():
+            pieces.append(run.group().lower())
+            positions.extend(range(run.start(), run.end()))
+            continue
+        for index, char in enumerate(run.group(), run.start()):
+            piece = _folded_char(char)
+            pieces.append(piece)
+            positions.extend([index] * len(piece))
+    return "".join(pieces), positions
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_char(char: str) -> str:
+    return " " if char.isspace() else fold(char)
+
+
 def _birth_dates(text: str, region: str) -> list[Finding]:
     if not _DIGIT.search(text):
         return []
@@ -962,5 +2081,4 @@ _DETECTORS = (
     _phones,
     _spoken_numbers,
     _addresses,
-    _names,
 )

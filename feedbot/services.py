@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 
 from feedbot.engine import Context
 from feedbot.flows import Flow, FlowError, load_flows
+from feedbot.scrub import is_everyday_word
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
 # Invitation rules a service may leave out (feedbot/invitations.py applies them).
@@ -20,6 +22,10 @@ DEFAULT_QUIET_HOURS = ("08:00", "21:00")
 # A post-transaction survey is about a transaction the person still remembers: an invitation
 # not sent this long after its time (a long outage, a backlog behind the rate limit) expires.
 DEFAULT_EXPIRE_AFTER_HOURS = 72
+# A staff name to scrub: "Karen", "Mike Jones", "María de la Cruz"; long enough not to be an
+# initial, short enough to be one person's name.
+SCRUB_NAME_LENGTH = (2, 60)
+SCRUB_NAME_MAX_WORDS = 5
 
 
 class ServiceError(FlowError):
@@ -43,6 +49,9 @@ class Service:
     messaging_service_sid: str | None = None
     from_number: str | None = None
     invitations: dict[str, Any] = field(default_factory=dict)
+    # Staff names scrubbed from this service's free text wherever they appear. Personal data
+    # themselves: never in a repr, a log line or an error message.
+    scrub_names: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def default_language(self) -> str:
@@ -96,7 +105,7 @@ def load_services(
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         place = ".".join(str(part) for part in error.absolute_path) or "top level"
-        raise ServiceError(path, place, error.message)
+        raise ServiceError(path, place, _schema_problem(document, error))
     services: dict[str, Service] = {}
     for index, spec in enumerate(document["services"]):
         service = _build_service(path, index, spec, flows)
@@ -109,10 +118,11 @@ def load_services(
     return ServiceRegistry(services=services, flows=flows)
 
 
+_SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _VALIDATOR = jsonschema.Draft202012Validator(
-    json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
-    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    _SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
+_SCRUB_NAMES_MAX_ITEMS = _SCHEMA["$defs"]["service"]["properties"]["scrub_names"]["maxItems"]
 
 
 def _read(path: Path) -> Any:
@@ -123,7 +133,39 @@ def _read(path: Path) -> Any:
     except OSError as error:
         raise ServiceError(path, "", f"cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
-        raise ServiceError(path, "", f"is not valid YAML ({error})") from error
+        # Only the place and the problem: PyYAML's own message quotes the line, which may be
+        # a line of scrub_names.
+        mark = getattr(error, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise ServiceError(path, place, f"is not valid YAML ({problem})") from error
+
+
+def _schema_problem(document: Any, error: jsonschema.ValidationError) -> str:
+    # jsonschema's messages quote the value they judge: never a staff name.
+    if "scrub_names" in error.absolute_path:
+        return (
+            f"must be a list of at most {_SCRUB_NAMES_MAX_ITEMS} names, each a string"
+            " (names are never quoted in messages)"
+        )
+    if any(name in error.message for name in _strings_under_scrub_names(document)):
+        return (
+            f"fails the schema's {error.validator!r} check (the message is withheld: it would"
+            " quote scrub_names)"
+        )
+    return error.message
+
+
+def _strings_under_scrub_names(node: Any, inside: bool = False) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            text
+            for key, value in node.items()
+            for text in _strings_under_scrub_names(value, inside or key == "scrub_names")
+        ]
+    if isinstance(node, list):
+        return [text for item in node for text in _strings_under_scrub_names(item, inside)]
+    return [node] if inside and isinstance(node, str) and node else []
 
 
 def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str, Flow]) -> Service:
@@ -133,6 +175,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
             path, f"services.{index}.flow", f"no flow {spec['flow']!r} (known: {known})"
         )
     _check_accent_contrast(path, index, spec.get("accent_color"))
+    _check_scrub_names(path, index, spec["id"], spec.get("scrub_names", []))
     _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
     _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
     return Service(
@@ -151,7 +194,37 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         messaging_service_sid=spec.get("messaging_service_sid"),
         from_number=spec.get("from_number"),
         invitations=dict(spec.get("invitations", {})),
+        scrub_names=tuple(spec.get("scrub_names", ())),
     )
+
+
+def _check_scrub_names(path: Path, index: int, service_id: str, names: list[str]) -> None:
+    # Each problem is named by its place in the list, never by the name itself.
+    low, high = SCRUB_NAME_LENGTH
+    for position, name in enumerate(names):
+        if name != name.strip():
+            problem = "has spaces before or after it"
+        elif not low <= len(name) <= high:
+            problem = f"must be {low} to {high} characters long"
+        elif not any(char.isalpha() for char in name):
+            problem = "has no letters"
+        elif any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in name):
+            problem = "has a line break or another control character"
+        elif len(name.split()) > SCRUB_NAME_MAX_WORDS:
+            problem = f"has more than {SCRUB_NAME_MAX_WORDS} words: give one person's name"
+        elif is_everyday_word(name):
+            problem = (
+                "is one word that is also an everyday word or says what a person is (such as"
+                " 'will', 'le' or 'young'), which would be scrubbed wherever it is written: give"
+                " the person's full name"
+            )
+        else:
+            continue
+        raise ServiceError(
+            path,
+            f"services.{index}.scrub_names.{position}",
+            f"service {service_id!r}: this name {problem} (names are never quoted in messages)",
+        )
 
 
 def _check_quiet_hours(path: Path, index: int, window: list[str] | None) -> None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from feedbot.cli import main
 from feedbot.flows import FlowError, load_flow, load_flows
+from feedbot.models import ResponseRecord
 from feedbot.services import ServiceError, load_services
+from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.support.texting import Texter
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
@@ -197,3 +202,122 @@ def test_invitations_that_would_expire_over_one_quiet_night_are_refused(tmp_path
         f" the night clocks go back): give it more than {quiet}"
     )
     assert load_services(services_with_invitations(tmp_path, "{expire_after_hours: 12.5}"))
+
+
+def services_with_scrub_names(tmp_path, names):
+    for flow in FLOWS.glob("a11*.yaml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    services = tmp_path / "services.yaml"
+    service = {
+        "id": "x",
+        "agency": "A",
+        "name": "S",
+        "omb_control_number": "1234-5678",
+        "omb_expiration": "2027-01-01",
+        "languages": ["en"],
+        "flow": "a11",
+        "scrub_names": names,
+    }
+    services.write_text(yaml.safe_dump({"services": [service]}, allow_unicode=True))
+    return services
+
+
+def test_a_services_scrub_names_are_loaded_and_kept_out_of_its_repr(tmp_path):
+    services = services_with_scrub_names(tmp_path, ["Karen", "Mike Jones", "María de la Cruz"])
+    service = load_services(services).get("x")
+    assert service.scrub_names == ("Karen", "Mike Jones", "María de la Cruz")
+    assert "Karen" not in repr(service)
+    assert load_services(services_with_scrub_names(tmp_path, [])).get("x").scrub_names == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        (" Karina", "has spaces before or after it"),
+        ("Karina\n", "has spaces before or after it"),
+        ("", "must be 2 to 60 characters long"),
+        ("K", "must be 2 to 60 characters long"),
+        ("Karina" * 11, "must be 2 to 60 characters long"),
+        ("#4417", "has no letters"),
+        ("Karina\tSmith", "has a line break or another control character"),
+        ("Ana Maria de la Cruz Lopez", "has more than 5 words: give one person's name"),
+        ("Grace", "is one word that is also an everyday word"),
+        ("al", "is one word that is also an everyday word"),
+        ("Will", "is one word that is also an everyday word"),
+        ("June", "is one word that is also an everyday word"),
+        # Scrubbed wherever it is written, it would erase "I'm Black and was treated
+        # differently", "a young man", "Soy Negra".
+        ("Black", "is one word that is also an everyday word or says what a person is"),
+        ("Young", "is one word that is also an everyday word or says what a person is"),
+        ("Negra", "is one word that is also an everyday word or says what a person is"),
+    ],
+)
+def test_a_scrub_name_that_cannot_be_one_is_refused_without_quoting_it(tmp_path, name, problem):
+    with pytest.raises(ServiceError) as refused:
+        load_services(services_with_scrub_names(tmp_path, ["Karen", name]))
+    message = str(refused.value)
+    assert f"services.0.scrub_names.1: service 'x': this name {problem}" in message
+    assert "Karen" not in message
+    if len(name.strip()) >= 3:
+        assert name.strip() not in message
+
+
+def test_a_full_name_made_of_everyday_words_is_a_scrub_name(tmp_path):
+    names = ["Mark Lee", "Will Smith", "Rose Garcia", "June Park", "Karen Black"]
+    service = load_services(services_with_scrub_names(tmp_path, names)).get("x")
+    assert service.scrub_names == tuple(names)
+
+
+@pytest.mark.parametrize(
+    ("scrub_names", "place"),
+    [
+        ("Karen", "services.0.scrub_names"),
+        ("[Karen, 12]", "services.0.scrub_names.1"),
+        ("{Karen: 1}", "services.0.scrub_names"),
+    ],
+)
+def test_a_scrub_names_of_the_wrong_shape_is_refused_without_quoting_it(
+    tmp_path, scrub_names, place
+):
+    services = services_with_scrub_names(tmp_path, [])
+    services.write_text(
+        services.read_text().replace("scrub_names: []", f"scrub_names: {scrub_names}")
+    )
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert f"{place}: must be a list of at most 1000 names, each a string" in str(refused.value)
+    assert "Karen" not in str(refused.value)
+
+
+def test_a_broken_services_file_never_quotes_its_scrub_names(tmp_path):
+    services = services_with_scrub_names(tmp_path, ["Karen"])
+    # A mapping where the list of services belongs: the schema's message would quote it all.
+    services.write_text(services.read_text().replace("services:\n- ", "services:\n  "))
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert "Karen" not in str(refused.value)
+    # A line PyYAML cannot read: its message would quote the line.
+    services.write_text(services.read_text().replace("- Karen", '- "Karen'))
+    with pytest.raises(ServiceError, match="is not valid YAML") as refused:
+        load_services(services)
+    assert "Karen" not in str(refused.value)
+
+
+def test_a_services_scrub_names_are_scrubbed_from_its_records(tmp_path, sqlite_url, caplog):
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["scrub_names"] = ["Karen", "Mike Jones"]
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document, allow_unicode=True))
+    caplog.set_level(logging.DEBUG)
+    app = make_app(sqlite_url, services_file=services)
+    texter = Texter(app.test_client(), phone="+12025550143", to="+12025550100")
+    answers = ("Hi", "5", "1 3 7", "Karen at window 4 was quick", "Thanks to mike jones, Ms. Lee")
+    replies = [texter.send(body) for body in answers]
+    assert replies[-1].startswith("Thank you")
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        (record,) = db.scalars(select(ResponseRecord)).all()
+        assert record.other_text == "[NAME] at window 4 was quick"
+        assert record.question_4 == "Thanks to [NAME], Ms. [NAME]"
+    runtime.db.dispose()
+    assert not [line for line in caplog.messages if "Karen" in line or "Mike Jones" in line]
