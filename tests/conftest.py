@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from feedbot import create_app
 from feedbot.logs import JsonFormatter
@@ -38,29 +39,59 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def empty_postgres(postgres_url: str) -> Iterator[Callable[[], None]]:
+    """Empties every table of the session's PostgreSQL database and restarts its ids: DELETE
+    on one kept connection pool, ~7 ms a test where TRUNCATE took ~180 ms."""
+    engine = create_engine(postgres_url)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+
+    def empty() -> None:
+        with engine.begin() as connection:
+            # A test that left a transaction open (an unread export stream, say) would
+            # otherwise hang every later test here, with no word of why.
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+            connection.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+                    " FROM pg_sequences WHERE schemaname = current_schema()"
+                )
+            )
+
+    yield empty
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A private redis-server for this test session (tests may stop and start it)."""
     with RedisServer() as server:
         yield server
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy (migrating costs ~0.13 s a test)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "feedbot.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database on each backend in turn."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'feedbot.sqlite3'}"
-        upgrade(url)
-        return url
-    url = request.getfixturevalue("postgres_url")
-    _empty_tables(url)
-    return url
+        return request.getfixturevalue("sqlite_url")
+    request.getfixturevalue("empty_postgres")()
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'feedbot.sqlite3'}"
-    upgrade(url)
-    return url
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    path = tmp_path / "feedbot.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
 
 
 def make_app(database_url: str, **settings: Any) -> Flask:
@@ -125,19 +156,6 @@ def texter_factory(app: Flask):  # type: ignore[no-untyped-def]
         return Texter(app.test_client(), phone=phone, to=to)
 
     return make
-
-
-def _empty_tables(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        # A test that left a transaction open (an unread export stream, say) would otherwise
-        # hang every later test here, with no word of why.
-        connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
