@@ -32,6 +32,10 @@ class QuietAccessLogger(Logger):
 
 logger_class = QuietAccessLogger
 preload_app = False  # each worker opens its own database pool after the fork
+# gunicorn 27 opens a control socket at ~/.gunicorn/gunicorn.ctl: one path per user, so a second
+# gunicorn on the host (another app, a bench beside a test) takes it from the first; feedbot
+# uses none of its commands. (Older gunicorns ignore the setting.)
+control_socket_disable = True
 
 # No banner naming the server software.
 gunicorn.http.wsgi.SERVER = "feedbot"
