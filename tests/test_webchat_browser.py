@@ -39,11 +39,16 @@ def site(sqlite_url, tmp_path):
         runtime_of(app).db.dispose()
 
 
+def agree_strongly(page):
+    """The first question answered "Strongly agree"; back once the drivers' choices show."""
+    page.click(".feedbot-choice >> nth=4")
+    page.wait_for_selector("[aria-pressed]")
+
+
 def to_the_comment(page):
     """From the first question of an open panel to the comment box: "Strongly agree", then
     the drivers skipped."""
-    page.click(".feedbot-choice >> nth=4")
-    page.wait_for_selector("[aria-pressed]")
+    agree_strongly(page)
     page.click(".feedbot-skip")
     page.wait_for_selector("#feedbot-text")
 
@@ -201,8 +206,7 @@ def test_changing_language_keeps_one_response(site):
         log = page.inner_text(".feedbot-log")
         assert "Esta interacción" in log and "This interaction" not in log
         assert axe_violations(page, ".feedbot-chat") == []
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         assert page.is_disabled("#feedbot-language")
     assert stored(app) == [("active", "es", {"trust": 5})]
 
@@ -213,8 +217,7 @@ def test_reload_resumes_in_the_language_the_visitor_chose(site):
         open_panel(page, page_url)
         page.select_option("#feedbot-language", "ar")
         page.wait_for_selector(".feedbot-chat[dir=rtl] .feedbot-choice")
-        page.click(".feedbot-choice >> nth=4")  # "Strongly agree"
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         page.reload()
         open_panel(page, page_url)
         assert page.get_attribute(".feedbot-chat", "lang") == "ar"
@@ -326,8 +329,7 @@ def test_screen_readers_hear_each_new_message_once_not_the_whole_conversation(si
         page.select_option("#feedbot-language", "es")
         page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
         assert announced(page) == ["Esta interacción aumentó mi confianza en Federal Student Aid."]
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         said, drivers = announced(page)
         assert said == f"{spanish['you']}: Totalmente de acuerdo"
         assert drivers.startswith("¿Qué hizo la diferencia")
@@ -368,8 +370,7 @@ def test_forced_colours_keep_pressed_choices_and_the_launcher_visible(site):
             )
             >= 1
         )
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         page.keyboard.press("Space")  # the first driver, which has the focus
         fills = page.eval_on_selector_all(
             ".feedbot-choice", "nodes => nodes.map(n => getComputedStyle(n).backgroundColor)"
@@ -462,8 +463,7 @@ def test_an_answer_the_network_swallows_can_be_sent_again(site):
         page.clock.run_for(25_000)
         page.wait_for_selector(".feedbot-message--bot >> text=Something went wrong")
         assert page.locator(".feedbot-message--visitor").count() == 0
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
     assert stored(app) == [("active", "en", {"trust": 5})]
 
 
@@ -535,8 +535,7 @@ def test_an_empty_answer_says_what_is_missing_once_and_sends_nothing(site):
             ),
         )
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         before = len(sent)
         page.click(".feedbot-send")
         page.click(".feedbot-send")
@@ -635,8 +634,7 @@ def test_a_session_the_server_lost_starts_again_and_says_so_once(site):
     with chromium(locale="en-US") as page:
         page.add_init_script(WATCH_ANNOUNCEMENTS)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         lost_session = page.evaluate(SAVED_SESSION)
         reset_the_database(app)
         announced(page)
@@ -702,8 +700,7 @@ def test_a_new_session_lost_again_before_its_first_answer_is_not_restarted(site)
     with chromium(locale="en-US") as page:
         sent = starts(page)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         page.route(
             "**/api/chat/messages",
             lambda route: route.fulfill(status=404, json={"error": "no such chat session"}),
@@ -716,8 +713,7 @@ def test_a_new_session_lost_again_before_its_first_answer_is_not_restarted(site)
         assert len(sent) == 2
         assert page.locator(".feedbot-message", has_text=LOST).count() == 1
         page.unroute("**/api/chat/messages")
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
     assert stored(app) == [("active", "en", {"trust": 5}), ("active", "en", {"trust": 5})]
 
 
@@ -814,8 +810,7 @@ def test_a_resume_that_fails_keeps_its_session_for_the_retry(site, failure):
     with chromium(locale="en-US") as page:
         sent = starts(page)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         page.route("**/api/chat/transcript", refuse_with(failure), times=1)
         page.reload()
         page.wait_for_selector(".feedbot-launcher")
@@ -835,8 +830,7 @@ def test_a_reload_after_the_database_lost_the_session_starts_again_and_says_so(s
     page_url, app = site
     with chromium(locale="en-US") as page:
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         reset_the_database(app)
         page.reload()
         open_panel(page, page_url)
@@ -858,8 +852,7 @@ def test_a_resume_refused_for_good_starts_a_new_survey(site, failure):
     with chromium(locale="en-US") as page:
         sent = starts(page)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         refused_session = page.evaluate(SAVED_SESSION)
         page.route("**/api/chat/transcript", refuse_with(failure))
         page.reload()
@@ -869,8 +862,7 @@ def test_a_resume_refused_for_good_starts_a_new_survey(site, failure):
         assert said_by_the_visitor(page) == []
         assert page.evaluate(SAVED_SESSION) not in (refused_session, None)
         assert len(sent) == 2
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
     assert stored(app) == [("active", "en", {"trust": 5}), ("active", "en", {"trust": 5})]
 
 
@@ -881,8 +873,7 @@ def test_a_reload_after_a_flow_edit_removed_an_answered_question_resumes(site):
     with chromium(locale="en-US") as page:
         sent = starts(page)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         with runtime_of(app).db.transaction() as db:
             db.execute(update(Answer).values(question_id="retired_question"))
         page.reload()
@@ -916,8 +907,7 @@ def test_a_language_picked_on_a_lost_session_starts_the_new_one_in_it_quietly(si
         assert spanish["lost"] not in log and LOST not in log
         assert "This interaction" not in log
         assert len(sent) == 2
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
     assert stored(app) == [("active", "es", {"trust": 5})]
 
 
@@ -943,8 +933,7 @@ def test_a_lost_session_without_answers_starts_again_without_a_word(site, lost_a
         assert page.locator(".feedbot-message", has_text=LOST).count() == 0
         assert page.locator(".feedbot-message", has_text=FIRST_QUESTION).count() == 1
         assert len(sent) == 2
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
     assert stored(app) == [("active", "en", {"trust": 5})]
 
 
@@ -956,8 +945,7 @@ def test_a_reload_after_a_lost_session_starts_again_in_the_conversation_language
         open_panel(page, page_url)
         page.select_option("#feedbot-language", "es")
         page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         reset_the_database(app)
         page.reload()
         open_panel(page, page_url)
@@ -975,8 +963,7 @@ def test_a_session_saved_by_the_earlier_widget_still_resumes(site):
     with chromium(locale="en-US") as page:
         sent = starts(page)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         token = page.evaluate(SAVED_SESSION)
         page.evaluate("token => sessionStorage.setItem('feedbot-chat:webchat', token)", token)
         page.reload()
@@ -1000,8 +987,7 @@ def test_a_language_change_after_a_restart_keeps_its_notice(site):
     with chromium(locale="en-US") as page:
         page.add_init_script(WATCH_ANNOUNCEMENTS)
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        agree_strongly(page)
         reset_the_database(app)
         page.click(".feedbot-skip")
         page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
@@ -1030,8 +1016,7 @@ def test_the_language_picker_waits_for_a_saved_session_to_resume(site, answered)
         sent = starts(page)
         open_panel(page, page_url)
         if answered:
-            page.click(".feedbot-choice >> nth=4")
-            page.wait_for_selector("[aria-pressed]")
+            agree_strongly(page)
         page.route("**/api/chat/transcript", refuse_with("offline"), times=1)
         page.reload()
         page.wait_for_selector(".feedbot-launcher")
