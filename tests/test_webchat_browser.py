@@ -758,6 +758,68 @@ def test_a_first_start_that_fails_offers_a_retry_button(site, failure, said):
     assert stored(app)[0][0] == "complete"
 
 
+@pytest.mark.parametrize("failures", [["offline"], ["offline", 503, 429]])
+def test_the_launcher_appears_after_a_failed_config_request(site, failures):
+    """The widget's first request (its settings) failed once and the agency's page had no
+    survey until a reload: it is asked again after a network failure, a 5xx or a 429."""
+    page_url, app = site
+    asked = []
+
+    def flaky(route):
+        asked.append(route.request.url)
+        if len(asked) <= len(failures):
+            refuse_with(failures[len(asked) - 1])(route)
+        else:
+            route.continue_()
+
+    with chromium(locale="en-US") as page:
+        page.route("**/api/chat/config/*", flaky)
+        open_panel(page, page_url)
+        finish(page)
+    assert len(asked) == len(failures) + 1
+    assert stored(app)[0][0] == "complete"
+
+
+def test_a_config_request_refused_for_good_is_not_repeated(site):
+    """An unknown service (a typo in data-service) is not asked for again and again; the
+    page's developers are told why in the console."""
+    page_url, _ = site
+    asked, warnings = [], []
+    with chromium(locale="en-US") as page:
+        page.on("console", lambda message: warnings.append(message.text))
+        page.route("**/api/chat/config/*", lambda route: asked.append(1) or route.continue_())
+        page.goto(page_url)
+        page.evaluate(
+            """() => new Promise((resolve) => {
+                const script = document.createElement("script");
+                script.src = document.querySelector("script[data-service]").src;
+                script.setAttribute("data-service", "no-such-service");
+                script.onload = resolve;
+                document.body.appendChild(script);
+            })"""
+        )
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.feedbot-launcher')].length === 1"
+        )
+        page.wait_for_timeout(1500)  # past the first retry's delay
+        assert len(asked) == 2  # the page's own widget and the misnamed one, once each
+        assert any("no survey for service no-such-service" in text for text in warnings)
+        assert page.locator(".feedbot-launcher").count() == 1
+
+
+def test_the_standalone_page_brings_its_settings(site):
+    """The page is served with the widget's settings, so its survey starts without asking
+    for them: one request fewer, and one failure fewer, as the page loads."""
+    _, app = site
+    with serve(app) as app_url, chromium(locale="es-ES") as page:
+        page.route("**/api/chat/config/*", lambda route: route.abort("failed"))
+        page.goto(app_url + "/chat/webchat?language=es")
+        page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
+        assert page.title() == config(app, "es")["strings"]["title"]
+        assert page.csp_violations == []
+    assert stored(app) == [("active", "es", {})]
+
+
 def test_the_standalone_page_offers_a_retry_in_its_language(site):
     """The page's survey starts as the page loads: a failed start (twice here) keeps its retry
     button, reached by Tab, named in the page's language, without moving focus on its own."""

@@ -79,6 +79,35 @@
     return api("GET", "/api/chat/config/" + encodeURIComponent(serviceId) + query);
   }
 
+  // The widget's first settings: the standalone page gives them with its HTML; an agency's
+  // page asks, and asks again after a network failure, a 429 or a 5xx (a blip, a restart),
+  // else one failed request would leave the page without its survey until a reload. An
+  // unknown service or an origin not listed is not asked again.
+  var configDelays = [500, 2000, 8000, 30000];
+
+  function firstConfig(language, attempt) {
+    var given = embeddedConfig();
+    if (given) { return Promise.resolve(given); }
+    return loadConfig(language).then(null, function (error) {
+      var lasting = error.status && error.status !== 429 && error.status < 500;
+      if (lasting || attempt >= configDelays.length) { throw error; }
+      return new Promise(function (resolve) {
+        window.setTimeout(resolve, configDelays[attempt]);
+      }).then(function () { return firstConfig(language, attempt + 1); });
+    });
+  }
+
+  function embeddedConfig() {
+    var id = script.getAttribute("data-config");
+    var node = id ? document.getElementById(id) : null;
+    if (!node) { return null; }
+    try {
+      return JSON.parse(node.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
   function addStylesheet() {
     var href = base + "/static/feedbot-chat.css";
     if (document.querySelector('link[href="' + href + '"]')) { return; }
@@ -540,10 +569,13 @@
   }
 
   function init() {
-    loadConfig(script.getAttribute("data-language")).then(function (config) {
+    firstConfig(script.getAttribute("data-language"), 0).then(function (config) {
       state.unresumed = saved() !== null;
       build(config);
       if (inline) { ensureSession(); }
+    }, function (error) {
+      // Nothing is shown on the agency's page; its developers see why in the console.
+      window.console.warn("feedbot chat: no survey for service " + serviceId + ": " + error.message);
     });
   }
 
