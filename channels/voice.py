@@ -144,9 +144,9 @@ def answer() -> Response:
             notice = gettext_for(outcome.language)(_("Sorry, I did not hear anything."))
             return _twiml(render_voice(outcome, service, step + 1, silences=1, preface=notice))
         reply = _reply(digits, speech, keys or "", runtime.settings)
+        # A repeated delivery (Twilio retrying an answer whose reply was lost) is told what
+        # the call asks now: the next question, or the thanks after the last answer.
         outcome = handle_reply(db, _inbound(service, reply, step), runtime.settings.idle_expiry)
-        if outcome.disposition == "duplicate":
-            outcome = current_prompts(db, inbound)
     return _twiml(render_voice(outcome, service, step + 1))
 
 

@@ -193,6 +193,19 @@ def test_duplicate_step_delivery_gives_one_answer(app):
     assert stored(app)[0][2]["made_the_difference"] == ("answered", ["effectiveness"])
 
 
+def test_a_repeated_last_answer_hears_the_thanks_again(app):
+    """Twilio retrying the call's last answer (its reply lost) heard "This survey has closed"
+    instead of the thanks it never got, where a text in the same place is thanked again."""
+    caller, _ = answer_in_english(app)
+    caller.press("5")
+    caller.press("1")
+    done = caller.press("0")
+    again = caller.resend_last()
+    assert again.spoken == done.spoken
+    assert "Thank you for your feedback" in again.spoken and again.hung_up
+    assert [status for status, _, _ in stored(app)] == ["complete"]
+
+
 def test_a_repeated_language_step_opens_one_survey(app):
     caller, first = answer_in_english(app)
     again = caller.resend_last()  # Twilio retrying the step whose answer it never got
