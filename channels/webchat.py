@@ -22,6 +22,7 @@ from feedbot import engine
 from feedbot.conversations import (
     Inbound,
     Outcome,
+    clean_reply_text,
     clean_transaction_id,
     handle_reply,
     start_conversation,
@@ -327,8 +328,15 @@ def _transcript(service: Service, conversation: Conversation) -> list[dict[str, 
 
 
 def _goes_on(service: Service, conversation: Conversation) -> bool:
-    """Whether the survey waits for an answer: open, on a question its flow still has."""
-    return conversation.status == "active" and conversation.question in service.flow.questions
+    """Whether the survey waits for an answer: open, on a question its flow still has, and
+    not idle past the expiry (the sweep that closes it may not have run yet; the next answer
+    would be told it has closed)."""
+    idle = datetime.now(UTC) - conversation.last_activity_at
+    return (
+        conversation.status == "active"
+        and conversation.question in service.flow.questions
+        and idle <= current_runtime().settings.idle_expiry
+    )
 
 
 def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
@@ -373,8 +381,9 @@ def _reply(body: dict[str, Any]) -> Reply:
         abort(400, "send {text} or {value}")
     if len(text) > MAX_TEXT:
         abort(413, f"answers are limited to {MAX_TEXT} characters")
-    printable = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
-    return Reply(text=printable.strip())
+    # As a text or a call's is: control characters dropped, and nothing else. A no-break or
+    # ideographic space and an emoji's joiner are what the visitor wrote.
+    return Reply(text=clean_reply_text(text, current_runtime().settings))
 
 
 def _answer_id(session: str, body: dict[str, Any]) -> str | None:

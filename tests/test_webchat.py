@@ -436,6 +436,50 @@ def test_a_survey_closed_while_idle_says_so_after_a_reload(app, chat):
     assert stored(app)[0] == "partial"
 
 
+def test_a_survey_idle_past_its_expiry_shows_as_closed_before_the_sweep(app, chat):
+    """Until the worker's sweep closed it, a reload showed the question as open, and the
+    answer to it was then told the survey had closed."""
+    from datetime import timedelta
+
+    chat.start(language="en")
+    chat.send(value=4)
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        conversation.last_activity_at -= timedelta(hours=25)
+    reloaded = chat.transcript().json
+    assert reloaded["done"] is True
+    assert texts(reloaded)[-2:] == ["Agree", "This survey has closed. Thank you for your time."]
+    assert texts(chat.send(value=["ease"]))[-1] == texts(reloaded)[-1]
+    assert stored(app)[0] == "partial"
+    assert stored(app)[3] == {"trust": ("answered", 4)}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Tr\u00e8s\u00a0bien, merci",  # a no-break space (French keyboards, macOS Option+Space)
+        "\u975e\u5e38\u3000\u597d",  # an ideographic space from a Chinese input method
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467 family",  # one emoji, joined
+        "\u0645\u0645\u062a\u0627\u0632\u200f!",  # a right-to-left mark
+    ],
+)
+def test_a_comment_is_stored_as_written_but_for_control_characters(app, chat, written):
+    """Web chat dropped every space but the ASCII one and every format character (a
+    text message's answer kept them): "Trèsbien", and a family emoji in three people."""
+    chat.start(language="en")
+    chat.send(value=5)
+    chat.send(skip=True)
+    chat.send(text=f"\x00{written}\x07\n")
+    assert stored(app)[3]["anything_else"] == ("answered", written)
+
+
+def test_a_choice_written_with_a_no_break_space_is_read(app, chat):
+    """"Strongly\u00a0agree" was read by SMS and refused by web chat."""
+    chat.start(language="en")
+    chat.send(text="Strongly\u00a0agree")
+    assert stored(app)[3] == {"trust": ("answered", 5)}
+
+
 def test_an_answer_sent_again_with_its_id_counts_once(app, chat):
     """The widget retries an answer whose reply was lost with the same answer_id: the server
     may have applied it, and the retry must not answer the next question with it."""
