@@ -474,7 +474,7 @@ def test_a_comment_is_stored_as_written_but_for_control_characters(app, chat, wr
 
 
 def test_a_choice_written_with_a_no_break_space_is_read(app, chat):
-    """"Strongly\u00a0agree" was read by SMS and refused by web chat."""
+    """ "Strongly\u00a0agree" was read by SMS and refused by web chat."""
     chat.start(language="en")
     chat.send(text="Strongly\u00a0agree")
     assert stored(app)[3] == {"trust": ("answered", 5)}
