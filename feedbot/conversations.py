@@ -487,8 +487,18 @@ def clean_transaction_id(value: object) -> str | None:
 
 
 def clean_reply_text(text: str, settings: Settings) -> str:
-    """A reply fit to store: no control characters, no longer than the free-text cap."""
-    printable = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cs"}
-    )
+    """A reply fit to store: no control characters or noncharacters, no longer than the
+    free-text cap. Noncharacters (U+FFFE, U+FDD0…) are never text; U+FFFE and U+FFFF in one
+    answer made the quarter's XLSX export unreadable."""
+    printable = "".join(ch for ch in text if ch in "\n\t" or not _unstorable(ch))
     return printable.strip()[: settings.max_text_length]
+
+
+def _unstorable(ch: str) -> bool:
+    """A control character, a lone surrogate, or one of Unicode's 66 noncharacters."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in {"Cc", "Cs"}
+        or 0xFDD0 <= code <= 0xFDEF
+        or code & 0xFFFE == 0xFFFE
+    )

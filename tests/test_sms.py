@@ -384,6 +384,16 @@ def test_odd_bodies_get_a_sensible_reply(app, texter_factory, body):
         assert reply.startswith("Sorry, please reply with a few words.")
 
 
+def test_noncharacters_are_dropped_from_a_comment(app, texter_factory):
+    """U+FFFE and U+FFFF in one text made the quarter's XLSX export unreadable (XML cannot
+    hold them); no noncharacter is text, so none is kept."""
+    texter = texter_factory()
+    for body in ("Hi", "5", "SKIP"):
+        texter.send(body)
+    texter.send("fine \ufffe\uffff\ufdd0 end \U0010fffe\U0001ffff😀")
+    assert stored(app)[0][2]["anything_else"] == ("answered", "fine  end 😀")
+
+
 def test_invalid_utf8_body_gets_a_reply(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
