@@ -311,7 +311,12 @@ def _transcript(service: Service, conversation: Conversation) -> list[dict[str, 
             continue
         asked = engine.Session(flow.id, language, question.id)
         messages.append(_message(engine.question_prompt(flow, context, asked), language))
-        messages.append({"role": "visitor", "text": _said(question, answer, gettext)})
+        if answer.status == "unanswered":
+            # Given up on after three replies it could not read, none of them kept: the
+            # visitor did not skip it.
+            messages.append(_message(engine.moving_on_prompt(language), language))
+        else:
+            messages.append({"role": "visitor", "text": _said(question, answer, gettext)})
     if _goes_on(service, conversation):
         session = engine.Session(flow.id, language, conversation.question, answered=True)
         messages.append(_message(engine.question_prompt(flow, context, session), language))
@@ -353,7 +358,7 @@ def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
 
 
 def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
-    if answer.status != "answered":
+    if answer.status == "skipped":
         return gettext(_("Skip"))
     if question.type == "text":
         return str(answer.value if answer.value is not None else answer.raw_text or "")

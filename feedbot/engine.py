@@ -185,6 +185,11 @@ def closing_prompt(flow: Flow, context: Context, language: str) -> Prompt:
     return Prompt("closing", _text(flow.closing, context, language))
 
 
+def moving_on_prompt(language: str) -> Prompt:
+    """What a question given up on (no answer it could read, three times) ends with."""
+    return Prompt("moving_on", gettext_for(language)(_("Let's move on.")))
+
+
 def question_prompt(flow: Flow, context: Context, session: Session) -> Prompt:
     """The current question as a prompt (for channels that repeat it on request)."""
     return _ask(flow, context, session)
@@ -240,8 +245,7 @@ def _strike(
     strikes = session.strikes + 1
     if strikes >= MAX_STRIKES:
         step = _record(flow, context, session, question, None, "unanswered", "")
-        moving_on = Prompt("moving_on", gettext_for(session.language)(_("Let's move on.")))
-        return replace(step, prompts=(moving_on, *step.prompts))
+        return replace(step, prompts=(moving_on_prompt(session.language), *step.prompts))
     retry = replace(_ask(flow, context, session), kind="retry", reason=reason)
     return Step(replace(session, strikes=strikes), (retry,))
 

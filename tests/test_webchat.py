@@ -480,6 +480,26 @@ def test_a_choice_written_with_a_no_break_space_is_read(app, chat):
     assert stored(app)[3] == {"trust": ("answered", 5)}
 
 
+def test_a_question_given_up_on_is_not_shown_as_skipped_after_a_reload(app, chat):
+    """Three replies it could not read close a question as unanswered; the transcript showed
+    the visitor saying "Skip", which they never did."""
+    chat.start(language="en")
+    for text in ("meh", "it was ok i guess"):
+        chat.send(text=text)
+    live = chat.send(text="dunno")
+    reloaded = chat.transcript().json
+    assert [m["role"] for m in reloaded["messages"]] == ["bot"] * 4
+    assert (
+        texts(reloaded)[-2:]
+        == texts(live)
+        == [
+            "Let's move on.",
+            "Anything else you want us to know about your experience?",
+        ]
+    )
+    assert stored(app)[3] == {"trust": ("unanswered", None)}
+
+
 def test_an_answer_sent_again_with_its_id_counts_once(app, chat):
     """The widget retries an answer whose reply was lost with the same answer_id: the server
     may have applied it, and the retry must not answer the next question with it."""
