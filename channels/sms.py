@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request
@@ -26,6 +27,7 @@ from feedbot.services import Service
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sms", __name__)
+RIGHT_TO_LEFT_MARK = "\u200f"
 
 
 @blueprint.post("/twilio/sms")
@@ -81,14 +83,16 @@ def twiml_reply(text: str) -> Response:
 
 def render_sms(outcome: Outcome, service: Service) -> str:
     """The whole reply as one text message (one message keeps the parts in order)."""
-    parts = list(outcome.notes)
+    own = _right_to_left if LANGUAGES[outcome.language].rtl else str
+    parts = [own(note) for note in outcome.notes]
     for prompt in outcome.prompts:
         if prompt.kind == "notice":
             stop = gettext_for(outcome.language)(_("Reply STOP to opt out."))
-            parts.append(f"{prompt.text} {stop}")
+            parts.append(own(f"{prompt.text} {stop}"))
+            # Each offer is in its own language, and laid out as its words say.
             parts.extend(_language_offers(service, outcome.language))
         else:
-            parts.append(render_prompt(prompt, outcome.language))
+            parts.append(own(render_prompt(prompt, outcome.language)))
     text = "\n".join(part for part in parts if part)
     return fold_to_gsm7(text) if LANGUAGES[outcome.language].sms_folds_accents else text
 
@@ -122,6 +126,27 @@ def _retry_reason(prompt: Prompt, language: str) -> str:
     if prompt.question_type == "multi":
         return gettext(_("Sorry, please reply with numbers from the list."))
     return gettext(_("Sorry, please reply with a few words."))
+
+
+def _right_to_left(text: str) -> str:
+    """Each line of a right-to-left language's text that begins with a left-to-right word
+    (the agency's name, "OMB") marked right-to-left: a phone lays a line out in the
+    direction of its first letter, and the Arabic notice read in the wrong order."""
+    return "\n".join(
+        RIGHT_TO_LEFT_MARK + line if _first_strong_direction(line) == "L" else line
+        for line in text.split("\n")
+    )
+
+
+def _first_strong_direction(line: str) -> str | None:
+    """The direction of the line's first letter that has one, "L" or "R" (bidi rule P2)."""
+    for char in line:
+        direction = unicodedata.bidirectional(char)
+        if direction == "L":
+            return "L"
+        if direction in {"R", "AL"}:
+            return "R"
+    return None
 
 
 def _language_offers(service: Service, current: str) -> list[str]:

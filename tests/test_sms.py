@@ -394,6 +394,27 @@ def test_noncharacters_are_dropped_from_a_comment(app, texter_factory):
     assert stored(app)[0][2]["anything_else"] == ("answered", "fine  end 😀")
 
 
+def test_an_arabic_line_that_begins_in_latin_letters_is_marked_right_to_left(app):
+    """The Arabic notice begins with the agency's name: a phone lays a line out in the
+    direction of its first letter, so the notice read left to right, its sentences out of
+    order. The offers in other languages stay as they are."""
+    from dataclasses import replace
+
+    from channels.sms import render_sms
+    from feedbot import engine
+    from feedbot.conversations import Outcome
+
+    service = replace(runtime_of(app).services.services["passport"], languages=("ar", "en"))
+    first = engine.start(service.flow, service.context, "ar")
+    lines = render_sms(Outcome("prompts", "ar", first.prompts), service).split("\n")
+    assert lines[0].startswith("\u200fU.S. Passport Office:")
+    assert lines[1] == "Reply EN for English."
+    assert [line[0] for line in lines[2:]] == ["ز", "1", "2", "3", "4", "5"]
+    english = replace(service, languages=("en", "ar"))
+    opening = engine.start(english.flow, english.context, "en")
+    assert "\u200f" not in render_sms(Outcome("prompts", "en", opening.prompts), english)
+
+
 def test_invalid_utf8_body_gets_a_reply(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
