@@ -13,6 +13,7 @@ import bisect
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -1470,9 +1471,58 @@ def _worded_name(
     lowercase_limit = 3 if language == "vi" else 2
     # In a message typed all in capitals a capital says nothing.
     shouting = not any(char.islower() for char in text)
+
+    def fits(m: re.Match[str], lowered: str, first: bool, words: int) -> bool:
+        word = m.group(1)
+        capital = word[0].isupper() and not shouting
+        if word in _AGENCIES or ((first or not capital) and lowered in _NATIONALITIES):
+            return False
+        if capital:
+            return lowered not in _CAPITALISED_NOT_NAMES and not (
+                first and after_label and _common_word_after_label(text, m.end(), lowered, language)
+            )
+        return not (
+            _describes_a_name(lowered, language)
+            or words >= lowercase_limit
+            or (capital_required and first)
+        )
+
+    name = _name_words(text, position, fits, _MAX_NAME_WORDS)
+    if name is None:
+        return None
+    start, end, words = name
+    # One word in lower case may say what the name is like ("my name is gibberish on the card");
+    # a given name and a surname, or a word where a name ends, is a name.
+    if (
+        words == 1
+        and _written_in_lower_case(text[start], shouting)
+        and not _name_ends(text, end, language)
+    ):
+        return None
+    return start, end
+
+
+def _name_words(
+    text: str,
+    position: int,
+    fits: Callable[[re.Match[str], str, bool, int], bool],
+    max_words: int,
+    *,
+    skips_ranks: bool = False,
+    reads_possessives: bool = False,
+    reads_initials: bool = False,
+) -> tuple[int, int, int] | None:
+    """Start, end and number of words of the name at `position`: words that `fits`, with up to
+    two particles ("de la", "van") between them.
+
+    A name after a self-introduction and one after a title or another cue are walked alike; what
+    differs is passed in. `fits(m, lowered, first, words)` judges one word, given in lower case
+    (without its "'s" when possessives are read), whether it would come first and how many words
+    are taken already.
+    """
     first = last = None
-    words = particles = 0
-    while words < _MAX_NAME_WORDS:
+    words = particles = ranks = 0
+    while words < max_words:
         m = _NAME_WORD.match(text, position)
         if m is None:
             break
@@ -1482,39 +1532,29 @@ def _worded_name(
             particles += 1
             position = m.end()
             continue
-        capital = word[0].isupper() and not shouting
-        if word in _AGENCIES or ((first is None or not capital) and lowered in _NATIONALITIES):
-            break
-        if capital:
-            if lowered in _CAPITALISED_NOT_NAMES or (
-                first is None
-                and after_label
-                and _common_word_after_label(text, m.end(), lowered, language)
-            ):
-                break
-        elif (
-            _describes_a_name(lowered, language)
-            or words >= lowercase_limit
-            or (capital_required and first is None)
-        ):
+        possessive = reads_possessives and lowered.endswith(("'s", "’s"))
+        if possessive:
+            lowered = lowered[:-2]
+        if first is None and skips_ranks and lowered in _RANKS and ranks < 2 and not possessive:
+            ranks += 1  # "Deputy Sheriff Johnson"
+            position = m.end()
+            continue
+        dotted = reads_initials and len(word) == 1 and text.startswith(".", m.end())
+        initial = dotted and first is not None
+        if not initial and not fits(m, lowered, first is None, words):
             break
         if first is None:
             first = m.start(1)
-        last = m.end(1)
+        last = m.end(1) - (2 if possessive else 0)
         words += 1
         particles = 0
-        position = m.end()
+        if possessive:
+            break  # "Officer Johnson's badge"
+        # An initial's dot does not end the name: "Dr. John A. Smith".
+        position = m.end() + 1 if dotted else m.end()
     if first is None or last is None:
         return None
-    # One word in lower case may say what the name is like ("my name is gibberish on the card");
-    # a given name and a surname, or a word where a name ends, is a name.
-    if (
-        words == 1
-        and _written_in_lower_case(text[first], shouting)
-        and not _name_ends(text, last, language)
-    ):
-        return None
-    return first, last
+    return first, last, words
 
 
 def _written_in_lower_case(initial: str, shouting: bool) -> bool:
@@ -1703,48 +1743,27 @@ def _cue_reading(
 def _person_name(
     text: str, position: int, kind: str, language: str, shouting: bool, reading: str
 ) -> tuple[int, int] | None:
-    strong = kind in _STRONG_CUES
-    first = last = None
-    words = particles = ranks = 0
-    while words < (1 if shouting else _MAX_CUED_NAME_WORDS):
-        m = _NAME_WORD.match(text, position)
-        if m is None:
-            break
-        word = m.group(1)
-        lowered = word.lower()
-        if first is not None and lowered in _NAME_PARTICLES and particles < 2:
-            particles += 1
-            position = m.end()
-            continue
-        possessive = lowered.endswith(("'s", "’s"))
-        if possessive:
-            lowered = lowered[:-2]
-        if first is None and strong and lowered in _RANKS and ranks < 2 and not possessive:
-            ranks += 1  # "Deputy Sheriff Johnson"
-            position = m.end()
-            continue
-        dotted = len(word) == 1 and text.startswith(".", m.end())
-        initial = dotted and first is not None
-        if not initial and (
-            _WEB_SUFFIX.match(text, m.end())
-            or not _could_be_a_name(word, lowered, kind, language, first is None, shouting, reading)
-        ):
-            break
-        if first is None:
-            first = m.start(1)
-        last = m.end(1) - (2 if possessive else 0)
-        words += 1
-        particles = 0
-        if possessive:
-            break  # "Officer Johnson's badge"
-        # An initial's dot does not end the name: "Dr. John A. Smith".
-        position = m.end() + 1 if dotted else m.end()
-    if first is None or last is None:
+    def fits(m: re.Match[str], lowered: str, first: bool, words: int) -> bool:
+        return not _WEB_SUFFIX.match(text, m.end()) and _could_be_a_name(
+            m.group(1), lowered, kind, language, first, shouting, reading
+        )
+
+    name = _name_words(
+        text,
+        position,
+        fits,
+        1 if shouting else _MAX_CUED_NAME_WORDS,
+        skips_ranks=kind in _STRONG_CUES,
+        reads_possessives=True,
+        reads_initials=True,
+    )
+    if name is None:
         return None
-    following = _NEXT_WORD.match(text, last)
+    start, end, _ = name
+    following = _NEXT_WORD.match(text, end)
     if following is not None and following.group(1).lower() in _PLACES_NAMED_AFTER_PEOPLE:
         return None  # "Doña Ana County"
-    return first, last
+    return start, end
 
 
 def _could_be_a_name(
