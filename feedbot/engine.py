@@ -19,12 +19,14 @@ from feedbot.languages import (
     AND_WORDS,
     FILLER_WORDS,
     NEGATIONS,
+    NEGATIONS_AFTER,
     OUT_OF_WORDS,
     RANGE_WORDS,
     RATING_WORDS,
     fold,
     language_for_keyword,
     number_word,
+    plain_predicates,
 )
 
 MAX_STRIKES = 3
@@ -462,6 +464,7 @@ def _match_labels(
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
     A label said right after a negation ("I don't agree") is no answer: the question is asked
     again."""
+    text = plain_predicates(text)
     parts = _CLAUSE_BREAK.split(text)
     clauses = tuple(_folded(part) for part in parts)
     if len(parts) > 1:  # a label with a comma of its own (Russian ones have): the whole reply
@@ -470,7 +473,7 @@ def _match_labels(
     tie = False
     for choice in choices:
         for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
-            needle = fold(_strip_punctuation(phrase))
+            needle = _needle(phrase)
             if needle and _says_unnegated(clauses, needle, reach):
                 if best is None or len(needle) > best[0]:
                     best, tie = (len(needle), choice.value), False
@@ -479,9 +482,15 @@ def _match_labels(
     return None if best is None or tie else best[1]
 
 
+@functools.lru_cache(maxsize=4096)
+def _needle(phrase: str) -> str:
+    """A label or keyword as replies are searched for it (the same few, for every reply)."""
+    return fold(_strip_punctuation(plain_predicates(phrase)))
+
+
 def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) -> bool:
     """Whether a clause says `needle` with no negation before it in that clause (within its
-    last `reach` words, if given).
+    last `reach` words, if given), nor a Korean one right after it ("동의 안 해요").
 
     A keyword that is itself a negation (thumbs down's "no") is said only as a clause of its
     own ("No.", "not really, no"): "No problems 👍" says no "no". An emoji is negated only by
@@ -494,7 +503,10 @@ def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) ->
         at = clause.find(f" {needle} ")
         if at >= 0:
             before = clause[:at].split()
-            return NEGATIONS.isdisjoint(before[-reach:] if reach else before)
+            after = clause[at + len(needle) + 2 :].split()
+            return NEGATIONS.isdisjoint(
+                before[-reach:] if reach else before
+            ) and NEGATIONS_AFTER.isdisjoint(after[:1])
     return False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -87,18 +88,6 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
-# Words that negate what follows them, folded as `fold` folds a reply, in every language offered:
-# "I don't agree" must not be read as Agree. English "n't" splits off as "t".
-NEGATIONS = frozenset(
-    {
-        *("not", "no", "never", "t", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant"),
-        *("cannot", "wont", "hardly", "nunca", "tampoco", "ni", "nao", "nem", "ne", "n"),
-        *("pas", "jamais", "pa", "hindi", "khong", "chang", "не", "нет", "ни"),
-        *("لا", "لم", "لن", "لست", "غير", "ما", "안", "못", "않", "不", "没", "沒"),
-    }
-)
-
-
 def language_for_keyword(text: str, offered: tuple[str, ...]) -> Language | None:
     """The offered language whose name or keyword `text` is, if any (punctuation ignored:
     "Español." and "中文。" as a speech recogniser writes them)."""
@@ -148,6 +137,35 @@ def fold_words(text: str) -> str:
 
 
 _EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+# Words that negate what follows them, in every language offered: "I don't agree" must not be
+# read as Agree. English "n't" splits off as "t". Folded by `fold`, as replies are: a Hangul
+# syllable folds into its letters, so "안" as written never matched a reply.
+NEGATIONS = frozenset(
+    fold(word)
+    for word in (
+        *("not", "no", "never", "t", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant"),
+        *("cannot", "wont", "hardly", "nunca", "tampoco", "ni", "nao", "nem", "ne", "n"),
+        *("pas", "jamais", "pa", "hindi", "khong", "chang", "не", "нет", "ни"),
+        *("لا", "لم", "لن", "لست", "غير", "ما", "안", "못", "않", "不", "没", "沒"),
+    )
+)
+# Korean negates after what it negates: "동의 안 해요", "동의 못 해요" (do not agree).
+NEGATIONS_AFTER = frozenset(fold(word) for word in ("안", "못", "않", "아니", "아니요", "아닙니다"))
+
+# Korean answers end a predicate as people say it ("동의합니다", "동의해요", "동의하지 않습니다"),
+# where the scale's labels end it as a list does ("동의함", "동의하지 않음"): both are read
+# without the ending. Only after a syllable of the same word, and only at its end.
+_KOREAN_PREDICATE_ENDING = re.compile(
+    r"(?<=[\uac00-\ud7a3])(?:합니다|해요|한다|하다|함)(?![\uac00-\ud7a3])"
+    r"|(?<=않)(?:습니다|아요|는다|다|음)(?![\uac00-\ud7a3])"
+)
+
+
+def plain_predicates(text: str) -> str:
+    """`text` with its Korean predicates' endings taken off ("동의합니다" → "동의"); any other
+    text as it is."""
+    return _KOREAN_PREDICATE_ENDING.sub("", unicodedata.normalize("NFC", text))
 
 
 @dataclass(frozen=True)

@@ -90,12 +90,36 @@ def test_trust_rejects_what_it_cannot_read(reply):
         ("No estoy para nada de acuerdo", "es"),
         ("Не думаю, что согласен", "ru"),  # the comma before "что" goes on with the thought
         ("Hindi ako lubos na sang-ayon", "tl"),
+        ("안 동의함", "ko"),  # the Korean negations were never matched (not folded)
+        ("동의 안 해요", "ko"),  # Korean negates after the verb
+        ("동의 못 합니다", "ko"),
     ],
 )
 def test_a_negated_label_is_asked_again_not_read_as_that_label(reply, language):
     step = walk(A11, reply, language=language)[-1]
     assert step.events == ()
     assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("동의", 4),
+        ("동의합니다", 4),
+        ("동의해요.", 4),
+        ("그냥 동의해요", 4),
+        ("매우 동의합니다", 5),
+        ("동의하지 않습니다", 2),
+        ("동의하지 않아요", 2),
+        ("전혀 동의하지 않아요", 1),
+        ("동의하지도 반대하지도 않습니다", 3),
+    ],
+)
+def test_korean_labels_are_read_as_people_end_them(reply, expected):
+    """The Korean labels end as a list does ("동의함", "동의하지 않음"); people answer
+    "동의합니다", "동의해요", and were asked again."""
+    steps = walk(A11, reply, language="ko")
+    assert answers(steps)["trust"] == ("answered", expected)
 
 
 @pytest.mark.parametrize(
