@@ -86,6 +86,16 @@ def _write_records(db: DbSession, services: ServiceRegistry, conversation_ids: l
     return len(rows)
 
 
+def _collected_at(conversation: Conversation, answers: list[Answer]) -> datetime:
+    """When the response was given, for its fiscal quarter: a complete one when it was
+    completed; one closed as partial or abandoned when its last answer came (or, with none,
+    when it began). Such a survey closes a day later, when it has sat idle, and a response
+    given on the last day of a quarter was counted in the next."""
+    if conversation.status == "complete" and conversation.completed_at:
+        return conversation.completed_at
+    return max((answer.answered_at for answer in answers), default=conversation.started_at)
+
+
 def build_record(
     conversation: Conversation,
     answers: list[Answer],
@@ -96,7 +106,7 @@ def build_record(
     """The record's fields from a conversation and its answers (pure: no I/O); free text is
     scrubbed, with the service's `scrub_names` as well."""
     by_record = {answer.record: answer for answer in answers if answer.record}
-    period = fiscal_quarter(conversation.completed_at or conversation.started_at, timezone)
+    period = fiscal_quarter(_collected_at(conversation, answers), timezone)
     trust = by_record.get("question_1")
     return {
         "conversation_id": conversation.id,

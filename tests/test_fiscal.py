@@ -62,3 +62,69 @@ def test_a_record_takes_its_quarter_from_the_service_time_zone():
     assert (eastern["fiscal_year"], eastern["quarter"]) == (2026, 4)
     guam = build_record(conversation, [], flow, "Pacific/Guam")
     assert (guam["fiscal_year"], guam["quarter"]) == (2027, 1)
+
+
+def test_a_response_closed_idle_counts_in_the_quarter_it_was_given():
+    """A survey answered on Sept 30 and left there closes as partial a day later, when it has
+    sat idle: it was counted in the next fiscal year's first quarter."""
+    from datetime import timedelta
+
+    from feedbot.flows import load_flow
+    from feedbot.models import Answer, Conversation
+    from feedbot.normalize import build_record
+    from tests.test_engine import FLOWS
+
+    answered = datetime(2026, 9, 30, 20, tzinfo=UTC)  # 16:00 in Washington
+    conversation = Conversation(
+        id=1,
+        public_id="x" * 32,
+        service_id="passport",
+        channel="sms",
+        language="en",
+        status="partial",
+        started_at=answered - timedelta(minutes=2),
+        completed_at=answered + timedelta(hours=24, minutes=3),
+    )
+    answers = [
+        Answer(
+            question_id="trust",
+            record="question_1",
+            status="answered",
+            value=4,
+            answered_at=answered - timedelta(minutes=1),
+        ),
+        Answer(
+            question_id="made_the_difference",
+            record="positive",
+            status="answered",
+            value=["ease"],
+            answered_at=answered,
+        ),
+    ]
+    flow = load_flow(FLOWS / "a11.yaml")
+    record = build_record(conversation, answers, flow, "America/New_York")
+    assert (record["fiscal_year"], record["quarter"], record["status"]) == (2026, 4, "partial")
+    abandoned = build_record(
+        Conversation(**{**_columns(conversation), "status": "abandoned"}),
+        [],
+        flow,
+        "America/New_York",
+    )
+    assert (abandoned["fiscal_year"], abandoned["quarter"]) == (2026, 4)
+    conversation.status = "complete"  # a complete one: when it was completed, as before
+    assert build_record(conversation, answers, flow, "America/New_York")["quarter"] == 1
+
+
+def _columns(conversation):
+    return {
+        column: getattr(conversation, column)
+        for column in (
+            "id",
+            "public_id",
+            "service_id",
+            "channel",
+            "language",
+            "started_at",
+            "completed_at",
+        )
+    }
