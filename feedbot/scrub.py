@@ -453,7 +453,7 @@ _NAME_SEPARATOR = re.compile(r"\s*[:,-]?\s*")
 _NAME_TITLE = re.compile(
     r"(?:dr|dra|mr|mrs|ms|miss|mx|sr|sra|srta|mme|mlle|prof|sgt|capt)\.?\s+", re.IGNORECASE
 )
-_NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(?![\w'’/-])")
+_NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(?![\w/-]|['’]\w)")
 _MAX_NAME_WORDS = 4
 _NAME_PARTICLES = _word_set(
     "de del della di da das do dos du la le las los van von der den ter dela delos bin binti al"

@@ -297,6 +297,8 @@ def test_a_name_is_still_taken_where_it_ends_the_introduction(text, expected):
         ("Dr. J. Smith signed it", "Dr. [NAME] signed it"),
         ("Dr. Emily Chen-Wong is the best", "Dr. [NAME] is the best"),
         ("Officer Johnson's badge", "Officer [NAME]'s badge"),
+        ("Officer Jones' badge number", "Officer [NAME]' badge number"),  # a bare apostrophe
+        ("I spoke with Ms. Adams’ assistant", "I spoke with Ms. [NAME]’ assistant"),
         ("Mr. Ahmed was very helpful", "Mr. [NAME] was very helpful"),
         ("Dr. Manning is great", "Dr. [NAME] is great"),
         ("Officer D'Angelo was polite", "Officer [NAME] was polite"),
