@@ -569,39 +569,79 @@ def invite(csv_path: str, service: str | None) -> None:
     """Invite everyone in a CSV file to the survey by text, with a progress bar."""
     from feedbot.invitations_api import create_rows
 
-    rows = [({"service": service} if service else {}) | row for row in _csv_rows(csv_path)]
+    numbered, errors = _csv_rows(csv_path)
+    rows = [({"service": service} if service else {}) | row for _, row in numbered]
     accepted: list = []
-    errors: list = []
     with click.progressbar(length=len(rows), label="inviting", file=sys.stderr) as bar:
         for start in range(0, len(rows), 500):
             batch = rows[start : start + 500]
             done, failed = create_rows(batch)
-            accepted += done
-            errors += [{**e, "row": e["row"] + start} for e in failed]
+            # create_rows numbers a batch's rows from 1: back to the file's own row numbers.
+            accepted += [{**a, "row": numbered[start + a["row"] - 1][0]} for a in done]
+            errors += [{**e, "row": numbered[start + e["row"] - 1][0]} for e in failed]
             bar.update(len(batch))
-    for error in errors:
+    for error in sorted(errors, key=lambda e: e["row"]):
         click.echo(f"row {error['row']}: {error['error']}", err=True)
-    click.echo(f"{len(accepted)} invitation(s) accepted, {len(errors)} row(s) refused")
+    click.echo(_outcomes(accepted, errors))
     if errors:
         raise SystemExit(1)
 
 
-def _csv_rows(csv_path: str) -> list[dict[str, str]]:
-    """The CSV's non-empty cells by lower-case column name; BadParameter if it cannot be read."""
+def _outcomes(accepted: list[dict], errors: list[dict]) -> str:
+    """How many rows came to what, as the API answers each: "3 row(s): 1 sent, 1 suppressed
+    (invited within the window), 1 refused"."""
+    from collections import Counter
+
+    from feedbot.invitations_api import DUPLICATE
+
+    counts = Counter(
+        f"already invited ({DUPLICATE})"
+        if a["reason"] == DUPLICATE
+        else f"{a['status']} ({a['reason']})"
+        if a["reason"]
+        else a["status"]
+        for a in accepted
+    )
+    parts = [f"{count} {outcome}" for outcome, count in counts.items()]
+    return f"{len(accepted) + len(errors)} row(s): {', '.join([*parts, f'{len(errors)} refused'])}"
+
+
+def _csv_rows(csv_path: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict]]:
+    """The CSV's rows, each numbered as a spreadsheet shows it (the header is row 1, empty
+    rows count) with its non-empty cells, trimmed, by lower-case column name; rows with no
+    cell filled are left out, and rows with filled cells past the header's columns (a second
+    phone number after a comma, say) are refused. BadParameter if the file cannot be read."""
     import csv
 
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = [name.strip().lower() for name in reader.fieldnames or []]
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            columns = [name.strip().lower() for name in header]
             if "phone" not in columns:
-                found = ", ".join(reader.fieldnames or []) or "none"
+                found = ", ".join(header) or "none"
                 raise click.BadParameter(
                     f"{csv_path} has no phone column (its header row names: {found})",
                     param_hint="--csv",
                 )
-            reader.fieldnames = columns
-            return [{k: v for k, v in row.items() if isinstance(k, str) and v} for row in reader]
+            rows: list[tuple[int, dict[str, str]]] = []
+            refused: list[dict] = []
+            for number, record in enumerate(reader, start=2):
+                cells = [cell.strip() for cell in record]
+                if not any(cells):
+                    continue
+                if any(cells[len(columns) :]):
+                    refused.append(
+                        {
+                            "row": number,
+                            "error": f"more cells than the header row's {len(columns)}"
+                            " column(s) (a comma inside a cell?)",
+                        }
+                    )
+                    continue
+                named = zip(columns, cells, strict=False)
+                rows.append((number, {k: v for k, v in named if k and v}))
+            return rows, refused
     except UnicodeDecodeError as error:
         raise click.BadParameter(
             f"{csv_path} is not UTF-8 text (byte {error.start}): save it as CSV UTF-8",

@@ -34,25 +34,29 @@ JOBS = {"send": "feedbot.jobs.send_invitation", "remind": "feedbot.jobs.remind_i
 MARK_GRACE = timedelta(hours=1)
 SWEEP_BATCH = 1000
 NOT_RETRIED = "Twilio did not take it; no retry without REDIS_URL"
+NOT_SCHEDULED = "not due yet; no scheduler without REDIS_URL"
 
 
 def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> None:
     """After the request's commit: queue each invitation for its send time.
 
-    Without REDIS_URL (development) each is sent here and now, and one Twilio does not take
-    stays scheduled with the reason saying so: nothing retries it.
+    Without REDIS_URL (development) each one due is sent here and now; one not yet due (a
+    later send_at, quiet hours) or that Twilio does not take stays scheduled with the reason
+    saying so: nothing sends or retries it later.
     """
     if runtime.settings.redis_url is None:
         for invitation_id in invitation_ids:
             try:
-                deliver(runtime, invitation_id, runtime.settings.now())
+                delivery = deliver(runtime, invitation_id, runtime.settings.now())
             except TwilioNotReached as error:
-                with runtime.db.transaction() as db:
-                    invitation = db.get_one(Invitation, invitation_id)
-                    invitation.reason = NOT_RETRIED
+                _say_why_unsent(runtime, invitation_id, NOT_RETRIED)
                 log.warning(
                     "invitation %s: %s; not retried without REDIS_URL", invitation_id, error
                 )
+                continue
+            if delivery.status == "deferred":
+                _say_why_unsent(runtime, invitation_id, NOT_SCHEDULED)
+                log.warning("invitation %s: %s", invitation_id, NOT_SCHEDULED)
         return
     with runtime.db.transaction() as db:
         rows = db.execute(
@@ -63,6 +67,11 @@ def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> Non
             schedule_send(runtime, invitation_id, send_at)
     except RedisError as error:
         log.warning("queue unreachable (%s): invitations wait for a sweep", type(error).__name__)
+
+
+def _say_why_unsent(runtime: Runtime, invitation_id: int, reason: str) -> None:
+    with runtime.db.transaction() as db:
+        db.get_one(Invitation, invitation_id).reason = reason
 
 
 def schedule_send(runtime: Runtime, invitation_id: int, when: datetime) -> None:

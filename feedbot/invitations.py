@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -82,13 +83,7 @@ class Delivery:
 
 def parse_request(service: Service, body: dict[str, Any], now: datetime) -> InvitationRequest:
     """Validate one JSON invitation; InvalidInvitation names the field that is wrong."""
-    raw_phone = str(body.get("phone") or "")
-    try:
-        parsed = phonenumbers.parse(raw_phone, "US")
-    except phonenumbers.NumberParseException as error:
-        raise InvalidInvitation(f"phone is not a phone number ({error})") from error
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInvitation("phone is not a valid number")
+    parsed = _phone_number(str(body.get("phone") or "").strip())
     language = body.get("language")
     if language is not None and language not in service.languages:
         raise InvalidInvitation(f"language must be one of {', '.join(service.languages)}")
@@ -452,7 +447,9 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
             _finish(invitation, "expired", f"not sent within {_expiry(service):g} h of its time")
             log.warning("invitation %s expired unsent", invitation.id)
             return Delivery("expired")
-        allowed = next_allowed_time(invitation.phone or "", service, now)
+        # Never before its send_at, whoever calls (development sends during the request).
+        due = max(now, invitation.send_at)
+        allowed = next_allowed_time(invitation.phone or "", service, due)
         if allowed > now:
             return Delivery("deferred", allowed)
         if not _take_rate_slot(runtime, service, now):
@@ -611,6 +608,46 @@ def _invitation_for_transaction(db: DbSession, request: InvitationRequest) -> In
             service_id=request.service.id, transaction_id=request.transaction_id
         )
     )
+
+
+def _phone_number(raw: str) -> phonenumbers.PhoneNumber:
+    """The one number `raw` names, for texting; InvalidInvitation says, without phonenumbers'
+    internal codes, why it is not one. phonenumbers itself keeps what follows a ';' or an
+    extension mark aside and would text the first number of a cell naming two."""
+    if not raw:
+        raise InvalidInvitation("phone is missing")
+    if _SPREADSHEET_NUMBER.fullmatch(raw):
+        raise InvalidInvitation(
+            f"phone is not a phone number; a spreadsheet may have turned it into {raw}:"
+            " format the column as text"
+        )
+    if ";" in raw:
+        raise InvalidInvitation(
+            "phone has a ';' (two numbers, or parameters, in one cell?): give one number"
+        )
+    try:
+        parsed = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException as error:
+        said = _PARSE_ERRORS.get(error.error_type, "is not a phone number")
+        raise InvalidInvitation(f"phone {said}") from error
+    if parsed.extension:
+        raise InvalidInvitation(
+            "phone has an extension, which a text message cannot reach: give a number without one"
+        )
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInvitation("phone is not a valid number")
+    return parsed
+
+
+# What a spreadsheet makes of a number stored as one: 2.02556E+09, 2025550181.0.
+_SPREADSHEET_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+|\d{6,}\.\d+")
+_PARSE_ERRORS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "has no known country code",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_LONG: "is too long to be one phone number",
+}
 
 
 def _send_at(value: Any) -> datetime | None:

@@ -4,7 +4,7 @@ wrong person or at the wrong time."""
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -143,18 +143,20 @@ def test_quiet_hours_defer_to_the_next_allowed_time(inviting, twilio):
     invite(app, token)
     (invitation,) = invitations(app)
     eastern = ZoneInfo("America/New_York")  # a 202 number's own time zone
-    late = datetime(2026, 11, 24, 22, 30, tzinfo=eastern)
+    # After the invitation's send_at (NOON), which it is never sent before.
+    today, tomorrow = NOON.date(), NOON.date() + timedelta(days=1)
+    late = datetime.combine(today, time(22, 30), eastern)
     delivery = deliver(runtime_of(app), invitation.id, late.astimezone(UTC))
     assert delivery.status == "deferred"
-    assert delivery.retry_at == datetime(2026, 11, 25, 8, 0, tzinfo=eastern)
-    early = datetime(2026, 11, 25, 6, 0, tzinfo=eastern)
+    assert delivery.retry_at == datetime.combine(tomorrow, time(8, 0), eastern)
+    early = datetime.combine(tomorrow, time(6, 0), eastern)
     assert deliver(runtime_of(app), invitation.id, early).retry_at == delivery.retry_at
     assert twilio.requests == []
     from feedbot.invitation_queue import schedule_send
 
     schedule_send(runtime_of(app), invitation.id, datetime(2099, 1, 1, tzinfo=UTC))
     assert ScheduledJobRegistry(queue=invitations_queue(runtime_of(app))).get_job_ids()
-    noon = datetime(2026, 11, 25, 12, 0, tzinfo=eastern)
+    noon = datetime.combine(tomorrow, time(12, 0), eastern)
     assert deliver(runtime_of(app), invitation.id, noon).status == "sent"
     assert len(twilio.messages) == 1
 
@@ -306,8 +308,8 @@ def test_invite_cli_reads_a_csv(inviting, twilio, tmp_path):
         args=["invite", "--csv", str(path), "--service", "passport"]
     )
     assert result.exit_code == 1
-    assert "2 invitation(s) accepted, 1 row(s) refused" in result.output
-    assert "row 2: phone" in result.output
+    assert "3 row(s): 2 scheduled, 1 refused" in result.output
+    assert "row 3: phone" in result.output  # the header is row 1, as a spreadsheet shows
     work(app)
     assert sorted(m["To"] for m in twilio.messages) == ["+12025550181", "+12025550182"]
 
@@ -318,7 +320,7 @@ def test_invite_cli_reads_column_names_in_any_case(inviting, twilio, tmp_path):
     path.write_text("Phone, Language ,SERVICE\n+12025550181,es,passport\n")
     result = app.test_cli_runner().invoke(args=["invite", "--csv", str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 invitation(s) accepted, 0 row(s) refused" in result.output
+    assert "1 row(s): 1 scheduled, 0 refused" in result.output
     work(app)
     assert [m["To"] for m in twilio.messages] == ["+12025550181"]
 
@@ -330,8 +332,8 @@ def test_invite_cli_service_option_is_for_rows_that_name_none(inviting, twilio, 
     result = app.test_cli_runner().invoke(
         args=["invite", "--csv", str(path), "--service", "passport"]
     )
-    assert "1 invitation(s) accepted, 1 row(s) refused" in result.output
-    assert "row 2: service 'nope' does not exist" in result.output
+    assert "2 row(s): 1 scheduled, 1 refused" in result.output
+    assert "row 3: service 'nope' does not exist" in result.output
 
 
 @pytest.mark.parametrize(
@@ -1119,3 +1121,158 @@ def test_a_send_at_more_than_a_year_ahead_is_refused_by_row(inviting, send_at):
     assert answer.status_code == 422
     assert answer.json["errors"] == [{"row": 1, "error": "send_at is more than a year ahead"}]
     assert [r["row"] for r in answer.json["accepted"]] == [2]
+
+
+def test_invite_cli_counts_each_outcome_as_the_api_answers_it(inviting, twilio, tmp_path):
+    """It said "3 invitation(s) accepted" for a person named twice (one suppressed), and
+    again for the same file run a second time (nothing new): every row was counted."""
+    app, _ = inviting
+    path = tmp_path / "people.csv"
+    path.write_text(f"phone,transaction_id\n{PHONE},A1\n{PHONE},A2\n+12025550182,A3\n")
+    run = app.test_cli_runner().invoke
+    first = run(args=["invite", "--csv", str(path), "--service", "passport"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "3 row(s): 2 scheduled, 1 suppressed (invited within the window), 0 refused" in first.output
+    )
+    again = run(args=["invite", "--csv", str(path), "--service", "passport"])
+    assert "3 row(s): 3 already invited (duplicate transaction_id), 0 refused" in again.output
+    work(app)
+    assert sorted(m["To"] for m in twilio.messages) == [PHONE, "+12025550182"]
+
+
+def test_invite_cli_reads_a_csv_as_a_spreadsheet_saves_it(inviting, twilio, tmp_path):
+    """A byte-order mark, CRLF, quoted cells, an empty row, a row of empty cells and cells
+    with spaces: errors name the row the spreadsheet shows (the header is row 1)."""
+    app, _ = inviting
+    path = tmp_path / "people.csv"
+    lines = [
+        '"phone","service","language","transaction_id"',  # row 1
+        '"+12025550151","passport","es"," T 9 "',
+        "",
+        '"+12025550152","passport","es ",""',  # row 4
+        ",,,",
+        '"555-0124","passport","",""',  # row 6: not a valid number
+        '"+12025550153","nope","",""',  # row 7
+        "+12025550154,passport,,,+12025550155",  # row 8: a sixth cell, no column for it
+        "+12025550156,passport,,,",  # row 9: trailing empty cells are fine
+    ]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    result = app.test_cli_runner().invoke(args=["invite", "--csv", str(path)])
+    assert result.exit_code == 1
+    assert "None" not in result.output
+    refused = [line for line in result.output.splitlines() if line.startswith("row ")]
+    assert refused == [
+        "row 6: phone is not a valid number",
+        "row 7: service 'nope' does not exist",
+        "row 8: more cells than the header row's 4 column(s) (a comma inside a cell?)",
+    ]
+    assert "6 row(s): 3 scheduled, 3 refused" in result.output
+    assert [(i.language, i.transaction_id) for i in invitations(app)] == [
+        ("es", "T 9"),
+        ("es", None),
+        (None, None),
+    ]
+    work(app)
+    assert sorted(m["To"] for m in twilio.messages) == [
+        "+12025550151",
+        "+12025550152",
+        "+12025550156",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("phone", "error"),
+    [
+        # phonenumbers reads what follows ';' as a parameter (here an extension): the first
+        # number alone was texted.
+        ("2025550181;2025550182", "phone has a ';' (two numbers, or parameters, in one cell?)"),
+        ("+12025550181;isub=12", "phone has a ';' (two numbers, or parameters, in one cell?)"),
+        ("202-555-0181 ext. 5", "phone has an extension, which a text message cannot reach"),
+        ("2025550181 x123", "phone has an extension, which a text message cannot reach"),
+        ("2025550181 #2", "phone has an extension, which a text message cannot reach"),
+        (
+            "2.02556E+09",
+            "phone is not a phone number; a spreadsheet may have turned it into 2.02556E+09:"
+            " format the column as text",
+        ),
+        (
+            "2025550181.0",
+            "phone is not a phone number; a spreadsheet may have turned it into 2025550181.0:"
+            " format the column as text",
+        ),
+        ("not a phone", "phone is not a phone number"),
+        ("2025550181 2025550182", "phone is too long to be one phone number"),
+        ("", "phone is missing"),
+    ],
+)
+def test_a_phone_that_is_not_one_textable_number_is_refused_saying_why(app, phone, error):
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "inviter", None, ["invite"])
+    response = invite(app, token, phone=phone)
+    assert response.status_code == 422
+    assert response.json["error"].startswith(error)
+    assert "(1)" not in response.json["error"] and "string supplied" not in response.json["error"]
+    assert invitations(app) == []
+
+
+def test_invite_cli_refuses_two_numbers_in_one_phone_cell(sqlite_app, tmp_path):
+    path = tmp_path / "household.csv"
+    path.write_text("phone\n2025550181;2025550182\n")
+    result = sqlite_app.test_cli_runner().invoke(
+        args=["invite", "--csv", str(path), "--service", "passport"]
+    )
+    assert result.exit_code == 1
+    assert "row 2: phone has a ';' (two numbers, or parameters, in one cell?)" in result.output
+    assert "1 row(s): 1 refused" in result.output
+    assert invitations(sqlite_app) == []
+
+
+def test_without_redis_an_invitation_not_yet_due_is_not_sent_early(database_url, twilio):
+    """Development sends during the request: a send_at two days ahead was texted at once."""
+    from feedbot.invitation_queue import NOT_SCHEDULED
+
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    later = NOON + timedelta(days=2)
+    answer = invite(app, token, send_at=later.isoformat())
+    assert answer.status_code == 201
+    assert (answer.json["status"], answer.json["reason"]) == ("scheduled", NOT_SCHEDULED)
+    assert NOT_SCHEDULED == "not due yet; no scheduler without REDIS_URL"
+    # Quiet hours the same: not sent at 22:00, and said why.
+    night = at(app, NOON.replace(hour=22))
+    try:
+        held = invite(night, token, phone="+12025550144")
+        assert (held.json["status"], held.json["reason"]) == ("scheduled", NOT_SCHEDULED)
+    finally:
+        runtime_of(night).db.dispose()
+    assert twilio.requests == []
+    assert [(i.status, i.reason) for i in invitations(app)] == [("scheduled", NOT_SCHEDULED)] * 2
+    due = invite(app, token, phone="+12025550145", send_at=NOON.isoformat())
+    assert (due.json["status"], due.json["reason"]) == ("sent", None)
+    assert [m["To"] for m in twilio.messages] == ["+12025550145"]
+    runtime_of(app).db.dispose()
+
+
+def test_an_invitation_for_later_waits_on_rq_scheduler_and_no_job_sends_it_early(inviting, twilio):
+    app, token = inviting
+    later = NOON + timedelta(days=2)
+    answer = invite(app, token, send_at=later.isoformat())
+    assert (answer.status_code, answer.json["status"], answer.json["reason"]) == (
+        201,
+        "scheduled",
+        None,
+    )
+    queue = invitations_queue(runtime_of(app))
+    registry = ScheduledJobRegistry(queue=queue)
+    (job_id,) = registry.get_job_ids()
+    assert registry.get_scheduled_time(job_id) == later
+    work(app)  # a burst worker without the scheduler: nothing due
+    (invitation,) = invitations(app)
+    # A job run early (a sweep's, a redrive) puts it back for its time instead of sending.
+    early = deliver(runtime_of(app), invitation.id, NOON + timedelta(days=1))
+    assert (early.status, early.retry_at) == ("deferred", later)
+    assert twilio.requests == [] and invitations(app)[0].status == "scheduled"
+    assert deliver(runtime_of(app), invitation.id, later).status == "sent"
+    assert [m["To"] for m in twilio.messages] == [PHONE]
