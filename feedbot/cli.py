@@ -420,13 +420,21 @@ def purge(older_than: str) -> None:
         )
 
 
+EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
+
+
 @click.group("export")
 def export_group() -> None:
     """Get results out: per-response records and the quarterly A-11 submission."""
 
 
 @export_group.command("responses")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default="csv")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help="Default: the --output file's extension (.csv, .jsonl, .xlsx), else csv.",
+)
 @click.option("--service", help="Only this service.")
 @click.option("--channel", help="sms, voice or webchat.")
 @click.option("--language", help="A language code, e.g. es.")
@@ -442,6 +450,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
     """Write normalized records, with a progress bar on the terminal."""
     from feedbot.export import (
         ExportError,
+        check_filter_names,
         count_responses,
         iter_records,
         not_yet_normalized,
@@ -450,6 +459,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
     )
     from feedbot.staff import filter_from_args
 
+    fmt = _export_format(fmt, output)
     args = {
         "quarter": quarter,
         "from": start,
@@ -459,11 +469,15 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         "status": status,
     }
     try:
-        response_filter = filter_from_args(args, [service] if service else None)
+        response_filter = filter_from_args(args, [service] if service else None, prefix="--")
     except (ExportError, ValueError) as error:
         raise click.UsageError(str(error)) from error
     runtime = current_runtime()
     with runtime.db.reading() as db:
+        try:
+            check_filter_names(db, runtime.services, response_filter, service)
+        except ExportError as error:
+            raise click.UsageError(str(error)) from error
         total = count_responses(db, response_filter)
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
@@ -482,6 +496,21 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
                 target.close()
     click.echo(f"{total} response(s) exported", err=True)
     _warn_of_backlog(backlog)
+
+
+def _export_format(fmt: str | None, output: str | None) -> str:
+    """--format, else the one the output file's extension names, else CSV; a --format the
+    extension contradicts (CSV written into a .xlsx file, say) is refused."""
+    from pathlib import Path
+
+    extension = Path(output).suffix[1:].lower() if output else ""
+    named = extension if extension in EXPORT_FORMATS else None
+    if fmt and named and fmt != named:
+        raise click.UsageError(
+            f"--format {fmt} contradicts the output file's extension .{extension}: "
+            f"give --format {named}, or a file name ending in .{fmt}"
+        )
+    return fmt or named or "csv"
 
 
 def _warn_of_backlog(backlog: Backlog) -> None:
@@ -513,6 +542,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     """Write OMB's quarterly CX figures per service and channel as CSV."""
     from feedbot.export import (
         ExportError,
+        check_service,
         fill_offered_from_invitations,
         not_yet_normalized,
         parse_volume,
@@ -535,6 +565,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     try:
         figures = {k: parse_volume(option, text) for k, option, text in given if text is not None}
         with runtime.db.transaction() as db:
+            if service:
+                check_service(db, runtime.services, service)
             rows = quarterly_rows(
                 db,
                 runtime.services,

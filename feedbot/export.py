@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,66 @@ class ResponseFilter:
         return query
 
 
+def check_service(db: DbSession, registry: ServiceRegistry, service_id: str) -> None:
+    """Refuse a service id staff asked for that no export could hold: one neither in the
+    services file nor in any stored record. A service that has left the file keeps its
+    records, and they stay exportable by its id."""
+    if service_id in registry.services or _has_record(db, ResponseRecord.service_id == service_id):
+        return
+    raise ExportError(
+        f"service {service_id!r} is neither in the services file nor in stored responses; the "
+        f"services are {_listed(sorted(registry.services)) if registry.services else 'none'}"
+    )
+
+
+def check_language(
+    db: DbSession, registry: ServiceRegistry, language: str, services: Sequence[str] | None
+) -> None:
+    """Refuse a language none of `services` (None: every service) offers and none of their
+    stored records has (a language a service has since dropped keeps its records)."""
+    wanted = registry.services if services is None else services
+    offered = sorted(
+        {code for service_id in wanted if (s := registry.get(service_id)) for code in s.languages}
+    )
+    if language in offered:
+        return
+    stored = ResponseRecord.language == language
+    if services is not None:
+        stored = stored & ResponseRecord.service_id.in_(services)
+    if _has_record(db, stored):
+        return
+    if services is None:
+        who, whose, offer = "any service", "stored responses", "the services offer"
+    else:
+        one = len(services) == 1
+        who = _listed(list(services))
+        whose = f"{'its' if one else 'their'} stored responses"
+        offer = f"{who} {'offers' if one else 'offer'}"
+    raise ExportError(
+        f"language {language!r} is not offered by {who} nor found in {whose}; {offer} "
+        f"{_listed(offered) if offered else 'no language'}"
+    )
+
+
+def check_filter_names(
+    db: DbSession,
+    registry: ServiceRegistry,
+    response_filter: ResponseFilter,
+    requested_service: str | None,
+) -> None:
+    """A mistyped service or language would export nothing, silently: refuse it, naming the
+    valid ones. `requested_service` is the one staff named (the filter may hold the services a
+    token covers, checked when it was made)."""
+    if requested_service:
+        check_service(db, registry, requested_service)
+    if response_filter.language:
+        check_language(db, registry, response_filter.language, response_filter.services)
+
+
+def _has_record(db: DbSession, condition: Any) -> bool:
+    return db.scalar(select(ResponseRecord.id).where(condition).limit(1)) is not None
+
+
 # A drain normally takes seconds: a response waiting longer than this tells of a stopped
 # worker or a Redis outage (the dashboard and `feedbot queue status` say so).
 BACKLOG_LATE = timedelta(minutes=1)
@@ -113,7 +174,7 @@ def not_yet_normalized(
     in the normalization outbox, and since when; a worker or Redis that is down makes this
     grow. A response of a service no longer in the file is never normalized, so it is not
     counted here (see `orphaned_responses`): no worker could clear the warning."""
-    wanted = list(registry.services) if services is None else list(services)
+    wanted = [s for s in registry.services if services is None or s in services]
     count, oldest = db.execute(
         select(func.count(), func.min(PendingNormalization.created_at))
         .join(Conversation, Conversation.id == PendingNormalization.conversation_id)
@@ -236,9 +297,19 @@ def _xlsx_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
             yield chunk
 
 
+# What XML 1.0 cannot hold: C0 controls but tab, newline and carriage return, lone surrogates,
+# and the noncharacters U+FFFE and U+FFFF. openpyxl refuses the controls (IllegalCharacterError,
+# halfway through the stream) but writes the others, into a sheet no spreadsheet can open.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    # Text stored before intake dropped such characters still exports: without them.
+    value = _NOT_IN_XML.sub("", value)
     # openpyxl stores a string that starts with "=" as a formula unless told it is text.
-    if not (isinstance(value, str) and value.startswith("=")):
+    if not value.startswith("="):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"

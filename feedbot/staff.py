@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from feedbot.export import (
     ExportError,
     ResponseFilter,
     Volume,
+    check_filter_names,
+    check_service,
     fill_offered_from_invitations,
     iter_records,
     not_yet_normalized,
@@ -68,15 +71,18 @@ def export_responses() -> Response:
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         return _bad_request(f"format must be one of {', '.join(FORMATS)}")
+    requested = request.args.get("service")
     try:
         _refuse_control_characters(request.args)
-        response_filter = filter_from_args(
-            request.args, allowed_services(request.args.get("service"))
-        )
+        response_filter = filter_from_args(request.args, allowed_services(requested))
     except (ExportError, ValueError) as error:
         return _bad_request(str(error))
     runtime = current_runtime()
     with runtime.db.reading() as db:
+        try:
+            check_filter_names(db, runtime.services, response_filter, requested)
+        except ExportError as error:
+            return _bad_request(str(error))
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
 
     def generate() -> Iterator[bytes]:
@@ -89,7 +95,8 @@ def export_responses() -> Response:
     filename = f"feedbot-responses.{fmt}"
     return Response(
         stream_with_context(generate()),
-        mimetype=FORMATS[fmt],
+        # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype.
+        content_type=FORMATS[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             BACKLOG_HEADER: str(backlog.count),
@@ -107,10 +114,13 @@ def export_quarterly() -> Response:
         volumes = _volumes(request.args)
     except ValueError as error:
         return _bad_request(str(error))
-    services = allowed_services(request.args.get("service"))
+    requested = request.args.get("service")
+    services = allowed_services(requested)
     runtime = current_runtime()
     try:
         with runtime.db.transaction() as db:
+            if requested:
+                check_service(db, runtime.services, requested)
             rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
             backlog = not_yet_normalized(db, runtime.services, services)
@@ -121,7 +131,7 @@ def export_quarterly() -> Response:
     else:
         response = Response(
             quarterly_csv(rows),
-            mimetype=FORMATS["csv"],
+            content_type=FORMATS["csv"],
             headers={"Content-Disposition": f'attachment; filename="a11-{quarter}.csv"'},
         )
     response.headers[BACKLOG_HEADER] = str(backlog.count)
@@ -288,12 +298,16 @@ def _question_table(rows: list[Any], total: int) -> list[dict[str, Any]]:
     ]
 
 
-def filter_from_args(args: Any, services: list[str] | None) -> ResponseFilter:
+def filter_from_args(args: Any, services: list[str] | None, prefix: str = "") -> ResponseFilter:
+    """The filter `args` name (query parameters, or the CLI's options, whose names in errors
+    get `prefix`, "--")."""
     quarter = parse_quarter(args["quarter"]) if args.get("quarter") else None
-    start = date.fromisoformat(args["from"]) if args.get("from") else None
-    end = date.fromisoformat(args["to"]) if args.get("to") else None
+    start = _date_arg(args, "from", prefix)
+    end = _date_arg(args, "to", prefix)
     if quarter and (start or end):
-        raise ExportError("give either quarter or from/to, not both")
+        raise ExportError(f"give either {prefix}quarter or {prefix}from/{prefix}to, not both")
+    if start and end and start > end:
+        raise ExportError(f"{prefix}from {start} is after {prefix}to {end}")
     return ResponseFilter(
         services=services,
         channel=args.get("channel") or None,
@@ -303,6 +317,22 @@ def filter_from_args(args: Any, services: list[str] | None) -> ResponseFilter:
         end=end,
         status=args.get("status") or None,
     )
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_arg(args: Any, name: str, prefix: str) -> date | None:
+    """A UTC day as YYYY-MM-DD (date.fromisoformat's own message named neither)."""
+    text = args.get(name)
+    if not text:
+        return None
+    try:
+        if _ISO_DAY.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ExportError(f"{prefix}{name} must be a date as YYYY-MM-DD, got {text!r}")
 
 
 def _volumes(args: Any) -> dict[str, dict[str, Volume]] | None:

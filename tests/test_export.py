@@ -516,3 +516,223 @@ def test_a_token_records_when_it_was_last_used(seeded):
         used = db.scalar(select(StaffToken).where(StaffToken.name == "all"))
         unused = db.scalar(select(StaffToken).where(StaffToken.name == "inviter"))
         assert used.last_used_at is not None and unused.last_used_at is None
+
+
+def test_xlsx_drops_characters_xml_cannot_hold(app, tmp_path):
+    """U+FFFE and U+FFFF went into the sheet's XML as they were, and no spreadsheet (nor
+    openpyxl) could open the file; a control character stopped the export halfway (openpyxl's
+    IllegalCharacterError). Text stored before intake dropped them still exports."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(
+            db,
+            question_1=2,
+            negative=("other",),
+            question_4="fine \ufffe thanks\uffff",
+            other_text="\ufffe=HYPERLINK(1)\x01\x1f",
+        )
+        add_record(db, question_1=4, question_4="tab\tnew\nline \ufffd kept")
+        token = create_token(db, "all", None, ["export"])
+    response = get(app, token, "/api/exports/responses", format="xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(response.data)
+    sheet = load_workbook(path).active
+    column = {name: RECORD_COLUMNS.index(name) + 1 for name in ("question_4", "other_text")}
+    assert sheet.cell(row=2, column=column["question_4"]).value == "fine  thanks"
+    formula = sheet.cell(row=2, column=column["other_text"])
+    assert formula.value == "=HYPERLINK(1)" and formula.data_type == "s"
+    assert sheet.cell(row=3, column=column["question_4"]).value == "tab\tnew\nline \ufffd kept"
+
+
+def test_csv_content_type_names_its_charset_once(seeded):
+    app, tokens = seeded
+    for path, params, content_type in (
+        ("/api/exports/responses", {}, "text/csv; charset=utf-8"),
+        ("/api/exports/a11-quarterly", {"quarter": "FY2027Q1"}, "text/csv; charset=utf-8"),
+        ("/api/exports/responses", {"format": "jsonl"}, "application/x-ndjson"),
+    ):
+        response = get(app, tokens["all"], path, **params)
+        assert response.status_code == 200 and response.data  # read: the stream is closed
+        assert response.headers["Content-Type"] == content_type, path
+
+
+VALID_SERVICES = "the services are benefits, passport, thumbs and webchat"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "error"),
+    [
+        (
+            "/api/exports/responses",
+            {"service": "Passport"},
+            f"service 'Passport' is neither in the services file nor in stored responses; "
+            f"{VALID_SERVICES}",
+        ),
+        (
+            "/api/exports/a11-quarterly",
+            {"service": "Passport"},
+            f"service 'Passport' is neither in the services file nor in stored responses; "
+            f"{VALID_SERVICES}",
+        ),
+        (
+            "/api/exports/responses",
+            {"language": "ES"},
+            "language 'ES' is not offered by any service nor found in stored responses; "
+            "the services offer ar, en, es and zh_Hans",
+        ),
+        (
+            "/api/exports/responses",
+            {"language": "es-US"},
+            "language 'es-US' is not offered by any service nor found in stored responses; "
+            "the services offer ar, en, es and zh_Hans",
+        ),
+        (
+            "/api/exports/responses",
+            {"service": "passport", "language": "ar"},
+            "language 'ar' is not offered by passport nor found in its stored responses; "
+            "passport offers en and es",
+        ),
+    ],
+)
+def test_unknown_service_or_language_is_a_clear_400(seeded, path, params, error):
+    """Each exported nothing, with a 200: a mistyped filter looked like a quarter without
+    responses."""
+    app, tokens = seeded
+    response = get(app, tokens["all"], path, quarter="FY2027Q1", **params)
+    assert response.status_code == 400 and response.json["error"] == error
+
+
+def test_a_token_for_one_service_still_gets_403_for_an_unknown_one(seeded):
+    app, tokens = seeded
+    for path in ("/api/exports/responses", "/api/exports/a11-quarterly"):
+        refused = get(app, tokens["passport"], path, quarter="FY2027Q1", service="Visa")
+        assert refused.status_code == 403, path
+    scoped = get(app, tokens["passport"], "/api/exports/responses", language="ar")
+    assert scoped.json["error"].startswith("language 'ar' is not offered by passport nor")
+
+
+def test_a_service_that_left_the_services_file_stays_exportable(seeded):
+    """Its records stay in the database: its id (and a language only they have) still exports
+    them, and a response of it that no worker can normalize does not count as waiting."""
+    from feedbot.models import PendingNormalization
+
+    app, tokens = seeded
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, service_id="retired", language="fr", question_1=4)
+        # A language passport no longer offers keeps its records exportable too.
+        add_record(db, language="de", question_1=3)
+        waiting = add_record(db, service_id="retired", language="fr")
+        db.flush()
+        db.add(
+            PendingNormalization(
+                conversation_id=waiting.conversation_id, created_at=datetime.now(UTC)
+            )
+        )
+        db.delete(waiting)
+    responses = get(app, tokens["all"], "/api/exports/responses", format="jsonl", service="retired")
+    assert responses.status_code == 200
+    assert [json.loads(line)["language"] for line in responses.data.splitlines()] == ["fr"]
+    assert responses.headers["Feedbot-Not-Yet-Normalized"] == "0"
+    french = get(app, tokens["all"], "/api/exports/responses", format="jsonl", language="fr")
+    assert french.status_code == 200 and len(french.data.splitlines()) == 1
+    german = get(
+        app,
+        tokens["all"],
+        "/api/exports/responses",
+        format="jsonl",
+        service="passport",
+        language="de",
+    )
+    assert german.status_code == 200 and len(german.data.splitlines()) == 1
+    figures = quarterly(app, tokens["all"], service="retired")
+    assert figures.status_code == 200
+    assert [(row["service_id"], row["service"]) for row in rows_of(figures)] == [
+        ("retired", "retired")
+    ]
+    runner = app.test_cli_runner()
+    cli = runner.invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", "--service", "retired"]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert len(list(csv.DictReader(io.StringIO(cli.stdout)))) == 1
+
+
+def test_cli_refuses_an_unknown_service_or_language(seeded, tmp_path):
+    app, _ = seeded
+    runner = app.test_cli_runner()
+    out = tmp_path / "responses.csv"
+    language = runner.invoke(args=["export", "responses", "--language", "ES", "-o", str(out)])
+    assert language.exit_code == 2 and not out.exists()
+    assert (
+        "Error: language 'ES' is not offered by any service nor found in stored responses; "
+        "the services offer ar, en, es and zh_Hans\n"
+    ) in language.output
+    service = runner.invoke(args=["export", "responses", "--service", "Visa"])
+    assert service.exit_code == 2
+    assert "Error: service 'Visa' is neither in the services file nor in stored" in service.output
+    figures = runner.invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", "--service", "Visa"]
+    )
+    assert figures.exit_code == 1 and figures.stdout == ""
+    assert figures.stderr == (
+        f"Error: service 'Visa' is neither in the services file nor in stored responses; "
+        f"{VALID_SERVICES}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "cli_error"),
+    [
+        (
+            {"from": "2026/10/01"},
+            "from must be a date as YYYY-MM-DD, got '2026/10/01'",
+            "--from must be a date as YYYY-MM-DD, got '2026/10/01'",
+        ),
+        (
+            {"to": "2026-02-30"},
+            "to must be a date as YYYY-MM-DD, got '2026-02-30'",
+            "--to must be a date as YYYY-MM-DD, got '2026-02-30'",
+        ),
+        (
+            {"from": "2026-12-31", "to": "2026-10-01"},
+            "from 2026-12-31 is after to 2026-10-01",
+            "--from 2026-12-31 is after --to 2026-10-01",
+        ),
+    ],
+)
+def test_bad_dates_name_the_parameter_and_the_form(seeded, params, error, cli_error):
+    """Python's own "Invalid isoformat string" was the answer; from after to exported nothing."""
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", **params)
+    assert response.status_code == 400 and response.json["error"] == error
+    options = [item for name, value in params.items() for item in (f"--{name}", value)]
+    cli = app.test_cli_runner().invoke(args=["export", "responses", *options])
+    assert cli.exit_code == 2 and f"Error: {cli_error}\n" in cli.output
+
+
+def test_cli_format_follows_the_output_file(seeded, tmp_path):
+    """-o out.xlsx without --format wrote CSV into the .xlsx file."""
+    app, _ = seeded
+    runner = app.test_cli_runner()
+
+    def export(name, *options):
+        path = tmp_path / name
+        return path, runner.invoke(args=["export", "responses", "-o", str(path), *options])
+
+    xlsx, result = export("out.XLSX")
+    assert result.exit_code == 0, result.output
+    assert len(list(load_workbook(xlsx, read_only=True).active.iter_rows())) == 1 + 8
+    jsonl, result = export("out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert len([json.loads(line) for line in jsonl.read_text().splitlines()]) == 8
+    text, result = export("out.txt")
+    assert result.exit_code == 0, result.output
+    assert text.read_text().startswith(TOUCHPOINTS_HEADER)
+    contradicted, result = export("wrong.xlsx", "--format", "csv")
+    assert result.exit_code == 2 and not contradicted.exists()
+    assert (
+        "Error: --format csv contradicts the output file's extension .xlsx: give --format "
+        "xlsx, or a file name ending in .csv"
+    ) in result.output
+    agreed, result = export("agreed.jsonl", "--format", "jsonl")
+    assert result.exit_code == 0 and len(agreed.read_text().splitlines()) == 8
