@@ -485,9 +485,10 @@ def _listed(names: list[str]) -> str:
 def fill_offered_from_invitations(
     db: DbSession, services: ServiceRegistry, quarter: FiscalQuarter, rows: list[dict[str, Any]]
 ) -> None:
-    """Where staff gave no SMS figure for a service, its "offered" volume is feedbot's own
-    invitations, on its first SMS row (where a staff figure would be), so the rows add up to
-    what was sent."""
+    """Where staff gave no SMS figure for a service that feedbot invited people for, its
+    "offered" volume is feedbot's invitations plus the surveys people began by texting in
+    unasked (each was offered the survey, and may be among the respondents), on its first SMS
+    row (where a staff figure would be), so the rows add up to it."""
     from feedbot.invitations import offered_counts
 
     column = _VOLUME_COLUMNS["offered"]
@@ -495,9 +496,27 @@ def fill_offered_from_invitations(
         service = services.get(service_id)
         if channel != "sms_text_messages" or service is None or row[column] != "":
             continue
-        offered = offered_counts(db, service.id, quarter, service.timezone)
-        if offered:
-            row[column] = offered
+        invited = offered_counts(db, service.id, quarter, service.timezone)
+        if invited:
+            row[column] = invited + _texted_in_unasked(db, service.id, quarter)
+
+
+def _texted_in_unasked(db: DbSession, service_id: str, quarter: FiscalQuarter) -> int:
+    """The service's SMS responses of the quarter that no invitation began."""
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(ResponseRecord)
+            .where(
+                ResponseRecord.service_id == service_id,
+                ResponseRecord.channel == A11_CHANNELS["sms"],
+                ResponseRecord.fiscal_year == quarter.fiscal_year,
+                ResponseRecord.quarter == quarter.quarter,
+                ResponseRecord.invitation_id.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def _first_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:

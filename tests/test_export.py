@@ -484,7 +484,9 @@ def test_invitations_fill_one_sms_row_when_a_flow_changed_mid_quarter(seeded):
     with runtime_of(app).db.transaction() as db:
         add_record(db, question_1=1, trust_form="thumbs")  # a second SMS row for passport
     add_sent_passport_invitations(app, 2)
-    for params, total in (({"volume_offered": "sms_text_messages:900"}, 900), ({}, 2)):
+    # Without a staff figure: the 2 invitations and the 5 SMS surveys of the quarter that no
+    # invitation began (3 complete, 1 partial, 1 abandoned; each was offered the survey).
+    for params, total in (({"volume_offered": "sms_text_messages:900"}, 900), ({}, 2 + 5)):
         rows = rows_of(quarterly(app, tokens["all"], service="passport", **params))
         offered = [
             row["volume_of_customers_provided_survey_opportunity"]
@@ -493,6 +495,21 @@ def test_invitations_fill_one_sms_row_when_a_flow_changed_mid_quarter(seeded):
         ]
         assert len(offered) == 2
         assert sum(int(value) for value in offered if value != "") == total
+
+
+def test_the_sms_offered_figure_is_never_below_its_respondents(seeded):
+    """It counted feedbot's invitations only, so people who texted in unasked made more
+    respondents than customers offered the survey (a response rate over 100 %)."""
+    app, tokens = seeded
+    add_sent_passport_invitations(app, 1)
+    (row,) = [
+        row
+        for row in rows_of(quarterly(app, tokens["all"], service="passport"))
+        if row["channel"] == "sms_text_messages"
+    ]
+    respondents = int(row["volume_of_respondents"])
+    assert respondents == 3  # two complete and one partial, none from the invitation
+    assert int(row["volume_of_customers_provided_survey_opportunity"]) == 1 + 4
 
 
 def test_no_external_id_starts_like_a_formula(monkeypatch):
