@@ -83,6 +83,23 @@ class Flow:
     def question(self, question_id: str) -> Question:
         return self.questions[question_id]
 
+    def on_every_path(self, question_id: str) -> bool:
+        """Whether every way through the survey asks `question_id`, not only one branch: a
+        response that never reached it stopped before it."""
+        seen: set[str] = set()
+        waiting = [self.start]
+        while waiting:
+            current = waiting.pop()
+            if current == END:
+                return False
+            if current == question_id or current in seen:
+                continue
+            seen.add(current)
+            question = self.questions[current]
+            waiting += [route.goto for route in question.routes]
+            waiting += [question.unanswered] if question.unanswered else []
+        return True
+
 
 def load_flow(path: Path | str) -> Flow:
     """Read, validate and freeze one flow file; raise FlowError naming what is wrong."""

@@ -42,6 +42,7 @@ from feedbot.export import (
     stream_export,
 )
 from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
+from feedbot.flows import Flow
 from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import allowed_services, authenticate, staff_required
@@ -158,7 +159,7 @@ def dashboard() -> Any:
         quarter = None
     quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
     with runtime.db.transaction() as db:
-        figures = dashboard_figures(db, service.id, quarter, service.flow.trust_form)
+        figures = dashboard_figures(db, service.id, quarter, service.flow)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
     late = backlog.oldest is not None and (runtime.settings.now() - backlog.oldest > BACKLOG_LATE)
     return render_template(
@@ -167,7 +168,7 @@ def dashboard() -> Any:
         services=visible,
         service=service,
         quarter=quarter,
-        quarters=_recent_quarters(quarter),
+        quarters=_quarters_to_pick(fiscal_quarter(datetime.now(UTC), service.timezone), quarter),
         figures=figures,
         backlog=backlog if late else None,
         csrf=_csrf_token(),
@@ -180,11 +181,16 @@ def login() -> Any:
     token = request.form.get("token", "").strip()
     with current_runtime().db.transaction() as db:
         staff = authenticate(db, token) if token else None
-        staff_id = staff.id if staff is not None and "export" in staff.scopes else None
+        staff_id, scopes = (staff.id, staff.scopes) if staff is not None else (None, [])
     if staff_id is None:
         return render_template(
             "staff_login.html", csrf=_csrf_token(), error="That token is unknown or revoked."
         ), 401
+    if "export" not in scopes:
+        # A live token made for something else (sending invitations): "unknown or revoked"
+        # sent staff to check a token that was fine.
+        error = "That token cannot see results: sign in with one that has the export scope."
+        return render_template("staff_login.html", csrf=_csrf_token(), error=error), 403
     session.clear()
     session["staff_token_id"] = staff_id
     session["signed_in_at"] = int(time.time())
@@ -199,10 +205,12 @@ def logout() -> Any:
 
 
 def dashboard_figures(
-    db: Any, service_id: str, quarter: FiscalQuarter, trust_form: str
+    db: Any, service_id: str, quarter: FiscalQuarter, flow: Flow
 ) -> dict[str, Any]:
     """The dashboard's numbers for one service and quarter, each counted in SQL; the trust
-    answers as the service's form of the question (`trust_form`) has them."""
+    answers as the service's form of the question has them, the questions in its flow's
+    order."""
+    trust_form = flow.trust_form
     in_quarter = (
         ResponseRecord.service_id == service_id,
         ResponseRecord.fiscal_year == quarter.fiscal_year,
@@ -260,7 +268,7 @@ def dashboard_figures(
             status: statuses.get(status, 0) for status in ("complete", "partial", "abandoned")
         },
         "drivers": drivers,
-        "questions": _question_table(questions, total),
+        "questions": _question_table(questions, total, flow),
         "comments": comments,
     }
 
@@ -281,20 +289,26 @@ def _driver_counts(db: Any, in_quarter: tuple[Any, ...]) -> dict[str, int]:
     return {"positive": ticked_positive, "negative": ticked_negative, "positive_share": share}
 
 
-def _question_table(rows: list[Any], total: int) -> list[dict[str, Any]]:
+def _question_table(rows: list[Any], total: int, flow: Flow) -> list[dict[str, Any]]:
+    """Each question in the flow's order (then any the flow no longer has). "Never reached"
+    is drop-off only for a question every response would come to; a branch's question is
+    not reached by the responses that took the other branch, so it has none (None)."""
     table: dict[str, dict[str, int]] = {}
     for question_id, status, count in rows:
         table.setdefault(question_id, {"answered": 0, "skipped": 0, "unanswered": 0})[status] = (
             count
         )
+    order = {question_id: place for place, question_id in enumerate(flow.questions)}
     return [
         {
             "question": q,
             **counts,
             "reached": sum(counts.values()),
-            "drop_off": total - sum(counts.values()),
+            "drop_off": total - sum(counts.values())
+            if q in flow.questions and flow.on_every_path(q)
+            else None,
         }
-        for q, counts in sorted(table.items(), key=lambda item: -sum(item[1].values()))
+        for q, counts in sorted(table.items(), key=lambda item: order.get(item[0], len(order)))
     ]
 
 
@@ -356,7 +370,9 @@ def _refuse_control_characters(args: Any) -> None:
             raise ValueError(f"{name} must be printable text")
 
 
-def _recent_quarters(current: FiscalQuarter) -> list[FiscalQuarter]:
+def _quarters_to_pick(current: FiscalQuarter, shown: FiscalQuarter) -> list[FiscalQuarter]:
+    """The current quarter and the three before it, and the one shown if it is another,
+    newest first: counted from the one shown, the menu lost the way back to the current one."""
     quarters = [current]
     for _ in range(3):
         q = quarters[-1]
@@ -365,7 +381,7 @@ def _recent_quarters(current: FiscalQuarter) -> list[FiscalQuarter]:
             if q.quarter == 1
             else FiscalQuarter(q.fiscal_year, q.quarter - 1)
         )
-    return quarters
+    return sorted({*quarters, shown}, key=lambda q: (q.fiscal_year, q.quarter), reverse=True)
 
 
 def _logged_in_staff() -> StaffToken | None:

@@ -57,6 +57,21 @@ def test_sign_in_needs_a_valid_token_and_the_form_token(dashboard_app):
     assert b'id="total-responses">6<' in shown.data
 
 
+def test_a_token_without_the_export_scope_is_told_so(dashboard_app):
+    """An invite-only token was told it was "unknown or revoked"."""
+    app, _ = dashboard_app
+    with runtime_of(app).db.transaction() as db:
+        inviter = create_token(db, "case-system", None, ["invite"])
+    client = app.test_client()
+    page = client.get("/staff")
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', page.data).group(1).decode()
+    refused = client.post("/staff/login", data={"token": inviter, "csrf": csrf})
+    assert refused.status_code == 403
+    assert b"sign in with one that has the export scope" in refused.data
+    assert b"unknown or revoked" not in refused.data
+    assert client.get("/staff").data.count(b"Sign in") >= 1
+
+
 @pytest.mark.browser
 def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dashboard_app):
     app, token = dashboard_app
@@ -123,12 +138,32 @@ def test_drop_off_by_question_from_real_surveys(sqlite_app):
 
     quarter = fiscal_quarter(datetime.now(UTC), "America/New_York")
     page = client.get(f"/staff?service=passport&quarter={quarter}").get_data(as_text=True)
-    cells = re.findall(r"<tr><td>(\w+)</td>((?:<td>\d+</td>){5})</tr>", page)
-    table = {name: [int(n) for n in re.findall(r"\d+", counts)] for name, counts in cells}
-    # reached, answered, skipped, unanswered, never reached (of 2 responses)
-    assert table["trust"] == [2, 2, 0, 0, 0]
-    assert table["anything_else"] == [2, 1, 1, 0, 0]
-    assert table["made_the_difference"] == [1, 1, 0, 0, 1]
+    rows = re.findall(r"<tr><td>(\w+)</td>((?:<td>[^<]*</td>){5})</tr>", page)
+    table = {name: re.findall(r"<td>([^<]*)</td>", cells) for name, cells in rows}
+    # In the flow's order: reached, answered, skipped, unanswered, never reached (of 2
+    # responses). A branch's question is not "never reached" by the other branch's responses.
+    assert list(table) == ["trust", "made_the_difference", "could_be_better", "anything_else"]
+    assert table["trust"] == ["2", "2", "0", "0", "0"]
+    assert table["made_the_difference"] == ["1", "1", "0", "0", "— (a branch)"]
+    assert table["could_be_better"] == ["1", "0", "1", "0", "— (a branch)"]
+    assert table["anything_else"] == ["2", "1", "1", "0", "0"]
+
+
+def test_the_quarter_menu_keeps_the_current_quarter_when_an_older_one_is_shown(dashboard_app):
+    """Counted from the quarter shown, the menu lost the way back to the current one."""
+    from datetime import UTC, datetime
+
+    from feedbot.fiscal import fiscal_quarter
+
+    app, token = dashboard_app
+    client = app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    client.post("/staff/login", data={"token": token, "csrf": csrf})
+    current = fiscal_quarter(datetime.now(UTC), "America/New_York")
+    older = f"FY{current.fiscal_year - 2}Q{current.quarter}"
+    page = client.get(f"/staff?service=passport&quarter={older}").get_data(as_text=True)
+    offered = re.findall(r'<option value="(FY\d{4}Q\d)"', page)
+    assert offered[0] == str(current) and offered[-1] == older and len(offered) == 5
 
 
 def test_a_sign_in_expires_after_a_work_day(dashboard_app):

@@ -321,3 +321,10 @@ def test_a_services_scrub_names_are_scrubbed_from_its_records(tmp_path, sqlite_u
         assert record.question_4 == "Thanks to [NAME], Ms. [NAME]"
     runtime.db.dispose()
     assert not [line for line in caplog.messages if "Karen" in line or "Mike Jones" in line]
+
+
+def test_which_questions_every_response_comes_to():
+    """The dashboard counts drop-off only at questions on every way through the survey."""
+    flow = load_flow(FLOWS / "a11.yaml")
+    every = [q for q in flow.questions if flow.on_every_path(q)]
+    assert every == ["trust", "anything_else"]
