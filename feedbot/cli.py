@@ -145,7 +145,9 @@ def demo(host: str, port: int) -> None:
         click.echo(f"    web chat page: {base}/chat/{service.id}")
     if runtime.settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         click.echo(f"  Signatures are checked with the development token {DEV_TWILIO_AUTH_TOKEN}")
-    click.echo("  Try the survey without Twilio: feedbot chat --service demo")
+    first = next(iter(runtime.services.services), None)
+    if first is not None:
+        click.echo(f"  Try the survey without Twilio: feedbot chat --service {first}")
     # app.run() refuses to block inside the flask CLI; run_simple is what it would call.
     run_simple(
         host,

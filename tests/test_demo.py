@@ -67,6 +67,31 @@ def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
     assert (tmp_path / "demo.sqlite3").exists()
 
 
+def test_demo_suggests_a_service_the_services_file_has(tmp_path):
+    """It always said "feedbot chat --service demo", which fails with a services file that
+    has no service "demo"."""
+    from tests.conftest import TEST_SERVICES
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    env["FEEDBOT_SERVICES_FILE"] = str(TEST_SERVICES)
+    server = subprocess.Popen(
+        [*feedbot_command(), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _post_when_up(urllib.request.Request(f"http://127.0.0.1:{port}/healthz"))
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert "feedbot chat --service passport\n" in output
+    assert "--service demo" not in output
+
+
 def _post_when_up(request: urllib.request.Request) -> bytes:
     deadline = time.monotonic() + 30
     while True:
