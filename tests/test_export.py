@@ -274,7 +274,8 @@ def test_volumes_per_channel_land_on_their_rows_only(seeded):
     }
     rows = rows_of(quarterly(app, tokens["all"], **params))
     assert volumes_by_channel(rows) == {
-        "sms_text_messages": ("1200", "2"),  # offered: the invitations feedbot sent
+        # offered: the 2 invitations feedbot sent and the 4 SMS surveys begun without one
+        "sms_text_messages": ("1200", "6"),
         "automated_phone": ("300", "250"),
         "chatbot": ("", ""),
     }
@@ -378,7 +379,8 @@ def test_cli_exports(seeded, tmp_path):
 
 
 def test_cli_and_http_give_the_same_quarterly_figures(seeded):
-    # Both fill the SMS "offered" volume from the invitations feedbot sent.
+    # Both fill the SMS "offered" volume: the 2 invitations feedbot sent and the quarter's 4
+    # SMS surveys that no invitation began.
     app, tokens = seeded
     add_sent_passport_invitations(app, 2)
     http = rows_of(quarterly(app, tokens["all"], service="passport"))
@@ -387,7 +389,7 @@ def test_cli_and_http_give_the_same_quarterly_figures(seeded):
     )
     assert cli.exit_code == 0, cli.output
     assert list(csv.DictReader(io.StringIO(cli.stdout))) == http
-    assert volumes_by_channel(http)["sms_text_messages"] == ("", "2")
+    assert volumes_by_channel(http)["sms_text_messages"] == ("", "6")
 
 
 def test_cli_takes_volumes_per_channel_or_one_for_a_single_channel(seeded):
