@@ -76,7 +76,9 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     contact = _lock_contact(db, inbound)
     if inbound.message_id and not _first_delivery(db, inbound, contact):
         log.info("duplicate %s delivery ignored", inbound.channel)
-        return _repeat_for_duplicate(db, inbound)
+        # A text may be what began the survey, and its lost answer the notice; a call's or a
+        # chat's survey began before any reply (start_conversation), with the notice then.
+        return _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
     keyword = _keyword(inbound)
     opted_out, latest = _read_thread(db, contact, inbound)
     if keyword == "stop":
@@ -101,15 +103,16 @@ def _keyword(inbound: Inbound) -> Keyword | None:
     return inbound.recognised_keyword or carrier_keyword(inbound.reply.text)
 
 
-def _repeat_for_duplicate(db: DbSession, inbound: Inbound) -> Outcome:
+def _repeat_for_duplicate(db: DbSession, inbound: Inbound, *, notice: bool) -> Outcome:
     """A delivery repeats when the sender never got our answer (Twilio retries a webhook that
-    timed out or failed), so the answer is what the thread asks now — unless it said STOP."""
+    timed out or failed), so the answer is what the thread asks now — unless it said STOP.
+    With `notice`, the lost answer may have begun the survey."""
     if _texting_opted_out(db, inbound):
         return Outcome("duplicate", inbound.service.default_language)
     # Until something is answered, the lost answer began with the notice (OMB control number,
     # how to stop): it is sent again with the question.
     outcome = replace(
-        current_prompts(db, inbound, notice_until_answered=True), disposition="duplicate"
+        current_prompts(db, inbound, notice_until_answered=notice), disposition="duplicate"
     )
     if [prompt.kind for prompt in outcome.prompts] == ["already_closed"]:
         # The lost answer was to the survey's last reply: it was the thanks.
@@ -134,7 +137,7 @@ def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
     contact = _lock_contact(db, inbound)
     if inbound.message_id and not _first_delivery(db, inbound, contact):
         log.info("duplicate %s opening ignored", inbound.channel)
-        return _repeat_for_duplicate(db, inbound)
+        return _repeat_for_duplicate(db, inbound, notice=True)
     return _begin(db, contact, inbound, resumed=False, current=None)
 
 

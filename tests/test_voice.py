@@ -206,6 +206,17 @@ def test_a_repeated_last_answer_hears_the_thanks_again(app):
     assert [status for status, _, _ in stored(app)] == ["complete"]
 
 
+def test_a_repeated_unreadable_first_answer_does_not_read_the_notice_again(app):
+    """The call read the notice as it began; a retried reply to a first key it could not read
+    played the whole notice again before the question."""
+    caller, _ = answer_in_english(app)
+    live = caller.press("7")
+    again = caller.resend_last()
+    assert "Passport Office: 3 quick questions" not in again.spoken
+    assert "Press 5 for Strongly agree." in again.spoken
+    assert "Passport Office: 3 quick questions" not in live.spoken
+
+
 def test_a_repeated_language_step_opens_one_survey(app):
     caller, first = answer_in_english(app)
     again = caller.resend_last()  # Twilio retrying the step whose answer it never got
