@@ -189,12 +189,17 @@ def preflight() -> Response | None:
 def let_listed_origins_read_refusals(response: Response) -> Response:
     """A refusal (404 lost session, 429, 503) carries CORS too: the browser hides a response
     without it, and the widget on an agency's page would take a lost session or a rate
-    limit for a network failure, and say only "Something went wrong" at each retry."""
+    limit for a network failure, and say only "Something went wrong" at each retry.
+
+    The settings' refusal is readable from any origin: a page no service lists (not added
+    yet) learns "origin not allowed" at once and its widget stops asking, where a hidden 403
+    looked like a network failure and was asked again. Its body is that one fixed error."""
     origin = request.headers.get("Origin", "")
     if (
         request.path.startswith("/api/chat/")
         and "Access-Control-Allow-Origin" not in response.headers
-        and _listed_origin(origin)
+        and origin
+        and (_listed_origin(origin) or request.path.startswith("/api/chat/config/"))
     ):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"

@@ -807,6 +807,28 @@ def test_a_config_request_refused_for_good_is_not_repeated(site):
         assert page.locator(".feedbot-launcher").count() == 1
 
 
+def test_a_page_no_service_lists_is_told_once_and_not_asked_again(sqlite_url):
+    """From an origin no service lists, the settings' 403 had no CORS header: the browser
+    hid it, the widget took it for a network failure and asked four more times over 40 s,
+    and the console said only "Failed to fetch"."""
+    holder, asked, warnings = {}, [], []
+
+    def agency_page(environ, start_response):
+        return static_page(holder["html"])(environ, start_response)
+
+    app = make_app(sqlite_url)  # its webchat service lists other origins than this page's
+    with serve(agency_page) as page_url, serve(app) as app_url, chromium() as page:
+        holder["html"] = EXAMPLE.read_text().replace("http://localhost:5000", app_url)
+        page.on("console", lambda message: warnings.append(message.text))
+        page.on("request", lambda r: asked.append(r.url) if "/api/chat/config/" in r.url else 0)
+        page.goto(page_url)
+        page.wait_for_timeout(1500)  # past the first retry's delay
+        assert len(asked) == 1
+        assert any("no survey for service webchat: origin not allowed" in w for w in warnings)
+        assert page.locator(".feedbot-launcher").count() == 0
+    runtime_of(app).db.dispose()
+
+
 def test_the_standalone_page_brings_its_settings(site):
     """The page is served with the widget's settings, so its survey starts without asking
     for them: one request fewer, and one failure fewer, as the page loads."""
