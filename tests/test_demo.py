@@ -27,21 +27,26 @@ def feedbot_command() -> list[str]:
     return [str(script)] if script.exists() else [shutil.which("feedbot") or "feedbot"]
 
 
-def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
-    port = free_port()
+def start_demo(tmp_path: Path, port: int, **settings: str) -> subprocess.Popen[str]:
+    """`feedbot demo` on an SQLite file of its own and the embedded defaults, but `settings`."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "TWILIO_AUTH_TOKEN", "FEEDBOT_PUBLIC_URL"}
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [*feedbot_command(), "demo", "--port", str(port)],
-        env=env,
+        env={**env, **settings},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_demo_serves_signed_sms_webhook_on_sqlite(tmp_path):
+    port = free_port()
+    server = start_demo(tmp_path, port)
     try:
         url = f"http://127.0.0.1:{port}/twilio/sms"
         params = {
@@ -73,16 +78,7 @@ def test_demo_suggests_a_service_the_services_file_has(tmp_path):
     from tests.conftest import TEST_SERVICES
 
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    env["FEEDBOT_SERVICES_FILE"] = str(TEST_SERVICES)
-    server = subprocess.Popen(
-        [*feedbot_command(), "demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_demo(tmp_path, port, FEEDBOT_SERVICES_FILE=str(TEST_SERVICES))
     try:
         _post_when_up(urllib.request.Request(f"http://127.0.0.1:{port}/healthz"))
     finally:

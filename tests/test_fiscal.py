@@ -39,24 +39,30 @@ def test_parse_quarter():
         parse_quarter("2027-Q1")
 
 
-def test_a_record_takes_its_quarter_from_the_service_time_zone():
-    """Completed at 23:30 on Sept 30 in Washington (03:30 UTC on Oct 1): still FY2026 Q4."""
-    from feedbot.flows import load_flow
+def a_response(status, started_at, completed_at):
+    """A closed SMS response of the passport service, as normalization reads it."""
     from feedbot.models import Conversation
-    from feedbot.normalize import build_record
-    from tests.test_engine import FLOWS
 
-    moment = datetime(2026, 10, 1, 3, 30, tzinfo=UTC)
-    conversation = Conversation(
+    return Conversation(
         id=1,
         public_id="x" * 32,
         service_id="passport",
         channel="sms",
         language="en",
-        status="complete",
-        started_at=moment,
-        completed_at=moment,
+        status=status,
+        started_at=started_at,
+        completed_at=completed_at,
     )
+
+
+def test_a_record_takes_its_quarter_from_the_service_time_zone():
+    """Completed at 23:30 on Sept 30 in Washington (03:30 UTC on Oct 1): still FY2026 Q4."""
+    from feedbot.flows import load_flow
+    from feedbot.normalize import build_record
+    from tests.test_engine import FLOWS
+
+    moment = datetime(2026, 10, 1, 3, 30, tzinfo=UTC)
+    conversation = a_response("complete", moment, moment)
     flow = load_flow(FLOWS / "a11.yaml")
     eastern = build_record(conversation, [], flow, "America/New_York")
     assert (eastern["fiscal_year"], eastern["quarter"]) == (2026, 4)
@@ -70,21 +76,12 @@ def test_a_response_closed_idle_counts_in_the_quarter_it_was_given():
     from datetime import timedelta
 
     from feedbot.flows import load_flow
-    from feedbot.models import Answer, Conversation
+    from feedbot.models import Answer
     from feedbot.normalize import build_record
     from tests.test_engine import FLOWS
 
     answered = datetime(2026, 9, 30, 20, tzinfo=UTC)  # 16:00 in Washington
-    conversation = Conversation(
-        id=1,
-        public_id="x" * 32,
-        service_id="passport",
-        channel="sms",
-        language="en",
-        status="partial",
-        started_at=answered - timedelta(minutes=2),
-        completed_at=answered + timedelta(hours=24, minutes=3),
-    )
+    started, closed = answered - timedelta(minutes=2), answered + timedelta(hours=24, minutes=3)
     answers = [
         Answer(
             question_id="trust",
@@ -102,29 +99,11 @@ def test_a_response_closed_idle_counts_in_the_quarter_it_was_given():
         ),
     ]
     flow = load_flow(FLOWS / "a11.yaml")
-    record = build_record(conversation, answers, flow, "America/New_York")
-    assert (record["fiscal_year"], record["quarter"], record["status"]) == (2026, 4, "partial")
-    abandoned = build_record(
-        Conversation(**{**_columns(conversation), "status": "abandoned"}),
-        [],
-        flow,
-        "America/New_York",
-    )
+    eastern = "America/New_York"
+    partial = build_record(a_response("partial", started, closed), answers, flow, eastern)
+    assert (partial["fiscal_year"], partial["quarter"], partial["status"]) == (2026, 4, "partial")
+    abandoned = build_record(a_response("abandoned", started, closed), [], flow, eastern)
     assert (abandoned["fiscal_year"], abandoned["quarter"]) == (2026, 4)
-    conversation.status = "complete"  # a complete one: when it was completed, as before
-    assert build_record(conversation, answers, flow, "America/New_York")["quarter"] == 1
-
-
-def _columns(conversation):
-    return {
-        column: getattr(conversation, column)
-        for column in (
-            "id",
-            "public_id",
-            "service_id",
-            "channel",
-            "language",
-            "started_at",
-            "completed_at",
-        )
-    }
+    # A complete one: when it was completed, as before.
+    complete = build_record(a_response("complete", started, closed), answers, flow, eastern)
+    assert (complete["fiscal_year"], complete["quarter"]) == (2027, 1)
