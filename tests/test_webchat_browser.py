@@ -1011,7 +1011,10 @@ def test_a_lost_session_without_answers_starts_again_without_a_word(site, lost_a
             open_panel(page, page_url)
         else:
             page.click(".feedbot-choice >> nth=4")
-            page.wait_for_function(f"{SAVED_SESSION} !== {json.dumps(lost_session)}")
+            # The lost session is forgotten (null) before the new one is saved: wait for that.
+            page.wait_for_function(
+                f"(s => s !== null && s !== {json.dumps(lost_session)})({SAVED_SESSION})"
+            )
             page.wait_for_selector(".feedbot-choice")
         assert LOST not in announced(page)
         assert page.locator(".feedbot-message", has_text=LOST).count() == 0
