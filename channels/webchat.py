@@ -25,6 +25,7 @@ from feedbot.conversations import (
     clean_reply_text,
     clean_transaction_id,
     handle_reply,
+    sat_idle,
     start_conversation,
 )
 from feedbot.engine import Prompt, Reply
@@ -341,11 +342,11 @@ def _goes_on(service: Service, conversation: Conversation) -> bool:
     """Whether the survey waits for an answer: open, on a question its flow still has, and
     not idle past the expiry (the sweep that closes it may not have run yet; the next answer
     would be told it has closed)."""
-    idle = datetime.now(UTC) - conversation.last_activity_at
+    idle_expiry = current_runtime().settings.idle_expiry
     return (
         conversation.status == "active"
         and conversation.question in service.flow.questions
-        and idle <= current_runtime().settings.idle_expiry
+        and not sat_idle(conversation.last_activity_at, datetime.now(UTC), idle_expiry)
     )
 
 

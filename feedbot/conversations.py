@@ -298,7 +298,7 @@ def _current_conversation(
     long. (No row lock: the contact's lock already serialises this thread.)"""
     if conversation is None:
         return None
-    idle = inbound.received_at - conversation.last_activity_at > idle_expiry
+    idle = sat_idle(conversation.last_activity_at, inbound.received_at, idle_expiry)
     gone = _question_gone(inbound.service, conversation)
     if conversation.status == "active" and (idle or gone):
         status = "partial" if conversation.answered else "abandoned"
@@ -318,6 +318,12 @@ def _current_conversation(
     if conversation.status != "active" and inbound.received_at - closed_at > idle_expiry:
         return None
     return conversation
+
+
+def sat_idle(last_activity_at: datetime, now: datetime, idle_expiry: timedelta) -> bool:
+    """Whether a survey last active at `last_activity_at` has sat idle past the expiry by
+    `now`: its next reply closes it, if the sweep has not yet."""
+    return now - last_activity_at > idle_expiry
 
 
 def _question_gone(service: Service, conversation: ConversationRow) -> bool:

@@ -32,6 +32,12 @@ class FiscalQuarter:
             return FiscalQuarter(self.fiscal_year + 1, 1)
         return FiscalQuarter(self.fiscal_year, self.quarter + 1)
 
+    @property
+    def previous(self) -> FiscalQuarter:
+        if self.quarter == 1:
+            return FiscalQuarter(self.fiscal_year - 1, 4)
+        return FiscalQuarter(self.fiscal_year, self.quarter - 1)
+
     def bounds(self, timezone: str) -> tuple[datetime, datetime]:
         """[start, end) of the quarter as aware UTC datetimes, midnight in `timezone`."""
         zone = ZoneInfo(timezone)

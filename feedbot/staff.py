@@ -157,7 +157,8 @@ def dashboard() -> Any:
         quarter = parse_quarter(request.args["quarter"]) if "quarter" in request.args else None
     except ValueError:
         quarter = None
-    quarter = quarter or fiscal_quarter(datetime.now(UTC), service.timezone)
+    current = fiscal_quarter(datetime.now(UTC), service.timezone)
+    quarter = quarter or current
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, service.id, quarter, service.flow)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
@@ -168,7 +169,7 @@ def dashboard() -> Any:
         services=visible,
         service=service,
         quarter=quarter,
-        quarters=_quarters_to_pick(fiscal_quarter(datetime.now(UTC), service.timezone), quarter),
+        quarters=_quarters_to_pick(current, quarter),
         figures=figures,
         backlog=backlog if late else None,
         csrf=_csrf_token(),
@@ -375,13 +376,8 @@ def _quarters_to_pick(current: FiscalQuarter, shown: FiscalQuarter) -> list[Fisc
     newest first: counted from the one shown, the menu lost the way back to the current one."""
     quarters = [current]
     for _ in range(3):
-        q = quarters[-1]
-        quarters.append(
-            FiscalQuarter(q.fiscal_year - 1, 4)
-            if q.quarter == 1
-            else FiscalQuarter(q.fiscal_year, q.quarter - 1)
-        )
-    return sorted({*quarters, shown}, key=lambda q: (q.fiscal_year, q.quarter), reverse=True)
+        quarters.append(quarters[-1].previous)
+    return sorted({*quarters, shown}, reverse=True)
 
 
 def _logged_in_staff() -> StaffToken | None:

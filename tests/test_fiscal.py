@@ -31,6 +31,8 @@ def test_quarter_bounds_are_local_midnights():
     assert start == datetime(2026, 10, 1, 4, tzinfo=UTC)
     assert end == datetime(2027, 1, 1, 5, tzinfo=UTC)
     assert FiscalQuarter(2027, 4).next == FiscalQuarter(2028, 1)
+    assert FiscalQuarter(2027, 1).previous == FiscalQuarter(2026, 4)
+    assert FiscalQuarter(2027, 3).previous == FiscalQuarter(2027, 2)
 
 
 def test_parse_quarter():
