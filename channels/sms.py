@@ -120,6 +120,12 @@ def _retry_reason(prompt: Prompt, language: str) -> str:
         return gettext(_("This question needs an answer."))
     if prompt.question_type == "scale":
         values = [choice.value for choice in prompt.choices]
+        if len(values) == 2:
+            # Thumbs up or down: "a number from 0 to 1" reads as if 0.5 were an answer.
+            first, second = values
+            return gettext(_("Sorry, please reply {first} or {second}.")).format(
+                first=first, second=second
+            )
         return gettext(_("Sorry, please reply with a number from {low} to {high}.")).format(
             low=min(values), high=max(values)
         )

@@ -603,6 +603,14 @@ def test_a_thumb_with_a_skin_tone_or_words_is_up(app, texter_factory, body):
     assert stored(app)[0][2] == {"trust": ("answered", 1)}
 
 
+def test_a_thumbs_question_asked_again_names_its_two_answers(app, texter_factory):
+    """It said "reply with a number from 0 to 1", as if 0.5 were an answer."""
+    texter = texter_factory(to="+12025550102")
+    texter.send("Hi")
+    assert texter.send("maybe").startswith("Sorry, please reply 1 or 0.\n")
+    assert stored(app)[0][2] == {}
+
+
 def test_a_range_of_drivers_is_every_driver_in_it(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
