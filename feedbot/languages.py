@@ -155,9 +155,10 @@ NEGATIONS_AFTER = frozenset(fold(word) for word in ("안", "못", "않", "아니
 
 # Korean answers end a predicate as people say it ("동의합니다", "동의해요", "동의하지 않습니다"),
 # where the scale's labels end it as a list does ("동의함", "동의하지 않음"): both are read
-# without the ending. Only after a syllable of the same word, and only at its end.
+# without the ending, as is a noun's copula ("보통이에요", "보통입니다": it is so-so). Only after
+# a syllable of the same word, and only at its end.
 _KOREAN_PREDICATE_ENDING = re.compile(
-    r"(?<=[\uac00-\ud7a3])(?:합니다|해요|한다|하다|함)(?![\uac00-\ud7a3])"
+    r"(?<=[\uac00-\ud7a3])(?:합니다|해요|한다|하다|함|입니다|이에요|예요|이야)(?![\uac00-\ud7a3])"
     r"|(?<=않)(?:습니다|아요|는다|다|음)(?![\uac00-\ud7a3])"
 )
 
@@ -291,31 +292,38 @@ def _number_table(words: str) -> dict[str, NumberWord]:
     return table
 
 
-# 0 to 10 in each language. Left out: Haitian "en" (1) and "de" (2), French and Spanish
-# everyday words, and Vietnamese "không" (0), which is "no". Alone only, as everyday words:
-# Sino-Korean numbers (single syllables that are also other words); Haitian "kat" (card),
-# "sis" (English "sis"), "nèf" (new); Vietnamese "tám" (to chat), "chín" (ripe); and words
-# that fold into another offered language's: Spanish "dos" (Portuguese "of the"), "tres" and
-# Portuguese "três" (French "très"), English "ten" (Vietnamese "tên", name).
+# 0 to 12 in each language: a voice menu of twelve languages is answered "eleven", "twelve".
+# "-" where the number is two words (Vietnamese "mười một", Arabic "أحد عشر") or hyphenated
+# (Tagalog "labing-isa"), which a one-word reply never is. Left out: Haitian "en" (1) and "de"
+# (2), French and Spanish everyday words, and Vietnamese "không" (0), which is "no". Alone
+# only, as everyday words: Sino-Korean numbers (single syllables that are also other words);
+# Haitian "kat" (card), "sis" (English "sis"), "nèf" (new); Vietnamese "tám" (to chat), "chín"
+# (ripe); and words that fold into another offered language's: Spanish "dos" (Portuguese "of
+# the"), "tres" and Portuguese "três" (French "très"), English "ten" (Vietnamese "tên", name),
+# Spanish "once" (English "once").
 _NUMBER_SOURCES = {
-    "en": "zero one* two three four five six seven eight nine ten*",
-    "es": "cero uno*/una*/un* dos* tres* cuatro cinco seis siete ocho nueve diez",
-    "pt": "zero um*/uma* dois/duas três* quatro cinco seis sete oito nove dez",
-    "fr": "zéro un*/une* deux trois quatre cinq six sept huit neuf* dix*",
-    "ht": "zewo youn* - twa kat* senk sis* sèt* uit nèf* dis*",
-    "tl": "sero isa* dalawa tatlo apat lima anim pito walo siyam sampu",
-    "vi": "- một* hai* ba* bốn năm* sáu bảy tám* chín* mười",
+    "en": "zero one* two three four five six seven eight nine ten* eleven twelve",
+    "es": "cero uno*/una*/un* dos* tres* cuatro cinco seis siete ocho nueve diez once* doce",
+    "pt": "zero um*/uma* dois/duas três* quatro cinco seis sete oito nove dez onze doze",
+    "fr": "zéro un*/une* deux trois quatre cinq six sept huit neuf* dix* onze douze",
+    "ht": "zewo youn* - twa kat* senk sis* sèt* uit nèf* dis* onz douz",
+    "tl": "sero isa* dalawa tatlo apat lima anim pito walo siyam sampu - labindalawa",
+    "vi": "- một* hai* ba* bốn năm* sáu bảy tám* chín* mười - -",
     "ru": (
         "ноль/нуль один*/одна*/одно*/единица два/две/двойка/двойку три/тройка/тройку "
-        "четыре/четвёрка/четвёрку пять/пятёрка/пятёрку шесть семь восемь девять десять"
+        "четыре/четвёрка/четвёрку пять/пятёрка/пятёрку шесть семь восемь девять десять "
+        "одиннадцать двенадцать"
     ),
     "ar": (
         "صفر واحد* اثنان/اثنين/إثنين/اثنتان ثلاثة/ثلاث أربعة/أربع خمسة/خمس ستة/ست* "
-        "سبعة/سبع* ثمانية/ثماني تسعة/تسع عشرة/عشر*"
+        "سبعة/سبع* ثمانية/ثماني تسعة/تسع عشرة/عشر* - -"
     ),
-    "ko": "영* 하나*/일* 둘/이* 셋/삼* 넷/사* 다섯/오* 여섯/육* 일곱/칠* 여덟/팔* 아홉/구* 열*/십*",
-    "zh_Hans": "零/〇 一* 二/两 三 四 五 六 七 八 九 十",
-    "zh_Hant": "零/〇 一* 二/兩 三 四 五 六 七 八 九 十",
+    "ko": (
+        "영* 하나*/일* 둘/이* 셋/삼* 넷/사* 다섯/오* 여섯/육* 일곱/칠* 여덟/팔* 아홉/구* 열*/십* "
+        "열하나/십일* 열둘/십이*"
+    ),
+    "zh_Hans": "零/〇 一* 二/两 三 四 五 六 七 八 九 十 十一 十二",
+    "zh_Hant": "零/〇 一* 二/兩 三 四 五 六 七 八 九 十 十一 十二",
 }
 # Haitian Creole calls are heard by a French recogniser (no Haitian one exists), which writes
 # "senk" as "cinq".

@@ -113,6 +113,9 @@ def test_a_negated_label_is_asked_again_not_read_as_that_label(reply, language):
         ("동의하지 않아요", 2),
         ("전혀 동의하지 않아요", 1),
         ("동의하지도 반대하지도 않습니다", 3),
+        ("보통", 3),  # so-so: the neutral answer people give
+        ("보통이에요", 3),
+        ("보통입니다.", 3),
     ],
 )
 def test_korean_labels_are_read_as_people_end_them(reply, expected):
