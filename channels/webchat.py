@@ -239,7 +239,8 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
         ),
         "strings": {
             "launcher": gettext(_("Give feedback")),
-            "title": gettext(_("{agency} feedback")).format(agency=service.agency),
+            "title": gettext(_("{agency} feedback")).format(agency=service.agency_in(language)),
+            "service_name": service.name_in(language),
             "close": gettext(_("Close feedback")),
             "send": gettext(_("Send")),
             "answer_label": gettext(_("Your answer")),

@@ -287,7 +287,7 @@ def _help(inbound: Inbound, conversation: ConversationRow | None) -> Outcome:
             "{agency} survey about {service}. Answer by replying; reply SKIP to skip a "
             "question you may skip. Reply STOP to stop all messages."
         )
-    ).format(agency=inbound.service.agency, service=inbound.service.name)
+    ).format(agency=inbound.service.agency_in(language), service=inbound.service.name_in(language))
     return Outcome("help", language, notes=(text,), public_id=_public(conversation))
 
 

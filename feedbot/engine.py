@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -44,11 +45,16 @@ class Context:
     omb_control_number: str
     omb_expiration: date
     languages: tuple[str, ...] = ("en",)
+    # The agency's and the service's names in another language, where they are translated:
+    # {"es": {"agency": "…", "name": "…"}}, either or both.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def placeholders(self, language: str) -> dict[str, str]:
+        names = self.translations.get(language, {})
+        agency, service = names.get("agency", self.agency), names.get("name", self.service)
         return {
-            "agency": self.agency,
-            "service": self.service,
+            "agency": agency,
+            "service": service,
             "omb_control_number": self.omb_control_number,
             # The notice ends the date with its own full stop: "2027. 6. 30." is not doubled.
             "omb_expiration": format_local_date(self.omb_expiration, language).rstrip("."),

@@ -486,7 +486,7 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
         prompt = engine.question_prompt(service.flow, service.context, session)
         lead = gettext_for(conversation.language)(_("Reminder from {agency}:")).format(
-            agency=service.agency
+            agency=service.agency_in(conversation.language)
         )
         claim = _Claim(
             invitation.id,

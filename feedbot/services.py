@@ -49,6 +49,9 @@ class Service:
     messaging_service_sid: str | None = None
     from_number: str | None = None
     invitations: dict[str, Any] = field(default_factory=dict)
+    # The agency's and the service's names as the public reads them in another language:
+    # {"es": {"agency": "…", "name": "…"}}. `agency` and `name` stay what staff and exports use.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
     # Staff names scrubbed from this service's free text wherever they appear. Personal data
     # themselves: never in a repr, a log line or an error message.
     scrub_names: tuple[str, ...] = field(default=(), repr=False)
@@ -56,6 +59,12 @@ class Service:
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def agency_in(self, language: str) -> str:
+        return self.translations.get(language, {}).get("agency", self.agency)
+
+    def name_in(self, language: str) -> str:
+        return self.translations.get(language, {}).get("name", self.name)
 
     @property
     def context(self) -> Context:
@@ -65,6 +74,7 @@ class Service:
             omb_control_number=self.omb_control_number,
             omb_expiration=self.omb_expiration,
             languages=self.languages,
+            translations=self.translations,
         )
 
 
@@ -178,6 +188,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
     _check_scrub_names(path, index, spec["id"], spec.get("scrub_names", []))
     _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
     _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
+    _check_translations_offered(path, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -194,8 +205,22 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         messaging_service_sid=spec.get("messaging_service_sid"),
         from_number=spec.get("from_number"),
         invitations=dict(spec.get("invitations", {})),
+        translations={code: dict(names) for code, names in spec.get("translations", {}).items()},
         scrub_names=tuple(spec.get("scrub_names", ())),
     )
+
+
+def _check_translations_offered(path: Path, index: int, spec: dict[str, Any]) -> None:
+    # A translation into a language the service does not offer would never be read: most
+    # likely a typo for one it does, or a language left out of `languages`.
+    for code in spec.get("translations", {}):
+        if code not in spec["languages"]:
+            offered = ", ".join(spec["languages"])
+            raise ServiceError(
+                path,
+                f"services.{index}.translations.{code}",
+                f"service {spec['id']!r} does not offer {code!r} (its languages: {offered})",
+            )
 
 
 def _check_scrub_names(path: Path, index: int, service_id: str, names: list[str]) -> None:

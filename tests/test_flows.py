@@ -119,6 +119,24 @@ def test_services_file_is_validated(tmp_path):
         load_services(services)
 
 
+def test_a_translation_into_a_language_the_service_does_not_offer_is_refused(tmp_path):
+    (tmp_path / "a11.yaml").write_text((FLOWS / "a11.yaml").read_text())
+    services = tmp_path / "services.yaml"
+    services.write_text(
+        "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
+        " omb_expiration: 2027-01-01, languages: [en, es], flow: a11,"
+        " translations: {es: {name: T}, fr: {name: U}}}\n"
+    )
+    with pytest.raises(
+        ServiceError,
+        match=r"services.0.translations.fr: service 'x' does not offer 'fr' \(its languages: en, es\)",
+    ):
+        load_services(services)
+    services.write_text(services.read_text().replace("fr: {name: U}", "es: {title: U}"))
+    with pytest.raises(ServiceError, match=r"services.0.translations.es"):
+        load_services(services)
+
+
 def test_broken_flow_stops_feedbot_start_up(tmp_path, monkeypatch):
     document = a11_document()
     document["questions"]["trust"]["choices"][0]["value"] = 0

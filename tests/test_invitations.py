@@ -751,7 +751,11 @@ def test_answer_to_a_reminder_continues_the_survey(
     work(then)
     (invitation,) = invitations(then)
     run_reminder_at(app, monkeypatch, invitation.id, invitation.reminder_due_at)
-    assert len([m for m in twilio.messages if m["Body"].startswith("Reminder from")]) == 1
+    # In the invitation's language, the agency's name in it too (the service translates it).
+    reminders = [m for m in twilio.messages if m["Body"].startswith("Reminder from")]
+    assert [m["Body"].split("\n")[0] for m in reminders] == [
+        "Reminder from Benefits Administration:"
+    ]
     runtime_of(then).db.dispose()
     with runtime_of(app).db.transaction() as db:
         conversation = db.scalars(select(Conversation)).one()

@@ -137,6 +137,17 @@ def test_service_whose_default_is_spanish(app, texter_factory):
     }
 
 
+def test_the_agency_and_service_are_named_in_the_survey_language(app, texter_factory):
+    """The notice said "preguntas breves sobre benefits claim": the names were the same in
+    every language. A service may translate either; one it leaves untranslated is as given."""
+    texter = texter_factory(to="+12025550101")
+    assert "preguntas breves sobre solicitud de beneficios" in texter.send("Hola")
+    assert "Administracion de Beneficios sobre solicitud de beneficios" in texter.send("HELP")
+    english = texter.send("EN")
+    assert "increased my trust in Benefits Administration." in english
+    assert "Benefits Administration survey about benefits claim." in texter.send("HELP")
+
+
 def test_first_message_es_starts_in_spanish(app, texter_factory):
     assert "Esta interaccion" in texter_factory().send("ESPAÑOL")
 

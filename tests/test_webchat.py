@@ -683,3 +683,19 @@ def test_a_database_outage_is_a_503_the_widget_can_read(sqlite_url):
         assert refusal.headers["Access-Control-Allow-Origin"] == ORIGIN
         assert refusal.headers["Vary"] == "Origin"
     assert chat.send(expected=503, value=5)["error"]
+
+
+def test_the_title_and_service_are_named_in_the_chosen_language(app):
+    """The title and the page's subtitle named the agency and the service in English on a
+    Spanish page; the service translates them (its `translations`)."""
+    client = app.test_client()
+    spanish = client.get("/api/chat/config/benefits?language=es").json["strings"]
+    english = client.get("/api/chat/config/benefits?language=en").json["strings"]
+    assert spanish["service_name"] == "solicitud de beneficios"
+    assert english["title"] == "Benefits Administration feedback"
+    assert english["service_name"] == "benefits claim"
+    page = client.get("/chat/benefits?language=es").get_data(as_text=True)
+    assert (
+        '<p class="feedbot-page__service" id="feedbot-page-service">solicitud de beneficios' in page
+    )
+    assert "Administración de Beneficios" in spanish["title"]
