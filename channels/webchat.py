@@ -255,6 +255,11 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             ),
             "choose_first": gettext(_("Choose at least one answer first.")),
             "type_first": gettext(_("Type your answer first.")),
+            "choose_all": gettext(_("Choose all that apply.")),
+            "limit_reached": gettext(_("You have reached the limit of {count} characters.")),
+            "text_cut": gettext(
+                _("Answers can have up to {count} characters: the rest was left out.")
+            ),
             "retry": gettext(_("Try again")),
             "lost": gettext(
                 _("Your earlier answers could not be found, so the survey has started again.")

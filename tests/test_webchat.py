@@ -225,6 +225,7 @@ def test_accept_language_finds_chinese_by_script_and_filipino_as_tagalog(
     for service in document["services"]:
         if service["id"] == "webchat":
             service["languages"] = ["en", "es", "zh_Hans", "zh_Hant", "tl"]
+            service.pop("translations")  # of its Arabic name, which this one does not offer
     services = tmp_path / "services.yaml"
     services.write_text(yaml.safe_dump(document))
     app = make_app(sqlite_url, services_file=services)
@@ -584,6 +585,23 @@ def test_the_widget_gets_its_retry_and_lost_session_words_in_the_visitor_languag
     )
     assert arabic["retry"] == "إعادة المحاولة"
     assert arabic["lost"].startswith("تعذّر العثور على إجاباتك السابقة")
+
+
+def test_the_widget_gets_its_length_and_choose_all_words_in_the_visitor_language(app):
+    """What the widget says of a choose-all question and of the length limit, in the
+    visitor's language, with the limit's {count} for it to fill in."""
+    client = app.test_client()
+    english = client.get("/api/chat/config/webchat?language=en").json
+    spanish = client.get("/api/chat/config/webchat?language=es").json["strings"]
+    strings = english["strings"]
+    assert english["max_length"] == 2000
+    assert strings["choose_all"] == "Choose all that apply."
+    assert strings["limit_reached"] == "You have reached the limit of {count} characters."
+    assert strings["text_cut"] == (
+        "Answers can have up to {count} characters: the rest was left out."
+    )
+    assert spanish["choose_all"] == "Elija todas las que correspondan."
+    assert "{count}" in spanish["limit_reached"] and "{count}" in spanish["text_cut"]
 
 
 def test_a_transcript_shows_what_a_changed_flow_still_has(app, chat):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
+from feedbot.languages import LANGUAGES
 from feedbot.models import Answer, Base, Conversation
+from feedbot.services import contrast_with_white
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.browser import REPO, axe_violations, chromium, screenshot, serve, static_page
 
@@ -17,9 +23,10 @@ pytestmark = pytest.mark.browser
 EXAMPLE = REPO / "examples" / "agency-page.html"
 
 
-@pytest.fixture
-def site(sqlite_url, tmp_path):
-    """The app and the example agency page, each on its own loopback origin."""
+@contextmanager
+def served_site(sqlite_url, tmp_path, languages=None):
+    """The app and the example agency page, each on its own loopback origin; the webchat
+    service in `languages` if given."""
     document = yaml.safe_load(TEST_SERVICES.read_text())
     holder = {}
 
@@ -30,6 +37,7 @@ def site(sqlite_url, tmp_path):
         for service in document["services"]:
             if service["id"] == "webchat":
                 service["webchat_origins"] = [page_url]
+                service["languages"] = languages or service["languages"]
         services = tmp_path / "services.yaml"
         services.write_text(yaml.safe_dump(document))
         app = make_app(sqlite_url, services_file=services)
@@ -37,6 +45,20 @@ def site(sqlite_url, tmp_path):
             holder["html"] = EXAMPLE.read_text().replace("http://localhost:5000", app_url)
             yield page_url, app
         runtime_of(app).db.dispose()
+
+
+@pytest.fixture
+def site(sqlite_url, tmp_path):
+    """The app and the example agency page, each on its own loopback origin."""
+    with served_site(sqlite_url, tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def every_language_site(sqlite_url, tmp_path):
+    """The same, its survey offered in all twelve languages."""
+    with served_site(sqlite_url, tmp_path, languages=list(LANGUAGES)) as served:
+        yield served
 
 
 def agree_strongly(page):
@@ -85,6 +107,13 @@ def focused_text(page):
     return page.evaluate("document.activeElement.textContent")
 
 
+def read_the_question(page):
+    """A moment for the visitor to read the question the widget moved focus to: a key pressed
+    sooner is taken for the second press of the one that answered the question before, and
+    does nothing. Runs the page's clock (page.clock.install() before the page loads)."""
+    page.clock.run_for(1000)
+
+
 def stored(app):
     """Every response the app holds: (status, language, answers)."""
     with runtime_of(app).db.transaction() as db:
@@ -97,6 +126,7 @@ def stored(app):
 def test_keyboard_only_survey_and_axe_in_english(site):
     page_url, app = site
     with chromium(locale="en-US") as page:
+        page.clock.install()
         open_panel(page, page_url)
         assert focused_text(page) == "Strongly disagree"
         assert page.get_attribute(".feedbot-launcher", "aria-expanded") == "true"
@@ -109,6 +139,7 @@ def test_keyboard_only_survey_and_axe_in_english(site):
         page.keyboard.press("Enter")
         page.wait_for_selector("[aria-pressed]")
         assert focused_text(page) == "I got what I needed"
+        read_the_question(page)
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
@@ -295,6 +326,7 @@ def test_standalone_page_follows_the_language_the_visitor_picks(site):
             assert page.title() == arabic["strings"]["title"] == "رأيك في Federal Student Aid"
             assert page.inner_text("h1") == arabic["strings"]["title"]
             assert page.inner_text("#feedbot-omb") == arabic["omb"]
+            assert page.inner_text("#feedbot-page-service") == "طلب القرض"
             assert axe_violations(page, "body") == []
             if not reloaded:
                 page.reload()
@@ -363,6 +395,7 @@ def test_forced_colours_keep_pressed_choices_and_the_launcher_visible(site):
     launcher (no border) was bare text."""
     page_url, _ = site
     with chromium(forced_colors="active") as page:
+        page.clock.install()
         open_panel(page, page_url)
         assert (
             page.locator(".feedbot-launcher").evaluate(
@@ -371,6 +404,7 @@ def test_forced_colours_keep_pressed_choices_and_the_launcher_visible(site):
             >= 1
         )
         agree_strongly(page)
+        read_the_question(page)
         page.keyboard.press("Space")  # the first driver, which has the focus
         fills = page.eval_on_selector_all(
             ".feedbot-choice", "nodes => nodes.map(n => getComputedStyle(n).backgroundColor)"
@@ -664,8 +698,10 @@ def test_a_lost_session_whose_new_start_fails_offers_a_retry_in_arabic(site):
     page_url, app = site
     arabic = config(app, "ar")["strings"]
     with chromium(locale="ar-EG", extra_http_headers={"Accept-Language": "ar"}) as page:
+        page.clock.install()
         sent = starts(page)
         open_panel(page, page_url)
+        read_the_question(page)
         page.keyboard.press("Enter")  # "Strongly disagree", which has the focus
         page.wait_for_selector("[aria-pressed]")
         reset_the_database(app)
@@ -1120,3 +1156,437 @@ def test_the_language_picker_waits_for_a_saved_session_to_resume(site, answered)
         assert page.locator(".feedbot-message--bot", has_text="went wrong").count() == 0
         assert len(sent) == 1
     assert stored(app) == [("active", "en", {"trust": 5}) if answered else ("active", "es", {})]
+
+
+# Whether a control can be brought into view and seen whole: within the viewport, the panel
+# and every box that clips it (the answer area), and not under anything (the launcher).
+REACHABLE = """(node) => {
+  node.focus();
+  node.scrollIntoView({block: "nearest"});
+  const box = node.getBoundingClientRect();
+  let [top, bottom, left, right] = [0, innerHeight, 0, innerWidth];
+  for (let parent = node.parentElement; parent; parent = parent.parentElement) {
+    const panel = parent.classList.contains("feedbot-panel");
+    if (!panel && getComputedStyle(parent).overflowY === "visible") continue;
+    const clip = parent.getBoundingClientRect();
+    [top, bottom] = [Math.max(top, clip.top), Math.min(bottom, clip.bottom)];
+    [left, right] = [Math.max(left, clip.left), Math.min(right, clip.right)];
+  }
+  const whole = box.top >= top - 1 && box.bottom <= bottom + 1
+    && box.left >= left - 1 && box.right <= right + 1;
+  const seen = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return whole && seen !== null && node.contains(seen);
+}"""
+# WCAG 1.4.12's text spacing, as the usual bookmarklet sets it.
+TEXT_SPACING = (
+    "* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
+    " word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }"
+)
+
+
+def out_of_reach(page):
+    """The answer's controls that cannot be brought into view, by their text."""
+    return [
+        control.evaluate("node => node.textContent || node.id")
+        for control in page.locator(".feedbot-answer button, .feedbot-answer textarea").all()
+        if not control.evaluate(REACHABLE)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "locale", "spacing"),
+    [
+        (320, 568, "en-US", False),
+        (960, 540, "ru-RU", False),
+        (960, 540, "ht-HT", False),
+        (1280, 720, "ru-RU", True),
+    ],
+)
+def test_every_control_of_a_long_answer_is_within_reach(
+    every_language_site, width, height, locale, spacing
+):
+    """The seven drivers, "Submit choices" and "Skip" ran below the panel and the screen, out
+    of reach: on a phone, in Russian or Haitian Creole on a short laptop screen, with text
+    spacing. The log gives up its room, then the answer scrolls."""
+    page_url, _ = every_language_site
+    with chromium(
+        viewport={"width": width, "height": height},
+        locale=locale,
+        extra_http_headers={"Accept-Language": locale},
+    ) as page:
+        open_panel(page, page_url)
+        assert page.get_attribute(".feedbot-chat", "lang") == locale.split("-")[0]
+        if spacing:
+            page.add_style_tag(content=TEXT_SPACING)
+        agree_strongly(page)
+        assert page.locator(".feedbot-answer button").count() == 9
+        assert out_of_reach(page) == []
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        assert out_of_reach(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# Whether the newest message is seen whole in the log.
+NEWEST_IN_VIEW = """() => {
+  const log = document.querySelector(".feedbot-log").getBoundingClientRect();
+  const newest = [...document.querySelectorAll(".feedbot-message")].pop().getBoundingClientRect();
+  return newest.top >= log.top - 1 && newest.bottom <= log.bottom + 1;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (320, 568)])
+def test_each_new_question_is_scrolled_into_view(site, width, height):
+    """The log was scrolled to its end before the answer below it was drawn, which took room
+    from it: the new question stayed below the log's fold."""
+    page_url, _ = site
+    with chromium(locale="en-US", viewport={"width": width, "height": height}) as page:
+        open_panel(page, page_url)
+        assert page.evaluate(NEWEST_IN_VIEW)
+        agree_strongly(page)
+        assert page.locator(".feedbot-message").last.inner_text() == (
+            "What about this interaction made the difference?"
+        )
+        assert page.evaluate(NEWEST_IN_VIEW)
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        assert page.evaluate(NEWEST_IN_VIEW)
+
+
+# Ordinary site-wide element rules of a dark agency site, and of one whose headings are navy.
+AGENCY_STYLES = """
+body { font-family: Georgia, serif; background: #1b1b1b; color: #f0f0f0; line-height: 2;
+       letter-spacing: 0.1em; text-align: center; }
+h2 { color: #162e51; font-family: Georgia, serif; font-size: 2rem; }
+p { color: #dfe1e2; font-size: 20px; margin: 3em; }
+label { color: #dfe1e2; text-transform: uppercase; }
+textarea { background: #2d2e2f; color: #f0f0f0; }
+button { all: unset; }
+* { box-sizing: content-box; }
+"""
+
+
+def test_the_agency_page_styles_do_not_leak_into_the_widget(site):
+    """A dark agency page's p { color: #dfe1e2 } made every message 1.15:1 on its bubble, and
+    h2 { color: #162e51 } the panel's title 1.41:1 on the header."""
+    page_url, _ = site
+    looks = """selector => {
+        const style = getComputedStyle(document.querySelector(selector));
+        return [style.color, style.fontFamily.split(",")[0], style.textTransform,
+                style.letterSpacing, style.textAlign];
+    }"""
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.add_style_tag(content=AGENCY_STYLES)
+        agree_strongly(page)
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        assert axe_violations(page, ".feedbot-chat") == []
+        ink, white = "rgb(27, 27, 27)", "rgb(255, 255, 255)"
+        own = ['"Source Sans Pro"', "none", "normal", "start"]
+        assert page.evaluate(looks, ".feedbot-message--bot") == [ink, *own]
+        assert page.evaluate(looks, ".feedbot-message--visitor")[0] == ink
+        assert page.evaluate(looks, "#feedbot-title") == [white, *own]
+        assert page.evaluate(looks, ".feedbot-answer label") == [ink, *own]
+        assert page.evaluate(looks, "#feedbot-text")[0] == ink
+        screenshot(page, "webchat-dark-agency-page.png")
+
+
+@pytest.mark.parametrize(
+    ("locale", "comment", "direction"),
+    [("en-US", "الموظف كان ممتازًا! رقم الطلب 12345.", "rtl"), ("ar-EG", "Great (5 stars)!", "ltr")],
+)
+def test_a_comment_in_the_other_direction_is_laid_out_in_its_own(site, locale, comment, direction):
+    """An Arabic comment in the English survey was laid out left to right, its "!" and
+    number at the wrong end, in the box and in its bubble; an English one in the Arabic
+    survey, right to left."""
+    page_url, _ = site
+    computed = "node => getComputedStyle(node).direction"
+    with chromium(locale=locale, extra_http_headers={"Accept-Language": locale}) as page:
+        open_panel(page, page_url)
+        to_the_comment(page)
+        page.keyboard.insert_text(comment)
+        assert page.locator("#feedbot-text").evaluate(computed) == direction
+        page.keyboard.press("Enter")
+        bubble = page.locator(".feedbot-message--visitor").last
+        bubble.filter(has_text=comment).wait_for()
+        assert bubble.evaluate(computed) == direction
+        # "You:" keeps the survey's language and direction.
+        label = bubble.locator(".feedbot-visually-hidden")
+        assert label.evaluate(computed) == ("rtl" if locale == "ar-EG" else "ltr")
+
+
+def test_a_double_enter_does_not_answer_the_question_it_brings(site):
+    """Enter twice in quick succession: the second press reached the next question, where
+    focus had just moved, and chose its first driver unseen; on "Submit choices", it sent the
+    empty comment box ("Type your answer first."). The clock stands still, so the second
+    press always comes within the moment a new question ignores presses."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install(time=datetime(2026, 1, 5, 9, 0))
+        open_panel(page, page_url)
+        page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
+        page.focus(".feedbot-choice >> nth=4")  # "Strongly agree"
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[aria-pressed]")
+        page.keyboard.press("Enter")  # the second press, on "I got what I needed"
+        assert focused_text(page) == "I got what I needed"
+        assert page.locator("[aria-pressed=true]").count() == 0
+        read_the_question(page)
+        page.keyboard.press("Space")
+        assert page.locator("[aria-pressed=true]").count() == 1
+        page.focus(".feedbot-send")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#feedbot-text")
+        page.keyboard.press("Enter")  # the second press, in the comment box
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+        assert page.locator(".feedbot-message", has_text="Type your answer first.").count() == 0
+        # Typing says the box is meant: Enter sends at once.
+        page.keyboard.type("Fine")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+        assert said_by_the_visitor(page) == [
+            "You: Strongly agree",
+            "You: I got what I needed",
+            "You: Fine",
+        ]
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 5, "made_the_difference": ["effectiveness"], "anything_else": "Fine"},
+        )
+    ]
+
+
+@pytest.mark.parametrize("on", ["a choice", "Submit choices"])
+def test_enter_held_down_answers_one_question(site, on):
+    """The key's repeats, on the next question's first control (or in its comment box), are
+    not presses of it, however long it is held."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install(time=datetime(2026, 1, 5, 9, 0))
+        open_panel(page, page_url)
+        if on == "Submit choices":
+            agree_strongly(page)
+            page.click(".feedbot-choice >> nth=0")
+        page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
+        page.focus(".feedbot-choice >> nth=4" if on == "a choice" else ".feedbot-send")
+        page.keyboard.down("Enter")
+        page.wait_for_selector("[aria-pressed]" if on == "a choice" else "#feedbot-text")
+        page.keyboard.down("Enter")  # repeats, as the key stays down
+        read_the_question(page)
+        page.keyboard.down("Enter")
+        page.keyboard.up("Enter")
+        assert page.locator("[aria-pressed=true]").count() == 0
+        assert page.locator(".feedbot-message", has_text="Type your answer first.").count() == 0
+        said = ["You: Strongly agree"] + (["You: I got what I needed"] if on != "a choice" else [])
+        assert said_by_the_visitor(page) == said
+    answers = (
+        {"trust": 5} if on == "a choice" else {"trust": 5, "made_the_difference": ["effectiveness"]}
+    )
+    assert stored(app) == [("active", "en", answers)]
+
+
+def test_a_double_click_does_not_answer_the_question_it_brings(site):
+    """A double click's second click, arriving once the next question is drawn, pressed what
+    was under the pointer there; a single click there counts at once."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install(time=datetime(2026, 1, 5, 9, 0))
+        open_panel(page, page_url)
+        page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
+        page.click(".feedbot-choice >> nth=4")  # "Strongly agree": the first click
+        page.wait_for_selector("[aria-pressed]")
+        first = page.locator(".feedbot-choice").first.bounding_box()
+        page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+        page.mouse.down(click_count=2)
+        page.mouse.up(click_count=2)
+        assert page.locator("[aria-pressed=true]").count() == 0
+        page.mouse.down()
+        page.mouse.up()
+        assert page.locator("[aria-pressed=true]").count() == 1
+    assert stored(app) == [("active", "en", {"trust": 5})]
+
+
+def contrast(first, second):
+    """WCAG contrast of two "rgb(r, g, b)" colours."""
+
+    def luminance(color):
+        channels = [int(part) / 255 for part in re.findall(r"\d+", color)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+# The focused element's ring: its outline's colour and width, and its box-shadow's colours.
+FOCUS_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return {outline: style.outlineColor, width: parseFloat(style.outlineWidth),
+          shadows: style.boxShadow.match(/rgba?\\([^)]*\\)/g) || []};
+}"""
+
+
+def ring_contrast(page, background):
+    """The best contrast of the focused element's ring's colours with `background`."""
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["width"] >= 2
+    return max(contrast(color, background) for color in [ring["outline"], *ring["shadows"]])
+
+
+# The accent of the test service, the default one, and the lightest grey a service may have
+# (white text on it is 4.54:1).
+@pytest.mark.parametrize("accent", ["#1a4480", "#005ea2", "#767676"])
+def test_the_focus_ring_shows_on_the_header_and_the_panel(site, accent):
+    """The #2491ff ring was 2.10:1 on the default accent of the header: the focused close
+    button and language picker could hardly be told from the others."""
+    assert contrast_with_white(accent) >= 4.5
+    page_url, _ = site
+    header = "getComputedStyle(document.querySelector('.feedbot-panel__header')).backgroundColor"
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.evaluate(
+            "accent => document.querySelector('.feedbot-chat')"
+            ".style.setProperty('--feedbot-accent', accent)",
+            accent,
+        )
+        white = "rgb(255, 255, 255)"
+        page.keyboard.press("Shift+Tab")  # the conversation
+        assert page.evaluate("document.activeElement.className") == "feedbot-log"
+        assert ring_contrast(page, white) >= 3
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.className") == "feedbot-close"
+        assert ring_contrast(page, page.evaluate(header)) >= 3
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.id") == "feedbot-language"
+        assert ring_contrast(page, page.evaluate(header)) >= 3
+        for _ in range(3):
+            page.keyboard.press("Tab")
+        assert focused_text(page) == "Strongly disagree"
+        assert ring_contrast(page, white) >= 3
+        page.focus(".feedbot-launcher")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
+        assert ring_contrast(page, white) >= 3  # the agency's white page around it
+
+
+def test_a_long_paste_is_cut_to_the_servers_limit_and_the_visitor_told(site):
+    """maxlength cut a 5,000-character paste to 2,000 without a word, counted an emoji as two
+    (UTF-16 units) where the server counts one, and cut a family emoji in two."""
+    page_url, app = site
+    family = "👨‍👩‍👧‍👦"  # 7 code points, 11 UTF-16 units
+    flag = "🇺🇸"  # 2 code points, 4 UTF-16 units
+    cut = "Answers can have up to 2000 characters: the rest was left out."
+    reached = "You have reached the limit of 2000 characters."
+    value = "document.querySelector('#feedbot-text').value"
+    described = """() => document.querySelector('#feedbot-text').getAttribute('aria-describedby')
+        .split(' ').map(id => document.getElementById(id).textContent)"""
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        to_the_comment(page)
+        page.keyboard.insert_text("x" * 5000)
+        assert page.evaluate(value) == "x" * 2000
+        assert page.inner_text("#feedbot-count") == "Characters left: 0"
+        assert page.locator(".feedbot-message--bot").last.inner_text() == cut
+        assert page.evaluate(described) == [cut, "Characters left: 0"]
+        # A paste into the middle keeps what was there around it.
+        page.fill("#feedbot-text", "Hello world")
+        assert page.evaluate(described) == ["Characters left: 1989"]
+        page.evaluate("document.querySelector('#feedbot-text').setSelectionRange(6, 6)")
+        page.keyboard.insert_text("y" * 3000)
+        assert page.evaluate(value) == "Hello " + "y" * 1989 + "world"
+        # Emoji count once, as on the server, and are never cut in two.
+        page.fill("#feedbot-text", "")
+        page.keyboard.insert_text(family * 300)
+        assert page.evaluate(value) == family * 285
+        assert page.inner_text("#feedbot-count") == "Characters left: 5"
+        page.fill("#feedbot-text", "")
+        page.keyboard.insert_text(flag * 1200)
+        assert page.evaluate(value) == flag * 1000
+        # Typed up to the limit: said too.
+        page.fill("#feedbot-text", "z" * 1999)
+        page.keyboard.type("!")
+        assert page.locator(".feedbot-message--bot").last.inner_text() == reached
+        assert page.evaluate(described) == [reached, "Characters left: 0"]
+        page.fill("#feedbot-text", "")
+        page.keyboard.insert_text(flag * 1200)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+    assert stored(app)[0][2]["anything_else"] == flag * 1000
+
+
+# The ids an element's aria-describedby names, each with its text.
+DESCRIPTION = """node => (node.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+    .map(id => document.getElementById(id).textContent)"""
+
+
+def test_an_empty_answer_error_is_tied_to_its_controls_until_the_visitor_acts(site):
+    """ "Choose at least one answer first." and "Type your answer first." were said in the
+    log only: the controls were not marked invalid nor described by them."""
+    page_url, _ = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        agree_strongly(page)
+        group = page.locator(".feedbot-answer [role=group]")
+        page.click(".feedbot-send")
+        page.locator(
+            ".feedbot-message--bot", has_text="Choose at least one answer first."
+        ).wait_for()
+        assert group.get_attribute("aria-invalid") == "true"
+        assert group.evaluate(DESCRIPTION) == [
+            "Choose at least one answer first.",
+            "Choose all that apply.",
+        ]
+        assert page.locator(".feedbot-send").evaluate(DESCRIPTION) == [
+            "Choose at least one answer first."
+        ]
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.click(".feedbot-choice >> nth=1")
+        assert group.get_attribute("aria-invalid") is None
+        assert group.evaluate(DESCRIPTION) == ["Choose all that apply."]
+        assert page.locator(".feedbot-send").evaluate(DESCRIPTION) == []
+        page.click(".feedbot-skip")
+        page.wait_for_selector("#feedbot-text")
+        box = page.locator("#feedbot-text")
+        page.click(".feedbot-send")
+        page.locator(".feedbot-message--bot", has_text="Type your answer first.").wait_for()
+        assert box.get_attribute("aria-invalid") == "true"
+        assert box.evaluate(DESCRIPTION) == ["Type your answer first.", "Characters left: 2000"]
+        assert axe_violations(page, ".feedbot-chat") == []
+        box.type("F")
+        assert box.get_attribute("aria-invalid") is None
+        assert box.evaluate(DESCRIPTION) == ["Characters left: 1999"]
+
+
+def test_a_choose_all_question_says_more_than_one_may_be_chosen(site):
+    """Its toggle buttons did not say that several could be pressed; SMS says "Reply with all
+    numbers that apply". They are a group named by the question, described and preceded by
+    a visible "Choose all that apply." in the visitor's language."""
+    page_url, app = site
+    spanish = config(app, "es")["strings"]
+    with chromium(locale="es-ES", extra_http_headers={"Accept-Language": "es"}) as page:
+        open_panel(page, page_url)
+        agree_strongly(page)
+        group = page.get_by_role("group", name="¿Qué hizo la diferencia en esta interacción?")
+        expect(group).to_have_accessible_description(spanish["choose_all"])
+        assert group.locator(".feedbot-hint").is_visible()
+        assert group.locator(".feedbot-hint").inner_text() == spanish["choose_all"]
+        assert group.locator(".feedbot-choice").count() == 7
+        assert axe_violations(page, ".feedbot-chat") == []
+
+
+def test_escape_on_the_launcher_closes_the_panel_it_opened(site):
+    """Escape closed the panel from inside it, but did nothing on its launcher."""
+    page_url, _ = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.keyboard.press("Shift+Tab")  # the conversation
+        page.focus(".feedbot-launcher")
+        page.keyboard.press("Escape")
+        assert page.is_hidden(".feedbot-panel")
+        assert page.get_attribute(".feedbot-launcher", "aria-expanded") == "false"
+        assert page.evaluate("document.activeElement.className") == "feedbot-launcher"

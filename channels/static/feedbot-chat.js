@@ -18,11 +18,35 @@
   // the new one starts. restarted: a session started again and not yet answered. told: this
   // session began by saying so (kept in the log when it is shown again). unresumed: a saved
   // session not resumed yet, which may have answers: no language change until it is.
+  // moved: the control the widget last moved focus to; settleUntil: the time until which a
+  // question just drawn does not take a press that may be the end of the last answer's (see
+  // settleMs). noted: the controls a word about the answer (an error, the length limit) is
+  // tied to.
   var state = {
     config: null, session: null, starting: null, answered: false, busy: false, answerId: null,
-    wanted: null, lost: false, restarted: false, told: false, unresumed: false
+    wanted: null, lost: false, restarted: false, told: false, unresumed: false,
+    moved: null, settleUntil: 0, noted: null
   };
   var ui = {};
+  // The second press of a double Enter (Chromium presses a button at Enter's keydown) or of
+  // a double click arrives a moment after the first one answered: by then the reply may have
+  // come, the next question been drawn and focus moved to its first control, and the press
+  // answered a question the visitor had not seen (Enter twice on "Strongly agree" chose the
+  // first driver; twice on "Submit choices", the empty comment box was refused). For
+  // settleMs after the widget draws a question or moves focus to it, a press from the
+  // keyboard (a click with event.detail 0) on the control focus was moved to, Enter in the
+  // comment box it was moved to, or a double click's further clicks (detail 2 and more)
+  // anywhere do nothing. A single click is aimed at what is under the pointer and always
+  // counts, and so does a key once the visitor has moved focus themselves or typed: nobody
+  // reads a question and answers it sooner. A key held down never presses again (repeat).
+  var settleMs = 500;
+  // The widget's limit counts what the server counts: characters as Python does, one per
+  // code point (see characters()); a cut falls between two graphemes, where the browser can
+  // say where they are.
+  var graphemes = window.Intl && window.Intl.Segmenter
+    ? new window.Intl.Segmenter(undefined, { granularity: "grapheme" })
+    : null;
+  var noteId = "feedbot-note";
 
   function el(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -121,6 +145,12 @@
     // panel's side in a right-to-left language.
     var root = ui.root = el("div", { "class": "feedbot-chat" });
     root.style.setProperty("--feedbot-accent", config.accent_color);
+    // Escape closes the panel from the launcher too, not only from inside the panel.
+    root.addEventListener("keydown", function (event) {
+      // Escape that cancels an input method's composition is not meant for the panel.
+      if (event.isComposing || event.keyCode === 229) { return; }
+      if (event.key === "Escape" && !inline && !ui.panel.hidden) { toggle(false); }
+    });
     if (!inline) {
       ui.launcher = el("button", {
         type: "button", "class": "feedbot-launcher",
@@ -174,10 +204,14 @@
     ui.panel.appendChild(ui.log);
     ui.answer = el("div", { "class": "feedbot-answer" });
     ui.panel.appendChild(ui.answer);
-    ui.panel.addEventListener("keydown", function (event) {
-      // Escape that cancels an input method's composition is not meant for the panel.
-      if (event.isComposing || event.keyCode === 229) { return; }
-      if (event.key === "Escape" && !inline) { toggle(false); }
+    ui.answer.addEventListener("keydown", function (event) {
+      // A key held down presses a button once, not again on each question that follows.
+      var press = event.key === "Enter" || event.key === " ";
+      if (press && event.repeat && event.target.tagName === "BUTTON") { event.preventDefault(); }
+    });
+    ui.panel.addEventListener("focusin", function (event) {
+      // The visitor moved focus themselves: their keys are meant for where it is.
+      if (event.target !== state.moved) { state.moved = null; }
     });
     root.appendChild(ui.panel);
     var target = inline && document.getElementById(script.getAttribute("data-target"));
@@ -211,8 +245,10 @@
     document.documentElement.setAttribute("dir", config.dir);
     document.title = config.strings.title;
     var heading = document.getElementById("feedbot-page-title");
+    var service = document.getElementById("feedbot-page-service");
     var omb = document.getElementById("feedbot-omb");
     if (heading) { heading.textContent = config.strings.title; }
+    if (service) { service.textContent = config.strings.service_name; }
     if (omb) { omb.textContent = config.omb; }
   }
 
@@ -438,97 +474,253 @@
     messages.forEach(function (message) { addMessage(message.role, message.text); });
     var last = data.messages[data.messages.length - 1];
     renderAnswer(data.done ? null : last);
+    // The answer just drawn took room from the log: the new question is brought back into
+    // view.
+    scrollToNewest();
   }
 
   function addMessage(role, text, container) {
     var node = el("p", { "class": "feedbot-message feedbot-message--" + role });
     if (role === "visitor") {
-      node.appendChild(el("span", { "class": "feedbot-visually-hidden" }, state.config.strings.you + ": "));
+      // The visitor's words are laid out in their own direction (an Arabic comment in the
+      // English survey, an English one in the Arabic survey); "You:" is in the survey's,
+      // and its own dir leaves it out of the bubble's guess.
+      node.setAttribute("dir", "auto");
+      node.appendChild(el("span", {
+        "class": "feedbot-visually-hidden", dir: state.config.dir
+      }, state.config.strings.you + ": "));
     }
     node.appendChild(document.createTextNode(text));
     (container || ui.live).appendChild(node);
-    ui.log.scrollTop = ui.log.scrollHeight;
+    scrollToNewest();
     return node;
+  }
+
+  // The log scrolled to its newest message: to its end, or to its start if it is taller
+  // than the log.
+  function scrollToNewest() {
+    var log = ui.log;
+    log.scrollTop = log.scrollHeight;
+    var newest = ui.live.lastElementChild || ui.earlier.lastElementChild;
+    if (!newest) { return; }
+    var above = log.getBoundingClientRect().top - newest.getBoundingClientRect().top;
+    if (above > 0) { log.scrollTop -= above + parseFloat(window.getComputedStyle(log).paddingTop); }
   }
 
   function renderAnswer(question) {
     // Focus was on a control about to go: it moves to the next question's first control.
     var hadFocus = ui.answer.contains(document.activeElement);
+    clearNote();
     ui.answer.textContent = "";
     state.answerId = newId();
+    state.moved = null;
+    state.settleUntil = Date.now() + settleMs;
     if (question && question.question) { buildAnswer(question); }
+    // A new answer is shown from its start, not where the last one was scrolled to (which
+    // an answer area emptied and hidden for a moment keeps).
+    ui.answer.scrollTop = 0;
     if (hadFocus) { focusAnswer(); }
+  }
+
+  // A control's action, unless the press may be the end of the last answer's (settleMs).
+  function unlessTooSoon(action) {
+    return function (event) {
+      var soon = Date.now() < state.settleUntil;
+      if (soon && (event.detail > 1 || (event.detail === 0 && event.currentTarget === state.moved))) {
+        return;
+      }
+      action(event);
+    };
+  }
+
+  function settling(control) {
+    return control === state.moved && Date.now() < state.settleUntil;
   }
 
   function buildAnswer(question) {
     var strings = state.config.strings;
     if (question.input === "choice") {
-      var list = el("ul", { "class": "feedbot-choices", "aria-label": question.text });
-      question.choices.forEach(function (choice) {
-        var item = el("li");
-        var button = el("button", { type: "button", "class": "feedbot-choice" }, choice.label);
-        if (question.multiple) {
-          button.setAttribute("aria-pressed", "false");
-          button.addEventListener("click", function () {
-            var pressed = button.getAttribute("aria-pressed") === "true";
-            button.setAttribute("aria-pressed", pressed ? "false" : "true");
-          });
-          button.dataset.value = String(choice.value);
-        } else {
-          button.addEventListener("click", function () { send({ value: choice.value }, choice.label); });
-        }
-        item.appendChild(button);
-        list.appendChild(item);
-      });
-      ui.answer.appendChild(list);
-      if (question.multiple) {
-        var actions = el("div", { "class": "feedbot-actions" });
-        var submit = el("button", { type: "button", "class": "feedbot-send" }, strings.submit_choices);
-        submit.addEventListener("click", function () {
-          var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
-            return b.getAttribute("aria-pressed") === "true";
-          });
-          if (!chosen.length) { hint(strings.choose_first); return; }
-          send({ value: chosen.map(function (b) { return b.dataset.value; }) },
-               chosen.map(function (b) { return b.textContent; }).join(", "));
-        });
-        actions.appendChild(submit);
-        ui.answer.appendChild(actions);
-      }
+      buildChoices(question, strings);
     } else {
-      var label = el("label", { "for": "feedbot-text" }, strings.answer_label);
-      var box = el("textarea", {
-        id: "feedbot-text", maxlength: String(state.config.max_length), "aria-describedby": "feedbot-count"
-      });
-      var count = el("p", { id: "feedbot-count", "class": "feedbot-count" });
-      var update = function () {
-        count.textContent = strings.characters_left.replace("{count}", String(state.config.max_length - box.value.length));
-      };
-      box.addEventListener("input", update);
-      update();
-      var row = el("div", { "class": "feedbot-actions" });
-      var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
-      sendButton.addEventListener("click", function () {
-        if (box.value.trim()) { send({ text: box.value }, box.value); } else { hint(strings.type_first); }
-      });
-      box.addEventListener("keydown", function (event) {
-        // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
-        // not the end of the answer; Safari reports it only as keyCode 229.
-        if (event.isComposing || event.keyCode === 229) { return; }
-        if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); sendButton.click(); }
-      });
-      ui.answer.appendChild(label);
-      ui.answer.appendChild(box);
-      ui.answer.appendChild(count);
-      row.appendChild(sendButton);
-      ui.answer.appendChild(row);
+      buildText(strings);
     }
     if (question.optional) {
       var skipRow = ui.answer.querySelector(".feedbot-actions") || ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
       var skip = el("button", { type: "button", "class": "feedbot-skip" }, strings.skip);
-      skip.addEventListener("click", function () { send({ skip: true }, strings.skip); });
+      skip.addEventListener("click", unlessTooSoon(function () { send({ skip: true }, strings.skip); }));
       skipRow.appendChild(skip);
     }
+  }
+
+  function buildChoices(question, strings) {
+    var list = el("ul", { "class": "feedbot-choices" });
+    var holder = ui.answer;
+    if (question.multiple) {
+      // A group named by the question, which says that more than one may be chosen (the
+      // toggle buttons alone did not).
+      holder = ui.answer.appendChild(el("div", {
+        role: "group", "class": "feedbot-group", "aria-label": question.text,
+        "aria-describedby": "feedbot-choose-all"
+      }));
+      holder.appendChild(el("p", { id: "feedbot-choose-all", "class": "feedbot-hint" }, strings.choose_all));
+    } else {
+      list.setAttribute("aria-label", question.text);
+    }
+    question.choices.forEach(function (choice) {
+      var item = el("li");
+      var button = el("button", { type: "button", "class": "feedbot-choice" }, choice.label);
+      if (question.multiple) {
+        button.setAttribute("aria-pressed", "false");
+        button.addEventListener("click", unlessTooSoon(function () {
+          var pressed = button.getAttribute("aria-pressed") === "true";
+          button.setAttribute("aria-pressed", pressed ? "false" : "true");
+          clearNote();
+        }));
+        button.dataset.value = String(choice.value);
+      } else {
+        button.addEventListener("click", unlessTooSoon(function () { send({ value: choice.value }, choice.label); }));
+      }
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    holder.appendChild(list);
+    if (!question.multiple) { return; }
+    var actions = el("div", { "class": "feedbot-actions" });
+    var submit = el("button", { type: "button", "class": "feedbot-send" }, strings.submit_choices);
+    submit.addEventListener("click", unlessTooSoon(function () {
+      var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
+        return b.getAttribute("aria-pressed") === "true";
+      });
+      if (!chosen.length) { note(strings.choose_first, [holder, submit], holder); return; }
+      send({ value: chosen.map(function (b) { return b.dataset.value; }) },
+           chosen.map(function (b) { return b.textContent; }).join(", "));
+    }));
+    actions.appendChild(submit);
+    ui.answer.appendChild(actions);
+  }
+
+  function buildText(strings) {
+    var limit = state.config.max_length;
+    var label = el("label", { "for": "feedbot-text" }, strings.answer_label);
+    // No maxlength: it counts UTF-16 units (an emoji is two, a family emoji eleven), so it
+    // kept fewer characters than the server takes, cut a family emoji in two, and said
+    // nothing. dir="auto": a comment in another script than the survey's is laid out in its
+    // own direction as it is typed.
+    var box = el("textarea", { id: "feedbot-text", dir: "auto", "aria-describedby": "feedbot-count" });
+    var count = el("p", { id: "feedbot-count", "class": "feedbot-count" });
+    var kept = "";
+    var update = function () {
+      count.textContent = strings.characters_left.replace("{count}", String(limit - characters(box.value)));
+    };
+    // Each change of the box is held to the limit, and the visitor told when it is reached or
+    // something was left out.
+    var fit = function () {
+      if (box.value === kept) { return; }
+      clearNote();
+      var length = characters(box.value);
+      if (length > limit) {
+        var cut = withinLimit(kept, box.value, limit);
+        box.value = cut.value;
+        box.setSelectionRange(cut.caret, cut.caret);
+        note(strings.text_cut.replace("{count}", String(limit)), [box]);
+      } else if (length === limit && characters(kept) < limit) {
+        note(strings.limit_reached.replace("{count}", String(limit)), [box]);
+      }
+      kept = box.value;
+      update();
+    };
+    box.addEventListener("input", function (event) {
+      // Typing: Enter is meant for this box.
+      state.moved = null;
+      // An input method's text is held to the limit once composed: changing the box before
+      // would break the composition.
+      if (!event.isComposing) { fit(); }
+    });
+    box.addEventListener("compositionend", fit);
+    update();
+    var row = el("div", { "class": "feedbot-actions" });
+    var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
+    sendButton.addEventListener("click", unlessTooSoon(function () {
+      if (box.value.trim()) { send({ text: box.value }, box.value); } else { note(strings.type_first, [box], box); }
+    }));
+    box.addEventListener("keydown", function (event) {
+      // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
+      // not the end of the answer; Safari reports it only as keyCode 229.
+      if (event.isComposing || event.keyCode === 229) { return; }
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        // Held down, or the end of the last answer's double Enter (settleMs): not this one's.
+        if (event.repeat || settling(box)) { return; }
+        sendButton.click();
+      }
+    });
+    ui.answer.appendChild(label);
+    ui.answer.appendChild(box);
+    ui.answer.appendChild(count);
+    row.appendChild(sendButton);
+    ui.answer.appendChild(row);
+  }
+
+  // Characters as the server counts them (Python's len): one per code point, where a
+  // string's length counts an emoji as two.
+  function characters(text) {
+    return text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g) || []).length;
+  }
+
+  function highSurrogate(code) { return code >= 0xD800 && code <= 0xDBFF; }
+
+  function lowSurrogate(code) { return code >= 0xDC00 && code <= 0xDFFF; }
+
+  // The UTF-16 length of the first `count` characters of `text`.
+  function unitsOf(text, count) {
+    var index = 0;
+    while (count > 0 && index < text.length) {
+      var pair = highSurrogate(text.charCodeAt(index)) && lowSurrogate(text.charCodeAt(index + 1));
+      index += pair ? 2 : 1;
+      count -= 1;
+    }
+    return index;
+  }
+
+  // The last edge between two graphemes (a letter and its accents, a flag, a family emoji)
+  // at or before `index`; between two code points where the browser cannot say.
+  function graphemeEdge(text, index) {
+    if (index >= text.length) { return text.length; }
+    if (graphemes) { return graphemes.segment(text).containing(index).index; }
+    var inPair = index > 0 && lowSurrogate(text.charCodeAt(index)) && highSurrogate(text.charCodeAt(index - 1));
+    return inPair ? index - 1 : index;
+  }
+
+  // An edit that took the box from `before` past the limit, cut back as maxlength would:
+  // what it put in (typed, pasted or dropped, over a selection or not) keeps as much as
+  // fits, up to a grapheme's edge, and what was there before stays as it was.
+  function withinLimit(before, after, limit) {
+    var start = 0;
+    while (start < before.length && start < after.length && before.charAt(start) === after.charAt(start)) {
+      start += 1;
+    }
+    var end = after.length;
+    var old = before.length;
+    while (end > start && old > start && before.charAt(old - 1) === after.charAt(end - 1)) {
+      end -= 1;
+      old -= 1;
+    }
+    // Never between the two halves of a surrogate pair.
+    if (start > 0 && lowSurrogate(after.charCodeAt(start)) && highSurrogate(after.charCodeAt(start - 1))) {
+      start -= 1;
+    }
+    if (end < after.length && lowSurrogate(after.charCodeAt(end)) && highSurrogate(after.charCodeAt(end - 1))) {
+      end += 1;
+    }
+    var room = limit - characters(after.slice(0, start)) - characters(after.slice(end));
+    if (room < 0) {
+      // Over the limit before this edit too (nothing else puts it there): its start is kept.
+      start = 0;
+      end = after.length;
+      room = limit;
+    }
+    var cut = Math.max(start, graphemeEdge(after, start + unitsOf(after.slice(start, end), room)));
+    return { value: after.slice(0, cut) + after.slice(end), caret: cut };
   }
 
   function newId() {
@@ -539,7 +731,12 @@
 
   function focusAnswer() {
     var first = ui.answer.querySelector("button, textarea");
+    state.moved = first;
+    state.settleUntil = Date.now() + settleMs;
     (first || ui.title).focus();
+    // Focus brings a comment box's caret into view, not the box: on a short screen, where the
+    // panel scrolls, the box is shown whole.
+    if (first) { first.scrollIntoView({ block: "nearest" }); }
   }
 
   function failed(error) {
@@ -554,6 +751,7 @@
     // A retry that failed again leaves its button, and the focus on it, where they are.
     if (ui.answer.querySelector(".feedbot-retry")) { return; }
     var hadFocus = ui.answer.contains(document.activeElement);
+    clearNote();
     ui.answer.textContent = "";
     var row = ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
     var retry = el("button", { type: "button", "class": "feedbot-retry" }, state.config.strings.retry);
@@ -565,7 +763,40 @@
   // Said once in the log (so a screen reader hears it), not again at each press.
   function hint(text) {
     var last = ui.live.lastElementChild;
-    if (!last || last.textContent !== text) { addMessage("bot", text); }
+    return last && last.textContent === text ? last : addMessage("bot", text);
+  }
+
+  // A word about the answer being given (nothing chosen, nothing typed, the length limit):
+  // said in the log, and tied to the controls it is about (aria-describedby, and
+  // aria-invalid on `invalid` for an error) until the visitor acts on them.
+  function note(text, controls, invalid) {
+    clearNote();
+    hint(text).id = noteId;
+    controls.forEach(function (control) { describedBy(control, noteId, true); });
+    if (invalid) { invalid.setAttribute("aria-invalid", "true"); }
+    state.noted = controls;
+  }
+
+  function clearNote() {
+    var said = ui.panel.querySelector("#" + noteId);
+    if (said) { said.removeAttribute("id"); }
+    (state.noted || []).forEach(function (control) {
+      describedBy(control, noteId, false);
+      control.removeAttribute("aria-invalid");
+    });
+    state.noted = null;
+  }
+
+  function describedBy(control, id, tied) {
+    var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (each) {
+      return each && each !== id;
+    });
+    if (tied) { ids.unshift(id); }
+    if (ids.length) {
+      control.setAttribute("aria-describedby", ids.join(" "));
+    } else {
+      control.removeAttribute("aria-describedby");
+    }
   }
 
   function init() {
