@@ -300,11 +300,11 @@ def _number_table(words: str) -> dict[str, NumberWord]:
 # Haitian "kat" (card), "sis" (English "sis"), "nèf" (new); Vietnamese "tám" (to chat), "chín"
 # (ripe); and words that fold into another offered language's: Spanish "dos" (Portuguese "of
 # the"), "tres" and Portuguese "três" (French "très"), English "ten" (Vietnamese "tên", name),
-# Spanish "once" (English "once").
+# Spanish "once" (English "once") and "doce" (Portuguese "sweet"), Portuguese "doze" (English).
 _NUMBER_SOURCES = {
     "en": "zero one* two three four five six seven eight nine ten* eleven twelve",
-    "es": "cero uno*/una*/un* dos* tres* cuatro cinco seis siete ocho nueve diez once* doce",
-    "pt": "zero um*/uma* dois/duas três* quatro cinco seis sete oito nove dez onze doze",
+    "es": "cero uno*/una*/un* dos* tres* cuatro cinco seis siete ocho nueve diez once* doce*",
+    "pt": "zero um*/uma* dois/duas três* quatro cinco seis sete oito nove dez onze doze*",
     "fr": "zéro un*/une* deux trois quatre cinq six sept huit neuf* dix* onze douze",
     "ht": "zewo youn* - twa kat* senk sis* sèt* uit nèf* dis* onz douz",
     "tl": "sero isa* dalawa tatlo apat lima anim pito walo siyam sampu - labindalawa",
