@@ -114,7 +114,13 @@ def _fold_dashes(text: str) -> str:
 
 
 def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+    # A word listed twice is an oversight, in a list people will read to see what is kept.
+    listed = words.split()
+    unique = frozenset(listed)
+    if len(unique) < len(listed):
+        repeated = sorted({word for word in listed if listed.count(word) > 1})
+        raise ValueError(f"listed twice: {' '.join(repeated)}")
+    return unique
 
 
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\ufe58\ufe63\uff0d](?=\d)")
@@ -125,6 +131,8 @@ _NOT_AFTER_DIGITS = r"(?<![\d-])(?<!\d[ .])"
 _NOT_BEFORE_DIGITS = r"(?![\d-])(?![ .]\d)"
 _DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
+# An SSN has nine digits, however they are grouped.
+_SSN_DIGITS = 9
 # Idempotence: scrub(scrub(x)) == scrub(x) only if no cue reads the placeholders left by the
 # first pass. So a cue that may not reach across other numbers may not reach across a "[" either,
 # and cue words that are also placeholder names (SSN, DOB, phone, address) never follow a "[".
@@ -191,7 +199,9 @@ _SSN_WORD = (
 _CUED_SSN_DIGITS = (
     r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}|\d(?: \d){8})(?![ -]?\d))"
 )
-# Nine bare digits are an SSN only beside a cue, before or after them.
+# Nine bare digits are an SSN only beside a cue, before or after them; most answers have no cue,
+# which is far quicker to look for alone than with the digits around it.
+_SSN_CUE = re.compile(rf"\b{_SSN_WORD}", re.IGNORECASE)
 _SSN_CUED = re.compile(
     rf"\b{_SSN_WORD}[^\d\n\[]{{0,20}}?{_CUED_SSN_DIGITS}"
     rf"|(?<!\d){_CUED_SSN_DIGITS}[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
@@ -293,6 +303,7 @@ _CUED_IDENTIFIERS = (
 )
 # An MBI has the fewest digits of these identifiers.
 _IDENTIFIER_MIN_DIGITS = 5
+_CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 _CARD = re.compile(
@@ -310,6 +321,17 @@ _REFERENCE_CUE = re.compile(
 )
 _REFERENCE_REACH = 30
 
+# No phone number has fewer digits: most answers skip the matcher entirely.
+_PHONE_MIN_DIGITS = 7
+# The fewest characters a valid U.S. match is written in. With a "+", a country code and a
+# subscriber number come to 6 digits at least ("+4930123" is in Berlin); without one, it is a
+# U.S. number of 10 digits, or "011" and those 6. The matcher parses every candidate it is given
+# (an invalid one costs as much as a valid one), so shorter ones ("45", "I-485", "2024-118")
+# are not given to it.
+_SHORTEST_US_NUMBER_WITH_PLUS = 7
+_SHORTEST_US_NUMBER_WITHOUT_PLUS = 9
+_PLUS_SIGN = re.compile("[+\uff0b]")
+
 # A seven-digit local number, or a run of digits too short or long to dial ("my social
 # worker's number is 123456789"), is only a phone number when the writer says so.
 _LOCAL_PHONE = re.compile(
@@ -325,7 +347,6 @@ _DIGIT_WORD = (
 )
 _SPOKEN_NUMBER = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", re.IGNORECASE)
 _SPOKEN_DIGIT = re.compile(rf"\b{_DIGIT_WORD}\b", re.IGNORECASE)
-_SPOKEN_SSN_CUE = re.compile(rf"\b{_SSN_WORD}", re.IGNORECASE)
 
 _STREET_SUFFIX = (
     r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl"
@@ -560,13 +581,17 @@ _HANGUL_NOT_NAME = tuple(
 # cues name someone only when what follows cannot be read as anything else: an introduction
 # ("I'm Maria", "This is John Smith", "Soy María", "je suis Marie"), a thank-you ending where a
 # name would end ("Thanks to Mike at window 4") and a person pointed at ("the agent, Karen,", "my
-# wife Ana"). Only a capitalised word is taken, never an acronym ("Agent IRS"), and never a word
-# of the cue's language that people capitalise for other reasons: "Dr. Appointment", "Miss
+# wife Ana"). A capitalised word is taken, never an acronym ("Agent IRS"), and never a word of
+# the cue's language that people capitalise for other reasons: "Dr. Appointment", "Miss
 # Universe", "Agent Orange", "Officer Was rude"; after a weak cue also "I'm Happy", "I am
-# American", "This is Ridiculous", "This is Social Security", "Je suis Content". In a message in
-# capitals only a title still counts (one word), and a message Written In Title Case gives the
-# weak cues nothing. Up to three name words are taken, with "de la", "van" between them and an
-# initial's dot ("Dr. John A. Smith").
+# American", "This is Ridiculous", "This is Social Security", "Je suis Content". After a title
+# in English, Spanish, Portuguese or French a word in lower case is taken too ("officer johnson",
+# "mr smith", "la señora gonzález") if it is no word the scrubber knows in any language, has no
+# verb's or adverb's shape and ends where a name ends ("officer was rude", "officer kindly
+# explained" and "nurse case manager" stay). In a message in capitals only a title still counts
+# (one word), and a message Written In Title Case gives the weak cues nothing. Up to three name
+# words are taken, with "de la", "van" between them and an initial's dot ("Dr. John A.
+# Smith"); "'s", "'ll" and "'d" after the name stay ("Officer [NAME]'ll call").
 _ABBREVIATION_END = r"(?:\.[ \t]*|[ \t]+)"
 _NAMED_AFTER = r"(?:[ \t]*,[ \t]*|[ \t]+)"
 _TITLE_WORDS_EN = (
@@ -743,7 +768,7 @@ _NOT_NAMES_AFTER_TITLES = _word_set(
     " housing education benefits benefit card cards number account website site online portal"
     " app system phone call email mail text message window counter room help extra assistance"
     " building floor lobby bridge park hall school church library airport tunnel memorial"
-    " university college guard security citizen citizens god lord allah monday tuesday"
+    " university college guard citizen citizens god lord allah monday tuesday"
     " wednesday thursday friday saturday sunday january february march july september october"
     " november december oficina cita consulta seguro migración inmigración aduana consulado"
     " embajada departamento centro clínica ventanilla dios lunes martes miércoles jueves"
@@ -761,7 +786,7 @@ _RANKS = _word_set(
     " administrator chief clerk marshal inspector advocate attorney lawyer officer agent"
     " specialist representative rep registrar warden major governor colonel col commander"
     " president chair speaker practitioner engineer analyst associate technician consultant"
-    " coordinator director directora gerente supervisora presidente secretario secretaria"
+    " coordinator directora gerente supervisora presidente secretario secretaria"
     " directeur directrice diretor diretora"
 )
 # A title is never a name: "This is Dr. Patel" leaves "Dr." to its own cue, "Ông Bà" (Mr. Mrs.,
@@ -771,6 +796,10 @@ _CUE_WORDS = frozenset(
     for kind, _, words, _ in _PERSON_CUES
     if kind in _STRONG_CUES
     for word in words.replace("_", " ").split()
+)
+# Nor, in lower case, any cue's word: "un señor llamado Pedro", "the officer named".
+_ALL_CUE_WORDS = frozenset(
+    word for _, _, words, _ in _PERSON_CUES for word in words.replace("_", " ").split()
 )
 # After a weak cue, what a person says they are rather than who: "I'm Happy", "I'm Retired",
 # "Soy Ciudadana", "Je suis Ravie", "Mwen se Ayisyen", "Tôi là Người Mỹ". (A few are also
@@ -833,7 +862,7 @@ _INTRODUCED_ENDING = {
 
 
 def _folded_word_set(words: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in words.split())
+    return frozenset(fold(word) for word in _word_set(words))
 
 
 # What a person says they are, in any survey language written in letters: race, ethnicity,
@@ -885,7 +914,7 @@ _ENGLISH_DESCRIPTIONS = _folded_word_set(
     " naturalized naturalised citizen resident immigrant migrant refugee asylee stateless"
     " foreign single married divorced separated widowed widow widower engaged orphan"
     " orphaned adopted student illiterate bilingual monolingual essential frontline"
-    " incarcerated disabled working rural permanent temporary"
+    " incarcerated working rural permanent temporary"
     # How they feel.
     " frustrated furious livid heartbroken devastated overwhelmed exhausted desperate"
     " confused hungry worried nervous stressed embarrassed humiliated offended insulted"
@@ -896,41 +925,45 @@ _ENGLISH_DESCRIPTIONS = _folded_word_set(
     " thankful blessed sorry gen boomer millennial zoomer overweight obese fat skinny short"
     " tall heavy"
 )
-_OTHER_DESCRIPTIONS = _folded_word_set(
-    # Spanish.
-    "negra negro morena moreno prieta prieto indígena afroamericana afroamericano"
-    " afrolatina afrolatino afrodescendiente latinoamericana latinoamericano nicaragüense"
-    " ecuatoriana ecuatoriano argentina chilena chileno boliviana boliviano panameña"
-    " panameño costarricense paraguaya paraguayo uruguaya uruguayo española español"
-    " haitiana haitiano gay lesbiana bisexual trans transgénero musulmana musulmán judía"
-    " judío testigo mormona mormón evangélica evangélico diabética diabético indocumentada"
-    " indocumentado anciana anciano joven vieja viejo mujer hombre sordomuda sordomudo"
-    " discapacitada discapacitado minusválida minusválido inválida inválido autista"
-    " epiléptica epiléptico desempleada desempleado pensionada pensionado campesina"
-    " campesino inquilina inquilino sin chicana chicano nativa nativo asiática asiático árabe"
-    " queer pentecostal atea ateo budista hindú bipolar racista machista clasista grosera"
-    " grosero maleducada maleducado prepotente arrogante"
-    # French.
-    " noire noir blanche blanc métisse créole arabe antillaise antillais guinéenne guinéen"
-    " malienne française français juive juif musulmane musulman homosexuelle homosexuel"
-    " lesbienne handicapée handicapé malentendante malentendant diabétique autiste"
-    " chômeuse chômeur retraitée retraité sans-papiers âgée âgé femme homme gay trans queer"
-    " bisexuelle bisexuel asiatique africaine africain amérindienne amérindien autochtone"
-    " sans-abri immigrée immigré réfugiée réfugié bouddhiste hindoue hindou athée"
-    " protestante protestant évangélique bipolaire raciste impolie impoli méprisante"
-    " méprisant"
-    # Portuguese.
-    " negra negro preta preto parda pardo branca branco indígena surda surdo cega cego"
-    " deficiente muçulmana muçulmano católica católico evangélica evangélico judia judeu"
-    " imigrante portuguesa português angolana angolano cabo-verdiana cabo-verdiano"
-    " doente grávida diabética diabético mulher homem idosa idoso gay trans queer lésbica"
-    " bissexual asiática asiático árabe autista bipolar budista ateia ateu sem-teto"
-    " desempregada desempregado refugiada refugiado aposentada aposentado racista grosseira"
-    " grosseiro mal-educada mal-educado"
-    # Haitian Creole.
-    " nwa blan avèg soud bèbè andikape enfim imigran refijye katolik kretyen pwotestan"
-    " advantis batis mizilman fanm gason vèv jèn ansent chomè fache dekouraje bouke"
-    " pasyan kliyan etranje"
+_OTHER_DESCRIPTIONS = (
+    _folded_word_set(  # Spanish
+        "negra negro morena moreno prieta prieto indígena afroamericana afroamericano"
+        " afrolatina afrolatino afrodescendiente latinoamericana latinoamericano nicaragüense"
+        " ecuatoriana ecuatoriano argentina chilena chileno boliviana boliviano panameña"
+        " panameño costarricense paraguaya paraguayo uruguaya uruguayo española español"
+        " haitiana haitiano gay lesbiana bisexual trans transgénero musulmana musulmán judía"
+        " judío testigo mormona mormón evangélica evangélico diabética diabético indocumentada"
+        " indocumentado anciana anciano joven vieja viejo mujer hombre sordomuda sordomudo"
+        " discapacitada discapacitado minusválida minusválido inválida inválido autista"
+        " epiléptica epiléptico desempleada desempleado pensionada pensionado campesina"
+        " campesino inquilina inquilino sin chicana chicano nativa nativo asiática asiático árabe"
+        " queer pentecostal atea ateo budista hindú bipolar racista machista clasista grosera"
+        " grosero maleducada maleducado prepotente arrogante"
+    )
+    | _folded_word_set(  # French
+        "noire noir blanche blanc métisse créole arabe antillaise antillais guinéenne guinéen"
+        " malienne française français juive juif musulmane musulman homosexuelle homosexuel"
+        " lesbienne handicapée handicapé malentendante malentendant diabétique autiste"
+        " chômeuse chômeur retraitée retraité sans-papiers âgée âgé femme homme gay trans queer"
+        " bisexuelle bisexuel asiatique africaine africain amérindienne amérindien autochtone"
+        " sans-abri immigrée immigré réfugiée réfugié bouddhiste hindoue hindou athée"
+        " protestante protestant évangélique bipolaire raciste impolie impoli méprisante"
+        " méprisant"
+    )
+    | _folded_word_set(  # Portuguese
+        "negra negro preta preto parda pardo branca branco indígena surda surdo cega cego"
+        " deficiente muçulmana muçulmano católica católico evangélica evangélico judia judeu"
+        " imigrante portuguesa português angolana angolano cabo-verdiana cabo-verdiano"
+        " doente grávida diabética diabético mulher homem idosa idoso gay trans queer lésbica"
+        " bissexual asiática asiático árabe autista bipolar budista ateia ateu sem-teto"
+        " desempregada desempregado refugiada refugiado aposentada aposentado racista grosseira"
+        " grosseiro mal-educada mal-educado"
+    )
+    | _folded_word_set(  # Haitian Creole
+        "nwa blan avèg soud bèbè andikape enfim imigran refijye katolik kretyen pwotestan"
+        " advantis batis mizilman fanm gason vèv jèn ansent chomè fache dekouraje bouke"
+        " pasyan kliyan etranje"
+    )
 )
 _PERSON_DESCRIPTIONS = _ENGLISH_DESCRIPTIONS | _OTHER_DESCRIPTIONS
 # Vietnamese, the first word of "phụ nữ", "đàn ông", "khuyết tật", "Phật tử"…, compared with its
@@ -959,7 +992,7 @@ _NOT_PEOPLE = _folded_word_set(
     " pennsylvania rhode tennessee texas utah vermont wisconsin wyoming guam mexico guatemala"
     " honduras cuba haiti jamaica pakistan vietnam korea japan philippines nigeria somalia"
     " ethiopia ukraine russia iran iraq syria afghanistan canada venezuela colombia peru"
-    " ecuador brazil snap protein yogurt yoghurt cheese allergy allergies free based nuts flour"
+    " ecuador brazil snap protein yogurt yoghurt cheese allergy allergies free based flour"
     " oil lecithin tofu"
 )
 # A weak cue of another language reads only that language's words and the things that are not
@@ -994,13 +1027,13 @@ _ENGLISH_VERBS = _word_set(
     " fought sought helped explained called treated talked smiled waited walked worked looked"
     " listened rushed rolled sighed shrugged scoffed snapped barked muttered mumbled"
     " whispered interrupted dismissed patronized belittled lectured scolded accused"
-    " questioned interrogated profiled followed watched cancelled canceled canceled"
+    " questioned interrogated profiled followed watched cancelled canceled"
     " rescheduled retired quit passed recommended recommends treats talks listens answers"
     " explains cares understands deserves refuses denies lies tries cries hates loves likes"
     " seems looks yells screams ignores rocks rocked rules ruled saved saves fixed fixes"
     " solved solves handled handles processed processes approved approves signed signs"
     " checked checks gets got went came prescribed misunderstood organized organised"
-    " frisked patted cuffed tackled tasered pepper-sprayed shouts insults lectures accuses"
+    " frisked patted cuffed pepper-sprayed shouts insults lectures accuses"
     " demanded demands charged charges billed bills wanted needed asked took made kept"
     " sent showed shows told tells gave gives let lets"
 )
@@ -1062,6 +1095,9 @@ _PAST_TENSE = re.compile(r"\w{2,}[^\Wmery]ed")
 _NAMES_ENDING_IN_ED = _word_set(
     "khaled javed naved sajed majed amjed zahed fahed rashed wajed mohaned mujahed abed obed"
     " olmsted halsted hempstead siegfried gottfried winfried wilfried"
+    # In lower case every -ed is read as a past tense ("officer bothered me"), so these too.
+    " ahmed mohamed mohammed muhammed hamed saeed sayed zayed jared fred alfred manfred wilfred"
+    " mildred reed"
 )
 # Spanish and Portuguese past tenses after a title: "Mi padre Murió", "el oficial Gritó",
 # "A senhora Gritou", "O doutor Pediu", "La señora Esperaba". (Tadeu, Romeu and Abreu end in
@@ -1074,6 +1110,11 @@ _VERB_ENDING = {
 # "Officer Can't be bothered". O'Brien, D'Angelo and N'Diaye keep their apostrophes (French
 # elisions are listed: "Monsieur N'a pas répondu").
 _CONTRACTION = re.compile(r"\w+(?:n't|'(?:re|ve|ll|d|m))")
+# After a name, "'s" (its possessive, or "is"), "'ll", "'d", "'ve" and "'re" end it and stay:
+# "Officer Johnson's badge", "Officer Smith'll call", "Ms. Lee'd said". A pronoun or a verb
+# before them is still the sentence going on ("Officer He'll call", "Nurse Would've"), and
+# "n't" never follows a name.
+_APOSTROPHE_ENDING = re.compile(r"['’](?:s|ll|d|ve|re)$")
 # A capitalised word after a cue goes on with the sentence in that cue's language.
 _SENTENCE_WORDS = {
     language: frozenset().union(
@@ -1086,6 +1127,129 @@ _SENTENCE_WORDS = {
 _SENTENCE_WORDS_WITH_ENGLISH = {
     language: words | _SENTENCE_WORDS["en"] for language, words in _SENTENCE_WORDS.items()
 }
+# A name in lower case after a title is read only in these languages, whose word lists tell the
+# sentence going on from a name. Elsewhere a title is also a pronoun or a common noun ("anh",
+# "misye": he; "kuya": big brother; "врач": doctor), and German capitalises every noun.
+_LOWER_CASE_NAME_LANGUAGES = frozenset({"en", "es", "pt", "fr"})
+# Typed without its accents, a listed word is still that word: "tambien", "despues".
+_FOLDED_SENTENCE_WORDS = {
+    language: frozenset(map(fold, _SENTENCE_WORDS_WITH_ENGLISH[language]))
+    for language in _LOWER_CASE_NAME_LANGUAGES
+}
+# Words that follow a title written in lower case and are no name: English compounds ("officer
+# training", "sr discount", "ms word"). Compared accent-folded.
+_NOT_NAMES_IN_LOWER_CASE = _folded_word_set(
+    "name training safety badge car uniform shift discount discounts word teams excel"
+    " shortage fee fees obvious figure act emeritus others"
+)
+# What an answer says of the staff it names, which is what it is read for: the adjectives
+# Spanish, Portuguese and French put after a title used as a noun ("la señora amable", "a
+# senhora simpática", "le docteur gentil"), the telegraphic English of a survey ("officer
+# polite", "agent helpful and quick", "judge fair") and the words that strengthen them
+# ("officer very rude", "el oficial muy amable"). Neither these nor the shapes below are taken
+# for a name in lower case, in any of the four languages (Spanglish is common: "officer muy
+# amable"). A lower-case name after a title is a weak reading, and losing the word an agency
+# reads the answer for is worse than missing a name: a few of these are also surnames (Moody,
+# Bright, Sweet, Fair), lost in lower case and found capitalised. Nor do they end a name in
+# lower case: "officer johnson rude" keeps its name, as "officer attitude rude" keeps its
+# noun. Compared accent-folded.
+_DESCRIBES_STAFF_IN_LOWER_CASE = _folded_word_set(
+    # English: how they were, and the words that strengthen it.
+    "fair unfair calm cold warm sweet honest dishonest smart clear unclear gentle lazy mean"
+    " polite impolite kind unkind nice rude quick slow great good bad fast firm strict stern"
+    " harsh curt gruff abrupt brusque blunt loud quiet busy tired angry happy unhappy sad cruel"
+    " cool awesome awful thorough corrupt nasty grumpy moody bossy pushy cocky snappy snippy"
+    " snotty snooty cranky grouchy sassy sketchy shady sloppy messy chatty crabby creepy touchy"
+    " testy jumpy edgy shifty snarky flaky goofy funny witty bubbly perky peppy cheery lovely"
+    " friendly unfriendly silly jolly surly ugly pretty tidy neat stupid dumb weird odd strange"
+    " fake fine okay ok alright perfect best worst better worse nicer nicest ruder rudest"
+    " kinder kindest prompt humble sincere genuine tender mad upset evil wicked vile crude crass"
+    " brash rough tough soft aloof bitter sour stingy picky fussy cheeky chirpy sleepy hasty"
+    " tardy sneaky wary weary wordy mouthy salty catty whiny tricky scary spacey flighty haughty"
+    " naughty feisty classy savvy nerdy hostile docile servile futile childish selfish snobbish"
+    " foolish sluggish standoffish boorish prudish churlish peevish sheepish brutish skittish"
+    " stylish squeamish amateurish lonely lively timely motherly fatherly orderly cowardly"
+    " bright dull slick chill lax stubborn clever smug vain considerate inconsiderate"
+    " compassionate passionate affectionate articulate accurate inaccurate bit"
+    " very so super really too quite rather kinda sorta extra truly most more less least"
+    # Spanish.
+    " amable amables simpática simpático antipática antipático encargada encargado asignada"
+    " asignado educada educado atenta atento servicial buena bueno mala malo rubia rubio güera"
+    " güero gorda gordo flaca flaco alta alto baja bajo bajita bajito guapa guapo linda lindo"
+    " bonita bonito sentada sentado ocupada ocupado gringa gringo rápido rápida lento lenta"
+    " justo injusto injusta honesto honesta deshonesto tranquilo tranquila serio seria cortés"
+    " descortés dulce tonto tonta inútil flojo floja majo maja chévere pésimo pésima fatal frío"
+    " fría cálido cálida seco seca borde pesado pesada eficaz ineficaz capaz incapaz molesto"
+    " molesta cansado cansada enojado"
+    " enojada enfadado enfadada equivocado equivocada amargado amargada malhumorado"
+    " malhumorada apurado apurada preparado preparada capacitado capacitada interesado"
+    " desinteresado estresado estresada frustrado frustrada distraído distraída despistado"
+    " despistada aburrido aburrida atrevido atrevida creído creída presumido presumida"
+    " divertido divertida dedicado dedicada mandón mandona gritón gritona contestón contestona"
+    " burlón burlona sangrón sangrona claro limpio limpia sucio sucia muy tan súper bastante"
+    " demasiado poco algo nada re bien"
+    # Portuguese.
+    " boa bom ruim grosso grossa ótimo ótima legal bacana chato chata calmo esperto esperta"
+    " burro burra lerdo lerda mole fofo fofa querido querida sério frio fria estressado irritado"
+    " irritada atrapalhado enrolado despreparado desinteressado apressado apressada chateado"
+    " chateada zangado zangada aborrecido muito tão bem meio"
+    # French.
+    " gentil gentille sympa poli polie désagréable rapide lent lente nul nulle bon bonne"
+    " mauvais mauvaise honnête efficace courtois courtoise impoli impolie malpoli malpolie"
+    " grossier grossière calme doux douce drôle sec sèche froid froide dur dure stricte juste"
+    " injuste correct correcte professionnel professionnelle parfait parfaite top"
+    " énervé énervée pressé pressée occupé occupée fatigué fatiguée distrait distraite"
+    " débordé débordée stressé stressée agacé agacée hautain hautaine très trop assez vraiment"
+    " plutôt hyper"
+)
+# Shapes of an adjective, in English and in Spanish, Portuguese or French: "helpful",
+# "careless", "courteous", "dismissive", "efficient", "arrogant", "reliable", "professional",
+# "sarcastic"; "respetuoso", "agresivo", "paciente", "arrogante", "increíble", "amável",
+# "simpático", "buenísimo"; "chaleureux", "attentif", "charmant", "serviable", "génial",
+# "sympathique". The shapes surnames share are left out: -y (Daly, Kelly, Murphy), -ado/-ido
+# (Machado, Prado, Hurtado, Garrido, Almeida), -ish (Satish, Parrish), -ic before a Slavic -ić
+# (Babic, Kostic), -al after any but these few letters (Vidal, Cabral, Pascal), and -ico/-ica
+# without an accent (Federico, Monica); a prefix of three letters spares Grant, Brant, Kent and
+# Dante, and of two Clive, Olive, Oliva, Gable and Latif.
+_ADJECTIVE_SHAPE = re.compile(
+    r"\w{3,}(?:ful|less|ous|ive|[ae]nt(?:e|es|s)?|eux|euse|[st]if)|\w{4,}ique"
+    r"|\w{2,}(?:[aií]ble|[áí]vel)s?"
+    r"|\w{2,}(?:ion|ic|[^\Wr]i|u|nt|rm)al(?:es|s)?"
+    r"|\w{3,}(?:at|et|ot|st|nt|ct)ic"
+    r"|\w{3,}(?:os[oa]|[^\Wa]iv[oa])s?"
+    r"|\w*[áéí]\w{0,3}ic[oa]s?|\w{2,}ísim[oa]s?"
+)
+# Surnames of those shapes, in lower case still names ("officer bryant", "el oficial vicente",
+# "monsieur laurent"), compared accent-folded. Others are lost in lower case after a title.
+_NAMES_SHAPED_LIKE_ADJECTIVES = _folded_word_set(
+    "bryant durant morant parent tennant conant vincent laurent clement constant florent"
+    " vaillant gallant sargent sergent argent marchant lenfant bessant vicente clemente valente"
+    " morante infante durante cavalcante bustamante escalante benavente galante amante"
+    " lafuente cifuentes cervantes lorente llorente parente cardoso barroso raposo fragoso"
+    " pedroso veloso matoso espinosa hinojosa barbosa feitosa reynoso reinoso donoso lawless"
+    " bayless corless yousif lemieux dominique véronique angélique frédérique angélica érica"
+    " jéssica américa marcial pascual martial chantal quintal grable clements delarosa"
+)
+# Words that go on with the sentence after a name in lower case, besides the listed verbs and
+# pronouns: contractions typed without their apostrophe ("agent couldnt find it"), reflexives,
+# and verbs in the present tense ("mr smith arrives late", "officer jones sounds tired", "la
+# señora lópez contesta rápido"), as people say what a member of staff always does.
+_GOES_ON_IN_LOWER_CASE = _folded_word_set(
+    "didnt doesnt dont wont cant couldnt wouldnt shouldnt isnt wasnt arent werent hasnt havent"
+    " hadnt aint himself herself themselves myself yourself ourselves late early"
+    " arrives sounds smiles acts means sits stands stays waits walks laughs argues insists"
+    " claims responds replies returns remembers forgets follows wins learns reads hears starts"
+    " stops tends uses offers reminds manages deals greets welcomes respects assists serves"
+    " supports guides communicates"
+    " contesta explica escucha entiende resuelve trata llega sale tarda responde pregunta"
+    " revisa atende ajuda explique répond aide traite"
+)
+# Shapes no name has in lower case: an English past tense, present participle, adverb or
+# abstract noun ("bothered", "standing", "kindly", "training", "kindness"; not Emily, Kelly or
+# Beverly) and a French elision ("s'il", "l'agent").
+_NOT_A_NAME_IN_LOWER_CASE = re.compile(
+    r"\w{2,}ed|\w{3,}ing|\w{2,}[^\W\daeilory]ly|\w{2,}(?:tion|sion|ness)|(?:qu|[cdjlmnst])['’]\w+"
+)
 # A one-letter title (French "M.", Tagalog "G.") after a number or a label is a letter: "Plan
 # G", "Medigap Plan M", "Section M", "Gate G", "3 M." (millions, metres).
 _LETTER_LABELS = _word_set(
@@ -1161,7 +1325,7 @@ _HANGUL_NOT_NAMES = _word_set(
     " 선배 여사 이사 이장 임원 주인 주치의 지점장 진행자 천사 하사 원사 박사 방장 연구원 이용자"
     " 시민 주민 국민 어르신 손자 손녀 남편 부인 장모 장인 고모 이모 동생 마음 사람 우리 모두"
     " 여러분 기관 정부 공단 구청 시청 주민센터 안내원 민원 민원인 유저 하루 오늘 어제 아저 아가"
-    " 마음 말솜 손글"
+    " 말솜 손글"
 )
 # Arabic: السيد / السيدة (Mr. / Mrs.), الدكتور, الأستاذ, الآنسة and "د." before one name word.
 # Arabic has no capitals, so only the word list decides: a word with the article (السيد المدير,
@@ -1273,13 +1437,15 @@ _BIRTH_CUE_REACH = 30
 def _emails(text: str, region: str) -> list[Finding]:
     if not _EMAIL_HINT.search(text):
         return []
-    found = [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    # Most hints are the English "at"; only the spelled-out forms are read then.
+    written = "@" in text
+    found = [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL.finditer(text)] if written else []
     found += [
         Finding("EMAIL", m.start(), m.end())
         for m in _SPELLED_EMAIL.finditer(text)
         if _spelled_email_is_address(text, m)
     ]
-    if "@" in text:
+    if written:
         found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL_WITHOUT_TLD.finditer(text)]
     return found
 
@@ -1306,11 +1472,15 @@ def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
 
 
 def _ssns(text: str, region: str) -> list[Finding]:
+    if _fewer_digits(text, _SSN_DIGITS):
+        return []
     found = [
         Finding("SSN", m.start(), m.end())
         for m in _SSN.finditer(text)
         if _valid_ssn(m.group(1) + m.group(3) + m.group(4))
     ]
+    if not _SSN_CUE.search(text):
+        return found
     # "Social Services case number 123456789": a reference cue right before the digits wins.
     for m in _SSN_CUED.finditer(text):
         group = 1 if m.group(1) else 2
@@ -1328,7 +1498,7 @@ def _valid_ssn(digits: str) -> bool:
 
 def _identifiers(text: str, region: str) -> list[Finding]:
     """ITINs, USCIS, passport, Medicare, VA and bank numbers: by their shape or their cue."""
-    if len(_DIGIT.findall(text)) < _IDENTIFIER_MIN_DIGITS:
+    if _fewer_digits(text, _IDENTIFIER_MIN_DIGITS):
         return []
     # A cue names the number ("passport A12345678"); only without one does its shape. A
     # reference cue right before the digits names them last: "my passport application number
@@ -1357,10 +1527,16 @@ def _aba_checksum(digits: str) -> bool:
 
 
 def _cards(text: str, region: str) -> list[Finding]:
+    if _fewer_digits(text, _CARD_MIN_DIGITS):
+        return []
     found = []
     for m in _CARD.finditer(text):
         digits = _NON_DIGIT.sub("", m.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits) and not _after_reference_cue(text, m.start()):
+        if (
+            _CARD_MIN_DIGITS <= len(digits) <= _CARD_MAX_DIGITS
+            and _luhn(digits)
+            and not _after_reference_cue(text, m.start())
+        ):
             found.append(Finding("CARD", m.start(), m.end()))
     return found
 
@@ -1376,11 +1552,16 @@ def _luhn(digits: str) -> bool:
 
 
 def _phones(text: str, region: str) -> list[Finding]:
-    if len(_DIGIT.findall(text)) < 7:
-        return []  # no phone number is shorter; most answers skip the matcher entirely
+    if _fewer_digits(text, _PHONE_MIN_DIGITS):
+        return []
     # VALID: the number must be a real, dialable number for its region, and not glued to
     # letters, which rejects receipt numbers like IOE0912345678 and amounts like $1,250.00.
-    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    matcher = phonenumbers.PhoneNumberMatcher(
+        text,
+        region,
+        leniency=phonenumbers.Leniency.VALID,
+        min_candidate_length=_shortest_candidate(text, region),
+    )
     found = [
         Finding("PHONE", match.start, match.end)
         for match in matcher
@@ -1394,6 +1575,15 @@ def _phones(text: str, region: str) -> list[Finding]:
     return found
 
 
+def _shortest_candidate(text: str, region: str) -> int:
+    # Elsewhere the shortest number depends on the region's plan: every candidate is tried.
+    if region != "US":
+        return 1
+    if _PLUS_SIGN.search(text):
+        return _SHORTEST_US_NUMBER_WITH_PLUS
+    return _SHORTEST_US_NUMBER_WITHOUT_PLUS
+
+
 def _after_reference_cue(text: str, start: int) -> bool:
     return _REFERENCE_CUE.search(text, max(0, start - _REFERENCE_REACH), start) is not None
 
@@ -1403,12 +1593,14 @@ def _spoken_numbers(text: str, region: str) -> list[Finding]:
     for m in _SPOKEN_NUMBER.finditer(text):
         digits = len(_SPOKEN_DIGIT.findall(m.group()))
         nearby = text[max(0, m.start() - 30) : m.end() + 30]
-        kind = "SSN" if digits == 9 and _SPOKEN_SSN_CUE.search(nearby) else "PHONE"
+        kind = "SSN" if digits == 9 and _SSN_CUE.search(nearby) else "PHONE"
         found.append(Finding(kind, m.start(), m.end()))
     return found
 
 
 def _addresses(text: str, region: str) -> list[Finding]:
+    if _fewer_digits(text, 1):
+        return []  # every address here has a house, street or box number
     found = [
         Finding("ADDRESS", m.start(), m.end())
         for pattern in (_ADDRESS, _ADDRESS_ES, _ADDRESS_SW, _PO_BOX)
@@ -1472,8 +1664,9 @@ def _worded_name(
     # In a message typed all in capitals a capital says nothing.
     shouting = not any(char.islower() for char in text)
 
-    def fits(m: re.Match[str], lowered: str, first: bool, words: int) -> bool:
+    def fits(m: re.Match[str], lowered: str, start: int | None, words: int) -> bool:
         word = m.group(1)
+        first = start is None
         capital = word[0].isupper() and not shouting
         if word in _AGENCIES or ((first or not capital) and lowered in _NATIONALITIES):
             return False
@@ -1505,20 +1698,20 @@ def _worded_name(
 def _name_words(
     text: str,
     position: int,
-    fits: Callable[[re.Match[str], str, bool, int], bool],
+    fits: Callable[[re.Match[str], str, int | None, int], bool],
     max_words: int,
     *,
     skips_ranks: bool = False,
-    reads_possessives: bool = False,
+    reads_apostrophe_endings: bool = False,
     reads_initials: bool = False,
 ) -> tuple[int, int, int] | None:
     """Start, end and number of words of the name at `position`: words that `fits`, with up to
     two particles ("de la", "van") between them.
 
     A name after a self-introduction and one after a title or another cue are walked alike; what
-    differs is passed in. `fits(m, lowered, first, words)` judges one word, given in lower case
-    (without its "'s" when possessives are read), whether it would come first and how many words
-    are taken already.
+    differs is passed in. `fits(m, lowered, start, words)` judges one word, given in lower case
+    (without its "'s", "'ll" or "'d" when those are read), with where the name taken so far
+    starts (None for its first word) and how many words are taken already.
     """
     first = last = None
     words = particles = ranks = 0
@@ -1532,24 +1725,24 @@ def _name_words(
             particles += 1
             position = m.end()
             continue
-        possessive = reads_possessives and lowered.endswith(("'s", "’s"))
-        if possessive:
-            lowered = lowered[:-2]
-        if first is None and skips_ranks and lowered in _RANKS and ranks < 2 and not possessive:
+        ending = _APOSTROPHE_ENDING.search(lowered) if reads_apostrophe_endings else None
+        if ending:
+            lowered = lowered[: ending.start()]
+        if first is None and skips_ranks and lowered in _RANKS and ranks < 2 and not ending:
             ranks += 1  # "Deputy Sheriff Johnson"
             position = m.end()
             continue
         dotted = reads_initials and len(word) == 1 and text.startswith(".", m.end())
         initial = dotted and first is not None
-        if not initial and not fits(m, lowered, first is None, words):
+        if not initial and not fits(m, lowered, first, words):
             break
         if first is None:
             first = m.start(1)
-        last = m.end(1) - (2 if possessive else 0)
+        last = m.end(1) - (len(ending.group()) if ending else 0)
         words += 1
         particles = 0
-        if possessive:
-            break  # "Officer Johnson's badge"
+        if ending:
+            break  # "Officer Johnson's badge", "Officer Smith'll call"
         # An initial's dot does not end the name: "Dr. John A. Smith".
         position = m.end() + 1 if dotted else m.end()
     if first is None or last is None:
@@ -1663,7 +1856,7 @@ def _names_after(
         if reading is None:
             continue
         reading, language = reading
-        span = _person_name(text, cue.end(), kind, language, shouting, reading)
+        span = _person_name(text, cue, kind, language, shouting, reading, taken)
         if span is not None and (
             kind != "thanks" or _thanked_person(text, cue, span, language, taken)
         ):
@@ -1740,26 +1933,130 @@ def _cue_reading(
     return _AS_TITLE, language
 
 
+def _takes_a_name_in_lower_case(
+    text: str, cue: re.Match[str], kind: str, language: str, reading: str
+) -> bool:
+    """Whether a title names someone written in lower case after it: "officer johnson", "mr
+    smith", "la señora gonzález". Weaker cues need a capital, as do the titles that are titles
+    only capitalised ("Miss", "Don"), a one-letter title (an initial: "Sarah M. said") and a
+    title that an article makes a common noun in English ("the officer said"); Spanish,
+    Portuguese and French put an article before a title."""
+    if kind != "title" or language not in _LOWER_CASE_NAME_LANGUAGES:
+        return False
+    if reading == _AS_LETTER or (reading == _AS_NOUN and language == "en"):
+        return False
+    # Without its article "oficial" is the adjective: "identificación oficial vigente".
+    return reading != _AS_TITLE or _CASED_WORD.match(cue.group()).group().lower() != "oficial"
+
+
+def _could_be_a_name_in_lower_case(lowered: str, language: str) -> bool:
+    # Nothing marks a word in lower case as a name, so it is one only where it is no word the
+    # scrubber knows, in any survey language (accents or not).
+    folded = fold(lowered)
+    return not (
+        _goes_on_in_lower_case(lowered, language)
+        or lowered in _ALL_CUE_WORDS
+        or lowered.upper() in _AGENCIES
+        or lowered in _NOT_NAMES_AFTER_TITLES
+        or lowered in _RANKS
+        or folded in _EVERYDAY_WORDS
+        or folded in _NOT_PEOPLE
+        or folded in _NOT_NAMES_IN_LOWER_CASE
+        or _describes_staff_in_lower_case(lowered)
+    )
+
+
+def _describes_staff_in_lower_case(lowered: str) -> bool:
+    """Whether a word in lower case says how someone was rather than who: a listed adjective or
+    intensifier, or one shaped like an adjective and no listed surname ("officer helpful",
+    "el oficial respetuoso", "le docteur chaleureux"; not "officer bryant"). A hyphenated word
+    does if any part does: "helpful-ish", "super-nice"."""
+    for part in lowered.split("-"):
+        folded = fold(part)
+        if folded in _DESCRIBES_STAFF_IN_LOWER_CASE or (
+            _ADJECTIVE_SHAPE.fullmatch(part) is not None
+            and folded not in _NAMES_SHAPED_LIKE_ADJECTIVES
+        ):
+            return True
+    return False
+
+
+def _goes_on_in_lower_case(lowered: str, language: str) -> bool:
+    """Whether a word in lower case goes on with the sentence in the title's language or in
+    English: a listed word, typed with its accents or without, or one shaped like a verb, an
+    adverb, an abstract noun or a French elision ("bothered", "kindly", "training", "s'il")."""
+    sentence_words = _SENTENCE_WORDS_WITH_ENGLISH[language]
+    folded = fold(lowered)
+    return (
+        lowered in sentence_words
+        or folded in _FOLDED_SENTENCE_WORDS[language]
+        or folded in _GOES_ON_IN_LOWER_CASE
+        or _describes_a_name(lowered, language)
+        or _goes_on_with_the_sentence(lowered, language, sentence_words)
+        or (
+            _NOT_A_NAME_IN_LOWER_CASE.fullmatch(lowered) is not None
+            and lowered not in _NAMES_ENDING_IN_ED
+        )
+    )
+
+
+def _name_ends_in_lower_case(
+    text: str, end: int, language: str, taken: list[tuple[int, int]]
+) -> bool:
+    # Where a name in lower case ends, the text, the line or the clause ends, or the sentence
+    # goes on ("officer johnson was rude", "la señora gonzález me ayudó"); a noun after it
+    # makes it part of something else ("nurse case manager", "officer cell phone"). What is
+    # found already ends it, as its placeholder will: "officer lee maria@example.com".
+    following = _NAME_WORD.match(text, end)
+    if following is None or not following.group(1)[0].islower():
+        return True
+    if _inside(following.start(1), taken):
+        return True
+    return _goes_on_in_lower_case(following.group(1), language)
+
+
 def _person_name(
-    text: str, position: int, kind: str, language: str, shouting: bool, reading: str
+    text: str,
+    cue: re.Match[str],
+    kind: str,
+    language: str,
+    shouting: bool,
+    reading: str,
+    taken: list[tuple[int, int]],
 ) -> tuple[int, int] | None:
-    def fits(m: re.Match[str], lowered: str, first: bool, words: int) -> bool:
-        return not _WEB_SUFFIX.match(text, m.end()) and _could_be_a_name(
-            m.group(1), lowered, kind, language, first, shouting, reading
+    def fits(m: re.Match[str], lowered: str, start: int | None, words: int) -> bool:
+        word = m.group(1)
+        if _WEB_SUFFIX.match(text, m.end()):
+            return False
+        if shouting or not word[0].islower():
+            return _could_be_a_name(word, lowered, kind, language, start is None, shouting, reading)
+        # A name in lower case is so throughout ("Dr. Patel kindly explained" ends at Patel) and
+        # stops at what is found already ("officer lee maria@example.com").
+        return (
+            (start is None or text[start].islower())
+            and not _inside(m.start(1), taken)
+            and _takes_a_name_in_lower_case(text, cue, kind, language, reading)
+            and _could_be_a_name_in_lower_case(lowered, language)
         )
 
     name = _name_words(
         text,
-        position,
+        cue.end(),
         fits,
         1 if shouting else _MAX_CUED_NAME_WORDS,
         skips_ranks=kind in _STRONG_CUES,
-        reads_possessives=True,
+        reads_apostrophe_endings=True,
         reads_initials=True,
     )
     if name is None:
         return None
     start, end, _ = name
+    if (
+        not shouting
+        and text[start].islower()
+        and not _name_ends_in_lower_case(text, end, language, taken)
+    ):
+        return None
     following = _NEXT_WORD.match(text, end)
     if following is not None and following.group(1).lower() in _PLACES_NAMED_AFTER_PEOPLE:
         return None  # "Doña Ana County"
@@ -1840,6 +2137,10 @@ def _describes_a_person(lowered: str, descriptions: frozenset[str]) -> bool:
     return fold(lowered) in descriptions
 
 
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
 def _thanked_person(
     text: str,
     cue: re.Match[str],
@@ -1863,7 +2164,7 @@ def _thanked_name_ends(text: str, end: int, language: str, taken: list[tuple[int
     following = _NEXT_WORD.match(text, end)
     if following is None:
         return True  # the end, punctuation or a number
-    if any(start <= following.start(1) < stop for start, stop in taken):
+    if _inside(following.start(1), taken):
         return True  # an e-mail address or a number, found already: "Thanks Karen a@b.com"
     word = following.group(1)
     return word.islower() and word in _AFTER_THANKED_NAME[language]
@@ -2000,7 +2301,7 @@ def _folded_char(char: str) -> str:
 
 
 def _birth_dates(text: str, region: str) -> list[Finding]:
-    if not _DIGIT.search(text):
+    if _fewer_digits(text, 1):
         return []
     lowered = text.lower()
     mentioned = any(word in lowered for word in _BIRTH_CUE_WORDS)
@@ -2082,6 +2383,17 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         start = m.end()
     spans.append((start, len(text)))
     return spans
+
+
+def _fewer_digits(text: str, count: int) -> bool:
+    # A detector whose numbers have more digits than the whole answer need not read it.
+    return _digit_count(text) < count
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_count(text: str) -> int:
+    # The detectors ask in turn, of the same answer.
+    return len(_DIGIT.findall(text))
 
 
 def _overlaps(a: Finding, b: Finding) -> bool:
