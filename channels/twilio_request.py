@@ -31,12 +31,36 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if not request.headers.get("X-Twilio-Signature"):
+            log.warning(
+                "refused %s: no X-Twilio-Signature (not sent by Twilio, or a proxy dropped the"
+                " header)",
+                route_name(),
+            )
+            abort(403, "X-Twilio-Signature is missing: only Twilio's signed requests are taken")
         if not signature_is_valid():
-            log.warning("refused %s: missing or wrong X-Twilio-Signature", route_name())
-            abort(403)
+            log.warning("refused %s: %s", route_name(), _what_to_check())
+            abort(403, "X-Twilio-Signature does not match this request")
         return view(*args, **kwargs)
 
     return checked
+
+
+def _what_to_check() -> str:
+    """The log line's hint for a signature that does not match: the two settings it depends on,
+    and the URL it was checked against (never the token, nor the signature)."""
+    public_url = current_runtime().settings.public_url
+    if public_url is None:
+        # Behind a proxy the URL as received (http://, an internal host) is not the one Twilio
+        # signed; the origin shows that at a glance, without the path or query logs never hold.
+        checked = f"unset, so the URL as received was checked, at {request.host_url[:100]}"
+    else:
+        checked = f"checked against {public_url}"
+    return (
+        "X-Twilio-Signature does not match; check that TWILIO_AUTH_TOKEN is the auth token of"
+        " the account that owns the number and, behind a proxy, that FEEDBOT_PUBLIC_URL is the"
+        f" URL Twilio calls (FEEDBOT_PUBLIC_URL {checked})"
+    )
 
 
 def signature_is_valid() -> bool:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import unicodedata
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+import psycopg
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.serving import run_simple
 
 from feedbot.config import DEV_TWILIO_AUTH_TOKEN, REPO_ROOT, ConfigError
+from feedbot.db import missing_schema
+from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
 from feedbot.logs import PathlessRequestHandler
 from feedbot.migrations import upgrade
@@ -34,9 +42,80 @@ def _create_app():  # type: ignore[no-untyped-def]
     except (FlowError, ConfigError) as error:
         click.echo(f"feedbot: cannot start: {type(error).__name__}: {error}", err=True)
         sys.exit(2)
+    except UnicodeDecodeError:
+        # PyYAML reads the services and flow files as UTF-8; an editor may have saved one as
+        # UTF-16. It is named as any other broken services or flow file is.
+        broken = _file_not_utf8()
+        click.echo(f"feedbot: cannot start: {type(broken).__name__}: {broken}", err=True)
+        sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def _file_not_utf8() -> FlowError:
+    """The services or flow file that is not UTF-8, as loading it names other problems."""
+    from feedbot.config import load_settings
+    from feedbot.services import ServiceError
+
+    settings = load_settings()
+    flows = [
+        path for path in sorted(settings.flows_dir.glob("*.yaml")) if path.name != "services.yaml"
+    ]
+    for kind, path in [(ServiceError, settings.services_file), *((FlowError, p) for p in flows)]:
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = error.object[error.start]
+            problem = f"is not UTF-8 text (byte 0x{byte:02x} at position {error.start})"
+            return kind(path, "", f"{problem}: save it as UTF-8")
+        except OSError:
+            continue
+    return FlowError(settings.flows_dir, "", "a services or flow file is not UTF-8 text")
+
+
+# What stops a command through no fault of feedbot's code: a database or Redis it cannot use,
+# a file it cannot open.
+_DATABASE_FAILURES = (OperationalError, PoolTimeout, psycopg.OperationalError)
+_REDIS_FAILURES = (RedisConnectionError, RedisTimeoutError)
+
+
+class FeedbotGroup(FlaskGroup):
+    """Flask's command group, with one line (exit status 1) instead of a traceback when a
+    command fails through no fault of feedbot's code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            problem = _outside_failure(error)
+            if problem is None:
+                raise  # a bug: its traceback is what finds it
+            raise click.ClickException(problem) from error
+
+
+def _outside_failure(error: Exception) -> str | None:
+    """What failed outside feedbot and what to check, in one line; None for anything else.
+    The URLs are read only to mask a password the driver's text might hold."""
+    database_url = os.environ.get("DATABASE_URL")
+    if missing_schema(error):  # PostgreSQL's is a ProgrammingError, SQLite's an OperationalError
+        reason = failure_reason(error, database_url)
+        return (
+            f"the database's tables are missing or older than this feedbot ({reason}):"
+            " run `feedbot db upgrade`"
+        )
+    if isinstance(error, _DATABASE_FAILURES):
+        reason = failure_reason(error, database_url)
+        return (
+            f"the database cannot be used ({reason}): check DATABASE_URL and that the database"
+            " server is running"
+        )
+    if isinstance(error, _REDIS_FAILURES):
+        reason = failure_reason(error, os.environ.get("REDIS_URL"))
+        return f"Redis cannot be reached ({reason}): check REDIS_URL and that Redis is running"
+    if isinstance(error, OSError):
+        return f"{error.filename}: {error.strerror}" if error.filename else str(error)
+    return None
+
+
+@click.group(cls=FeedbotGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """feedbot: the A-11 post-transaction survey over SMS, voice and web chat."""
 
@@ -366,22 +445,26 @@ def _queue_problems(runtime: Runtime) -> list[str]:
 def worker(burst: bool) -> None:
     """Run an RQ worker for feedbot's queues, with the scheduler; sweep the outbox first."""
     from feedbot.jobs import worker_runtime
-    from feedbot.queue import QUEUES, redis_connection, sweep
-    from feedbot.sweeper import Sweeper, sweep_now
-    from feedbot.worker import run_worker
+    from feedbot.queue import QUEUES, redis_connection
+    from feedbot.sweeper import Sweeper, sweep_before_burst
+    from feedbot.worker import run_worker, worker_redis
 
-    runtime = current_runtime()
-    worker_runtime()
-    connection = redis_connection(runtime.settings.redis_url)
-    # A worker starts after a deploy or a crash: whatever waits in the outbox is enqueued now,
-    # including responses whose job died with a killed worker.
-    swept = sweep(runtime) if burst else sweep_now(connection)
-    click.echo(f"{swept} waiting response(s) enqueued")
-    if not burst:
-        Sweeper(connection).start()
+    settings = current_runtime().settings
+    # Jobs run on the worker's own runtime (feedbot.jobs); the app's pool would only hand RQ's
+    # scheduler, forked from this process, copies of its database sockets.
+    current_runtime().db.dispose()
+    runtime = worker_runtime()
+    connection = redis_connection(settings.redis_url)
+    if burst:
+        sweep_before_burst(runtime)
+    else:
+        # A worker starts after a deploy or a crash: whatever waits in the outbox (responses
+        # whose job died with a killed worker too) is enqueued at once, or once the database
+        # and Redis answer: the sweeper retries that, as run_worker retries RQ's start.
+        Sweeper(connection, sweep_at_start=True).start()
     # No fork per job: jobs are short database work, and keeping one process keeps its
     # runtime and connection pool (bench/normalize.py: 786 → 1,186 records/s).
-    run_worker(QUEUES, connection, burst, runtime.settings.worker_maintenance_seconds)
+    run_worker(QUEUES, worker_redis(settings.redis_url), burst, settings.worker_maintenance_seconds)
 
 
 @click.command("purge")
@@ -743,6 +826,35 @@ COMMANDS = [
     translations_group,
     invite,
 ]
+
+
+# On the group itself, without the app: the app refuses to start with a key not the database's.
+@main.command("adopt-secret-key", with_appcontext=False)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def adopt_secret_key(yes: bool) -> None:
+    """Make FEEDBOT_SECRET_KEY the database's key after a deliberate change of key."""
+    from feedbot.config import load_settings
+    from feedbot.identity import adopt_configured_secret_key
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        click.echo(f"feedbot: cannot start: {type(error).__name__}: {error}", err=True)
+        sys.exit(2)
+    if not yes:
+        click.confirm(
+            "Opt-outs (STOP), surveys in progress and invitations are found by hashes made under"
+            " the previous key: under this one none of them match, so people who texted STOP"
+            " can be invited again. Restoring the previous key is the fix for a mistake."
+            " Make FEEDBOT_SECRET_KEY this database's key anyway?",
+            abort=True,
+        )
+    changed = adopt_configured_secret_key(settings.database_url, settings.secret_key)
+    click.echo(
+        "recorded: FEEDBOT_SECRET_KEY is now the database's key"
+        if changed
+        else "FEEDBOT_SECRET_KEY already is the database's key"
+    )
 
 
 if __name__ == "__main__":

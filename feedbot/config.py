@@ -74,10 +74,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     defaults = Settings()
     settings = Settings(
         env=_environment(env),
-        database_url=_database_url(env.get("DATABASE_URL") or defaults.database_url),
+        database_url=_database_url(_secret(env, "DATABASE_URL") or defaults.database_url),
         redis_url=_redis_url(env),
-        secret_key=env.get("FEEDBOT_SECRET_KEY", defaults.secret_key),
-        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
+        secret_key=_secret(env, "FEEDBOT_SECRET_KEY", as_given=True) or defaults.secret_key,
+        twilio_auth_token=_secret(env, "TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
         twilio_account_sid=_account_sid(env),
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
         twilio_retry_intervals=_intervals(env, "FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600"),
@@ -85,8 +85,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env, "FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout, maximum=300, positive=True
         ),
         public_url=_public_url(env),
-        services_file=Path(env.get("FEEDBOT_SERVICES_FILE", defaults.services_file)),
-        flows_dir=Path(env.get("FEEDBOT_FLOWS_DIR", defaults.flows_dir)),
+        services_file=_path(env, "FEEDBOT_SERVICES_FILE") or defaults.services_file,
+        flows_dir=_path(env, "FEEDBOT_FLOWS_DIR") or defaults.flows_dir,
         normalize_retry_intervals=_intervals(env, "FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300"),
         normalize_delay_seconds=_number(
             env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds, maximum=3600
@@ -99,7 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env, "FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit
         ),
         proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, maximum=10, whole=True)),
-        metrics_token=env.get("FEEDBOT_METRICS_TOKEN") or None,
+        metrics_token=_secret(env, "FEEDBOT_METRICS_TOKEN"),
         worker_maintenance_seconds=int(
             _number(
                 env,
@@ -141,6 +141,34 @@ def _environment(env: Mapping[str, str]) -> str:
         # A typo such as "prod" must not quietly run with the development keys.
         raise ConfigError(f"FEEDBOT_ENV must be one of {', '.join(ENVIRONMENTS)}, got {text!r}")
     return value
+
+
+def _secret(env: Mapping[str, str], name: str, *, as_given: bool = False) -> str | None:
+    """A key, a token or a URL that may hold a password; None when unset or empty.
+
+    Never trimmed: spaces or a line break around it (a secret file's last newline) are either
+    part of the secret or a mistake, and cutting them silently would hide which. Refused
+    instead, naming the setting, never quoting the value; or, `as_given`, used exactly as it
+    is: FEEDBOT_SECRET_KEY has keyed every stored phone number with whatever it held, so
+    removing a newline it always had would forget every STOP (feedbot.identity)."""
+    text = env.get(name) or None  # empty is unset, as for every setting
+    if text is None:
+        return None
+    if not text.strip():
+        raise ConfigError(f"{name} is blank (only spaces or line breaks): set it, or unset it")
+    if text != text.strip() and not as_given:
+        raise ConfigError(
+            f"{name} has spaces or a line break before or after it (a file's last newline?):"
+            " remove them (feedbot does not trim a value that may be a secret)"
+        )
+    return text
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    """A file or directory; None when unset or empty (else Path("") would be the current
+    directory). Trimmed: a path with spaces around it is a typing or copying slip."""
+    text = (env.get(name) or "").strip()
+    return Path(text) if text else None
 
 
 def _account_sid(env: Mapping[str, str]) -> str | None:
@@ -213,7 +241,7 @@ def _number(
 ) -> float:
     """A number from 0 (above 0 when `positive`) up to `maximum`; `default` when unset."""
     text = env.get(name)
-    if text is None:
+    if not text:  # empty is unset, as for every setting
         return default
     try:
         value = int(text) if whole else float(text)
@@ -288,7 +316,7 @@ def _database_url(url: str) -> str:
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:
-    url = env.get("REDIS_URL") or None
+    url = _secret(env, "REDIS_URL")
     if url is not None:
         try:
             parse_redis_url(url)
@@ -300,12 +328,38 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     return url
 
 
+# Twilio's auth tokens are 32 hexadecimal digits. That form is not required, as stand-ins for
+# Twilio (the benchmarks run in production mode) sign with tokens of their own; refused is what
+# can be no one's auth token, or one short enough to guess and sign forged webhooks with.
+MIN_AUTH_TOKEN_LENGTH = 16
+_AUTH_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _auth_token_problem(token: str) -> str | None:
+    """Why TWILIO_AUTH_TOKEN cannot be an account's auth token, never quoting it; None if it may."""
+    if ACCOUNT_SID.fullmatch(token):
+        return "TWILIO_AUTH_TOKEN holds an account SID (AC…), not the account's auth token"
+    if not _AUTH_TOKEN.fullmatch(token):
+        return (
+            "TWILIO_AUTH_TOKEN has characters no auth token has (quotes, spaces, punctuation):"
+            " give the account's auth token, 32 hexadecimal digits"
+        )
+    if len(token) < MIN_AUTH_TOKEN_LENGTH:
+        return (
+            f"TWILIO_AUTH_TOKEN is shorter than {MIN_AUTH_TOKEN_LENGTH} characters: give the"
+            " account's auth token, 32 hexadecimal digits"
+        )
+    return None
+
+
 def _refuse_unsafe_production(settings: Settings) -> None:
     problems = []
     if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < 32:
         problems.append("FEEDBOT_SECRET_KEY must be set to a random value of 32+ characters")
     if settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         problems.append("TWILIO_AUTH_TOKEN must be set to the account's auth token")
+    elif problem := _auth_token_problem(settings.twilio_auth_token):
+        problems.append(problem)
     if settings.twilio_account_sid is None:
         problems.append("TWILIO_ACCOUNT_SID must be set to the account invitations are sent from")
     if settings.public_url is not None and urlsplit(settings.public_url).scheme != "https":

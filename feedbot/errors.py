@@ -9,15 +9,19 @@ request's work is one transaction.
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from feedbot.db import missing_schema
 from feedbot.logs import route_name
+from feedbot.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,10 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _database_unavailable(error: Exception) -> Response:
-    log.error("database unreachable on %s: %s", route_name(), type(error).__name__)
+    if missing_schema(error):  # SQLite's "no such table" is an OperationalError
+        return _schema_behind(error)
+    reason = failure_reason(error, current_runtime().settings.database_url)
+    log.error("database unreachable on %s: %s: %s", route_name(), type(error).__name__, reason)
     response = error_response(503, UNAVAILABLE)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -76,7 +83,22 @@ def _database_error(error: DBAPIError) -> Response:
     # already discarded it, so the next request reconnects.
     if error.connection_invalidated:
         return _database_unavailable(error)
+    if missing_schema(error):
+        return _schema_behind(error)
     return _unexpected(error)
+
+
+def _schema_behind(error: Exception) -> Response:
+    # A deploy that skipped its release step: every request fails the same way until then.
+    log.error(
+        "the database's tables are missing or older than this code on %s (%s):"
+        " run `feedbot db upgrade`",
+        route_name(),
+        failure_reason(error),  # 'relation "contacts" does not exist'
+    )
+    response = error_response(503, UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _unexpected(error: Exception) -> Response:
@@ -84,3 +106,36 @@ def _unexpected(error: Exception) -> Response:
         return _http_error(error)
     log.exception("unexpected error on %s %s", request.method, route_name())
     return error_response(500, "feedbot failed to handle this request; staff have the details")
+
+
+# What a reason may say at most: one line of a log, or of a CLI error.
+REASON_LENGTH = 300
+_URL_CREDENTIALS = re.compile(r"(\w[\w+.-]*://)[^\s/@]*@")
+
+
+def failure_reason(error: BaseException, url: str | None = None) -> str:
+    """The first line of what the driver said about `error`, for a log line or a CLI error:
+    'connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL: database
+    "feedbot" does not exist', 'Error 111 connecting to cache:6379. Connection refused.'
+
+    Only the first line: PostgreSQL's DETAIL and the statement's LINE follow it, and the
+    first names hosts, users and databases, never a statement's parameters (SQLAlchemy's own
+    text, which holds the statement, is left out). A password would still be masked: that of
+    `url` (DATABASE_URL or REDIS_URL), and any URL's credentials."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause.args[0]) if isinstance(cause, SQLAlchemyError) and cause.args else str(cause)
+    line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    line = _URL_CREDENTIALS.sub(r"\1***@", line)
+    password = _password(url)
+    for form in {password, unquote(password)} - {""}:
+        line = line.replace(form, "***")
+    if len(line) > REASON_LENGTH:
+        line = line[: REASON_LENGTH - 1] + "…"
+    return line or type(cause).__name__
+
+
+def _password(url: str | None) -> str:
+    try:
+        return (urlsplit(url).password or "") if url else ""
+    except ValueError:  # a port that is no number: config.py refuses such URLs at start-up
+        return ""

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from feedbot.config import Settings, load_settings
 from feedbot.conversations import expire_idle_conversations
@@ -11,6 +21,23 @@ from feedbot.normalize import normalize_pending
 from feedbot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
+
+# A worker's transaction never waits on anything but its own statements: the longest pause
+# between two is a drain building its batch of records (a fraction of a second for 500). One
+# idle in a transaction for a minute belongs to a worker that is gone while PostgreSQL still
+# sees its socket open (a lost host; a process holding a copy of the socket), and its row
+# locks would make every drain's SKIP LOCKED pass its responses over for good: PostgreSQL ends
+# such a session, and the next sweep or overdue check queues a drain for them.
+IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+
+# This process's worker engines and the PostgreSQL connections they opened, for a process
+# forked from it to let go of (release_inherited_connections).
+_engines: list[Engine] = []
+_connections: weakref.WeakSet[Any] = weakref.WeakSet()
+_fork_lock = threading.Lock()
+# A sweeper check takes milliseconds; one stuck (Redis unresponsive) must not hold up the
+# worker, whose scheduler then starts anyway (it also stops with the worker).
+FORK_WAIT_SECONDS = 10.0
 
 
 def drain_outbox() -> int:
@@ -62,7 +89,63 @@ def worker_runtime() -> Runtime:
 
 @functools.cache
 def _runtime_for(settings: Settings) -> Runtime:
-    return build_runtime(settings)
+    runtime = build_runtime(settings)
+    _prepare_worker_engine(runtime.db.engine)
+    return runtime
+
+
+def _prepare_worker_engine(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        return
+    event.listen(engine, "connect", _on_connect)
+    _engines.append(engine)
+    # What build_runtime connected for (its checks) was opened before these listeners.
+    engine.dispose()
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _connections.add(dbapi_connection)
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'")
+    dbapi_connection.commit()
+
+
+@contextmanager
+def database_use_off_the_main_thread() -> Iterator[None]:
+    """Around what a worker's other threads (the sweeper) do with the database: RQ's scheduler
+    is not forked meanwhile (fork_without_database_work)."""
+    with _fork_lock:
+        yield
+
+
+@contextmanager
+def fork_without_database_work() -> Iterator[None]:
+    """Around a fork: wait, FORK_WAIT_SECONDS at most, for the worker's other threads to be
+    done with the database. A connection they were making at the instant of the fork would be
+    copied into the child before release_inherited_connections could know of it."""
+    waited = _fork_lock.acquire(timeout=FORK_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if waited:
+            _fork_lock.release()
+
+
+def release_inherited_connections() -> None:
+    """In a process forked from a worker (RQ's scheduler): close this process's copies of the
+    worker's database sockets without a word to PostgreSQL, so the worker's sessions go on,
+    and give the worker's engines new, empty pools, so nothing here can use those sessions.
+
+    A copy kept open keeps a session alive after the worker dies: a job killed mid-transaction
+    would keep its row locks for as long as this process lives. (psycopg never closes, when
+    it is garbage collected, a connection that another process opened.)
+    """
+    for connection in list(_connections):
+        with suppress(psycopg.Error, OSError):  # closed by the worker already
+            os.close(connection.fileno())
+    _connections.clear()
+    for engine in _engines:
+        engine.dispose(close=False)
 
 
 def send_invitation(invitation_id: int) -> str:

@@ -262,3 +262,15 @@ class Invitation(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KeyFingerprint(Base):
+    """The fingerprint of the FEEDBOT_SECRET_KEY this database's keyed hashes of numbers were
+    made with (opt-outs, contacts, invitations): an HMAC of a fixed label under the key, never
+    the key. A process started with another key refuses to run (feedbot.identity)."""
+
+    __tablename__ = "key_fingerprints"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

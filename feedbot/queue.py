@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import traceback
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -16,6 +18,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.registry import FailedJobRegistry
 from sqlalchemy import event, exists, func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
@@ -35,6 +38,8 @@ DRAIN_MARK_SECONDS = 60
 # A response still in the outbox this long after it closed gets a drain queued at once.
 OVERDUE = timedelta(seconds=15)
 OVERDUE_MARK = "feedbot:overdue-drain-queued"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def install_dispatch(runtime: Runtime) -> None:
@@ -129,8 +134,11 @@ def drain(runtime: Runtime) -> int:
     Several workers drain side by side: each claims its batch with SKIP LOCKED. Responses of
     a service that left the services file are never claimed (a pile of them would take every
     batch from the responses behind them); they stay in the outbox and the job fails naming
-    their service, after the rest are written. A batch that fails anyway is retried one
-    response at a time, so one bad response holds back only itself.
+    their service, after the rest are written. A batch that fails anyway, whatever the error
+    (a bug, stored answers that do not fit their flow), is retried one response at a time,
+    so one bad response holds back only itself: it stays in the outbox, is logged by its
+    conversation's id, and fails the job (RQ's retries, then its failed registry) once the
+    others are written. Only the database being unreachable stops the drain at once.
     """
     redis_connection(runtime.settings.redis_url).delete(DRAIN_MARK)
     written, failures = 0, []
@@ -145,7 +153,7 @@ def drain(runtime: Runtime) -> int:
             break  # the outbox is empty as of that read: what closed since queued another drain
     else:
         queue_drain(runtime, force=True)  # more is waiting: another job, after the others
-    problems = [str(error) for _, error in failures] + _waiting_for_lost_services(runtime)
+    problems = [problem for _, problem in failures] + _waiting_for_lost_services(runtime)
     if problems:
         raise NormalizationError("; ".join(problems))
     return written
@@ -169,9 +177,9 @@ def _waiting_for_lost_services(runtime: Runtime) -> list[str]:
 
 def _claim_batch(
     runtime: Runtime, skip: list[int]
-) -> tuple[int, int, list[tuple[int, NormalizationError]]] | None:
-    """Normalize one batch of the outbox: (claimed, written, failures); None when nothing (but
-    `skip`) is left."""
+) -> tuple[int, int, list[tuple[int, str]]] | None:
+    """Normalize one batch of the outbox: (claimed, written, failures, each a conversation's id
+    and what went wrong); None when nothing (but `skip`) is left."""
     claim = (
         select(PendingNormalization.conversation_id)
         .join(Conversation, Conversation.id == PendingNormalization.conversation_id)
@@ -184,22 +192,66 @@ def _claim_batch(
         # Only the outbox row: a webhook may be updating the conversation meanwhile.
         .with_for_update(skip_locked=True, of=PendingNormalization)
     )
+    ids: list[int] = []
     try:
         with runtime.db.transaction() as db:
             ids = list(db.scalars(claim))
             if not ids:
                 return None
             return len(ids), normalize_pending(db, runtime.services, ids), []
-    except NormalizationError:
-        pass
+    except Exception as error:
+        if not ids or _unreachable(error):
+            raise
+    written, failures = _normalize_one_at_a_time(runtime, ids)
+    return len(ids), written, failures
+
+
+def _normalize_one_at_a_time(
+    runtime: Runtime, conversation_ids: Sequence[int]
+) -> tuple[int, list[tuple[int, str]]]:
+    """Normalize each response in a transaction of its own: (written, failures)."""
     written, failures = 0, []
-    for conversation_id in ids:
+    for conversation_id in conversation_ids:
         try:
             with runtime.db.transaction() as db:
                 written += normalize_pending(db, runtime.services, [conversation_id])
         except NormalizationError as error:
-            failures.append((conversation_id, error))
-    return len(ids), written, failures
+            failures.append((conversation_id, str(error)))
+        except Exception as error:
+            if _unreachable(error):
+                raise
+            failures.append((conversation_id, _unexpected_failure(conversation_id, error)))
+    return written, failures
+
+
+def _unreachable(error: BaseException) -> bool:
+    """Whether a database error says the database (not this response) is the trouble: lost or
+    refused connections, and PostgreSQL's transient refusals (deadlock, timeouts, shutdown)."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def _unexpected_failure(conversation_id: int, error: BaseException) -> str:
+    """Log a response that failed to normalize for a reason no NormalizationError names, and
+    return what to say of it. Only the error's type and where it was raised: its message may
+    quote what the person wrote."""
+    problem = (
+        f"conversation {conversation_id} could not be normalized:"
+        f" {type(error).__name__} at {_raised_at(error)}"
+    )
+    log.error("%s; it stays in the outbox for the next drain", problem)
+    return problem
+
+
+def _raised_at(error: BaseException) -> str:
+    """The innermost line of feedbot's own code in the error's traceback, such as
+    feedbot/fiscal.py:51 (or the innermost line of all, if none is feedbot's)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if frame.filename.startswith(_PACKAGE_DIR)]
+    if ours:
+        return f"{os.path.relpath(ours[-1].filename, _SOURCE_ROOT)}:{ours[-1].lineno}"
+    return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
 
 
 def sweep(runtime: Runtime) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import current_app
 
 from feedbot.config import Settings
 from feedbot.db import Database
+from feedbot.identity import check_secret_key
 from feedbot.services import ServiceRegistry, load_services
 
 EXTENSION_KEY = "feedbot"
@@ -21,15 +23,22 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Load and validate everything the app needs; raise on a broken flow or services file."""
+    """Load and validate everything the app needs; raise on a broken flow or services file, or
+    on a secret key that is not the database's (SecretKeyChanged)."""
     from feedbot.metrics import install_completion_count
     from feedbot.queue import install_dispatch
 
-    runtime = Runtime(
-        settings=settings,
-        db=Database(settings.database_url),
-        services=load_services(settings.services_file, settings.flows_dir, settings.idle_expiry),
-    )
+    services = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
+    db = Database(settings.database_url)
+    # Opt-outs, contacts and invitations are found by keyed hashes of numbers: under another
+    # key every STOP would silently stop counting. Checked now; if the database cannot be
+    # reached yet (or is not migrated), before its first use.
+    try:
+        db.check_before_use(functools.partial(check_secret_key, secret=settings.secret_key))
+    except BaseException:
+        db.dispose()
+        raise
+    runtime = Runtime(settings=settings, db=db, services=services)
     install_dispatch(runtime)
     install_completion_count(runtime)
     _warm_catalogs()

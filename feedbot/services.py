@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 import yaml
@@ -189,6 +190,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
     _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
     _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
     _check_translations_offered(path, index, spec)
+    _check_timezone(path, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -208,6 +210,23 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
         translations={code: dict(names) for code, names in spec.get("translations", {}).items()},
         scrub_names=tuple(spec.get("scrub_names", ())),
     )
+
+
+def _check_timezone(path: Path, index: int, spec: dict[str, Any]) -> None:
+    # Every record's fiscal quarter and every invitation's quiet hours are read in this zone:
+    # one the host's time zone database lacks would fail each of them later, not once here.
+    name = spec.get("timezone")
+    if name is None:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, such as "America"
+        raise ServiceError(
+            path,
+            f"services.{index}.timezone",
+            f"service {spec['id']!r}: no time zone {name!r} in the time zone database: give an"
+            " IANA name such as America/New_York, America/Chicago or Pacific/Honolulu",
+        ) from None
 
 
 def _check_translations_offered(path: Path, index: int, spec: dict[str, Any]) -> None:

@@ -16,8 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from feedbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +36,46 @@ class Sweeper(threading.Thread):
     """A daemon thread of `feedbot worker` that checks every few seconds whether a sweep is due
     and runs it if so; a failure (Redis or the database down) is retried at the next check.
 
+    With `sweep_at_start`, its first check sweeps at once whoever swept last (a worker starting
+    after a deploy or a crash: what its killed predecessor's job was normalizing waits in the
+    outbox), and so does every check after it until one works: a worker started while the
+    database or Redis is down waits for them instead of exiting.
+
     An outage is logged once when a check starts failing and once when it works again, not
     every few seconds while it lasts."""
 
-    def __init__(self, connection: Redis, check_every: float = CHECK_EVERY_SECONDS) -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        check_every: float = CHECK_EVERY_SECONDS,
+        sweep_at_start: bool = False,
+    ) -> None:
         super().__init__(name="feedbot-sweeper", daemon=True)
         self.connection = connection
         self.check_every = check_every
         self._stopped = threading.Event()
-        self._checks = (
-            _Check("periodic sweep", lambda: sweep_if_due(self.connection)),
-            _Check("overdue-drain check", drain_overdue),
+        self._start_up: _Check | None = (
+            _Check("start-up sweep", lambda: sweep_now(self.connection)) if sweep_at_start else None
         )
+        self._periodic = _Check("periodic sweep", lambda: sweep_if_due(self.connection))
+        self._overdue = _Check("overdue-drain check", drain_overdue)
 
     def run(self) -> None:
-        while not self._stopped.wait(self.check_every):
-            for check in self._checks:
-                check.attempt(self.check_every)
+        if self._start_up is None:
+            self._stopped.wait(self.check_every)
+        while not self._stopped.is_set():
+            self._check_once()
+            self._stopped.wait(self.check_every)
+
+    def _check_once(self) -> None:
+        from feedbot.jobs import database_use_off_the_main_thread
+
+        with database_use_off_the_main_thread():
+            if self._start_up is None:
+                self._periodic.attempt(self.check_every)
+            elif self._start_up.attempt(self.check_every):
+                self._start_up = None
+            self._overdue.attempt(self.check_every)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -63,12 +92,13 @@ class _Check:
         self.failed_since = 0.0
         self.failures = 0
 
-    def attempt(self, check_every: float) -> None:
+    def attempt(self, check_every: float) -> bool:
+        """Run the check; return whether it worked."""
         try:
             self.run()
         except Exception as error:
             self._failed(type(error).__name__, check_every)
-            return
+            return False
         if self.failing is not None:
             log.info(
                 "%s works again after %d failed tries over %.0f s",
@@ -77,6 +107,7 @@ class _Check:
                 time.monotonic() - self.failed_since,
             )
             self.failing = None
+        return True
 
     def _failed(self, error: str, check_every: float) -> None:
         if self.failing != error:
@@ -106,6 +137,20 @@ def drain_overdue() -> bool:
     from feedbot.queue import drain_if_overdue
 
     return drain_if_overdue(worker_runtime(), datetime.now(UTC), SWEEP_EVERY)
+
+
+def sweep_before_burst(runtime: Runtime) -> int:
+    """`feedbot worker --burst`: enqueue what waits in the outbox and log how much; with the
+    database or Redis unreachable, say so in one line and exit with status 1."""
+    from feedbot.queue import sweep
+
+    try:
+        swept = sweep(runtime)
+    except (RedisError, SQLAlchemyError) as error:
+        log.error("cannot sweep the outbox (%s): the burst worker stops", type(error).__name__)
+        raise SystemExit(1) from None
+    log.info("%d waiting response(s) enqueued", swept)
+    return swept
 
 
 def sweep_now(connection: Redis) -> int:

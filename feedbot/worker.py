@@ -1,35 +1,203 @@
 """The RQ worker `feedbot worker` runs: jobs in-process, and back at work after a Redis error.
 
 RQ leaves its work loop on a Redis error it does not retry itself, such as a connection cut by
-a Redis restart between two jobs: the process then exits with status 0, or with a traceback
-when RQ's clean-up cannot reach Redis either. Rather than count on the platform restarting
-it (some restart only failed processes, some back off for minutes), the worker is started
-again here, in the same process, unless it was asked to stop.
+a Redis restart between two jobs, or Redis down when the worker starts: the process would then
+exit with status 0, or with a traceback when RQ's clean-up cannot reach Redis either. Rather
+than count on the platform restarting it (some restart only failed processes, some back off
+for minutes), the worker is started again here, in the same process, unless it was asked to
+stop.
+
+RQ's scheduler runs in a child process forked from the worker. The child lets go of the
+worker's database connections and stops when the worker is gone: a worker killed with SIGKILL
+(an OOM kill) must not leave behind a scheduler that keeps RQ's scheduler lock and, with a copy
+of the killed job's socket, that job's database session and the locks it held.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import SimpleWorker, worker_registration
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.scheduler import RQScheduler
 
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 2.0
 
 
+class WorkerGone(Exception):
+    """The worker that started this scheduler process has exited."""
+
+
+class FeedbotScheduler(RQScheduler):
+    """RQ's scheduler, whose process holds nothing of the worker's and does not outlive it.
+
+    It watches for the worker's death by its parent PID, once a second in its loop, rather than
+    with Linux's PR_SET_PDEATHSIG: that works everywhere, and ends the scheduler through RQ's
+    own stop(), which releases its locks so that the next worker's scheduler takes over at once
+    instead of after the locks' minute. A death signal would have to do the same (RQ's SIGTERM
+    handler only sets the flag this loop reads), and fires when the forking *thread* ends.
+    """
+
+    parent_pid = 0
+
+    def start(self):  # type: ignore[no-untyped-def]
+        """In the worker: fork the scheduler's process, which remembers whose child it is."""
+        from feedbot.jobs import fork_without_database_work
+
+        self.parent_pid = os.getpid()
+        with fork_without_database_work():
+            return super().start()
+
+    def work(self) -> None:
+        """In the forked process: RQ's scheduler loop, ended by the worker's death; an error
+        that stops it is one log line (the worker starts a new scheduler at its maintenance)."""
+        from feedbot.jobs import release_inherited_connections
+
+        try:
+            release_inherited_connections()
+            self._check_parent()
+            super().work()
+        except WorkerGone:
+            log.warning("the worker (PID %d) is gone: its scheduler stops", self.parent_pid)
+            self._stop_quietly()
+        except Exception as error:
+            # Raised out of this process, multiprocessing would print the traceback as plain
+            # text lines; a Redis outage would write some seventy of them.
+            log.error(
+                "RQ's scheduler stopped on %s; the worker starts it again at its maintenance",
+                type(error).__name__,
+                exc_info=not isinstance(error, RedisError),
+            )
+
+    def heartbeat(self) -> None:
+        self._check_parent()
+        super().heartbeat()
+
+    def _check_parent(self) -> None:
+        # An orphan is adopted by init (or a subreaper): its parent PID changes for good.
+        if os.getppid() != self.parent_pid:
+            raise WorkerGone
+
+    def _stop_quietly(self) -> None:
+        try:
+            self.stop()
+        except RedisError as error:
+            log.warning("the scheduler's locks are left to expire (%s)", type(error).__name__)
+
+
 class FeedbotWorker(SimpleWorker):
-    """RQ's SimpleWorker (no fork per job), remembering whether it was asked to stop."""
+    """RQ's SimpleWorker (no fork per job) with feedbot's scheduler, remembering whether it was
+    asked to stop, and registered again when Redis has forgotten it."""
 
     asked_to_stop = False
+    on_started: Callable[[], None] | None = None  # once registered and subscribed
 
     def handle_warm_shutdown_request(self) -> None:
         self.asked_to_stop = True
         super().handle_warm_shutdown_request()
+
+    def bootstrap(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().bootstrap(*args, **kwargs)
+        if self.on_started is not None:
+            self.on_started()
+
+    def run_maintenance_tasks(self) -> None:
+        self.register_again_if_forgotten()
+        super().run_maintenance_tasks()
+
+    def register_again_if_forgotten(self) -> bool:
+        """RQ registers a worker only when it starts: after Redis restarts empty, a worker that
+        lived through it would be missing from `rq:workers` for good, and `feedbot queue
+        status` would say that no worker runs. Return whether it had to register again."""
+        if self.connection.sismember(self.redis_workers_keys, self.key):
+            return False
+        with self.connection.pipeline() as pipeline:
+            pipeline.hset(self.key, mapping={**self.serialize(), "state": self.get_state()})
+            pipeline.expire(self.key, self.worker_ttl + 60)
+            worker_registration.register(self, pipeline)
+            pipeline.execute()
+        log.warning(
+            "Redis had lost this worker's registration (restarted empty?): registered again"
+        )
+        return True
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """RQ's own start of its scheduler (rq 2.12's Worker._start_scheduler), with feedbot's
+        scheduler class."""
+        self.scheduler = FeedbotScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if burst:
+            try:
+                self.scheduler.register_birth()
+                self.scheduler.enqueue_scheduled_jobs()
+            finally:
+                self.scheduler.release_locks()
+                self.scheduler.register_death()
+        else:
+            self.scheduler.start()
+
+
+class _Outage:
+    """Whether the worker has been failing to run, so that an outage is logged once when it
+    begins and once when it ends, not every RESTART_PAUSE_SECONDS while it lasts."""
+
+    def __init__(self) -> None:
+        self.failing: str | None = None
+        self.failures = 0
+        self.since = 0.0
+
+    def failed(self, reason: str) -> None:
+        if self.failing != reason:
+            log.error(
+                "the RQ worker stopped on %s; starting it again every %.0f s,"
+                " logged again when it works",
+                reason,
+                RESTART_PAUSE_SECONDS,
+            )
+        if self.failing is None:
+            self.failures, self.since = 0, time.monotonic()
+        self.failing = reason
+        self.failures += 1
+
+    def started(self) -> None:
+        if self.failing is not None:
+            log.info(
+                "the RQ worker works again after %d failed start(s) over %.0f s",
+                self.failures,
+                time.monotonic() - self.since,
+            )
+            self.failing = None
+
+
+def worker_redis(url: str) -> Redis:
+    """A Redis client for RQ's worker alone. RQ raises the socket timeout of the client it is
+    given past its blocking wait for jobs (about 7 min), by changing the pool's settings: on
+    the client the sweeper and the jobs share, that would let a hung Redis hold them for as
+    long, and a connection that pool made earlier, with the 5 s timeout, could serve the wait
+    and cut it off ("Redis connection timeout, quitting")."""
+    return Redis.from_url(url, socket_connect_timeout=2)
 
 
 def run_worker(
@@ -38,14 +206,17 @@ def run_worker(
     """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty).
 
     RQ's scheduler runs in a child process that exits when Redis restarts; the worker starts it
-    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min.
+    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min;
+    the same maintenance registers the worker again if a Redis restart has forgotten it.
     """
+    outage = _Outage()
     while True:
         worker: FeedbotWorker | None = None
         try:
             worker = FeedbotWorker(
                 list(queues), connection=connection, maintenance_interval=maintenance_seconds
             )
+            worker.on_started = outage.started
             worker.work(with_scheduler=True, burst=burst)
         except RedisError as error:
             # Starting a worker talks to Redis, and so does RQ's clean-up after it quits: both
@@ -57,9 +228,5 @@ def run_worker(
             if burst or worker.asked_to_stop:
                 return
             reason = "an error (logged above)"
-        log.error(
-            "the RQ worker stopped on %s; starting it again in %.0f s",
-            reason,
-            RESTART_PAUSE_SECONDS,
-        )
+        outage.failed(reason)
         time.sleep(RESTART_PAUSE_SECONDS)

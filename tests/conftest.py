@@ -134,6 +134,8 @@ def queued_app(database_url, redis_server, monkeypatch):
     """An app on a real Redis queue, and the environment its worker builds a runtime from."""
     Redis.from_url(redis_server.url).flushdb()
     monkeypatch.setenv("DATABASE_URL", database_url)
+    # The worker keys phone numbers as the app does: a database refuses a second key.
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", TEST_SECRET_KEY)
     monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setenv("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "0,0")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from feedbot.config import DEV_SECRET_KEY, ConfigError, load_settings
+from feedbot.config import DEV_SECRET_KEY, DEV_TWILIO_AUTH_TOKEN, ConfigError, load_settings
 
 SAFE_PRODUCTION = {
     "FEEDBOT_ENV": "production",
@@ -218,3 +219,133 @@ def test_chat_rates_are_read_as_flask_limiter_writes_them():
     settings = load_settings({"FEEDBOT_CHAT_SESSION_LIMIT": "10/minute;100 per hour"})
     assert settings.chat_session_limit == "10/minute;100 per hour"
     assert load_settings({}).chat_start_limit == "20 per minute"
+
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "AC" + "0123456789abcdef" * 2,  # the account SID pasted in its place
+        f'"{AUTH_TOKEN}"',  # an env file's quotes kept
+        f"{AUTH_TOKEN} {AUTH_TOKEN}",
+        "<auth token>",
+        "changeme",
+        "0123456789abcde",
+    ],
+)
+def test_production_refuses_an_auth_token_that_can_be_no_accounts(value):
+    with pytest.raises(ConfigError, match="FEEDBOT_ENV=production but TWILIO_AUTH_TOKEN") as no:
+        load_settings({**SAFE_PRODUCTION, "TWILIO_AUTH_TOKEN": value})
+    assert value not in str(no.value)
+    assert load_settings({**SAFE_PRODUCTION, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}).production
+    assert load_settings({"TWILIO_AUTH_TOKEN": value}).twilio_auth_token == value  # not checked
+
+
+def test_an_empty_auth_token_is_unset_so_production_refuses_it():
+    """Signed with an empty key, a webhook (a STOP, say) could be forged by anyone."""
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN must be set to the account's"):
+        load_settings({**SAFE_PRODUCTION, "TWILIO_AUTH_TOKEN": ""})
+    development = load_settings({"TWILIO_AUTH_TOKEN": "", "FEEDBOT_SECRET_KEY": ""})
+    assert development.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN
+    assert development.secret_key == DEV_SECRET_KEY
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FEEDBOT_SECRET_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "FEEDBOT_METRICS_TOKEN",
+        "DATABASE_URL",
+        "REDIS_URL",
+    ],
+)
+@pytest.mark.parametrize("environment", [{}, SAFE_PRODUCTION], ids=["development", "production"])
+def test_a_blank_secret_is_refused_without_quoting_it(name, environment):
+    for blank in (" " * 40, "\n", "\t \r\n"):
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**environment, name: blank})
+        assert str(refused.value) == (
+            f"{name} is blank (only spaces or line breaks): set it, or unset it"
+        )
+
+
+SECRETS = {
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "FEEDBOT_METRICS_TOKEN": "metrics-token-0123456789",
+    "DATABASE_URL": "postgresql://feedbot:hunter2secret@db.internal/feedbot",
+    "REDIS_URL": "redis://:hunter2secret@cache.internal:6379/0",
+}
+
+
+@pytest.mark.parametrize("name", list(SECRETS))
+@pytest.mark.parametrize("around", ["{}\n", "{}\r\n", " {}", "{}\t"])
+def test_a_secret_with_space_around_it_is_refused_not_trimmed(name, around):
+    """A secret file's last newline is the usual way: trimmed silently, the key that hashes
+    phone numbers would depend on how it was pasted."""
+    value = around.format(SECRETS[name])
+    for environment in ({}, SAFE_PRODUCTION):
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**environment, name: value})
+        message = str(refused.value)
+        assert message.startswith(f"{name} has spaces or a line break before or after it")
+        assert SECRETS[name] not in message and "hunter2secret" not in message
+    assert load_settings({**SAFE_PRODUCTION, name: SECRETS[name]}).production
+
+
+@pytest.mark.parametrize("around", ["{}\n", " {}"])
+def test_the_secret_key_is_used_exactly_as_given(around):
+    """Its stored keys (every STOP) were made with whatever it held, a file's last newline
+    included: refused, the newline's removal would have made it another key."""
+    value = around.format("k" * 40)
+    for environment in ({}, SAFE_PRODUCTION):
+        assert load_settings({**environment, "FEEDBOT_SECRET_KEY": value}).secret_key == value
+
+
+@pytest.mark.parametrize("name", ["FEEDBOT_SERVICES_FILE", "FEEDBOT_FLOWS_DIR"])
+def test_an_empty_path_is_unset(name):
+    """FEEDBOT_SERVICES_FILE= was the current directory ('. cannot be read')."""
+    defaults = load_settings({})
+    attribute = {"FEEDBOT_SERVICES_FILE": "services_file", "FEEDBOT_FLOWS_DIR": "flows_dir"}[name]
+    for empty in ("", " ", "\n"):
+        settings = load_settings({name: empty})
+        assert getattr(settings, attribute) == getattr(defaults, attribute)
+    given = load_settings({name: " /srv/feedbot/flows\n"})
+    assert getattr(given, attribute) == Path("/srv/feedbot/flows")
+
+
+def test_empty_paths_start_feedbot_on_the_shipped_files(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "FEEDBOT_SERVICES_FILE": "",
+        "FEEDBOT_FLOWS_DIR": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "feedbot.cli", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database is up to date" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FEEDBOT_PROXY_HOPS",
+        "FEEDBOT_TWILIO_TIMEOUT",
+        "FEEDBOT_IDLE_EXPIRY_HOURS",
+        "FEEDBOT_NORMALIZE_DELAY_SECONDS",
+        "FEEDBOT_WORKER_MAINTENANCE_SECONDS",
+    ],
+)
+def test_an_empty_number_is_unset(name):
+    """A compose file's FEEDBOT_PROXY_HOPS= was refused as "must be a whole number, got ''"."""
+    assert load_settings({name: ""}) == load_settings({})

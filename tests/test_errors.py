@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 import socket
 import xml.etree.ElementTree as ET
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-from tests.conftest import make_app
+from feedbot.errors import failure_reason
+from feedbot.migrations import upgrade
+from tests.conftest import make_app, runtime_of
+from tests.support.services import postgres_base_url
 from tests.support.texting import new_message_sid, sign
+from tests.test_migrations import empty_database
 
 
 def _closed_port() -> int:
@@ -75,3 +84,81 @@ def test_chat_gets_json_503_while_the_database_is_down(app_without_database):
     response = client.post("/api/chat/sessions", json={"service": "benefits"})
     assert response.status_code == 503 and response.is_json
     assert "database" in response.json["error"]
+
+
+def _why_unreachable(database_url: str, caplog: pytest.LogCaptureFixture) -> str:
+    """The error line a text logs while the database at `database_url` cannot be used."""
+    app = make_app(database_url)
+    params = {"MessageSid": new_message_sid(), "From": "+12025550143", "To": "+12025550100"}
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="feedbot.errors"):
+        response = _signed_post(app.test_client(), "/twilio/sms", {**params, "Body": "5"})
+    runtime_of(app).db.dispose()
+    assert response.status_code == 503
+    [line] = [record.getMessage() for record in caplog.records if record.name == "feedbot.errors"]
+    return line
+
+
+@pytest.mark.postgres
+def test_the_log_says_why_the_database_cannot_be_reached(caplog):
+    """A dropped database, a wrong user and a server that is down all logged the same
+    'OperationalError'; the driver's first line tells them apart."""
+    base = make_url(postgres_base_url())
+    prefix = "database unreachable on /twilio/sms: OperationalError: connection failed: "
+    dropped = f"feedbot_dropped_{secrets.token_hex(4)}"
+    line = _why_unreachable(base.set(database=dropped).render_as_string(False), caplog)
+    assert line.startswith(prefix) and line.endswith(f'database "{dropped}" does not exist')
+    line = _why_unreachable(base.set(port=_closed_port()).render_as_string(False), caplog)
+    assert line.startswith(prefix) and line.endswith("Connection refused")
+    stranger = base.set(username="feedbot_no_such_role", password="hunter2:secret/x")
+    line = _why_unreachable(stranger.render_as_string(False), caplog)
+    assert line.startswith(prefix) and 'role "feedbot_no_such_role"' in line
+    assert "hunter2" not in caplog.text and "secret" not in caplog.text
+
+
+@pytest.mark.postgres
+def test_a_reason_never_holds_the_statements_parameters_or_a_password(postgres_url):
+    engine = create_engine(postgres_url)  # without feedbot's hide_parameters
+    statement = text("SELECT pg_sleep(5) WHERE CAST(:phone AS text) <> :answer")
+    try:
+        with engine.connect() as connection, pytest.raises(OperationalError) as cancelled:
+            connection.execute(text("SET statement_timeout = 50"))
+            connection.execute(statement, {"phone": "+12025550143", "answer": "my SSN"})
+    finally:
+        engine.dispose()
+    assert "+12025550143" in str(cancelled.value)  # SQLAlchemy's own text shows them
+    reason = failure_reason(cancelled.value, "postgresql://feedbot:hunter2@db.internal/feedbot")
+    assert reason == "canceling statement due to statement timeout"
+    quoting = RuntimeError("cannot use postgresql://feedbot:hunter2@db.internal/x, hunter2")
+    assert failure_reason(quoting, "postgresql://feedbot:hunter2@db.internal/x") == (
+        "cannot use postgresql://***@db.internal/x, ***"
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_database_not_migrated_answers_503_and_the_log_says_to_upgrade(backend, tmp_path, caplog):
+    """Every SMS and chat request failed with a 500 and an UndefinedTable traceback (503 and
+    "database unreachable" on SQLite), and nothing said what to do."""
+    with empty_database(backend, tmp_path) as url:
+        app = make_app(url)
+        client = app.test_client()
+        # Never migrated, then migrated to an older revision than the code's.
+        for revision in (None, "0006_inbound_by_conversation"):
+            if revision is not None:
+                upgrade(url, revision)
+            caplog.clear()
+            params = {
+                "MessageSid": new_message_sid(),
+                "From": "+12025550143",
+                "To": "+12025550100",
+                "Body": "Hi",
+            }
+            texted = _signed_post(client, "/twilio/sms", params)
+            assert texted.status_code == 503 and texted.headers["Retry-After"] == "5"
+            chat = client.post("/api/chat/sessions", json={"service": "benefits"})
+            assert chat.status_code == 503 and chat.is_json
+            errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+            assert len(errors) == 2, errors
+            assert all(message.endswith("run `feedbot db upgrade`") for message in errors)
+            assert not any(record.exc_info for record in caplog.records)
+        runtime_of(app).db.dispose()

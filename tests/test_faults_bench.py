@@ -1,9 +1,10 @@
 """The fault bench's short run, as CI makes it: `python -m bench.faults --quick`.
 
-Every scenario (baseline, Redis restart, worker SIGKILL, PostgreSQL restart) must end with
-stored complete responses == surveys the texters completed == normalized records, every
-stored answer equal to the one sent, and no 5xx but 503 while PostgreSQL was down. No timing
-is asserted; bench/RESULTS.md holds the full run's figures.
+Every scenario (baseline, Redis restart, worker SIGKILL of its process group and of the worker
+process alone, PostgreSQL restart) must end with stored complete responses == surveys the
+texters completed == normalized records, every stored answer equal to the one sent, no 5xx
+but 503 while PostgreSQL was down, and nothing of a killed worker left running. No timing is
+asserted; bench/RESULTS.md holds the full run's figures.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def test_quick_fault_run_converges_in_every_scenario(tmp_path):
     rows = [line for line in completed.stdout.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[0] for row in rows] == [
         "| baseline",
+        "| worker-oom-kill",
         "| redis-restart",
         "| worker-sigkill",
         "| postgres-restart",

@@ -129,7 +129,8 @@ def test_a_translation_into_a_language_the_service_does_not_offer_is_refused(tmp
     )
     with pytest.raises(
         ServiceError,
-        match=r"services.0.translations.fr: service 'x' does not offer 'fr' \(its languages: en, es\)",
+        match=r"services.0.translations.fr: service 'x' does not offer 'fr'"
+        r" \(its languages: en, es\)",
     ):
         load_services(services)
     services.write_text(services.read_text().replace("fr: {name: U}", "es: {title: U}"))
@@ -346,3 +347,42 @@ def test_which_questions_every_response_comes_to():
     flow = load_flow(FLOWS / "a11.yaml")
     every = [q for q in flow.questions if flow.on_every_path(q)]
     assert every == ["trust", "anything_else"]
+
+
+def services_with_timezone(tmp_path, timezone):
+    for flow in FLOWS.glob("a11*.yaml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    services = tmp_path / "services.yaml"
+    service = {
+        "id": "x",
+        "agency": "A",
+        "name": "S",
+        "omb_control_number": "1234-5678",
+        "omb_expiration": "2027-01-01",
+        "languages": ["en"],
+        "flow": "a11",
+        "timezone": timezone,
+    }
+    services.write_text(yaml.safe_dump({"services": [service]}, allow_unicode=True))
+    return services
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    ["America/Nowhere", "america/new_york", "America", "EST5EDT ", "", "../etc/passwd", "zone.tab"],
+)
+def test_a_time_zone_the_database_lacks_is_refused_at_start_up(tmp_path, timezone):
+    """Accepted, it failed every normalization drain (ZoneInfoNotFoundError) and /staff."""
+    services = services_with_timezone(tmp_path, timezone)
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert str(refused.value) == (
+        f"{services}, services.0.timezone: service 'x': no time zone {timezone!r} in the time"
+        " zone database: give an IANA name such as America/New_York, America/Chicago or"
+        " Pacific/Honolulu"
+    )
+
+
+@pytest.mark.parametrize("timezone", ["America/Chicago", "Pacific/Guam", "UTC", "EST5EDT"])
+def test_iana_time_zones_are_accepted(tmp_path, timezone):
+    assert load_services(services_with_timezone(tmp_path, timezone)).get("x").timezone == timezone

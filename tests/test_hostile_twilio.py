@@ -5,6 +5,7 @@ when refused; a valid, signed conversation still works afterwards."""
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 
-from tests.conftest import runtime_of
+from tests.conftest import make_app, runtime_of
 from tests.support.calling import Caller
 from tests.support.hostile import (
     HOSTILE_TEXT,
@@ -25,7 +26,7 @@ from tests.support.hostile import (
     fuzz_settings,
 )
 from tests.support.records import add_sent_invitation
-from tests.support.texting import TEST_AUTH_TOKEN, Texter
+from tests.support.texting import TEST_AUTH_TOKEN, Texter, sign
 
 EXAMPLES = 75
 # Each example sends the same request unsigned, signed with a wrong token, signed but altered
@@ -202,3 +203,44 @@ def _still_works(app) -> None:
     menu = caller.dial()
     assert menu.gather is not None
     assert caller.press("1").gather is not None
+
+
+FORGED = {"MessageSid": "SM" + "b" * 32, "From": "+12025550143", "To": "+12025550100"}
+
+
+@pytest.mark.parametrize("public_url", [None, "https://feedbot.agency.gov"])
+def test_a_wrong_signature_says_so_and_the_log_names_what_to_check(sqlite_url, caplog, public_url):
+    app = make_app(sqlite_url, public_url=public_url)
+    signature = sign("http://localhost/twilio/sms", {**FORGED, "Body": "STOP"}, "another-token")
+    with caplog.at_level(logging.WARNING, logger="channels.twilio_request"):
+        refused = app.test_client().post(
+            "/twilio/sms",
+            data={**FORGED, "Body": "STOP"},
+            headers={"X-Twilio-Signature": signature},
+        )
+    assert refused.status_code == 403
+    assert refused.json == {"error": "X-Twilio-Signature does not match this request"}
+    [line] = [record.getMessage() for record in caplog.records]
+    assert line.startswith("refused /twilio/sms: X-Twilio-Signature does not match; check that")
+    assert "TWILIO_AUTH_TOKEN is the auth token" in line
+    assert "FEEDBOT_PUBLIC_URL is the URL Twilio calls" in line
+    checked = (
+        "FEEDBOT_PUBLIC_URL unset, so the URL as received was checked, at http://localhost/"
+        if public_url is None
+        else "FEEDBOT_PUBLIC_URL checked against https://feedbot.agency.gov"
+    )
+    assert checked in line
+    assert signature not in caplog.text and TEST_AUTH_TOKEN not in caplog.text
+
+
+def test_a_missing_signature_says_so(sqlite_app, caplog):
+    with caplog.at_level(logging.WARNING, logger="channels.twilio_request"):
+        refused = sqlite_app.test_client().post("/twilio/voice", data=FORGED)
+    assert refused.status_code == 403
+    assert refused.json == {
+        "error": "X-Twilio-Signature is missing: only Twilio's signed requests are taken"
+    }
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused /twilio/voice: no X-Twilio-Signature (not sent by Twilio, or a proxy dropped"
+        " the header)"
+    ]

@@ -8,15 +8,22 @@ import socket
 import urllib.request
 
 import pytest
+from click.testing import CliRunner, Result
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from rq import Queue
+from sqlalchemy import create_engine, text
 
 from bench.infra import feedbot_env, fresh_database, gunicorn
+from feedbot.cli import main
 from feedbot.config import load_settings
 from feedbot.logs import JsonFormatter
+from feedbot.migrations import upgrade
 from feedbot.queue import NORMALIZE_QUEUE
-from tests.conftest import make_app
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
+from tests.support.services import fresh_postgres_database
+from tests.support.texting import Texter
+from tests.test_migrations import empty_database
 from tests.test_queue import complete_survey, run_worker
 
 
@@ -43,16 +50,61 @@ def test_healthz_answers_without_the_database():
 
 def test_readyz_names_what_is_unreachable(sqlite_url):
     ready = make_app(sqlite_url).test_client().get("/readyz")
-    assert ready.status_code == 200
+    assert ready.status_code == 200 and ready.json["status"] == "ready"
     assert ready.json["checks"] == {"database": "ok", "redis": "not configured"}
-    no_redis = make_app(sqlite_url, redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
-    refused = no_redis.test_client().get("/readyz")
-    assert refused.status_code == 503 and refused.json["status"] == "not ready"
-    assert refused.json["checks"]["database"] == "ok"
-    assert refused.json["checks"]["redis"].startswith("unreachable")
     no_database = make_app(f"postgresql+psycopg://root@127.0.0.1:{_closed_port()}/test")
     down = no_database.test_client().get("/readyz")
-    assert down.status_code == 503 and down.json["checks"]["database"].startswith("unreachable")
+    assert down.status_code == 503 and down.json["status"] == "not ready"
+    assert down.json["checks"]["database"].startswith("unreachable")
+
+
+def test_readyz_stays_ready_but_degraded_while_redis_is_down(sqlite_url):
+    # Texters still get their replies and answers are stored (normalization and invitations
+    # wait for Redis): a load balancer must not take every instance out over it.
+    app = make_app(sqlite_url, redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+    client = app.test_client()
+    degraded = client.get("/readyz")
+    assert degraded.status_code == 200 and degraded.json["status"] == "degraded"
+    assert degraded.json["checks"]["database"] == "ok"
+    assert degraded.json["checks"]["redis"].startswith("unreachable")
+    texter = Texter(client, phone="+12025550143", to="+12025550100")
+    assert texter.send("Hi").startswith("U.S. Passport Office")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_readyz_is_not_ready_until_the_schema_is_at_the_codes_head(backend, tmp_path):
+    with empty_database(backend, tmp_path) as url:
+        app = make_app(url)
+        client = app.test_client()
+        never = client.get("/readyz")
+        assert never.status_code == 503 and never.json["status"] == "not ready"
+        assert "run `feedbot db upgrade`" in never.json["checks"]["database"]
+        upgrade(url, "0006_inbound_by_conversation")
+        behind = client.get("/readyz")
+        assert behind.status_code == 503
+        assert behind.json["checks"]["database"].startswith(
+            "schema at 0006_inbound_by_conversation"
+        )
+        assert "run `feedbot db upgrade`" in behind.json["checks"]["database"]
+        upgrade(url)
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json["checks"]["database"] == "ok"
+        # A release step migrates before the instances running the previous code are replaced:
+        # a schema newer than the code keeps them in service.
+        set_version(url, "9999_from_a_later_release")
+        newer = client.get("/readyz")
+        assert newer.status_code == 200
+        assert "newer than this code" in newer.json["checks"]["database"]
+        runtime_of(app).db.dispose()
+
+
+def set_version(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    finally:
+        engine.dispose()
 
 
 def test_readyz_with_redis_up(sqlite_url, redis_server):
@@ -61,8 +113,13 @@ def test_readyz_with_redis_up(sqlite_url, redis_server):
     assert response.status_code == 200 and response.json["checks"]["redis"] == "ok"
 
 
-def test_metrics_count_requests_completions_queue_depth_and_failures(queued_app, redis_server):
+def test_metrics_count_requests_completions_queue_depth_and_failures(
+    queued_app, redis_server, monkeypatch
+):
     app = queued_app
+    # The worker's runtime is built from the environment: with the web app's key, or it refuses
+    # to start (the key keys every hashed number). Redundant once conftest's queued_app sets it.
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", TEST_SECRET_KEY)
     client = app.test_client()
     before = client.get("/metrics").get_data(as_text=True)
     complete_survey(app)
@@ -185,3 +242,109 @@ def test_purge_refuses_an_age_beyond_the_calendar_in_one_line(sqlite_app, age):
         result.output
     )
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def _feedbot(args: list[str], **env: str | None) -> Result:
+    """`feedbot ARGS` in this process, with make_app's services and key, and `env`."""
+    env = {
+        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "REDIS_URL": None,
+        **env,
+    }
+    return CliRunner().invoke(main, args, env=env)
+
+
+def _one_line_error(result: Result) -> str:
+    """The error a failed command printed: one line, exit status 1, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    # Log lines (JSON objects) reach the output too when logging was set up in the command.
+    [line] = [line for line in result.output.splitlines() if line.strip() and line[0] != "{"]
+    return line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "upgrade"],
+        ["purge"],
+        ["tokens", "list"],
+        ["export", "responses"],
+        ["export", "quarterly", "--quarter", "FY2027Q1"],
+        ["queue", "sweep"],
+    ],
+)
+def test_with_the_database_down_a_command_says_why_in_one_line(args):
+    """They printed 70 to 150 lines of traceback around the one line that mattered."""
+    port = _closed_port()
+    database = f"postgresql://feedbot:hunter2secret@127.0.0.1:{port}/feedbot"
+    line = _one_line_error(_feedbot(args, DATABASE_URL=database))
+    assert line.startswith("Error: the database cannot be used (connection failed: ")
+    assert f"port {port} failed: Connection refused): check DATABASE_URL and that" in line
+    assert "hunter2secret" not in line
+
+
+@pytest.mark.parametrize("args", [["queue", "sweep"], ["queue", "redrive"]])
+def test_with_redis_down_a_queue_command_says_why_in_one_line(sqlite_url, args):
+    port = _closed_port()
+    redis_url = f"redis://:hunter2secret@127.0.0.1:{port}/0"
+    # A survey closed while Redis was down waits in the outbox, for the sweep to queue.
+    complete_survey(make_app(sqlite_url, redis_url=redis_url))
+    line = _one_line_error(_feedbot(args, DATABASE_URL=sqlite_url, REDIS_URL=redis_url))
+    assert line.startswith(
+        f"Error: Redis cannot be reached (Error 111 connecting to 127.0.0.1:{port}"
+    )
+    assert line.endswith("): check REDIS_URL and that Redis is running")
+    assert "hunter2secret" not in line
+
+
+def test_an_export_to_a_file_that_cannot_be_written_says_so_in_one_line(sqlite_url, tmp_path):
+    missing = tmp_path / "no-such-directory" / "responses.csv"
+    result = _feedbot(["export", "responses", "-o", str(missing)], DATABASE_URL=sqlite_url)
+    assert _one_line_error(result) == f"Error: {missing}: No such file or directory"
+
+
+def test_a_services_file_not_in_utf8_is_named_like_any_broken_services_file(tmp_path):
+    services = tmp_path / "services.yaml"
+    services.write_text(TEST_SERVICES.read_text(encoding="utf-8"), encoding="utf-16")
+    result = _feedbot(
+        ["db", "upgrade"],
+        FEEDBOT_SERVICES_FILE=str(services),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.output == (
+        f"feedbot: cannot start: ServiceError: {services}: is not UTF-8 text (byte 0xff at"
+        " position 0): save it as UTF-8\n"
+    )
+
+
+def test_a_bug_in_a_command_keeps_its_traceback(sqlite_url):
+    """Only what an operator fixes outside feedbot is shortened to one line."""
+    from feedbot.cli import FeedbotGroup
+
+    group = FeedbotGroup(create_app=lambda: make_app(sqlite_url))
+
+    @group.command("broken")
+    def broken() -> None:
+        raise KeyError("a bug, not the database's or Redis's state")
+
+    @group.command("unreachable")
+    def unreachable() -> None:
+        app = make_app(f"postgresql+psycopg://root@127.0.0.1:{_closed_port()}/x")
+        with runtime_of(app).db.reading() as db:
+            db.execute(text("SELECT 1"))
+
+    assert isinstance(CliRunner().invoke(group, ["broken"]).exception, KeyError)
+    line = _one_line_error(CliRunner().invoke(group, ["unreachable"]))
+    assert line.startswith("Error: the database cannot be used (connection failed: ")
+
+
+@pytest.mark.postgres
+def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path):
+    with fresh_postgres_database() as postgres:
+        for database in (postgres, f"sqlite:///{tmp_path / 'empty.sqlite3'}"):
+            line = _one_line_error(_feedbot(["tokens", "list"], DATABASE_URL=database))
+            assert line.startswith("Error: the database's tables are missing or older than this")
+            assert line.endswith("): run `feedbot db upgrade`")

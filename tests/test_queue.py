@@ -14,10 +14,10 @@ import yaml
 from redis import Redis
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
-from feedbot.models import PendingNormalization, ResponseRecord
+from feedbot.models import Answer, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import NormalizationError, record_as_dict
 from feedbot.queue import (
     OVERDUE,
@@ -202,6 +202,57 @@ def test_one_response_that_cannot_be_normalized_holds_back_only_itself(
     )
 
 
+def conversation_ids(app):
+    """Every conversation's id, in the order they began."""
+    with runtime_of(app).db.transaction() as db:
+        return db.scalars(select(Conversation.id).order_by(Conversation.id)).all()
+
+
+def store_answer_value(app, conversation_id, record, value):
+    """Overwrite a stored answer's value, as an older release or a hand edit could leave it."""
+    with runtime_of(app).db.transaction() as db:
+        db.execute(
+            update(Answer)
+            .where(Answer.conversation_id == conversation_id, Answer.record == record)
+            .values(value=value)
+        )
+
+
+def test_a_response_failing_for_an_unexpected_reason_holds_back_only_itself(queued_app, caplog):
+    """Not a NormalizationError: stored answers that do not fit their flow (a driver answer
+    that is not a list breaks building the record; a rating stored as a list, as a
+    multiple-choice answer is, breaks writing it). Every other response of the batch is
+    normalized; each bad one stays in the outbox, named by its conversation, and fails the job
+    on its own."""
+    caplog.set_level("ERROR", logger="feedbot.queue")
+    complete_survey(queued_app, phone="+12025550163")
+    complete_survey(queued_app, phone="+12025550164")
+    complete_survey(queued_app, phone="+12025550165")
+    texter = Texter(queued_app.test_client(), phone="+12025550166", to="+12025550101")
+    for body in ("Hola", "5", "1", "SKIP", "Gracias"):
+        texter.send(body)  # another service
+    _, not_a_list, listed_rating, _ = conversation_ids(queued_app)
+    store_answer_value(queued_app, not_a_list, "positive", 3)
+    store_answer_value(queued_app, listed_rating, "question_1", [5])
+    run_worker(queued_app)
+    assert sorted(r["service_id"] for r in records(queued_app)) == ["benefits", "passport"]
+    with runtime_of(queued_app).db.transaction() as db:
+        waiting = db.scalars(select(PendingNormalization.conversation_id)).all()
+    assert sorted(waiting) == sorted([not_a_list, listed_rating])
+    logged = [r.getMessage() for r in caplog.records if r.name == "feedbot.queue"]
+    assert any(
+        m.startswith(f"conversation {not_a_list} could not be normalized: TypeError at feedbot/")
+        for m in logged
+    ), logged
+    assert any(f"conversation {listed_rating} could not be normalized: " in m for m in logged)
+    queue = normalize_queue(runtime_of(queued_app))
+    (job_id,) = FailedJobRegistry(queue=queue).get_job_ids()
+    failure = queue.fetch_job(job_id).latest_result().exc_string
+    assert f"conversation {not_a_list} could not be normalized: TypeError" in failure
+    assert f"conversation {listed_rating} could not be normalized" in failure
+    assert "object is not iterable" not in failure  # the error's own message is left out
+
+
 def test_responses_of_a_lost_service_never_take_a_batch_from_the_rest(
     queued_app, redis_server, tmp_path, monkeypatch
 ):
@@ -307,7 +358,8 @@ def test_sweep_cli_and_purge(sqlite_app):
     assert bad.exit_code != 0 and "not an age like 90d" in bad.output
 
 
-def test_worker_command_sweeps_and_drains(queued_app, redis_server):
+def test_worker_command_sweeps_and_drains(queued_app, redis_server, caplog):
+    caplog.set_level("INFO", logger="feedbot.sweeper")
     redis_server.stop()
     try:
         complete_survey(queued_app)
@@ -315,8 +367,19 @@ def test_worker_command_sweeps_and_drains(queued_app, redis_server):
         redis_server.start()
     result = queued_app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 0, result.output
-    assert "1 waiting response(s) enqueued" in result.output
+    assert "1 waiting response(s) enqueued" in _logged(caplog, "enqueued")
     assert len(records(queued_app)) == 1
+
+
+def test_a_burst_worker_that_cannot_reach_the_database_says_so_in_one_line(
+    queued_app, monkeypatch, caplog
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
+    result = queued_app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot sweep the outbox (OperationalError): the burst worker stops" in _logged(
+        caplog, "cannot sweep"
+    )
 
 
 def test_periodic_sweep_closes_idle_surveys(queued_app):

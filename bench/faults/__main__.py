@@ -9,12 +9,14 @@ sending two answers at once. Like Twilio with `#rp=5xx` on its webhook URL, a te
 the same signed request again after a 5xx or a dropped connection.
 
 Scenarios: baseline (no fault); Redis stopped and started again (it keeps nothing on disk);
-the worker SIGKILLed while it holds a job, then restarted; PostgreSQL stopped for a few
-seconds and started again while gunicorn stays up. After each, once the queue has drained
-(bounded wait), it checks that stored complete responses == surveys the texters completed ==
-normalized records, that every stored answer equals the answer sent, conversation by
-conversation, and that no request got a 5xx other than 503 while PostgreSQL was down. It
-prints one table and exits non-zero if any row failed. `--quick` is the short run CI makes.
+the worker SIGKILLed while it holds a job, then restarted: its whole process group (a container
+killed), then the worker process alone (an OOM kill: nothing of it may stay running);
+PostgreSQL stopped for a few seconds and started again while gunicorn stays up. After each,
+once the queue has drained (bounded wait), it checks that stored complete responses ==
+surveys the texters completed == normalized records, that every stored answer equals the
+answer sent, conversation by conversation, and that no request got a 5xx other than 503
+while PostgreSQL was down. It prints one table and exits non-zero if any row failed.
+`--quick` is the short run CI makes.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def print_table(rows: list[Row], threads: int) -> None:
             f"| {'; '.join(row.notes)} |"
         )
     for row in rows:
-        for problem in [*row.counters.unexpected, *row.verdict.problems][:10]:
+        problems = [*row.counters.unexpected, *row.verdict.problems, *row.leftovers]
+        for problem in problems[:10]:
             print(f"{row.scenario}: {problem}", file=sys.stderr)
         if row.other_5xx:
             print(f"{row.scenario}: {row.other_5xx} 5xx outside an outage", file=sys.stderr)

@@ -57,6 +57,8 @@ class Stage:
     timing: Timing
     outage: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    # Processes that must have exited by the end of the scenario (a killed worker's children).
+    watched_exits: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -68,10 +70,16 @@ class Row:
     outage_503: int
     other_5xx: int
     notes: list[str]
+    leftovers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.verdict.problems and not self.counters.unexpected and not self.other_5xx
+        return (
+            not self.verdict.problems
+            and not self.counters.unexpected
+            and not self.other_5xx
+            and not self.leftovers
+        )
 
 
 def no_fault(stage: Stage) -> None:
@@ -88,12 +96,29 @@ def restart_redis(stage: Stage) -> None:
 
 def kill_worker(stage: Stage) -> None:
     """SIGKILL the worker (and its scheduler) while it holds a job; the platform restarts it."""
+    _kill_mid_job(stage, stage.worker.kill)
+
+
+def kill_worker_alone(stage: Stage) -> None:
+    """SIGKILL the worker process alone while it holds a job, as the kernel's OOM killer does;
+    the platform restarts it. Its scheduler child must not outlive it, nor keep the killed
+    job's database session (and the outbox rows it locked) open: checked after the drain."""
+
+    def kill() -> None:
+        stage.watched_exits.extend(stage.worker.kill_alone())
+
+    if not stage.worker.wait_for_child():
+        stage.notes.append("the worker had no scheduler process to leave behind")
+    _kill_mid_job(stage, kill)
+
+
+def _kill_mid_job(stage: Stage, kill: Callable[[], None]) -> None:
     registry = StartedJobRegistry(NORMALIZE_QUEUE, connection=Redis.from_url(stage.redis.url))
     for attempt in range(1, 11):
         deadline = time.monotonic() + 5
         while not registry.get_job_ids() and time.monotonic() < deadline:
             time.sleep(0.001)
-        stage.worker.kill()
+        kill()
         if registry.get_job_ids():
             stage.notes.append(f"SIGKILL mid-job on try {attempt}")
             return
@@ -111,8 +136,11 @@ def restart_postgres(stage: Stage) -> None:
     stage.notes.append(f"PostgreSQL down {stage.outage[1] - RECOVERY_GRACE - stopping:.1f} s")
 
 
+# The OOM kill comes before the scenarios that take RQ's scheduler down with them (its lock
+# then outlives it for a minute): it needs a worker with its scheduler running.
 SCENARIOS: dict[str, Callable[[Stage], None]] = {
     "baseline": no_fault,
+    "worker-oom-kill": kill_worker_alone,
     "redis-restart": restart_redis,
     "worker-sigkill": kill_worker,
     "postgres-restart": restart_postgres,
@@ -173,6 +201,9 @@ def run_scenario(name: str, number: int, stack: Stack, timing: Timing) -> Row:
         notes.append(f"worker restarted {restarts}×")
     if load.counters.lost_replies:
         notes.append(f"{load.counters.lost_replies} replies lost")
+    leftovers = _still_running(stage.watched_exits)
+    if stage.watched_exits and not leftovers:
+        notes.append("nothing of the killed worker left running")
     return Row(
         scenario=name,
         counters=load.counters,
@@ -181,7 +212,19 @@ def run_scenario(name: str, number: int, stack: Stack, timing: Timing) -> Row:
         outage_503=len(in_outage),
         other_5xx=load.counters.server_errors - len(in_outage),
         notes=notes,
+        leftovers=leftovers,
     )
+
+
+def _still_running(pids: list[int]) -> list[str]:
+    """Each of `pids` still running, named and then killed (the bench cleans up after itself)."""
+    running = []
+    for pid in pids:
+        if _process_state(pid) not in (None, "Z"):
+            running.append(f"process {pid} of the killed worker still runs")
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    return running
 
 
 class SupervisedWorker:
@@ -218,6 +261,25 @@ class SupervisedWorker:
         if self._process is not None:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
+
+    def kill_alone(self) -> list[int]:
+        """SIGKILL the worker process and nothing else, as an OOM kill does; return the PIDs
+        of its children at that moment (RQ's scheduler)."""
+        if self._process is None:
+            return []
+        children = _children(self._process.pid)
+        os.kill(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        return children
+
+    def wait_for_child(self, timeout: float = 20) -> bool:
+        """Wait until the worker has a child process (RQ's scheduler); whether it has."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and _children(self._process.pid):
+                return True
+            time.sleep(0.05)
+        return False
 
     def wait_running(self, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
@@ -257,3 +319,30 @@ def _refused_get(url: str) -> None:
 
 def _within(moment: float, window: tuple[float, float]) -> bool:
     return window[0] <= moment <= window[1]
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (Linux's /proc)."""
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _parent(int(entry.name)) == pid
+    ]
+
+
+def _parent(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields and fields[0] != "Z" else None
+
+
+def _process_state(pid: int) -> str | None:
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """State, parent PID, …: /proc/<pid>/stat after the command name (which may hold spaces)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None

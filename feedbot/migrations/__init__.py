@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, NamedTuple
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from feedbot.db import missing_schema
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+UPGRADE_HINT = "run `feedbot db upgrade`"
+# pg_advisory_xact_lock's key for "migrating this database" (advisory locks are per database):
+# the bytes of "feedbot".
+MIGRATION_LOCK_KEY = int.from_bytes(b"feedbot", "big")
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -18,10 +35,96 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at `database_url` up to `revision`."""
+    """Bring the database at `database_url` up to `revision` (one migration at a time per
+    database: a second one waits, then finds nothing left to do)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
 def make_revision(database_url: str, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+@contextmanager
+def one_migration_at_a_time(connection: Connection) -> Iterator[None]:
+    """Hold this database's migration lock: two `feedbot db upgrade` (or `demo`, `chat`) at once
+    would both find a table missing and both create it. On PostgreSQL a transaction-level
+    advisory lock, released when the migration's transaction ends (enter inside it); on SQLite
+    an flock on a file beside the database's, released on leaving."""
+    if connection.dialect.name == "postgresql":
+        _postgres_lock(connection)
+        yield
+        return
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migration-lock", "a") as lock_file:
+        _wait_for(lambda blocking: _flock(lock_file, blocking))
+        yield  # closing the file releases the lock
+
+
+def _postgres_lock(connection: Connection) -> None:
+    def take(blocking: bool) -> bool:
+        function = "pg_advisory_xact_lock" if blocking else "pg_try_advisory_xact_lock"
+        taken = connection.scalar(text(f"SELECT {function}(:key)"), {"key": MIGRATION_LOCK_KEY})
+        return blocking or bool(taken)
+
+    _wait_for(take)
+
+
+def _flock(lock_file: IO[str], blocking: bool) -> bool:
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _wait_for(take: Callable[[bool], bool]) -> None:
+    """Take a lock, saying so when another migration holds it (`take(blocking)` → taken)."""
+    if not take(False):
+        log.info("another migration of this database is running: waiting for it to finish")
+        take(True)
+
+
+class SchemaState(NamedTuple):
+    ready: bool
+    detail: str
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    """Whether the database's schema is what this code needs, in one query (the code's own
+    revisions are read once per process). A schema newer than the code is fine: a release step
+    migrates before the instances still running the previous code are replaced."""
+    current = _current_revisions(connection)
+    heads, known = code_revisions()
+    if current == heads:
+        return SchemaState(True, "ok")
+    if current - known:
+        newer = ", ".join(sorted(current - known))
+        return SchemaState(True, f"ok (schema {newer} is newer than this code)")
+    if not current:
+        return SchemaState(False, f"tables missing: {UPGRADE_HINT}")
+    return SchemaState(
+        False,
+        f"schema at {', '.join(sorted(current))}, this code needs {', '.join(sorted(heads))}:"
+        f" {UPGRADE_HINT}",
+    )
+
+
+def _current_revisions(connection: Connection) -> frozenset[str]:
+    try:
+        return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    except DBAPIError as error:
+        if missing_schema(error):
+            return frozenset()
+        raise
+
+
+@functools.cache
+def code_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """This code's head revision(s), and every revision it knows."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    known = frozenset(revision.revision for revision in script.walk_revisions())
+    return frozenset(script.get_heads()), known

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from feedbot.migrations import one_migration_at_a_time
 from feedbot.models import Base
 
 config = context.config
@@ -35,7 +36,10 @@ def run_migrations_online() -> None:
 def _migrate(connection) -> None:
     # Batch mode lets the same migrations alter tables on SQLite, which lacks ALTER COLUMN.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
+    # The lock is taken inside the transaction (PostgreSQL's is released at its commit) and
+    # before Alembic reads the current version, so the second of two upgrades reads it after
+    # the first has committed.
+    with context.begin_transaction(), one_migration_at_a_time(connection):
         context.run_migrations()
 
 

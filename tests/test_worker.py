@@ -1,0 +1,304 @@
+"""`feedbot worker` as the Procfile runs it, a real process on real PostgreSQL and Redis: killed
+with SIGKILL mid-job, started while PostgreSQL and Redis are down, left running while Redis
+restarts empty. Whatever happens, responses get normalized, the worker stays registered, no
+process is left behind and every log line is one JSON object."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Worker
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from bench.faults.cluster import PostgresCluster
+from feedbot.migrations import upgrade
+from feedbot.queue import NORMALIZE_QUEUE
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
+from tests.test_queue import complete_survey, pending, records
+
+# Each test starts its own worker processes: under pytest-xdist keep them off the bench runs.
+pytestmark = pytest.mark.xdist_group("worker-processes")
+
+ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+class WorkerProcess:
+    """`python -m feedbot.cli worker`, its output in a file."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process = process
+        self.pid = process.pid
+        self.log = log
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def lines(self) -> list[str]:
+        return [line for line in self.log.read_text().splitlines() if line.strip()]
+
+
+@contextmanager
+def worker_process(log: Path, **env: str) -> Iterator[WorkerProcess]:
+    """A worker in a session of its own, as a platform starts one; on the way out it is asked
+    to stop, then its whole process group is killed, whatever it left behind included."""
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "feedbot.cli", "worker"],
+            env={
+                **os.environ,
+                # The web app's key (tests.conftest.make_app): the database knows its fingerprint.
+                "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+                "FEEDBOT_WORKER_MAINTENANCE_SECONDS": "1",
+                **env,
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield WorkerProcess(process, log)
+        finally:
+            process.terminate()
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=30)
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            state = _stat(int(entry.name))
+            if state is not None and state[1] == pid and state[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    state = _stat(pid)
+    return state is not None and state[0] != "Z"
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def scheduler_holding_the_lock(connection: Redis) -> int | None:
+    """The PID of the RQ scheduler holding the normalization queue's lock, if any."""
+    name = connection.get(f"rq:scheduler-lock:{NORMALIZE_QUEUE}")
+    pid = connection.hget(f"rq:scheduler:{name.decode()}", "pid") if name else None
+    return int(pid) if pid else None
+
+
+def not_json(lines: list[str]) -> list[str]:
+    """The lines that are not one JSON object each."""
+    bad = []
+    for line in lines:
+        try:
+            if not isinstance(json.loads(line), dict):
+                bad.append(line)
+        except ValueError:
+            bad.append(line)
+    return bad
+
+
+def waiting_on_a_lock(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return bool(
+                connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def postgres_sockets(pid: int, database_url: str) -> int:
+    """How many TCP sockets process `pid` holds to the database's server."""
+    port = make_url(database_url).port or 5432
+    held = set()
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            held.add(target[len("socket:[") : -1])
+    connected = set()
+    for table in ("tcp", "tcp6"):
+        for row in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == port:
+                connected.add(fields[9])
+    return len(held & connected)
+
+
+@ON_POSTGRES
+def test_a_worker_killed_mid_drain_leaves_no_scheduler_and_no_lock_behind(
+    queued_app, database_url, redis_server, tmp_path
+):
+    """SIGKILL of the worker alone (an OOM kill): its scheduler child must not hold the
+    worker's database sockets (a killed job's session, and its lock on the outbox row, would
+    outlive the worker) and must exit with it; the next worker normalizes the response and
+    runs its own scheduler."""
+    connection = Redis.from_url(redis_server.url)
+    holder = create_engine(database_url)
+    with worker_process(tmp_path / "first.log") as first:
+        wait_for(lambda: scheduler_holding_the_lock(connection), 20, "the first scheduler")
+        scheduler = scheduler_holding_the_lock(connection)
+        assert scheduler in children(first.pid)
+        wait_for(lambda: postgres_sockets(first.pid, database_url), 20, "the start-up sweep")
+        assert postgres_sockets(scheduler, database_url) == 0
+        with holder.connect() as blocking, blocking.begin():
+            # The drain claims the outbox row, then waits for this lock to write the record.
+            blocking.execute(text("LOCK TABLE response_records IN ACCESS EXCLUSIVE MODE"))
+            complete_survey(queued_app, phone="+12025550160")
+            wait_for(lambda: waiting_on_a_lock(database_url), 20, "the drain to block")
+            assert postgres_sockets(scheduler, database_url) == 0
+            os.kill(first.pid, signal.SIGKILL)
+            first.process.wait()
+        wait_for(lambda: not running(scheduler), 10, "the orphaned scheduler to exit")
+        with worker_process(tmp_path / "second.log") as second:
+            wait_for(lambda: pending(queued_app) == 0, 30, "the response to be normalized")
+            assert len(records(queued_app)) == 1
+            wait_for(
+                lambda: scheduler_holding_the_lock(connection) in children(second.pid),
+                20,
+                "the new worker's own scheduler",
+            )
+    holder.dispose()
+
+
+@ON_POSTGRES
+def test_a_worker_registers_again_when_redis_restarts_empty(queued_app, redis_server, tmp_path):
+    """RQ registers a worker only when it starts; one that lives through a Redis restart must
+    not read as "no feedbot worker is running" ever after."""
+    connection = Redis.from_url(redis_server.url)
+    with worker_process(tmp_path / "worker.log") as worker:
+        wait_for(lambda: Worker.count(connection=connection) == 1, 20, "the worker")
+        redis_server.stop()
+        redis_server.start()
+        assert Worker.count(connection=connection) == 0
+        wait_for(lambda: Worker.count(connection=connection) == 1, 20, "its registration")
+        status = queued_app.test_cli_runner().invoke(args=["queue", "status"])
+        assert worker.alive()
+    assert status.exit_code == 0, status.output
+    assert "workers: 1" in status.stdout
+
+
+def test_a_worker_started_while_postgres_and_redis_are_down_waits_for_them(
+    redis_server, tmp_path, monkeypatch
+):
+    """The platform may not restart a worker that exited: one started during an outage logs
+    what it waits for (one JSON line each) and starts working when both are back."""
+    with PostgresCluster() as postgres:
+        database_url = postgres.create_database("feedbot")
+        upgrade(database_url)
+        app = make_app(database_url, redis_url=redis_server.url)
+        redis_server.stop()
+        try:
+            complete_survey(app, phone="+12025550161")  # Redis is down: it waits in the outbox
+            postgres.stop()
+            monkeypatch.setenv("DATABASE_URL", database_url)
+            monkeypatch.setenv("REDIS_URL", redis_server.url)
+            monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+            with worker_process(tmp_path / "worker.log") as worker:
+                wait_for(lambda: len(worker.lines()) >= 2, 20, "the worker to say why it waits")
+                time.sleep(3)  # long enough for a crash, or for a line every retry
+                assert worker.alive(), "\n".join(worker.lines())
+                waiting = worker.lines()
+                postgres.start()
+                redis_server.start()
+                wait_for(lambda: pending(app) == 0, 30, "the response to be normalized")
+                assert len(records(app)) == 1
+                assert worker.alive()
+        finally:
+            redis_server.start()
+            runtime_of(app).db.dispose()
+    assert not_json(worker.lines()) == []
+    retries = [
+        entry["message"]
+        for entry in map(json.loads, waiting)
+        if entry["logger"] in {"feedbot.worker", "feedbot.sweeper"}
+    ]
+    assert len(set(retries)) == len(retries), retries  # once per outage, not once per try
+    assert "start-up sweep not run (ConnectionError)" in " ".join(retries), retries
+
+
+@ON_POSTGRES
+def test_every_line_a_worker_logs_through_a_redis_outage_is_json(
+    queued_app, redis_server, tmp_path
+):
+    """RQ's scheduler child dies with Redis and is started again when it returns: its
+    traceback, like every other line the worker writes, is one JSON object."""
+    connection = Redis.from_url(redis_server.url)
+    with worker_process(tmp_path / "worker.log") as worker:
+        wait_for(lambda: scheduler_holding_the_lock(connection), 20, "the scheduler")
+        complete_survey(queued_app, phone="+12025550162")
+        wait_for(lambda: pending(queued_app) == 0, 20, "the response to be normalized")
+        scheduler = scheduler_holding_the_lock(connection)
+        redis_server.stop()
+        wait_for(lambda: not running(scheduler), 20, "the scheduler to stop with Redis")
+        time.sleep(2)
+        redis_server.start()
+        wait_for(lambda: scheduler_holding_the_lock(connection), 20, "a new scheduler")
+        assert worker.alive()
+    lines = worker.lines()
+    assert not_json(lines) == []
+    assert any("scheduler" in json.loads(line)["message"].lower() for line in lines)
+
+
+@ON_POSTGRES
+def test_a_worker_session_idle_in_a_transaction_is_ended_by_postgresql(queued_app, monkeypatch):
+    """Whatever keeps a dead worker's socket open, PostgreSQL ends its transaction (and the
+    row locks every drain's SKIP LOCKED would pass over) within IDLE_IN_TRANSACTION_TIMEOUT:
+    here shortened to a second, and a transaction left idle for three is ended."""
+    import time
+
+    import feedbot.jobs
+    from feedbot.jobs import worker_runtime
+
+    assert feedbot.jobs.IDLE_IN_TRANSACTION_TIMEOUT == "60s"
+    monkeypatch.setattr(feedbot.jobs, "IDLE_IN_TRANSACTION_TIMEOUT", "1s")
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", TEST_SECRET_KEY)
+    runtime = worker_runtime()
+    runtime.db.dispose()  # built once per process: a new connection, set anew
+    with pytest.raises(DBAPIError) as ended, runtime.db.transaction() as db:
+        db.execute(text("SELECT 1"))
+        time.sleep(3)
+        db.execute(text("SELECT 1"))
+    assert "idle-in-transaction timeout" in str(ended.value.orig)
+    runtime.db.dispose()
+    with runtime_of(queued_app).db.transaction() as db:  # the web app's sessions: unchanged
+        assert db.scalar(text("SHOW idle_in_transaction_session_timeout")) == "0"
