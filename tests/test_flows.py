@@ -120,22 +120,21 @@ def test_services_file_is_validated(tmp_path):
 
 
 def test_a_translation_into_a_language_the_service_does_not_offer_is_refused(tmp_path):
-    (tmp_path / "a11.yaml").write_text((FLOWS / "a11.yaml").read_text())
-    services = tmp_path / "services.yaml"
-    services.write_text(
-        "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
-        " omb_expiration: 2027-01-01, languages: [en, es], flow: a11,"
-        " translations: {es: {name: T}, fr: {name: U}}}\n"
-    )
+    offered = ["en", "es"]
+    unoffered = {"es": {"name": "T"}, "fr": {"name": "U"}}
     with pytest.raises(
         ServiceError,
         match=r"services.0.translations.fr: service 'x' does not offer 'fr'"
         r" \(its languages: en, es\)",
     ):
-        load_services(services)
-    services.write_text(services.read_text().replace("fr: {name: U}", "es: {title: U}"))
+        load_services(services_with(tmp_path, languages=offered, translations=unoffered))
+    unknown_field = {"es": {"title": "U"}}
     with pytest.raises(ServiceError, match=r"services.0.translations.es"):
-        load_services(services)
+        load_services(services_with(tmp_path, languages=offered, translations=unknown_field))
+    translated = {"es": {"agency": "Agencia", "name": "T"}}
+    service = load_services(services_with(tmp_path, languages=offered, translations=translated))
+    assert (service.get("x").agency_in("es"), service.get("x").name_in("es")) == ("Agencia", "T")
+    assert (service.get("x").agency_in("en"), service.get("x").name_in("en")) == ("A", "S")
 
 
 def test_broken_flow_stops_feedbot_start_up(tmp_path, monkeypatch):
@@ -223,7 +222,8 @@ def test_invitations_that_would_expire_over_one_quiet_night_are_refused(tmp_path
     assert load_services(services_with_invitations(tmp_path, "{expire_after_hours: 12.5}"))
 
 
-def services_with_scrub_names(tmp_path, names):
+def services_with(tmp_path, **settings):
+    """A services file of one service "x" with `settings`, beside the A-11 flows."""
     for flow in FLOWS.glob("a11*.yaml"):
         (tmp_path / flow.name).write_text(flow.read_text())
     services = tmp_path / "services.yaml"
@@ -235,10 +235,14 @@ def services_with_scrub_names(tmp_path, names):
         "omb_expiration": "2027-01-01",
         "languages": ["en"],
         "flow": "a11",
-        "scrub_names": names,
+        **settings,
     }
     services.write_text(yaml.safe_dump({"services": [service]}, allow_unicode=True))
     return services
+
+
+def services_with_scrub_names(tmp_path, names):
+    return services_with(tmp_path, scrub_names=names)
 
 
 def test_a_services_scrub_names_are_loaded_and_kept_out_of_its_repr(tmp_path):
@@ -350,21 +354,7 @@ def test_which_questions_every_response_comes_to():
 
 
 def services_with_timezone(tmp_path, timezone):
-    for flow in FLOWS.glob("a11*.yaml"):
-        (tmp_path / flow.name).write_text(flow.read_text())
-    services = tmp_path / "services.yaml"
-    service = {
-        "id": "x",
-        "agency": "A",
-        "name": "S",
-        "omb_control_number": "1234-5678",
-        "omb_expiration": "2027-01-01",
-        "languages": ["en"],
-        "flow": "a11",
-        "timezone": timezone,
-    }
-    services.write_text(yaml.safe_dump({"services": [service]}, allow_unicode=True))
-    return services
+    return services_with(tmp_path, timezone=timezone)
 
 
 @pytest.mark.parametrize(

@@ -523,24 +523,19 @@ def test_repeat_said_at_the_language_menu_hears_it_again(app):
     assert stored(app) == []
 
 
-@pytest.mark.parametrize(("said", "language"), [("Eleven.", "fr"), ("twelve", "pt"), ("12.", "pt")])
-def test_eleven_or_twelve_said_at_a_twelve_language_menu(sqlite_url, tmp_path, said, language):
-    """The number tables stopped at ten: "Eleven." started the survey in English."""
-    from feedbot.languages import LANGUAGES
-
-    app = passport_offering(LANGUAGES, sqlite_url, tmp_path)
-    caller = Caller(app.test_client())
-    caller.dial()
-    caller.say(said)
-    assert stored(app)[0][1] == language
-    runtime_of(app).db.dispose()
-
-
 @pytest.mark.parametrize(
     ("said", "language"),
-    [("中文。", "zh_Hans"), ("Chinese", "zh_Hans"), ("Traditional Chinese.", "zh_Hant")],
+    [
+        ("中文。", "zh_Hans"),
+        ("Chinese", "zh_Hans"),
+        ("Traditional Chinese.", "zh_Hant"),
+        # The number tables stopped at ten: "Eleven." started the survey in English.
+        ("Eleven.", "fr"),
+        ("twelve", "pt"),
+        ("12.", "pt"),
+    ],
 )
-def test_a_chinese_language_said_at_a_twelve_language_menu(sqlite_url, tmp_path, said, language):
+def test_a_language_said_at_a_twelve_language_menu(sqlite_url, tmp_path, said, language):
     from feedbot.languages import LANGUAGES
 
     app = passport_offering(LANGUAGES, sqlite_url, tmp_path)
