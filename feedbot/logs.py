@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
@@ -68,3 +69,32 @@ class PathlessRequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         self.log("info", "%s %s", self.command, code)
+
+
+class Outage:
+    """Something retried while it fails (one of the sweeper's checks, the worker's start),
+    logged once when it starts failing (or fails for another reason) and once when it works
+    again, not at every retry while it lasts.
+
+    `failing` is a log message formatted with the reason (an error's type name), `working` one
+    formatted with the number of failed tries and the seconds they took."""
+
+    def __init__(self, log: logging.Logger, level: int, failing: str, working: str) -> None:
+        self.log, self.level = log, level
+        self.failing_message, self.working_message = failing, working
+        self.failing: str | None = None  # the reason, while failing
+        self.failures = 0
+        self.since = 0.0
+
+    def failed(self, reason: str) -> None:
+        if self.failing != reason:
+            self.log.log(self.level, self.failing_message, reason)
+        if self.failing is None:
+            self.failures, self.since = 0, time.monotonic()
+        self.failing = reason
+        self.failures += 1
+
+    def worked(self) -> None:
+        if self.failing is not None:
+            self.log.info(self.working_message, self.failures, time.monotonic() - self.since)
+            self.failing = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -21,6 +20,8 @@ from typing import TYPE_CHECKING
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
+
+from feedbot.logs import Outage
 
 if TYPE_CHECKING:
     from feedbot.runtime import Runtime
@@ -55,10 +56,14 @@ class Sweeper(threading.Thread):
         self.check_every = check_every
         self._stopped = threading.Event()
         self._start_up: _Check | None = (
-            _Check("start-up sweep", lambda: sweep_now(self.connection)) if sweep_at_start else None
+            _Check("start-up sweep", lambda: sweep_now(self.connection), check_every)
+            if sweep_at_start
+            else None
         )
-        self._periodic = _Check("periodic sweep", lambda: sweep_if_due(self.connection))
-        self._overdue = _Check("overdue-drain check", drain_overdue)
+        self._periodic = _Check(
+            "periodic sweep", lambda: sweep_if_due(self.connection), check_every
+        )
+        self._overdue = _Check("overdue-drain check", drain_overdue, check_every)
 
     def run(self) -> None:
         if self._start_up is None:
@@ -72,10 +77,10 @@ class Sweeper(threading.Thread):
 
         with database_use_off_the_main_thread():
             if self._start_up is None:
-                self._periodic.attempt(self.check_every)
-            elif self._start_up.attempt(self.check_every):
+                self._periodic.attempt()
+            elif self._start_up.attempt():
                 self._start_up = None
-            self._overdue.attempt(self.check_every)
+            self._overdue.attempt()
 
     def stop(self) -> None:
         self._stopped.set()
@@ -85,42 +90,25 @@ class Sweeper(threading.Thread):
 class _Check:
     """One of the sweeper's periodic checks, and whether it has been failing."""
 
-    def __init__(self, name: str, run: Callable[[], object]) -> None:
-        self.name = name
+    def __init__(self, name: str, run: Callable[[], object], check_every: float) -> None:
         self.run = run
-        self.failing: str | None = None  # the error's type name while failing
-        self.failed_since = 0.0
-        self.failures = 0
+        self.outage = Outage(
+            log,
+            logging.WARNING,
+            f"{name} not run (%s); trying again every {check_every:g} s, logged again when it"
+            " works",
+            f"{name} works again after %d failed tries over %.0f s",
+        )
 
-    def attempt(self, check_every: float) -> bool:
+    def attempt(self) -> bool:
         """Run the check; return whether it worked."""
         try:
             self.run()
         except Exception as error:
-            self._failed(type(error).__name__, check_every)
+            self.outage.failed(type(error).__name__)
             return False
-        if self.failing is not None:
-            log.info(
-                "%s works again after %d failed tries over %.0f s",
-                self.name,
-                self.failures,
-                time.monotonic() - self.failed_since,
-            )
-            self.failing = None
+        self.outage.worked()
         return True
-
-    def _failed(self, error: str, check_every: float) -> None:
-        if self.failing != error:
-            log.warning(
-                "%s not run (%s); trying again every %g s, logged again when it works",
-                self.name,
-                error,
-                check_every,
-            )
-        if self.failing is None:
-            self.failed_since, self.failures = time.monotonic(), 0
-        self.failing = error
-        self.failures += 1
 
 
 def sweep_if_due(connection: Redis) -> int | None:

@@ -26,6 +26,8 @@ from rq import SimpleWorker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.scheduler import RQScheduler
 
+from feedbot.logs import Outage
+
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 2.0
@@ -159,38 +161,6 @@ class FeedbotWorker(SimpleWorker):
             self.scheduler.start()
 
 
-class _Outage:
-    """Whether the worker has been failing to run, so that an outage is logged once when it
-    begins and once when it ends, not every RESTART_PAUSE_SECONDS while it lasts."""
-
-    def __init__(self) -> None:
-        self.failing: str | None = None
-        self.failures = 0
-        self.since = 0.0
-
-    def failed(self, reason: str) -> None:
-        if self.failing != reason:
-            log.error(
-                "the RQ worker stopped on %s; starting it again every %.0f s,"
-                " logged again when it works",
-                reason,
-                RESTART_PAUSE_SECONDS,
-            )
-        if self.failing is None:
-            self.failures, self.since = 0, time.monotonic()
-        self.failing = reason
-        self.failures += 1
-
-    def started(self) -> None:
-        if self.failing is not None:
-            log.info(
-                "the RQ worker works again after %d failed start(s) over %.0f s",
-                self.failures,
-                time.monotonic() - self.since,
-            )
-            self.failing = None
-
-
 def worker_redis(url: str) -> Redis:
     """A Redis client for RQ's worker alone. RQ raises the socket timeout of the client it is
     given past its blocking wait for jobs (about 7 min), by changing the pool's settings: on
@@ -209,14 +179,20 @@ def run_worker(
     again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min;
     the same maintenance registers the worker again if a Redis restart has forgotten it.
     """
-    outage = _Outage()
+    outage = Outage(
+        log,
+        logging.ERROR,
+        f"the RQ worker stopped on %s; starting it again every {RESTART_PAUSE_SECONDS:.0f} s,"
+        " logged again when it works",
+        "the RQ worker works again after %d failed start(s) over %.0f s",
+    )
     while True:
         worker: FeedbotWorker | None = None
         try:
             worker = FeedbotWorker(
                 list(queues), connection=connection, maintenance_interval=maintenance_seconds
             )
-            worker.on_started = outage.started
+            worker.on_started = outage.worked
             worker.work(with_scheduler=True, burst=burst)
         except RedisError as error:
             # Starting a worker talks to Redis, and so does RQ's clean-up after it quits: both
