@@ -49,9 +49,13 @@ class Context:
     # {"es": {"agency": "…", "name": "…"}}, either or both.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def placeholders(self, language: str) -> dict[str, str]:
+    def names_in(self, language: str) -> tuple[str, str]:
+        """The agency's and the service's names as the public reads them in `language`."""
         names = self.translations.get(language, {})
-        agency, service = names.get("agency", self.agency), names.get("name", self.service)
+        return names.get("agency", self.agency), names.get("name", self.service)
+
+    def placeholders(self, language: str) -> dict[str, str]:
+        agency, service = self.names_in(language)
         return {
             "agency": agency,
             "service": service,

@@ -62,10 +62,10 @@ class Service:
         return self.languages[0]
 
     def agency_in(self, language: str) -> str:
-        return self.translations.get(language, {}).get("agency", self.agency)
+        return self.context.names_in(language)[0]
 
     def name_in(self, language: str) -> str:
-        return self.translations.get(language, {}).get("name", self.name)
+        return self.context.names_in(language)[1]
 
     @property
     def context(self) -> Context:
