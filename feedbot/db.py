@@ -218,15 +218,6 @@ def _bound_postgres_waits(engine: Engine) -> None:
             dbapi_connection.commit()
             dbapi_connection.request_timeouts = in_request
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # An export streams one long COPY; a slow client must not have it cancelled. Silence
-        # is still bounded, and the locks it waits for too.
-        reading = connection.get_execution_options().get("feedbot_reading", False)
-        limit = _wait_limit.get()
-        if reading and limit is not None and limit.server_timeouts:
-            connection.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
-
 
 _REQUEST_TIMEOUTS = (
     f"SET statement_timeout = '{REQUEST_STATEMENT_TIMEOUT}';"
