@@ -24,7 +24,7 @@ from feedbot.db import missing_schema
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
 from feedbot.logs import PathlessRequestHandler
-from feedbot.migrations import upgrade
+from feedbot.migrations import UPGRADE_HINT, upgrade
 from feedbot.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _outside_failure(error: Exception) -> str | None:
         reason = failure_reason(error, database_url)
         return (
             f"the database's tables are missing or older than this feedbot ({reason}):"
-            " run `feedbot db upgrade`"
+            f" {UPGRADE_HINT}"
         )
     if isinstance(error, _DATABASE_FAILURES):
         reason = failure_reason(error, database_url)

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from feedbot.db import missing_schema
 from feedbot.logs import route_name
+from feedbot.migrations import UPGRADE_HINT
 from feedbot.runtime import current_runtime
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,13 @@ def error_response(status: int, message: str) -> Response:
     return response
 
 
+def retry_later(message: str = UNAVAILABLE) -> Response:
+    """A 503 with Retry-After: nothing was stored, and the same request may succeed soon."""
+    response = error_response(503, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _http_error(error: HTTPException) -> Response:
     response = error_response(error.code or 500, error.description or error.name)
     if error.code == 405 and error.valid_methods:
@@ -73,9 +81,7 @@ def _database_unavailable(error: Exception) -> Response:
         return _schema_behind(error)
     reason = failure_reason(error, current_runtime().settings.database_url)
     log.error("database unreachable on %s: %s: %s", route_name(), type(error).__name__, reason)
-    response = error_response(503, UNAVAILABLE)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return retry_later()
 
 
 def _database_error(error: DBAPIError) -> Response:
@@ -91,14 +97,12 @@ def _database_error(error: DBAPIError) -> Response:
 def _schema_behind(error: Exception) -> Response:
     # A deploy that skipped its release step: every request fails the same way until then.
     log.error(
-        "the database's tables are missing or older than this code on %s (%s):"
-        " run `feedbot db upgrade`",
+        "the database's tables are missing or older than this code on %s (%s): %s",
         route_name(),
         failure_reason(error),  # 'relation "contacts" does not exist'
+        UPGRADE_HINT,
     )
-    response = error_response(503, UNAVAILABLE)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return retry_later()
 
 
 def _unexpected(error: Exception) -> Response:

@@ -24,7 +24,7 @@ from feedbot.db import (
     limit_waits,
     missing_schema,
 )
-from feedbot.errors import RETRY_AFTER_SECONDS, error_response
+from feedbot.errors import retry_later
 from feedbot.identity import SecretKeyChanged
 from feedbot.logs import REQUEST_ID_HEADER, route_name
 from feedbot.metrics import LATENCY, REQUESTS, exposition
@@ -107,9 +107,7 @@ def install_request_hooks(app: Flask) -> None:
 
 def _refuse_changed_secret_key(error: SecretKeyChanged) -> Response:
     log.error("%s", error)
-    response = error_response(503, "feedbot is misconfigured; staff have the details")
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return retry_later("feedbot is misconfigured; staff have the details")
 
 
 def _database_check(runtime: Runtime) -> tuple[str, bool]:
