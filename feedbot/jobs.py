@@ -98,9 +98,9 @@ def _prepare_worker_engine(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     event.listen(engine, "connect", _on_connect)
+    # build_runtime's start-up check leaves no connection in the pool (Database.check_before_use):
+    # every connection of this engine is made with these listeners.
     _engines.append(engine)
-    # What build_runtime connected for (its checks) was opened before these listeners.
-    engine.dispose()
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
