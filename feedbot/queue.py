@@ -216,6 +216,7 @@ def _normalize_one_at_a_time(
             with runtime.db.transaction() as db:
                 written += normalize_pending(db, runtime.services, [conversation_id])
         except NormalizationError as error:
+            log.error("%s; it stays in the outbox", error)
             failures.append((conversation_id, str(error)))
         except Exception as error:
             if _unreachable(error):
@@ -240,7 +241,7 @@ def _unexpected_failure(conversation_id: int, error: BaseException) -> str:
         f"conversation {conversation_id} could not be normalized:"
         f" {type(error).__name__} at {_raised_at(error)}"
     )
-    log.error("%s; it stays in the outbox for the next drain", problem)
+    log.error("%s; it stays in the outbox", problem)
     return problem
 
 
@@ -298,13 +299,32 @@ def _client(url: str) -> Redis:
 
 
 def _normalize_in_process(runtime: Runtime, conversation_ids: Sequence[int]) -> None:
+    """Normalize here (no REDIS_URL: development) as a drain does: a batch at a time, and one
+    response at a time when a batch fails, so one bad response holds back only itself. Never
+    raises: the person already has their reply, and what fails stays in the outbox for the
+    next sweep, logged by its conversation's id (never the error's message)."""
+    for batch in _batches(conversation_ids, BATCH_SIZE):
+        try:
+            _normalize_batch(runtime, batch)
+        except Exception as error:  # only the database being unreachable gets here
+            log.warning(
+                "database unreachable (%s): %d response(s) wait in the outbox for"
+                " `feedbot queue sweep`",
+                type(error).__name__,
+                len(conversation_ids),
+            )
+            return
+
+
+def _normalize_batch(runtime: Runtime, batch: list[int]) -> None:
     try:
-        for batch in _batches(conversation_ids, BATCH_SIZE):
-            with runtime.db.transaction() as db:
-                normalize_pending(db, runtime.services, batch)
-    except Exception:
-        # The person already has their reply; the outbox keeps the response for a sweep.
-        log.exception("in-process normalization failed; responses stay in the outbox")
+        with runtime.db.transaction() as db:
+            normalize_pending(db, runtime.services, batch)
+        return
+    except Exception as error:
+        if _unreachable(error):
+            raise
+    _normalize_one_at_a_time(runtime, batch)
 
 
 def _batches(ids: Iterable[int], size: int) -> Iterable[list[int]]:

@@ -718,3 +718,26 @@ def test_queue_status_goes_on_when_the_database_is_down(queued_app):
     assert status.exit_code == 1 and "Traceback" not in status.output
     assert "attention: the database cannot be reached (OperationalError)" in status.stderr
     assert "feedbot-normalize: 0 waiting" in status.stdout  # Redis is still reported
+
+
+def test_without_redis_one_bad_response_holds_back_only_itself(sqlite_app, caplog):
+    """In-process normalization (no REDIS_URL) retries a failed batch one response at a time,
+    as a drain does: the others are written and the bad one waits, named in the log."""
+    caplog.set_level("ERROR", logger="feedbot.queue")
+    for phone in ("+12025550171", "+12025550172", "+12025550173"):
+        complete_survey(sqlite_app, phone=phone)
+    first, bad, last = conversation_ids(sqlite_app)
+    with runtime_of(sqlite_app).db.transaction() as db:  # back in the outbox, records gone
+        db.execute(ResponseRecord.__table__.delete())
+        db.add_all(
+            PendingNormalization(conversation_id=c, created_at=datetime.now(UTC))
+            for c in (first, bad, last)
+        )
+    store_answer_value(sqlite_app, bad, "positive", 3)
+    assert sweep(runtime_of(sqlite_app)) == 3
+    assert len(records(sqlite_app)) == 2
+    with runtime_of(sqlite_app).db.transaction() as db:
+        assert db.scalars(select(PendingNormalization.conversation_id)).all() == [bad]
+    logged = [r.getMessage() for r in caplog.records if r.name == "feedbot.queue"]
+    assert f"conversation {bad} could not be normalized: TypeError at feedbot/" in logged[0]
+    assert "object is not iterable" not in " ".join(logged)
