@@ -51,24 +51,10 @@ def _create_app():  # type: ignore[no-untyped-def]
 
 
 def _file_not_utf8() -> FlowError:
-    """The services or flow file that is not UTF-8, as loading it names other problems."""
     from feedbot.config import load_settings
-    from feedbot.services import ServiceError
+    from feedbot.preflight import file_not_utf8
 
-    settings = load_settings()
-    flows = [
-        path for path in sorted(settings.flows_dir.glob("*.yaml")) if path.name != "services.yaml"
-    ]
-    for kind, path in [(ServiceError, settings.services_file), *((FlowError, p) for p in flows)]:
-        try:
-            path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            byte = error.object[error.start]
-            problem = f"is not UTF-8 text (byte 0x{byte:02x} at position {error.start})"
-            return kind(path, "", f"{problem}: save it as UTF-8")
-        except OSError:
-            continue
-    return FlowError(settings.flows_dir, "", "a services or flow file is not UTF-8 text")
+    return file_not_utf8(load_settings())
 
 
 # What stops a command through no fault of feedbot's code: a database or Redis it cannot use,
@@ -826,6 +812,24 @@ COMMANDS = [
     translations_group,
     invite,
 ]
+
+
+# On the group itself, without the app: it checks what would stop the app from starting.
+@main.command("check-config", with_appcontext=False)
+@click.option(
+    "--offline", is_flag=True, help="Check the settings and files only, not the database and Redis."
+)
+def check_config(offline: bool) -> None:
+    """Check what the web and worker processes would refuse at start-up, before they start:
+    the environment's settings, the services and flow files, the database (reachable, schema
+    migrated, FEEDBOT_SECRET_KEY its key) and Redis. Exit status 1 if anything would fail."""
+    from feedbot.preflight import check_config as run_checks
+
+    findings = run_checks(offline=offline)
+    for finding in findings:
+        click.echo(f"{finding.subject:<9} {'ok' if finding.ok else 'PROBLEM':<8} {finding.detail}")
+    if not all(finding.ok for finding in findings):
+        sys.exit(1)
 
 
 # On the group itself, without the app: the app refuses to start with a key not the database's.

@@ -1,0 +1,131 @@
+"""`feedbot check-config`: what a web or worker process would refuse at start-up, checked
+before it starts. Run it before a deploy or a reload: gunicorn's HUP with a services file a
+new worker cannot load stops gunicorn altogether.
+
+Nothing is written anywhere, and nothing secret is printed: only the errors start-up itself
+would print, which never quote a secret or a URL's password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from feedbot.config import ConfigError, Settings, load_settings
+from feedbot.db import Database, missing_schema, waits_limited
+from feedbot.errors import failure_reason
+from feedbot.flows import FlowError
+from feedbot.identity import SECRET_KEY_NAME, SecretKeyChanged, key_fingerprint
+from feedbot.migrations import UPGRADE_HINT, schema_state
+from feedbot.models import KeyFingerprint
+from feedbot.services import ServiceError, load_services
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: str  # settings, services, database, redis
+    ok: bool
+    detail: str
+
+
+def check_config(offline: bool = False) -> list[Finding]:
+    """The environment's settings, then the services and flow files, then (unless `offline`)
+    the database and Redis, as the processes would find them. Stops after the settings if
+    they cannot be read: everything else depends on them."""
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        return [Finding("settings", False, f"{type(error).__name__}: {error}")]
+    findings = [Finding("settings", True, f"FEEDBOT_ENV is {settings.env}")]
+    findings.append(_services(settings))
+    if not offline:
+        findings += [_database(settings), _redis(settings)]
+    return findings
+
+
+def _services(settings: Settings) -> Finding:
+    try:
+        registry = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
+    except FlowError as error:
+        return Finding("services", False, f"{type(error).__name__}: {error}")
+    except UnicodeDecodeError:
+        broken = file_not_utf8(settings)
+        return Finding("services", False, f"{type(broken).__name__}: {broken}")
+    ids = ", ".join(registry.services)
+    flows = ", ".join(sorted({service.flow.id for service in registry.services.values()}))
+    return Finding(
+        "services",
+        True,
+        f"{settings.services_file}: {len(registry.services)} service(s) ({ids}); flows {flows}",
+    )
+
+
+def _database(settings: Settings) -> Finding:
+    database = Database(settings.database_url)
+    try:
+        with waits_limited(), database.engine.connect() as connection:
+            schema = schema_state(connection)
+            if not schema.ready:
+                return Finding("database", False, schema.detail)
+            recorded = connection.scalar(
+                select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
+            )
+    except SQLAlchemyError as error:
+        if missing_schema(error):
+            return Finding("database", False, f"tables missing: {UPGRADE_HINT}")
+        reason = failure_reason(error, settings.database_url)
+        return Finding(
+            "database",
+            False,
+            f"cannot be used ({reason}): check DATABASE_URL and that the database server is"
+            " running",
+        )
+    finally:
+        database.dispose()
+    if recorded is None:
+        key = "FEEDBOT_SECRET_KEY not recorded yet (the first process to start records it)"
+    elif recorded == key_fingerprint(settings.secret_key):
+        key = "FEEDBOT_SECRET_KEY is the database's"
+    else:
+        return Finding("database", False, str(SecretKeyChanged()))
+    return Finding("database", True, f"schema {schema.detail}; {key}")
+
+
+def _redis(settings: Settings) -> Finding:
+    if settings.redis_url is None:
+        return Finding("redis", True, "REDIS_URL not set: normalization runs in-process")
+    client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except RedisError as error:
+        reason = failure_reason(error, settings.redis_url)
+        return Finding(
+            "redis",
+            False,
+            f"cannot be reached ({reason}): check REDIS_URL and that Redis is running",
+        )
+    finally:
+        client.close()
+    return Finding("redis", True, "answers")
+
+
+def file_not_utf8(settings: Settings) -> FlowError:
+    """The services or flow file that is not UTF-8, named as other broken files are: PyYAML
+    reads them as UTF-8, and an editor may have saved one as UTF-16."""
+    flows = [
+        path for path in sorted(settings.flows_dir.glob("*.yaml")) if path.name != "services.yaml"
+    ]
+    for kind, path in [(ServiceError, settings.services_file), *((FlowError, p) for p in flows)]:
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = error.object[error.start]
+            problem = f"is not UTF-8 text (byte 0x{byte:02x} at position {error.start})"
+            return kind(path, "", f"{problem}: save it as UTF-8")
+        except OSError:
+            continue
+    return FlowError(settings.flows_dir, "", "a services or flow file is not UTF-8 text")

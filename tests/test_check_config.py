@@ -1,0 +1,136 @@
+"""`feedbot check-config`: what would stop a web or worker process at start-up, found before it
+starts, on real databases and a real Redis, without writing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, func, select, text
+
+from feedbot.cli import main
+from feedbot.models import KeyFingerprint
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
+
+OTHER_KEY = "another-secret-key-that-is-long-enough-9876543210"
+
+
+def check_config(database_url: str, redis_url: str | None, *args: str, **env: str) -> Result:
+    environment = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_ENV": "testing",
+        **env,
+    }
+    return CliRunner().invoke(main, ["check-config", *args], env=environment)
+
+
+def lines(result: Result) -> dict[str, str]:
+    """Each finding's subject and the rest of its line."""
+    return dict(line.split(maxsplit=1) for line in result.output.splitlines())
+
+
+def fingerprints(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(KeyFingerprint))
+    finally:
+        engine.dispose()
+
+
+def test_a_sound_configuration_is_ok_on_every_count(database_url, redis_server):
+    app = make_app(database_url)  # a process has run: the key is recorded
+    runtime_of(app).db.dispose()
+    result = check_config(database_url, redis_server.url)
+    assert result.exit_code == 0, result.output
+    found = lines(result)
+    assert found["settings"] == "ok       FEEDBOT_ENV is testing"
+    assert found["services"].startswith(f"ok       {TEST_SERVICES}: ")
+    assert "(passport, benefits" in found["services"] and "flows a11" in found["services"]
+    assert found["database"] == "ok       schema ok; FEEDBOT_SECRET_KEY is the database's"
+    assert found["redis"] == "ok       answers"
+
+
+def test_a_new_database_is_ok_and_its_key_is_left_for_the_first_start(sqlite_url):
+    result = check_config(sqlite_url, None)
+    assert result.exit_code == 0, result.output
+    assert "FEEDBOT_SECRET_KEY not recorded yet" in lines(result)["database"]
+    assert "REDIS_URL not set" in lines(result)["redis"]
+    assert fingerprints(sqlite_url) == 0  # checking wrote nothing
+
+
+def test_a_broken_services_file_is_named_with_its_place(tmp_path: Path, sqlite_url):
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["timezone"] = "America/Springfield"
+    broken = tmp_path / "services.yaml"
+    broken.write_text(yaml.safe_dump(document))
+    result = check_config(sqlite_url, None, FEEDBOT_SERVICES_FILE=str(broken))
+    assert result.exit_code == 1
+    problem = lines(result)["services"]
+    assert problem.startswith("PROBLEM  ServiceError: ") and "services.0.timezone" in problem
+    assert lines(result)["database"].startswith("ok")  # the other checks still ran
+
+
+def test_a_services_file_saved_as_utf16_is_named(tmp_path: Path, sqlite_url):
+    utf16 = tmp_path / "services.yaml"
+    utf16.write_bytes(TEST_SERVICES.read_text().encode("utf-16"))
+    result = check_config(sqlite_url, None, FEEDBOT_SERVICES_FILE=str(utf16))
+    assert result.exit_code == 1
+    assert f"{utf16}: is not UTF-8 text (byte 0xff at position 0)" in lines(result)["services"]
+
+
+def test_another_secret_key_is_a_problem_and_is_not_recorded(database_url):
+    runtime_of(make_app(database_url)).db.dispose()
+    result = check_config(database_url, None, FEEDBOT_SECRET_KEY=OTHER_KEY)
+    assert result.exit_code == 1
+    assert "PROBLEM  FEEDBOT_SECRET_KEY is not the key" in lines(result)["database"]
+    assert OTHER_KEY not in result.output and TEST_SECRET_KEY not in result.output
+    assert check_config(database_url, None).exit_code == 0  # the database's key is unchanged
+
+
+def test_a_database_not_migrated_says_to_upgrade(tmp_path: Path):
+    result = check_config(f"sqlite:///{tmp_path / 'new.sqlite3'}", None)
+    assert result.exit_code == 1
+    assert lines(result)["database"] == "PROBLEM  tables missing: run `feedbot db upgrade`"
+
+
+def test_a_database_behind_this_code_says_to_upgrade(sqlite_url):
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+    found = lines(check_config(sqlite_url, None))["database"]
+    assert found.startswith("PROBLEM  schema at 0001, this code needs ")
+    assert found.endswith("run `feedbot db upgrade`")
+
+
+def test_unreachable_database_and_redis_are_named_without_their_passwords():
+    result = check_config(
+        "postgresql://feedbot:hunter2-secret@127.0.0.1:1/feedbot",
+        "redis://:redis-secret@127.0.0.1:1/0",
+    )
+    assert result.exit_code == 1
+    found = lines(result)
+    assert found["database"].startswith("PROBLEM  cannot be used (")
+    assert "check DATABASE_URL" in found["database"]
+    assert found["redis"].startswith("PROBLEM  cannot be reached (")
+    assert "hunter2" not in result.output and "redis-secret" not in result.output
+
+
+def test_unreadable_settings_stop_the_check_at_once(sqlite_url):
+    result = check_config(sqlite_url, None, FEEDBOT_ENV="prod")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "settings  PROBLEM  ConfigError: FEEDBOT_ENV must be one of development, testing,"
+        " production, got 'prod'"
+    ]
+
+
+def test_offline_checks_the_files_alone():
+    result = check_config("postgresql://postgres@127.0.0.1:1/feedbot", None, "--offline")
+    assert result.exit_code == 0, result.output
+    assert list(lines(result)) == ["settings", "services"]
