@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.twilio_request import (
-    caller_key,
+    caller_keys,
     service_called,
     small_number,
     twilio_sid,
@@ -36,14 +36,16 @@ def inbound_sms() -> Response:
     """Apply one text message to the sender's survey and answer with the next prompt."""
     runtime = current_runtime()
     service = service_called("sms")
-    key = caller_key("From")
-    if key is None:
+    keys = caller_keys("From")
+    if keys is None:
         abort(400, "From is required")
+    key, *former_keys = keys
     inbound = Inbound(
         service=service,
         channel="sms",
         thread_key=key,
         sender_key=key,
+        former_sender_keys=tuple(former_keys),
         reply=Reply(text=clean_reply_text(request.form.get("Body", ""), runtime.settings)),
         received_at=datetime.now(UTC),
         message_id=twilio_sid("MessageSid"),

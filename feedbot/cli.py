@@ -375,7 +375,8 @@ def queue_status() -> None:
             backlog = not_yet_normalized(db, runtime.services)
             orphans = orphaned_responses(db, runtime.services)
     except SQLAlchemyError as error:
-        problems.append(f"the database cannot be reached ({type(error).__name__})")
+        reason = failure_reason(error, runtime.settings.database_url)
+        problems.append(f"the database cannot be reached ({type(error).__name__}: {reason})")
     else:
         oldest = f" (oldest closed {backlog.oldest_closed})" if backlog.oldest else ""
         click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")

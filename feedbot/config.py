@@ -34,6 +34,8 @@ class Settings:
     database_url: str = f"sqlite:///{REPO_ROOT / 'instance' / 'feedbot.sqlite3'}"
     redis_url: str | None = None
     secret_key: str = DEV_SECRET_KEY
+    # Keys FEEDBOT_SECRET_KEY replaced: a STOP filed under one of them is still honoured.
+    previous_secret_keys: tuple[str, ...] = ()
     twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
     twilio_account_sid: str | None = None
     twilio_api_base: str | None = None
@@ -77,6 +79,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=_database_url(_secret(env, "DATABASE_URL") or defaults.database_url),
         redis_url=_redis_url(env),
         secret_key=_secret(env, "FEEDBOT_SECRET_KEY", as_given=True) or defaults.secret_key,
+        previous_secret_keys=_previous_secret_keys(env),
         twilio_auth_token=_secret(env, "TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
         twilio_account_sid=_account_sid(env),
         twilio_api_base=env.get("TWILIO_API_BASE") or None,
@@ -162,6 +165,24 @@ def _secret(env: Mapping[str, str], name: str, *, as_given: bool = False) -> str
             " remove them (feedbot does not trim a value that may be a secret)"
         )
     return text
+
+
+def _previous_secret_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """FEEDBOT_PREVIOUS_SECRET_KEYS: keys separated by commas, each used exactly as written."""
+    name = "FEEDBOT_PREVIOUS_SECRET_KEYS"
+    text = _secret(env, name)
+    if text is None:
+        return ()
+    keys = tuple(text.split(","))
+    for position, key in enumerate(keys, start=1):
+        if not key or key != key.strip():
+            raise ConfigError(
+                f"{name}: key {position} is empty or has spaces around it (separate the keys"
+                " with commas alone)"
+            )
+        if key == (env.get("FEEDBOT_SECRET_KEY") or DEV_SECRET_KEY):
+            raise ConfigError(f"{name}: key {position} is FEEDBOT_SECRET_KEY itself")
+    return keys
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -47,6 +47,9 @@ class Inbound:
     received_at: datetime
     message_id: str | None = None
     sender_key: str | None = None
+    # The sender's keyed hashes under the keys FEEDBOT_SECRET_KEY replaced: a STOP filed
+    # under one of them still counts.
+    former_sender_keys: tuple[str, ...] = ()
     language: str | None = None
     transaction_id: str | None = None
     honours_carrier_keywords: bool = False
@@ -87,7 +90,8 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
         return Outcome("opted_out", inbound.service.default_language)
     if opted_out:
-        run(db, statements(db).opt_in, {"p_sender": inbound.sender_key})
+        senders = [inbound.sender_key, *inbound.former_sender_keys]
+        run(db, statements(db).opt_in, {"p_senders": senders})
         log.info("sender %s opted back in", log_id(inbound.sender_key or ""))
     conversation = _current_conversation(db, latest, inbound, idle_expiry)
     if keyword == "help":
@@ -127,8 +131,20 @@ def _texting_opted_out(db: DbSession, inbound: Inbound) -> bool:
     return (
         inbound.honours_carrier_keywords
         and inbound.sender_key is not None
-        and bool(run(db, statements(db).opted_out, {"p_sender": inbound.sender_key}).scalar())
+        and (
+            bool(run(db, statements(db).opted_out, {"p_sender": inbound.sender_key}).scalar())
+            or _opted_out_under_a_former_key(db, inbound)
+        )
     )
+
+
+def _opted_out_under_a_former_key(db: DbSession, inbound: Inbound) -> bool:
+    """Whether the sender's STOP is filed under a key FEEDBOT_SECRET_KEY replaced: one more
+    query, and only while FEEDBOT_PREVIOUS_SECRET_KEYS is set."""
+    if not inbound.former_sender_keys:
+        return False
+    params = {"p_senders": list(inbound.former_sender_keys)}
+    return bool(run(db, statements(db).opted_out_any, params).scalar())
 
 
 def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
@@ -253,7 +269,8 @@ def _read_thread(
     row = run(db, statements(db).conversation_and_opt_out, params).one_or_none()
     if row is None:  # no such conversation row: only the opt-out is left to read
         return _texting_opted_out(db, inbound), None
-    return bool(row[-1]), ConversationRow(*row[:-1])
+    opted_out = bool(row[-1]) or _opted_out_under_a_former_key(db, inbound)
+    return opted_out, ConversationRow(*row[:-1])
 
 
 def _conversation(db: DbSession, conversation_id: int | None) -> ConversationRow | None:

@@ -1,19 +1,23 @@
 """Keyed hashes that stand in for phone numbers, so none is ever stored or logged in clear,
-and the guard that keeps them made under one key."""
+and the guard that keeps them made under one key (or, after a rotation, found under the
+keys FEEDBOT_SECRET_KEY replaced)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import phonenumbers
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedbot.config import ConfigError
 from feedbot.db import Database, upsert_statement
 from feedbot.models import KeyFingerprint
+
+log = logging.getLogger(__name__)
 
 # The row of key_fingerprints that holds FEEDBOT_SECRET_KEY's, and the label its HMAC signs:
 # a fixed text, so the fingerprint identifies the key and reveals nothing else.
@@ -30,14 +34,22 @@ class SecretKeyChanged(ConfigError):
             " with (its fingerprint differs). Opt-outs (STOP), surveys in progress and"
             " invitations are found by those hashes: under another key every STOP would be"
             " forgotten and invitations sent to people who opted out. Restore the previous"
-            " FEEDBOT_SECRET_KEY. To change the key on purpose, accepting that, run"
-            " `feedbot adopt-secret-key`."
+            " FEEDBOT_SECRET_KEY. To rotate the key, list the previous one in"
+            " FEEDBOT_PREVIOUS_SECRET_KEYS: the STOPs filed under it are still honoured. To"
+            " change the key forgetting them, run `feedbot adopt-secret-key`."
         )
 
 
 def sender_key(phone: str, secret: str) -> str:
     """HMAC-SHA256 of the E.164 form of a phone number under FEEDBOT_SECRET_KEY."""
     return keyed_hash(to_e164(phone), secret)
+
+
+def sender_keys(phone: str, secret: str, previous: Sequence[str] = ()) -> tuple[str, ...]:
+    """The number's keyed hash under FEEDBOT_SECRET_KEY, then under each key it replaced
+    (FEEDBOT_PREVIOUS_SECRET_KEYS): where a STOP may be filed."""
+    e164 = to_e164(phone)
+    return tuple(keyed_hash(e164, key) for key in (secret, *previous))
 
 
 def keyed_hash(value: str, secret: str) -> str:
@@ -63,20 +75,34 @@ def key_fingerprint(secret: str) -> str:
     return keyed_hash(_FINGERPRINT_LABEL, secret)
 
 
-def check_secret_key(db: Session, secret: str) -> None:
-    """Record the key's fingerprint in a database that has none (its first start); raise
-    SecretKeyChanged when the database holds another key's. Once per process start."""
+def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> None:
+    """Record the key's fingerprint in a database that has none (its first start), or in place
+    of the fingerprint of a key it replaced (a rotation: `previous` lists the keys of
+    FEEDBOT_PREVIOUS_SECRET_KEYS); raise SecretKeyChanged when the database holds any other
+    key's. Once per process start."""
     first = upsert_statement(db, KeyFingerprint).values(
         name=SECRET_KEY_NAME, fingerprint=key_fingerprint(secret), recorded_at=datetime.now(UTC)
     )
     # Two processes starting at once on a new database: the second records nothing, then
     # compares with what the first recorded.
     db.execute(first.on_conflict_do_nothing(index_elements=["name"]))
-    recorded = db.scalar(
-        select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
-    )
-    if recorded is None or not hmac.compare_digest(recorded, key_fingerprint(secret)):
+    row = db.get(KeyFingerprint, SECRET_KEY_NAME, with_for_update=True)
+    if row is not None and hmac.compare_digest(row.fingerprint, key_fingerprint(secret)):
+        return
+    if row is None or not replaced_key(row.fingerprint, previous):
         raise SecretKeyChanged()
+    row.fingerprint = key_fingerprint(secret)
+    row.recorded_at = datetime.now(UTC)
+    log.warning(
+        "FEEDBOT_SECRET_KEY is now the database's key, in place of a key of"
+        " FEEDBOT_PREVIOUS_SECRET_KEYS: keep that key listed, or the STOPs filed under it are"
+        " forgotten"
+    )
+
+
+def replaced_key(fingerprint: str, previous: Sequence[str]) -> bool:
+    """Whether `fingerprint` is that of one of the keys FEEDBOT_SECRET_KEY replaced."""
+    return any(hmac.compare_digest(fingerprint, key_fingerprint(key)) for key in previous)
 
 
 def adopt_secret_key(db: Session, secret: str) -> bool:

@@ -19,7 +19,7 @@ import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
@@ -27,10 +27,11 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from feedbot.config import Settings
 from feedbot.conversations import Inbound, clean_transaction_id, start_conversation
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
-from feedbot.identity import sender_key
+from feedbot.identity import sender_key, sender_keys
 from feedbot.models import Contact, Conversation, InboundMessage, Invitation, OptOut
 from feedbot.runtime import Runtime
 from feedbot.services import DEFAULT_EXPIRE_AFTER_HOURS, DEFAULT_QUIET_HOURS, Service
@@ -115,14 +116,21 @@ def parse_request(service: Service, body: dict[str, Any], now: datetime) -> Invi
 
 
 def create_invitation(
-    db: DbSession, request: InvitationRequest, secret: str, now: datetime
+    db: DbSession,
+    request: InvitationRequest,
+    secret: str,
+    now: datetime,
+    previous_secrets: Sequence[str] = (),
 ) -> tuple[Invitation, bool]:
     """Store an invitation, or say why none will be sent (suppressed, recent); return it and
     whether it is new (False: the transaction's invitation already existed, left as it was).
+    A STOP or an invitation filed under a key FEEDBOT_SECRET_KEY replaced (`previous_secrets`)
+    counts as one filed under it.
 
     The caller holds `lock_senders` for it (a batch takes all its locks first, in order)."""
     service = request.service
-    key = sender_key(request.phone, secret)
+    keys = sender_keys(request.phone, secret, previous_secrets)
+    key = keys[0]
     existing = _invitation_for_transaction(db, request)
     if existing is not None:
         return existing, False
@@ -130,7 +138,7 @@ def create_invitation(
         # In the savepoint with the insert: a request that loses a race for its transaction_id
         # leaves the person's earlier invitation as it was.
         with db.begin_nested():
-            status, reason = _first_status(db, service, key, now)
+            status, reason = _first_status(db, service, keys, now)
             invitation = Invitation(
                 service_id=service.id,
                 sender_key=key,
@@ -440,7 +448,7 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         if invitation is None or invitation.status != "scheduled":
             return Delivery("skipped")
         service = runtime.services.get(invitation.service_id)
-        if service is None or db.get(OptOut, invitation.sender_key) is not None:
+        if service is None or _opted_out(db, _keys_of(invitation, runtime.settings)):
             _finish(invitation, "suppressed", "opted out" if service else "unknown service")
             return Delivery("suppressed")
         if _expired(service, invitation.send_at, now):
@@ -476,7 +484,7 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
             or conversation is None
             or conversation.status != "active"
             or _replied(db, conversation)
-            or db.get(OptOut, invitation.sender_key) is not None
+            or _opted_out(db, _keys_of(invitation, runtime.settings))
         ):
             invitation.phone = None
             return Delivery("skipped")
@@ -548,17 +556,31 @@ def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
 
 
 def _first_status(
-    db: DbSession, service: Service, key: str, now: datetime
+    db: DbSession, service: Service, keys: Sequence[str], now: datetime
 ) -> tuple[str, str | None]:
-    if db.get(OptOut, key) is not None:
+    if _opted_out(db, keys):
         return "suppressed", "opted out"
-    _supersede_unsent(db, service, key, now)
-    if _recently_invited(db, service, key, now):
+    _supersede_unsent(db, service, keys, now)
+    if _recently_invited(db, service, keys, now):
         return "suppressed", "invited within the window"
     return "scheduled", None
 
 
-def _supersede_unsent(db: DbSession, service: Service, key: str, now: datetime) -> None:
+def _opted_out(db: DbSession, keys: Sequence[str]) -> bool:
+    return bool(db.scalar(select(exists().where(OptOut.sender_key.in_(keys)))))
+
+
+def _keys_of(invitation: Invitation, settings: Settings) -> tuple[str, ...]:
+    """The keys an invitation's person may have said STOP under: the invitation's own (made
+    when it was created, perhaps under a key since replaced) and, while its number is kept,
+    the number's under FEEDBOT_SECRET_KEY and the keys it replaced."""
+    if invitation.phone is None or not settings.previous_secret_keys:
+        return (invitation.sender_key,)
+    keys = sender_keys(invitation.phone, settings.secret_key, settings.previous_secret_keys)
+    return (invitation.sender_key, *keys)
+
+
+def _supersede_unsent(db: DbSession, service: Service, keys: Sequence[str], now: datetime) -> None:
     """An earlier request's invitation to this person, still unsent (Twilio down, quiet hours,
     a backlog), gives way to the newer one: left waiting it might expire, and the newer one,
     suppressed by it, would never go either. Invitations of the same request (a batch naming
@@ -567,7 +589,7 @@ def _supersede_unsent(db: DbSession, service: Service, key: str, now: datetime) 
         select(Invitation)
         .where(
             Invitation.service_id == service.id,
-            Invitation.sender_key == key,
+            Invitation.sender_key.in_(keys),
             Invitation.status == "scheduled",
             Invitation.created_at < now,
         )
@@ -585,13 +607,13 @@ def _expired(service: Service, send_at: datetime, now: datetime) -> bool:
     return now - send_at > timedelta(hours=_expiry(service))
 
 
-def _recently_invited(db: DbSession, service: Service, key: str, now: datetime) -> bool:
+def _recently_invited(db: DbSession, service: Service, keys: Sequence[str], now: datetime) -> bool:
     window = timedelta(days=service.invitations.get("window_days", DEFAULT_WINDOW_DAYS))
     return (
         db.scalar(
             select(Invitation.id).where(
                 Invitation.service_id == service.id,
-                Invitation.sender_key == key,
+                Invitation.sender_key.in_(keys),
                 Invitation.status.not_in(("suppressed", "failed", "undelivered", "expired")),
                 Invitation.created_at > now - window,
             )

@@ -69,7 +69,9 @@ def create_rows(
     with runtime.db.transaction() as db:
         lock_senders(db, [invitation_request for _, invitation_request in valid], secret)
         for number, invitation_request in valid:
-            invitation, new = create_invitation(db, invitation_request, secret, now)
+            invitation, new = create_invitation(
+                db, invitation_request, secret, now, runtime.settings.previous_secret_keys
+            )
             view = _view(invitation)
             if not new:
                 # Said in the answer only: the stored invitation keeps its own reason.

@@ -19,7 +19,7 @@ from feedbot.config import ConfigError, Settings, load_settings
 from feedbot.db import Database, missing_schema, waits_limited
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
-from feedbot.identity import SECRET_KEY_NAME, SecretKeyChanged, key_fingerprint
+from feedbot.identity import SECRET_KEY_NAME, SecretKeyChanged, key_fingerprint, replaced_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
 from feedbot.models import KeyFingerprint
 from feedbot.services import ServiceError, load_services
@@ -90,6 +90,11 @@ def _database(settings: Settings) -> Finding:
         key = "FEEDBOT_SECRET_KEY not recorded yet (the first process to start records it)"
     elif recorded == key_fingerprint(settings.secret_key):
         key = "FEEDBOT_SECRET_KEY is the database's"
+    elif replaced_key(recorded, settings.previous_secret_keys):
+        key = (
+            "FEEDBOT_SECRET_KEY replaces the database's key, which FEEDBOT_PREVIOUS_SECRET_KEYS"
+            " lists (the first process to start records the change)"
+        )
     else:
         return Finding("database", False, str(SecretKeyChanged()))
     return Finding("database", True, f"schema {schema.detail}; {key}")

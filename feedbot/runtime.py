@@ -34,7 +34,13 @@ def build_runtime(settings: Settings) -> Runtime:
     # key every STOP would silently stop counting. Checked now; if the database cannot be
     # reached yet (or is not migrated), before its first use.
     try:
-        db.check_before_use(functools.partial(check_secret_key, secret=settings.secret_key))
+        db.check_before_use(
+            functools.partial(
+                check_secret_key,
+                secret=settings.secret_key,
+                previous=settings.previous_secret_keys,
+            )
+        )
     except BaseException:
         db.dispose()
         raise

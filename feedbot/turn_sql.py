@@ -118,12 +118,14 @@ class TurnStatements:
             .returning(InboundMessage.id)
         )
         self.opted_out = select(opted_out)
+        senders = bindparam("p_senders", expanding=True)
+        self.opted_out_any = select(exists().where(OptOut.sender_key.in_(senders)))
         self.opt_out = (
             dialect.insert(OptOut)
             .values(sender_key=sender, opted_out_at=bindparam("p_at"))
             .on_conflict_do_nothing()
         )
-        self.opt_in = delete(OptOut).where(OptOut.sender_key == sender)
+        self.opt_in = delete(OptOut).where(OptOut.sender_key.in_(senders))
         self.conversation = select(*COLUMNS).where(Conversation.id == conversation)
         self.conversation_and_opt_out = select(*COLUMNS, opted_out).where(
             Conversation.id == conversation

@@ -134,3 +134,16 @@ def test_offline_checks_the_files_alone():
     result = check_config("postgresql://postgres@127.0.0.1:1/feedbot", None, "--offline")
     assert result.exit_code == 0, result.output
     assert list(lines(result)) == ["settings", "services"]
+
+
+def test_a_rotation_to_a_new_key_is_ok_and_left_for_the_first_start(database_url):
+    runtime_of(make_app(database_url)).db.dispose()
+    result = check_config(
+        database_url,
+        None,
+        FEEDBOT_SECRET_KEY=OTHER_KEY,
+        FEEDBOT_PREVIOUS_SECRET_KEYS=TEST_SECRET_KEY,
+    )
+    assert result.exit_code == 0, result.output
+    assert "FEEDBOT_SECRET_KEY replaces the database's key" in lines(result)["database"]
+    assert check_config(database_url, None).exit_code == 0  # nothing recorded by checking

@@ -21,6 +21,7 @@ from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.fake_twilio import fake_twilio
 from tests.support.texting import TEST_AUTH_TOKEN, Texter, sign
+from tests.test_key_rotation import NEW_KEY, rotated
 
 PHONE = "+12025550143"
 # Today's noon in Washington: inside quiet hours' window, on today's date (and quarter).
@@ -1280,3 +1281,65 @@ def test_an_invitation_for_later_waits_on_rq_scheduler_and_no_job_sends_it_early
     assert twilio.requests == [] and invitations(app)[0].status == "scheduled"
     assert deliver(runtime_of(app), invitation.id, later).status == "sent"
     assert [m["To"] for m in twilio.messages] == [PHONE]
+
+
+@pytest.fixture
+def rotated_inviting(inviting, monkeypatch):
+    """`inviting`'s app after a rotation; its worker (jobs read the environment) too."""
+    app, token = inviting
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", NEW_KEY)
+    monkeypatch.setenv("FEEDBOT_PREVIOUS_SECRET_KEYS", TEST_SECRET_KEY)
+    settings = runtime_of(app).settings
+    new = rotated(
+        app,
+        redis_url=settings.redis_url,
+        twilio_api_base=settings.twilio_api_base,
+        twilio_retry_intervals=(0, 0),
+        fixed_now=NOON,
+        normalize_delay_seconds=0,
+    )
+    yield app, new, token
+    runtime_of(new).db.dispose()
+
+
+def test_no_invitation_to_a_number_that_stopped_under_a_replaced_key(rotated_inviting, twilio):
+    old, new, token = rotated_inviting
+    # The STOP reached an instance still on the old key (before its restart).
+    Texter(old.test_client(), phone=PHONE, to="+12025550100").send("STOP")
+    response = invite(new, token)
+    assert (response.json["status"], response.json["reason"]) == ("suppressed", "opted out")
+    work(new)
+    assert twilio.requests == []
+
+
+def test_an_invitation_queued_before_a_key_rotation_is_not_sent_after_a_stop(
+    rotated_inviting, twilio
+):
+    old, new, token = rotated_inviting
+    later = (NOON + timedelta(minutes=30)).isoformat()
+    assert invite(old, token, send_at=later).json["status"] == "scheduled"
+    # Stored under the old key; the person texts STOP to an instance on the new one.
+    Texter(new.test_client(), phone=PHONE, to="+12025550100").send("STOP")
+    runtime_of(new).db.dispose()
+    worker_app = make_app(
+        runtime_of(new).settings.database_url,
+        secret_key=NEW_KEY,
+        previous_secret_keys=(TEST_SECRET_KEY,),
+        fixed_now=NOON + timedelta(hours=1),
+    )
+    (invitation,) = invitations(worker_app)
+    delivery = deliver(runtime_of(worker_app), invitation.id, NOON + timedelta(hours=1))
+    assert delivery.status == "suppressed"
+    assert twilio.requests == []
+    (invitation,) = invitations(worker_app)
+    assert (invitation.status, invitation.reason) == ("suppressed", "opted out")
+    runtime_of(worker_app).db.dispose()
+
+
+def test_the_window_counts_invitations_made_under_a_replaced_key(rotated_inviting, twilio):
+    old, new, token = rotated_inviting
+    assert invite(old, token, transaction_id="T-1").json["status"] == "scheduled"
+    again = invite(new, token, transaction_id="T-2").json
+    assert (again["status"], again["reason"]) == ("suppressed", "invited within the window")
+    with runtime_of(new).db.transaction() as db:
+        assert len(db.scalars(select(Invitation)).all()) == 2

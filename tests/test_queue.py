@@ -716,7 +716,8 @@ def test_queue_status_goes_on_when_the_database_is_down(queued_app):
     status = app.test_cli_runner().invoke(args=["queue", "status"])
     runtime_of(app).db.dispose()
     assert status.exit_code == 1 and "Traceback" not in status.output
-    assert "attention: the database cannot be reached (OperationalError)" in status.stderr
+    assert "attention: the database cannot be reached (OperationalError: " in status.stderr
+    assert "port 1 failed: Connection refused" in status.stderr  # the driver's reason
     assert "feedbot-normalize: 0 waiting" in status.stdout  # Redis is still reported
 
 

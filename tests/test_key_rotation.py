@@ -1,0 +1,95 @@
+"""Rotating FEEDBOT_SECRET_KEY with FEEDBOT_PREVIOUS_SECRET_KEYS: every STOP filed under the
+previous key is still honoured until START (invitations: tests/test_invitations.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from feedbot.config import ConfigError, load_settings
+from feedbot.identity import key_fingerprint, sender_key
+from feedbot.models import KeyFingerprint, OptOut
+from tests.conftest import TEST_SECRET_KEY, make_app, runtime_of
+from tests.support.texting import Texter
+
+NEW_KEY = "the-new-secret-key-that-is-long-enough-5555555555"
+STOPPED = "+12025550143"
+TO = "+12025550100"
+
+
+def rotated(app, **settings):
+    """The app started again with a new key, the old one listed as previous."""
+    runtime = runtime_of(app)
+    runtime.db.dispose()
+    return make_app(
+        runtime.settings.database_url,
+        secret_key=NEW_KEY,
+        previous_secret_keys=(TEST_SECRET_KEY,),
+        **settings,
+    )
+
+
+def opt_outs(app) -> int:
+    with runtime_of(app).db.transaction() as db:
+        return db.scalar(select(func.count()).select_from(OptOut))
+
+
+def test_a_stop_made_under_the_previous_key_silences_texts_until_start(database_url):
+    old = make_app(database_url)
+    assert Texter(old.test_client(), phone=STOPPED, to=TO).send("STOP") == ""
+    new = rotated(old)
+    texter = Texter(new.test_client(), phone=STOPPED, to=TO)
+    assert texter.send("Hi") == ""  # still opted out: no reply at all
+    assert texter.send("5") == ""
+    assert "This interaction increased my trust" in texter.send("START")
+    assert opt_outs(new) == 0  # START removed the STOP filed under the previous key too
+    assert "What about this interaction" in texter.send("5")
+
+
+def test_a_stop_under_the_new_key_is_filed_under_it(database_url):
+    new = rotated(make_app(database_url))
+    texter = Texter(new.test_client(), phone=STOPPED, to=TO)
+    texter.send("STOP")
+    assert texter.send("Hi") == ""
+    with runtime_of(new).db.transaction() as db:
+        assert db.scalars(select(OptOut.sender_key)).all() == [sender_key(STOPPED, NEW_KEY)]
+
+
+def test_the_first_start_with_the_new_key_records_it_and_the_old_key_is_refused(database_url):
+    old = make_app(database_url)
+    new = rotated(old)
+    with runtime_of(new).db.transaction() as db:
+        (recorded,) = db.scalars(select(KeyFingerprint.fingerprint)).all()
+    assert recorded == key_fingerprint(NEW_KEY)
+    runtime_of(new).db.dispose()
+    # A process still configured with the old key (a host left behind) no longer starts.
+    with pytest.raises(ConfigError, match="FEEDBOT_PREVIOUS_SECRET_KEYS"):
+        make_app(database_url)
+    # Nor does a third key the database never had, previous keys or not.
+    with pytest.raises(ConfigError):
+        make_app(
+            database_url,
+            secret_key="a-third-key-that-is-long-enough-000000000000",
+            previous_secret_keys=(TEST_SECRET_KEY,),
+        )
+
+
+@pytest.mark.parametrize(
+    ("listed", "problem"),
+    [
+        ("old-key-one,,old-key-two", "key 2 is empty"),
+        ("old-key-one, old-key-two", "key 2 is empty or has spaces around it"),
+        (NEW_KEY, "key 1 is FEEDBOT_SECRET_KEY itself"),
+    ],
+)
+def test_previous_keys_that_cannot_be_right_are_refused(listed, problem):
+    with pytest.raises(ConfigError, match=problem) as refused:
+        load_settings({"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": listed})
+    assert NEW_KEY not in str(refused.value) and "old-key" not in str(refused.value)
+
+
+def test_previous_keys_are_read_exactly_as_written():
+    settings = load_settings(
+        {"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": "first key,second=key"}
+    )
+    assert settings.previous_secret_keys == ("first key", "second=key")
