@@ -19,12 +19,17 @@ from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
     AND_WORDS,
     FILLER_WORDS,
+    HALF_LINKS,
+    HALF_WORDS,
+    HESITATIONS,
     NEGATIONS,
     NEGATIONS_AFTER,
     OUT_OF_WORDS,
     RANGE_WORDS,
     RATING_WORDS,
+    NumberWord,
     fold,
+    label_gender,
     language_for_keyword,
     number_word,
     plain_predicates,
@@ -212,8 +217,9 @@ def parse_answer(
 ) -> AnswerValue | None:
     """The answer a reply gives to a question, or None when it gives none we understand.
 
-    Numbers may be digits in any script ("5", "٥", "５") or words in English or one of
-    `languages` (the service's): "Five.", "cinco", "пять", "năm".
+    `languages` are the conversation's language first, then the service's. Numbers may be
+    digits in any script ("5", "٥", "５") or words in English or one of `languages`: "Five.",
+    "cinco", "пять", "năm"; a word that is a number only alone ("Um.") only in the first.
     """
     if question.type == "text":
         text = reply.text.strip()
@@ -348,7 +354,8 @@ def _parse_scale(
 ) -> int | None:
     """One choice, by its number or its label. On a rating scale (1 to 5) a number of stars
     is read too (⭐⭐⭐⭐, ★★★★☆), and so is a rating out of the scale's top ("4/5", "4 out of
-    5"); a rating on another scale ("8/10") is asked again, not converted."""
+    5"); a rating on another scale ("8/10") or a half ("4 and a half", "4½") is asked again,
+    not converted or rounded."""
     top = _rating_top(question)
     if top is not None:
         stars = _stars(text, top)
@@ -357,6 +364,8 @@ def _parse_scale(
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
     by_words = _match_labels(question.choices, text, gettext, reach=None)
     numbers = _numbers_said(text, languages, labelled=by_words is not None, rating=top is not None)
+    if numbers is None:
+        return None
     values = {choice.value for choice in question.choices}
     candidates = (numbers & values) | ({by_words} if by_words is not None else set())
     if numbers - values or len(candidates) != 1:
@@ -395,15 +404,21 @@ def _out_of_top(match: re.Match[str], top: int, languages: tuple[str, ...]) -> s
 def _number_in(word: str, languages: tuple[str, ...]) -> int | None:
     if word.isdecimal():
         return int(word) if len(word) <= 9 else None
-    named = number_word(word, languages)
+    named = _number_word(word, languages)
     return named.value if named is not None else None
+
+
+def _number_word(word: str, languages: tuple[str, ...]) -> NumberWord | None:
+    """`number_word` in a conversation held in the first of `languages` (see `parse_answer`)."""
+    return number_word(word, languages, speaking=languages[0] if languages else "en")
 
 
 def _numbers_said(
     text: str, languages: tuple[str, ...], *, labelled: bool, rating: bool
-) -> set[int]:
+) -> set[int] | None:
     """Every number a reply says as an answer, in digits or words, unless a negation stands
-    right before it ("not 5", "I would not give it 5"; "No complaints 5" is 5).
+    right before it ("not 5", "I would not give it 5"; "No complaints 5" is 5); None when
+    one has a half ("4 and a half", "4½"), which no choice is and rounding would change.
 
     A digit is an answer wherever it is. A number word is one only where it is meant as one,
     not in passing ("It took two hours", "Strongly agree, took two minutes"): as the whole
@@ -419,15 +434,27 @@ def _numbers_said(
     for clause, words in zip(clauses, folded, strict=True):
         for at, word in enumerate(clause):
             digits = _NUMBER.findall(word)
-            named = None if digits else number_word(word, languages)
+            named = None if digits else _number_word(word, languages)
             if (not digits and named is None) or _negated(words, at):
                 continue
-            numbers.update(int(run) for run in digits)
+            read = {int(run) for run in digits}
             if named is not None and (
                 said == 1 or (rating and not named.alone and _meant(words, at, said, labelled))
             ):
-                numbers.add(named.value)
+                read.add(named.value)
+            if read and _half_after(word, words, at):
+                return None
+            numbers |= read
     return numbers
+
+
+def _half_after(word: str, words: list[str], at: int) -> bool:
+    """Whether the number `word` (`words[at]`, folded) has a half: a fraction ("4½", "4个半")
+    or a word for half after it ("4 and a half", "четыре с половиной", "bốn rưỡi")."""
+    if "半" in word or any(unicodedata.numeric(ch, 0) % 1 for ch in word):
+        return True
+    following = (later for later in words[at + 1 :] if later not in HALF_LINKS)
+    return next(following, None) in HALF_WORDS
 
 
 def _meant(words: list[str], at: int, said: int, labelled: bool) -> bool:
@@ -495,7 +522,7 @@ def _match_labels(
 @functools.lru_cache(maxsize=4096)
 def _needle(phrase: str) -> str:
     """A label or keyword as replies are searched for it (the same few, for every reply)."""
-    return fold(_strip_punctuation(plain_predicates(phrase)))
+    return label_gender(fold(_strip_punctuation(plain_predicates(phrase))))
 
 
 def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) -> bool:
@@ -509,31 +536,108 @@ def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) ->
         return any(set(clause.split()) == {needle} for clause in clauses)
     if not any(map(str.isalnum, needle)):
         reach = 1
+    # Chinese is written without spaces: "我同意" says 同意 (and "我不同意" negates it).
+    written_unspaced = _HAN.search(needle) is not None
     for clause in clauses:
-        at = clause.find(f" {needle} ")
+        at = clause.find(needle) if written_unspaced else _first(_places(clause, needle))
         if at >= 0:
-            before = clause[:at].split()
-            after = clause[at + len(needle) + 2 :].split()
-            return NEGATIONS.isdisjoint(
-                before[-reach:] if reach else before
-            ) and NEGATIONS_AFTER.isdisjoint(after[:1])
+            return not _negated_at(clause, at, needle, reach)
     return False
 
 
+def _places(clause: str, needle: str) -> list[int]:
+    """Where a folded clause says `needle` as words of its own."""
+    return [match.start() + 1 for match in re.finditer(f"(?= {re.escape(needle)} )", clause)]
+
+
+def _first(places: list[int]) -> int:
+    return places[0] if places else -1
+
+
+def _negated_at(clause: str, at: int, needle: str, reach: int | None) -> bool:
+    """Whether `needle`, said at `at` in a folded clause, has a negation before it (within
+    the last `reach` words, if given; each Chinese character a word) or a Korean one right
+    after it."""
+    before = _HAN_OR_WORD.findall(clause[:at])
+    after = clause[at + len(needle) :].split()
+    return not (
+        NEGATIONS.isdisjoint(before[-reach:] if reach else before)
+        and NEGATIONS_AFTER.isdisjoint(after[:1])
+    )
+
+
 def _folded(text: str) -> str:
-    return f" {fold(_strip_punctuation(text))} "
+    return f" {label_gender(fold(_strip_punctuation(text)))} "
 
 
 def _parse_multi(
     question: Question, text: str, gettext: Gettext, languages: tuple[str, ...]
 ) -> tuple[str, ...] | None:
-    by_words = _match_labels(question.choices, text, gettext)
-    if by_words is not None and not _NUMBER.search(text):
-        return (str(by_words),)
+    named = _choices_named(question.choices, text, gettext)
+    if named and not _NUMBER.search(text):
+        return _in_flow_order(question, named)
     positions = _positions(text, len(question.choices), languages)
     if not positions:
         return None
     return _in_flow_order(question, {question.choices[p - 1].value for p in positions})
+
+
+def _choices_named(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> set[int | str]:
+    """Every choice whose label or keyword the reply says, not negated: "It took too long and
+    staff were not helpful" names two drivers, and an A-11 tally that kept only the longest
+    would undercount the other. The longest are taken first, and words already taken name
+    nothing else."""
+    text = plain_predicates(text)
+    parts = _CLAUSE_BREAK.split(text)
+    clauses = [_folded(part) for part in parts]
+    needles = [(choice.value, needle) for choice in choices for needle in _needles(choice, gettext)]
+    said = [
+        found for index, clause in enumerate(clauses) for found in _said(index, clause, needles)
+    ]
+    if len(parts) > 1:
+        # A label with a comma in it ("…, and why"): read where no clause holds it whole.
+        unsaid = [
+            (value, needle) for value, needle in needles if not _said_anywhere(clauses, needle)
+        ]
+        said += _said(len(clauses), _folded(text), unsaid)
+    return _apart(said)
+
+
+def _said_anywhere(clauses: list[str], needle: str) -> bool:
+    return any(_places(clause, needle) for clause in clauses)
+
+
+def _apart(said: list[tuple[int, int, int, int | str]]) -> set[int | str]:
+    """The values of the longest needles said, then of the others said in words of their own
+    (none inside words a longer one took)."""
+    taken: list[tuple[int, int, int]] = []
+    named: set[int | str] = set()
+    for length, index, start, value in sorted(said, key=lambda found: -found[0]):
+        end = start + length
+        if not any(index == i and start < e and end > s for i, s, e in taken):
+            taken.append((index, start, end))
+            named.add(value)
+    return named
+
+
+def _said(
+    index: int, clause: str, needles: list[tuple[int | str, str]]
+) -> list[tuple[int, int, int, int | str]]:
+    """Each place clause `index` says a choice's needle, not negated: (length, index, place,
+    value)."""
+    return [
+        (len(needle), index, at, value)
+        for value, needle in needles
+        for at in _places(clause, needle)
+        if not _negated_at(clause, at, needle, _DRIVER_NEGATION_REACH)
+    ]
+
+
+def _needles(choice: Choice, gettext: Gettext) -> set[str]:
+    """A choice's label (in English and as translated) and keywords, as replies are searched
+    for them."""
+    phrases = {choice.label, gettext(choice.label), *choice.keywords}
+    return {needle for needle in map(_needle, phrases) if needle}
 
 
 def _positions(text: str, count: int, languages: tuple[str, ...]) -> set[int] | None:
@@ -559,6 +663,8 @@ def _positions(text: str, count: int, languages: tuple[str, ...]) -> set[int] | 
             if previous == "range":
                 return None
             previous = "separator"
+        elif folded in HESITATIONS and _number_word(token, languages) is None:
+            continue  # "Um, three.": a caller's hesitation, as the recogniser wrote it
         else:
             picked = _picked_positions(token, count, languages)
             if picked is None:
@@ -584,7 +690,7 @@ def _positions(text: str, count: int, languages: tuple[str, ...]) -> set[int] | 
 
 def _picked_positions(token: str, count: int, languages: tuple[str, ...]) -> list[int] | None:
     if not token.isdecimal():
-        named = number_word(token, languages)
+        named = _number_word(token, languages)
         return [named.value] if named is not None and 1 <= named.value <= count else None
     # isdecimal(), not isdigit(): "²" is a digit that int() refuses; no choice has ten digits.
     if len(token) > 9:
@@ -612,4 +718,7 @@ def _symbol_or_space(match: re.Match[str]) -> str:
 
 
 _NOT_A_WORD = re.compile(r"[^\w\s]")
+# Chinese is written without spaces between words: each of its characters counts as one.
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN_OR_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"\w+")

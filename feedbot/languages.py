@@ -169,6 +169,30 @@ def plain_predicates(text: str) -> str:
     return _KOREAN_PREDICATE_ENDING.sub("", unicodedata.normalize("NFC", text))
 
 
+def label_gender(folded: str) -> str:
+    """A folded reply (or label) with the words a woman says of herself in the form the
+    labels have: "согласна" as the label's "согласен", "tratada" as "tratado"."""
+    return " ".join(_LABEL_GENDER.get(word, word) for word in folded.split(" "))
+
+
+# The labels speak of the person in the masculine, which a woman does not: "Согласна",
+# "Я получила то, что мне было нужно", "Fui tratada com respeito", "J'ai été traitée avec
+# respect" were asked again; so is Arabic "موافقة", a keyword's feminine (flows/a11.yaml).
+# Spanish and the other languages' labels have no gender to say.
+_LABEL_GENDER = {
+    fold(feminine): fold(masculine)
+    for feminine, masculine in (
+        ("согласна", "согласен"),
+        ("получила", "получил"),
+        ("понимала", "понимал"),
+        ("поняла", "понял"),
+        ("tratada", "tratado"),
+        ("traitée", "traité"),
+        ("موافقة", "موافق"),
+    )
+}
+
+
 @dataclass(frozen=True)
 class NumberWord:
     """A number said as a word. `alone`: the word is also an article or another everyday word
@@ -179,13 +203,20 @@ class NumberWord:
     alone: bool
 
 
-def number_word(word: str, offered: tuple[str, ...]) -> NumberWord | None:
+def number_word(
+    word: str, offered: tuple[str, ...], speaking: str | None = None
+) -> NumberWord | None:
     """The number `word` names, 0 to 10, in English or an offered language ("five", "cinco",
-    "пять", "năm", "五"), if it names one; a counter after it is allowed ("오번", "五星")."""
+    "пять", "năm", "五"), if it names one; a counter after it is allowed ("오번", "五星").
+
+    A word that is a number only alone is one only in `speaking`, the conversation's language
+    (or the one its calls are heard in), when that is given: "Um." is one to a Portuguese
+    caller but the hesitation a recogniser writes for an English one, and "Set." is seven
+    only in Haitian Creole."""
     # No number word is long or letterless: a long reply's tokens ("☆", "ab") cost nothing.
     if len(word) > _LONGEST_NUMBER_WORD or not any(map(str.isalnum, word)):
         return None
-    return _named_number(word, tuple(offered))
+    return _named_number(word, tuple(offered), speaking)
 
 
 # Words that may stand with a number and change nothing: "Four stars", "number 5", "5 점".
@@ -220,6 +251,18 @@ RANGE_WORDS = frozenset(
 # Words between a rating and the top of its scale: "4 out of 5", "4 de 5", "4 sur 5", "4/5".
 OUT_OF_WORDS = ("out of", "of", "de", "sur", "sou", "sa", "из", "trên", "من")
 
+# Words that add a half to the number before them: "4 and a half", "cuatro y medio", "quatre
+# et demi", "четыре с половиной", "bốn rưỡi", "4점 반". Folded.
+HALF_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("half", "medio", "media", "meio", "meia", "demi", "demie", "mwatye", "kalahati"),
+        *("половиной", "половина", "rưỡi", "نصف", "ونصف", "ونص", "반", "半"),
+    )
+)
+# Words between a number and its half: "and", "a", Russian "с" (with).
+HALF_LINKS = frozenset(fold(word) for word in ("and", "a", "y", "e", "et", "ak", "с", "و"))
+
 # Words around a rating that say nothing of it: "I'd say four", "give it a 5", "maybe four",
 # "Ставлю четыре". They do not make a reply long, and may stand between a negation and the
 # number it negates ("I would not give it 5", "not even a 5"). Folded; none is a number or a
@@ -232,6 +275,17 @@ FILLER_WORDS = frozenset(
         *("diría", "quizás", "je", "j", "donne", "dirais", "donnerais", "eu", "dou", "talvez"),
         *("ta", "di", "bay", "siguro", "bigyan", "ko", "tôi", "cho", "chắc", "я", "бы"),
         *("ставлю", "поставлю", "поставил", "поставила", "наверное"),
+    )
+)
+
+# What a speech recogniser writes for a caller's hesitation ("Um, three."): in a list of
+# drivers it picks nothing. Portuguese "um" is also one, and in a Portuguese conversation
+# it is read as the number (see `number_word`).
+HESITATIONS = frozenset(
+    fold(word)
+    for word in (
+        *("um", "umm", "uh", "uhh", "uhm", "er", "erm", "eh", "ehm", "ah", "ahm", "hm", "hmm"),
+        *("mm", "euh", "э", "ээ", "эм", "ну", "음", "어", "嗯", "呃"),
     )
 )
 
@@ -347,18 +401,21 @@ _LONGEST_NUMBER_WORD = 12
 
 
 @functools.lru_cache(maxsize=4096)
-def _named_number(word: str, offered: tuple[str, ...]) -> NumberWord | None:
+def _named_number(word: str, offered: tuple[str, ...], speaking: str | None) -> NumberWord | None:
     """`number_word`, remembered: a long reply says the same few words over and over."""
     exact = unicodedata.normalize("NFC", word).casefold()
     # Each table once: English, the offered languages, and those their calls are heard in.
     codes = dict.fromkeys(("en", *offered, *(_ALSO_READ.get(code, "") for code in offered)))
     tables = [
-        (code in _ACCENTED_NUMBERS, _NUMBER_WORDS[code]) for code in codes if code in _NUMBER_WORDS
+        (code, code in _ACCENTED_NUMBERS, _NUMBER_WORDS[code])
+        for code in codes
+        if code in _NUMBER_WORDS
     ]
+    own = {speaking, _ALSO_READ.get(speaking or "")} if speaking else set(codes)
     for candidate in dict.fromkeys((exact, exact.removesuffix(_counter_suffix(exact)))):
         folded = fold(candidate)
-        for accented, table in tables:
+        for code, accented, table in tables:
             found = table.get(candidate if accented else folded)
-            if found is not None:
+            if found is not None and (not found.alone or code in own):
                 return found
     return None

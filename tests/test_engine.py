@@ -609,3 +609,176 @@ def test_a_long_reply_in_every_language_is_read_quickly():
         for reply in replies:
             answered(A11, reply)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("replies", "language", "offered", "expected"),
+    [
+        (("Um.",), "en", ("en", "pt"), {}),  # Portuguese "um" (one) was stored as trust 1
+        (("Um.",), "pt", ("en", "pt"), {"trust": ("answered", 1)}),  # to a Portuguese caller
+        (("Hai.",), "en", ("en", "vi"), {}),  # Vietnamese "hai" (two), alone only
+        (("5", "Um."), "en", ("en", "pt"), {"trust": ("answered", 5)}),
+        (
+            ("5", "Um, three."),
+            "en",
+            ("en", "pt"),
+            {"trust": ("answered", 5), "made_the_difference": ("answered", ("efficiency",))},
+        ),
+        (
+            ("5", "Uh, one and three"),
+            "en",
+            ("en", "pt"),
+            {
+                "trust": ("answered", 5),
+                "made_the_difference": ("answered", ("effectiveness", "efficiency")),
+            },
+        ),
+    ],
+)
+def test_a_hesitation_is_never_a_score(replies, language, offered, expected):
+    """ "Um." (a recogniser's commonest hesitation) was stored as Strongly disagree, and on
+    the drivers question as driver 1, wherever the service also offered Portuguese."""
+    given, step = answered(A11, *replies, language=language, context=offering(*offered))
+    assert given == expected
+    assert step.prompts[0].kind == ("question" if len(given) == len(replies) else "retry")
+
+
+@pytest.mark.parametrize(
+    ("trust", "reply", "language", "expected"),
+    [
+        ("1", "It took too long and staff were not helpful.", "en", ("efficiency", "employee")),
+        ("1", "It took too long, and it was hard to do.", "en", ("ease", "efficiency")),
+        ("5", "Staff were helpful and it was easy to do.", "en", ("ease", "employee")),
+        (
+            "5",
+            "Me trataron con respeto y el personal fue útil.",
+            "es",
+            ("humanity", "employee"),
+        ),
+        ("5", "It was easy to do, it was easy to do", "en", ("ease",)),
+        ("5", "I understood what was happening, and why", "en", ("transparency",)),
+    ],
+)
+def test_every_driver_named_in_words_is_ticked(trust, reply, language, expected):
+    """Only the longest label said was kept: "It took too long and staff were not helpful"
+    stored employee alone, undercounting the A-11 driver tallies."""
+    given, _ = answered(A11, trust, reply, language=language)
+    question = "made_the_difference" if trust == "5" else "could_be_better"
+    assert given[question] == ("answered", expected)
+
+
+def test_a_driver_negated_in_words_is_not_ticked():
+    given, step = answered(A11, "5", "Staff were not helpful")
+    assert "made_the_difference" not in given
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("replies", "language", "question", "expected"),
+    [
+        (("Согласна.",), "ru", "trust", 4),
+        (("Не согласна.",), "ru", "trust", 2),
+        (("Полностью согласна.",), "ru", "trust", 5),
+        (("Полностью не согласна.",), "ru", "trust", 1),
+        (("Ни согласна, ни не согласна",), "ru", "trust", 3),
+        (
+            ("5", "Я получила то, что мне было нужно"),
+            "ru",
+            "made_the_difference",
+            ("effectiveness",),
+        ),
+        (("1", "Я не поняла процедуру"), "ru", "could_be_better", ("transparency",)),
+        (("5", "Fui tratada com respeito"), "pt", "made_the_difference", ("humanity",)),
+        (("1", "Não fui tratada com respeito"), "pt", "could_be_better", ("humanity",)),
+        (("5", "J’ai été traitée avec respect"), "fr", "made_the_difference", ("humanity",)),
+    ],
+)
+def test_a_woman_s_answer_in_the_feminine_is_read(replies, language, question, expected):
+    """The labels are in the masculine ("Согласен", "Fui tratado"): a woman's "Согласна" was
+    asked again three times, and the required trust answer recorded unanswered."""
+    given, _ = answered(A11, *replies, language=language)
+    assert given[question] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Concordo plenamente.", "pt", 5),
+        ("I agree completely", "en", 5),
+        ("I agree, completely.", "en", 5),
+        ("totally agree", "en", 5),
+        ("Completely agree", "en", 5),
+        ("Rất đồng ý", "vi", 5),
+        ("Muy de acuerdo", "es", 5),
+        ("Entièrement d’accord", "fr", 5),
+        ("totally disagree", "en", 1),
+        ("Discordo plenamente", "pt", 1),
+        ("Muy en desacuerdo", "es", 1),
+        ("Rất không đồng ý", "vi", 1),
+        ("I agree but not completely", "en", 4),
+    ],
+)
+def test_an_intensified_agree_or_disagree_is_the_strong_one(reply, language, expected):
+    """ "Concordo plenamente" (pt-BR's strongly agree) and "I agree completely" were stored
+    as Agree, one point low."""
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("I don't totally agree", "en"),
+        ("No muy de acuerdo", "es"),
+        ("4 and a half", "en"),
+        ("4½", "en"),
+        ("Four and a half stars", "en"),
+        ("cuatro y medio", "es"),
+        ("четыре с половиной", "ru"),
+        ("bốn rưỡi", "vi"),
+        ("4个半", "zh_Hans"),
+    ],
+)
+def test_a_negated_intensifier_or_a_half_score_is_asked_again(reply, language):
+    """ "4 and a half" was stored as 4 (while "4.5" was asked again): never round a score."""
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("Agree, took half an hour", 4), ("Strongly agree, took one and a half hours", 5)],
+)
+def test_a_half_said_in_passing_leaves_the_answer_read(reply, expected):
+    given, _ = answered(A11, reply)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("我同意", "zh_Hans", 4),
+        ("我不同意", "zh_Hans", 2),
+        ("我非常不同意", "zh_Hans", 1),
+        ("很同意", "zh_Hans", 5),
+        ("完全同意", "zh_Hant", 5),
+        ("موافق", "ar", 4),
+        ("موافقة", "ar", 4),
+        ("غير موافق", "ar", 2),
+        ("Sumasang-ayon ako", "tl", 4),
+        ("Hindi ako sumasang-ayon", "tl", 2),
+    ],
+)
+def test_chinese_without_spaces_and_everyday_arabic_and_tagalog_agree_are_read(
+    reply, language, expected
+):
+    """Labels were found only with spaces around them, which Chinese does not write; Arabic
+    "موافق" and Tagalog "sumasang-ayon" (agreeing) are what people answer beside the labels."""
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+def test_not_completely_agree_in_chinese_is_asked_again():
+    given, step = answered(A11, "不完全同意", language="zh_Hans")
+    assert given == {} and step.prompts[0].kind == "retry"
