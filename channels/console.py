@@ -10,11 +10,15 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
+import click
 from flask import Flask
 from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
 
+from feedbot.runtime import current_runtime
 from feedbot.services import Service
 
+# Where Twilio is taken to call when FEEDBOT_PUBLIC_URL is unset: the URL as received.
 BASE_URL = "http://localhost"
 
 
@@ -25,9 +29,16 @@ def play_call(
     ask: Callable[[], str | None],
     show: Callable[[str], None],
 ) -> None:
-    """Play one call: `ask` returns what the caller types (None hangs up), `show` prints."""
+    """Play one call: `ask` returns what the caller types (None hangs up), `show` prints.
+
+    A refused request (a ClickException) ends the call with its reason, not a traceback.
+    """
     client = app.test_client()
     validator = RequestValidator(auth_token)
+    # Signed as Twilio signs: the URL it calls, which the app checks under
+    # FEEDBOT_PUBLIC_URL when that is set (it always is in production).
+    with app.app_context():
+        base = current_runtime().settings.public_url or BASE_URL
     call = {
         "CallSid": "CA" + secrets.token_hex(16),
         "From": "+10000000000",
@@ -35,13 +46,18 @@ def play_call(
         "CallStatus": "in-progress",
     }
 
-    def post(path: str, extra: dict[str, str]) -> ET.Element:
+    def post(url: str, extra: dict[str, str]) -> TestResponse:
         params = {**call, **extra}
-        signature = validator.compute_signature(BASE_URL + path, params)
-        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-        return ET.fromstring(response.data)
+        full = _absolute(url, base)
+        signature = validator.compute_signature(full, params)
+        response = client.post(
+            full[len(base) :], data=params, headers={"X-Twilio-Signature": signature}
+        )
+        if response.status_code >= 300:
+            raise click.ClickException(f"feedbot refused the call: {_refusal(response)}")
+        return response
 
-    twiml = post("/twilio/voice", {})
+    twiml = _twiml(post("/twilio/voice", {}))
     while True:
         for say in twiml.iter("Say"):
             show(say.text or "")
@@ -51,7 +67,27 @@ def play_call(
         if typed is None:
             post("/twilio/voice/status", {"CallStatus": "completed"})
             return
-        twiml = post(*_next_request(twiml, typed.strip()))
+        twiml = _twiml(post(*_next_request(twiml, typed.strip())))
+
+
+def _absolute(url: str, base: str) -> str:
+    """The full URL Twilio would call for a URL in TwiML (absolute under FEEDBOT_PUBLIC_URL,
+    or relative to the app's root when it is unset)."""
+    full = url if "://" in url else base + url
+    if not full.startswith(base + "/"):
+        raise click.ClickException(f"the call was sent outside feedbot ({url[:80]})")
+    return full
+
+
+def _twiml(response: TestResponse) -> ET.Element:
+    if response.mimetype != "text/xml":
+        raise click.ClickException(f"feedbot answered the call with no TwiML: {_refusal(response)}")
+    return ET.fromstring(response.data)
+
+
+def _refusal(response: TestResponse) -> str:
+    reason = response.json.get("error", "") if response.is_json and response.json else ""
+    return f"{response.status_code} {reason}".strip()
 
 
 def _next_request(twiml: ET.Element, typed: str) -> tuple[str, dict[str, str]]:

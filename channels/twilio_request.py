@@ -93,6 +93,17 @@ def signed_urls() -> list[str]:
     return list(dict.fromkeys([f"{base}?{raw}", f"{base}?{decoded}"]))
 
 
+def webhook_url(path: str) -> str:
+    """The URL to give Twilio for one of our webhooks (`path` with its query), the one
+    `signed_urls` then checks: under FEEDBOT_PUBLIC_URL when set, with any path it has
+    (https://agency.gov/feedbot/twilio/voice/answer); else under the root this request
+    reached the app at, which Twilio resolves against the URL it called."""
+    public_url = current_runtime().settings.public_url
+    if public_url is not None:
+        return public_url + path
+    return request.script_root + path
+
+
 def service_called(channel: Literal["sms", "voice"]) -> Service:
     """The service whose number the webhook's `To` is; 404 (and a log line) for none.
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
+from werkzeug.exceptions import NotFound
 
 from channels.twilio_request import (
     caller_key,
@@ -20,6 +21,7 @@ from channels.twilio_request import (
     small_number,
     twilio_sid,
     twilio_signed,
+    webhook_url,
 )
 from feedbot.conversations import (
     Inbound,
@@ -28,9 +30,11 @@ from feedbot.conversations import (
     current_prompts,
     end_thread,
     handle_reply,
+    question_left_open,
     start_conversation,
 )
 from feedbot.engine import Prompt, Reply
+from feedbot.errors import CALLER_APOLOGY
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import keyed_hash
 from feedbot.languages import (
@@ -49,6 +53,9 @@ blueprint = Blueprint("voice", __name__)
 
 GATHER_TIMEOUT_SECONDS = 6
 ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+# How long after a call ended its last answer may still arrive: Twilio's status callback and
+# the last Gather's answer reach different workers, in either order, seconds apart.
+LATE_ANSWER_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ VOICES: dict[str, Voice] = {
 def incoming_call() -> Response:
     """Answer a call: the language menu when the service offers several, else the survey."""
     service = _service()
+    _call_sid()  # refused now, not after the caller has picked a language
     if len(service.languages) > 1:
         return _twiml(language_menu(service))
     return _start(service, service.default_language)
@@ -93,13 +101,17 @@ def incoming_call() -> Response:
 @twilio_signed
 def language_chosen() -> Response:
     """The language menu's answer: a key, a language's name said ("Español", "Spanish,
-    please") or a key's number said ("two", "dos"); "repeat" hears the menu again; anything
-    else is the default language."""
+    please") or a key's number said ("two", "dos"); star or "repeat" hears the menu again,
+    "stop" ends the call before any survey begins; anything else is the default language."""
     service = _service()
+    _call_sid()
     speech = request.form.get("SpeechResult", "")
-    if fold_words(speech) in REPEAT_WORDS:
+    digits = request.form.get("Digits", "")
+    if "*" in digits or fold_words(speech) in REPEAT_WORDS:
         return _twiml(language_menu(service))
-    number = small_number(request.form.get("Digits", ""), 2)
+    if not digits and fold_words(speech) in STOP_WORDS:
+        return _twiml(_goodbye(service.default_language))
+    number = small_number(digits, 2)
     index = number - 1 if number is not None else -1
     if 0 <= index < len(service.languages):
         return _start(service, service.languages[index])
@@ -171,7 +183,7 @@ def language_menu(service: Service) -> VoiceResponse:
     names = dict.fromkeys(name for code in service.languages for name in _language_names(code))
     gather = _gather(
         response,
-        "/twilio/voice/language",
+        webhook_url("/twilio/voice/language"),
         VOICES[service.default_language],
         num_digits=keys,
         hints=", ".join(names),
@@ -181,7 +193,7 @@ def language_menu(service: Service) -> VoiceResponse:
             language=LANGUAGES[code].native_name, digit=digit
         )
         _say(gather, text, code)
-    response.redirect("/twilio/voice/language", method="POST")
+    response.redirect(webhook_url("/twilio/voice/language"), method="POST")
     return response
 
 
@@ -209,7 +221,8 @@ def render_voice(
 def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, silences: int) -> None:
     gettext = gettext_for(language)
     # What the keys mean travels with the question the caller heard (the URL is signed).
-    action = f"/twilio/voice/answer?{urlencode({'step': step, 'keys': _choice_keys(prompt)})}"
+    query = urlencode({"step": step, "keys": _choice_keys(prompt)})
+    action = webhook_url(f"/twilio/voice/answer?{query}")
     gather = _gather(response, action, VOICES[language], prompt)
     if prompt.kind == "retry":
         if prompt.reason == "required":
@@ -222,7 +235,7 @@ def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, sile
         _say(gather, line, language)
     # Reached only when the caller said and pressed nothing before the Gather timed out.
     silence = urlencode({"step": step, "silence": silences})
-    response.redirect(f"/twilio/voice/answer?{silence}", method="POST")
+    response.redirect(webhook_url(f"/twilio/voice/answer?{silence}"), method="POST")
 
 
 def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-untyped-def]
@@ -362,18 +375,20 @@ def _choice_keys(question: Prompt | None) -> str:
 
 
 def _current_question(db, inbound: Inbound) -> Prompt | None:  # type: ignore[no-untyped-def]
+    """The question the call asks now or, just after the caller hung up, the one it was
+    asking then (its answer may come after the hang-up's status callback)."""
     outcome = current_prompts(db, inbound)
     prompt = outcome.prompts[0] if outcome.prompts else None
-    return prompt if prompt is not None and prompt.kind == "question" else None
+    if prompt is not None and prompt.kind == "question":
+        return prompt
+    return question_left_open(db, inbound)
 
 
 def _inbound(
     service: Service, reply: Reply, step: int | str, language: str | None = None
 ) -> Inbound:
     settings = current_runtime().settings
-    call_sid = twilio_sid("CallSid")
-    if call_sid is None:
-        abort(400, "CallSid is required")
+    call_sid = _call_sid()
     return Inbound(
         service=service,
         channel="voice",
@@ -383,11 +398,28 @@ def _inbound(
         received_at=datetime.now(UTC),
         message_id=f"{call_sid}:{step}",
         language=language,
+        late_answer_grace=LATE_ANSWER_GRACE,
     )
 
 
+def _call_sid() -> str:
+    call_sid = twilio_sid("CallSid")
+    if call_sid is None:
+        abort(400, "CallSid is required")
+    return call_sid
+
+
 def _service() -> Service:
-    return service_called("voice")
+    """The service the call is to. A number no service owns is logged (service_called) and
+    the caller hears an apology: for any answer but a 200 with TwiML, Twilio plays its own
+    "application error" to the caller."""
+    try:
+        return service_called("voice")
+    except NotFound:
+        response = VoiceResponse()
+        response.say(CALLER_APOLOGY)
+        response.hangup()
+        abort(_twiml(response))
 
 
 def _int_arg(name: str) -> int:

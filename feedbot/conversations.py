@@ -13,17 +13,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Row
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
 from feedbot.config import Settings
 from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, SurveyCompleted
+from feedbot.flows import END
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
 from feedbot.keywords import Keyword, carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
+from feedbot.models import Answer, PendingNormalization
 from feedbot.services import Service
 from feedbot.turn_sql import SAVED, ConversationRow, run, statements
 
@@ -34,6 +36,21 @@ TO_NORMALIZE = "feedbot.to_normalize"
 ContactRow = Row[tuple[int, int | None]]
 
 Disposition = Literal["prompts", "duplicate", "opted_out", "stopped", "help", "started"]
+
+# A survey's latest answer: the question it leads to is the one the survey was asking when it
+# closed unfinished (closing forgets it).
+_LATEST_ANSWER = (
+    select(Answer.question_id, Answer.value)
+    .where(Answer.conversation_id == bindparam("p_conversation"))
+    .order_by(Answer.id.desc())
+    .limit(1)
+)
+# A response closed again is normalized again: its outbox row, if it still waits, goes first,
+# so that closing adds a new one. A drain holding that row makes the DELETE wait until the
+# drain commits; the new row then brings the response back for the next drain.
+_LEAVE_OUTBOX = delete(PendingNormalization).where(
+    PendingNormalization.conversation_id == bindparam("p_conversation")
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,10 @@ class Inbound:
     language: str | None = None
     transaction_id: str | None = None
     honours_carrier_keywords: bool = False
+    # A call's last answer may arrive after the hang-up closed its survey (Twilio's status
+    # callback and the last Gather's answer reach different workers, in either order): for
+    # this long after the close, an answer to the question asked then still counts.
+    late_answer_grace: timedelta | None = None
     # A keyword the carrier has already recognised in the text (its own opt-out words).
     recognised_keyword: Keyword | None = None
 
@@ -194,6 +215,84 @@ def end_thread(db: DbSession, inbound: Inbound) -> ConversationRow | None:
     close_conversation(db, conversation, inbound.received_at, status)
     _save(db, conversation)
     return conversation
+
+
+def _late_answer(db: DbSession, conversation: ConversationRow, inbound: Inbound) -> Outcome | None:
+    """Apply an answer that arrived just after its thread ended (see Inbound.late_answer_grace);
+    None for any other reply to a closed survey, which `_continue` answers as usual.
+
+    The answer still counts if it is to the question the survey was asking when it closed.
+    The survey then closes again as it should (complete after the last question, else
+    partial) and is normalized again. A repeated delivery never gets here (handle_reply)."""
+    session = _open_at_close(db, inbound, conversation)
+    if session is None or inbound.reply.give_up:
+        return None
+    service = inbound.service
+    step = engine.advance(service.flow, service.context, session, inbound.reply)
+    if not any(isinstance(event, AnswerGiven) for event in step.events):
+        return None  # unreadable: no one is left to ask again
+    log.info("conversation %s took an answer sent before its thread ended", conversation.public_id)
+    run(db, _LEAVE_OUTBOX, {"p_conversation": conversation.id})
+    closed_at = conversation.completed_at or inbound.received_at
+    _apply(db, conversation, step, inbound.received_at)  # closes it, if that was the last
+    if step.session.done:
+        return _outcome(conversation, step, ())
+    close_conversation(
+        db, conversation, closed_at, "partial" if conversation.answered else "abandoned"
+    )
+    _save(db, conversation)
+    return current_prompts(db, inbound)
+
+
+def question_left_open(db: DbSession, inbound: Inbound) -> Prompt | None:
+    """The question the thread's survey was asking when the thread ended, if it ended
+    unfinished within the inbound's late_answer_grace: the one an answer sent before the end
+    may still answer."""
+    contact = _lock_contact(db, inbound)
+    conversation = _conversation(db, contact.conversation_id)
+    session = None if conversation is None else _open_at_close(db, inbound, conversation)
+    if session is None:
+        return None
+    return engine.question_prompt(inbound.service.flow, inbound.service.context, session)
+
+
+def _open_at_close(
+    db: DbSession, inbound: Inbound, conversation: ConversationRow
+) -> engine.Session | None:
+    """The session a survey closed unfinished within the inbound's late_answer_grace had,
+    on the question it was asking then."""
+    if (
+        inbound.late_answer_grace is None
+        or conversation.status not in {"partial", "abandoned"}
+        or conversation.completed_at is None
+        or inbound.received_at - conversation.completed_at > inbound.late_answer_grace
+    ):
+        return None
+    question = _question_at_close(db, inbound.service, conversation)
+    if question is None:
+        return None
+    return replace(_session(conversation), question=question)
+
+
+def _question_at_close(
+    db: DbSession, service: Service, conversation: ConversationRow
+) -> str | None:
+    """The question an unfinished survey was on when it closed: the one its latest answer
+    (skipped and unanswered ones included) leads to, or the first with none. None when the
+    flow has changed since."""
+    flow = service.flow
+    if conversation.flow_id != flow.id:
+        return None
+    latest = run(db, _LATEST_ANSWER, {"p_conversation": conversation.id}).one_or_none()
+    if latest is None:
+        return flow.start
+    question = flow.questions.get(latest.question_id)
+    if question is None:
+        return None
+    # Stored as JSON, a list of drivers reads back as a list; the engine routes on tuples.
+    value = tuple(latest.value) if isinstance(latest.value, list) else latest.value
+    following = question.next_after(value)
+    return None if following == END else following
 
 
 def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedelta) -> list[int]:
@@ -415,6 +514,10 @@ def _begin(
 def _continue(db: DbSession, conversation: ConversationRow, inbound: Inbound) -> Outcome:
     service = inbound.service
     session = _session(conversation)
+    if session.done and inbound.late_answer_grace is not None:
+        late = _late_answer(db, conversation, inbound)
+        if late is not None:
+            return late
     step = engine.advance(service.flow, service.context, session, inbound.reply)
     if not session.done:
         _apply(db, conversation, step, inbound.received_at)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from feedbot.models import Conversation, ResponseRecord
+import pytest
+from sqlalchemy import func, select
+
+from feedbot.errors import CALLER_APOLOGY
+from feedbot.models import Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
-from tests.conftest import runtime_of
-from tests.support.calling import Caller
+from tests.conftest import make_app, runtime_of
+from tests.support.calling import Caller, Turn, assert_documented_twiml
 from tests.support.texting import Texter, sign
 
 
@@ -602,3 +607,245 @@ def test_thoi_said_to_the_last_question_completes_a_vietnamese_survey(sqlite_url
     assert stored(app)[0][:2] == ("complete", "vi")
     assert stored(app)[0][2]["anything_else"] == ("skipped", None)
     runtime_of(app).db.dispose()
+
+
+# A caller's last answer and the hang-up's status callback reach different workers, so the
+# hang-up may be handled first (QA, voice finding 1).
+LATE_COMMENT = "The line was long but staff were kind"
+
+
+def hung_up_before_the_last_answer(app):
+    caller, _ = answer_in_english(app)
+    caller.press("4")
+    caller.press("2")
+    assert caller.hang_up() == 204
+    assert stored(app)[0][0] == "partial"
+    return caller
+
+
+def record_of(app):
+    with runtime_of(app).db.transaction() as db:
+        return record_as_dict(db.scalars(select(ResponseRecord)).one())
+
+
+def test_a_last_answer_handled_after_the_hang_up_still_completes_the_survey(app):
+    caller = hung_up_before_the_last_answer(app)
+    late = caller.say(LATE_COMMENT)
+    assert "Thank you for your feedback" in late.spoken and late.hung_up
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 4),
+                "made_the_difference": ("answered", ["ease"]),
+                "anything_else": ("answered", LATE_COMMENT),
+            },
+        )
+    ]
+    record = record_of(app)  # normalized again, with the late answer
+    assert (record["status"], record["question_4"]) == ("complete", LATE_COMMENT)
+    again = caller.resend_last()  # Twilio delivering it twice
+    assert "Thank you for your feedback" in again.spoken
+    assert stored(app)[0][0] == "complete" and record_of(app)["status"] == "complete"
+    assert caller.hang_up() == 204  # a repeated status callback changes nothing either
+    assert stored(app)[0][0] == "complete"
+
+
+def test_a_late_answer_to_an_earlier_question_is_kept_and_the_survey_stays_partial(app):
+    caller, _ = answer_in_english(app)
+    caller.press("4")
+    caller.hang_up()
+    late = caller.press("26")
+    assert late.hung_up and late.gather is None  # nobody is left to ask the next question
+    assert stored(app) == [
+        (
+            "partial",
+            "en",
+            {"trust": ("answered", 4), "made_the_difference": ("answered", ["ease", "employee"])},
+        )
+    ]
+    record = record_of(app)
+    assert (record["status"], record["positive_ease"], record["positive_employee"]) == (
+        "partial",
+        1,
+        1,
+    )
+    caller.resend_last()
+    assert stored(app)[0][2]["made_the_difference"] == ("answered", ["ease", "employee"])
+
+
+def test_only_the_question_asked_at_the_hang_up_takes_a_late_answer(app):
+    """A repeated delivery of the answer given before the hang-up answers nothing more."""
+    caller, _ = answer_in_english(app)
+    caller.press("4")
+    caller.hang_up()
+    again = caller.resend_last()
+    assert again.hung_up and "What about this interaction" not in again.spoken
+    assert stored(app) == [("partial", "en", {"trust": ("answered", 4)})]
+
+
+def test_goodbye_said_to_the_last_question_after_the_hang_up_completes_the_survey(app):
+    caller = hung_up_before_the_last_answer(app)
+    caller.say("Goodbye.")
+    assert stored(app)[0][0] == "complete"
+    assert stored(app)[0][2]["anything_else"] == ("skipped", None)
+
+
+def test_an_answer_long_after_the_call_ended_hears_the_survey_has_closed(app):
+    from sqlalchemy import update
+
+    caller = hung_up_before_the_last_answer(app)
+    with runtime_of(app).db.transaction() as db:
+        ended = db.scalar(select(Conversation.completed_at))
+        db.execute(update(Conversation).values(completed_at=ended - timedelta(minutes=6)))
+    late = caller.say(LATE_COMMENT)
+    assert "This survey has closed" in late.spoken and late.hung_up
+    assert stored(app)[0][0] == "partial" and "anything_else" not in stored(app)[0][2]
+
+
+@pytest.mark.parametrize("drained_first", [False, True])
+def test_a_late_answer_reaches_the_record_whether_or_not_the_first_was_written(
+    queued_app, drained_first
+):
+    """The hang-up queued the partial response; the late answer queues it again, whether its
+    outbox row still waits or the worker already wrote the partial record."""
+    from rq import SimpleWorker
+
+    from feedbot.queue import normalize_queue
+
+    def run_worker():
+        queue = normalize_queue(runtime_of(queued_app))
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    caller = hung_up_before_the_last_answer(queued_app)
+    if drained_first:
+        run_worker()
+        assert record_of(queued_app)["status"] == "partial"
+    caller.say(LATE_COMMENT)
+    run_worker()
+    record = record_of(queued_app)
+    assert (record["status"], record["question_4"]) == ("complete", LATE_COMMENT)
+    with runtime_of(queued_app).db.transaction() as db:
+        assert db.scalar(select(func.count()).select_from(PendingNormalization)) == 0
+
+
+# FEEDBOT_PUBLIC_URL may have a path: Twilio must be sent back under it (QA, voice finding 2).
+PREFIXED = "https://agency.example.gov/feedbot"
+
+
+@dataclass
+class CallerBehindAPrefix(Caller):
+    """Twilio calling exactly the URLs the TwiML names, signed as named, through a proxy that
+    serves the app at PREFIXED."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def dial(self) -> Turn:
+        return self.post(PREFIXED + "/twilio/voice", {})
+
+    def status(self, call_status: str) -> int:
+        params = self._params({"CallStatus": call_status})
+        url = PREFIXED + "/twilio/voice/status"
+        response = self.client.post(
+            "/twilio/voice/status", data=params, headers={"X-Twilio-Signature": sign(url, params)}
+        )
+        return response.status_code
+
+    def _send(self, url: str, params: dict[str, str]) -> Turn:
+        assert url.startswith(PREFIXED + "/twilio/voice"), url
+        self.urls.append(url)
+        response = self.client.post(
+            url.removeprefix(PREFIXED),
+            data=params,
+            headers={"X-Twilio-Signature": sign(url, params)},
+        )
+        assert response.status_code == 200, response.data
+        turn = Turn(ET.fromstring(response.data), response.data)
+        self.turns.append(turn)
+        return turn
+
+
+def test_a_public_url_with_a_path_keeps_every_call_step_under_it(sqlite_url):
+    app = make_app(sqlite_url, public_url=PREFIXED)
+    caller = CallerBehindAPrefix(app.test_client())
+    menu = caller.dial()
+    assert menu.redirect == PREFIXED + "/twilio/voice/language"
+    first = caller.press("1")
+    assert first.redirect.startswith(PREFIXED + "/twilio/voice/answer?")
+    assert "Sorry, I did not hear anything." in caller.stay_silent().spoken
+    caller.press("4")
+    caller.press("2")
+    assert "Thank you for your feedback" in caller.say(LATE_COMMENT).spoken
+    assert caller.hang_up() == 204
+    assert stored(app)[0][0] == "complete"
+    assert len(caller.urls) == 6
+    runtime_of(app).db.dispose()
+
+
+@pytest.mark.parametrize("public_url", ["https://feedbot.agency.gov", PREFIXED])
+def test_chat_plays_the_call_whatever_the_public_url(sqlite_url, public_url):
+    """The console signed for http://localhost: with FEEDBOT_PUBLIC_URL set (as always in
+    production) its first request was refused and the 403's JSON parsed as TwiML."""
+    app = make_app(sqlite_url, public_url=public_url)
+    result = app.test_cli_runner().invoke(
+        args=["chat", "--channel", "voice", "--service", "passport"], input="1\n5\n\n0\n0\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Sorry, I did not hear anything." in result.output  # the silence's Redirect
+    assert "Thank you for your feedback" in result.output
+    hung_up = app.test_cli_runner().invoke(
+        args=["chat", "--channel", "voice", "--service", "passport"], input="1\n5\n"
+    )
+    assert hung_up.exit_code == 0, hung_up.output  # the status callback is a 204
+    assert [status for status, _, _ in stored(app)] == ["complete", "partial"]
+    runtime_of(app).db.dispose()
+
+
+def test_a_call_the_console_cannot_make_says_why_without_a_traceback(sqlite_app):
+    import click
+
+    from channels.console import play_call
+
+    service = runtime_of(sqlite_app).services.get("passport")
+    with pytest.raises(click.ClickException) as refused:
+        play_call(sqlite_app, service, "another-token", lambda: None, lambda _: None)
+    assert refused.value.message == (
+        "feedbot refused the call: 403 X-Twilio-Signature does not match this request"
+    )
+
+
+# Odd inputs (QA, voice findings 4 and 5).
+@pytest.mark.parametrize(
+    "path", ["/twilio/voice", "/twilio/voice/language", "/twilio/voice/answer?step=1"]
+)
+def test_a_call_to_a_number_no_service_owns_hears_an_apology(app, path):
+    """A 404 made Twilio play "an application error has occurred" to the caller."""
+    response = _signed(app, path, Digits="1", **{**CALL, "To": "+13125550199"})
+    assert response.status_code == 200
+    turn = Turn(ET.fromstring(response.data), response.data)
+    assert_documented_twiml(turn.xml)
+    assert turn.spoken == CALLER_APOLOGY and turn.hung_up
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize("call_sid", ["CA\x00", "CA" + "1" * 60, ""])
+def test_a_bad_call_sid_is_refused_before_the_language_menu(app, call_sid):
+    response = _signed(app, "/twilio/voice", **{**CALL, "CallSid": call_sid})
+    assert response.status_code == 400
+
+
+def test_star_at_the_language_menu_hears_it_again(app):
+    caller = Caller(app.test_client())
+    caller.dial()
+    again = caller.press("*")
+    assert "Para Español, oprima 2." in again.spoken and again.gather is not None
+    assert stored(app) == []
+
+
+def test_stop_said_at_the_language_menu_ends_the_call(app):
+    caller = Caller(app.test_client())
+    caller.dial()
+    ended = caller.say("Stop.")
+    assert "This survey has closed" in ended.spoken and ended.hung_up
+    assert stored(app) == []
