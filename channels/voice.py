@@ -39,8 +39,10 @@ from feedbot.i18n import _, gettext_for
 from feedbot.identity import keyed_hash
 from feedbot.languages import (
     LANGUAGES,
+    RATING_WORDS,
     REPEAT_WORDS,
     STOP_WORDS,
+    fold,
     fold_words,
     language_said,
     number_word,
@@ -338,8 +340,11 @@ def _stop_skips(question: Prompt | None) -> bool:
 
 
 def _number_said(speech: str, languages: tuple[str, ...]) -> int | None:
-    """The number a whole spoken reply is ("2.", "Two.", "Dos", "Năm"), if it is one."""
+    """The number a whole spoken reply is ("2.", "Two.", "Dos", "Năm", "Number two."), if it
+    is one."""
     words = "".join(ch if ch.isalnum() else " " for ch in speech).split()
+    if len(words) == 2 and fold(words[0]) in RATING_WORDS:
+        words = words[1:]  # "Number two.", "Option 3", "Número dos"
     if len(words) != 1:
         return None
     if words[0].isdecimal():

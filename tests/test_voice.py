@@ -538,6 +538,10 @@ def test_repeat_said_at_the_language_menu_hears_it_again(app):
         ("Eleven.", "fr"),
         ("twelve", "pt"),
         ("12.", "pt"),
+        # A number with the word for it was the default language.
+        ("Number two.", "es"),
+        ("Option 11", "fr"),
+        ("Número dos.", "es"),
     ],
 )
 def test_a_language_said_at_a_twelve_language_menu(sqlite_url, tmp_path, said, language):
