@@ -853,3 +853,15 @@ def test_stop_said_at_the_language_menu_ends_the_call(app):
     ended = caller.say("Stop.")
     assert "This survey has closed" in ended.spoken and ended.hung_up
     assert stored(app) == []
+
+
+def test_a_korean_caller_hears_no_written_particle_choice(sqlite_url, tmp_path):
+    """ "은(는)" is how Korean writes "either particle": read aloud, it was a stumble before
+    every choice."""
+    app = passport_offering(["ko", "en"], sqlite_url, tmp_path)
+    caller = Caller(app.test_client())
+    caller.dial()
+    trust = caller.press("1")
+    assert "1번을 누르세요" in trust.spoken
+    assert "(" not in trust.spoken and ")" not in trust.spoken
+    runtime_of(app).db.dispose()
