@@ -511,8 +511,12 @@ def export_group() -> None:
 @click.option("--channel", help="sms, voice or webchat.")
 @click.option("--language", help="A language code, e.g. es.")
 @click.option("--quarter", help="A fiscal quarter, e.g. FY2027Q1.")
-@click.option("--from", "start", help="First day (YYYY-MM-DD, UTC).")
-@click.option("--to", "end", help="Last day (YYYY-MM-DD, UTC).")
+@click.option(
+    "--from",
+    "start",
+    help="First UTC day (YYYY-MM-DD) of the responses' start, not a local quarter: see --quarter.",
+)
+@click.option("--to", "end", help="Last UTC day (YYYY-MM-DD) of the responses' start.")
 @click.option("--status", type=click.Choice(["complete", "partial", "abandoned"]))
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
@@ -620,6 +624,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         parse_volume,
         quarterly_csv,
         quarterly_rows,
+        services_without_details,
+        without_details_warning,
     )
     from feedbot.fiscal import parse_quarter
 
@@ -657,6 +663,9 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     else:
         click.echo(text, nl=False)
     _warn_of_backlog(backlog)
+    without_details = services_without_details(runtime.services, rows)
+    if without_details:
+        click.echo(f"warning: {without_details_warning(without_details)}", err=True)
 
 
 @click.command("invite")

@@ -528,6 +528,24 @@ def _first_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, A
     return first
 
 
+def services_without_details(registry: ServiceRegistry, rows: list[dict[str, Any]]) -> list[str]:
+    """The services of quarterly `rows` that are no longer in the services file: their rows
+    are counted, but lack what only the file holds (service_provider, omb_control_number,
+    survey_title, trust_question_text, q1_text), so a submission made of them is incomplete."""
+    return sorted({row["service_id"] for row in rows if registry.get(row["service_id"]) is None})
+
+
+def without_details_warning(service_ids: list[str]) -> str:
+    """What staff are told when `services_without_details` names some."""
+    one = len(service_ids) == 1
+    return (
+        f"{_listed(service_ids)} {'is' if one else 'are'} no longer in the services file, so "
+        f"{'its' if one else 'their'} rows have no service_provider, omb_control_number, "
+        "survey_title, trust_question_text or q1_text: put "
+        f"{'its entry' if one else 'their entries'} back in the services file and export again."
+    )
+
+
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=QUARTERLY_COLUMNS, lineterminator="\r\n")

@@ -206,6 +206,18 @@ class StaffToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class StaffSignOut(Base):
+    """A dashboard session signed out before its sign-in lifetime was up. Its cookie (a copy
+    too) is refused from then on, while the token's other sessions stay signed in: the
+    cookie is all the session there is, so the server keeps this to revoke it. Only a hash
+    of the session's sign-in id is kept, and only until the session would have expired."""
+
+    __tablename__ = "staff_sign_outs"
+
+    sign_in_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signed_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class PendingNormalization(Base):
     """Transactional outbox: a finished response waiting for its A-11 record.
 

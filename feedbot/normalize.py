@@ -135,11 +135,13 @@ def build_record(
 
 
 def _driver_flags(branch: str, answer: Answer | None, flow: Flow) -> dict[str, int | None]:
-    """1 = offered and ticked, 0 = offered and not ticked, None = not asked."""
-    offered = _offered_drivers(flow, branch) if answer is not None else set()
-    ticked = (
-        set(answer.value or ()) if answer is not None and answer.status == "answered" else set()
-    )
+    """1 = offered and ticked, 0 = offered and not ticked (SKIP is a choice of none), None =
+    no choice made: not asked (the other branch), or asked and left unanswered (three
+    unreadable replies, silence on a call, an idle or hung-up survey), as an unanswered
+    trust question is. 0s there counted people who chose nothing as offered every driver."""
+    chose = answer is not None and answer.status != "unanswered"
+    offered = _offered_drivers(flow, branch) if chose else set()
+    ticked = set(answer.value or ()) if chose and answer.status == "answered" else set()
     return {
         f"{branch}_{driver}": (1 if driver in ticked else 0) if driver in offered else None
         for driver in DRIVERS

@@ -38,6 +38,7 @@ from feedbot.export import (
     parse_volume,
     quarterly_csv,
     quarterly_rows,
+    services_without_details,
     stream_csv,
     stream_export,
 )
@@ -45,11 +46,19 @@ from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
 from feedbot.flows import Flow
 from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
-from feedbot.staff_auth import allowed_services, authenticate, staff_required
+from feedbot.staff_auth import (
+    SIGN_IN_LIFETIME_SECONDS,
+    allowed_services,
+    authenticate,
+    sign_out,
+    signed_in_staff,
+    staff_required,
+)
 
-SIGN_IN_LIFETIME_SECONDS = 8 * 3600
 # How many closed responses of the export's services have no record yet (so are not in it).
 BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
+# The quarterly export's services no longer in the services file, whose rows lack its details.
+WITHOUT_DETAILS_HEADER = "Feedbot-Services-Not-In-Services-File"
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -136,6 +145,9 @@ def export_quarterly() -> Response:
             headers={"Content-Disposition": f'attachment; filename="a11-{quarter}.csv"'},
         )
     response.headers[BACKLOG_HEADER] = str(backlog.count)
+    without_details = services_without_details(runtime.services, rows)
+    if without_details:
+        response.headers[WITHOUT_DETAILS_HEADER] = ",".join(without_details)
     return response
 
 
@@ -195,12 +207,19 @@ def login() -> Any:
     session.clear()
     session["staff_token_id"] = staff_id
     session["signed_in_at"] = int(time.time())
+    # Names this session alone, so signing out can end it without ending the token's others.
+    session["sign_in"] = secrets.token_urlsafe(32)
     return redirect(url_for("staff.dashboard"))
 
 
 @blueprint.post("/staff/logout")
 def logout() -> Any:
     _check_csrf()
+    # Clearing the cookie alone left a copy of it signed in until it expired.
+    sign_in = session.get("sign_in")
+    if isinstance(sign_in, str):
+        with current_runtime().db.transaction() as db:
+            sign_out(db, sign_in)
     session.clear()
     return redirect(url_for("staff.dashboard"))
 
@@ -286,8 +305,15 @@ def _driver_counts(db: Any, in_quarter: tuple[Any, ...]) -> dict[str, int]:
     ).one()
     ticked_positive, ticked_negative = int(row[0]), int(row[1])
     total = ticked_positive + ticked_negative
-    share = round(100 * ticked_positive / total) if total else 0
+    share = _percent(ticked_positive, total) if total else None
     return {"positive": ticked_positive, "negative": ticked_negative, "positive_share": share}
+
+
+def _percent(part: int, whole: int) -> int:
+    """`part` of `whole` as a whole percentage, a half rounded up as staff read it (12.5 % is
+    13 %; round() takes a half to the even number, 12); in integers, so no float error moves
+    a half. Every percentage the dashboard shows is made here."""
+    return (200 * part + whole) // (2 * whole)
 
 
 def _question_table(rows: list[Any], total: int, flow: Flow) -> list[dict[str, Any]]:
@@ -382,14 +408,15 @@ def _quarters_to_pick(current: FiscalQuarter, shown: FiscalQuarter) -> list[Fisc
 
 def _logged_in_staff() -> StaffToken | None:
     staff_id = session.get("staff_token_id")
-    if staff_id is None:
+    sign_in = session.get("sign_in")
+    if staff_id is None or not isinstance(sign_in, str):
         return None
     if time.time() - session.get("signed_in_at", 0) > SIGN_IN_LIFETIME_SECONDS:
         session.clear()  # a cookie left on a shared computer stops working after a work day
         return None
     with current_runtime().db.transaction() as db:
-        staff = db.get(StaffToken, staff_id)
-        if staff is None or staff.revoked_at is not None:
+        staff = signed_in_staff(db, staff_id, sign_in)
+        if staff is None:
             session.clear()
             return None
         db.expunge(staff)

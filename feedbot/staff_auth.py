@@ -1,4 +1,5 @@
-"""Staff API tokens: created once, stored as a hash, scoped to services and to uses."""
+"""Staff API tokens: created once, stored as a hash, scoped to services and to uses; and the
+dashboard's sign-ins made with them."""
 
 from __future__ import annotations
 
@@ -7,21 +8,23 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from feedbot.db import upsert_statement
 from feedbot.logs import route_name
-from feedbot.models import StaffToken
+from feedbot.models import StaffSignOut, StaffToken
 from feedbot.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
 SCOPES = ("export", "invite")
 TOKEN_PREFIX = "fbt_"
+SIGN_IN_LIFETIME_SECONDS = 8 * 3600  # a cookie left on a shared computer stops after a work day
 
 
 MAX_NAME = 128  # staff_tokens.name
@@ -85,6 +88,34 @@ def authenticate(db: DbSession, token: str) -> StaffToken | None:
         return None
     found.last_used_at = datetime.now(UTC)
     return found
+
+
+def signed_in_staff(db: DbSession, staff_id: int, sign_in: str) -> StaffToken | None:
+    """The token a dashboard session signed in with, unless it is revoked or the session
+    (`sign_in`, the random id it got at sign-in) was signed out; one query."""
+    found = db.execute(
+        select(StaffToken, StaffSignOut.sign_in_hash)
+        .outerjoin(StaffSignOut, StaffSignOut.sign_in_hash == hash_token(sign_in))
+        .where(StaffToken.id == staff_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    staff, signed_out = found
+    return None if staff.revoked_at is not None or signed_out is not None else staff
+
+
+def sign_out(db: DbSession, sign_in: str) -> None:
+    """Refuse the dashboard session `sign_in` from now on, a copy of its cookie too, leaving
+    the token's other sessions signed in."""
+    now = datetime.now(UTC)
+    # A session signed out a lifetime ago has expired anyway: its row is no longer needed.
+    expired = now - timedelta(seconds=SIGN_IN_LIFETIME_SECONDS)
+    db.execute(delete(StaffSignOut).where(StaffSignOut.signed_out_at < expired))
+    # A copy of the cookie may sign out again, even at the same moment: the first time counts.
+    statement = upsert_statement(db, StaffSignOut).values(
+        sign_in_hash=hash_token(sign_in), signed_out_at=now
+    )
+    db.execute(statement.on_conflict_do_nothing(index_elements=["sign_in_hash"]))
 
 
 def staff_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from feedbot.models import DRIVERS
 from feedbot.staff import SIGN_IN_LIFETIME_SECONDS
 from feedbot.staff_auth import create_token
 from tests.conftest import runtime_of
@@ -99,6 +100,7 @@ def test_a_thumbs_service_shows_thumbs_up_and_down(app):
             add_record(db, service_id="thumbs", trust_form="thumbs", question_1=answer)
         # Given before the service moved to the thumbs form: a 1 here is "strongly disagree".
         add_record(db, service_id="thumbs", question_1=1)
+        add_record(db, question_1=4)  # passport: a likert service with a response to show
         token = create_token(db, "ana", None, ["export"])
     client = app.test_client()
     csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
@@ -166,6 +168,40 @@ def test_the_quarter_menu_keeps_the_current_quarter_when_an_older_one_is_shown(d
     assert offered[0] == str(current) and offered[-1] == older and len(offered) == 5
 
 
+def test_signing_out_ends_the_session_for_a_copy_of_its_cookie_too(app):
+    """Signing out only cleared the browser's cookie: a copy of it still showed the dashboard
+    until it expired. The same token's sessions in other browsers stay signed in."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    browser, other_browser = _signed_in(app, token), _signed_in(app, token)
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', browser.get("/staff").data).group(1)
+    copied = browser.get_cookie("session").value
+    signed_out = browser.post("/staff/logout", data={"csrf": csrf.decode()})
+    assert signed_out.status_code == 302
+    assert b"Sign in" in browser.get("/staff").data
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    page = thief.get("/staff?service=passport&quarter=FY2027Q1")
+    assert page.status_code == 200
+    assert b"Sign in" in page.data and b"total-responses" not in page.data
+    # The copy can sign out again (the form token is in it): nothing breaks.
+    again = app.test_client()
+    again.set_cookie("session", copied)
+    assert again.post("/staff/logout", data={"csrf": csrf.decode()}).status_code == 302
+
+    shown = other_browser.get("/staff?service=passport&quarter=FY2027Q1")
+    assert b'id="total-responses">1<' in shown.data
+
+
+def _signed_in(app, token):
+    client = app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    assert client.post("/staff/login", data={"token": token, "csrf": csrf}).status_code == 302
+    return client
+
+
 def test_a_sign_in_expires_after_a_work_day(dashboard_app):
     app, token = dashboard_app
     client = app.test_client()
@@ -176,3 +212,46 @@ def test_a_sign_in_expires_after_a_work_day(dashboard_app):
     with client.session_transaction() as cookie:
         cookie["signed_in_at"] -= SIGN_IN_LIFETIME_SECONDS + 1
     assert b"Sign in" in client.get("/staff?service=passport").data
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative", "shown"),
+    [(1, 7, "13% positive (1 positive, 7 negative"), (5, 3, "63% positive"), (2, 1, "67%")],
+)
+def test_the_driver_share_rounds_a_half_up(sqlite_app, positive, negative, shown):
+    """round() took 12.5 to 12 and 62.5 to 62 (half to even); staff read them as 13 and 63."""
+    with runtime_of(sqlite_app).db.transaction() as db:
+        add_record(db, question_1=5, positive=DRIVERS[:positive])
+        add_record(db, question_1=1, negative=DRIVERS[:negative])
+        token = create_token(db, "ana", None, ["export"])
+    page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
+    share = re.search(r'<p id="driver-share">([^<]*)</p>', page.get_data(as_text=True))
+    assert share.group(1).startswith(shown)
+
+
+def test_a_quarter_without_responses_says_so_instead_of_empty_figures(dashboard_app):
+    """It showed "0% positive (0 positive, 0 negative driver choices)" and tables of headers."""
+    app, token = dashboard_app
+    page = _signed_in(app, token).get("/staff?service=passport&quarter=FY2026Q4")
+    text = page.get_data(as_text=True)
+    assert "No responses for passport renewal in FY2026Q4" in text
+    assert "0% positive" not in text and "<table>" not in text and "<svg" not in text
+
+
+def test_responses_without_a_driver_choice_say_none_was_chosen(sqlite_app):
+    with runtime_of(sqlite_app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", None, ["export"])
+    page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
+    text = page.get_data(as_text=True)
+    assert '<p id="driver-share">No drivers were chosen in these responses.</p>' in text
+    assert "0% positive" not in text
+
+
+def test_each_comment_takes_its_own_direction(sqlite_app):
+    """In a left-to-right list an Arabic comment's punctuation landed at the wrong end."""
+    with runtime_of(sqlite_app).db.transaction() as db:
+        add_record(db, question_1=5, language="ar", question_4="شكراً جزيلاً!")
+        token = create_token(db, "ana", None, ["export"])
+    page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
+    assert '<li dir="auto">شكراً جزيلاً!</li>' in page.get_data(as_text=True)

@@ -674,6 +674,7 @@ def test_a_service_that_left_the_services_file_stays_exportable(seeded):
     )
     assert cli.exit_code == 0, cli.output
     assert len(list(csv.DictReader(io.StringIO(cli.stdout)))) == 1
+    assert "warning: retired is no longer in the services file" in cli.stderr
 
 
 def test_cli_refuses_an_unknown_service_or_language(seeded, tmp_path):
@@ -755,3 +756,61 @@ def test_cli_format_follows_the_output_file(seeded, tmp_path):
     ) in result.output
     agreed, result = export("agreed.jsonl", "--format", "jsonl")
     assert result.exit_code == 0 and len(agreed.read_text().splitlines()) == 8
+
+
+def test_drivers_left_unanswered_export_empty_like_other_unanswered_questions(app):
+    """Three unreadable replies to the drivers exported 0 for all seven, as if the person had
+    been offered them and ticked none (SKIP), which counted them as offered; a trust question
+    left unanswered exports an empty question_1, and so do these cells now."""
+    from tests.support.texting import Texter
+
+    for phone, replies in (
+        ("+12025550161", ("Hi", "5", "xyz", "xyz", "xyz", "SKIP")),
+        ("+12025550162", ("Hi", "5", "SKIP", "SKIP")),
+        ("+12025550163", ("Hi", "5", "1 3", "SKIP")),
+    ):
+        texter = Texter(app.test_client(), phone=phone, to="+12025550100")
+        for body in replies:
+            texter.send(body)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "all", None, ["export"])
+    unanswered, skipped, ticked = rows_of(get(app, token, "/api/exports/responses"))
+    positive = [f"positive_{driver}" for driver in DRIVERS]
+    negative = [f"negative_{driver}" for driver in DRIVERS]
+    assert [unanswered[c] for c in positive + negative] == [""] * 14
+    assert [skipped[c] for c in positive] == ["0"] * 7
+    assert [ticked[c] for c in positive] == ["1", "0", "1", "0", "0", "0", "0"]
+    assert [row[c] for row in (skipped, ticked) for c in negative] == [""] * 14
+    assert unanswered["question_1"] == "5" and unanswered["status"] == "complete"
+
+    quarter = f"FY{unanswered['fiscal_year']}Q{unanswered['quarter']}"
+    (row,) = rows_of(get(app, token, "/api/exports/a11-quarterly", quarter=quarter))
+    assert [int(row[c]) for c in positive] == [1, 0, 1, 0, 0, 0, 0]
+    assert row["volume_of_respondents"] == "3"
+
+
+def test_a_quarterly_export_names_the_services_that_lack_their_details(seeded):
+    """A service that left the services file kept its counts but exported empty
+    service_provider, omb_control_number, survey_title and question texts, unsaid."""
+    from feedbot.export import services_without_details, without_details_warning
+
+    app, tokens = seeded
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, service_id="retired", question_1=4)
+        add_record(db, service_id="closed-office", question_1=2)
+    answer = quarterly(app, tokens["all"])
+    retired = {row["service_id"]: row for row in rows_of(answer)}["retired"]
+    assert retired["service_provider"] == retired["omb_control_number"] == ""
+    header = "Feedbot-Services-Not-In-Services-File"
+    assert answer.headers[header] == "closed-office,retired"
+    as_json = quarterly(app, tokens["all"], format="json")
+    assert as_json.headers[header] == "closed-office,retired"
+    assert header not in quarterly(app, tokens["all"], service="passport").headers
+
+    rows = [{"service_id": "retired"}, {"service_id": "passport"}]
+    (missing,) = services_without_details(runtime_of(app).services, rows)
+    assert without_details_warning([missing]) == (
+        "retired is no longer in the services file, so its rows have no service_provider, "
+        "omb_control_number, survey_title, trust_question_text or q1_text: put its entry back "
+        "in the services file and export again."
+    )

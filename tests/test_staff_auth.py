@@ -121,3 +121,23 @@ def test_a_name_of_other_digits_is_revoked_by_name(app):
     )
     assert runner.invoke(args=["tokens", "create", "--name", "²"]).exit_code == 0
     assert runner.invoke(args=["tokens", "revoke", "²"]).output == "revoked 1 token(s)\n"
+
+
+def test_a_sign_out_is_kept_as_a_hash_and_only_while_its_session_could_be_used(app):
+    """A signed-out session's cookie stays refused until it would have expired anyway; after
+    that its row is cleared away by a later sign-out, so the table holds a work day at most."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from feedbot.models import StaffSignOut
+    from feedbot.staff_auth import SIGN_IN_LIFETIME_SECONDS, sign_out
+
+    with runtime_of(app).db.transaction() as db:
+        sign_out(db, "earlier-session")
+        sign_out(db, "earlier-session")  # a copy of its cookie signing out again
+        long_ago = datetime.now(UTC) - timedelta(seconds=SIGN_IN_LIFETIME_SECONDS + 60)
+        db.execute(update(StaffSignOut).values(signed_out_at=long_ago))
+        sign_out(db, "later-session")
+        kept = db.scalars(select(StaffSignOut.sign_in_hash)).all()
+    assert kept == [hash_token("later-session")]
