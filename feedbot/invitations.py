@@ -28,7 +28,7 @@ from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from feedbot.config import Settings
-from feedbot.conversations import Inbound, clean_transaction_id, start_conversation
+from feedbot.conversations import Inbound, clean_transaction_id, sat_idle, start_conversation
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key, sender_keys
@@ -37,6 +37,9 @@ from feedbot.runtime import Runtime
 from feedbot.services import DEFAULT_EXPIRE_AFTER_HOURS, DEFAULT_QUIET_HOURS, Service
 
 log = logging.getLogger(__name__)
+# The Twilio library logs every request's URL (the account SID) and headers at INFO: eleven
+# lines a text, which drowned the worker's own.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_RATE_PER_MINUTE = 60
@@ -52,13 +55,15 @@ ACCOUNT_CODES = {20003, 20404, 21212, 21601, 21659, 21701, 21705}
 # Twilio's "system under maintenance, try again later", whatever the HTTP status.
 RETRY_CODES = {21730}
 _STATUS_ORDER = {"queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
-# "unknown": Twilio's answer was lost, so the text may have reached the person.
-OFFERED_STATUSES = ("sent", "delivered", "undelivered", "queued", "unknown")
+# "unknown": Twilio's answer was lost, so the text may have reached the person. An
+# "undelivered" text did not: it offered no one the survey.
+OFFERED_STATUSES = ("sent", "delivered", "queued", "unknown")
 # Far longer than a send can take (FEEDBOT_TWILIO_TIMEOUT, RQ's job timeout): a claim this old
 # was left by a worker that is gone.
 SENDING_LAPSE = timedelta(minutes=15)
 INTERRUPTED = "sending interrupted, may have been sent"
 SUPERSEDED = "superseded by a newer invitation"
+IN_PROGRESS = "a survey is in progress"
 
 
 class InvalidInvitation(ValueError):
@@ -93,6 +98,8 @@ def parse_request(service: Service, body: dict[str, Any], now: datetime) -> Invi
     except ValueError as error:
         raise InvalidInvitation(str(error)) from error
     phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if phone in {*service.sms_numbers, *service.voice_numbers}:
+        raise InvalidInvitation("phone is one of the service's own numbers")
     send_at = _send_at(body.get("send_at"))
     if send_at is not None and send_at - now > MAX_SEND_AHEAD:
         # No survey is planned a year ahead; and 9999-12-31 in a zone east of UTC overflows.
@@ -237,7 +244,7 @@ def remind(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
     if isinstance(claim, Delivery):
         return claim
     try:
-        _send_sms(runtime, claim.service, claim.phone, claim.body)
+        _send_sms(runtime, claim.service, claim.phone, claim.body, track=False)
     except UnknownOutcome as error:
         log.warning("reminder for invitation %s: %s", invitation_id, error)
         return Delivery("unknown")
@@ -286,6 +293,10 @@ def record_status(db: DbSession, message_sid: str, status: str, error_code: int 
     if error_code == UNSUBSCRIBED_CODE:
         # The carrier says this person unsubscribed: treat it as their STOP.
         _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
+    if status in {"undelivered", "failed"}:
+        # The text never reached the person: no survey was opened for them, so none is
+        # recorded as abandoned.
+        _forget_conversation(db, invitation)
     if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
         # The number cannot receive texts: no reminder, and no reason to keep it.
         invitation.phone = None
@@ -345,10 +356,13 @@ def _opening_text(db: DbSession, invitation: Invitation, service: Service, now: 
     return render_sms(outcome, service)
 
 
-def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
-    """Send one text. Failures come out as feedbot's own exceptions, whose messages hold status
-    and code only: Twilio's own text may quote the number, and RQ logs and stores a failed
-    job's exception."""
+def _send_sms(
+    runtime: Runtime, service: Service, phone: str, body: str, *, track: bool = True
+) -> Any:
+    """Send one text; with `track`, Twilio reports its delivery to /twilio/status (an
+    invitation's: a reminder's sid is not kept, so its reports would find nothing). Failures
+    come out as feedbot's own exceptions, whose messages hold status and code only: Twilio's
+    own text may quote the number, and RQ logs and stores a failed job's exception."""
     settings = runtime.settings
     client = Client(
         settings.twilio_account_sid or "AC" + "0" * 32,
@@ -362,7 +376,7 @@ def _send_sms(runtime: Runtime, service: Service, phone: str, body: str) -> Any:
         if service.messaging_service_sid
         else {"from_": service.from_number or service.sms_numbers[0]}
     )
-    callback = f"{settings.public_url}/twilio/status" if settings.public_url else None
+    callback = f"{settings.public_url}/twilio/status" if settings.public_url and track else None
     try:
         return client.messages.create(to=phone, body=body, status_callback=callback, **sender)
     except TwilioRestException as error:
@@ -450,6 +464,11 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         service = runtime.services.get(invitation.service_id)
         if service is None or _opted_out(db, _keys_of(invitation, runtime.settings)):
             _finish(invitation, "suppressed", "opted out" if service else "unknown service")
+            return Delivery("suppressed")
+        if _survey_in_progress(db, invitation, now, runtime.settings.idle_expiry):
+            # A second survey on the thread would leave the one they are answering unfinished
+            # and read their next answer as the new one's.
+            _finish(invitation, "suppressed", IN_PROGRESS)
             return Delivery("suppressed")
         if _expired(service, invitation.send_at, now):
             _finish(invitation, "expired", f"not sent within {_expiry(service):g} h of its time")
@@ -566,6 +585,28 @@ def _first_status(
     return "scheduled", None
 
 
+def _survey_in_progress(
+    db: DbSession, invitation: Invitation, now: datetime, idle_expiry: timedelta
+) -> bool:
+    """Whether the person is answering a survey of the service by text right now (one they
+    began themselves, or an earlier invitation's they replied to)."""
+    conversation = db.scalar(
+        select(Conversation)
+        .join(Contact, Contact.conversation_id == Conversation.id)
+        .where(
+            Contact.service_id == invitation.service_id,
+            Contact.channel == "sms",
+            Contact.thread_key == invitation.sender_key,
+            Conversation.status == "active",
+        )
+    )
+    return (
+        conversation is not None
+        and not sat_idle(conversation.last_activity_at, now, idle_expiry)
+        and _replied(db, conversation)
+    )
+
+
 def _opted_out(db: DbSession, keys: Sequence[str]) -> bool:
     return bool(db.scalar(select(exists().where(OptOut.sender_key.in_(keys)))))
 
@@ -658,7 +699,22 @@ def _phone_number(raw: str) -> phonenumbers.PhoneNumber:
         )
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInvitation("phone is not a valid number")
+    kind = _CANNOT_TEXT.get(phonenumbers.number_type(parsed))
+    if kind is not None:
+        raise InvalidInvitation(f"phone is {kind}, which cannot receive texts")
     return parsed
+
+
+# Kinds of number a text cannot reach, or reaches at the sender's cost and no one's use. A
+# toll-free number may be text-enabled; a US number is "fixed line or mobile", so passes.
+_CANNOT_TEXT = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+    phonenumbers.PhoneNumberType.UAN: "a company's universal access number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail access number",
+}
 
 
 # What a spreadsheet makes of a number stored as one: 2.02556E+09, 2025550181.0.

@@ -1115,7 +1115,7 @@ def test_a_send_at_more_than_a_year_ahead_is_refused_by_row(inviting, send_at):
     lost the whole batch."""
     app, token = inviting
     rows = [
-        {"service": "passport", "phone": "+33142685300", "send_at": send_at},
+        {"service": "passport", "phone": "+33612345678", "send_at": send_at},
         {"service": "passport", "phone": PHONE},
     ]
     answer = app.test_client().post(
@@ -1343,3 +1343,94 @@ def test_the_window_counts_invitations_made_under_a_replaced_key(rotated_invitin
     assert (again["status"], again["reason"]) == ("suppressed", "invited within the window")
     with runtime_of(new).db.transaction() as db:
         assert len(db.scalars(select(Invitation)).all()) == 2
+
+
+def test_numbers_that_cannot_receive_texts_are_refused_by_row(inviting, twilio):
+    """They were accepted and texted: paid sends that could reach no one."""
+    app, token = inviting
+    rows = [
+        {"service": "passport", "phone": "+442079460018"},  # a London landline
+        {"service": "passport", "phone": "+19005550100"},
+        {"service": "passport", "phone": "+12025550100"},  # the service's own number
+        {"service": "passport", "phone": "+18005550100"},  # toll-free may be text-enabled
+    ]
+    answer = app.test_client().post(
+        "/api/invitations/batch",
+        json={"invitations": rows},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 422
+    assert answer.json["errors"] == [
+        {"row": 1, "error": "phone is a landline, which cannot receive texts"},
+        {"row": 2, "error": "phone is a premium-rate number, which cannot receive texts"},
+        {"row": 3, "error": "phone is one of the service's own numbers"},
+    ]
+    assert [a["row"] for a in answer.json["accepted"]] == [4]
+
+
+def test_no_invitation_to_a_person_answering_a_survey_of_the_service(inviting, twilio):
+    """The invitation opened a second survey on the thread: the one they were answering was
+    left unfinished, and their next answer was read as the new survey's first."""
+    app, token = inviting
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    texter.send("Hi")
+    texter.send("4")
+    assert invite(app, token, transaction_id="MID-2").json["status"] == "scheduled"
+    work(app)
+    assert twilio.requests == []
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.reason) == ("suppressed", "a survey is in progress")
+    assert "Anything else" in texter.send("1 3")
+
+
+def test_an_undelivered_invitation_offered_no_one_and_leaves_no_survey(inviting, twilio):
+    from feedbot.fiscal import fiscal_quarter
+    from feedbot.invitations import offered_counts
+
+    app, token = inviting
+    invite(app, token)
+    work(app)
+    (invitation,) = invitations(app)
+    assert invitation.conversation_id is not None
+    status_callback(
+        app, MessageSid=invitation.message_sid, MessageStatus="undelivered", ErrorCode="30006"
+    )
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalars(select(Conversation)).all() == []  # never an "abandoned" response
+        quarter = fiscal_quarter(NOON, "America/New_York")
+        assert offered_counts(db, "passport", quarter, "America/New_York") == 0
+    assert invitations(app)[0].conversation_id is None
+
+
+def test_a_reminder_asks_for_no_delivery_report_its_invitation_does(inviting, twilio):
+    """Its sid is not kept, so every report Twilio made of it was a 404 (Twilio's error
+    11200 in the agency's console)."""
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    settings = runtime_of(app).settings
+    public = make_app(
+        settings.database_url,
+        redis_url=settings.redis_url,
+        twilio_api_base=settings.twilio_api_base,
+        fixed_now=NOON,
+        public_url="https://feedbot.example.gov",
+    )
+    invite(public, token, service="benefits")
+    (invitation,) = invitations(public)
+    assert deliver(runtime_of(public), invitation.id, NOON).status == "sent"
+    assert remind(runtime_of(public), invitation.id, NOON + timedelta(days=1)).status == "sent"
+    sent, reminder = twilio.messages
+    assert sent["StatusCallback"] == "https://feedbot.example.gov/twilio/status"
+    assert reminder["Body"].startswith("Recordatorio") and "StatusCallback" not in reminder
+    runtime_of(public).db.dispose()
+
+
+def test_sending_logs_one_line_not_the_twilio_librarys_request_dump(inviting, twilio, caplog):
+    caplog.set_level("DEBUG")
+    app, token = inviting
+    invite(app, token)
+    work(app)
+    assert twilio.messages
+    assert not [r for r in caplog.records if r.name == "twilio.http_client"]
+    assert "invitation 1 sent for service passport" in caplog.messages
