@@ -3,8 +3,8 @@
 Phone numbers, e-mail addresses, SSNs and ITINs, payment cards, bank accounts, USCIS, passport,
 Medicare and VA identifiers, street addresses, dates of birth and names (introduced, after a
 title or another cue, or on the service's list of staff names) are replaced by typed placeholders
-before an answer is stored or exported. Addresses and worded dates are read in English and
-Spanish; names, numbers and their cues in all 12 survey languages.
+before an answer is stored or exported. Worded dates are read in English and Spanish, street
+addresses in every survey language but Arabic; names, numbers and their cues in all 12.
 """
 
 from __future__ import annotations
@@ -183,6 +183,15 @@ _WEBMAIL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL_CUE_REACH = 30
+# Said aloud, a mailbox may be a name with a space in it: in "Email me at maria lopez at gmail dot
+# com" the word between the cue and the address is the address's too.
+_EMAIL_CUE_WORDS = r"(?:is|es|me|at|to|address|electr[oó]nico)\b"
+_WORD_OF_SPOKEN_MAILBOX = re.compile(
+    rf"\b(?:e-?mail|correo)\b[^\w\n]*(?:{_EMAIL_CUE_WORDS}[^\w\n]*)*"
+    rf"(?!{_EMAIL_CUE_WORDS})([^\W\d_]+)[ \t]+$",
+    re.IGNORECASE,
+)
+_SPOKEN_MAILBOX_REACH = 60
 
 # "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number.
 _SSN = re.compile(rf"{_NOT_AFTER_DIGITS}(\d{{3}})([- .])(\d{{2}})\2(\d{{4}})(?![\d-])(?!\2\d)")
@@ -311,12 +320,19 @@ _CARD = re.compile(
     rf"|\d{{4}}([ -])\d{{6}}\2\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
 )
 
-# Case, receipt, loan and tracking numbers are long digit runs too; the words before say so.
+# Case, receipt, loan and tracking numbers are long digit runs too; the words before say so, in
+# any survey language: "case number", "folio", "numéro de dossier", "número do processo",
+# "номер дела", "số hồ sơ", "numero ng kaso", "nimewo dosye", "رقم الطلب", "접수번호", "案件编号".
 _REFERENCE_CUE = re.compile(
-    r"\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
+    r"(?:\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
     r"|invoice|loan|caso|recibo|confirmaci[oó]n|referencia|solicitud|rastreo|folio|gu[ií]a"
-    r"|expediente|tr[aá]mite|pr[eé]stamo)\.?\s*(?:number|num\.?|no\.?|n[uú]mero|n[oº°]\.?)?"
-    r"\s*(?:is|es|de)?\s*[:#]*\s*$",
+    r"|expediente|tr[aá]mite|pr[eé]stamo|dossier|demande|r[ée]f[ée]rence|re[cç]u|processo"
+    r"|protocolo|pedido|requerimento|дел[ао]|заявлени[ея]|обращени[ея]|квитанци[ия]"
+    r"|hồ\s+sơ|biên\s+nhận|kaso|resibo|aplikasyon|dosye|resi|الطلب|الملف|القضية|الإيصال"
+    r"|المرجع)\.?\s*(?:number|num\.?|no\.?|n[uú]mero|num[ée]ro|n[oº°]\.?|номер|số)?"
+    r"|접수\s*번호|사건\s*번호|신청\s*번호|예약\s*번호|관리\s*번호|등록\s*번호|주문\s*번호"
+    r"|案件编号|案件編號|申请号|申請號|编号|編號|受理号|受理號|回执号|回執號|单号|單號)"
+    r"\s*(?:is|es|de|est|é|là|ay|se|هو|是|為|为|는|은)?\s*[:#：]*\s*$",
     re.IGNORECASE,
 )
 _REFERENCE_REACH = 30
@@ -332,13 +348,79 @@ _SHORTEST_US_NUMBER_WITH_PLUS = 7
 _SHORTEST_US_NUMBER_WITHOUT_PLUS = 9
 _PLUS_SIGN = re.compile("[+\uff0b]")
 
-# A seven-digit local number, or a run of digits too short or long to dial ("my social
-# worker's number is 123456789"), is only a phone number when the writer says so.
-_LOCAL_PHONE = re.compile(
-    r"\b(?:call|(?<!\[)phone|cell|text|tel|(?:my|his|her|their|your|['’]s) number|mi n[uú]mero"
-    r"|tel[eé]fono|celular|cel|ll[aá]m\w*|whatsapp)\b[^\d\n\[]{0,15}?(?<!\d)"
-    r"(\d{3}[-. ]\d{4}|\d{7,12})(?![\d-])",
+# A number is a phone number when the writer says so, in any survey language: "my number is",
+# "mon numéro est le", "meu telefone é", "số của tôi là", "мой номер", "전화번호는", "我的电话是"…
+# A cue in letters is a whole word; a Korean or Chinese one runs into the words around it ("제
+# 전화번호는", "我的电话是").
+_PHONE_CUES = (
+    r"call|(?<!\[)phone|cell(?:phone)?|mobile|text|tel|whatsapp"  # English
+    r"|(?:my|his|her|their|your|['’]s)\s+number",
+    r"(?:mi|su|tu)\s+n[uú]mero|tel[eé]fono|celular|cel|m[oó]vil|ll[aá]m\w*",  # Spanish
+    r"(?:mon|son|ton|votre)\s+num[ée]ro|t[ée]l[ée]phone|t[ée]l|portable|r?appel\w*|joindre",
+    r"(?:meu|seu)\s+n[uú]mero|telefone|celular|whats|zap|lig\w*|contato",  # Portuguese
+    r"số\s+(?:điện\s+thoại|đt|của\s+(?:tôi|em|mình)|tôi|em)|điện\s+thoại|sđt|sdt|gọi|zalo",
+    r"(?:мой|его|её|ее|наш)\s+номер|номер\s+телефона|телефон\w*|тел|мобильн\w*|звон\w*"
+    r"|позвон\w*|ватсап",
+    r"numero\s+ko|(?:aking|ang)\s+numero|telepono|cp|tawag\w*",  # Tagalog
+    r"nimewo|telef[oò]n|selil[eè]|rele",  # Haitian Creole
+    r"رقمي|رقم\s+(?:هاتفي|الهاتف|جوالي|الجوال|موبايلي|تليفوني)|هاتفي|جوالي|موبايلي|تليفوني"
+    r"|واتساب|اتصل\w*",
+)
+_PHONE_CUES_CJK = (
+    r"전화번호|전화|휴대폰|핸드폰|휴대전화|연락처|폰번호|(?:제|내)\s*번호"
+    r"|电话|電話|手机|手機|联系方式|聯繫方式|聯絡方式|我的号码|我的號碼|微信"
+)
+# A number as people dial it: digit groups joined by one space, dot or hyphen, or set in
+# parentheses: "555-0143", "06 12 34 56 78", "010-1234-5678", "(11) 91234-5678", "8 (912)
+# 345-67-89", "+52 1 55 1234 5678". Which of these are phone numbers is decided in code.
+_DIALLED_RUN = re.compile(
+    r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?![\d-])"
+)
+# After a cue a seven-digit local number counts, or a run of digits too short or long to dial
+# ("my social worker's number is 123456789"). The cue ends at most 15 characters before the
+# number, with no digit, line break or placeholder between. Runs are few, so each is looked
+# behind rather than every cue looked for.
+_PHONE_CUE_BEFORE = re.compile(
+    rf"(?:\b(?:{'|'.join(_PHONE_CUES)})\b|{_PHONE_CUES_CJK})"
+    r"[^\d\n\[]{0,15}$",
     re.IGNORECASE,
+)
+_PHONE_CUE_REACH = 40
+_MIN_DIALLED_DIGITS, _MAX_DIALLED_DIGITS, _MAX_INTERNATIONAL_DIGITS = 7, 12, 15
+# Digit runs a phone cue may come before that are no phone number: a date ("llamé el
+# 15.03.2025"), an amount in thousands ("1.250.000"), office hours ("9.00-17.00") and a year
+# before another number ("called about my 2024 1040").
+_NOT_DIALLED = re.compile(
+    r"\d{1,2}([./ -])\d{1,2}\1\d{2,4}|\d{4}([./ -])\d{1,2}\2\d{1,2}|\d{1,3}(?:\.\d{3})+"
+    r"|\d{1,2}[.:]\d\d[ -]+\d{1,2}[.:]\d\d|(?:19|20)\d\d[ .-]\d+"
+)
+_CURRENCY_NEAR = re.compile(
+    r"[$€₽₫₩¥元원]|\b(?:euros?|dollars?|d[oó]lares|pesos|reais|r[eé]is|rubles?|рубл\w*|руб"
+    r"|đồng|dong|vnd|gourdes?|goud|riyals?|ريال|جنيه)\b",
+    re.IGNORECASE,
+)
+_CURRENCY_REACH = 8
+# A grouped number in a national format of the service's regions is a phone number with no
+# cue, when `phonenumbers` finds it valid there: Korea's "010-1234-5678", China's "138 1234
+# 5678", Taiwan's and Vietnam's "0912 345 678", the Philippines' "0917 123 4567", France's "06 12
+# 34 56 78", Brazil's "(11) 91234-5678", Russia's "8 (912) 345-67-89", Mexico's "55 1234 5678",
+# Saudi Arabia's "050 123 4567", Egypt's "010 1234 5678". Only written in groups: run together,
+# ten or eleven digits are as often an account or order number.
+_NATIONAL_FORMATS = (
+    (("KR", "EG"), r"01\d[ .-]\d{3,4}[ .-]\d{4}"),
+    (("KR",), r"0(?:2|[3-6]\d)[ .-]\d{3,4}[ .-]\d{4}"),
+    (("CN",), r"1[3-9]\d[ -]\d{4}[ -]\d{4}"),
+    (("TW", "VN"), r"09\d\d[ .-]\d{3}[ .-]\d{3}"),
+    (("PH",), r"09\d\d[ .-]\d{3}[ .-]\d{4}"),
+    (("VN",), r"0[35789]\d[ .]\d{3}[ .]\d{4}"),
+    (("FR",), r"0[1-9](?:[ .-]\d\d){4}"),
+    (("BR",), r"\(\d\d\) ?9?\d{4}-?\d{4}|\d\d 9\d{4}-\d{4}"),
+    (("RU",), r"8 ?\(9\d\d\) ?\d{3}[ -]?\d\d[ -]?\d\d|8[ -]9\d\d[ -]\d{3}[ -]\d\d[ -]\d\d"),
+    (("MX",), r"\d\d \d{4} \d{4}"),
+    (("SA",), r"05\d[ -]\d{3}[ -]\d{4}"),
+)
+_NATIONAL_NUMBER = re.compile(
+    "|".join(f"(?P<format{index}>{shape})" for index, (_, shape) in enumerate(_NATIONAL_FORMATS))
 )
 # Speech-to-text sometimes writes digits as words: "two oh two five five five ...".
 _DIGIT_WORD = (
@@ -394,6 +476,63 @@ _ADDRESS_SW = re.compile(
     rf"(?<![\w$.,])\d{{1,6}}\s+(?:Calle|Camino|Paseo|Avenida|Via|Vía|Rancho|Avenue of)\s+"
     rf"(?:(?:{_ES_NAME}|{_ES_LINK}|el|the)\s+){{0,3}}{_ES_NAME}(?:\s+{_DIRECTION}\b)?{_UNIT}"
 )
+# The other survey languages' streets, with a house number and a capitalised name ("la rua 3
+# horas", "la rue 2 fois" are no address). A capital is any the Latin or Cyrillic alphabets of
+# the survey languages write ("Lê Lợi", "Đồng Khởi", "Ленина").
+_CAPITAL_LETTERS = "".join(
+    char
+    for code in (*range(0x41, 0x250), *range(0x400, 0x530), *range(0x1E00, 0x1F00))
+    if (char := chr(code)).isupper()
+)
+_CAPITALISED_WORD = rf"[{_CAPITAL_LETTERS}][\w'’.-]*"
+# Portuguese names the street, then its number, often after a comma: "Rua das Flores, 123",
+# "Avenida Paulista, nº 1500, apto 12"; not a count ("na Rua Augusta 3 horas").
+_ADDRESS_PT = re.compile(
+    r"\b(?i:rua|r\.|avenida|av\.|travessa|tv\.|alameda|al\.|praça|praca|estrada|rodovia"
+    r"|largo)\s+(?:(?:da|das|do|dos|de|d['’])\s+)?"
+    rf"{_CAPITALISED_WORD}(?:\s+(?:(?:da|das|do|dos|de|e)\s+)?{_CAPITALISED_WORD}){{0,3}}"
+    r",?\s+(?:n[º°o]\.?\s*)?\d{1,5}[A-Za-z]?\b"
+    r"(?!\s*(?i:horas?|minutos?|min|dias?|vezes|semanas?|meses|m[eê]s|anos?|reais|pessoas)\b)"
+    r"(?:,?\s+(?i:apto|ap|apartamento|casa|bloco|bl)\.?\s*[\w-]+)?"
+)
+# French and Haitian Creole put the number first: "12, rue Victor Hugo", "12 bis avenue de la
+# République", "45 Rue Capois", "12 ri Lamarre".
+_ADDRESS_FR = re.compile(
+    r"\d(?<![\w$.,]\d)\d{0,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin"
+    r"|allée|allee|impasse|place|quai|route|cours|ruelle|ri|wout|avni|lari|chemen)\s+"
+    r"(?:(?:de\s+la|de\s+l['’]|du|des|de|d['’]|la|le|les|l['’])\s*)?"
+    rf"{_CAPITALISED_WORD}(?:\s+(?:(?:de|du|des|la|le)\s+)?{_CAPITALISED_WORD}){{0,3}}"
+)
+# Vietnamese: "123 đường Lê Lợi", "45/2 hẻm Trần Hưng Đạo".
+_ADDRESS_VI = re.compile(
+    r"\d(?<![\w$.,/]\d)\d{0,4}[A-Za-z]?(?:/\d{1,4})*\s+(?i:đường|phố|ngõ|ngách|hẻm)"
+    rf"\s+{_CAPITALISED_WORD}(?:\s+{_CAPITALISED_WORD}){{0,3}}"
+)
+# Russian names the street, then the house: "улица Ленина, дом 5", "ул. Ленина д. 5 кв. 12",
+# "проспект Мира, 12"; a count after a street is no house ("на улице Ленина 2 часа").
+_ADDRESS_RU = re.compile(
+    r"(?<!\w)(?i:улиц[аеуыи]|ул\.|проспект[аеу]?|пр-т|переул(?:ок|ке|ка)|пер\.|бульвар[аеу]?"
+    r"|б-р|шоссе|площад[ьи]|набережн(?:ая|ой)|проезд[аеу]?)\s*"
+    rf"{_CAPITALISED_WORD}(?:\s+{_CAPITALISED_WORD}){{0,2}},?\s+(?:(?i:дом|д\.)\s*)?\d{{1,4}}"
+    r"(?!\s*(?i:час|мин|раз|дн|день|недел|месяц|год|лет|руб|челов))"
+    r"(?:[а-я](?!\w)|/\d{1,4})?(?:,?\s*(?i:корпус|корп\.|к\.|строение|стр\.)\s*\d{1,4})?"
+    r"(?:,?\s*(?i:квартира|кв\.?)\s*\d{1,4})?"
+)
+# Korean: a road and its number after the district ("서울시 강남구 테헤란로 123"), or a
+# neighbourhood and its lot ("강남구 역삼동 123-45"). Without the district, "전화로 3" is "by
+# phone 3": (으)로 is also a particle, so the number must not be a count ("3번", "2 시간").
+_ADDRESS_KO = re.compile(
+    r"(?:[가-힣]+(?:특별시|광역시|시|도)\s+)?[가-힣]{2,}(?:구|군)\s+"
+    r"(?:[가-힣]+(?:대로|로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?|[가-힣]+(?:동|읍|면|리)\s?\d{1,4})"
+    r"(?:-\d{1,4})?(?:\s?번지)?(?!\d|\s?(?:번(?!지)|시간|시|분|일|개|명|원|회|차|살|층|주|달|년|월))"
+)
+# Chinese: a road or street and a number with 号/號: "中山路123号", "忠孝東路四段100巷5號".
+# The road's name is up to four characters, none of them "live", "at" or a pronoun ("我住在").
+_ADDRESS_ZH = re.compile(
+    r"(?:(?![在住于於到是的我你他她和从從去])[\u4e00-\u9fff]){1,4}(?:大道|路|街)"
+    r"(?:[一二三四五六七八九十\d]{1,3}段)?(?:\d{1,4}[巷弄])*\d{1,5}\s*[号號]"
+    r"(?:\d{1,4}(?:室|楼|樓))?"
+)
 _PO_BOX = re.compile(
     r"\b(?:P\.?\s?O\.?\s?Box|post office box|apartado postal|apartado)\s+#?\d{1,8}\b",
     re.IGNORECASE,
@@ -412,16 +551,20 @@ _LABEL_START = r"(?<![\w\[])(?<!\w[ \t])"
 # break or an "and"/"but". So "my name is on the form", "my name is gibberish on the card" and
 # "me llamo la atención" stay, while "my name is maria", "hi my name is james okafor the agent
 # ..." and "tôi tên là trần thị hoa tôi chờ" are found. A language or nationality ("My name is
-# Spanish") is never the first word of a name. Cues that are also everyday phrases ("me llamo"
-# typed for "me llamó", Haitian "rele" for "called", Portuguese "meu nome e" for "my name and")
-# need a capital. Scripts without capitals take the name their own way: up to three Han characters,
-# one Hangul word without its ending, one or two Arabic words (held to the word list alone, as
-# an Arabic writer chose no case).
+# Spanish") is never the first word of a name. Cues that are also everyday phrases (Haitian
+# "rele" for "called", Portuguese "meu nome e" for "my name and") need a capital; "me llamo",
+# typed for "me llamó" (called me), needs one or, in lower case, a given name and a surname that
+# are no word the scrubber knows, where a name ends: "me llamo juan perez, la espera" but not
+# "me llamo el agente", "me llamo por telefono" or "me llamo dos veces". Scripts without
+# capitals take the name their own way: up to three Han characters, one Hangul word without its
+# ending, one or two Arabic words (held to the word list alone, as an Arabic writer chose no
+# case). How a cue's name may be written:
+_ANY_CASE, _CAPITALISED, _CAPITALISED_OR_FULL_NAME = "any case", "capitalised", "full name"
 _NAME_CUES = (
-    # (language, the name must be capitalised, cue)
+    # (language, how the name may be written, cue)
     (
         "en",
-        False,
+        _ANY_CASE,
         r"\bmy\s+(?:(?:full|legal|first|last|middle|maiden|married|given|real)\s+)?"
         r"name(?:\s+is|['’]s|\s*:)|\bmy\s+surname\s+is"
         rf"|{_LABEL_START}(?:(?:full|legal|first|last|middle|maiden|married|given|contact"
@@ -429,32 +572,32 @@ _NAME_CUES = (
     ),
     (
         "es",
-        False,
+        _ANY_CASE,
         r"\bmi\s+(?:nombre(?:\s+completo)?|apellido)(?:\s+es|\s*:)"
         rf"|{_LABEL_START}nombre(?:\s+completo)?\s*:",
     ),
-    ("es", True, r"\bme\s+llamo"),
+    ("es", _CAPITALISED_OR_FULL_NAME, r"\bme\s+llamo"),
     (
         "fr",
-        False,
+        _ANY_CASE,
         r"\bje\s+m['’]appelle|\bje\s+me\s+nomme|\bmon\s+(?:nom|pr[ée]nom)(?:\s+complet)?"
         r"\s+(?:est|c['’]est)",
     ),
-    ("pt", False, r"\bmeu\s+nome(?:\s+completo)?\s+é|\b(?:eu\s+)?me\s+chamo|\bchamo-me"),
-    ("pt", True, r"\bmeu\s+nome\s+e"),
-    ("ru", False, r"\bменя\s+зовут|\bмо[её]\s+имя|\bмоя\s+фамилия"),
+    ("pt", _ANY_CASE, r"\bmeu\s+nome(?:\s+completo)?\s+é|\b(?:eu\s+)?me\s+chamo|\bchamo-me"),
+    ("pt", _CAPITALISED, r"\bmeu\s+nome\s+e"),
+    ("ru", _ANY_CASE, r"\bменя\s+зовут|\bмо[её]\s+имя|\bмоя\s+фамилия"),
     (
         "vi",
-        False,
+        _ANY_CASE,
         r"\btên\s+(?:của\s+)?(?:tôi|em|mình|con|cháu)\s+là"
         r"|\b(?:tôi|em|mình|con|cháu)\s+tên(?:\s+là)?",
     ),
-    ("ht", False, r"\bnon\s+(?:mwen|m)\s+se"),
-    ("ht", True, r"\bm(?:wen)?\s+rele"),
-    ("tl", False, r"\b(?:ang\s+)?pangalan\s+ko(?:\s+po)?\s+ay|\bako(?:\s+po)?\s+(?:ay\s+)?si"),
-    ("ar", False, r"(?<!\w)(?:[أا]نا\s+)?[اإ]سمي(?:\s+هو)?"),
-    ("ko", False, r"(?:제|내|저의|나의)\s*이름은"),
-    ("zh", False, r"我叫|我的名字[是叫]|我名叫|本人名叫"),
+    ("ht", _ANY_CASE, r"\bnon\s+(?:mwen|m)\s+se"),
+    ("ht", _CAPITALISED, r"\bm(?:wen)?\s+rele"),
+    ("tl", _ANY_CASE, r"\b(?:ang\s+)?pangalan\s+ko(?:\s+po)?\s+ay|\bako(?:\s+po)?\s+(?:ay\s+)?si"),
+    ("ar", _ANY_CASE, r"(?<!\w)(?:[أا]نا\s+)?[اإ]سمي(?:\s+هو)?"),
+    ("ko", _ANY_CASE, r"(?:제|내|저의|나의)\s*이름은"),
+    ("zh", _ANY_CASE, r"我叫|我的名字[是叫]|我名叫|本人名叫"),
 )
 # A cue in letters must end a word ("ako si" but not "ako sinabi"); a CJK cue runs into the name.
 _WORD_END = r"(?!\w)"
@@ -499,7 +642,12 @@ _NOT_NAMES = {
         " es era fue por para con sin mi su sus ya también tambien igual aparece sale salió tiene"
         " largo larga corto corta raro rara difícil dificil complicado complicada extranjero"
         " extranjera común comun demasiado incompleto incompleta equivocado equivocada cortado"
-        " cortada escrito escrita",
+        " cortada escrito escrita"
+        # When and how often, after "me llamo" typed for "me llamó" (called me).
+        " ayer hoy anoche anteayer mañana manana tarde temprano pronto luego después despues"
+        " antes ahora enseguida vez veces varias varios muchas muchos pocas pocos cada dos tres"
+        " cuatro cinco seis siete ocho nueve diez primera primero segunda segundo última ultima"
+        " semana semanas mes meses día dia días dias noche hora horas minutos",
         "fr": "le la les un une de du des en et pas est mon ma mes sur dans toujours aussi encore"
         " mal mauvais faux incorrect écrit écrite long longue trop vraiment coupé coupée"
         " différent différente",
@@ -665,6 +813,23 @@ _PERSON_CUES = (
         " trabajador intérprete supervisora supervisor gerente doctora doctor enfermera enfermero"
         " esposa esposo hija hijo mamá papá hermana hermano abuela abuelo nieta nieto tía tío"
         " prima primo amiga amigo vecina vecino",
+        _NAMED_AFTER,
+    ),
+    (
+        "people",
+        "pt",
+        "atendente funcionário funcionária funcionario funcionaria servidor servidora moça moço"
+        " rapaz recepcionista segurança guarda médico médica marido filha filho mãe pai irmã"
+        " irmão avó avô tia tio amiga amigo vizinha vizinho",
+        _NAMED_AFTER,
+    ),
+    (
+        "people",
+        "fr",
+        "guichetier guichetière agent agente employé employée fonctionnaire conseiller"
+        " conseillère interprète responsable superviseur superviseure gérant gérante"
+        " réceptionniste vigile gardien gardienne médecin infirmier infirmière mari femme fils"
+        " fille mère frère ami amie voisin voisine",
         _NAMED_AFTER,
     ),
     (
@@ -1447,7 +1612,15 @@ def _emails(text: str, region: str) -> list[Finding]:
     ]
     if written:
         found += [Finding("EMAIL", m.start(), m.end()) for m in _EMAIL_WITHOUT_TLD.finditer(text)]
-    return found
+    return [_with_spoken_mailbox(text, finding) for finding in found]
+
+
+def _with_spoken_mailbox(text: str, finding: Finding) -> Finding:
+    before = max(0, finding.start - _SPOKEN_MAILBOX_REACH)
+    word = _WORD_OF_SPOKEN_MAILBOX.search(text, before, finding.start)
+    if word is None:
+        return finding
+    return Finding("EMAIL", word.start(1), finding.end)
 
 
 def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
@@ -1457,7 +1630,13 @@ def _spelled_email_is_address(text: str, m: re.Match[str]) -> bool:
     before = max(0, m.start() - _EMAIL_CUE_REACH)
     if _DETERMINER_BEFORE.search(text, before, m.start()):
         return False
-    cued = _EMAIL_CUE.search(text, before, m.start()) is not None
+    cued = (
+        _EMAIL_CUE.search(text, before, m.start()) is not None
+        or _WORD_OF_SPOKEN_MAILBOX.search(
+            text, max(0, m.start() - _SPOKEN_MAILBOX_REACH), m.start()
+        )
+        is not None
+    )
     government = m.group(0).lower().endswith(("gov", "mil"))
     mark = _GOVERNMENT_MAILBOX_MARK if government else _MAILBOX_MARK
     if m["webmail"]:
@@ -1554,6 +1733,9 @@ def _luhn(digits: str) -> bool:
 def _phones(text: str, region: str) -> list[Finding]:
     if _fewer_digits(text, _PHONE_MIN_DIGITS):
         return []
+    # A number its writer calls one, or one in a national format, is read whole before the
+    # matcher reads a U.S. number inside it: "8 (912) 345-67-89" is Russian, not (912) 345-6789.
+    found = _cued_phones(text)
     # VALID: the number must be a real, dialable number for its region, and not glued to
     # letters, which rejects receipt numbers like IOE0912345678 and amounts like $1,250.00.
     matcher = phonenumbers.PhoneNumberMatcher(
@@ -1562,17 +1744,66 @@ def _phones(text: str, region: str) -> list[Finding]:
         leniency=phonenumbers.Leniency.VALID,
         min_candidate_length=_shortest_candidate(text, region),
     )
-    found = [
+    found += [
         Finding("PHONE", match.start, match.end)
         for match in matcher
         if not _after_reference_cue(text, match.start)
     ]
-    found += [
-        Finding("PHONE", m.start(1), m.end(1))
-        for m in _LOCAL_PHONE.finditer(text)
-        if not _after_reference_cue(text, m.start(1))
-    ]
     return found
+
+
+def _cued_phones(text: str) -> list[Finding]:
+    """Digit runs a cue calls a phone number, and runs in a national format (no letter glued
+    to them: "IOE0912345678" is a receipt number)."""
+    found = []
+    for m in _DIALLED_RUN.finditer(text):
+        start, end = m.span()
+        if (
+            _in_national_format(text, start, end) or _dialled_after_cue(text, start, end)
+        ) and not _after_reference_cue(text, start):
+            found.append(Finding("PHONE", start, end))
+    return found
+
+
+def _in_national_format(text: str, start: int, end: int) -> bool:
+    national = _NATIONAL_NUMBER.fullmatch(text, start, end)
+    if national is None or _glued_to_letters(text, start, end):
+        return False
+    regions, _ = _NATIONAL_FORMATS[int(national.lastgroup.removeprefix("format"))]
+    for region in regions:
+        if phonenumbers.is_valid_number(phonenumbers.parse(national.group(), region)):
+            return True
+    return False
+
+
+def _glued_to_letters(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
+
+
+def _dialled_after_cue(text: str, start: int, end: int) -> bool:
+    return (
+        _dialled(text, start, end)
+        and _PHONE_CUE_BEFORE.search(text, max(0, start - _PHONE_CUE_REACH), start) is not None
+    )
+
+
+def _dialled(text: str, start: int, end: int) -> bool:
+    """Whether a digit run after a phone cue is written as a phone number is: 7-12 digits (up
+    to 15 after a "+"), its parentheses paired, and no date, amount, time or year."""
+    run = text[start:end]
+    digits = len(_DIGIT.findall(run))
+    most = _MAX_INTERNATIONAL_DIGITS if _PLUS_SIGN.match(run) else _MAX_DIALLED_DIGITS
+    return (
+        _MIN_DIALLED_DIGITS <= digits <= most
+        and run.count("(") == run.count(")")
+        and _NOT_DIALLED.fullmatch(run) is None
+        and _CURRENCY_NEAR.search(
+            text, max(0, start - _CURRENCY_REACH), min(len(text), end + _CURRENCY_REACH)
+        )
+        is None
+    )
 
 
 def _shortest_candidate(text: str, region: str) -> int:
@@ -1601,13 +1832,42 @@ def _spoken_numbers(text: str, region: str) -> list[Finding]:
 def _addresses(text: str, region: str) -> list[Finding]:
     if _fewer_digits(text, 1):
         return []  # every address here has a house, street or box number
+    lowered = text.lower()
+    streets = (_PORTUGUESE_STREET_WORDS,)
+    if not text.isascii():
+        streets += _NON_ASCII_STREET_WORDS
+    patterns = _ADDRESS_PATTERNS + tuple(
+        pattern for words, pattern in streets if any(word in lowered for word in words)
+    )
     found = [
         Finding("ADDRESS", m.start(), m.end())
-        for pattern in (_ADDRESS, _ADDRESS_ES, _ADDRESS_SW, _PO_BOX)
+        for pattern in patterns
         for m in pattern.finditer(text)
     ]
     found += [Finding("ADDRESS", m.start(1), m.end(1)) for m in _ADDRESS_CUED.finditer(text)]
     return found
+
+
+_ADDRESS_PATTERNS = (
+    _ADDRESS,
+    _ADDRESS_ES,
+    _ADDRESS_SW,
+    _PO_BOX,
+    _ADDRESS_FR,
+)
+# Each pattern with words (in lower case) that any of its street words contains: most answers
+# name none of these streets, which a substring test sees far quicker than a pattern. Only the
+# Portuguese ones are written in ASCII.
+_PORTUGUESE_STREET_WORDS = (
+    _word_set("rua r. av. avenida tv. travessa alameda al. praça praca estrada rodovia largo"),
+    _ADDRESS_PT,
+)
+_NON_ASCII_STREET_WORDS = (
+    (_word_set("đường phố ngõ ngách hẻm"), _ADDRESS_VI),
+    (_word_set("ул просп пр-т переул пер. бульв б-р шоссе площад набережн проезд"), _ADDRESS_RU),
+    (_word_set("구 군"), _ADDRESS_KO),
+    (_word_set("号 號"), _ADDRESS_ZH),
+)
 
 
 def _names(text: str, staff_names: tuple[str, ...], found: list[Finding]) -> list[Finding]:
@@ -1641,7 +1901,7 @@ def _self_introduced_names(text: str) -> list[tuple[int, int]]:
         return []
     found = []
     for cue in _NAME_CUE.finditer(text):
-        language, capital_required, _ = _NAME_CUES[int(cue.lastgroup.removeprefix("cue"))]
+        language, case, _ = _NAME_CUES[int(cue.lastgroup.removeprefix("cue"))]
         start = _NAME_SEPARATOR.match(text, cue.end()).end()
         if title := _NAME_TITLE.match(text, start):
             start = title.end()
@@ -1651,14 +1911,14 @@ def _self_introduced_names(text: str) -> list[tuple[int, int]]:
             span = _hangul_name(text, start)
         else:
             after_label = ":" in text[cue.end() - 1 : start]
-            span = _worded_name(text, start, language, capital_required, after_label)
+            span = _worded_name(text, start, language, case, after_label)
         if span is not None:
             found.append(span)
     return found
 
 
 def _worded_name(
-    text: str, position: int, language: str, capital_required: bool, after_label: bool
+    text: str, position: int, language: str, case: str, after_label: bool
 ) -> tuple[int, int] | None:
     lowercase_limit = 3 if language == "vi" else 2
     # In a message typed all in capitals a capital says nothing.
@@ -1674,24 +1934,28 @@ def _worded_name(
             return lowered not in _CAPITALISED_NOT_NAMES and not (
                 first and after_label and _common_word_after_label(text, m.end(), lowered, language)
             )
+        if case == _CAPITALISED_OR_FULL_NAME and not _could_be_a_name_in_lower_case(
+            lowered, language
+        ):
+            return False
         return not (
             _describes_a_name(lowered, language)
             or words >= lowercase_limit
-            or (capital_required and first)
+            or (case == _CAPITALISED and first)
         )
 
     name = _name_words(text, position, fits, _MAX_NAME_WORDS)
     if name is None:
         return None
     start, end, words = name
+    in_lower_case = _written_in_lower_case(text[start], shouting)
     # One word in lower case may say what the name is like ("my name is gibberish on the card");
     # a given name and a surname, or a word where a name ends, is a name.
-    if (
-        words == 1
-        and _written_in_lower_case(text[start], shouting)
-        and not _name_ends(text, end, language)
-    ):
+    if in_lower_case and words == 1 and not _name_ends(text, end, language):
         return None
+    # "me llamo juan perez, la espera fue larga", not "me llamo maria y me dijo" (called me).
+    if in_lower_case and case == _CAPITALISED_OR_FULL_NAME:
+        return (start, end) if words == 2 and _name_ends(text, end, language) else None
     return start, end
 
 
@@ -1907,7 +2171,12 @@ def _cue_reading(
     before = _WORD_BEFORE.search(text, max(0, cue.start() - 12), cue.start())
     word_before = before.group(1).lower() if before else ""
     if kind == "people":
-        return (_AS_TITLE, language) if word_before in _DETERMINERS[language] else None
+        # A role word shared by Latin languages ("agente", "supervisor", "amigo") is read in
+        # the language its determiner says: "o agente", "el agente".
+        for determiners_language in _languages_of_a_cue(language):
+            if word_before in _DETERMINERS[determiners_language]:
+                return _AS_TITLE, determiners_language
+        return None
     lowered = cue_word.lower()
     if lowered == "anh" and word_before == "tiếng":
         return None  # "tiếng Anh" is English, the language
@@ -1924,13 +2193,15 @@ def _cue_reading(
     if kind == "title" and (cue_word.islower() or not cue.group().rstrip().endswith(".")):
         # "the officer Screamed at me", "my dr. Cancelled", "The Doctor Said"; the determiner
         # says the language where a cue is shared ("El doctor Nunca me llamó").
-        languages = (
-            (language, *_LATIN_DETERMINERS) if language in _LATIN_DETERMINERS else (language,)
-        )
-        for determiners_language in languages:
+        for determiners_language in _languages_of_a_cue(language):
             if word_before in _DETERMINERS.get(determiners_language, ()):
                 return _AS_NOUN, determiners_language
     return _AS_TITLE, language
+
+
+def _languages_of_a_cue(language: str) -> tuple[str, ...]:
+    # The cue's own language first; a Latin language's cue word may be another's too.
+    return (language, *_LATIN_DETERMINERS) if language in _LATIN_DETERMINERS else (language,)
 
 
 def _takes_a_name_in_lower_case(

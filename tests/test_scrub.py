@@ -1149,6 +1149,17 @@ def test_a_services_staff_names_are_scrubbed_wherever_they_appear(text, staff_na
         "officer johnson ",
         "la señora gonzález de la ",
         "mr smith'll ",
+        "mon numéro est 06 12 ",
+        "call 1-2.3 (4) ",
+        "010-1234-5678 ",
+        "12, rue Victor ",
+        "Rua das Flores ",
+        "улице Ленина, дом ",
+        "강남구 테헤란로 1",
+        "中山路1",
+        "me llamo juan ",
+        "Email me at maria ",
+        "O atendente Carlos ",
     ],
 )
 def test_a_long_answer_of_cues_is_scrubbed_in_linear_time(unit):
@@ -1221,6 +1232,166 @@ def test_a_long_answer_of_cues_is_scrubbed_in_linear_time(unit):
 )
 def test_near_misses_are_left_alone(text):
     assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "My number" in each survey language, before a local number.
+        ("mon numéro est le 555-0143, rappelez-moi", "mon numéro est le [PHONE], rappelez-moi"),
+        ("meu telefone é 555-0143, obrigado", "meu telefone é [PHONE], obrigado"),
+        ("số của tôi là 555-0143, xin gọi lại", "số của tôi là [PHONE], xin gọi lại"),
+        ("мой номер 555-0143, спасибо", "мой номер [PHONE], спасибо"),
+        ("numero ko ay 555-0143", "numero ko ay [PHONE]"),
+        ("nimewo mwen se 3712-3456", "nimewo mwen se [PHONE]"),
+        ("رقمي 0501234567 اتصلوا بي", "رقمي [PHONE] اتصلوا بي"),
+        # A country's own format after a cue, in any language.
+        ("mon numéro est 06 12 34 56 78", "mon numéro est [PHONE]"),
+        ("my number is 06 12 34 56 78", "my number is [PHONE]"),
+        ("전화번호는 010-1234-5678입니다", "전화번호는 [PHONE]입니다"),
+        ("제 전화번호는 010-2345-6789", "제 전화번호는 [PHONE]"),
+        ("我的电话是13812345678", "我的电话是[PHONE]"),
+        ("Meu número é 11912345678", "Meu número é [PHONE]"),
+        ("mi whatsapp es +52 1 55 1234 5678", "mi whatsapp es [PHONE]"),
+        ("Liguem para (11) 91234-5678 por favor", "Liguem para [PHONE] por favor"),
+        ("звоните 8 (912) 345-67-89", "звоните [PHONE]"),
+        ("tawagan ninyo ako sa 0917 123 4567", "tawagan ninyo ako sa [PHONE]"),
+    ],
+)
+def test_a_phone_number_after_a_cue_in_any_survey_language_is_scrubbed(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("010-1234-5678 is my cell", "[PHONE] is my cell"),
+        ("the office at 06 12 34 56 78 closed", "the office at [PHONE] closed"),
+        ("WeChat: 138 1234 5678", "WeChat: [PHONE]"),
+        ("Zalo 0912 345 678", "Zalo [PHONE]"),
+        ("8 (912) 345-67-89, Иван", "[PHONE], Иван"),
+        ("(11) 91234-5678 o dia todo", "[PHONE] o dia todo"),
+        ("55 1234 5678 es de mi hija", "[PHONE] es de mi hija"),
+    ],
+)
+def test_a_phone_number_in_a_national_format_is_scrubbed_without_a_cue(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "llamé el 15.03.2025 y nadie contestó",
+        "llamé y me dijeron que cuesta 1.250.000 pesos",
+        "I called about my 2024 1040 return three times",
+        "you can text the office 9.00-17.00 on weekdays",
+        "J'ai appelé 3 fois le 12 05 2025",
+        "I paid 1 250 euros, call me",
+        "Я звонил 5 раз, ждал 40 минут",
+        "전화를 3번 했는데 2시간 기다렸어요",
+        # A case number in any language is no phone number, even one a U.S. number could be.
+        "Номер дела 2024-118345, звонил трижды",
+        "접수번호 2024-118345 로 확인했어요",
+        "numéro de dossier 2024-118345, j'ai appelé deux fois",
+        "número do processo 2024-118345",
+        "案件编号2024-118345",
+        "số hồ sơ 2024-118345",
+        "mi número de caso es 12345678",
+    ],
+)
+def test_digits_after_a_phone_cue_that_are_no_phone_number_stay(text):
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("moro na Rua das Flores, 123", "moro na [ADDRESS]"),
+        ("moro na Rua Augusta, 1500, apto 12", "moro na [ADDRESS]"),
+        ("tôi sống ở 123 đường Lê Lợi", "tôi sống ở [ADDRESS]"),
+        ("J'habite au 12, rue Victor Hugo", "J'habite au [ADDRESS]"),
+        ("J'habite au 12 rue de la Paix, à Lyon", "J'habite au [ADDRESS], à Lyon"),
+        ("Mwen rete 45 Rue Capois", "Mwen rete [ADDRESS]"),
+        ("Я живу на улице Ленина, дом 5", "Я живу на [ADDRESS]"),
+        ("ул. Ленина д. 5 кв. 12", "[ADDRESS]"),
+        ("서울시 강남구 테헤란로 123", "[ADDRESS]"),
+        ("강남구 역삼동 123-45에 살아요", "[ADDRESS]에 살아요"),
+        ("我住在中山路123号", "我住在[ADDRESS]"),
+        ("我住在忠孝東路四段100巷5號", "我住在[ADDRESS]"),
+    ],
+)
+def test_a_street_address_in_another_survey_language_is_scrubbed(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fiquei na rua 3 horas",
+        "fiquei na Rua Augusta 3 horas esperando abrir",
+        "j'ai attendu dans la rue 2 fois",
+        "Я ждал на улице Ленина 2 часа",
+        "친구 전화로 3번 했어요",
+        "서울 강남구 사무실로 2 시간 걸렸어요",
+        "我知道3号窗口的人很忙",
+        "在8号窗口等了2个小时",
+    ],
+)
+def test_a_street_word_beside_a_count_is_left_alone(text):
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "hola me llamo juan perez, la espera fue larga",
+            "hola me llamo [NAME], la espera fue larga",
+        ),
+        ("me llamo juan perez y tengo una queja", "me llamo [NAME] y tengo una queja"),
+        ("ME LLAMO JUAN PEREZ", "ME LLAMO [NAME]"),
+        # "me llamo" typed for "me llamó" (called me): what follows is no name.
+        ("me llamo el agente para decirme que faltaba un papel", None),
+        ("me llamo por telefono", None),
+        ("me llamo dos veces y nadie", None),
+        ("me llamo ayer tarde", None),
+        ("me llamo varias veces", None),
+        ("me llamo mi abogado", None),
+        ("me llamo maria y me dijo que esperara", None),
+    ],
+)
+def test_me_llamo_in_lower_case_takes_a_given_name_and_a_surname(text, expected):
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Email me at maria lopez at gmail dot com", "Email me at [EMAIL]"),
+        ("my email is maria lopez at gmail", "my email is [EMAIL]"),
+        ("My email is john@example.com", "My email is [EMAIL]"),
+        ("email the clerk at gmail dot com", "email the clerk at gmail dot com"),
+    ],
+)
+def test_a_spoken_mailbox_is_scrubbed_with_its_first_word(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("O atendente Carlos Silva foi grosseiro", "O atendente [NAME] foi grosseiro"),
+        ("o gerente Marcos foi ótimo", "o gerente [NAME] foi ótimo"),
+        ("Le guichetier Pierre Martin était impoli", "Le guichetier [NAME] était impoli"),
+        ("Mon mari Jean est venu avec moi", "Mon mari [NAME] est venu avec moi"),
+        ("A funcionária Foi muito grosseira", None),
+        ("O atendente Brasileiro", None),
+        ("Le guichetier Était impoli", None),
+        ("La femme Noire à l'accueil", None),
+    ],
+)
+def test_a_role_word_in_portuguese_or_french_names_the_person_after_it(text, expected):
+    assert scrub(text) == (text if expected is None else expected)
 
 
 def test_luhn_decides_whether_sixteen_digits_are_a_card():
