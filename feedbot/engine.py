@@ -17,20 +17,24 @@ from typing import Literal
 from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
+    ALL_WORDS,
     AND_WORDS,
     FILLER_WORDS,
     HALF_LINKS,
     HALF_WORDS,
     HESITATIONS,
-    NEGATIONS,
+    INTENSIFIERS,
     NEGATIONS_AFTER,
+    NONE_WORDS,
     OUT_OF_WORDS,
     RANGE_WORDS,
     RATING_WORDS,
     NumberWord,
     fold,
+    fold_words,
     label_gender,
     language_for_keyword,
+    negations_in,
     number_word,
     plain_predicates,
 )
@@ -171,10 +175,10 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
     if reply.give_up:
         return _record(flow, context, session, question, None, "unanswered", "")
     if reply.skip or _is_skip(reply.text, gettext):
-        if question.optional:
-            return _record(flow, context, session, question, None, "skipped", reply.text)
-        return _strike(flow, context, session, question, "required")
+        return _skip(flow, context, session, question, reply.text)
     value = parse_answer(question, reply, gettext, (session.language, *context.languages))
+    if value is None and _picks_none(question, reply):
+        return _skip(flow, context, session, question, reply.text)
     if value is None:
         return _strike(flow, context, session, question, "invalid")
     return _record(flow, context, session, question, value, "answered", reply.text)
@@ -251,6 +255,13 @@ def _record(
         return Step(finished, (closing,), (event, SurveyCompleted()))
     moved = replace(session, question=next_id, strikes=0, answered=answered)
     return Step(moved, (_ask(flow, context, moved),), (event,))
+
+
+def _skip(flow: Flow, context: Context, session: Session, question: Question, text: str) -> Step:
+    """A skip: recorded on an optional question; a question that needs an answer asks again."""
+    if question.optional:
+        return _record(flow, context, session, question, None, "skipped", text)
+    return _strike(flow, context, session, question, "required")
 
 
 def _strike(
@@ -333,6 +344,13 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+def _picks_none(question: Question, reply: Reply) -> bool:
+    """Whether a reply to a question of several choices picks none of them ("None", "N/A",
+    "Nada"): the person has no driver to give, as SKIP says, and asking again three times only
+    to record it unanswered helps no one."""
+    return question.type == "multi" and fold_words(reply.text) in NONE_WORDS
+
+
 def _is_skip(text: str, gettext: Gettext) -> bool:
     # "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it.
     folded = fold(" ".join(_WORD.findall(text)))
@@ -354,16 +372,22 @@ def _parse_scale(
 ) -> int | None:
     """One choice, by its number or its label. On a rating scale (1 to 5) a number of stars
     is read too (⭐⭐⭐⭐, ★★★★☆), and so is a rating out of the scale's top ("4/5", "4 out of
-    5"); a rating on another scale ("8/10") or a half ("4 and a half", "4½") is asked again,
-    not converted or rounded."""
+    5"); a rating on another scale ("8/10"), a half ("4 and a half", "4½") or a misspelt
+    intensifier ("stongly agree") is asked again, not converted, rounded or read one point
+    low."""
     top = _rating_top(question)
     if top is not None:
         stars = _stars(text, top)
         if stars is not None:
             return stars
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
-    by_words = _match_labels(question.choices, text, gettext, reach=None)
-    numbers = _numbers_said(text, languages, labelled=by_words is not None, rating=top is not None)
+    negating = _negations(languages)
+    by_words = _match_labels(question.choices, text, gettext, negating, reach=None)
+    if by_words is not None and _intensifier_misspelt(question, text, gettext, negating, by_words):
+        return None
+    numbers = _numbers_said(
+        text, languages, negating, labelled=by_words is not None, rating=top is not None
+    )
     if numbers is None:
         return None
     values = {choice.value for choice in question.choices}
@@ -413,8 +437,66 @@ def _number_word(word: str, languages: tuple[str, ...]) -> NumberWord | None:
     return number_word(word, languages, speaking=languages[0] if languages else "en")
 
 
+def _negations(languages: tuple[str, ...]) -> frozenset[str]:
+    """The words that negate in a conversation held in the first of `languages`."""
+    return negations_in(languages[0] if languages else None)
+
+
+def _intensifier_misspelt(
+    question: Question, text: str, gettext: Gettext, negating: frozenset[str], read: int | str
+) -> bool:
+    """Whether the reply misspells an intensifier that, spelt right, makes it another answer:
+    "stongly agree" read as Agree would be stored one point below the "strongly agree" meant.
+    Only where the spelling changes the answer: "Strong service, I agree" is Agree."""
+    respelt = _WORD.sub(_intensifier_meant, text)
+    if respelt == text:
+        return False
+    return _match_labels(question.choices, respelt, gettext, negating, reach=None) != read
+
+
+def _intensifier_meant(match: re.Match[str]) -> str:
+    return _misspelt_intensifier(_fold_word(match.group())) or match.group()
+
+
+@functools.lru_cache(maxsize=4096)
+def _misspelt_intensifier(word: str) -> str | None:
+    """The intensifier a folded word misspells, if any: a letter off ("stongly", "totaly"), or
+    two in a long one ("strong", "completly"); the nearest, then the first alphabetically."""
+    if word in INTENSIFIERS:
+        return None
+    near = []
+    for intensifier in sorted(INTENSIFIERS):
+        limit = 2 if len(intensifier) >= 8 else 1
+        edits = _edits(word, intensifier, limit)
+        if edits <= limit:
+            near.append((edits, intensifier))
+    return min(near)[1] if near else None
+
+
+def _edits(word: str, target: str, limit: int) -> int:
+    """How many letters to change, add or drop to make `word` into `target` (Levenshtein);
+    past `limit`, some number above it, found without finishing."""
+    if abs(len(word) - len(target)) > limit:
+        return limit + 1
+    previous = list(range(len(target) + 1))
+    for row, letter in enumerate(word, start=1):
+        current = [row]
+        for column, wanted in enumerate(target, start=1):
+            substitute = previous[column - 1] + (letter != wanted)
+            current.append(min(previous[column] + 1, current[column - 1] + 1, substitute))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
 def _numbers_said(
-    text: str, languages: tuple[str, ...], *, labelled: bool, rating: bool
+    text: str,
+    languages: tuple[str, ...],
+    negating: frozenset[str],
+    *,
+    labelled: bool,
+    rating: bool,
 ) -> set[int] | None:
     """Every number a reply says as an answer, in digits or words, unless a negation stands
     right before it ("not 5", "I would not give it 5"; "No complaints 5" is 5); None when
@@ -435,7 +517,7 @@ def _numbers_said(
         for at, word in enumerate(clause):
             digits = _NUMBER.findall(word)
             named = None if digits else _number_word(word, languages)
-            if (not digits and named is None) or _negated(words, at):
+            if (not digits and named is None) or _negated(words, at, negating):
                 continue
             read = {int(run) for run in digits}
             if named is not None and (
@@ -478,10 +560,10 @@ def _content(words: list[str]) -> list[str]:
     return [word for word in words if word not in RATING_WORDS and word not in FILLER_WORDS]
 
 
-def _negated(words: list[str], at: int) -> bool:
+def _negated(words: list[str], at: int, negating: frozenset[str]) -> bool:
     """Whether a negation comes right before `words[at]`, fillers aside ("not a 5")."""
     for word in reversed(words[:at]):
-        if word in NEGATIONS:
+        if word in negating:
             return True
         if word not in FILLER_WORDS:
             return False
@@ -496,6 +578,7 @@ def _match_labels(
     choices: tuple[Choice, ...],
     text: str,
     gettext: Gettext,
+    negating: frozenset[str],
     reach: int | None = _DRIVER_NEGATION_REACH,
 ) -> int | str | None:
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
@@ -511,7 +594,7 @@ def _match_labels(
     for choice in choices:
         for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
             needle = _needle(phrase)
-            if needle and _says_unnegated(clauses, needle, reach):
+            if needle and _says_unnegated(clauses, needle, negating, reach):
                 if best is None or len(needle) > best[0]:
                     best, tie = (len(needle), choice.value), False
                 elif len(needle) == best[0] and choice.value != best[1]:
@@ -525,14 +608,16 @@ def _needle(phrase: str) -> str:
     return label_gender(fold(_strip_punctuation(plain_predicates(phrase))))
 
 
-def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) -> bool:
+def _says_unnegated(
+    clauses: tuple[str, ...], needle: str, negating: frozenset[str], reach: int | None
+) -> bool:
     """Whether a clause says `needle` with no negation before it in that clause (within its
     last `reach` words, if given), nor a Korean one right after it ("동의 안 해요").
 
     A keyword that is itself a negation (thumbs down's "no") is said only as a clause of its
     own ("No.", "not really, no"): "No problems 👍" says no "no". An emoji is negated only by
     the word right before it ("not 👍"), not by a "no" earlier in the clause."""
-    if needle in NEGATIONS:
+    if needle in negating:
         return any(set(clause.split()) == {needle} for clause in clauses)
     if not any(map(str.isalnum, needle)):
         reach = 1
@@ -541,7 +626,7 @@ def _says_unnegated(clauses: tuple[str, ...], needle: str, reach: int | None) ->
     for clause in clauses:
         at = clause.find(needle) if written_unspaced else _first(_places(clause, needle))
         if at >= 0:
-            return not _negated_at(clause, at, needle, reach)
+            return not _negated_at(clause, at, needle, negating, reach)
     return False
 
 
@@ -554,14 +639,16 @@ def _first(places: list[int]) -> int:
     return places[0] if places else -1
 
 
-def _negated_at(clause: str, at: int, needle: str, reach: int | None) -> bool:
+def _negated_at(
+    clause: str, at: int, needle: str, negating: frozenset[str], reach: int | None
+) -> bool:
     """Whether `needle`, said at `at` in a folded clause, has a negation before it (within
     the last `reach` words, if given; each Chinese character a word) or a Korean one right
     after it."""
     before = _HAN_OR_WORD.findall(clause[:at])
     after = clause[at + len(needle) :].split()
     return not (
-        NEGATIONS.isdisjoint(before[-reach:] if reach else before)
+        negating.isdisjoint(before[-reach:] if reach else before)
         and NEGATIONS_AFTER.isdisjoint(after[:1])
     )
 
@@ -573,16 +660,27 @@ def _folded(text: str) -> str:
 def _parse_multi(
     question: Question, text: str, gettext: Gettext, languages: tuple[str, ...]
 ) -> tuple[str, ...] | None:
-    named = _choices_named(question.choices, text, gettext)
+    named = _choices_named(question.choices, text, gettext, _negations(languages))
     if named and not _NUMBER.search(text):
         return _in_flow_order(question, named)
     positions = _positions(text, len(question.choices), languages)
-    if not positions:
-        return None
-    return _in_flow_order(question, {question.choices[p - 1].value for p in positions})
+    if positions:
+        return _in_flow_order(question, {question.choices[p - 1].value for p in positions})
+    return _every_one(question) if fold_words(text) in ALL_WORDS else None
 
 
-def _choices_named(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> set[int | str]:
+def _every_one(question: Question) -> tuple[str, ...] | None:
+    """The choices a reply of "all" ("All of them", "Todos", "Tous") picks: every one but those
+    that lead to a question of their own. "Something else" asks what else, which "all" does not
+    say: picked, it would ask the person for a story they never meant to tell."""
+    asking = {value for route in question.routes if route.when for value in route.when}
+    every = {choice.value for choice in question.choices if choice.value not in asking}
+    return _in_flow_order(question, every) or None
+
+
+def _choices_named(
+    choices: tuple[Choice, ...], text: str, gettext: Gettext, negating: frozenset[str]
+) -> set[int | str]:
     """Every choice whose label or keyword the reply says, not negated: "It took too long and
     staff were not helpful" names two drivers, and an A-11 tally that kept only the longest
     would undercount the other. The longest are taken first, and words already taken name
@@ -592,14 +690,16 @@ def _choices_named(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> 
     clauses = [_folded(part) for part in parts]
     needles = [(choice.value, needle) for choice in choices for needle in _needles(choice, gettext)]
     said = [
-        found for index, clause in enumerate(clauses) for found in _said(index, clause, needles)
+        found
+        for index, clause in enumerate(clauses)
+        for found in _said(index, clause, needles, negating)
     ]
     if len(parts) > 1:
         # A label with a comma in it ("…, and why"): read where no clause holds it whole.
         unsaid = [
             (value, needle) for value, needle in needles if not _said_anywhere(clauses, needle)
         ]
-        said += _said(len(clauses), _folded(text), unsaid)
+        said += _said(len(clauses), _folded(text), unsaid, negating)
     return _apart(said)
 
 
@@ -621,7 +721,7 @@ def _apart(said: list[tuple[int, int, int, int | str]]) -> set[int | str]:
 
 
 def _said(
-    index: int, clause: str, needles: list[tuple[int | str, str]]
+    index: int, clause: str, needles: list[tuple[int | str, str]], negating: frozenset[str]
 ) -> list[tuple[int, int, int, int | str]]:
     """Each place clause `index` says a choice's needle, not negated: (length, index, place,
     value)."""
@@ -629,7 +729,7 @@ def _said(
         (len(needle), index, at, value)
         for value, needle in needles
         for at in _places(clause, needle)
-        if not _negated_at(clause, at, needle, _DRIVER_NEGATION_REACH)
+        if not _negated_at(clause, at, needle, negating, _DRIVER_NEGATION_REACH)
     ]
 
 

@@ -140,18 +140,55 @@ _EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3f
 
 # Words that negate what follows them, in every language offered: "I don't agree" must not be
 # read as Agree. English "n't" splits off as "t". Folded by `fold`, as replies are: a Hangul
-# syllable folds into its letters, so "안" as written never matched a reply.
+# syllable folds into its letters, so "안" as written never matched a reply. The negative
+# adverbs are here too, as they negate with no "no" beside them: "nada de acuerdo", "de jeito
+# nenhum concordo", "nullement d'accord", "отнюдь", "chả đồng ý", "无法同意", "مش موافق".
+# Left out, as they also begin a positive: Spanish "sin" and French "sans" ("sin duda de
+# acuerdo"), French "aucun" ("sans aucun doute"), Russian "совсем" ("совсем согласен"),
+# Chinese "非" (非常, very).
 NEGATIONS = frozenset(
     fold(word)
     for word in (
         *("not", "no", "never", "t", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant"),
-        *("cannot", "wont", "hardly", "nunca", "tampoco", "ni", "nao", "nem", "ne", "n"),
-        *("pas", "jamais", "pa", "hindi", "khong", "chang", "не", "нет", "ни"),
-        *("لا", "لم", "لن", "لست", "غير", "ما", "안", "못", "않", "不", "没", "沒"),
+        *("cannot", "wont", "wouldnt", "couldnt", "shouldnt", "arent", "werent", "havent"),
+        *("hasnt", "hadnt", "aint", "hardly", "nunca", "jamás", "tampoco", "ni", "nada"),
+        *("ningún", "ninguno", "ninguna", "nao", "nem", "nenhum", "nenhuma", "ne", "n"),
+        *("pas", "jamais", "nullement", "aucunement", "guère", "pa", "hindi", "khong"),
+        *("chang", "chả", "chưa", "не", "нет", "ни", "нисколько", "ничуть", "отнюдь"),
+        *("никак", "никогда", "لا", "لم", "لن", "لست", "ليس", "ليست", "غير", "ما", "مش"),
+        *("مو", "أبدا", "안", "못", "않", "전혀", "별로", "不", "没", "沒", "无", "無", "未"),
     )
 )
+# A word that negates in one language and is an everyday word in another: Tagalog "di" (short
+# for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"). It negates only in a
+# conversation held in its language.
+_NEGATIONS_OF_ONE_LANGUAGE = {"tl": ("di",)}
+_NEGATIONS_BY_LANGUAGE = {
+    code: NEGATIONS | {fold(word) for word in words}
+    for code, words in _NEGATIONS_OF_ONE_LANGUAGE.items()
+}
+
+
+def negations_in(language: str | None) -> frozenset[str]:
+    """The words that negate what follows them in a conversation held in `language`."""
+    return _NEGATIONS_BY_LANGUAGE.get(language or "", NEGATIONS)
+
+
 # Korean negates after what it negates: "동의 안 해요", "동의 못 해요" (do not agree).
 NEGATIONS_AFTER = frozenset(fold(word) for word in ("안", "못", "않", "아니", "아니요", "아닙니다"))
+
+# Words that make an agree or disagree the strong one ("strongly agree", "totalmente de
+# acuerdo"; see the keywords in flows/a11.yaml). One misspelt ("stongly agree") is asked
+# again: read as the plain label, it would be stored one point low. Folded; short words
+# ("muy", "rất", "lubos") are left out, as a letter off makes another word of them.
+INTENSIFIERS = frozenset(
+    fold(word)
+    for word in (
+        *("strongly", "totally", "completely", "absolutely", "entirely", "totalmente"),
+        *("completamente", "plenamente", "totalement", "entièrement", "complètement"),
+        *("полностью", "совершенно", "абсолютно", "категорически"),
+    )
+)
 
 # Korean answers end a predicate as people say it ("동의합니다", "동의해요", "동의하지 않습니다"),
 # where the scale's labels end it as a list does ("동의함", "동의하지 않음"): both are read
@@ -315,6 +352,35 @@ STOP_WORDS = frozenset(
         *("itigil", "hinto", "tama na", "dừng", "dừng lại", "thôi", "стоп", "хватит"),
         *("остановить", "отмена", "до свидания", "توقف", "إلغاء", "그만", "중지", "멈춰"),
         *("종료", "停止", "停", "结束", "結束", "取消"),
+    )
+)
+
+
+# A whole reply that picks none of a question's choices ("None.", "Nothing", "N/A", "Nada",
+# "Rien", "Ничего"): on an optional question of several choices (the drivers), a skip. A bare
+# "no" is not one: it may answer a question the person thought was another. Folded,
+# punctuation removed.
+NONE_WORDS = frozenset(
+    fold_words(words)
+    for words in (
+        *("none", "nothing", "none of them", "none of these", "none of the above", "n/a"),
+        *("na", "nothing really", "nada", "ninguno", "ninguna", "ningún", "ninguno de ellos"),
+        *("nenhum", "nenhuma", "nenhum deles", "rien", "rien du tout", "aucun", "aucune"),
+        *("anyen", "okenn", "pa gen anyen", "wala", "wala naman", "không có gì", "không có"),
+        *("ничего", "ничто", "ни один", "لا شيء", "لا شي", "없음", "없어요", "없습니다"),
+        *("아무것도 없어요", "没有", "沒有", "无", "無", "都没有", "都沒有", "没什么", "沒什麼"),
+    )
+)
+# A whole reply that picks every choice ("All of them", "Todos", "Tous", "Все", "全部"). Not
+# Vietnamese "hết", which alone also says "done". Folded, punctuation removed.
+ALL_WORDS = frozenset(
+    fold_words(words)
+    for words in (
+        *("all", "all of them", "all of the above", "all of these", "all the above"),
+        *("everything", "todos", "todas", "todo", "todos ellos", "todas las anteriores"),
+        *("todos eles", "tudo", "tous", "toutes", "tout", "yo tout", "lahat", "tất cả"),
+        *("все", "всё", "الكل", "كل شيء", "كلها", "جميعها", "모두", "전부", "다", "全部", "都"),
+        *("所有", "全都", "以上都是", "以上全部"),
     )
 )
 

@@ -782,3 +782,147 @@ def test_chinese_without_spaces_and_everyday_arabic_and_tagalog_agree_are_read(
 def test_not_completely_agree_in_chinese_is_asked_again():
     given, step = answered(A11, "不完全同意", language="zh_Hans")
     assert given == {} and step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("nada de acuerdo", "es"),
+        ("Para nada de acuerdo", "es"),
+        ("en nada de acuerdo", "es"),
+        ("Jamás de acuerdo", "es"),
+        ("De ninguna manera de acuerdo", "es"),
+        ("De jeito nenhum concordo", "pt"),
+        ("Nullement d'accord", "fr"),
+        ("aucunement d’accord", "fr"),
+        ("I wouldnt agree", "en"),
+        ("I couldnt agree more", "en"),  # Strongly agree, not Agree: asked again
+        ("chả đồng ý", "vi"),
+        ("Chưa đồng ý", "vi"),
+        ("无法同意", "zh_Hans"),
+        ("مش موافق", "ar"),
+        ("Di ako sang-ayon", "tl"),  # "di", Tagalog's short "hindi"
+    ],
+)
+def test_a_label_after_a_negative_adverb_is_asked_again(reply, language):
+    """ "nada de acuerdo" (not at all agree), "de jeito nenhum concordo", "nullement
+    d'accord" were stored as Agree and got the positive follow-up."""
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Totalmente de acuerdo, nada que mejorar", "es", 5),
+        ("Totalmente de acuerdo nada que mejorar", "es", 5),  # after the label: no negation
+        ("De acuerdo, nada más", "es", 4),
+        ("de acuerdo nada más", "es", 4),
+        ("Concordo, nada a reclamar", "pt", 4),
+        ("M ta di dakò", "ht", 4),  # Haitian "di" is "say": a negation only in Tagalog
+        ("M ta di 5", "ht", 5),
+    ],
+)
+def test_a_negative_adverb_after_the_label_or_in_another_language_leaves_it_read(
+    reply, language, expected
+):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("stongly agree", "en"),
+        ("strongley agree", "en"),
+        ("Strong agree", "en"),
+        ("Stongly disagree", "en"),
+        ("totaly agree", "en"),
+        ("I agree totaly", "en"),
+        ("completly agree", "en"),
+        ("totalmete de acuerdo", "es"),
+        ("Concordo plenamnte", "pt"),
+    ],
+)
+def test_a_misspelt_intensifier_is_asked_again(reply, language):
+    """ "stongly agree" was stored as Agree, one point below the answer meant."""
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("mostly agree", 4),
+        ("Strong service, I agree", 4),  # spelt "strongly", it would still be Agree
+        ("I agree in its entirety", 4),
+        ("Strongly agree, totaly easy", 5),
+    ],
+)
+def test_a_word_near_an_intensifier_that_changes_nothing_leaves_the_answer_read(reply, expected):
+    given, _ = answered(A11, reply)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("trust", "reply", "language"),
+    [
+        ("5", "none", "en"),
+        ("5", "None.", "en"),
+        ("5", "N/A", "en"),
+        ("1", "Nothing!", "en"),
+        ("5", "nada", "es"),
+        ("1", "Ninguno", "es"),
+        ("5", "rien", "fr"),
+        ("1", "nenhum", "pt"),
+        ("5", "Ничего", "ru"),
+        ("5", "没有", "zh_Hans"),
+    ],
+)
+def test_none_to_the_optional_drivers_question_skips_it(trust, reply, language):
+    """ "None", "N/A", "nada" were asked again three times and recorded unanswered."""
+    given, step = answered(A11, trust, reply, language=language)
+    question = "made_the_difference" if trust == "5" else "could_be_better"
+    assert given[question] == ("skipped", None)
+    assert step.session.question == "anything_else"
+
+
+def test_none_answers_nothing_where_it_is_no_skip():
+    """On the required trust question "none" is asked again; on a free-text question it is
+    the answer; a bare "no" to the drivers question is asked again."""
+    assert answered(A11, "none")[0] == {}
+    assert answered(A11, "5", "no")[1].prompts[0].kind == "retry"
+    given, _ = answered(A11, "5", "1", "Nothing")
+    assert given["anything_else"] == ("answered", "Nothing")
+
+
+EVERY_DRIVER = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee")
+
+
+@pytest.mark.parametrize(
+    ("trust", "reply", "language"),
+    [
+        ("5", "All of them", "en"),
+        ("5", "All.", "en"),
+        ("1", "everything", "en"),
+        ("5", "todos", "es"),
+        ("1", "Tous", "fr"),
+        ("5", "全部", "zh_Hans"),
+    ],
+)
+def test_all_picks_every_driver_but_something_else(trust, reply, language):
+    """ "All of them" was asked again. "Something else" is not picked: it leads to a question
+    of its own (what else?), which "all" says nothing for."""
+    given, step = answered(A11, trust, reply, language=language)
+    question = "made_the_difference" if trust == "5" else "could_be_better"
+    assert given[question] == ("answered", EVERY_DRIVER)
+    assert step.session.question == "anything_else"
+
+
+@pytest.mark.parametrize("reply", ["all good", "all of them but 3"])
+def test_all_inside_a_longer_reply_picks_nothing(reply):
+    given, step = answered(A11, "5", reply)
+    assert "made_the_difference" not in given
+    assert step.prompts[0].kind == "retry"
