@@ -342,6 +342,8 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:but|pero|mais|mas|но)\b",
     re.IGNORECASE,
 )
+_SENTENCE_BREAK = re.compile(r"[.;:!?\n。；！？؛]")
+_COMMA = re.compile(r"[,，、،]")
 
 
 def _picks_none(question: Question, reply: Reply) -> bool:
@@ -583,12 +585,35 @@ def _match_labels(
 ) -> int | str | None:
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
     A label said right after a negation ("I don't agree") is no answer: the question is asked
-    again."""
+    again, as it is when reading across a full stop would change the answer: "Agree. Strongly
+    recommend this office" is two remarks, "Agree! Strongly." one."""
     text = plain_predicates(text)
-    parts = _CLAUSE_BREAK.split(text)
-    clauses = tuple(_folded(part) for part in parts)
-    if len(parts) > 1:  # a label with a comma of its own (Russian ones have): the whole reply
-        clauses += (_folded(text),)
+    clauses = _clauses_and_sentences(text)
+    found = _longest_label(choices, clauses, gettext, negating, reach)
+    if _SENTENCE_BREAK.search(text.strip().rstrip(".!?。！？")):
+        across = _longest_label(choices, (*clauses, _folded(text)), gettext, negating, reach)
+        if across != found:
+            return None
+    return found
+
+
+def _clauses_and_sentences(text: str) -> tuple[str, ...]:
+    """A reply's clauses, folded, and each sentence with a comma in it whole: a label with a
+    comma of its own (Russian ones have one), or said across one ("I agree, completely")."""
+    clauses = tuple(_folded(part) for part in _CLAUSE_BREAK.split(text))
+    sentences = tuple(
+        _folded(sentence) for sentence in _SENTENCE_BREAK.split(text) if _COMMA.search(sentence)
+    )
+    return clauses + sentences
+
+
+def _longest_label(
+    choices: tuple[Choice, ...],
+    clauses: tuple[str, ...],
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> int | str | None:
     best: tuple[int, int | str] | None = None
     tie = False
     for choice in choices:
@@ -695,11 +720,14 @@ def _choices_named(
         for found in _said(index, clause, needles, negating)
     ]
     if len(parts) > 1:
-        # A label with a comma in it ("…, and why"): read where no clause holds it whole.
+        # A label with a comma in it ("…, and why"): read where no clause holds it whole, in
+        # its sentence (never across a full stop).
         unsaid = [
             (value, needle) for value, needle in needles if not _said_anywhere(clauses, needle)
         ]
-        said += _said(len(clauses), _folded(text), unsaid, negating)
+        sentences = [s for s in _SENTENCE_BREAK.split(text) if _COMMA.search(s)]
+        for index, sentence in enumerate(sentences, start=len(clauses)):
+            said += _said(index, _folded(sentence), unsaid, negating)
     return _apart(said)
 
 

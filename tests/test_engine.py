@@ -926,3 +926,29 @@ def test_all_inside_a_longer_reply_picks_nothing(reply):
     given, step = answered(A11, "5", reply)
     assert "made_the_difference" not in given
     assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Agree. Strongly recommend this office", "Agree. Totally fine experience", "Agree! Strongly."],
+)
+def test_a_label_read_across_a_full_stop_that_would_change_the_answer_is_asked_again(reply):
+    """The whole reply was searched too, for labels with a comma: "Agree. Strongly recommend
+    this office" (two remarks) was stored as Strongly agree."""
+    given, step = answered(A11, reply)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("I agree, completely.", "en", 5),
+        ("Agree. Thanks!", "en", 4),
+        ("Strongly agree. The staff was great.", "en", 5),
+        ("Ни согласен, ни не согласен.", "ru", 3),
+    ],
+)
+def test_a_label_in_one_sentence_is_read_whatever_follows(reply, language, expected):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
