@@ -95,8 +95,19 @@ def render_sms(outcome: Outcome, service: Service) -> str:
             parts.extend(_language_offers(service, outcome.language))
         else:
             parts.append(own(render_prompt(prompt, outcome.language)))
-    text = "\n".join(part for part in parts if part)
-    return fold_to_gsm7(text) if LANGUAGES[outcome.language].sms_folds_accents else text
+    return _folded("\n".join(part for part in parts if part), outcome.language)
+
+
+def sms_text(parts: list[str], language: str) -> str:
+    """Parts of one text message in `language` (a reminder's), laid out as render_sms lays
+    out a reply's: right to left where the language is written so, and folded to GSM-7 where
+    that keeps the message shorter."""
+    own = _right_to_left if LANGUAGES[language].rtl else str
+    return _folded("\n".join(own(part) for part in parts if part), language)
+
+
+def _folded(text: str, language: str) -> str:
+    return fold_to_gsm7(text) if LANGUAGES[language].sms_folds_accents else text
 
 
 def render_prompt(prompt: Prompt, language: str) -> str:

@@ -22,7 +22,7 @@ from feedbot.engine import AnswerGiven, LanguageChosen, Prompt, Reply, Step, Sur
 from feedbot.flows import END
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import log_id
-from feedbot.keywords import Keyword, carrier_keyword
+from feedbot.keywords import Keyword, asks_to_stop, carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
 from feedbot.models import Answer, PendingNormalization
@@ -106,7 +106,7 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     keyword = _keyword(inbound)
     opted_out, latest = _read_thread(db, contact, inbound)
     if keyword == "stop":
-        return _opt_out(db, inbound, opted_out)
+        return _opt_out(db, inbound, opted_out, latest)
     if opted_out and keyword != "start":
         log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
         return Outcome("opted_out", inbound.service.default_language)
@@ -123,9 +123,14 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
 
 
 def _keyword(inbound: Inbound) -> Keyword | None:
+    """The keyword a texted reply is: the one Twilio recognised, one of its default words, or
+    STOP asked for in other words ("Stop please", "ALTO")."""
     if not inbound.honours_carrier_keywords:
         return None
-    return inbound.recognised_keyword or carrier_keyword(inbound.reply.text)
+    keyword = inbound.recognised_keyword or carrier_keyword(inbound.reply.text)
+    if keyword is None and asks_to_stop(inbound.reply.text):
+        return "stop"
+    return keyword
 
 
 def _repeat_for_duplicate(db: DbSession, inbound: Inbound, *, notice: bool) -> Outcome:
@@ -386,14 +391,38 @@ def _save(db: DbSession, conversation: ConversationRow) -> None:
     run(db, statements(db).save, params)
 
 
-def _opt_out(db: DbSession, inbound: Inbound, already: bool) -> Outcome:
-    if inbound.sender_key and not already:
-        params = {"p_sender": inbound.sender_key, "p_at": inbound.received_at}
-        run(db, statements(db).opt_out, params)
-        log.info("sender %s opted out", log_id(inbound.sender_key))
-    # Twilio answers STOP with the carrier's own confirmation; a reply of ours would be a
-    # second message to someone who just asked for none.
-    return Outcome("stopped", inbound.service.default_language)
+def _opt_out(
+    db: DbSession, inbound: Inbound, already: bool, latest: ConversationRow | None
+) -> Outcome:
+    if not inbound.sender_key or already:
+        return Outcome("stopped", inbound.service.default_language)
+    params = {"p_sender": inbound.sender_key, "p_at": inbound.received_at}
+    run(db, statements(db).opt_out, params)
+    log.info("sender %s opted out", log_id(inbound.sender_key))
+    if _twilio_stopped(inbound):
+        # Twilio answers its STOP with the carrier's own confirmation; a reply of ours would
+        # be a second message to someone who just asked for none.
+        return Outcome("stopped", inbound.service.default_language)
+    return _opt_out_confirmed(inbound, latest)
+
+
+def _twilio_stopped(inbound: Inbound) -> bool:
+    """Whether Twilio itself took the reply as STOP: it named it so (OptOutType), or the reply
+    is one of its default opt-out words alone."""
+    return inbound.recognised_keyword == "stop" or carrier_keyword(inbound.reply.text) == "stop"
+
+
+def _opt_out_confirmed(inbound: Inbound, latest: ConversationRow | None) -> Outcome:
+    """The one answer to STOP asked in words Twilio does not know ("Stop please", "ALTO"):
+    Twilio sent no confirmation and would go on delivering, so the person is told, in the
+    survey's language, that no more messages will come. Anything after it is met with silence
+    (the opt-out is recorded)."""
+    conversation = latest
+    language = conversation.language if conversation else inbound.service.default_language
+    text = gettext_for(language)(
+        _("You won't get more messages from {agency}. Reply START to get them again.")
+    ).format(agency=inbound.service.agency_in(language))
+    return Outcome("stopped", language, notes=(text,), public_id=_public(conversation))
 
 
 def _help(inbound: Inbound, conversation: ConversationRow | None) -> Outcome:

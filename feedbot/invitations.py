@@ -488,7 +488,7 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
 
 
 def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim | Delivery:
-    from channels.sms import render_prompt
+    from channels.sms import render_prompt, sms_text
     from feedbot import engine
     from feedbot.i18n import _, gettext_for
 
@@ -512,14 +512,16 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
             return Delivery("deferred", allowed)
         session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
         prompt = engine.question_prompt(service.flow, service.context, session)
-        lead = gettext_for(conversation.language)(_("Reminder from {agency}:")).format(
-            agency=service.agency_in(conversation.language)
-        )
+        language = conversation.language
+        gettext = gettext_for(language)
+        lead = gettext(_("Reminder from {agency}:")).format(agency=service.agency_in(language))
+        # A reminder comes unasked, hours after the invitation: it says again how to stop.
+        stop = gettext(_("Reply STOP to opt out."))
         claim = _Claim(
             invitation.id,
             service,
             invitation.phone,
-            f"{lead}\n{render_prompt(prompt, conversation.language)}",
+            sms_text([lead, render_prompt(prompt, language), stop], language),
         )
         # The reminder is activity: the survey stays open a whole idle period for its answer.
         conversation.last_activity_at = now

@@ -17,6 +17,7 @@ from feedbot.invitation_queue import invitations_queue
 from feedbot.invitations import deliver
 from feedbot.models import Conversation, Invitation, ResponseRecord
 from feedbot.queue import redrive
+from feedbot.segments import measure_sms
 from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.fake_twilio import fake_twilio
@@ -55,18 +56,22 @@ def inviting(database_url, redis_server, twilio, monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    app = make_app(
-        database_url,
-        redis_url=redis_server.url,
-        twilio_api_base=twilio.url,
-        twilio_retry_intervals=(0, 0),
-        fixed_now=NOON,
-        normalize_delay_seconds=0,
-    )
+    app = make_app(database_url, **inviting_settings(redis_server.url, twilio.url))
     with runtime_of(app).db.transaction() as db:
         token = create_token(db, "caseworker-system", None, ["invite"])
     yield app, token
     runtime_of(app).db.dispose()
+
+
+def inviting_settings(redis_url, twilio_url):
+    """The settings of `inviting`'s app (its worker reads the same from the environment)."""
+    return {
+        "redis_url": redis_url,
+        "twilio_api_base": twilio_url,
+        "twilio_retry_intervals": (0, 0),
+        "fixed_now": NOON,
+        "normalize_delay_seconds": 0,
+    }
 
 
 def invite(app, token, **body):
@@ -1290,14 +1295,7 @@ def rotated_inviting(inviting, monkeypatch):
     monkeypatch.setenv("FEEDBOT_SECRET_KEY", NEW_KEY)
     monkeypatch.setenv("FEEDBOT_PREVIOUS_SECRET_KEYS", TEST_SECRET_KEY)
     settings = runtime_of(app).settings
-    new = rotated(
-        app,
-        redis_url=settings.redis_url,
-        twilio_api_base=settings.twilio_api_base,
-        twilio_retry_intervals=(0, 0),
-        fixed_now=NOON,
-        normalize_delay_seconds=0,
-    )
+    new = rotated(app, **inviting_settings(settings.redis_url, settings.twilio_api_base))
     yield app, new, token
     runtime_of(new).db.dispose()
 
@@ -1411,9 +1409,7 @@ def test_a_reminder_asks_for_no_delivery_report_its_invitation_does(inviting, tw
     settings = runtime_of(app).settings
     public = make_app(
         settings.database_url,
-        redis_url=settings.redis_url,
-        twilio_api_base=settings.twilio_api_base,
-        fixed_now=NOON,
+        **inviting_settings(settings.redis_url, settings.twilio_api_base),
         public_url="https://feedbot.example.gov",
     )
     invite(public, token, service="benefits")
@@ -1434,3 +1430,41 @@ def test_sending_logs_one_line_not_the_twilio_librarys_request_dump(inviting, tw
     assert twilio.messages
     assert not [r for r in caplog.records if r.name == "twilio.http_client"]
     assert "invitation 1 sent for service passport" in caplog.messages
+
+
+def test_stop_in_words_twilio_does_not_know_ends_reminders_and_invitations(inviting, twilio):
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    invite(app, token, service="benefits", transaction_id="B-1")
+    work(app)
+    (invitation,) = invitations(app)
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550101")
+    assert texter.send("ALTO, por favor") == (
+        "No recibira mas mensajes de Administracion de Beneficios. "
+        "Responda START para volver a recibirlos."
+    )
+    assert remind(runtime_of(app), invitation.id, NOON + timedelta(days=1)).status == "skipped"
+    again = invite(app, token, service="benefits", transaction_id="B-2").json
+    assert (again["status"], again["reason"]) == ("suppressed", "opted out")
+    work(app)
+    assert len(twilio.messages) == 1  # the first invitation, nothing after the opt-out
+
+
+def test_a_reminder_says_again_how_to_opt_out(inviting, twilio):
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    invite(app, token, service="benefits")
+    invite(app, token, service="benefits", phone="+12025550144", language="en")
+    work(app)
+    spanish, english = invitations(app)
+    now = NOON + timedelta(days=1)
+    assert remind(runtime_of(app), spanish.id, now).status == "sent"
+    assert remind(runtime_of(app), english.id, now).status == "sent"
+    reminders = [m["Body"] for m in twilio.messages if m["Body"].startswith(("Recor", "Remin"))]
+    assert [body.splitlines()[-1] for body in reminders] == [
+        "Responda STOP para no recibir mas mensajes.",  # folded to GSM-7, as every text is
+        "Reply STOP to opt out.",
+    ]
+    assert measure_sms(reminders[0]).encoding == "GSM-7"

@@ -296,6 +296,102 @@ def test_a_keyword_twilio_recognised_is_honoured_whatever_the_words(app, texter_
     assert "What about" in texter.send("5", OptOutType="")
 
 
+OPTED_OUT = "You won't get more messages from U.S. Passport Office. Reply START to get them again."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Stop please",
+        "Please stop texting me",
+        "STOP STOP",
+        "stop 🙏",
+        "opt out",
+        "Opt-out",
+        "\u200bSTOP",
+        "ALTO",
+        "Parar, por favor",
+        "ARRÊT",
+        "СТОП",
+        "停止",
+        "중지해 주세요",
+        "DỪNG",
+        "TIGIL",
+        "قف",
+        "SISPANN",
+    ],
+)
+def test_stop_in_words_twilio_does_not_know_opts_out_with_one_confirmation(
+    app, texter_factory, body
+):
+    # Twilio neither confirms nor blocks these: feedbot says once that it worked, then nothing.
+    texter = texter_factory()
+    texter.send("Hi")
+    assert texter.send(body) == OPTED_OUT
+    assert count(app, OptOut) == 1
+    assert texter.send("5") == ""
+    assert texter.send(body) == ""
+    assert stored(app)[0][2] == {}
+
+
+def test_an_opt_out_is_confirmed_in_the_survey_language_and_start_undoes_it(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("ES")
+    assert texter.send("Parar, por favor") == (
+        "No recibira mas mensajes de U.S. Passport Office. "  # folded to GSM-7
+        "Responda START para volver a recibirlos."
+    )
+    welcome_back, question = texter.send("START").splitlines()[:2]
+    assert welcome_back == "Volvera a recibir nuestros mensajes."
+    assert question.startswith("Esta interaccion")
+    assert count(app, OptOut) == 0
+
+
+def test_words_twilio_took_as_stop_get_its_confirmation_only(app, texter_factory):
+    # With Advanced Opt-Out, Twilio matched the agency's "Alto por favor" and answered it.
+    recognised = texter_factory(phone="+12025550144")
+    recognised.send("Hi")
+    assert recognised.send("Alto por favor", OptOutType="STOP") == ""
+    unrecognised = texter_factory(phone="+12025550145")
+    unrecognised.send("Hi")
+    assert unrecognised.send("Alto por favor") == OPTED_OUT
+    assert count(app, OptOut) == 2
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "stop wasting my time",
+        "The wait would not stop",
+        "Don't stop",
+        "bus stop was far",
+        "Thank you",
+        "dung",  # "đúng" (right) typed without its accents, not "dừng"
+        "Salamat po",
+    ],
+)
+def test_a_comment_that_says_more_than_stop_is_kept_as_the_comment(app, texter_factory, comment):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("5")
+    texter.send("1")
+    assert texter.send(comment).startswith("Thank you for your feedback.")
+    assert stored(app)[0][2]["anything_else"] == ("answered", comment)
+    assert count(app, OptOut) == 0
+    assert texter.send("Stop, thank you") == OPTED_OUT
+
+
+def test_a_spanish_answer_about_stopping_is_asked_again_not_an_opt_out(app, texter_factory):
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("ES")
+    assert texter.send("no quiero parar").startswith("Disculpe, responda con un numero del 1 al 5.")
+    assert count(app, OptOut) == 0
+    assert texter.send("PARAR").startswith("No recibira mas mensajes")
+    assert count(app, OptOut) == 1
+
+
 def test_help_names_agency_service_and_stop(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
