@@ -122,14 +122,27 @@ def db_upgrade() -> None:
 @click.command("chat")
 @click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True)
 @click.option("--service", "service_id", default="demo", show_default=True)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="In production: store the response anyway (it counts in exports and A-11 figures).",
+)
 @with_appcontext
-def chat(channel: str, service_id: str) -> None:
+def chat(channel: str, service_id: str, record: bool) -> None:
     """Take the survey in the terminal, as a texter sees it or a caller hears it."""
     runtime = current_runtime()
     service = runtime.services.get(service_id)
     if service is None:
         raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
-    upgrade(runtime.settings.database_url)
+    if runtime.settings.production and not record:
+        # A try-out would be a real response: in the exports, and a respondent in the
+        # quarterly A-11 figures.
+        raise click.UsageError(
+            "feedbot chat stores a real response in DATABASE_URL, counted in the exports and"
+            " the quarterly A-11 figures: try it on a development database, or pass --record"
+        )
+    if not runtime.settings.production:
+        upgrade(runtime.settings.database_url)  # production migrates in its release step
     if channel == "voice":
         _play_call(service)
     else:

@@ -865,3 +865,21 @@ def test_a_korean_caller_hears_no_written_particle_choice(sqlite_url, tmp_path):
     assert "1번을 누르세요" in trust.spoken
     assert "(" not in trust.spoken and ")" not in trust.spoken
     runtime_of(app).db.dispose()
+
+
+def test_chat_in_production_stores_a_response_only_when_asked_to(sqlite_url):
+    """A try-out of the console on the production database was a real respondent in the
+    quarterly A-11 figures."""
+    app = make_app(sqlite_url, env="production")
+    refused = app.test_cli_runner().invoke(
+        args=["chat", "--channel", "voice", "--service", "passport"], input="1\n5\n0\n0\n"
+    )
+    assert refused.exit_code == 2 and "pass --record" in refused.output
+    assert stored(app) == []
+    recorded = app.test_cli_runner().invoke(
+        args=["chat", "--channel", "voice", "--service", "passport", "--record"],
+        input="1\n5\n0\n0\n",
+    )
+    assert recorded.exit_code == 0, recorded.output
+    assert stored(app)[0][0] == "complete"
+    runtime_of(app).db.dispose()
