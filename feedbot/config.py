@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -168,21 +169,40 @@ def _secret(env: Mapping[str, str], name: str, *, as_given: bool = False) -> str
 
 
 def _previous_secret_keys(env: Mapping[str, str]) -> tuple[str, ...]:
-    """FEEDBOT_PREVIOUS_SECRET_KEYS: keys separated by commas, each used exactly as written."""
+    """FEEDBOT_PREVIOUS_SECRET_KEYS: keys separated by commas, each used exactly as written;
+    or a JSON list of strings, for a key with a comma in it or spaces or a line break around
+    it (a key read from a file may end in one, and FEEDBOT_SECRET_KEY is used as given)."""
     name = "FEEDBOT_PREVIOUS_SECRET_KEYS"
-    text = _secret(env, name)
+    text = env.get(name) or None
     if text is None:
         return ()
-    keys = tuple(text.split(","))
+    keys = _json_keys(name, text) if text.lstrip().startswith("[") else _listed_keys(env, name)
+    for position, key in enumerate(keys, start=1):
+        if key == (env.get("FEEDBOT_SECRET_KEY") or DEV_SECRET_KEY):
+            raise ConfigError(f"{name}: key {position} is FEEDBOT_SECRET_KEY itself")
+    return keys
+
+
+def _listed_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    keys = tuple((_secret(env, name) or "").split(","))
     for position, key in enumerate(keys, start=1):
         if not key or key != key.strip():
             raise ConfigError(
                 f"{name}: key {position} is empty or has spaces around it (separate the keys"
-                " with commas alone)"
+                " with commas alone; for a key with a comma in it, or spaces or a line break"
+                ' around it, give a JSON list: ["first key", "second key\\n"])'
             )
-        if key == (env.get("FEEDBOT_SECRET_KEY") or DEV_SECRET_KEY):
-            raise ConfigError(f"{name}: key {position} is FEEDBOT_SECRET_KEY itself")
     return keys
+
+
+def _json_keys(name: str, text: str) -> tuple[str, ...]:
+    try:
+        keys = json.loads(text)
+    except ValueError:
+        keys = None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
+        raise ConfigError(f"{name} starts with '[' but is not a JSON list of non-empty strings")
+    return tuple(keys)
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -465,6 +465,10 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         if service is None or _opted_out(db, _keys_of(invitation, runtime.settings)):
             _finish(invitation, "suppressed", "opted out" if service else "unknown service")
             return Delivery("suppressed")
+        if invitation.phone is not None and runtime.settings.previous_secret_keys:
+            # Made before FEEDBOT_SECRET_KEY was rotated: its survey goes on the thread the
+            # person's replies now reach (their keyed hash under the current key).
+            invitation.sender_key = sender_key(invitation.phone, runtime.settings.secret_key)
         if _survey_in_progress(db, invitation, now, runtime.settings.idle_expiry):
             # A second survey on the thread would leave the one they are answering unfinished
             # and read their next answer as the new one's.

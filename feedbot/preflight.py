@@ -9,10 +9,11 @@ would print, which never quote a secret or a URL's password.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedbot.config import ConfigError, Settings, load_settings
@@ -65,6 +66,10 @@ def _services(settings: Settings) -> Finding:
 
 
 def _database(settings: Settings) -> Finding:
+    missing = _missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        # Opening it would create it (and its directory): a check makes nothing.
+        return Finding("database", False, f"no database file {missing}: {UPGRADE_HINT}")
     database = Database(settings.database_url)
     try:
         with waits_limited(), database.engine.connect() as connection:
@@ -98,6 +103,15 @@ def _database(settings: Settings) -> Finding:
     else:
         return Finding("database", False, str(SecretKeyChanged()))
     return Finding("database", True, f"schema {schema.detail}; {key}")
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = make_url(url).database
+    if not path or path == ":memory:" or Path(path).exists():
+        return None
+    return path
 
 
 def _redis(settings: Settings) -> Finding:

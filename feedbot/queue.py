@@ -303,6 +303,7 @@ def _normalize_in_process(runtime: Runtime, conversation_ids: Sequence[int]) -> 
     response at a time when a batch fails, so one bad response holds back only itself. Never
     raises: the person already has their reply, and what fails stays in the outbox for the
     next sweep, logged by its conversation's id (never the error's message)."""
+    done = 0
     for batch in _batches(conversation_ids, BATCH_SIZE):
         try:
             _normalize_batch(runtime, batch)
@@ -311,9 +312,10 @@ def _normalize_in_process(runtime: Runtime, conversation_ids: Sequence[int]) -> 
                 "database unreachable (%s): %d response(s) wait in the outbox for"
                 " `feedbot queue sweep`",
                 type(error).__name__,
-                len(conversation_ids),
+                len(conversation_ids) - done,
             )
             return
+        done += len(batch)
 
 
 def _normalize_batch(runtime: Runtime, batch: list[int]) -> None:

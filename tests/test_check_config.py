@@ -93,9 +93,22 @@ def test_another_secret_key_is_a_problem_and_is_not_recorded(database_url):
 
 
 def test_a_database_not_migrated_says_to_upgrade(tmp_path: Path):
-    result = check_config(f"sqlite:///{tmp_path / 'new.sqlite3'}", None)
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    engine.connect().close()  # a database file with no tables
+    engine.dispose()
+    result = check_config(f"sqlite:///{tmp_path / 'empty.sqlite3'}", None)
     assert result.exit_code == 1
     assert lines(result)["database"] == "PROBLEM  tables missing: run `feedbot db upgrade`"
+
+
+def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path):
+    """Checking created the file, and its directory, that it then found empty."""
+    path = tmp_path / "nowhere" / "feedbot.sqlite3"
+    result = check_config(f"sqlite:///{path}", None)
+    assert result.exit_code == 1
+    problem = f"PROBLEM  no database file {path}: run `feedbot db upgrade`"
+    assert lines(result)["database"] == problem
+    assert not path.parent.exists()
 
 
 def test_a_database_behind_this_code_says_to_upgrade(sqlite_url):

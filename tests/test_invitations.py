@@ -1468,3 +1468,25 @@ def test_a_reminder_says_again_how_to_opt_out(inviting, twilio):
         "Reply STOP to opt out.",
     ]
     assert measure_sms(reminders[0]).encoding == "GSM-7"
+
+
+def test_an_invitation_made_before_a_key_rotation_takes_the_reply_sent_after_it(
+    rotated_inviting, twilio
+):
+    """Its survey was opened on the thread of the old key's hash, the reply reached the new
+    one's: the person got the opening again, their "5" was lost, and the reminder went out."""
+    from feedbot.invitations import remind
+
+    old, new, token = rotated_inviting
+    later = (NOON + timedelta(minutes=30)).isoformat()
+    assert invite(old, token, service="benefits", send_at=later).json["status"] == "scheduled"
+    (invitation,) = invitations(new)
+    now = NOON + timedelta(hours=1)
+    assert deliver(runtime_of(new), invitation.id, now).status == "sent"
+    texter = Texter(new.test_client(), phone=PHONE, to="+12025550101")
+    assert "¿Qué hizo la diferencia" in texter.send("5")
+    (invitation,) = invitations(new)
+    with runtime_of(new).db.transaction() as db:
+        (conversation,) = db.scalars(select(Conversation)).all()
+    assert conversation.invitation_id == invitation.id and conversation.answered
+    assert remind(runtime_of(new), invitation.id, now + timedelta(days=1)).status == "skipped"

@@ -88,6 +88,31 @@ def test_previous_keys_that_cannot_be_right_are_refused(listed, problem):
     assert NEW_KEY not in str(refused.value) and "old-key" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("listed", "keys"),
+    [
+        (
+            '["key, with a comma", "key read from a file\\n"]',
+            ("key, with a comma", "key read from a file\n"),
+        ),
+        (' ["only one"]', ("only one",)),
+    ],
+)
+def test_previous_keys_no_comma_list_can_hold_are_given_as_json(listed, keys):
+    """A key with a comma, or a file's last newline, could not be listed: the only way on was
+    adopt-secret-key, which forgets every STOP."""
+    settings = load_settings(
+        {"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": listed}
+    )
+    assert settings.previous_secret_keys == keys
+
+
+@pytest.mark.parametrize("listed", ["[1, 2]", '["ok", ""]', "[not json", "[]"])
+def test_a_json_list_of_previous_keys_that_is_not_one_is_refused(listed):
+    with pytest.raises(ConfigError, match="not a JSON list of non-empty strings"):
+        load_settings({"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": listed})
+
+
 def test_previous_keys_are_read_exactly_as_written():
     settings = load_settings(
         {"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": "first key,second=key"}

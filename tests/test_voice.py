@@ -679,7 +679,7 @@ def test_a_late_answer_to_an_earlier_question_is_kept_and_the_survey_stays_parti
     assert stored(app)[0][2]["made_the_difference"] == ("answered", ["ease", "employee"])
 
 
-def test_only_the_question_asked_at_the_hang_up_takes_a_late_answer(app):
+def test_a_repeated_delivery_of_an_answer_given_before_the_hang_up_changes_nothing(app):
     """A repeated delivery of the answer given before the hang-up answers nothing more."""
     caller, _ = answer_in_english(app)
     caller.press("4")
