@@ -419,9 +419,9 @@ _NATIONAL_FORMATS = (
     (("MX",), r"\d\d \d{4} \d{4}"),
     (("SA",), r"05\d[ -]\d{3}[ -]\d{4}"),
 )
-_NATIONAL_NUMBER = re.compile(
-    "|".join(f"(?P<format{index}>{shape})" for index, (_, shape) in enumerate(_NATIONAL_FORMATS))
-)
+# Each format on its own: the formats overlap ("050 123 4567" is Korean in shape, Saudi in
+# fact), so a number is tried in every format it fits, not only the first.
+_NATIONAL_NUMBERS = tuple((regions, re.compile(shape)) for regions, shape in _NATIONAL_FORMATS)
 # Speech-to-text sometimes writes digits as words: "two oh two five five five ...".
 _DIGIT_WORD = (
     r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|cero|uno|una|dos|tres|cuatro"
@@ -460,6 +460,18 @@ _ES_STREET_WORD = (
 _ES_NAME = r"[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñü'.-]*"
 _ES_LINK = r"(?:de|del|la|las|los|y)"
 _ES_NUMBER = r"(?:#\s*|(?i:n[uú]m\.?|no\.?|n[oº°]\.?)\s*)"
+# A number after a Spanish or Portuguese street that says how long, how many or when is no
+# house number: "Calle Mayor 20 minutos", "Avenida Paulista 2 horas", "Rua Augusta 2 a 3
+# horas", "Rua Augusta 15 de março". It follows the number's last digit: were it checked after
+# any digit, "20 minutos" would fail at "20" and pass at "2", taken for a house.
+_NOT_A_COUNT_ES_PT = (
+    r"(?!\d)(?!(?:\s*(?:-|a|o|ou|y|e|até|hasta)\s*\d{1,5})?\s*(?i:"
+    r"h|hs|hrs?|horas?|min|mins|minutos?|seg|segundos?|d[ií]as?|semanas?|meses|m[eê]s|a[ñn]os?"
+    r"|vez|veces|vezes|personas?|pessoas?|pesos|d[oó]lares|reais|real|cuadras?|quarteir[õo]es"
+    r"|quarteir[ãa]o|metros?|km|kil[oó]metros?|quil[ôo]metros?|de\s+(?:enero|febrero|marzo"
+    r"|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro"
+    r"|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro))\b)"
+)
 # "Avenida Juárez 45", "Calle de la Reforma 123", "Calle 5 #123": either a capitalised name and
 # a number, or a numbered street and a house number; "la calle 3 horas" is neither.
 _ADDRESS_ES = re.compile(
@@ -467,7 +479,7 @@ _ADDRESS_ES = re.compile(
     rf"(?:{_ES_LINK}\s+){{0,2}}{_ES_NAME}\s+(?:(?:{_ES_NAME}|{_ES_LINK})\s+){{0,4}}"
     rf"{_ES_NUMBER}?\d{{1,6}}"
     rf"|\d{{1,4}}[A-Za-z]?\s*{_ES_NUMBER}\d{{1,6}}"
-    rf")[A-Za-z]?\b(?:\s*{_ES_NUMBER}\d{{1,6}}[A-Za-z]?\b)?"
+    rf"){_NOT_A_COUNT_ES_PT}[A-Za-z]?\b(?:\s*{_ES_NUMBER}\d{{1,6}}[A-Za-z]?\b)?"
     r"(?:,?\s+(?i:apto|apt|apartamento|depto|departamento|int|interior)\.?\s*[\w-]+)?"
 )
 # The Southwest's "4500 Paseo del Norte NE", "2300 Calle Ocho": a house number, then a Spanish
@@ -486,13 +498,12 @@ _CAPITAL_LETTERS = "".join(
 )
 _CAPITALISED_WORD = rf"[{_CAPITAL_LETTERS}][\w'’.-]*"
 # Portuguese names the street, then its number, often after a comma: "Rua das Flores, 123",
-# "Avenida Paulista, nº 1500, apto 12"; not a count ("na Rua Augusta 3 horas").
+# "Avenida Paulista, nº 1500, apto 12"; not a count ("na Rua Augusta 30 minutos").
 _ADDRESS_PT = re.compile(
     r"\b(?i:rua|r\.|avenida|av\.|travessa|tv\.|alameda|al\.|praça|praca|estrada|rodovia"
     r"|largo)\s+(?:(?:da|das|do|dos|de|d['’])\s+)?"
     rf"{_CAPITALISED_WORD}(?:\s+(?:(?:da|das|do|dos|de|e)\s+)?{_CAPITALISED_WORD}){{0,3}}"
-    r",?\s+(?:n[º°o]\.?\s*)?\d{1,5}[A-Za-z]?\b"
-    r"(?!\s*(?i:horas?|minutos?|min|dias?|vezes|semanas?|meses|m[eê]s|anos?|reais|pessoas)\b)"
+    rf",?\s+(?:n[º°o]\.?\s*)?\d{{1,5}}{_NOT_A_COUNT_ES_PT}[A-Za-z]?\b"
     r"(?:,?\s+(?i:apto|ap|apartamento|casa|bloco|bl)\.?\s*[\w-]+)?"
 )
 # French and Haitian Creole put the number first: "12, rue Victor Hugo", "12 bis avenue de la
@@ -509,22 +520,27 @@ _ADDRESS_VI = re.compile(
     rf"\s+{_CAPITALISED_WORD}(?:\s+{_CAPITALISED_WORD}){{0,3}}"
 )
 # Russian names the street, then the house: "улица Ленина, дом 5", "ул. Ленина д. 5 кв. 12",
-# "проспект Мира, 12"; a count after a street is no house ("на улице Ленина 2 часа").
+# "проспект Мира, 12"; a count or a date after a street is no house ("на улице Ленина 20 минут",
+# "2-3 часа", "15 числа", "15 мая"), checked after the number's last digit as in Spanish.
 _ADDRESS_RU = re.compile(
     r"(?<!\w)(?i:улиц[аеуыи]|ул\.|проспект[аеу]?|пр-т|переул(?:ок|ке|ка)|пер\.|бульвар[аеу]?"
     r"|б-р|шоссе|площад[ьи]|набережн(?:ая|ой)|проезд[аеу]?)\s*"
     rf"{_CAPITALISED_WORD}(?:\s+{_CAPITALISED_WORD}){{0,2}},?\s+(?:(?i:дом|д\.)\s*)?\d{{1,4}}"
-    r"(?!\s*(?i:час|мин|раз|дн|день|недел|месяц|год|лет|руб|челов))"
+    r"(?!\d)(?!(?:\s*(?:-|до|или)\s*\d{1,4})?\s*(?i:час|ч\.?(?!\w)|мин|сек|раз|дн|день|сут"
+    r"|недел|мес|год|лет|числ|январ|феврал|март|апрел|ма[яй](?!\w)|июн|июл|август|сентябр"
+    r"|октябр|ноябр|декабр|утра|вечера|ночи|руб|доллар|челов|км|метр|шаг|остановк|квартал|%))"
     r"(?:[а-я](?!\w)|/\d{1,4})?(?:,?\s*(?i:корпус|корп\.|к\.|строение|стр\.)\s*\d{1,4})?"
     r"(?:,?\s*(?i:квартира|кв\.?)\s*\d{1,4})?"
 )
 # Korean: a road and its number after the district ("서울시 강남구 테헤란로 123"), or a
 # neighbourhood and its lot ("강남구 역삼동 123-45"). Without the district, "전화로 3" is "by
-# phone 3": (으)로 is also a particle, so the number must not be a count ("3번", "2 시간").
+# phone 3": (으)로 is also a particle, so the number must not be a count ("3번", "2 시간",
+# "3-4시간", "3~4시간").
 _ADDRESS_KO = re.compile(
     r"(?:[가-힣]+(?:특별시|광역시|시|도)\s+)?[가-힣]{2,}(?:구|군)\s+"
     r"(?:[가-힣]+(?:대로|로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?|[가-힣]+(?:동|읍|면|리)\s?\d{1,4})"
-    r"(?:-\d{1,4})?(?:\s?번지)?(?!\d|\s?(?:번(?!지)|시간|시|분|일|개|명|원|회|차|살|층|주|달|년|월))"
+    r"(?:-\d{1,4})?(?:\s?번지)?"
+    r"(?![\d~-]|\s?(?:번(?!지)|시간|시|분|초|일|개|명|원|회|차|살|층|주|달|년|월|건|통|등|km|킬로|미터))"
 )
 # Chinese: a road or street and a number with 号/號: "中山路123号", "忠孝東路四段100巷5號".
 # The road's name is up to four characters, none of them "live", "at" or a pronoun ("我住在").
@@ -860,7 +876,7 @@ _DETERMINERS = {
     "en": _word_set("the my our your his her their this that a an"),
     "es": _word_set("el la mi su nuestro nuestra este esta ese esa un una"),
     "pt": _word_set("o a um uma meu minha seu sua nosso nossa este esta esse essa aquele aquela"),
-    "fr": _word_set("le la un une mon ma ton ta son sa notre votre leur ce cet cette"),
+    "fr": _word_set("l le la un une mon ma ton ta son sa notre votre leur ce cet cette"),
     "ru": _word_set("мой моя наш наша ваш ваша этот эта тот та"),
 }
 _LATIN_DETERMINERS = ("en", "es", "pt", "fr")
@@ -875,10 +891,11 @@ def _cue_words(words: str) -> str:
     )
 
 
-# A cue starts a word; the groups are numbered so a match says which cue it was. Only the
-# words a cue can start with are tried (_CUE_STARTS): scanning every position is 3 times slower.
+# A cue starts a word, or follows French "l'" ("l'agent Dupont", "l’infirmière Sophie"); the
+# groups are numbered so a match says which cue it was. Only the words a cue can start with are
+# tried (_CUE_STARTS): scanning every position is 3 times slower.
 _PERSON_CUE = re.compile(
-    r"(?<![\w'’.-])(?:"
+    r"(?:(?<![\w'’.-])|(?<=(?<![\w'’.-])[lL]['’]))(?:"
     + "|".join(
         f"(?P<person{index}>(?:{_cue_words(words)}){after})"
         for index, (_, _, words, after) in enumerate(_PERSON_CUES)
@@ -895,7 +912,8 @@ _CUE_STARTS = frozenset(
 # Whether an answer has a cue word at all; "I'm" and "I am" by their second word, as "I" alone
 # is in most English answers.
 _CUE_HINTS = (_CUE_STARTS - {"i"}) | {"m", "am"}
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+# The word before a cue, or French "l'" elided onto it ("l'agent": the determiner le or la).
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$|(?<![\w'’.-])([lL])['’]$")
 _STRONG_CUES = frozenset({"title", "Title"})
 _WEAK_CUES = frozenset({"introduction", "people", "thanks"})
 _MAX_CUED_NAME_WORDS = 3
@@ -1160,6 +1178,18 @@ _NOT_PEOPLE = _folded_word_set(
     " ecuador brazil snap protein yogurt yoghurt cheese allergy allergies free based flour"
     " oil lecithin tofu"
 )
+# Capitalised after a role word or a title, these say which office or what kind of post, not
+# who: "O funcionário Público" (a civil servant), "le conseiller Pôle emploi", "la trabajadora
+# Social". Never a name, they are passed over like a rank: "el agente Municipal Gómez".
+# Compared accent-folded, in the cue's language.
+_POST_WORDS = {
+    "es": _folded_word_set("público pública municipal federal estatal social consular"),
+    "pt": _folded_word_set("público pública municipal federal estadual social consular"),
+    "fr": _folded_word_set(
+        "public publique municipal municipale social sociale pôle emploi consulaire"
+    ),
+}
+_SKIPPED_AFTER_TITLES = {language: _RANKS | words for language, words in _POST_WORDS.items()}
 # A weak cue of another language reads only that language's words and the things that are not
 # people: "Gracias a Young por su paciencia" thanks someone, "I'm Young" says how old.
 _NOT_NAMES_AFTER_WEAK_CUES = {
@@ -1766,14 +1796,16 @@ def _cued_phones(text: str) -> list[Finding]:
 
 
 def _in_national_format(text: str, start: int, end: int) -> bool:
-    national = _NATIONAL_NUMBER.fullmatch(text, start, end)
-    if national is None or _glued_to_letters(text, start, end):
+    """Whether a digit run fits a national format and is a valid number in one of the regions
+    of a format it fits."""
+    if _glued_to_letters(text, start, end):
         return False
-    regions, _ = _NATIONAL_FORMATS[int(national.lastgroup.removeprefix("format"))]
-    for region in regions:
-        if phonenumbers.is_valid_number(phonenumbers.parse(national.group(), region)):
-            return True
-    return False
+    return any(
+        phonenumbers.is_valid_number(phonenumbers.parse(text[start:end], region))
+        for regions, shape in _NATIONAL_NUMBERS
+        if shape.fullmatch(text, start, end) is not None
+        for region in regions
+    )
 
 
 def _glued_to_letters(text: str, start: int, end: int) -> bool:
@@ -1965,12 +1997,13 @@ def _name_words(
     fits: Callable[[re.Match[str], str, int | None, int], bool],
     max_words: int,
     *,
-    skips_ranks: bool = False,
+    skips: frozenset[str] = frozenset(),
     reads_apostrophe_endings: bool = False,
     reads_initials: bool = False,
 ) -> tuple[int, int, int] | None:
     """Start, end and number of words of the name at `position`: words that `fits`, with up to
-    two particles ("de la", "van") between them.
+    two particles ("de la", "van") between them, after up to two `skips` words (compared
+    accent-folded: "Deputy Sheriff Johnson").
 
     A name after a self-introduction and one after a title or another cue are walked alike; what
     differs is passed in. `fits(m, lowered, start, words)` judges one word, given in lower case
@@ -1992,8 +2025,8 @@ def _name_words(
         ending = _APOSTROPHE_ENDING.search(lowered) if reads_apostrophe_endings else None
         if ending:
             lowered = lowered[: ending.start()]
-        if first is None and skips_ranks and lowered in _RANKS and ranks < 2 and not ending:
-            ranks += 1  # "Deputy Sheriff Johnson"
+        if first is None and ranks < 2 and not ending and skips and fold(lowered) in skips:
+            ranks += 1  # "Deputy Sheriff Johnson", "el agente Municipal Gómez"
             position = m.end()
             continue
         dotted = reads_initials and len(word) == 1 and text.startswith(".", m.end())
@@ -2169,7 +2202,7 @@ def _cue_reading(
     if not shouting and len(cue_word) > 1 and cue_word.isupper():
         return None  # "MS Word", "THIS IS" typed for emphasis
     before = _WORD_BEFORE.search(text, max(0, cue.start() - 12), cue.start())
-    word_before = before.group(1).lower() if before else ""
+    word_before = (before.group(1) or before.group(2)).lower() if before else ""
     if kind == "people":
         # A role word shared by Latin languages ("agente", "supervisor", "amigo") is read in
         # the language its determiner says: "o agente", "el agente".
@@ -2211,13 +2244,19 @@ def _takes_a_name_in_lower_case(
     smith", "la señora gonzález". Weaker cues need a capital, as do the titles that are titles
     only capitalised ("Miss", "Don"), a one-letter title (an initial: "Sarah M. said") and a
     title that an article makes a common noun in English ("the officer said"); Spanish,
-    Portuguese and French put an article before a title."""
+    Portuguese and French put an article before a title. An English title after another
+    language's article is that language's role word, which needs a capital too: "l'agent
+    chargé de mon dossier", "cet agent immobilier"."""
     if kind != "title" or language not in _LOWER_CASE_NAME_LANGUAGES:
         return False
-    if reading == _AS_LETTER or (reading == _AS_NOUN and language == "en"):
+    if reading == _AS_LETTER or (reading == _AS_NOUN and "en" in (language, _cue_language(cue))):
         return False
     # Without its article "oficial" is the adjective: "identificación oficial vigente".
     return reading != _AS_TITLE or _CASED_WORD.match(cue.group()).group().lower() != "oficial"
+
+
+def _cue_language(cue: re.Match[str]) -> str:
+    return _PERSON_CUES[int(cue.lastgroup.removeprefix("person"))][1]
 
 
 def _could_be_a_name_in_lower_case(lowered: str, language: str) -> bool:
@@ -2315,7 +2354,7 @@ def _person_name(
         cue.end(),
         fits,
         1 if shouting else _MAX_CUED_NAME_WORDS,
-        skips_ranks=kind in _STRONG_CUES,
+        skips=_words_skipped_before_a_name(kind, language),
         reads_apostrophe_endings=True,
         reads_initials=True,
     )
@@ -2334,6 +2373,12 @@ def _person_name(
     return start, end
 
 
+def _words_skipped_before_a_name(kind: str, language: str) -> frozenset[str]:
+    if kind in _STRONG_CUES:
+        return _SKIPPED_AFTER_TITLES.get(language, _RANKS)
+    return _POST_WORDS.get(language, frozenset())
+
+
 def _could_be_a_name(
     word: str, lowered: str, kind: str, language: str, first: bool, shouting: bool, reading: str
 ) -> bool:
@@ -2349,6 +2394,7 @@ def _could_be_a_name(
         or lowered in _RANKS
         or lowered in _CAPITALISED_NOT_NAMES
         or word in _AGENCIES
+        or fold(lowered) in _POST_WORDS.get(language, ())
         or _goes_on_with_the_sentence(lowered, language, sentence_words)
     ):
         return False

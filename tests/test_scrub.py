@@ -1394,6 +1394,96 @@ def test_a_role_word_in_portuguese_or_french_names_the_person_after_it(text, exp
     assert scrub(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A count or a date of two or more digits after a street is no house number: read
+        # from its last digit, not from its first ("[ADDRESS]0 минут").
+        ("Я ждал на улице Ленина 20 минут", None),
+        ("Мы простояли на улице Ленина 10 часов", None),
+        ("Я ждал в очереди на проспекте Мира 30 мин", None),
+        ("Я ездил на улицу Ленина 12 раз", None),
+        ("Я был на улице Ленина 15 числа", None),
+        ("Я был на улице Ленина 15 мая", None),
+        ("Мы ждали на улице Ленина 2-3 часа", None),
+        ("Esperé en la Calle Mayor 20 minutos", None),
+        ("Esperé en la Avenida Juárez 40 minutos", None),
+        ("Fiquei na Avenida Paulista 2 horas", None),
+        ("Fiquei na fila da Avenida Paulista 40 minutos", None),
+        ("Fiquei na Rua Augusta 2 a 3 horas", None),
+        ("Fiquei na Rua Augusta 3h", None),
+        ("강남구 역삼동 3-4시간 기다렸어요", None),
+        ("강남구 역삼동 3~4시간 기다렸어요", None),
+        # A house number of two or more digits is still one.
+        ("Я живу на улице Ленина 25, кв. 12", "Я живу на [ADDRESS]"),
+        ("Я живу на улице Ленина 125 уже 10 лет", "Я живу на [ADDRESS] уже 10 лет"),
+        ("Vivo en la Calle Mayor 20, 2 horas de espera", "Vivo en la [ADDRESS], 2 horas de espera"),
+        ("Moro na Avenida Paulista 1500", "Moro na [ADDRESS]"),
+        ("강남구 역삼동 123-45", "[ADDRESS]"),
+    ],
+)
+def test_a_count_of_several_digits_after_a_street_is_no_house_number(text, expected):
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Korean in shape, Saudi or Vietnamese in fact: every format a number fits is tried.
+        ("050 123 4567", "[PHONE]"),
+        ("055 123 4567 هذا رقمي", "[PHONE] هذا رقمي"),
+        ("035 123 4567", "[PHONE]"),
+        ("056 123 4567 là số của con tôi", "[PHONE] là số của con tôi"),
+        ("010 1234 5678", "[PHONE]"),
+    ],
+)
+def test_a_number_valid_in_any_national_format_it_fits_is_scrubbed(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("l'agent Dupont était gentil", "l'agent [NAME] était gentil"),
+        ("L'agent Dupont était gentil", "L'agent [NAME] était gentil"),
+        ("l’agent Dupont était gentil", "l’agent [NAME] était gentil"),
+        ("l'employée Sophie était gentille", "l'employée [NAME] était gentille"),
+        ("L'infirmière Sophie Martin m'a aidée", "L'infirmière [NAME] m'a aidée"),
+        ("l'agent était gentil", None),
+        ("l'agent Était gentil", None),
+        ("L'agent CAF était gentil", None),
+        ("l'agent d'accueil était gentil", None),
+        # "agent" in French is a role word: a name after it is capitalised.
+        ("l'agent chargé de mon dossier m'a rappelé", None),
+        ("l'agent immobilier m'a appelé", None),
+        ("cet agent immobilier m'a appelé", None),
+    ],
+)
+def test_a_french_role_word_after_l_apostrophe_names_the_person(text, expected):
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("O funcionário Público foi gentil", None),
+        ("A funcionária Pública foi gentil", None),
+        ("le conseiller Pôle emploi était sympa", None),
+        ("Le conseiller Pôle Emploi m'a aidé", None),
+        ("L'agent Pôle emploi était sympa", None),
+        ("la trabajadora Social me ayudó", None),
+        # Passed over like a rank, it leaves the name after it to be found.
+        ("El agente Municipal Gómez fue amable", "El agente Municipal [NAME] fue amable"),
+        (
+            "O funcionário Público João Silva foi gentil",
+            "O funcionário Público [NAME] foi gentil",
+        ),
+    ],
+)
+def test_a_word_naming_the_office_after_a_role_word_is_no_name(text, expected):
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_luhn_decides_whether_sixteen_digits_are_a_card():
     assert [f.kind for f in find_personal_data("4111 1111 1111 1111")] == ["CARD"]
     assert find_personal_data("4111 1111 1111 1113") == []
