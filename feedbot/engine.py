@@ -19,12 +19,15 @@ from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
     ALL_WORDS,
     AND_WORDS,
+    CHINESE_NOR,
+    CHINESE_NOT,
     FILLER_WORDS,
     HALF_LINKS,
     HALF_WORDS,
     HESITATIONS,
     INTENSIFIERS,
     NEGATIONS_AFTER,
+    NO_WORDS,
     NONE_WORDS,
     OUT_OF_WORDS,
     RANGE_WORDS,
@@ -586,8 +589,14 @@ def _match_labels(
     """The choice whose label or keyword the reply says; the longest wins ("strongly agree").
     A label said right after a negation ("I don't agree") is no answer: the question is asked
     again, as it is when reading across a full stop would change the answer: "Agree. Strongly
-    recommend this office" is two remarks, "Agree! Strongly." one."""
+    recommend this office" is two remarks, "Agree! Strongly." one. So it is when two clauses
+    say different answers, or a Chinese label is half of a "neither … nor" (see
+    `_clauses_differ`, `_half_of_neither_nor`)."""
     text = plain_predicates(text)
+    if _clauses_differ(choices, text, gettext, negating, reach) or _half_of_neither_nor(
+        choices, text, gettext
+    ):
+        return None
     clauses = _clauses_and_sentences(text)
     found = _longest_label(choices, clauses, gettext, negating, reach)
     if _SENTENCE_BREAK.search(text.strip().rstrip(".!?。！？")):
@@ -595,6 +604,72 @@ def _match_labels(
         if across != found:
             return None
     return found
+
+
+def _clauses_differ(
+    choices: tuple[Choice, ...],
+    text: str,
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> bool:
+    """Whether two clauses of a reply say labels of different answers: "Disagree, but I
+    completely agree the clerk was nice" is no Strongly agree for its longer label, nor
+    Disagree; nor is "I don't agree, but I completely agree …", a label negated being no
+    answer of its own. A clause that says none ("I agree, completely", "Agree, but the wait
+    was long") differs from nothing; the sentence around it may still make a longer label of
+    it, and clauses that each negate one may make a label together ("Ни согласен, ни не
+    согласен")."""
+    said: set[int | str | None] = set()
+    # A long reply says the same clauses over and over ("no, no, no"): each is read once.
+    for clause in dict.fromkeys(map(_folded, _CLAUSE_BREAK.split(text))):
+        values = _longest_labels(choices, (clause,), gettext, negating, reach)
+        if values:
+            said |= values
+        elif _says_negated(choices, clause, gettext, negating, reach):
+            said.add(None)
+    return len(said) > 1
+
+
+def _says_negated(
+    choices: tuple[Choice, ...],
+    clause: str,
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> bool:
+    """Whether a folded clause says a label only to negate it ("I don't agree"); a keyword
+    that is itself a negation (thumbs down's "no") is no label negated."""
+    for choice in choices:
+        for needle in _needles(choice, gettext) - negating:
+            if _place(clause, needle) >= 0 and not _says_unnegated(
+                (clause,), needle, negating, reach
+            ):
+                return True
+    return False
+
+
+def _half_of_neither_nor(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> bool:
+    """Whether a Chinese sentence says a label with "也不…" or "也没…" (nor …) after it:
+    "我不同意也不反对" and "我既不同意，也不反对" are neither agree nor oppose, not Disagree, and
+    "我既同意，也不同意" is both. The label that says a "nor" of its own ("既不同意也不反对") is
+    taken out of the sentence first."""
+    needles = {needle for choice in choices for needle in _needles(choice, gettext)}
+    chinese = [needle for needle in needles if _HAN.search(needle)]
+    whole = [needle for needle in chinese if _says_nor(needle)]
+    for sentence in _SENTENCE_BREAK.split(text):
+        folded = _folded(sentence)
+        for needle in whole:
+            folded = folded.replace(needle, " ")
+        for needle in chinese:
+            at = folded.find(needle)
+            if at >= 0 and _says_nor(folded[at + len(needle) :]):
+                return True
+    return False
+
+
+def _says_nor(text: str) -> bool:
+    return any(nor in text for nor in CHINESE_NOR)
 
 
 def _clauses_and_sentences(text: str) -> tuple[str, ...]:
@@ -614,17 +689,29 @@ def _longest_label(
     negating: frozenset[str],
     reach: int | None,
 ) -> int | str | None:
-    best: tuple[int, int | str] | None = None
-    tie = False
+    values = _longest_labels(choices, clauses, gettext, negating, reach)
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _longest_labels(
+    choices: tuple[Choice, ...],
+    clauses: tuple[str, ...],
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> set[int | str]:
+    """The answers whose longest labels or keywords `clauses` say, not negated: one, or
+    several whose labels are as long (a tie), or none."""
+    longest = 0
+    values: set[int | str] = set()
     for choice in choices:
-        for phrase in {choice.label, gettext(choice.label), *choice.keywords}:
-            needle = _needle(phrase)
-            if needle and _says_unnegated(clauses, needle, negating, reach):
-                if best is None or len(needle) > best[0]:
-                    best, tie = (len(needle), choice.value), False
-                elif len(needle) == best[0] and choice.value != best[1]:
-                    tie = True
-    return None if best is None or tie else best[1]
+        for needle in _needles(choice, gettext):
+            if _says_unnegated(clauses, needle, negating, reach):
+                if len(needle) > longest:
+                    longest, values = len(needle), {choice.value}
+                elif len(needle) == longest:
+                    values.add(choice.value)
+    return values
 
 
 @functools.lru_cache(maxsize=4096)
@@ -646,13 +733,19 @@ def _says_unnegated(
         return any(set(clause.split()) == {needle} for clause in clauses)
     if not any(map(str.isalnum, needle)):
         reach = 1
-    # Chinese is written without spaces: "我同意" says 同意 (and "我不同意" negates it).
-    written_unspaced = _HAN.search(needle) is not None
     for clause in clauses:
-        at = clause.find(needle) if written_unspaced else _first(_places(clause, needle))
+        at = _place(clause, needle)
         if at >= 0:
             return not _negated_at(clause, at, needle, negating, reach)
     return False
+
+
+def _place(clause: str, needle: str) -> int:
+    """Where a folded clause first says `needle`, or -1. Chinese is written without spaces:
+    "我同意" says 同意 (and "我不同意" negates it)."""
+    if _HAN.search(needle):
+        return clause.find(needle)
+    return _first(_places(clause, needle))
 
 
 def _places(clause: str, needle: str) -> list[int]:
@@ -671,11 +764,15 @@ def _negated_at(
     the last `reach` words, if given; each Chinese character a word) or a Korean one right
     after it."""
     before = _HAN_OR_WORD.findall(clause[:at])
-    after = clause[at + len(needle) :].split()
-    return not (
-        negating.isdisjoint(before[-reach:] if reach else before)
-        and NEGATIONS_AFTER.isdisjoint(after[:1])
+    return not negating.isdisjoint(before[-reach:] if reach else before) or _negated_after(
+        clause, at, needle
     )
+
+
+def _negated_after(clause: str, at: int, needle: str) -> bool:
+    """Whether `needle`, said at `at` in a folded clause, has a Korean negation right after
+    it ("동의 안 해요")."""
+    return not NEGATIONS_AFTER.isdisjoint(clause[at + len(needle) :].split()[:1])
 
 
 def _folded(text: str) -> str:
@@ -709,7 +806,8 @@ def _choices_named(
     """Every choice whose label or keyword the reply says, not negated: "It took too long and
     staff were not helpful" names two drivers, and an A-11 tally that kept only the longest
     would undercount the other. The longest are taken first, and words already taken name
-    nothing else."""
+    nothing else. A clause that only says no takes back the choices of the clause before it
+    ("Staff were helpful? No")."""
     text = plain_predicates(text)
     parts = _CLAUSE_BREAK.split(text)
     clauses = [_folded(part) for part in parts]
@@ -717,6 +815,7 @@ def _choices_named(
     said = [
         found
         for index, clause in enumerate(clauses)
+        if not _taken_back(clauses, index, negating)
         for found in _said(index, clause, needles, negating)
     ]
     if len(parts) > 1:
@@ -735,30 +834,76 @@ def _said_anywhere(clauses: list[str], needle: str) -> bool:
     return any(_places(clause, needle) for clause in clauses)
 
 
-def _apart(said: list[tuple[int, int, int, int | str]]) -> set[int | str]:
-    """The values of the longest needles said, then of the others said in words of their own
-    (none inside words a longer one took)."""
+def _taken_back(clauses: list[str], index: int, negating: frozenset[str]) -> bool:
+    """Whether the next clause after clause `index` that says anything says no and nothing
+    else: "No", "Not really", "I'd say no", "Nope", "Нет", "不是" ("Staff were helpful?! No")."""
+    later = (clause.strip() for clause in clauses[index + 1 :])
+    said = next((clause for clause in later if clause), "")
+    words = set(_HAN_OR_WORD.findall(said))
+    saying_no = negating | NEGATIONS_AFTER
+    return said in NO_WORDS or (
+        not words.isdisjoint(saying_no) and words <= saying_no | FILLER_WORDS
+    )
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A choice's needle said in clause `clause` at `start`, and where in that clause the
+    negations before it are: `near`, in its last few words (_DRIVER_NEGATION_REACH), and
+    `far`, any others."""
+
+    length: int
+    clause: int
+    start: int
+    value: int | str
+    near: tuple[int, ...]
+    far: tuple[int, ...]
+
+
+def _apart(said: list[_Said]) -> set[int | str]:
+    """The value of the longest needle said, then of the others said in words of their own
+    (none inside words a longer one took). A negation negates a needle from its last few words
+    before it, or, past the longest, from anywhere before it in its clause ("I got what I
+    needed, though I can't really say that staff were helpful" names one driver); one inside
+    words a longer needle took negates nothing else ("I did not get what I needed and it took
+    too long", "Staff were not helpful and it took too long" name two)."""
     taken: list[tuple[int, int, int]] = []
     named: set[int | str] = set()
-    for length, index, start, value in sorted(said, key=lambda found: -found[0]):
-        end = start + length
-        if not any(index == i and start < e and end > s for i, s, e in taken):
-            taken.append((index, start, end))
-            named.add(value)
+    for found in sorted(said, key=lambda found: -found.length):
+        start, end = found.start, found.start + found.length
+        if any(found.clause == i and start < e and end > s for i, s, e in taken):
+            continue
+        negations = (*found.near, *found.far) if named else found.near
+        if not all(_inside(taken, found.clause, at) for at in negations):
+            continue
+        taken.append((found.clause, start, end))
+        named.add(found.value)
     return named
+
+
+def _inside(taken: list[tuple[int, int, int]], clause: int, at: int) -> bool:
+    """Whether place `at` of clause `clause` is inside words a needle took."""
+    return any(clause == i and start <= at < end for i, start, end in taken)
 
 
 def _said(
     index: int, clause: str, needles: list[tuple[int | str, str]], negating: frozenset[str]
-) -> list[tuple[int, int, int, int | str]]:
-    """Each place clause `index` says a choice's needle, not negated: (length, index, place,
-    value)."""
-    return [
-        (len(needle), index, at, value)
-        for value, needle in needles
-        for at in _places(clause, needle)
-        if not _negated_at(clause, at, needle, negating, _DRIVER_NEGATION_REACH)
-    ]
+) -> list[_Said]:
+    """Each place clause `index` says a choice's needle with no Korean negation right after
+    it ("동의 안 해요"), and the negations before it (see `_Said`)."""
+    words = list(_HAN_OR_WORD.finditer(clause))
+    negations = [word.start() for word in words if word.group() in negating]
+    found = []
+    for value, needle in needles:
+        for at in _places(clause, needle):
+            if _negated_after(clause, at, needle):
+                continue
+            last_words = [word.start() for word in words if word.start() < at]
+            near_from = (last_words[-_DRIVER_NEGATION_REACH:] or [at])[0]
+            near = tuple(n for n in negations if near_from <= n < at)
+            far = tuple(n for n in negations if n < near_from)
+            found.append(_Said(len(needle), index, at, value, near, far))
+    return found
 
 
 def _needles(choice: Choice, gettext: Gettext) -> set[str]:
@@ -848,5 +993,7 @@ def _symbol_or_space(match: re.Match[str]) -> str:
 _NOT_A_WORD = re.compile(r"[^\w\s]")
 # Chinese is written without spaces between words: each of its characters counts as one.
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_HAN_OR_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
+_HAN_OR_WORD = re.compile(
+    "|".join(CHINESE_NOT) + r"|[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+"
+)
 _WORD = re.compile(r"\w+")

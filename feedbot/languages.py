@@ -138,6 +138,10 @@ def fold_words(text: str) -> str:
 
 _EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
 
+# Chinese negations of two characters, read as one word where each other character is one:
+# "并非不同意" (it is not that I disagree) is a double negation, not Disagree.
+CHINESE_NOT = ("并非", "並非", "绝非", "絕非")
+
 # Words that negate what follows them, in every language offered: "I don't agree" must not be
 # read as Agree. English "n't" splits off as "t". Folded by `fold`, as replies are: a Hangul
 # syllable folds into its letters, so "안" as written never matched a reply. The negative
@@ -145,7 +149,7 @@ _EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3f
 # nenhum concordo", "nullement d'accord", "отнюдь", "chả đồng ý", "无法同意", "مش موافق".
 # Left out, as they also begin a positive: Spanish "sin" and French "sans" ("sin duda de
 # acuerdo"), French "aucun" ("sans aucun doute"), Russian "совсем" ("совсем согласен"),
-# Chinese "非" (非常, very).
+# Chinese "非" (非常, very): it negates only as half of a word of two characters (CHINESE_NOT).
 NEGATIONS = frozenset(
     fold(word)
     for word in (
@@ -157,8 +161,12 @@ NEGATIONS = frozenset(
         *("chang", "chả", "chưa", "не", "нет", "ни", "нисколько", "ничуть", "отнюдь"),
         *("никак", "никогда", "لا", "لم", "لن", "لست", "ليس", "ليست", "غير", "ما", "مش"),
         *("مو", "أبدا", "안", "못", "않", "전혀", "별로", "不", "没", "沒", "无", "無", "未"),
+        *CHINESE_NOT,
     )
 )
+# Chinese "也", "亦" or "又" (also) before a negation says "nor": "不同意也不反对" and "既不同意，
+# 也不反对" are neither agree nor oppose, and a label said before one is only half the answer.
+CHINESE_NOR = frozenset(also + no for also in "也亦又" for no in "不没沒无無未")
 # A word that negates in one language and is an everyday word in another: Tagalog "di" (short
 # for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"). It negates only in a
 # conversation held in its language.
@@ -176,6 +184,18 @@ def negations_in(language: str | None) -> frozenset[str]:
 
 # Korean negates after what it negates: "동의 안 해요", "동의 못 해요" (do not agree).
 NEGATIONS_AFTER = frozenset(fold(word) for word in ("안", "못", "않", "아니", "아니요", "아닙니다"))
+
+# A clause that only says no, besides a negation with fillers ("No.", "Not really", "Нет"):
+# "Nope", "Non", "Not at all", "不是", "没有". Said right after a choice ("Staff were helpful?
+# Nope"), it takes the choice back. Folded.
+NO_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("nope", "nah", "non", "no way", "not at all", "de ninguna manera", "de jeito nenhum"),
+        *("pas du tout", "pa ditou", "hindi po", "không phải", "не совсем", "كلا", "아뇨"),
+        *("아니오", "不是", "没有", "沒有", "并没有", "並沒有"),
+    )
+)
 
 # Words that make an agree or disagree the strong one ("strongly agree", "totalmente de
 # acuerdo"; see the keywords in flows/a11.yaml). One misspelt ("stongly agree") is asked

@@ -952,3 +952,146 @@ def test_a_label_read_across_a_full_stop_that_would_change_the_answer_is_asked_a
 def test_a_label_in_one_sentence_is_read_whatever_follows(reply, language, expected):
     given, _ = answered(A11, reply, language=language)
     assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Disagree, but I completely agree the clerk was nice", "en"),
+        ("Disagree overall. Totally agree the wait was short", "en"),
+        ("I agree strongly with some points but disagree", "en"),
+        ("I don't agree, but I completely agree the clerk was nice", "en"),
+        ("En desacuerdo pero muy de acuerdo con el personal", "es"),
+        ("Discordo, mas concordo plenamente que a equipe foi boa", "pt"),
+        ("我不同意，但完全同意工作人员很热情", "zh_Hans"),
+    ],
+)
+def test_clauses_that_answer_differently_are_asked_again(reply, language):
+    """The longest label won across clauses: a plain "Disagree" said beside a longer "completely
+    agree" about something else was stored as Strongly agree."""
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Agree, strongly", "en", 5),
+        ("Totally agree, the staff was nice", "en", 5),
+        ("Agree, but the wait was long", "en", 4),
+        ("Strongly agree, strongly agree", "en", 5),
+        ("Neither agree nor disagree, I'd say neutral", "en", 3),
+        ("Ни согласен, ни не согласен.", "ru", 3),
+    ],
+)
+def test_clauses_that_agree_or_make_one_label_still_answer(reply, language, expected):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("我不同意也不反对", "zh_Hans"),
+        ("我既不同意，也不反对", "zh_Hans"),
+        ("我不同意也不反對", "zh_Hant"),
+        ("我既同意，也不同意", "zh_Hans"),
+        ("并非不同意", "zh_Hans"),
+        ("並非不同意", "zh_Hant"),
+        ("并非我不同意", "zh_Hans"),
+    ],
+)
+def test_a_chinese_neither_nor_or_double_negation_is_asked_again(reply, language):
+    """ "我不同意也不反对" (neither agree nor oppose) and "并非不同意" (it is not that I
+    disagree) were stored as Disagree: 不同意 was read with the "nor" after it, and "非" is no
+    negation alone (非常 is very)."""
+    given, step = answered(A11, reply, language=language)
+    assert given == {}
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("完全不同意", "zh_Hans", 1),
+        ("我非常不同意", "zh_Hans", 1),
+        ("我不同意", "zh_Hans", 2),
+        ("我也不同意", "zh_Hans", 2),
+        ("我不同意", "zh_Hant", 2),
+        ("既不同意也不反对", "zh_Hans", 3),
+        ("我既不同意也不反对", "zh_Hans", 3),
+        ("我同意", "zh_Hans", 4),
+        ("我同意，没有问题", "zh_Hans", 4),
+        ("我非常同意", "zh_Hans", 5),
+    ],
+)
+def test_chinese_labels_beside_a_negation_that_is_theirs_are_read(reply, language, expected):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("trust", "reply", "language", "expected"),
+    [
+        (
+            "5",
+            "Obtuve lo que necesitaba, pero no puedo decir que el personal fue útil",
+            "es",
+            ("effectiveness",),
+        ),
+        (
+            "5",
+            "I got what I needed, though I can't really say that staff were helpful",
+            "en",
+            ("effectiveness",),
+        ),
+        ("5", "I got what I needed? yes. Staff were helpful? no", "en", ("effectiveness",)),
+        ("5", "It was easy to do? Not really, but staff were helpful", "en", ("employee",)),
+        ("5", "Staff were helpful?! Nope. I got what I needed", "en", ("effectiveness",)),
+        ("1", "It took too long? no. Staff were not helpful", "en", ("employee",)),
+    ],
+)
+def test_a_driver_negated_further_back_or_answered_no_is_not_ticked(
+    trust, reply, language, expected
+):
+    """Every driver named was ticked, even one negated more than three words before it or
+    answered "no" right after: "…, though I can't really say that staff were helpful" ticked
+    Staff were helpful."""
+    given, _ = answered(A11, trust, reply, language=language)
+    question = "made_the_difference" if trust == "5" else "could_be_better"
+    assert given[question] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [("I got what I needed, not really", "en"), ("Le personnel a été serviable ? Non", "fr")],
+)
+def test_the_only_driver_answered_no_is_asked_again(reply, language):
+    given, step = answered(A11, "5", reply, language=language)
+    assert "made_the_difference" not in given
+    assert step.prompts[0].kind == "retry"
+
+
+@pytest.mark.parametrize(
+    ("trust", "reply", "language", "expected"),
+    [
+        ("1", "It took too long and staff were not helpful", "en", ("efficiency", "employee")),
+        ("1", "Staff were not helpful and it took too long", "en", ("efficiency", "employee")),
+        (
+            "1",
+            "I did not get what I needed and it took too long",
+            "en",
+            ("effectiveness", "efficiency"),
+        ),
+        ("5", "Staff were helpful and it was easy to do", "en", ("ease", "employee")),
+        ("5", "Me trataron con respeto y el personal fue útil", "es", ("humanity", "employee")),
+        ("5", "I didn't have to wait and staff were helpful", "en", ("employee",)),
+    ],
+)
+def test_a_negation_inside_another_driver_leaves_a_driver_ticked(trust, reply, language, expected):
+    """ "Staff were not helpful and it took too long" ticked one driver: the "not" of the
+    first was read as negating the second."""
+    given, _ = answered(A11, trust, reply, language=language)
+    question = "made_the_difference" if trust == "5" else "could_be_better"
+    assert given[question] == ("answered", expected)
