@@ -508,6 +508,7 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
             or conversation.status != "active"
             or _replied(db, conversation)
             or _opted_out(db, _keys_of(invitation, runtime.settings))
+            or not _replies_reach(db, invitation, conversation, runtime.settings)
         ):
             invitation.phone = None
             return Delivery("skipped")
@@ -532,6 +533,25 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         invitation.reminded_at = now
         invitation.phone = None
         return claim
+
+
+def _replies_reach(
+    db: DbSession, invitation: Invitation, conversation: Conversation, settings: Settings
+) -> bool:
+    """Whether the person's replies now reach the invitation's survey: their thread (under
+    the current FEEDBOT_SECRET_KEY) still points at it. Not when they have since begun another
+    survey there, nor after a key rotation the survey's thread predates (their reply would
+    begin a new survey, and a reminder's question answered there would be read as that
+    survey's)."""
+    assert invitation.phone is not None
+    contact = db.scalar(
+        select(Contact.conversation_id).where(
+            Contact.service_id == invitation.service_id,
+            Contact.channel == "sms",
+            Contact.thread_key == sender_key(invitation.phone, settings.secret_key),
+        )
+    )
+    return contact == conversation.id
 
 
 def _claimed(db: DbSession, claim: _Claim) -> Invitation:

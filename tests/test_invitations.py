@@ -1490,3 +1490,17 @@ def test_an_invitation_made_before_a_key_rotation_takes_the_reply_sent_after_it(
         (conversation,) = db.scalars(select(Conversation)).all()
     assert conversation.invitation_id == invitation.id and conversation.answered
     assert remind(runtime_of(new), invitation.id, now + timedelta(days=1)).status == "skipped"
+
+
+def test_no_reminder_for_an_invitation_sent_before_a_key_rotation(rotated_inviting, twilio):
+    """The survey's thread predates the rotation: a reply would begin a new survey, and the
+    reminder's question answered there was read as that survey's (an answer of 2 to the trust
+    question stored as driver 2)."""
+    from feedbot.invitations import remind
+
+    old, new, token = rotated_inviting
+    invite(old, token, service="benefits")
+    (invitation,) = invitations(old)
+    assert deliver(runtime_of(old), invitation.id, NOON).status == "sent"
+    assert remind(runtime_of(new), invitation.id, NOON + timedelta(days=1)).status == "skipped"
+    assert len(twilio.messages) == 1
