@@ -876,7 +876,9 @@ def adopt_secret_key(yes: bool) -> None:
             " Make FEEDBOT_SECRET_KEY this database's key anyway?",
             abort=True,
         )
-    changed = adopt_configured_secret_key(settings.database_url, settings.secret_key)
+    changed = adopt_configured_secret_key(
+        settings.database_url, settings.secret_key, settings.previous_secret_keys
+    )
     click.echo(
         "recorded: FEEDBOT_SECRET_KEY is now the database's key"
         if changed

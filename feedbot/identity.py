@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import phonenumbers
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from feedbot.config import ConfigError
@@ -28,6 +29,8 @@ _FINGERPRINT_LABEL = "feedbot: fingerprint of FEEDBOT_SECRET_KEY"
 class SecretKeyChanged(ConfigError):
     """FEEDBOT_SECRET_KEY is not the key the database's keyed hashes were made with."""
 
+    summary = "FEEDBOT_SECRET_KEY is not this database's: restore the previous key"
+
     def __init__(self) -> None:
         super().__init__(
             "FEEDBOT_SECRET_KEY is not the key this database's phone-number hashes were made"
@@ -43,6 +46,29 @@ class SecretKeyChanged(ConfigError):
 def sender_key(phone: str, secret: str) -> str:
     """HMAC-SHA256 of the E.164 form of a phone number under FEEDBOT_SECRET_KEY."""
     return keyed_hash(to_e164(phone), secret)
+
+
+class PreviousKeyDropped(SecretKeyChanged):
+    """A key FEEDBOT_SECRET_KEY replaced is no longer listed in FEEDBOT_PREVIOUS_SECRET_KEYS."""
+
+    summary = (
+        "FEEDBOT_PREVIOUS_SECRET_KEYS no longer lists a key FEEDBOT_SECRET_KEY replaced:"
+        " list it again"
+    )
+
+    def __init__(self) -> None:
+        ConfigError.__init__(
+            self,
+            "FEEDBOT_PREVIOUS_SECRET_KEYS no longer lists a key that FEEDBOT_SECRET_KEY"
+            " replaced (the database keeps each replaced key's fingerprint). Opt-outs (STOP)"
+            " filed under it would be forgotten and invitations sent to people who opted out."
+            " List that key again. To forget its STOPs on purpose, run"
+            " `feedbot adopt-secret-key`.",
+        )
+
+
+# The rows of key_fingerprints that hold the keys FEEDBOT_SECRET_KEY replaced.
+_REPLACED = "replaced:"
 
 
 def sender_keys(phone: str, secret: str, previous: Sequence[str] = ()) -> tuple[str, ...]:
@@ -78,8 +104,9 @@ def key_fingerprint(secret: str) -> str:
 def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> None:
     """Record the key's fingerprint in a database that has none (its first start), or in place
     of the fingerprint of a key it replaced (a rotation: `previous` lists the keys of
-    FEEDBOT_PREVIOUS_SECRET_KEYS); raise SecretKeyChanged when the database holds any other
-    key's. Once per process start."""
+    FEEDBOT_PREVIOUS_SECRET_KEYS), keeping the replaced key's; raise SecretKeyChanged when the
+    database holds any other key's, or PreviousKeyDropped when `previous` leaves out a key
+    the database says was replaced. Once per process start."""
     first = upsert_statement(db, KeyFingerprint).values(
         name=SECRET_KEY_NAME, fingerprint=key_fingerprint(secret), recorded_at=datetime.now(UTC)
     )
@@ -87,17 +114,58 @@ def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
     # compares with what the first recorded.
     db.execute(first.on_conflict_do_nothing(index_elements=["name"]))
     row = db.get(KeyFingerprint, SECRET_KEY_NAME, with_for_update=True)
-    if row is not None and hmac.compare_digest(row.fingerprint, key_fingerprint(secret)):
-        return
-    if row is None or not replaced_key(row.fingerprint, previous):
-        raise SecretKeyChanged()
-    row.fingerprint = key_fingerprint(secret)
-    row.recorded_at = datetime.now(UTC)
-    log.warning(
-        "FEEDBOT_SECRET_KEY is now the database's key, in place of a key of"
-        " FEEDBOT_PREVIOUS_SECRET_KEYS: keep that key listed, or the STOPs filed under it are"
-        " forgotten"
+    assert row is not None
+    if not hmac.compare_digest(row.fingerprint, key_fingerprint(secret)):
+        if not replaced_key(row.fingerprint, previous):
+            raise SecretKeyChanged()
+        _record_replaced(db, row.fingerprint)
+        row.fingerprint = key_fingerprint(secret)
+        row.recorded_at = datetime.now(UTC)
+        log.warning(
+            "FEEDBOT_SECRET_KEY is now the database's key, in place of a key of"
+            " FEEDBOT_PREVIOUS_SECRET_KEYS: keep that key listed, or the STOPs filed under it"
+            " are forgotten (feedbot refuses to start without it)"
+        )
+    if not all(replaced_key(replaced, previous) for replaced in replaced_fingerprints(db)):
+        raise PreviousKeyDropped()
+
+
+def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[str]) -> str:
+    """What checking the key at start-up would find, without recording anything: "current",
+    "new" (no key recorded yet) or "rotation" (a listed previous key is the database's);
+    SecretKeyChanged or PreviousKeyDropped as check_secret_key raises them."""
+    recorded = db.scalar(
+        select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
     )
+    replaced = list(replaced_fingerprints(db))
+    if recorded is None:
+        state = "new"
+    elif hmac.compare_digest(recorded, key_fingerprint(secret)):
+        state = "current"
+    elif replaced_key(recorded, previous):
+        state, replaced = "rotation", [*replaced, recorded]
+    else:
+        raise SecretKeyChanged()
+    if not all(replaced_key(fingerprint, previous) for fingerprint in replaced):
+        raise PreviousKeyDropped()
+    return state
+
+
+def replaced_fingerprints(db: Session | Connection) -> Iterable[str]:
+    return db.scalars(
+        select(KeyFingerprint.fingerprint).where(KeyFingerprint.name.startswith(_REPLACED))
+    )
+
+
+def _replaced_name(fingerprint: str) -> str:
+    return (_REPLACED + fingerprint)[:32]  # key_fingerprints.name's length
+
+
+def _record_replaced(db: Session, fingerprint: str) -> None:
+    statement = upsert_statement(db, KeyFingerprint).values(
+        name=_replaced_name(fingerprint), fingerprint=fingerprint, recorded_at=datetime.now(UTC)
+    )
+    db.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
 
 
 def replaced_key(fingerprint: str, previous: Sequence[str]) -> bool:
@@ -105,13 +173,21 @@ def replaced_key(fingerprint: str, previous: Sequence[str]) -> bool:
     return any(hmac.compare_digest(fingerprint, key_fingerprint(key)) for key in previous)
 
 
-def adopt_secret_key(db: Session, secret: str) -> bool:
-    """Record this key's fingerprint as the database's, whatever was there (a deliberate key
-    change: hashes made under the old key no longer match anyone). Whether it changed."""
+def adopt_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> bool:
+    """Record this key's fingerprint as the database's, whatever was there, and forget every
+    replaced key `previous` does not list (a deliberate change: hashes made under those keys
+    no longer match anyone). Whether anything changed."""
     fingerprint = key_fingerprint(secret)
+    forgotten = [f for f in replaced_fingerprints(db) if not replaced_key(f, previous)]
+    if forgotten:
+        db.execute(
+            delete(KeyFingerprint).where(
+                KeyFingerprint.name.in_([_replaced_name(f) for f in forgotten])
+            )
+        )
     row = db.get(KeyFingerprint, SECRET_KEY_NAME)
     if row is not None and row.fingerprint == fingerprint:
-        return False
+        return bool(forgotten)
     if row is None:
         row = KeyFingerprint(name=SECRET_KEY_NAME)
         db.add(row)
@@ -120,11 +196,13 @@ def adopt_secret_key(db: Session, secret: str) -> bool:
     return True
 
 
-def adopt_configured_secret_key(database_url: str, secret: str) -> bool:
+def adopt_configured_secret_key(
+    database_url: str, secret: str, previous: Sequence[str] = ()
+) -> bool:
     """adopt_secret_key on the database at `database_url` (`feedbot adopt-secret-key`)."""
     database = Database(database_url)
     try:
         with database.transaction() as db:
-            return adopt_secret_key(db, secret)
+            return adopt_secret_key(db, secret, previous)
     finally:
         database.dispose()

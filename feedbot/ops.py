@@ -25,7 +25,7 @@ from feedbot.db import (
     missing_schema,
 )
 from feedbot.errors import retry_later
-from feedbot.identity import SecretKeyChanged
+from feedbot.identity import SecretKeyChanged, verify_secret_key
 from feedbot.logs import REQUEST_ID_HEADER, route_name
 from feedbot.metrics import LATENCY, REQUESTS, exposition
 from feedbot.migrations import UPGRADE_HINT, schema_state
@@ -113,14 +113,18 @@ def _refuse_changed_secret_key(error: SecretKeyChanged) -> Response:
 def _database_check(runtime: Runtime) -> tuple[str, bool]:
     """What /readyz says of the database, and whether requests can be served by it: it answers,
     its schema is at this code's head (one query: the head is read once per process), and the
-    secret key's fingerprint is the database's (checked until it has passed once)."""
+    secret key's fingerprint is the database's (recorded by the first check that reaches it,
+    then read at every call: another process may have rotated or adopted a key since)."""
+    settings = runtime.settings
     try:
         with runtime.db.engine.connect() as connection:
             schema = schema_state(connection)
         if schema.ready:
             runtime.db.run_checks()
-    except SecretKeyChanged:
-        return "FEEDBOT_SECRET_KEY is not this database's: restore the previous key", False
+            with runtime.db.engine.connect() as connection:
+                verify_secret_key(connection, settings.secret_key, settings.previous_secret_keys)
+    except SecretKeyChanged as error:
+        return error.summary, False
     except SQLAlchemyError as error:
         if missing_schema(error):
             return f"tables missing: {UPGRADE_HINT}", False

@@ -13,16 +13,15 @@ from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedbot.config import ConfigError, Settings, load_settings
 from feedbot.db import Database, missing_schema, waits_limited
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
-from feedbot.identity import SECRET_KEY_NAME, SecretKeyChanged, key_fingerprint, replaced_key
+from feedbot.identity import SecretKeyChanged, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
-from feedbot.models import KeyFingerprint
 from feedbot.services import ServiceError, load_services
 
 
@@ -76,9 +75,11 @@ def _database(settings: Settings) -> Finding:
             schema = schema_state(connection)
             if not schema.ready:
                 return Finding("database", False, schema.detail)
-            recorded = connection.scalar(
-                select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
+            state = verify_secret_key(
+                connection, settings.secret_key, settings.previous_secret_keys
             )
+    except SecretKeyChanged as error:
+        return Finding("database", False, str(error))
     except SQLAlchemyError as error:
         if missing_schema(error):
             return Finding("database", False, f"tables missing: {UPGRADE_HINT}")
@@ -91,18 +92,17 @@ def _database(settings: Settings) -> Finding:
         )
     finally:
         database.dispose()
-    if recorded is None:
-        key = "FEEDBOT_SECRET_KEY not recorded yet (the first process to start records it)"
-    elif recorded == key_fingerprint(settings.secret_key):
-        key = "FEEDBOT_SECRET_KEY is the database's"
-    elif replaced_key(recorded, settings.previous_secret_keys):
-        key = (
-            "FEEDBOT_SECRET_KEY replaces the database's key, which FEEDBOT_PREVIOUS_SECRET_KEYS"
-            " lists (the first process to start records the change)"
-        )
-    else:
-        return Finding("database", False, str(SecretKeyChanged()))
-    return Finding("database", True, f"schema {schema.detail}; {key}")
+    return Finding("database", True, f"schema {schema.detail}; {_KEY_STATES[state]}")
+
+
+_KEY_STATES = {
+    "new": "FEEDBOT_SECRET_KEY not recorded yet (the first process to start records it)",
+    "current": "FEEDBOT_SECRET_KEY is the database's",
+    "rotation": (
+        "FEEDBOT_SECRET_KEY replaces the database's key, which FEEDBOT_PREVIOUS_SECRET_KEYS"
+        " lists (the first process to start records the change)"
+    ),
+}
 
 
 def _missing_sqlite_file(url: str) -> str | None:

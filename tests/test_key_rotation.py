@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedbot.config import ConfigError, load_settings
-from feedbot.identity import key_fingerprint, sender_key
+from feedbot.identity import adopt_configured_secret_key, key_fingerprint, sender_key
 from feedbot.models import KeyFingerprint, OptOut
 from tests.conftest import TEST_SECRET_KEY, make_app, runtime_of
 from tests.support.texting import Texter
@@ -59,7 +59,7 @@ def test_the_first_start_with_the_new_key_records_it_and_the_old_key_is_refused(
     old = make_app(database_url)
     new = rotated(old)
     with runtime_of(new).db.transaction() as db:
-        (recorded,) = db.scalars(select(KeyFingerprint.fingerprint)).all()
+        recorded = db.get(KeyFingerprint, "FEEDBOT_SECRET_KEY").fingerprint
     assert recorded == key_fingerprint(NEW_KEY)
     runtime_of(new).db.dispose()
     # A process still configured with the old key (a host left behind) no longer starts.
@@ -118,3 +118,37 @@ def test_previous_keys_are_read_exactly_as_written():
         {"FEEDBOT_SECRET_KEY": NEW_KEY, "FEEDBOT_PREVIOUS_SECRET_KEYS": "first key,second=key"}
     )
     assert settings.previous_secret_keys == ("first key", "second=key")
+
+
+def test_a_replaced_key_left_out_of_the_list_refuses_to_start(database_url):
+    """Dropping FEEDBOT_PREVIOUS_SECRET_KEYS after a rotation started silently, and people who
+    had said STOP under the old key were texted again."""
+    old = make_app(database_url)
+    Texter(old.test_client(), phone=STOPPED, to=TO).send("STOP")
+    runtime_of(rotated(old)).db.dispose()
+    with pytest.raises(ConfigError, match="no longer lists a key") as refused:
+        make_app(database_url, secret_key=NEW_KEY)
+    assert NEW_KEY not in str(refused.value) and TEST_SECRET_KEY not in str(refused.value)
+    # Listed again, it starts; and the STOP still holds.
+    again = make_app(database_url, secret_key=NEW_KEY, previous_secret_keys=(TEST_SECRET_KEY,))
+    assert Texter(again.test_client(), phone=STOPPED, to=TO).send("Hi") == ""
+    runtime_of(again).db.dispose()
+
+
+def test_adopting_the_key_forgets_the_replaced_keys_no_longer_listed(database_url):
+    runtime_of(rotated(make_app(database_url))).db.dispose()
+    assert adopt_configured_secret_key(database_url, NEW_KEY) is True
+    runtime_of(make_app(database_url, secret_key=NEW_KEY)).db.dispose()  # starts now
+
+
+def test_readyz_is_not_ready_once_another_process_changes_the_key(database_url):
+    """The key was checked once per process: an instance left on the old key after another
+    adopted a new one went on answering "ready"."""
+    app = make_app(database_url)
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    adopt_configured_secret_key(database_url, NEW_KEY)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["database"].startswith("FEEDBOT_SECRET_KEY is not this")
+    runtime_of(app).db.dispose()
