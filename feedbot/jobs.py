@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -17,8 +18,10 @@ from sqlalchemy.engine import Engine
 
 from feedbot.config import Settings, load_settings
 from feedbot.conversations import expire_idle_conversations
+from feedbot.flows import FlowError
 from feedbot.normalize import normalize_pending
 from feedbot.runtime import Runtime, build_runtime
+from feedbot.services import load_services
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +86,55 @@ def periodic_sweep() -> int:
 
 
 def worker_runtime() -> Runtime:
-    """The runtime this worker's environment describes, built once per process."""
-    return _runtime_for(load_settings())
+    """The runtime this worker's environment describes, built once per process, with the
+    services and flows its files hold now: a worker reads them again when they change, as a
+    HUP makes gunicorn's workers do (left on the old ones, it suppressed the invitations of a
+    service added since as "unknown service" and failed its responses' normalization)."""
+    return _with_current_services(_runtime_for(load_settings()))
+
+
+# Per worker runtime: the signature of the services and flow files when last read, and the
+# runtime with the services read then.
+_current: dict[Settings, tuple[tuple[tuple[str, int, int], ...], Runtime]] = {}
+
+
+def _with_current_services(runtime: Runtime) -> Runtime:
+    settings = runtime.settings
+    signature = _files_signature(settings)
+    known = _current.get(settings)
+    if known is None:
+        _current[settings] = (signature, runtime)
+        return runtime
+    seen, current = known
+    if signature == seen:
+        return current
+    try:
+        services = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
+    except (FlowError, UnicodeDecodeError, OSError) as error:
+        # What start-up would refuse: the worker goes on with the files it read last.
+        log.error(
+            "the services or flow files changed but cannot be read (%s: %s): going on with"
+            " those read before; `feedbot check-config` says what to fix",
+            type(error).__name__,
+            error,
+        )
+        _current[settings] = (signature, current)
+        return current
+    current = dataclasses.replace(current, services=services)
+    _current[settings] = (signature, current)
+    log.info("services and flows read again: %d service(s)", len(services.services))
+    return current
+
+
+def _files_signature(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """When and how big the services file and the flow files are: a change, cheaply seen."""
+    paths = [settings.services_file, *sorted(settings.flows_dir.glob("*.yaml"))]
+    signature = []
+    for path in paths:
+        with suppress(OSError):
+            stat = path.stat()
+            signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
 
 
 @functools.cache

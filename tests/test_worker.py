@@ -302,3 +302,36 @@ def test_a_worker_session_idle_in_a_transaction_is_ended_by_postgresql(queued_ap
     runtime.db.dispose()
     with runtime_of(queued_app).db.transaction() as db:  # the web app's sessions: unchanged
         assert db.scalar(text("SHOW idle_in_transaction_session_timeout")) == "0"
+
+
+def test_a_worker_reads_the_services_file_again_when_it_changes(
+    sqlite_url, tmp_path, monkeypatch, caplog
+):
+    """A HUP reloads gunicorn's workers, not feedbot's: a worker went on with the old file,
+    suppressed the invitations of a service added since as "unknown service" and failed its
+    responses' normalization."""
+    import yaml
+
+    from feedbot.jobs import worker_runtime
+    from tests.test_queue import services_without_passport
+
+    services = services_without_passport(tmp_path)
+    for name, value in {
+        "DATABASE_URL": sqlite_url,
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "FEEDBOT_SERVICES_FILE": str(services),
+        "FEEDBOT_ENV": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert worker_runtime().services.get("passport") is None
+    services.write_text(TEST_SERVICES.read_text())  # the agency adds the service
+    assert worker_runtime().services.get("passport") is not None
+    caplog.set_level("INFO", logger="feedbot.jobs")
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["timezone"] = "Mars/Olympus_Mons"
+    services.write_text(yaml.safe_dump(document))  # a mistake: kept out, logged
+    runtime = worker_runtime()
+    assert runtime.services.get("passport").timezone == "America/New_York"
+    assert "cannot be read (ServiceError" in caplog.text
+    runtime.db.dispose()
