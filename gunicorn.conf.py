@@ -1,17 +1,56 @@
-"""gunicorn settings for feedbot's web process (Procfile `web:`); flags on the command line win."""
+"""gunicorn settings for feedbot's web process (Procfile `web:`); flags on the command line win.
+
+A variable this file cannot use stops gunicorn at once, with one line naming it, rather than
+with a traceback or with workers that fail every request. `feedbot check-config` applies the
+same rules (feedbot.preflight); this file imports nothing of feedbot's, as what gunicorn's
+master imports, the workers a HUP starts would not reload.
+"""
 
 import multiprocessing
 import os
+import sys
 import tempfile
 
 import gunicorn.http.wsgi
 from gunicorn.glogging import Logger
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+# Each worker holds its own database connections: more than this on one host is a typo.
+MAX_WORKERS = 256
+
+
+def _refuse(problem):
+    sys.exit(f"feedbot: cannot start: {problem}")
+
+
+def _whole_number(name, default, lowest, highest):
+    """The variable's value, `default` when it is unset or empty; else one line and exit."""
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and lowest <= int(text) <= highest):
+        _refuse(f"{name} must be a whole number from {lowest} to {highest}, got {text!r}")
+    return int(text)
+
+
+def _metrics_directory():
+    """PROMETHEUS_MULTIPROC_DIR, made if missing (a new temporary one when unset): a worker
+    that cannot write its counter file there fails every request it takes."""
+    path = os.environ.get(METRICS_DIRECTORY) or tempfile.mkdtemp(prefix="feedbot-metrics-")
+    try:
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as error:
+        _refuse(f"{METRICS_DIRECTORY} {path} cannot be created or written to ({error.strerror})")
+    return path
+
+
+bind = f"0.0.0.0:{_whole_number('PORT', 8000, 1, 65535)}"
 # Webhook work is short and waits on the database. On the 2-core bench machine, cores + 1 sync
 # workers beat the usual 2 × cores + 1: 276 vs 257 SMS turns/s, p99 54 vs 104 ms
-# (bench/RESULTS.md); the database and Redis share the same cores.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+# (bench/RESULTS.md); the database and Redis share the same cores. (gunicorn itself reads
+# WEB_CONCURRENCY before this file, and stops with a traceback on one that is no number.)
+workers = _whole_number("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1, 1, MAX_WORKERS)
 worker_class = "sync"
 timeout = 15  # Twilio gives a webhook 15 seconds; past that the answer is lost anyway.
 keepalive = 5
@@ -41,7 +80,7 @@ control_socket_disable = True
 gunicorn.http.wsgi.SERVER = "feedbot"
 
 # Every worker writes its Prometheus counters here; /metrics adds them up (feedbot.metrics).
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="feedbot-metrics-"))
+os.environ[METRICS_DIRECTORY] = _metrics_directory()
 
 # One JSON object a line, for gunicorn's own messages and the app's alike.
 logconfig_dict = {

@@ -799,13 +799,21 @@ def translations_check() -> None:
 
 @translations_group.command("segments")
 @click.option("--flow", "flow_path", default=str(REPO_FLOWS / "a11.yaml"), show_default=True)
-def translations_segments(flow_path: str) -> None:
+@click.option(
+    "--service",
+    "service_id",
+    help="A service of FEEDBOT_SERVICES_FILE: its own languages, names and offers instead.",
+)
+def translations_segments(flow_path: str, service_id: str | None) -> None:
     """Print, per language, the SMS segments of each prompt and of a whole survey."""
     from feedbot.flows import load_flow
     from feedbot.languages import LANGUAGES
-    from feedbot.sms_report import survey_costs
+    from feedbot.sms_report import service_costs, survey_costs
 
-    costs = survey_costs(load_flow(flow_path), tuple(LANGUAGES))
+    if service_id is None:
+        costs = survey_costs(load_flow(flow_path), tuple(LANGUAGES))
+    else:
+        costs = service_costs(_configured_service(service_id))
     prompts = list(costs[0].prompts)
     click.echo(
         "| language | " + " | ".join(prompts) + " | positive survey | negative survey | budget |"
@@ -821,6 +829,17 @@ def translations_segments(flow_path: str) -> None:
             over.append(cost.language)
     if over:
         raise click.ClickException(f"over the segment budget: {', '.join(over)}")
+
+
+def _configured_service(service_id: str):  # type: ignore[no-untyped-def]
+    from feedbot.config import load_settings
+    from feedbot.services import load_services
+
+    settings = load_settings()
+    service = load_services(settings.services_file, settings.flows_dir).get(service_id)
+    if service is None:
+        raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
+    return service
 
 
 COMMANDS = [
@@ -844,8 +863,9 @@ COMMANDS = [
 )
 def check_config(offline: bool) -> None:
     """Check what the web and worker processes would refuse at start-up, before they start:
-    the environment's settings, the services and flow files, the database (reachable, schema
-    migrated, FEEDBOT_SECRET_KEY its key) and Redis. Exit status 1 if anything would fail."""
+    the environment's settings, the services and flow files, gunicorn's variables, the
+    database (reachable, schema migrated, FEEDBOT_SECRET_KEY its key) and Redis. Exit status 1
+    if anything needs fixing."""
     from feedbot.preflight import check_config as run_checks
 
     findings = run_checks(offline=offline)

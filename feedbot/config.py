@@ -227,11 +227,19 @@ def _public_url(env: Mapping[str, str]) -> str | None:
     url = text.strip().rstrip("/")
     if not url:
         return None
+    if "@" in url:
+        # A user name and password (user:password@): feedbot checks Twilio's signature, not a
+        # password, and this URL is written into TwiML answers, status callbacks and log lines.
+        # Not quoted, as a password with a "/" in it would blur where the host begins.
+        raise ConfigError(
+            "FEEDBOT_PUBLIC_URL must not hold a user name or password (it has an '@'): give the"
+            " scheme, host and any path alone, such as https://feedbot.agency.gov"
+        )
     if not _is_absolute_http_url(url):
         # Twilio signs the full URL it calls; without the scheme and host every signature fails.
         raise ConfigError(
             "FEEDBOT_PUBLIC_URL must be the absolute URL Twilio calls, such as"
-            f" https://feedbot.agency.gov, got {text!r}"
+            f" https://feedbot.agency.gov, with no query or fragment, got {text!r}"
         )
     return url
 
@@ -242,11 +250,13 @@ def _is_absolute_http_url(url: str) -> bool:
         host, _port = parts.hostname, parts.port
     except ValueError:  # a malformed IPv6 host, or a port that is not a number
         return False
+    # Each webhook's URL is this one plus a path: after a "?" or "#", even an empty one, the
+    # path would land in the query or the fragment, and no signature would match.
     return (
         parts.scheme in {"http", "https"}
         and bool(host)
-        and not parts.query
-        and not parts.fragment
+        and "?" not in url
+        and "#" not in url
         and not any(character.isspace() for character in url)
     )
 
@@ -361,12 +371,31 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if url is not None:
         try:
             parse_redis_url(url)
+            problem = _redis_url_problem(url)
         except ValueError:
+            problem = "cannot be read"
+        if problem:
             raise ConfigError(
-                "REDIS_URL cannot be read (redis://[:password@]host:port/db, rediss:// or"
+                f"REDIS_URL {problem} (redis://[:password@]host:port/db, rediss:// or"
                 f" unix://; {_PASSWORD_HINT})"
-            ) from None
+            )
     return url
+
+
+def _redis_url_problem(url: str) -> str | None:
+    """What redis-py would read otherwise than written, where its parse_url does not refuse:
+    a database that is no number it reads as database 0, and a password's "#" as the end of
+    the host, so that its connection errors quote the rest of the password as the host."""
+    parts = urlsplit(url)
+    if "#" in url or "@" in parts.path + parts.query:
+        return "has a '#', or an '@' after the host: a password's character not percent-encoded"
+    if parts.scheme == "unix":
+        return None
+    if not parts.hostname:
+        return "names no host"
+    if not re.fullmatch(r"/?[0-9]*", parts.path):
+        return "names a database that is not a number (redis-py would use database 0)"
+    return None
 
 
 # Twilio's auth tokens are 32 hexadecimal digits. That form is not required, as stand-ins for

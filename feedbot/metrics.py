@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 
 from prometheus_client import (
     REGISTRY,
@@ -30,6 +31,13 @@ from feedbot.models import PendingNormalization
 from feedbot.runtime import Runtime
 
 CLOSED = "feedbot.closed_conversations"
+
+# prometheus_client writes a process's counters into this directory at their first use, and
+# fails if it is missing: gunicorn.conf.py makes it for the web processes, and this for any
+# other process started with the variable set (a worker counting the surveys it closes).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    with suppress(OSError):  # gunicorn.conf.py names the variable if it cannot be made
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 REQUESTS = Counter(
     "feedbot_http_requests", "HTTP requests answered, by route and status", ["route", "status"]

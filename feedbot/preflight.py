@@ -8,6 +8,8 @@ would print, which never quote a secret or a URL's password.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,26 +24,27 @@ from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
 from feedbot.identity import SecretKeyChanged, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
-from feedbot.services import ServiceError, load_services
+from feedbot.services import ServiceError, expired_omb_approvals, load_services
 
 
 @dataclass(frozen=True)
 class Finding:
-    subject: str  # settings, services, database, redis
+    subject: str  # settings, services, gunicorn, database, redis
     ok: bool
     detail: str
 
 
 def check_config(offline: bool = False) -> list[Finding]:
-    """The environment's settings, then the services and flow files, then (unless `offline`)
-    the database and Redis, as the processes would find them. Stops after the settings if
-    they cannot be read: everything else depends on them."""
+    """The environment's settings, then the services and flow files and gunicorn's variables,
+    then (unless `offline`) the database and Redis, as the processes would find them. Stops
+    after the settings if they cannot be read: everything else depends on them."""
     try:
         settings = load_settings()
     except ConfigError as error:
         return [Finding("settings", False, f"{type(error).__name__}: {error}")]
     findings = [Finding("settings", True, f"FEEDBOT_ENV is {settings.env}")]
     findings.append(_services(settings))
+    findings.append(_web_server(os.environ))
     if not offline:
         findings += [_database(settings), _redis(settings)]
     return findings
@@ -55,6 +58,10 @@ def _services(settings: Settings) -> Finding:
     except UnicodeDecodeError:
         broken = file_not_utf8(settings)
         return Finding("services", False, f"{type(broken).__name__}: {broken}")
+    expired = expired_omb_approvals(registry.services.values())
+    if expired:
+        # The processes start (a renewal may be pending), logging the same warning.
+        return Finding("services", False, "; ".join(expired))
     ids = ", ".join(registry.services)
     flows = ", ".join(sorted({service.flow.id for service in registry.services.values()}))
     return Finding(
@@ -62,6 +69,60 @@ def _services(settings: Settings) -> Finding:
         True,
         f"{settings.services_file}: {len(registry.services)} service(s) ({ids}); flows {flows}",
     )
+
+
+# gunicorn.conf.py's rules, which it applies itself as gunicorn starts (it cannot import them).
+WEB_SERVER_NUMBERS = {"PORT": (1, 65535), "WEB_CONCURRENCY": (1, 256)}
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _web_server(environ: Mapping[str, str]) -> Finding:
+    """The variables gunicorn.conf.py reads: a web process refuses to start on any of them."""
+    problems = [
+        problem
+        for name, (lowest, highest) in WEB_SERVER_NUMBERS.items()
+        if (problem := _whole_number_problem(environ, name, lowest, highest))
+    ]
+    if "WEB_CONCURRENCY" in environ and not environ["WEB_CONCURRENCY"].strip():
+        # gunicorn reads it itself, before gunicorn.conf.py, and stops on int("").
+        problems.append("WEB_CONCURRENCY is set to nothing, which gunicorn cannot read: unset it")
+    directory = environ.get(METRICS_DIRECTORY)
+    if directory and (problem := _metrics_directory_problem(Path(directory))):
+        problems.append(f"{METRICS_DIRECTORY} {directory} {problem}")
+    if problems:
+        return Finding("gunicorn", False, "; ".join(problems))
+    if not directory:
+        directory = "unset (a new temporary directory)"
+    elif not Path(directory).exists():
+        directory += " (gunicorn.conf.py makes it)"
+    return Finding(
+        "gunicorn",
+        True,
+        f"PORT {environ.get('PORT') or 8000}, WEB_CONCURRENCY"
+        f" {environ.get('WEB_CONCURRENCY') or 'cores + 1'}, {METRICS_DIRECTORY} {directory}",
+    )
+
+
+def _whole_number_problem(
+    environ: Mapping[str, str], name: str, lowest: int, highest: int
+) -> str | None:
+    text = (environ.get(name) or "").strip()
+    if not text or (text.isascii() and text.isdigit() and lowest <= int(text) <= highest):
+        return None
+    return f"{name} must be a whole number from {lowest} to {highest}, got {text!r}"
+
+
+def _metrics_directory_problem(directory: Path) -> str | None:
+    """Why gunicorn.conf.py could not use the directory. One that is missing it makes, if it
+    can: this check, which writes nothing, looks at the nearest part of the path that exists."""
+    existing = next(path for path in [directory, *directory.absolute().parents] if path.exists())
+    if existing == directory:
+        if not directory.is_dir():
+            return "is a file, not a directory"
+        return None if os.access(directory, os.W_OK | os.X_OK) else "cannot be written to"
+    if not existing.is_dir():
+        return f"cannot be made: {existing} is a file"
+    return None if os.access(existing, os.W_OK | os.X_OK) else f"cannot be made in {existing}"
 
 
 def _database(settings: Settings) -> Finding:
@@ -125,7 +186,8 @@ def _redis(settings: Settings) -> Finding:
         return Finding(
             "redis",
             False,
-            f"cannot be reached ({reason}): check REDIS_URL and that Redis is running",
+            f"cannot be reached ({reason}): check REDIS_URL and that Redis is running (the"
+            " processes would start without it, degraded: normalization and invitations wait)",
         )
     finally:
         client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 
 from flask import current_app
@@ -10,9 +11,10 @@ from flask import current_app
 from feedbot.config import Settings
 from feedbot.db import Database
 from feedbot.identity import check_secret_key
-from feedbot.services import ServiceRegistry, load_services
+from feedbot.services import ServiceRegistry, expired_omb_approvals, load_services
 
 EXTENSION_KEY = "feedbot"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ def build_runtime(settings: Settings) -> Runtime:
     from feedbot.queue import install_dispatch
 
     services = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
+    for problem in expired_omb_approvals(services.services.values()):
+        log.warning("%s: %s", settings.services_file, problem)
     db = Database(settings.database_url)
     # Opt-outs, contacts and invitations are found by keyed hashes of numbers: under another
     # key every STOP would silently stop counting. Checked now; if the database cannot be

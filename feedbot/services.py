@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -108,7 +109,8 @@ def load_services(
     idle_expiry: timedelta | None = None,
 ) -> ServiceRegistry:
     """Read and validate the services file and every flow it may name; with `idle_expiry`
-    (FEEDBOT_IDLE_EXPIRY_HOURS), also refuse a reminder that would come after surveys close."""
+    (FEEDBOT_IDLE_EXPIRY_HOURS), also refuse a reminder that would come after surveys close.
+    An expired OMB control number is logged, not refused: its renewal may be pending."""
     path = Path(path)
     flows = load_flows(flows_dir or path.parent)
     document = _read(path)
@@ -127,6 +129,19 @@ def load_services(
         services[service.id] = service
     _check_numbers_unique(path, services)
     return ServiceRegistry(services=services, flows=flows)
+
+
+def expired_omb_approvals(services: Iterable[Service]) -> list[str]:
+    """What to do about each service whose OMB control number expired before today (the
+    service's own date): the survey shows the expiration date, and the Paperwork Reduction Act
+    asks for a current one."""
+    return [
+        f"service {service.id!r}: its OMB control number {service.omb_control_number} expired"
+        f" on {service.omb_expiration.isoformat()}, which the survey shows: once OMB renews it,"
+        " update omb_expiration"
+        for service in services
+        if datetime.now(ZoneInfo(service.timezone)).date() > service.omb_expiration
+    ]
 
 
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -191,6 +206,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
     _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
     _check_translations_offered(path, index, spec)
     _check_timezone(path, index, spec)
+    _check_invitation_sender(path, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -227,6 +243,30 @@ def _check_timezone(path: Path, index: int, spec: dict[str, Any]) -> None:
             f"service {spec['id']!r}: no time zone {name!r} in the time zone database: give an"
             " IANA name such as America/New_York, America/Chicago or Pacific/Honolulu",
         ) from None
+
+
+def _check_invitation_sender(path: Path, index: int, spec: dict[str, Any]) -> None:
+    # A person answers an invitation by replying to the number it came from: a number that is
+    # not one of the service's sms_numbers reaches no service, and every answer is lost.
+    sender = spec.get("from_number")
+    if sender is None:
+        return
+    if spec.get("messaging_service_sid") is not None:
+        raise ServiceError(
+            path,
+            f"services.{index}.from_number",
+            f"service {spec['id']!r} gives both messaging_service_sid and from_number: give one"
+            " (invitations go out through the Messaging Service, from one of its numbers, or"
+            " from from_number)",
+        )
+    if sender not in spec.get("sms_numbers", ()):
+        raise ServiceError(
+            path,
+            f"services.{index}.from_number",
+            f"service {spec['id']!r}: {sender} is not one of its sms_numbers, so replies to"
+            " invitations sent from it would reach no service: add it to sms_numbers, or send"
+            " from one of them",
+        )
 
 
 def _check_translations_offered(path: Path, index: int, spec: dict[str, Any]) -> None:

@@ -40,9 +40,14 @@ def survey_costs(flow: Flow, languages: tuple[str, ...]) -> list[LanguageCost]:
     return [_cost(flow, languages, language) for language in languages]
 
 
-def _cost(flow: Flow, languages: tuple[str, ...], language: str) -> LanguageCost:
-    from channels.sms import render_sms
+def service_costs(service: Service) -> list[LanguageCost]:
+    """What a configured service's survey costs in each of its languages, as its texters get
+    it: the opening offers every other language the service has, each in its own words, and
+    one written in a script GSM-7 lacks makes the whole opening UCS-2."""
+    return [_measure(service, language) for language in service.languages]
 
+
+def _cost(flow: Flow, languages: tuple[str, ...], language: str) -> LanguageCost:
     service = Service(
         id="report",
         agency="U.S. Passport Office",
@@ -52,6 +57,13 @@ def _cost(flow: Flow, languages: tuple[str, ...], language: str) -> LanguageCost
         languages=(language, *(code for code in languages if code != language))[:2],
         flow=flow,
     )
+    return _measure(service, language)
+
+
+def _measure(service: Service, language: str) -> LanguageCost:
+    from channels.sms import render_sms
+
+    flow = service.flow
     prompts: dict[str, int] = {}
     totals = []
     for replies in (POSITIVE_REPLIES, NEGATIVE_REPLIES):

@@ -37,7 +37,10 @@ class TokenError(Exception):
 def create_token(
     db: DbSession, name: str, services: Sequence[str] | None, scopes: Sequence[str]
 ) -> str:
-    """Store a new token's hash and return the token itself: the only time it is shown."""
+    """Store a new token's hash and return the token itself: the only time it is shown.
+
+    Refused for a name a live token already has: `revoke` by name revokes every live token
+    with it, and would cut off each person or system sharing the name."""
     unknown = set(scopes) - set(SCOPES)
     if unknown:
         raise TokenError(f"unknown scope(s) {sorted(unknown)}; scopes are {', '.join(SCOPES)}")
@@ -49,6 +52,12 @@ def create_token(
         )
     if name.isdecimal():  # `tokens revoke 1` means the token whose id is 1
         raise TokenError("a token's name cannot be only digits: revoke takes those as an id")
+    if _live_token_named(db, name):
+        raise TokenError(
+            f"a live token is already named {name!r}, and revoking by name would revoke both:"
+            " give this one another name (`feedbot tokens list` shows the names in use), or"
+            " revoke that one first to replace it"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.add(
         StaffToken(
@@ -62,8 +71,14 @@ def create_token(
     return token
 
 
+def _live_token_named(db: DbSession, name: str) -> bool:
+    query = select(StaffToken.id).where(StaffToken.name == name, StaffToken.revoked_at.is_(None))
+    return db.scalar(query.limit(1)) is not None
+
+
 def revoke_token(db: DbSession, name_or_id: str) -> int:
-    """Revoke every live token with this name (or id); return how many."""
+    """Revoke every live token with this name (or id); return how many. A name has one live
+    token, unless it was given twice before create_token refused that."""
     query = select(StaffToken).where(StaffToken.revoked_at.is_(None))
     if name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 18:
         query = query.where(StaffToken.id == int(name_or_id))

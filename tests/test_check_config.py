@@ -3,8 +3,11 @@ starts, on real databases and a real Redis, without writing anything."""
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, func, select, text
@@ -16,13 +19,28 @@ from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 OTHER_KEY = "another-secret-key-that-is-long-enough-9876543210"
 
 
-def check_config(database_url: str, redis_url: str | None, *args: str, **env: str) -> Result:
+@functools.cache
+def current_services() -> Path:
+    """The test services with OMB approvals that do not run out while these tests are kept:
+    the test data's own pass in 2027, and an expired one is a PROBLEM."""
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    for service in document["services"]:
+        service["omb_expiration"] = "2099-12-31"
+    path = Path(tempfile.mkdtemp()) / "services.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    return path
+
+
+def check_config(database_url: str, redis_url: str | None, *args: str, **env: str | None) -> Result:
     environment = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
-        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_SERVICES_FILE": str(current_services()),
         "FEEDBOT_ENV": "testing",
+        "PORT": None,
+        "WEB_CONCURRENCY": None,
+        "PROMETHEUS_MULTIPROC_DIR": None,
         **env,
     }
     return CliRunner().invoke(main, ["check-config", *args], env=environment)
@@ -49,10 +67,14 @@ def test_a_sound_configuration_is_ok_on_every_count(database_url, redis_server):
     assert result.exit_code == 0, result.output
     found = lines(result)
     assert found["settings"] == "ok       FEEDBOT_ENV is testing"
-    assert found["services"].startswith(f"ok       {TEST_SERVICES}: ")
+    assert found["services"].startswith(f"ok       {current_services()}: ")
     assert "(passport, benefits" in found["services"] and "flows a11" in found["services"]
     assert found["database"] == "ok       schema ok; FEEDBOT_SECRET_KEY is the database's"
     assert found["redis"] == "ok       answers"
+    assert found["gunicorn"] == (
+        "ok       PORT 8000, WEB_CONCURRENCY cores + 1, PROMETHEUS_MULTIPROC_DIR unset (a new"
+        " temporary directory)"
+    )
 
 
 def test_a_new_database_is_ok_and_its_key_is_left_for_the_first_start(sqlite_url):
@@ -134,6 +156,19 @@ def test_unreachable_database_and_redis_are_named_without_their_passwords():
     assert "hunter2" not in result.output and "redis-secret" not in result.output
 
 
+def test_unreachable_redis_fails_the_check_though_the_processes_would_start(sqlite_url):
+    """Exit status 1 is for anything to fix: the processes would run degraded, not stop."""
+    result = check_config(sqlite_url, "redis://127.0.0.1:1/0")
+    assert result.exit_code == 1
+    assert lines(result)["redis"].endswith(
+        "check REDIS_URL and that Redis is running (the processes would start without it,"
+        " degraded: normalization and invitations wait)"
+    )
+    assert all(
+        line.startswith("ok") for subject, line in lines(result).items() if subject != "redis"
+    )
+
+
 def test_unreadable_settings_stop_the_check_at_once(sqlite_url):
     result = check_config(sqlite_url, None, FEEDBOT_ENV="prod")
     assert result.exit_code == 1
@@ -146,7 +181,7 @@ def test_unreadable_settings_stop_the_check_at_once(sqlite_url):
 def test_offline_checks_the_files_alone():
     result = check_config("postgresql://postgres@127.0.0.1:1/feedbot", None, "--offline")
     assert result.exit_code == 0, result.output
-    assert list(lines(result)) == ["settings", "services"]
+    assert list(lines(result)) == ["settings", "services", "gunicorn"]
 
 
 def test_a_rotation_to_a_new_key_is_ok_and_left_for_the_first_start(database_url):
@@ -160,3 +195,59 @@ def test_a_rotation_to_a_new_key_is_ok_and_left_for_the_first_start(database_url
     assert result.exit_code == 0, result.output
     assert "FEEDBOT_SECRET_KEY replaces the database's key" in lines(result)["database"]
     assert check_config(database_url, None).exit_code == 0  # nothing recorded by checking
+
+
+def test_an_expired_omb_control_number_is_a_problem_naming_service_and_date(tmp_path: Path):
+    """It was accepted without a word, and the survey showed the expired number."""
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][1]["omb_expiration"] = "2020-12-31"
+    expired = tmp_path / "services.yaml"
+    expired.write_text(yaml.safe_dump(document, allow_unicode=True))
+    result = check_config("sqlite://", None, "--offline", FEEDBOT_SERVICES_FILE=str(expired))
+    assert result.exit_code == 1
+    service = document["services"][1]
+    assert lines(result)["services"] == (
+        f"PROBLEM  service {service['id']!r}: its OMB control number"
+        f" {service['omb_control_number']} expired on 2020-12-31, which the survey shows: once"
+        " OMB renews it, update omb_expiration"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("PORT", "abc", "PORT must be a whole number from 1 to 65535, got 'abc'"),
+        ("PORT", "70000", "PORT must be a whole number from 1 to 65535, got '70000'"),
+        ("WEB_CONCURRENCY", "two", "WEB_CONCURRENCY must be a whole number from 1 to 256, got"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be a whole number from 1 to 256, got '0'"),
+        ("WEB_CONCURRENCY", "", "WEB_CONCURRENCY is set to nothing, which gunicorn cannot read"),
+    ],
+)
+def test_a_number_gunicorn_cannot_use_is_a_problem(name, value, problem):
+    """gunicorn stopped with a traceback on WEB_CONCURRENCY=two and refused PORT=abc, while
+    check-config said ok."""
+    result = check_config("sqlite://", None, "--offline", **{name: value})
+    assert result.exit_code == 1
+    assert lines(result)["gunicorn"].startswith(f"PROBLEM  {problem}")
+
+
+def test_a_missing_metrics_directory_is_left_for_gunicorn_to_make(tmp_path: Path):
+    directory = tmp_path / "not" / "yet"
+    result = check_config("sqlite://", None, "--offline", PROMETHEUS_MULTIPROC_DIR=str(directory))
+    assert result.exit_code == 0, result.output
+    assert lines(result)["gunicorn"].endswith(
+        f"PROMETHEUS_MULTIPROC_DIR {directory} (gunicorn.conf.py makes it)"
+    )
+    assert not (tmp_path / "not").exists()  # checking made nothing
+
+
+def test_a_metrics_directory_that_cannot_be_made_is_a_problem(tmp_path: Path):
+    """With it, gunicorn started and every request answered 500 (FileNotFoundError)."""
+    (tmp_path / "a-file").write_text("")
+    directory = tmp_path / "a-file" / "metrics"
+    result = check_config("sqlite://", None, "--offline", PROMETHEUS_MULTIPROC_DIR=str(directory))
+    assert result.exit_code == 1
+    assert lines(result)["gunicorn"] == (
+        f"PROBLEM  PROMETHEUS_MULTIPROC_DIR {directory} cannot be made: {tmp_path / 'a-file'}"
+        " is a file"
+    )

@@ -104,12 +104,36 @@ def test_empty_retry_intervals_are_refused_at_start_up(name, value):
         "https://feedbot agency.gov",
         "https://feedbot.agency.gov/?x=1",
         "https://[::1",
+        # An empty query or fragment: each webhook's path would be added after it.
+        "https://feedbot.agency.gov/feedbot?",
+        "https://feedbot.agency.gov#",
     ],
 )
 def test_a_public_url_twilio_could_not_have_signed_is_refused(value):
     for environment in ({}, SAFE_PRODUCTION):
         with pytest.raises(ConfigError, match="FEEDBOT_PUBLIC_URL must be the absolute URL"):
             load_settings({**environment, "FEEDBOT_PUBLIC_URL": value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://user:pa55word@feedbot.example/x?y",
+        "https://user:pa55word@feedbot.example",
+        "https://pa55word@feedbot.example/feedbot",
+        "https://user:pa55/word@feedbot.example",
+    ],
+)
+def test_a_public_url_with_a_password_is_refused_without_quoting_it(value):
+    """It was quoted in full in the error, credentials included; or, without a query, used:
+    written into TwiML and status callbacks, and logged with each signature that failed."""
+    for environment in ({}, SAFE_PRODUCTION):
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**environment, "FEEDBOT_PUBLIC_URL": value})
+        assert str(refused.value) == (
+            "FEEDBOT_PUBLIC_URL must not hold a user name or password (it has an '@'): give the"
+            " scheme, host and any path alone, such as https://feedbot.agency.gov"
+        )
 
 
 def test_a_public_url_is_kept_without_its_trailing_slash():
@@ -193,6 +217,10 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(tmp_path):
         ("DATABASE_URL", "postgresql://app:Zx9@q:hunter2secret@db.example.gov/feedbot"),
         ("DATABASE_URL", "postgresql://app:x@db.example.gov:hunter2secret/feedbot"),
         ("DATABASE_URL", "postgresql://feedbot:s3cr@hunter2secret@db.internal:5432/feedbot"),
+        # Read by redis-py without an error, as another host, port or database than written.
+        ("REDIS_URL", "redis://:p@hunter2secret#word@redis.example.gov:6379/0"),
+        ("REDIS_URL", "redis://:12/hunter2secret@redis.example.gov:6379/0"),
+        ("REDIS_URL", "redis://:12?hunter2secret@redis.example.gov:6379/0"),
     ],
 )
 def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
@@ -206,6 +234,10 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
     [
         ("REDIS_URL", "rediss://:secret@cache.example:6380/0"),
         ("REDIS_URL", "unix:///var/run/redis.sock"),
+        ("REDIS_URL", "unix:///var/run/redis.sock?db=2"),
+        ("REDIS_URL", "redis://cache.example:6379"),
+        ("REDIS_URL", "redis://cache.example:6379/"),
+        ("REDIS_URL", "redis://:p%23ss%40word%2F@cache.example:6379/15"),
         ("DATABASE_URL", "postgres://feedbot@db.example:5432/feedbot"),
         ("DATABASE_URL", "postgresql+psycopg2://feedbot@db.example/feedbot?sslmode=require"),
         ("DATABASE_URL", "sqlite:////var/lib/feedbot.sqlite3"),
@@ -213,6 +245,19 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
 )
 def test_the_urls_feedbot_can_use_are_accepted(name, value):
     load_settings({name: value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["redis://127.0.0.1:6379/abc", "redis://cache.example/1/2", "rediss://cache.example/0x1"],
+)
+def test_a_redis_database_that_is_no_number_is_refused(value):
+    """redis-py read each as database 0 (or /1/2 as 12), without a word."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"REDIS_URL": value})
+    assert str(refused.value).startswith(
+        "REDIS_URL names a database that is not a number (redis-py would use database 0)"
+    )
 
 
 def test_chat_rates_are_read_as_flask_limiter_writes_them():

@@ -376,3 +376,57 @@ def test_a_time_zone_the_database_lacks_is_refused_at_start_up(tmp_path, timezon
 @pytest.mark.parametrize("timezone", ["America/Chicago", "Pacific/Guam", "UTC", "EST5EDT"])
 def test_iana_time_zones_are_accepted(tmp_path, timezone):
     assert load_services(services_with_timezone(tmp_path, timezone)).get("x").timezone == timezone
+
+
+def test_invitations_from_a_number_no_service_answers_on_are_refused(tmp_path):
+    """Accepted, every reply to an invitation went to a number no service owns (404)."""
+    services = services_with(tmp_path, sms_numbers=["+12025550100"], from_number="+12025559999")
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert str(refused.value) == (
+        f"{services}, services.0.from_number: service 'x': +12025559999 is not one of its"
+        " sms_numbers, so replies to invitations sent from it would reach no service: add it to"
+        " sms_numbers, or send from one of them"
+    )
+    with pytest.raises(ServiceError, match=r"services\.0\.from_number: .* not one of its sms_n"):
+        load_services(services_with(tmp_path, from_number="+12025550100"))
+    own = services_with(tmp_path, sms_numbers=["+12025550100"], from_number="+12025550100")
+    assert load_services(own).get("x").from_number == "+12025550100"
+
+
+def test_a_messaging_service_and_a_from_number_together_are_refused(tmp_path):
+    """Accepted, the Messaging Service silently won and from_number was never used."""
+    services = services_with(
+        tmp_path,
+        sms_numbers=["+12025550100"],
+        from_number="+12025550100",
+        messaging_service_sid="MG0123456789abcdef0123456789abcdef",
+    )
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert str(refused.value) == (
+        f"{services}, services.0.from_number: service 'x' gives both messaging_service_sid and"
+        " from_number: give one (invitations go out through the Messaging Service, from one of"
+        " its numbers, or from from_number)"
+    )
+
+
+def test_an_expired_omb_control_number_is_logged_at_start_up_not_refused(
+    tmp_path, sqlite_url, caplog
+):
+    """The survey shows the expiration date; a renewal may be pending, so feedbot still runs."""
+    from tests.conftest import make_app, runtime_of
+
+    caplog.set_level(logging.WARNING, logger="feedbot.runtime")
+    services = services_with(tmp_path, omb_expiration="2020-12-31")
+    assert load_services(services).get("x").omb_expiration.isoformat() == "2020-12-31"
+    assert caplog.messages == []  # loading alone (check-config) says it once, itself
+    runtime_of(make_app(sqlite_url, services_file=services)).db.dispose()
+    assert caplog.messages == [
+        f"{services}: service 'x': its OMB control number 1234-5678 expired on 2020-12-31,"
+        " which the survey shows: once OMB renews it, update omb_expiration"
+    ]
+    caplog.clear()
+    current = services_with(tmp_path, omb_expiration="2099-12-31")
+    runtime_of(make_app(sqlite_url, services_file=current)).db.dispose()
+    assert caplog.messages == []

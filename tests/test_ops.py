@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import urllib.request
 
@@ -348,3 +349,20 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path):
             line = _one_line_error(_feedbot(["tokens", "list"], DATABASE_URL=database))
             assert line.startswith("Error: the database's tables are missing or older than this")
             assert line.endswith("): run `feedbot db upgrade`")
+
+
+def test_a_process_other_than_gunicorn_makes_the_metrics_directory_it_is_given(tmp_path):
+    """Only gunicorn.conf.py made it: a worker started first, with the variable set, failed
+    at its first count (a survey it closed), after the commit."""
+    import subprocess
+    import sys
+
+    directory = tmp_path / "not-yet" / "metrics"
+    script = (
+        "from feedbot.metrics import COMPLETIONS;"
+        " COMPLETIONS.labels(channel='sms', status='complete').inc()"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert any(directory.glob("counter_*.db"))

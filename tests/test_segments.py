@@ -51,3 +51,34 @@ def test_segments_command_prints_the_report(app):
     result = app.test_cli_runner().invoke(args=["translations", "segments"])
     assert result.exit_code == 0, result.output
     assert "| es |" in result.output and "| zh_Hant |" in result.output
+
+
+def test_a_service_offering_a_language_outside_gsm7_sees_what_its_openings_cost(
+    tmp_path, monkeypatch
+):
+    """The report's service offered English and Spanish only: it said 3 segments for the
+    English opening of a service whose Vietnamese offer line makes it UCS-2, 6 segments."""
+    import yaml
+    from click.testing import CliRunner
+
+    from feedbot.cli import main
+    from tests.conftest import TEST_SERVICES
+
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"][0]["languages"] = ["en", "es", "vi"]
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document, allow_unicode=True))
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(services))
+    plain = CliRunner().invoke(main, ["translations", "segments"])
+    offered = CliRunner().invoke(main, ["translations", "segments", "--service", "passport"])
+    assert offered.exit_code in (0, 1), offered.output
+    english = next(line for line in offered.output.splitlines() if line.startswith("| en |"))
+    standard = next(line for line in plain.output.splitlines() if line.startswith("| en |"))
+    assert int(english.split("|")[2]) == 2 * int(standard.split("|")[2])  # the opening
+    assert [line.split("|")[1].strip() for line in offered.output.splitlines()[2:5]] == [
+        "en",
+        "es",
+        "vi",
+    ]
+    unknown = CliRunner().invoke(main, ["translations", "segments", "--service", "nope"])
+    assert unknown.exit_code == 2 and "no service 'nope'" in unknown.output

@@ -141,3 +141,24 @@ def test_a_sign_out_is_kept_as_a_hash_and_only_while_its_session_could_be_used(a
         sign_out(db, "later-session")
         kept = db.scalars(select(StaffSignOut.sign_in_hash)).all()
     assert kept == [hash_token("later-session")]
+
+
+def test_a_name_a_live_token_has_is_refused_so_revoke_cuts_off_one_holder(app):
+    """Two live "bob" tokens were made; `tokens revoke bob` then revoked both, cutting off
+    another system that shared the name."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["tokens", "create", "--name", "bob", "--service", "passport"])
+    token = first.stdout.split()[0]
+    again = runner.invoke(args=["tokens", "create", "--name", "bob", "--service", "benefits"])
+    assert again.exit_code == 2
+    assert again.stdout == ""  # no token printed
+    assert (
+        "Invalid value for --name: a live token is already named 'bob', and revoking by name"
+        " would revoke both: give this one another name (`feedbot tokens list` shows the names"
+        " in use), or revoke that one first to replace it"
+    ) in " ".join(again.output.split())
+    with runtime_of(app).db.transaction() as db:
+        assert authenticate(db, token).services == ["passport"]
+    assert runner.invoke(args=["tokens", "revoke", "bob"]).output == "revoked 1 token(s)\n"
+    # Once revoked, the name may be given to a new token.
+    assert runner.invoke(args=["tokens", "create", "--name", "bob"]).exit_code == 0

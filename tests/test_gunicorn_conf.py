@@ -1,0 +1,84 @@
+"""gunicorn.conf.py: a variable it cannot use stops gunicorn with one line naming it, as
+`feedbot check-config` names it beforehand; the metrics directory is made if missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench.infra import REPO, gunicorn
+from feedbot.cli import main
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES
+
+
+def web_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a web process in testing, without Redis."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"REDIS_URL", "PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"}
+    }
+    env.update(
+        FEEDBOT_ENV="testing",
+        DATABASE_URL=database_url,
+        FEEDBOT_SECRET_KEY=TEST_SECRET_KEY,
+        FEEDBOT_SERVICES_FILE=str(TEST_SERVICES),
+        **extra,
+    )
+    return env
+
+
+def start_gunicorn(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """gunicorn reading gunicorn.conf.py, as far as checking its configuration."""
+    command = [sys.executable, "-m", "gunicorn", "--config", str(REPO / "gunicorn.conf.py")]
+    return subprocess.run(
+        [*command, "--check-config", "feedbot:create_app()"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "abc"),
+        ("PORT", "0"),
+        ("WEB_CONCURRENCY", "0"),
+        ("PROMETHEUS_MULTIPROC_DIR", "{tmp}/a-file/metrics"),
+    ],
+)
+def test_a_variable_gunicorn_cannot_use_stops_it_in_one_line_as_check_config_says(
+    tmp_path: Path, name: str, value: str
+):
+    """PORT=abc was refused by gunicorn in its own words; a metrics directory that could not be
+    made started workers that answered every request with a 500."""
+    (tmp_path / "a-file").write_text("")
+    env = web_env(f"sqlite:///{tmp_path / 'none.sqlite3'}", **{name: value.format(tmp=tmp_path)})
+    started = start_gunicorn(env)
+    assert started.returncode == 1
+    assert started.stderr.startswith(f"feedbot: cannot start: {name} ")
+    assert len(started.stderr.splitlines()) == 1, started.stderr
+    checked = CliRunner().invoke(main, ["check-config", "--offline"], env=env)
+    assert checked.exit_code == 1
+    assert f"gunicorn  PROBLEM  {name} " in checked.output
+
+
+def test_a_missing_metrics_directory_is_made_and_requests_are_answered(tmp_path, sqlite_url):
+    """/healthz, /readyz and every webhook answered 500: prometheus_client could not open its
+    counter file in a directory that did not exist."""
+    directory = tmp_path / "not" / "yet"
+    env = web_env(sqlite_url, PROMETHEUS_MULTIPROC_DIR=str(directory))
+    with gunicorn("feedbot:create_app()", env, 1) as base:
+        for path in ("/healthz", "/readyz"):
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                assert response.status == 200
+    assert any(directory.glob("counter_*.db"))
