@@ -7,6 +7,7 @@ prompts, and the conversation layer stores its events.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,8 +20,13 @@ from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
     ALL_WORDS,
     AND_WORDS,
+    BOUNDS_AFTER,
     CHINESE_NOR,
     CHINESE_NOT,
+    CLAUSE_ONLY_KEYWORDS,
+    COUNTED_ENDINGS,
+    COUNTED_UNITS,
+    COUNTED_WORDS,
     FILLER_WORDS,
     HALF_LINKS,
     HALF_WORDS,
@@ -28,8 +34,11 @@ from feedbot.languages import (
     INTENSIFIERS,
     NEGATIONS_AFTER,
     NO_WORDS,
+    NONE_AFTER,
     NONE_WORDS,
     OUT_OF_WORDS,
+    PLACE_WORDS,
+    PREDICATE_NEGATIONS,
     RANGE_WORDS,
     RATING_WORDS,
     NumberWord,
@@ -40,6 +49,7 @@ from feedbot.languages import (
     negations_in,
     number_word,
     plain_predicates,
+    spelled_out_negations,
 )
 
 MAX_STRIKES = 3
@@ -323,6 +333,9 @@ _DRIVER_TOKEN = re.compile(
 )
 # No choice has ten digits, and int() refuses 4,300 or more: longer runs are cut up.
 _NUMBER = re.compile(r"\d{1,9}")
+_DIGIT_RUN = re.compile(r"\d+")
+# Written onto a number, these make it an order: "第5" (the fifth), "제5" (Korean).
+_PLACE_PREFIXES = tuple(fold(prefix) for prefix in ("第", "제"))
 # A number is a short word: bounded, so that a long reply is not searched over and over.
 _OUT_OF = re.compile(
     r"(?<!\w)(?P<rating>\w{1,12})\s*(?:/|\s(?:"
@@ -345,8 +358,14 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:but|pero|mais|mas|но)\b",
     re.IGNORECASE,
 )
+# A reply of one number and nothing else ("5", " 4. "), and one of numbers and separators.
+_BARE_NUMBER = re.compile(r"\s*([0-9]{1,2})\s*[.!]?\s*")
+_NUMBERS_ONLY = re.compile(r"[0-9\s,;.&+/-]*")
 _SENTENCE_BREAK = re.compile(r"[.;:!?\n。；！？؛]")
 _COMMA = re.compile(r"[,，、،]")
+_QUESTION_MARK = re.compile(r"[?？؟]")
+# Portuguese "né" (não é, isn't it), said after a statement as "right?" is.
+_TAG_WORDS = frozenset(("né", "ne"))
 
 
 def _picks_none(question: Question, reply: Reply) -> bool:
@@ -380,6 +399,10 @@ def _parse_scale(
     5"); a rating on another scale ("8/10"), a half ("4 and a half", "4½") or a misspelt
     intensifier ("stongly agree") is asked again, not converted, rounded or read one point
     low."""
+    bare = _BARE_NUMBER.fullmatch(text)
+    if bare is not None:  # "5": the commonest reply by far, with no words to weigh
+        value = int(bare.group(1))
+        return value if any(choice.value == value for choice in question.choices) else None
     top = _rating_top(question)
     if top is not None:
         stars = _stars(text, top)
@@ -389,6 +412,8 @@ def _parse_scale(
     negating = _negations(languages)
     by_words = _match_labels(question.choices, text, gettext, negating, reach=None)
     if by_words is not None and _intensifier_misspelt(question, text, gettext, negating, by_words):
+        return None
+    if by_words is not None and top is not None and _stars_disagree(text, by_words):
         return None
     numbers = _numbers_said(
         text, languages, negating, labelled=by_words is not None, rating=top is not None
@@ -420,6 +445,12 @@ def _stars(text: str, top: int) -> int | None:
     if not marks or filled + empty != len(marks) or not 1 <= filled <= top:
         return None
     return filled if empty in {0, top - filled} else None
+
+
+def _stars_disagree(text: str, label: int | str) -> bool:
+    """Whether a reply gives stars and a label of another rating: "⭐⭐⭐⭐⭐ agree"."""
+    stars = sum(map(text.count, _FILLED_STARS))
+    return stars > 0 and stars != label
 
 
 def _out_of_top(match: re.Match[str], top: int, languages: tuple[str, ...]) -> str:
@@ -524,6 +555,8 @@ def _numbers_said(
             named = None if digits else _number_word(word, languages)
             if (not digits and named is None) or _negated(words, at, negating):
                 continue
+            if _counts_or_places(words, at):
+                continue
             read = {int(run) for run in digits}
             if named is not None and (
                 said == 1 or (rating and not named.alone and _meant(words, at, said, labelled))
@@ -533,6 +566,26 @@ def _numbers_said(
                 return None
             numbers |= read
     return numbers
+
+
+def _counts_or_places(words: list[str], at: int) -> bool:
+    """Whether the number in `words[at]` (folded) counts, measures, orders or places
+    something rather than rates: a unit or counted noun after it ("Only took 1 hour", "I
+    called 3 times", "Два часа", "等了2个小时", "5분"), an ordinal ("5th", "1er", "3번째") or a
+    place before it ("room 5", "第5")."""
+    pieces = _DIGIT_RUN.split(words[at])
+    head, tail = (pieces[0], pieces[-1]) if len(pieces) > 1 else ("", "")
+    following = words[at + 1] if at + 1 < len(words) else ""
+    previous = words[at - 1] if at > 0 else ""
+    return (
+        tail in COUNTED_WORDS
+        or tail in COUNTED_ENDINGS
+        or tail.startswith(COUNTED_UNITS)
+        or following in COUNTED_WORDS
+        or following.startswith(COUNTED_UNITS)
+        or previous in PLACE_WORDS
+        or head.endswith(_PLACE_PREFIXES)
+    )
 
 
 def _half_after(word: str, words: list[str], at: int) -> bool:
@@ -593,17 +646,71 @@ def _match_labels(
     say different answers, or a Chinese label is half of a "neither … nor" (see
     `_clauses_differ`, `_half_of_neither_nor`)."""
     text = plain_predicates(text)
-    if _clauses_differ(choices, text, gettext, negating, reach) or _half_of_neither_nor(
-        choices, text, gettext
+    if (
+        _clauses_differ(choices, text, gettext, negating, reach)
+        or _half_of_neither_nor(choices, text, gettext)
+        or _asked_then_denied(choices, text, gettext, negating, reach)
     ):
         return None
     clauses = _clauses_and_sentences(text)
     found = _longest_label(choices, clauses, gettext, negating, reach)
+    if found is not None and not _joined_only_by_its_words(choices, found, text, gettext):
+        return None
     if _SENTENCE_BREAK.search(text.strip().rstrip(".!?。！？")):
         across = _longest_label(choices, (*clauses, _folded(text)), gettext, negating, reach)
         if across != found:
             return None
     return found
+
+
+def _asked_then_denied(
+    choices: tuple[Choice, ...],
+    text: str,
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> bool:
+    """Whether a label is said as a question, then answered no: "Agree? Not really.", "Do I
+    agree? No", "¿De acuerdo? Para nada." take it back."""
+    asked, *answers = _QUESTION_MARK.split(text)
+    for answer in answers:
+        clause = _CLAUSE_BREAK.split(asked)[-1]
+        said = _longest_labels(choices, (_folded(clause),), gettext, negating, reach)
+        after = [_folded(part) for part in _CLAUSE_BREAK.split(answer)]
+        if said and _taken_back([_folded(clause), *after], 0, negating):
+            return True
+        asked = answer
+    return False
+
+
+def _joined_only_by_its_words(
+    choices: tuple[Choice, ...], value: int | str, text: str, gettext: Gettext
+) -> bool:
+    """Whether the label of `value` is said in a clause of its own, or across a comma only
+    where the clause after the comma is nothing but the rest of it: "I agree, completely"
+    and "Agree, strongly" are Strongly agree, but "Agree, strongly recommend this office"
+    and "Agree, totally painless" say an adverb of another thought, and are asked again."""
+    needles = {
+        needle
+        for choice in choices
+        if choice.value == value
+        for needle in _needles(choice, gettext)
+    }
+    clauses = [_folded(part) for part in _CLAUSE_BREAK.split(text)]
+    if any(_label_places(clause, needle) for clause in clauses for needle in needles):
+        return True
+    for sentence in _SENTENCE_BREAK.split(text):
+        pieces = [
+            piece for piece in (_folded(part).strip() for part in _COMMA.split(sentence)) if piece
+        ]
+        joined = f" {' '.join(pieces)} "
+        ends = list(itertools.accumulate(len(piece) + 1 for piece in pieces))
+        for needle in needles:
+            for at in _label_places(joined, needle):
+                end = at + len(needle)
+                if end in ends:
+                    return True
+    return False
 
 
 def _clauses_differ(
@@ -711,13 +818,65 @@ def _longest_labels(
                     longest, values = len(needle), {choice.value}
                 elif len(needle) == longest:
                     values.add(choice.value)
+    for clause in clauses:
+        mixed = _mixed_labels(choices, clause, gettext, negating, reach)
+        if mixed:
+            return values | mixed
     return values
+
+
+def _mixed_labels(
+    choices: tuple[Choice, ...],
+    clause: str,
+    gettext: Gettext,
+    negating: frozenset[str],
+    reach: int | None,
+) -> set[int | str]:
+    """The answers of labels a folded clause says apart from each other, when they differ:
+    "Agree and disagree", "Agree or strongly agree", "Neutral to agree", "Yes and no",
+    "yes 👎" are no one answer, the longest no more than the other. A label inside a longer
+    one ("agree" in "strongly agree") is no second label."""
+    spans = [
+        (at, at + len(needle), choice.value)
+        for choice in choices
+        for needle in _needles(choice, gettext)
+        for at in _unnegated_places(clause, needle, negating, reach)
+    ]
+    outer = [
+        (start, end, value)
+        for start, end, value in spans
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+    ]
+    return {
+        value
+        for start, end, value in outer
+        for other_start, other_end, other in outer
+        if other != value and (end <= other_start or other_end <= start)
+    }
+
+
+def _unnegated_places(
+    clause: str, needle: str, negating: frozenset[str], reach: int | None
+) -> list[int]:
+    """Where a folded clause says `needle`, not negated (see `_says_unnegated`); a keyword
+    that is a negation also where it ends the clause ("Yes and no")."""
+    if needle in negating:
+        return [at for at in _places(clause, needle) if at + len(needle) == len(clause) - 1]
+    if needle in CLAUSE_ONLY_KEYWORDS:
+        return _places(clause, needle) if _alone_with_fillers(clause, needle) else []
+    if not any(map(str.isalnum, needle)):
+        reach = 1
+    return [
+        at
+        for at in _label_places(clause, needle)
+        if not _negated_at(clause, at, needle, negating, reach)
+    ]
 
 
 @functools.lru_cache(maxsize=4096)
 def _needle(phrase: str) -> str:
     """A label or keyword as replies are searched for it (the same few, for every reply)."""
-    return label_gender(fold(_strip_punctuation(plain_predicates(phrase))))
+    return _label_fold(_strip_punctuation(plain_predicates(phrase)))
 
 
 def _says_unnegated(
@@ -727,10 +886,14 @@ def _says_unnegated(
     last `reach` words, if given), nor a Korean one right after it ("동의 안 해요").
 
     A keyword that is itself a negation (thumbs down's "no") is said only as a clause of its
-    own ("No.", "not really, no"): "No problems 👍" says no "no". An emoji is negated only by
-    the word right before it ("not 👍"), not by a "no" earlier in the clause."""
+    own ("No.", "not really, no"): "No problems 👍" says no "no"; so is one that is an
+    everyday word in a phrase (CLAUSE_ONLY_KEYWORDS: "Fed up with waiting" says no "up"). An
+    emoji is negated only by the word right before it ("not 👍"), not by a "no" earlier in
+    the clause."""
     if needle in negating:
         return any(set(clause.split()) == {needle} for clause in clauses)
+    if needle in CLAUSE_ONLY_KEYWORDS:
+        return any(_alone_with_fillers(clause, needle) for clause in clauses)
     if not any(map(str.isalnum, needle)):
         reach = 1
     for clause in clauses:
@@ -740,17 +903,43 @@ def _says_unnegated(
     return False
 
 
+def _alone_with_fillers(clause: str, needle: str) -> bool:
+    words = set(clause.split())
+    return needle in words and words <= FILLER_WORDS | {needle}
+
+
 def _place(clause: str, needle: str) -> int:
-    """Where a folded clause first says `needle`, or -1. Chinese is written without spaces:
-    "我同意" says 同意 (and "我不同意" negates it)."""
-    if _HAN.search(needle):
-        return clause.find(needle)
-    return _first(_places(clause, needle))
+    """Where a folded clause first says `needle`, or -1 (see `_label_places`)."""
+    return _first(_label_places(clause, needle))
+
+
+def _label_places(clause: str, needle: str) -> list[int]:
+    """Where a folded clause says `needle`. Chinese is written without spaces: "我同意" says
+    同意 (and "我不同意" negates it), but only where it opens its clause, after a subject,
+    adverbs and negations ("我非常同意", "我不同意"): inside other words it says nothing of the
+    answer ("我签了同意书", a consent form; "需要家长同意", a parent's consent; "有不同意见",
+    different opinions)."""
+    if needle not in clause:  # most needles, for most replies: nothing more to look at
+        return []
+    if not _HAN.search(needle):
+        return _places(clause, needle)
+    places = _found_at(clause, needle)
+    return [at for at in places if _CHINESE_OPENING.fullmatch(clause[:at].replace(" ", ""))]
 
 
 def _places(clause: str, needle: str) -> list[int]:
     """Where a folded clause says `needle` as words of its own."""
-    return [match.start() + 1 for match in re.finditer(f"(?= {re.escape(needle)} )", clause)]
+    return [at + 1 for at in _found_at(clause, f" {needle} ")]
+
+
+def _found_at(text: str, part: str) -> list[int]:
+    """Every place `part` starts in `text`, overlapping ones too."""
+    places = []
+    at = text.find(part)
+    while at >= 0:
+        places.append(at)
+        at = text.find(part, at + 1)
+    return places
 
 
 def _first(places: list[int]) -> int:
@@ -764,9 +953,18 @@ def _negated_at(
     the last `reach` words, if given; each Chinese character a word) or a Korean one right
     after it."""
     before = _HAN_OR_WORD.findall(clause[:at])
-    return not negating.isdisjoint(before[-reach:] if reach else before) or _negated_after(
-        clause, at, needle
+    return (
+        not negating.isdisjoint(before[-reach:] if reach else before)
+        or _negated_after(clause, at, needle)
+        or _bounded_after(clause, at, needle)
     )
+
+
+def _bounded_after(clause: str, at: int, needle: str) -> bool:
+    """Whether `needle`, said at `at` in a folded clause, is made a bound by the Korean word
+    after it: "보통 이상이에요" (above so-so) and "보통 이하였어요" (below) are not so-so."""
+    following = clause[at + len(needle) :].split()[:1]
+    return bool(following) and following[0].startswith(BOUNDS_AFTER)
 
 
 def _negated_after(clause: str, at: int, needle: str) -> bool:
@@ -776,13 +974,23 @@ def _negated_after(clause: str, at: int, needle: str) -> bool:
 
 
 def _folded(text: str) -> str:
-    return f" {label_gender(fold(_strip_punctuation(text)))} "
+    return f" {spelled_out_negations(_label_fold(_strip_punctuation(text)))} "
+
+
+def _label_fold(text: str) -> str:
+    """`text` folded as labels and replies are compared: a woman's feminine as the label's
+    masculine, and Vietnamese "đ" as "d", so that "dong y" typed without its marks is "đồng
+    ý" (in labels only: unaccented elsewhere "dung" would be "dừng", stop, for "đúng")."""
+    return label_gender(fold(text.replace("đ", "d").replace("Đ", "d")))
 
 
 def _parse_multi(
     question: Question, text: str, gettext: Gettext, languages: tuple[str, ...]
 ) -> tuple[str, ...] | None:
-    named = _choices_named(question.choices, text, gettext, _negations(languages))
+    if _NUMBERS_ONLY.fullmatch(text):  # "1 3", "1,3": no label to look for
+        named: set[int | str] = set()
+    else:
+        named = _choices_named(question.choices, text, gettext, _negations(languages))
     if named and not _NUMBER.search(text):
         return _in_flow_order(question, named)
     positions = _positions(text, len(question.choices), languages)
@@ -811,11 +1019,12 @@ def _choices_named(
     text = plain_predicates(text)
     parts = _CLAUSE_BREAK.split(text)
     clauses = [_folded(part) for part in parts]
+    tags = _tag_questions(text, parts)
     needles = [(choice.value, needle) for choice in choices for needle in _needles(choice, gettext)]
     said = [
         found
         for index, clause in enumerate(clauses)
-        if not _taken_back(clauses, index, negating)
+        if not _taken_back(clauses, index, negating, tags)
         for found in _said(index, clause, needles, negating)
     ]
     if len(parts) > 1:
@@ -830,15 +1039,34 @@ def _choices_named(
     return _apart(said)
 
 
+def _tag_questions(text: str, parts: list[str]) -> frozenset[int]:
+    """Which clauses of a reply (split as `parts`) are tag questions, not a no that takes back
+    what came before: one asked after a statement ("…, el personal fue útil, ¿no?"), or
+    Portuguese "né" (isn't it) alone ("…, a equipe foi prestativa, né")."""
+    asks = [bool(_QUESTION_MARK.fullmatch(m.group())) for m in _CLAUSE_BREAK.finditer(text)]
+    asks.append(False)
+    return frozenset(
+        index
+        for index, part in enumerate(parts)
+        if part.strip().casefold() in _TAG_WORDS
+        or (index > 0 and asks[index] and not asks[index - 1])
+    )
+
+
 def _said_anywhere(clauses: list[str], needle: str) -> bool:
     return any(_places(clause, needle) for clause in clauses)
 
 
-def _taken_back(clauses: list[str], index: int, negating: frozenset[str]) -> bool:
+def _taken_back(
+    clauses: list[str], index: int, negating: frozenset[str], tags: frozenset[int] = frozenset()
+) -> bool:
     """Whether the next clause after clause `index` that says anything says no and nothing
-    else: "No", "Not really", "I'd say no", "Nope", "Нет", "不是" ("Staff were helpful?! No")."""
-    later = (clause.strip() for clause in clauses[index + 1 :])
-    said = next((clause for clause in later if clause), "")
+    else: "No", "Not really", "I'd say no", "Nope", "Нет", "不是" ("Staff were helpful?! No"),
+    and is no tag question (clauses `tags`: "…, el personal fue útil, ¿no?")."""
+    later = ((at, clause.strip()) for at, clause in enumerate(clauses) if at > index)
+    at, said = next(((at, clause) for at, clause in later if clause), (-1, ""))
+    if at in tags:
+        return False
     words = set(_HAN_OR_WORD.findall(said))
     saying_no = negating | NEGATIONS_AFTER
     return said in NO_WORDS or (
@@ -896,7 +1124,7 @@ def _said(
     found = []
     for value, needle in needles:
         for at in _places(clause, needle):
-            if _negated_after(clause, at, needle):
+            if _negated_after(clause, at, needle) or _denied_after(clause, at, needle, negating):
                 continue
             last_words = [word.start() for word in words if word.start() < at]
             near_from = (last_words[-_DRIVER_NEGATION_REACH:] or [at])[0]
@@ -904,6 +1132,20 @@ def _said(
             far = tuple(n for n in negations if n < near_from)
             found.append(_Said(len(needle), index, at, value, near, far))
     return found
+
+
+def _denied_after(clause: str, at: int, needle: str, negating: frozenset[str]) -> bool:
+    """Whether a driver said at `at` in a folded clause is denied right after it: by a
+    negation that ends the clause ("otra cosa no", "outra coisa não"), one that never stands
+    before a noun ("другое не важно"; English "Staff were helpful no complaints" is still
+    helpful), or a Korean "there is none" ("기타 없음")."""
+    after = clause[at + len(needle) :].split()
+    if not after:
+        return False
+    denial = after[0]
+    return denial in NONE_AFTER or (
+        denial in negating and (len(after) == 1 or denial in PREDICATE_NEGATIONS)
+    )
 
 
 def _needles(choice: Choice, gettext: Gettext) -> set[str]:
@@ -987,7 +1229,10 @@ def _strip_punctuation(text: str) -> str:
 
 def _symbol_or_space(match: re.Match[str]) -> str:
     symbol = match.group()
-    return f" {symbol} " if unicodedata.category(symbol) == "So" else " "
+    category = unicodedata.category(symbol)
+    if category == "Mn":
+        return ""  # a mark on a letter (Arabic vowel marks: "تمامًا"), folded away after
+    return f" {symbol} " if category == "So" else " "
 
 
 _NOT_A_WORD = re.compile(r"[^\w\s]")
@@ -997,3 +1242,29 @@ _HAN_OR_WORD = re.compile(
     "|".join(CHINESE_NOT) + r"|[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+"
 )
 _WORD = re.compile(r"\w+")
+# What may come before a Chinese label in its clause: a subject, "but", and adverbs of degree,
+# certainty and negation, in any order ("我非常同意", "但完全同意", "并非我不同意"). Folded.
+_CHINESE_OPENING = re.compile(
+    "(?:"
+    + "|".join(
+        sorted(
+            map(
+                fold,
+                (
+                    *("我们", "我們", "本人", "我", "但是", "但", "不过", "不過", "可是", "而且"),
+                    *("所以", "总之", "總之", "嗯", "对", "對", "是的", "非常", "很", "完全"),
+                    *("十分", "强烈", "強烈", "特别", "特別", "绝对", "絕對", "比较", "比較"),
+                    *("还是", "還是", "有点", "有點", "真的", "确实", "確實", "实在", "實在"),
+                    *("基本上", "基本", "当然", "當然", "觉得", "覺得", "认为", "認為", "表示"),
+                    *("总体", "總體", "也", "都", "还", "還", "就", "是", "既", "并", "並"),
+                    *("无法", "無法", "不能", "并非", "並非", "绝非", "絕非", "不", "没", "沒"),
+                    *("无", "無", "未", "太", "挺", "蛮", "超", "极", "極", "其实", "其實"),
+                    *("还算", "還算", "算是", "算"),
+                ),
+            ),
+            key=len,
+            reverse=True,
+        )
+    )
+    + ")*"
+)

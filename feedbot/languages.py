@@ -161,6 +161,8 @@ NEGATIONS = frozenset(
         *("chang", "chả", "chưa", "не", "нет", "ни", "нисколько", "ничуть", "отнюдь"),
         *("никак", "никогда", "لا", "لم", "لن", "لست", "ليس", "ليست", "غير", "ما", "مش"),
         *("مو", "أبدا", "안", "못", "않", "전혀", "별로", "不", "没", "沒", "无", "無", "未"),
+        # Gulf and Maghrebi Arabic: "ماني موافق", "مب موافق" (I don't agree); texted English.
+        *("ماني", "مانيش", "مب", "موب", "dnt"),
         *CHINESE_NOT,
     )
 )
@@ -168,9 +170,14 @@ NEGATIONS = frozenset(
 # 也不反对" are neither agree nor oppose, and a label said before one is only half the answer.
 CHINESE_NOR = frozenset(also + no for also in "也亦又" for no in "不没沒无無未")
 # A word that negates in one language and is an everyday word in another: Tagalog "di" (short
-# for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"). It negates only in a
-# conversation held in its language.
-_NEGATIONS_OF_ONE_LANGUAGE = {"tl": ("di",)}
+# for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"), and "wala" (there is
+# none: "wala nang iba pa", nothing else) no word elsewhere to risk; Vietnamese texters' "k",
+# "ko", "hok", "hong", "kg" (không) are English letters, Tagalog "ko" (my) and Portuguese "k".
+# Each negates only in a conversation held in its language.
+_NEGATIONS_OF_ONE_LANGUAGE = {
+    "tl": ("di", "wala"),
+    "vi": ("k", "ko", "hok", "hong", "kg", "khg", "kh", "hk"),
+}
 _NEGATIONS_BY_LANGUAGE = {
     code: NEGATIONS | {fold(word) for word in words}
     for code, words in _NEGATIONS_OF_ONE_LANGUAGE.items()
@@ -182,8 +189,31 @@ def negations_in(language: str | None) -> frozenset[str]:
     return _NEGATIONS_BY_LANGUAGE.get(language or "", NEGATIONS)
 
 
+# Tagalog "di" before "ako" or "ko" (I) negates in any conversation: a Filipino texting an
+# English survey writes "Di ako agree", "Di ko agree". Haitian "di" (say) never comes before
+# either. Folded.
+_TAGALOG_DI = re.compile(r"(?<!\S)di(?= (?:ako|ko)(?!\S))")
+
+
+def spelled_out_negations(folded: str) -> str:
+    """A folded reply with a Tagalog "di" that negates in any conversation ("Di ako agree")
+    written as the "hindi" it is short for."""
+    return _TAGALOG_DI.sub("hindi", folded)
+
+
 # Korean negates after what it negates: "동의 안 해요", "동의 못 해요" (do not agree).
 NEGATIONS_AFTER = frozenset(fold(word) for word in ("안", "못", "않", "아니", "아니요", "아닙니다"))
+# Negations that never stand before a noun as English "no" does ("no problems"): after a
+# driver, with more words after them, they still deny it ("другое не важно", "outra coisa
+# não importa"). Folded.
+PREDICATE_NEGATIONS = frozenset(fold(word) for word in ("не", "não"))
+# Korean that says there is none after what it names: "기타 없음" (nothing else). Folded.
+NONE_AFTER = frozenset(
+    fold(word) for word in ("없음", "없어요", "없습니다", "없다", "없어", "없고")
+)
+# Korean that makes a label a bound, not the answer, after it: "보통 이상이에요" (above so-so),
+# "보통 이하였어요" (below). A word that begins with one of these. Folded.
+BOUNDS_AFTER = tuple(fold(word) for word in ("이상", "이하", "미만", "초과"))
 
 # A clause that only says no, besides a negation with fillers ("No.", "Not really", "Нет"):
 # "Nope", "Non", "Not at all", "不是", "没有". Said right after a choice ("Staff were helpful?
@@ -193,9 +223,14 @@ NO_WORDS = frozenset(
     for word in (
         *("nope", "nah", "non", "no way", "not at all", "de ninguna manera", "de jeito nenhum"),
         *("pas du tout", "pa ditou", "hindi po", "không phải", "не совсем", "كلا", "아뇨"),
-        *("아니오", "不是", "没有", "沒有", "并没有", "並沒有"),
+        *("아니오", "不是", "没有", "沒有", "并没有", "並沒有", "para nada", "en absoluto"),
     )
 )
+
+# Keywords that are everyday words inside a phrase, read only as a clause of their own, fillers
+# aside ("Up!", "Neither.", "I'd say neither"): "They hung up on me", "Fed up with waiting",
+# "Down to earth staff" and "Neither fast nor friendly" say no thumb and no neutral. Folded.
+CLAUSE_ONLY_KEYWORDS = frozenset(fold(word) for word in ("up", "down", "neither"))
 
 # Words that make an agree or disagree the strong one ("strongly agree", "totalmente de
 # acuerdo"; see the keywords in flows/a11.yaml). One misspelt ("stongly agree") is asked
@@ -220,10 +255,17 @@ _KOREAN_PREDICATE_ENDING = re.compile(
 )
 
 
+# A space people put before a negated "하지" ("동의 하지 않습니다"): the label has none
+# ("동의하지 않음"), and read apart "동의" was Agree, the opposite.
+_KOREAN_SPACED_NEGATION = re.compile(r"(?<=[\uac00-\ud7a3])\s+(?=하지\s*(?:않|못))")
+
+
 def plain_predicates(text: str) -> str:
-    """`text` with its Korean predicates' endings taken off ("동의합니다" → "동의"); any other
-    text as it is."""
-    return _KOREAN_PREDICATE_ENDING.sub("", unicodedata.normalize("NFC", text))
+    """`text` with its Korean predicates' endings taken off ("동의합니다" → "동의") and a
+    negated "하지" joined to its verb ("동의 하지 않아요" → "동의하지 않"); any other text as
+    it is."""
+    joined = _KOREAN_SPACED_NEGATION.sub("", unicodedata.normalize("NFC", text))
+    return _KOREAN_PREDICATE_ENDING.sub("", joined)
 
 
 def label_gender(folded: str) -> str:
@@ -285,6 +327,82 @@ RATING_WORDS = frozenset(
         *("ponto", "pontos", "zetwal", "pwen", "nimewo", "bituin", "sao", "điểm", "số"),
         *("звезда", "звезды", "звёзд", "балл", "балла", "баллов", "номер", "نجمة", "نجوم"),
         *("نجمات", "رقم", "درجة", "درجات", "점", "번", "개", "分", "星", "号", "號"),
+    )
+)
+
+# Words that say a number before them counts or measures something, not rates: "Only took 1
+# hour", "I called 3 times", "My 2 kids", "Два часа", "Deux heures", "tardaron 3 horas". Folded.
+COUNTED_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "second"),
+        *("seconds", "sec", "secs", "day", "days", "week", "weeks", "month", "months", "year"),
+        *("years", "yr", "yrs", "time", "times", "call", "calls", "try", "tries", "attempt"),
+        *("attempts", "visit", "visits", "trip", "trips", "people", "person", "persons"),
+        *("kid", "kids", "child", "children", "dollar", "dollars", "buck", "bucks", "mile"),
+        *("miles", "block", "blocks", "am", "pm", "clock", "oclock", "percent", "x"),
+        *("street", "st", "avenue", "ave", "road", "rd", "floor", "floors", "page", "pages"),
+        *("form", "forms", "document", "documents", "line", "lines", "window", "windows"),
+        # Spanish, Portuguese
+        *("hora", "horas", "minuto", "minutos", "segundo", "segundos", "día", "días", "dia"),
+        *("dias", "semana", "semanas", "mes", "meses", "mês", "año", "años", "ano", "anos"),
+        *("vez", "veces", "vezes", "llamada", "llamadas", "ligação", "ligações", "persona"),
+        *("personas", "pessoa", "pessoas", "niño", "niños", "hijo", "hijos", "filho", "filhos"),
+        *("dólar", "dólares", "cuadra", "cuadras", "calle", "rua", "piso", "andar"),
+        # French, Haitian Creole
+        *("heure", "heures", "seconde", "secondes", "jour", "jours", "mois", "ans", "année"),
+        *("années", "fois", "appel", "appels", "personne", "personnes", "enfant", "enfants"),
+        *("rue", "étage", "èdtan", "minit", "jou", "semèn", "mwa", "ane", "fwa", "moun"),
+        *("timoun", "dola"),
+        # Tagalog
+        *("oras", "araw", "linggo", "buwan", "taon", "beses", "tawag", "tao", "anak"),
+        *("dolyar", "kalye"),
+        # Vietnamese ("năm" after a number is years)
+        *("giờ", "tiếng", "phút", "giây", "ngày", "tuần", "tháng", "năm", "lần", "người"),
+        *("đô", "đường", "tầng"),
+        # Russian, with the endings of an ordinal written after a hyphen ("5-й", "3-го")
+        *("час", "часа", "часов", "минута", "минуты", "минут", "минуту", "секунд", "день"),
+        *("дня", "дней", "неделя", "недели", "недель", "неделю", "месяц", "месяца"),
+        *("месяцев", "год", "года", "лет", "раз", "раза", "человек", "человека", "детей"),
+        *("ребёнка", "доллар", "доллара", "долларов", "улица", "улице", "этаж", "этаже"),
+        *("го", "ой", "ый", "ий", "ая", "ое", "ом"),
+        # Arabic
+        *("ساعة", "ساعه", "ساعات", "دقيقة", "دقيقه", "دقائق", "ثانية", "ثواني", "يوم"),
+        *("أيام", "ايام", "أسبوع", "اسبوع", "أسابيع", "شهر", "أشهر", "شهور", "سنة", "سنوات"),
+        *("مرة", "مره", "مرات", "أشخاص", "اشخاص", "أطفال", "اطفال", "دولار", "شارع"),
+    )
+)
+# What written onto a number's digits says it counts, orders or measures something: "5th",
+# "1er", "2º", "3rd", "5pm", "3x", "2hrs" (and the words above, "5hours"). Folded; the whole
+# rest of the word, so that "5excellent" is still 5.
+COUNTED_ENDINGS = frozenset(
+    fold(ending)
+    for ending in (
+        *("st", "nd", "rd", "th", "er", "re", "e", "eme", "ème", "ieme", "º", "ª", "o", "a"),
+        *("h", "hr", "hrs", "min", "mins", "am", "pm", "x", "k"),
+    )
+)
+# Korean and Chinese units and counters, written onto the number or apart, and with more
+# after them ("3시간이나", "2个小时左右", "5분", "3번째", "3次"). Folded; a word that begins with
+# one of these.
+COUNTED_UNITS = tuple(
+    fold(unit)
+    for unit in (
+        *("시간", "분", "초", "일", "주", "개월", "달", "년", "번째", "회", "명", "원", "층"),
+        *("살", "小时", "小時", "个", "個", "分钟", "分鐘", "秒", "天", "周", "週", "星期"),
+        *("月", "年", "次", "位", "人", "块", "塊", "元", "美元", "点", "點", "楼", "樓", "层"),
+        *("層", "岁", "歲"),
+    )
+)
+# Words before a number that make it a place or an order, not a rating: "room 5", "window 3",
+# "第5" (the fifth), "ika-5". Folded.
+PLACE_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("room", "suite", "apt", "apartment", "unit", "building", "floor", "window"),
+        *("counter", "desk", "gate", "bus", "route", "highway", "interstate", "ticket"),
+        *("sala", "ventanilla", "oficina", "guichet", "bureau", "salle", "кабинет", "окно"),
+        *("этаж", "ika", "thứ", "第", "제"),
     )
 )
 

@@ -1095,3 +1095,321 @@ def test_a_negation_inside_another_driver_leaves_a_driver_ticked(trust, reply, l
     given, _ = answered(A11, trust, reply, language=language)
     question = "made_the_difference" if trust == "5" else "could_be_better"
     assert given[question] == ("answered", expected)
+
+
+def asked_again(flow, *replies, language="en"):
+    """Whether the last reply got the question asked again, nothing stored for it."""
+    given, step = answered(flow, *replies, language=language)
+    return step.prompts[0].kind == "retry" and len(given) == len(replies) - 1
+
+
+@pytest.mark.parametrize(
+    ("flow", "reply", "language"),
+    [
+        (A11, "Only took 1 hour", "en"),
+        (A11, "Done in 5 minutes, great", "en"),
+        (A11, "I called 3 times before anyone answered", "en"),
+        (A11, "Waited 2 hours for nothing", "en"),
+        (A11, "My 2 kids and I were treated well", "en"),
+        (A11, "The office on 5th street was great", "en"),
+        (A11, "One star because it took 3 hours", "en"),
+        (A11, "Le doy una estrella porque tardaron 3 horas", "es"),
+        (A11, "等了2个小时", "zh_Hans"),
+        (A11, "5분 걸렸어요", "ko"),
+        (A11, "3번째 방문", "ko"),
+        (A11, "Two hours", "en"),
+        (A11, "Over 2 hours", "en"),
+        (A11, "3 hours", "en"),
+        (A11, "Два часа", "ru"),
+        (A11, "Deux heures", "fr"),
+        (A11, "Le 1er guichet", "fr"),
+        (A11, "room 4 was slow", "en"),
+        (THUMBS, "1 hour wait, terrible", "en"),
+    ],
+)
+def test_a_number_that_counts_or_places_something_is_no_rating(flow, reply, language):
+    """ "Only took 1 hour" was stored as 1 and "I called 3 times" as 3: a digit was the rating
+    wherever it stood, before a unit, a counted noun or as an ordinal."""
+    assert asked_again(flow, reply, language=language)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("5 stars", "en", 5),
+        ("4 points", "en", 4),
+        ("number 5", "en", 5),
+        ("4/5", "en", 4),
+        ("4 out of 5", "en", 4),
+        ("5번", "ko", 5),
+        ("5점", "ko", 5),
+        ("5星", "zh_Hans", 5),
+        ("Strongly agree, took 2 hours", "en", 5),
+        ("Estoy de acuerdo, aunque tuve que volver 2 veces", "es", 4),
+    ],
+)
+def test_a_rating_beside_a_count_or_with_its_rating_word_is_read(reply, language, expected):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("동의 하지 않습니다", 2),
+        ("동의 하지 않아요", 2),
+        ("동의 하지 않음", 2),
+        ("동의 하지 않는다", 2),
+        ("정말 동의 하지 않아요", 2),
+        ("매우 동의 하지 않습니다", 1),
+        ("매우 동의하지 않습니다", 1),
+    ],
+)
+def test_a_korean_negation_written_apart_is_still_a_negation(reply, expected):
+    """ "동의 하지 않습니다" (I do not agree, with a space) was read as Agree, the opposite."""
+    given, _ = answered(A11, reply, language="ko")
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("ماني موافق", "ar"),
+        ("ماني موافقة", "ar"),
+        ("مانيش موافق", "ar"),
+        ("مب موافق", "ar"),
+        ("موب موافق", "ar"),
+        ("Di ko agree", "en"),
+        ("Di ako agree", "en"),
+        ("dnt agree", "en"),
+        ("ko đồng ý", "vi"),
+        ("k đồng ý", "vi"),
+        ("hok đồng ý", "vi"),
+        ("khg dong y", "vi"),
+    ],
+)
+def test_a_dialect_or_texting_negation_is_no_agree(reply, language):
+    """ "ماني موافق" (Gulf Arabic: I don't agree), "Di ko agree" and "ko đồng ý" were stored
+    as Agree."""
+    assert asked_again(A11, reply, language=language)
+
+
+@pytest.mark.parametrize(
+    ("flow", "reply", "language", "expected"),
+    [
+        (A11, "Di ako sumasang-ayon", "en", 2),
+        (A11, "M ta di dakò", "ht", 4),  # Haitian "di" is say
+        (THUMBS, "ko thích", "vi", None),
+    ],
+)
+def test_a_short_negation_negates_only_where_it_is_one(flow, reply, language, expected):
+    given, _ = answered(flow, reply, language=language)
+    assert given.get("trust") == (None if expected is None else ("answered", expected))
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("我签了同意书，等了很久", None),
+        ("需要家长同意，很麻烦", None),
+        ("我对等待时间有不同意见", None),
+        ("我同意", 4),
+        ("我非常同意", 5),
+        ("完全同意，工作人员很好", 5),
+        ("我不同意", 2),
+        ("还算同意", 4),
+    ],
+)
+def test_a_chinese_label_counts_only_where_it_opens_its_clause(reply, expected):
+    """ "我签了同意书" (I signed a consent form) was Agree, "有不同意见" (different opinions)
+    Disagree."""
+    given, _ = answered(A11, reply, language="zh_Hans")
+    assert given.get("trust") == (None if expected is None else ("answered", expected))
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Agree, strongly recommend this office", "en", None),
+        ("Agree, totally painless", "en", None),
+        ("Disagree, strongly suggest hiring more staff", "en", None),
+        ("Discordo, completamente desorganizado", "pt", None),
+        ("موافق، بشدة أنصح بهذا المكتب", "ar", None),
+        ("I agree, completely.", "en", 5),
+        ("Agree, strongly", "en", 5),
+        ("Agree, absolutely", "en", 5),
+        ("D'accord, tout à fait", "fr", 5),
+    ],
+)
+def test_a_comma_joins_a_label_only_to_an_intensifier_of_its_own(reply, language, expected):
+    """ "Agree, strongly recommend this office" was Strongly agree: the next thought's adverb
+    made the label across the comma."""
+    given, _ = answered(A11, reply, language=language)
+    assert given.get("trust") == (None if expected is None else ("answered", expected))
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("El personal fue útil, otra cosa no", "es"),
+        ("A equipe foi prestativa, outra coisa não", "pt"),
+        ("직원이 도움이 되었다, 기타 없음", "ko"),
+        ("Сотрудники помогли, другое не важно", "ru"),
+        ("Nakatulong ang mga kawani, wala nang iba pa", "tl"),
+    ],
+)
+def test_something_else_denied_is_not_ticked(reply, language):
+    """ "El personal fue útil, otra cosa no" ticked Something else too, and asked what."""
+    given, _ = answered(A11, "5", reply, language=language)
+    assert given["made_the_difference"] == ("answered", ("employee",))
+
+
+def test_a_driver_followed_by_a_no_of_another_thing_is_still_ticked():
+    given, _ = answered(A11, "5", "Staff were helpful no complaints")
+    assert given["made_the_difference"] == ("answered", ("employee",))
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("They hung up on me twice", None),
+        ("Fed up with waiting", None),
+        ("Gave up after an hour", None),
+        ("Down to earth staff, loved it", None),
+        ("Up!", 1),
+        ("down", 0),
+        ("thumbs up", 1),
+    ],
+)
+def test_up_or_down_inside_a_phrase_is_no_thumb(reply, expected):
+    """ "They hung up on me twice" was a thumbs up."""
+    given, _ = answered(THUMBS, reply)
+    assert given.get("trust") == (None if expected is None else ("answered", expected))
+
+
+@pytest.mark.parametrize(
+    ("flow", "reply", "language"),
+    [
+        (A11, "Agree and disagree", "en"),
+        (A11, "I both agree and disagree", "en"),
+        (A11, "de acuerdo y en desacuerdo", "es"),
+        (A11, "Согласен и не согласен", "ru"),
+        (A11, "Agree or strongly agree", "en"),
+        (A11, "Somewhere between agree and strongly agree", "en"),
+        (A11, "Neutral to agree", "en"),
+        (A11, "Between disagree and neutral", "en"),
+        (THUMBS, "Yes and no", "en"),
+        (THUMBS, "yes 👎", "en"),
+        (THUMBS, "Up and down experience", "en"),
+    ],
+)
+def test_two_different_labels_in_one_clause_are_asked_again(flow, reply, language):
+    """ "Agree and disagree" was Disagree and "Agree or strongly agree" Strongly agree: the
+    longest label won."""
+    assert asked_again(flow, reply, language=language)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Neither fast nor friendly",
+        "Neither helpful nor quick, honestly",
+        "Neither the staff nor the website helped me",
+    ],
+)
+def test_neither_of_two_other_things_is_no_neutral(reply):
+    assert asked_again(A11, reply)
+
+
+@pytest.mark.parametrize(("reply", "expected"), [("Neither.", 3), ("Neither good nor bad", 3)])
+def test_neither_alone_is_neutral(reply, expected):
+    given, _ = answered(A11, reply)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Agree? Not really.", "en"),
+        ("Do I agree? Not really", "en"),
+        ("Agree? No.", "en"),
+        ("Strongly agree? No way.", "en"),
+        ("¿De acuerdo? Para nada.", "es"),
+    ],
+)
+def test_a_label_asked_then_answered_no_is_asked_again(reply, language):
+    assert asked_again(A11, reply, language=language)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("强烈同意", "zh_Hans", 5),
+        ("強烈同意", "zh_Hant", 5),
+        ("十分同意", "zh_Hans", 5),
+        ("特别同意", "zh_Hans", 5),
+        ("绝对同意", "zh_Hans", 5),
+        ("强烈不同意", "zh_Hans", 1),
+        ("موافق تماما", "ar", 5),
+        ("موافق تمامًا", "ar", 5),
+        ("موافق جدا", "ar", 5),
+        ("موافق جدًا", "ar", 5),
+        ("أوافق تماماً", "ar", 5),
+        ("أوافق جداً", "ar", 5),
+        ("اوافق بشده", "ar", 5),
+        ("Sobrang sumasang-ayon ako", "tl", 5),
+        ("Sumasang-ayon ako nang lubos", "tl", 5),
+        ("Sobrang sang-ayon", "tl", 5),
+        ("Согласна полностью", "ru", 5),
+        ("Согласен полностью", "ru", 5),
+        ("De acuerdo totalmente", "es", 5),
+        ("Absolument d'accord", "fr", 5),
+        ("완전 동의", "ko", 5),
+        ("전적으로 동의합니다", "ko", 5),
+        ("적극 동의합니다", "ko", 5),
+        ("Cực kỳ đồng ý", "vi", 5),
+        ("Đồng ý lắm", "vi", 5),
+    ],
+)
+def test_a_strong_answer_in_words_people_use_is_the_strong_one(reply, language, expected):
+    """ "强烈同意" (strongly agree) and "موافق تماما" (completely agree) were stored as Agree,
+    one point low."""
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Fue fácil de hacer, el personal fue útil, ¿no?", "es"),
+        ("Foi fácil de fazer, a equipe foi prestativa, né", "pt"),
+    ],
+)
+def test_a_tag_question_takes_no_driver_back(reply, language):
+    given, _ = answered(A11, "5", reply, language=language)
+    assert given["made_the_difference"] == ("answered", ("ease", "employee"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [("⭐⭐⭐⭐⭐ agree", "en"), ("보통 이상이에요", "ko"), ("보통 이하였어요", "ko")],
+)
+def test_stars_against_a_label_or_a_bound_of_so_so_is_asked_again(reply, language):
+    assert asked_again(A11, reply, language=language)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("dong y", "vi", 4),
+        ("khong dong y", "vi", 2),
+        ("rat dong y", "vi", 5),
+        ("أُوَافِقُ", "ar", 4),
+        ("لا أُوَافِقُ", "ar", 2),
+    ],
+)
+def test_a_label_without_its_marks_or_with_vowel_marks_is_read(reply, language, expected):
+    """Vietnamese typed without its marks and Arabic written with its vowel marks were asked
+    again."""
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
