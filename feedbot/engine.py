@@ -811,13 +811,12 @@ def _longest_labels(
     several whose labels are as long (a tie), or none."""
     longest = 0
     values: set[int | str] = set()
-    for choice in choices:
-        for needle in _needles(choice, gettext):
-            if _says_unnegated(clauses, needle, negating, reach):
-                if len(needle) > longest:
-                    longest, values = len(needle), {choice.value}
-                elif len(needle) == longest:
-                    values.add(choice.value)
+    for value, needle in _needles_in(choices, gettext, clauses):
+        if _says_unnegated(clauses, needle, negating, reach):
+            if len(needle) > longest:
+                longest, values = len(needle), {value}
+            elif len(needle) == longest:
+                values.add(value)
     for clause in clauses:
         mixed = _mixed_labels(choices, clause, gettext, negating, reach)
         if mixed:
@@ -837,9 +836,8 @@ def _mixed_labels(
     "yes 👎" are no one answer, the longest no more than the other. A label inside a longer
     one ("agree" in "strongly agree") is no second label."""
     spans = [
-        (at, at + len(needle), choice.value)
-        for choice in choices
-        for needle in _needles(choice, gettext)
+        (at, at + len(needle), value)
+        for value, needle in _needles_in(choices, gettext, (clause,))
         for at in _unnegated_places(clause, needle, negating, reach)
     ]
     outer = [
@@ -973,7 +971,10 @@ def _negated_after(clause: str, at: int, needle: str) -> bool:
     return not NEGATIONS_AFTER.isdisjoint(clause[at + len(needle) :].split()[:1])
 
 
+@functools.lru_cache(maxsize=4096)
 def _folded(text: str) -> str:
+    """A reply or one of its clauses as labels are looked for in it (the same few, several
+    times a reply)."""
     return f" {spelled_out_negations(_label_fold(_strip_punctuation(text)))} "
 
 
@@ -1145,6 +1146,26 @@ def _denied_after(clause: str, at: int, needle: str, negating: frozenset[str]) -
     denial = after[0]
     return denial in NONE_AFTER or (
         denial in negating and (len(after) == 1 or denial in PREDICATE_NEGATIONS)
+    )
+
+
+def _needles_in(
+    choices: tuple[Choice, ...], gettext: Gettext, clauses: tuple[str, ...]
+) -> list[tuple[int | str, str]]:
+    """Each choice's value with each of its needles that some clause holds at all: the few
+    worth looking at closely, of the hundred or so a question has."""
+    said = "\0".join(clauses)
+    return [(value, needle) for value, needle in _all_needles(choices, gettext) if needle in said]
+
+
+@functools.lru_cache(maxsize=256)
+def _all_needles(
+    choices: tuple[Choice, ...], gettext: Gettext
+) -> tuple[tuple[int | str, str], ...]:
+    """Each choice's value with each of its needles: the same for every reply to a question
+    in a language."""
+    return tuple(
+        (choice.value, needle) for choice in choices for needle in _needles(choice, gettext)
     )
 
 

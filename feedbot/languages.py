@@ -527,8 +527,11 @@ def _written_unspaced(name: str) -> bool:
     return any(unicodedata.east_asian_width(ch) in {"W", "F"} for ch in name)
 
 
-def _names(lang: Language) -> set[str]:
-    return {fold_words(name) for name in (*lang.keywords, lang.native_name, lang.english_name)}
+@functools.cache
+def _names(lang: Language) -> frozenset[str]:
+    return frozenset(
+        fold_words(name) for name in (*lang.keywords, lang.native_name, lang.english_name)
+    )
 
 
 # Counters written onto a number in Korean and Chinese: "오번" press five, "五星" five stars.
