@@ -1,0 +1,86 @@
+"""1,172 replies in the twelve languages, each with the values it may be read as: no reply may
+be stored as anything else, except the few known wrong reads listed here, which wait for a fix.
+
+A reply asked again is always acceptable (nothing is stored). A known wrong read that the
+engine now reads right, or asks again, must leave KNOWN_WRONG: the list only shrinks."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from feedbot import engine
+from feedbot.config import REPO_ROOT
+from feedbot.engine import AnswerGiven, Context
+from feedbot.flows import load_flow
+from feedbot.languages import LANGUAGES
+
+CORPUS = Path(__file__).resolve().parent / "data" / "answer_corpus.yaml"
+A11 = load_flow(REPO_ROOT / "flows" / "a11.yaml")
+THUMBS = load_flow(REPO_ROOT / "flows" / "a11_thumbs.yaml")
+CONTEXT = Context(
+    "Demo Agency", "passport renewal", "1234-5678", date(2027, 12, 31), tuple(LANGUAGES)
+)
+# Each question: its flow, and the replies that reach it.
+QUESTIONS = {"trust": (A11, ()), "thumbs": (THUMBS, ()), "pos": (A11, ("5",)), "neg": (A11, ("1",))}
+
+# Read wrong on 2026-11-27, each for a reason its fix must address:
+KNOWN_WRONG = {
+    # A double negative or a question that negates without a negation word.
+    ("trust", "en", "Nothing to disagree with"),
+    ("trust", "en", "Hard to disagree"),
+    ("trust", "en", "Who could disagree?"),
+    # The label agrees with a statement, not with the trust one.
+    ("trust", "en", "I agree the staff were rude"),
+    # A negation reaching across "that" ("say that …", "think that …") to a driver.
+    ("pos", "en", "I can't really say that the staff were helpful"),
+    ("pos", "en", "I don't think that the staff were helpful"),
+    ("pos", "en", "I wouldn't really say that staff were helpful"),
+    ("pos", "es", "No puedo decir que el personal fue útil"),
+    # Three drivers joined by "and": a negation in the first takes the second.
+    ("pos", "en", "I didn't wait long and it was easy to do and staff were helpful"),
+    ("pos", "en", "I never had to come back and I got what I needed and staff were helpful"),
+    ("pos", "en", "I got what I needed and no one was rude and staff were helpful"),
+    ("neg", "en", "I never got a call back and it took too long and it was hard to do"),
+    ("pos", "es", "No tuve que esperar y fue fácil de hacer y el personal fue útil"),
+    ("neg", "es", "Nunca me llamaron y tomó demasiado tiempo y fue difícil de hacer"),
+    ("pos", "vi", "Không ai làm khó tôi và dễ thực hiện và nhân viên đã giúp đỡ"),
+    # Two negative drivers, the second negated in its own clause.
+    ("neg", "en", "Staff were not helpful, I wasn't treated with respect"),
+    ("neg", "es", "Tomó demasiado tiempo, el personal no fue útil, nada"),
+    # ما inside the first driver's words is read as a negation of the second.
+    ("pos", "ar", "حصلت على ما أحتاجه و كان الموظفون متعاونين"),
+}
+
+
+def read(question: str, language: str, reply: str) -> str | None:
+    """What the engine stores for `reply` (values joined by ","; "skipped:None" and the like
+    for another status), or None when it asks again or takes the reply as a language."""
+    flow, before = QUESTIONS[question]
+    step = engine.start(flow, CONTEXT, language)
+    for earlier in before:
+        step = engine.advance(flow, CONTEXT, step.session, earlier)
+    asked = step.session.question
+    step = engine.advance(flow, CONTEXT, step.session, reply)
+    for event in step.events:
+        if isinstance(event, AnswerGiven) and event.question_id == asked:
+            value = event.value
+            text = ",".join(value) if isinstance(value, tuple) else str(value)
+            return text if event.status == "answered" else f"{event.status}:{text}"
+    return None
+
+
+def test_no_reply_of_the_corpus_is_read_wrong_but_the_known_few():
+    replies = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["replies"]
+    assert len(replies) == 1172
+    wrong = {}
+    for question, language, reply, accepted in replies:
+        stored = read(question, language, reply)
+        if stored is not None and stored not in accepted:
+            wrong[(question, language, reply)] = stored
+    new = {case: stored for case, stored in wrong.items() if case not in KNOWN_WRONG}
+    assert new == {}, "read wrong (the reply, then what was stored)"
+    mended = KNOWN_WRONG - set(wrong)
+    assert mended == set(), "now read right or asked again: take these out of KNOWN_WRONG"
