@@ -415,6 +415,8 @@ def _parse_scale(
         return None
     if by_words is not None and top is not None and _stars_disagree(text, by_words):
         return None
+    if by_words is not None and text.rstrip().endswith(("?", "？", "؟")):
+        return None  # a label asked, not said: "Who could disagree?", "Agree?"
     numbers = _numbers_said(
         text, languages, negating, labelled=by_words is not None, rating=top is not None
     )
@@ -1122,17 +1124,29 @@ def _said(
     it ("동의 안 해요"), and the negations before it (see `_Said`)."""
     words = list(_HAN_OR_WORD.finditer(clause))
     negations = [word.start() for word in words if word.group() in negating]
+    joins = [word.start() for word in words if word.group() in AND_WORDS]
+    thats = [word.start() for word in words if word.group() in _COMPLEMENTIZERS]
     found = []
     for value, needle in needles:
         for at in _places(clause, needle):
             if _negated_after(clause, at, needle) or _denied_after(clause, at, needle, negating):
                 continue
-            last_words = [word.start() for word in words if word.start() < at]
+            # A negation does not reach past "and" ("I didn't wait long and it was easy to
+            # do"), but does past "that" ("I can't really say that the staff were helpful").
+            start = max((j for j in joins if j < at), default=-1)
+            last_words = [word.start() for word in words if start < word.start() < at]
             near_from = (last_words[-_DRIVER_NEGATION_REACH:] or [at])[0]
-            near = tuple(n for n in negations if near_from <= n < at)
-            far = tuple(n for n in negations if n < near_from)
+            before = [n for n in negations if start < n < at]
+            near = tuple(n for n in before if n >= near_from or any(n < t < at for t in thats))
+            far = tuple(n for n in before if n not in near)
             found.append(_Said(len(needle), index, at, value, near, far))
     return found
+
+
+# Words that begin a clause said or thought of: a negation before one reaches past it.
+_COMPLEMENTIZERS = frozenset(
+    fold(word) for word in ("that", "que", "что", "чтобы", "rằng", "أن", "na", "ke")
+)
 
 
 def _denied_after(clause: str, at: int, needle: str, negating: frozenset[str]) -> bool:

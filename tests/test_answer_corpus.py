@@ -28,30 +28,13 @@ QUESTIONS = {"trust": (A11, ()), "thumbs": (THUMBS, ()), "pos": (A11, ("5",)), "
 
 # Read wrong on 2026-11-27, each for a reason its fix must address:
 KNOWN_WRONG = {
-    # A double negative or a question that negates without a negation word.
-    ("trust", "en", "Nothing to disagree with"),
+    # A double negative with no negation word.
     ("trust", "en", "Hard to disagree"),
-    ("trust", "en", "Who could disagree?"),
     # The label agrees with a statement, not with the trust one.
     ("trust", "en", "I agree the staff were rude"),
-    # A negation reaching across "that" ("say that …", "think that …") to a driver.
-    ("pos", "en", "I can't really say that the staff were helpful"),
-    ("pos", "en", "I don't think that the staff were helpful"),
-    ("pos", "en", "I wouldn't really say that staff were helpful"),
-    ("pos", "es", "No puedo decir que el personal fue útil"),
-    # Three drivers joined by "and": a negation in the first takes the second.
-    ("pos", "en", "I didn't wait long and it was easy to do and staff were helpful"),
-    ("pos", "en", "I never had to come back and I got what I needed and staff were helpful"),
-    ("pos", "en", "I got what I needed and no one was rude and staff were helpful"),
-    ("neg", "en", "I never got a call back and it took too long and it was hard to do"),
-    ("pos", "es", "No tuve que esperar y fue fácil de hacer y el personal fue útil"),
-    ("neg", "es", "Nunca me llamaron y tomó demasiado tiempo y fue difícil de hacer"),
-    ("pos", "vi", "Không ai làm khó tôi và dễ thực hiện và nhân viên đã giúp đỡ"),
     # Two negative drivers, the second negated in its own clause.
     ("neg", "en", "Staff were not helpful, I wasn't treated with respect"),
     ("neg", "es", "Tomó demasiado tiempo, el personal no fue útil, nada"),
-    # ما inside the first driver's words is read as a negation of the second.
-    ("pos", "ar", "حصلت على ما أحتاجه و كان الموظفون متعاونين"),
 }
 
 
