@@ -199,8 +199,14 @@ _TAGALOG_DI = re.compile(r"(?<!\S)di(?= (?:ako|ko)(?!\S))")
 
 def spelled_out_negations(folded: str) -> str:
     """A folded reply with a Tagalog "di" that negates in any conversation ("Di ako agree")
-    written as the "hindi" it is short for."""
-    return _TAGALOG_DI.sub("hindi", folded)
+    written as the "hindi" it is short for, and an English contraction as the words a label
+    says: "I wasn't treated with respect" (folded "i wasn t …") is the label "I was not
+    treated with respect". Not "wasnt" typed without its apostrophe: French "dont" is no
+    "do not"."""
+    return _ENGLISH_NOT.sub(r"\1 not", _TAGALOG_DI.sub("hindi", folded))
+
+
+_ENGLISH_NOT = re.compile(r"\b(was|were|is|are|did|do|does|has|have|had|could|would|should)n t\b")
 
 
 # Korean negates after what it negates: "동의 안 해요", "동의 못 해요" (do not agree).

@@ -32,8 +32,7 @@ KNOWN_WRONG = {
     ("trust", "en", "Hard to disagree"),
     # The label agrees with a statement, not with the trust one.
     ("trust", "en", "I agree the staff were rude"),
-    # Two negative drivers, the second negated in its own clause.
-    ("neg", "en", "Staff were not helpful, I wasn't treated with respect"),
+    # A "nada" after a negated driver is read as taking it back.
     ("neg", "es", "Tomó demasiado tiempo, el personal no fue útil, nada"),
 }
 
@@ -55,13 +54,19 @@ def read(question: str, language: str, reply: str) -> str | None:
     return None
 
 
+def _drivers(value: str) -> frozenset[str]:
+    """A value as a set of drivers, whatever their order ("employee,humanity"); a rating is a
+    set of one."""
+    return frozenset(value.split(","))
+
+
 def test_no_reply_of_the_corpus_is_read_wrong_but_the_known_few():
     replies = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["replies"]
     assert len(replies) == 1172
     wrong = {}
     for question, language, reply, accepted in replies:
         stored = read(question, language, reply)
-        if stored is not None and stored not in accepted:
+        if stored is not None and _drivers(stored) not in {_drivers(a) for a in accepted}:
             wrong[(question, language, reply)] = stored
     new = {case: stored for case, stored in wrong.items() if case not in KNOWN_WRONG}
     assert new == {}, "read wrong (the reply, then what was stored)"
