@@ -387,13 +387,13 @@ def _redis_url_problem(url: str) -> str | None:
     a database that is no number it reads as database 0, and a password's "#" as the end of
     the host, so that its connection errors quote the rest of the password as the host."""
     parts = urlsplit(url)
-    if "#" in url or "@" in parts.path + parts.query:
+    if "#" in url or "@" in parts.path:
         return "has a '#', or an '@' after the host: a password's character not percent-encoded"
     if parts.scheme == "unix":
         return None
     if not parts.hostname:
         return "names no host"
-    if not re.fullmatch(r"/?[0-9]*", parts.path):
+    if not re.fullmatch(r"/?[0-9]*/?", parts.path):
         return "names a database that is not a number (redis-py would use database 0)"
     return None
 

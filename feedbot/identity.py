@@ -126,6 +126,10 @@ def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
             " FEEDBOT_PREVIOUS_SECRET_KEYS: keep that key listed, or the STOPs filed under it"
             " are forgotten (feedbot refuses to start without it)"
         )
+    current = key_fingerprint(secret)
+    # A key replaced once and now in use again (a rollback) needs no listing: its STOPs are
+    # found under it as the current key's.
+    db.execute(delete(KeyFingerprint).where(KeyFingerprint.name == _replaced_name(current)))
     if not all(replaced_key(replaced, previous) for replaced in replaced_fingerprints(db)):
         raise PreviousKeyDropped()
 
@@ -146,7 +150,8 @@ def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[
         state, replaced = "rotation", [*replaced, recorded]
     else:
         raise SecretKeyChanged()
-    if not all(replaced_key(fingerprint, previous) for fingerprint in replaced):
+    current = key_fingerprint(secret)
+    if not all(f == current or replaced_key(f, previous) for f in replaced):
         raise PreviousKeyDropped()
     return state
 
@@ -178,7 +183,13 @@ def adopt_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
     replaced key `previous` does not list (a deliberate change: hashes made under those keys
     no longer match anyone). Whether anything changed."""
     fingerprint = key_fingerprint(secret)
-    forgotten = [f for f in replaced_fingerprints(db) if not replaced_key(f, previous)]
+    outgoing = db.get(KeyFingerprint, SECRET_KEY_NAME)
+    listed = outgoing is not None and replaced_key(outgoing.fingerprint, previous)
+    if outgoing is not None and listed and outgoing.fingerprint != fingerprint:
+        _record_replaced(db, outgoing.fingerprint)  # listed: its STOPs still count
+    forgotten = [
+        f for f in replaced_fingerprints(db) if f != fingerprint and not replaced_key(f, previous)
+    ]
     if forgotten:
         db.execute(
             delete(KeyFingerprint).where(

@@ -163,8 +163,6 @@ NEGATIONS = frozenset(
         *("مو", "أبدا", "안", "못", "않", "전혀", "별로", "不", "没", "沒", "无", "無", "未"),
         # Gulf and Maghrebi Arabic: "ماني موافق", "مب موافق" (I don't agree); texted English.
         *("ماني", "مانيش", "مب", "موب", "dnt"),
-        # "Nothing to disagree with": a double negative, asked again.
-        "nothing",
         *CHINESE_NOT,
     )
 )

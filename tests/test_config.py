@@ -238,6 +238,8 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(name, value):
         ("REDIS_URL", "redis://cache.example:6379"),
         ("REDIS_URL", "redis://cache.example:6379/"),
         ("REDIS_URL", "redis://:p%23ss%40word%2F@cache.example:6379/15"),
+        ("REDIS_URL", "redis://cache.example:6379/2/"),
+        ("REDIS_URL", "unix:///var/run/redis/redis.sock?db=0&password=a@b"),
         ("DATABASE_URL", "postgres://feedbot@db.example:5432/feedbot"),
         ("DATABASE_URL", "postgresql+psycopg2://feedbot@db.example/feedbot?sslmode=require"),
         ("DATABASE_URL", "sqlite:////var/lib/feedbot.sqlite3"),

@@ -1413,3 +1413,28 @@ def test_a_label_without_its_marks_or_with_vowel_marks_is_read(reply, language, 
     again."""
     given, _ = answered(A11, reply, language=language)
     assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("总体来说不同意", 2),
+        ("说实话不同意", 2),
+        ("坦白说我不同意", 2),
+        ("大致同意", 4),
+        ("我个人同意", 4),
+        ("我真心同意", 4),
+    ],
+)
+def test_a_chinese_label_after_a_common_opening_is_read(reply, expected):
+    """Read before labels had to open their clause; then asked again, and three times asked
+    is an answer lost."""
+    given, _ = answered(A11, reply, language="zh_Hans")
+    assert given["trust"] == ("answered", expected)
+
+
+def test_a_trailing_nothing_takes_back_no_driver():
+    """ "nothing" counted as a negation for a while: as a clause of its own it took back the
+    driver before it, and the A-11 tally lost one."""
+    given, _ = answered(A11, "1", "It was hard to do, it took too long, nothing")
+    assert given["could_be_better"] == ("answered", ("ease", "efficiency"))

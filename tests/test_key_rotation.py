@@ -152,3 +152,21 @@ def test_readyz_is_not_ready_once_another_process_changes_the_key(database_url):
     assert answer.status_code == 503
     assert answer.json["checks"]["database"].startswith("FEEDBOT_SECRET_KEY is not this")
     runtime_of(app).db.dispose()
+
+
+def test_going_back_to_a_replaced_key_starts(database_url):
+    """The key replaced first was recorded as replaced, and, current again, could be listed
+    nowhere: no configuration started but adopt-secret-key."""
+    runtime_of(rotated(make_app(database_url))).db.dispose()
+    back = make_app(database_url, previous_secret_keys=(NEW_KEY,))
+    runtime_of(back).db.dispose()
+    runtime_of(make_app(database_url, previous_secret_keys=(NEW_KEY,))).db.dispose()
+
+
+def test_adopting_a_key_keeps_the_outgoing_one_when_it_is_listed(database_url):
+    """Adopting with the outgoing key listed did not record it as replaced: a later start
+    without it forgot its STOPs unchallenged."""
+    runtime_of(make_app(database_url)).db.dispose()
+    adopt_configured_secret_key(database_url, NEW_KEY, (TEST_SECRET_KEY,))
+    with pytest.raises(ConfigError, match="no longer lists a key"):
+        make_app(database_url, secret_key=NEW_KEY)
