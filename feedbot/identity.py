@@ -113,25 +113,22 @@ def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
     # Two processes starting at once on a new database: the second records nothing, then
     # compares with what the first recorded.
     db.execute(first.on_conflict_do_nothing(index_elements=["name"]))
+    # Locked: two processes starting at once with a new key record the rotation once.
     row = db.get(KeyFingerprint, SECRET_KEY_NAME, with_for_update=True)
     assert row is not None
-    if not hmac.compare_digest(row.fingerprint, key_fingerprint(secret)):
-        if not replaced_key(row.fingerprint, previous):
-            raise SecretKeyChanged()
+    current = key_fingerprint(secret)
+    if verify_secret_key(db, secret, previous) == "rotation":
         _record_replaced(db, row.fingerprint)
-        row.fingerprint = key_fingerprint(secret)
+        row.fingerprint = current
         row.recorded_at = datetime.now(UTC)
         log.warning(
             "FEEDBOT_SECRET_KEY is now the database's key, in place of a key of"
             " FEEDBOT_PREVIOUS_SECRET_KEYS: keep that key listed, or the STOPs filed under it"
             " are forgotten (feedbot refuses to start without it)"
         )
-    current = key_fingerprint(secret)
     # A key replaced once and now in use again (a rollback) needs no listing: its STOPs are
     # found under it as the current key's.
     db.execute(delete(KeyFingerprint).where(KeyFingerprint.name == _replaced_name(current)))
-    if not all(replaced_key(replaced, previous) for replaced in replaced_fingerprints(db)):
-        raise PreviousKeyDropped()
 
 
 def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[str]) -> str:
