@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from flask import abort, request
 from twilio.request_validator import RequestValidator
 
-from feedbot.identity import sender_key, sender_keys
+from feedbot.identity import sender_keys
 from feedbot.logs import route_name
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
@@ -124,20 +124,20 @@ def service_called(channel: Literal["sms", "voice"]) -> Service:
 
 def caller_key(field: str = "From") -> str | None:
     """The keyed hash of the caller's number from a Twilio form field (never the number)."""
-    number = request.form.get(field, "").strip()
-    if not number:
-        return None
-    return sender_key(number, current_runtime().settings.secret_key)
+    keys = caller_keys(field, former=False)
+    return None if keys is None else keys[0]
 
 
-def caller_keys(field: str = "From") -> tuple[str, ...] | None:
-    """caller_key, then the number's keyed hashes under the keys FEEDBOT_SECRET_KEY replaced
-    (FEEDBOT_PREVIOUS_SECRET_KEYS), under which its STOP may be filed."""
+def caller_keys(field: str = "From", *, former: bool = True) -> tuple[str, ...] | None:
+    """caller_key, then (`former`) the number's keyed hashes under the keys
+    FEEDBOT_SECRET_KEY replaced (FEEDBOT_PREVIOUS_SECRET_KEYS), under which its STOP may be
+    filed."""
     number = request.form.get(field, "").strip()
     if not number:
         return None
     settings = current_runtime().settings
-    return sender_keys(number, settings.secret_key, settings.previous_secret_keys)
+    previous = settings.previous_secret_keys if former else ()
+    return sender_keys(number, settings.secret_key, previous)
 
 
 def twilio_sid(field: str) -> str | None:

@@ -45,7 +45,8 @@ class SecretKeyChanged(ConfigError):
 
 def sender_key(phone: str, secret: str) -> str:
     """HMAC-SHA256 of the E.164 form of a phone number under FEEDBOT_SECRET_KEY."""
-    return keyed_hash(to_e164(phone), secret)
+    (key,) = sender_keys(phone, secret)
+    return key
 
 
 class PreviousKeyDropped(SecretKeyChanged):
