@@ -19,7 +19,7 @@ import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
 from redis import Redis
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
@@ -544,14 +544,18 @@ def _replies_reach(
     begin a new survey, and a reminder's question answered there would be read as that
     survey's)."""
     assert invitation.phone is not None
-    contact = db.scalar(
-        select(Contact.conversation_id).where(
-            Contact.service_id == invitation.service_id,
-            Contact.channel == "sms",
-            Contact.thread_key == sender_key(invitation.phone, settings.secret_key),
-        )
+    key = sender_key(invitation.phone, settings.secret_key)
+    thread = db.scalar(select(Contact.conversation_id).where(*_sms_thread(invitation, key)))
+    return thread == conversation.id
+
+
+def _sms_thread(invitation: Invitation, key: str) -> tuple[ColumnElement[bool], ...]:
+    """The contact row of the invitation's service and the texting thread keyed `key`."""
+    return (
+        Contact.service_id == invitation.service_id,
+        Contact.channel == "sms",
+        Contact.thread_key == key,
     )
-    return contact == conversation.id
 
 
 def _claimed(db: DbSession, claim: _Claim) -> Invitation:
@@ -619,12 +623,7 @@ def _survey_in_progress(
     conversation = db.scalar(
         select(Conversation)
         .join(Contact, Contact.conversation_id == Conversation.id)
-        .where(
-            Contact.service_id == invitation.service_id,
-            Contact.channel == "sms",
-            Contact.thread_key == invitation.sender_key,
-            Conversation.status == "active",
-        )
+        .where(*_sms_thread(invitation, invitation.sender_key), Conversation.status == "active")
     )
     return (
         conversation is not None
