@@ -315,9 +315,17 @@ _WATCHDOG = _Watchdog()
 
 
 def _ensure_sqlite_directory(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
+    database = sqlite_file(url)
+    if database is not None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file an SQLite URL names; None for another database or one in memory."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return database if database and database != ":memory:" else None
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:

@@ -15,11 +15,10 @@ from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedbot.config import ConfigError, Settings, load_settings
-from feedbot.db import Database, missing_schema, waits_limited
+from feedbot.db import Database, missing_schema, sqlite_file, waits_limited
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
 from feedbot.identity import SecretKeyChanged, verify_secret_key
@@ -167,12 +166,8 @@ _KEY_STATES = {
 
 
 def _missing_sqlite_file(url: str) -> str | None:
-    if not url.startswith("sqlite"):
-        return None
-    path = make_url(url).database
-    if not path or path == ":memory:" or Path(path).exists():
-        return None
-    return path
+    path = sqlite_file(url)
+    return path if path is not None and not Path(path).exists() else None
 
 
 def _redis(settings: Settings) -> Finding:
