@@ -33,6 +33,7 @@ from feedbot.languages import (
     HESITATIONS,
     INTENSIFIERS,
     NEGATIONS_AFTER,
+    NO_COMMENT_WORDS,
     NO_WORDS,
     NONE_AFTER,
     NONE_WORDS,
@@ -187,7 +188,7 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
     gettext = gettext_for(session.language)
     if reply.give_up:
         return _record(flow, context, session, question, None, "unanswered", "")
-    if reply.skip or _is_skip(reply.text, gettext):
+    if reply.skip or _is_skip(reply.text, gettext) or _says_no_comment(question, reply):
         return _skip(flow, context, session, question, reply.text)
     value = parse_answer(question, reply, gettext, (session.language, *context.languages))
     if value is None and _picks_none(question, reply):
@@ -373,6 +374,14 @@ def _picks_none(question: Question, reply: Reply) -> bool:
     "Nada"): the person has no driver to give, as SKIP says, and asking again three times only
     to record it unanswered helps no one."""
     return question.type == "multi" and fold_words(reply.text) in NONE_WORDS
+
+
+def _says_no_comment(question: Question, reply: Reply) -> bool:
+    """Whether a whole reply to an optional free-text question ("Anything else?") says there
+    is nothing to add ("No.", "Nothing, thanks"): no comment, not a comment for staff to read."""
+    return (
+        question.type == "text" and question.optional and fold_words(reply.text) in NO_COMMENT_WORDS
+    )
 
 
 def _is_skip(text: str, gettext: Gettext) -> bool:

@@ -515,6 +515,23 @@ NONE_WORDS = frozenset(
         *("아무것도 없어요", "没有", "沒有", "无", "無", "都没有", "都沒有", "没什么", "沒什麼"),
     )
 )
+# A whole reply to an optional free-text question ("Anything else?") that says there is
+# nothing to add: recorded as skipped, not as a comment of "No." for staff to read. The words
+# of NONE_WORDS say it too. Folded, punctuation removed.
+NO_COMMENT_WORDS = NONE_WORDS | frozenset(
+    fold_words(words)
+    for words in (
+        *("no", "nope", "nah", "no thanks", "no thank you", "no thanks you", "nothing else"),
+        *("nothing more", "nothing to add", "no comment", "no comments", "not really"),
+        *("that s all", "that is all", "thats all", "no that s all", "no nothing"),
+        *("no gracias", "nada mas", "no nada", "eso es todo", "nao", "nao obrigado"),
+        *("nao obrigada", "nada mais", "non", "non merci", "rien d autre", "c est tout"),
+        *("non mesi", "pa gen", "non anyen", "hindi", "wala na", "wala po", "hindi salamat"),
+        *("khong", "khong cam on", "khong co gi them", "нет", "нет спасибо", "больше ничего"),
+        *("لا", "لا شكرا", "لا شيء آخر", "아니요", "아니오", "아니요 없어요", "괜찮아요"),
+        *("不", "不用", "不用了", "没有了", "沒有了", "没有 谢谢", "沒有 謝謝", "没了", "沒了"),
+    )
+)
 # A whole reply that picks every choice ("All of them", "Todos", "Tous", "Все", "全部"). Not
 # Vietnamese "hết", which alone also says "done". Folded, punctuation removed.
 ALL_WORDS = frozenset(

@@ -890,12 +890,41 @@ def test_none_to_the_optional_drivers_question_skips_it(trust, reply, language):
 
 
 def test_none_answers_nothing_where_it_is_no_skip():
-    """On the required trust question "none" is asked again; on a free-text question it is
-    the answer; a bare "no" to the drivers question is asked again."""
+    """On the required trust question "none" is asked again; a bare "no" to the drivers
+    question is asked again."""
     assert answered(A11, "none")[0] == {}
     assert answered(A11, "5", "no")[1].prompts[0].kind == "retry"
-    given, _ = answered(A11, "5", "1", "Nothing")
-    assert given["anything_else"] == ("answered", "Nothing")
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Nothing", "en"),
+        ("No.", "en"),
+        ("No, thanks!", "en"),
+        ("That's all", "en"),
+        ("No gracias", "es"),
+        ("Nada más.", "es"),
+        ("Não, obrigado", "pt"),
+        ("Non merci", "fr"),
+        ("Нет, спасибо", "ru"),
+        ("Không", "vi"),
+        ("아니요", "ko"),
+        ("没有了。", "zh_Hans"),
+        ("لا، شكرا", "ar"),
+    ],
+)
+def test_no_to_anything_else_is_no_comment(reply, language):
+    """ "No." at "Anything else?" was stored, and exported, as the person's comment."""
+    given, step = answered(A11, "5", "1", reply, language=language)
+    assert given["anything_else"] == ("skipped", None)
+    assert step.prompts[0].kind == "closing"
+
+
+@pytest.mark.parametrize("reply", ["No one called me back", "Nothing worked", "Non-stop hold"])
+def test_a_comment_that_starts_with_no_is_kept(reply):
+    given, _ = answered(A11, "5", "1", reply)
+    assert given["anything_else"] == ("answered", reply)
 
 
 EVERY_DRIVER = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee")
