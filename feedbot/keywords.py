@@ -62,9 +62,12 @@ _LONGEST_REQUEST = 80
 # "thanks" it ends a comment ("End, thank you"); alone it is Twilio's own STOP anyway.
 _STOP_WORDS = (
     *("stop", "stopall", "unsubscribe", "unsub", "cancel", "quit", "revoke", "optout"),
-    *("opt out", "opt me out"),
+    *("opt out", "opt me out", "remove", "remove me", "take me off", "unsubscribe me"),
+    *("do not text", "don't text", "dont text", "do not contact", "don't contact"),
+    *("dont contact", "no more texts", "no more text", "no more messages", "no more sms"),
     # Spanish, Portuguese and Tagalog ("para": stop!)
     *("alto", "parar", "pare", "para", "detener", "detenga", "basta", "cancelar"),
+    *("no más mensajes", "no me envíen", "no me manden", "no me escriban", "quítenme"),
     *("dar de baja", "darme de baja", "sair", "descadastrar"),
     # French
     *("arrêt", "arrête", "arrêter", "arrêtez", "désabonner", "désabonnement"),
@@ -93,10 +96,13 @@ _ONLY_WITH_ACCENTS = frozenset(("dừng", "hủy", "huỷ"))
 # "now", and words for the messages. Never a negation ("don't stop" is no opt-out).
 _COURTESIES = (
     *("please", "pls", "plz", "now", "me", "us", "all", "thanks", "thank you", "thx", "ty"),
+    *("from", "off", "your", "the", "this", "list", "mailing list", "number", "again", "anymore"),
+    "any more",
     *("text", "texts", "texting", "txt", "txts", "sms", "sending"),
     *("message", "messages", "messaging", "msg", "msgs"),
     # Spanish, Portuguese
     *("por favor", "porfa", "porfavor", "favor", "gracias", "ya", "mensajes", "textos"),
+    *("más", "la", "lista", "a", "este", "número"),
     *("obrigado", "obrigada", "agora", "mensagens"),
     # French
     *("s'il vous plaît", "s'il te plaît", "svp", "stp", "merci", "maintenant", "moi"),
