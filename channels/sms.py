@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -28,6 +29,10 @@ from feedbot.services import Service
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sms", __name__)
 RIGHT_TO_LEFT_MARK = "\u200f"
+# Twilio writes a phone's number in E.164 ("+12025550143"). A short code ("729725") or a sender
+# name ("USPS") is a business's automated system: no person would answer a survey opened for
+# it, and its automatic replies would answer ours.
+_PERSON_SENDER = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 @blueprint.post("/twilio/sms")
@@ -39,6 +44,9 @@ def inbound_sms() -> Response:
     keys = caller_keys("From")
     if keys is None:
         abort(400, "From is required")
+    if not _PERSON_SENDER.fullmatch(request.form.get("From", "").strip()):
+        log.info("sms to service %s from a short code or sender name: no survey", service.id)
+        return twiml_reply("")
     key, *former_keys = keys
     inbound = Inbound(
         service=service,

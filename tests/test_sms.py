@@ -400,6 +400,17 @@ def test_a_spanish_answer_about_stopping_is_asked_again_not_an_opt_out(app, text
     assert count(app, OptOut) == 1
 
 
+@pytest.mark.parametrize("sender", ["729725", "USPS", "GOV-ALERT"])
+def test_a_short_code_or_sender_name_gets_no_survey(app, texter_factory, sender):
+    """A business's automated text (a short code, a sender name) opened a survey that no one
+    would answer, and its automatic replies answered ours."""
+    robot = texter_factory(phone=sender)
+    assert robot.send("Your code is 1234. Reply HELP for help.") == ""
+    assert robot.send("5") == ""
+    assert count(app, Conversation) == 0
+    assert texter_factory().send("Hi").startswith("U.S. Passport Office")
+
+
 def test_help_names_agency_service_and_stop(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
