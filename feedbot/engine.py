@@ -359,6 +359,17 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:but|pero|mais|mas|но)\b",
     re.IGNORECASE,
 )
+# English that says the trust statement's label of something else: what is hard or needless
+# to say ("Hard to disagree", "Nothing to disagree with") is neither it nor its opposite for
+# sure, and "I agree the staff were rude" agrees with a statement of its own, not the survey's.
+# Asked again: a wrong read would be stored as the person's rating.
+_LABEL_OF_SOMETHING_ELSE = re.compile(
+    r"\b(?:hard|difficult|tough|impossible|nothing|no reason|no need)\s+to\s+(?:dis)?agree"
+    r"|\b(?:dis)?agree[sd]?\s+(?:that\s+)?"
+    r"(?:the|they|it|this|that|he|she|everyone|everybody|staff|your|my|our)\b"
+    r"[^,.;:!?]*\b(?:was|were|is|are|has been|had been)\b",
+    re.IGNORECASE,
+)
 # A reply of one number and nothing else ("5", " 4. "), and one of numbers and separators.
 _BARE_NUMBER = re.compile(r"\s*([0-9]{1,2})\s*[.!]?\s*")
 _NUMBERS_ONLY = re.compile(r"[0-9\s,;.&+/-]*")
@@ -418,6 +429,8 @@ def _parse_scale(
         if stars is not None:
             return stars
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
+    if _LABEL_OF_SOMETHING_ELSE.search(text):
+        return None
     negating = _negations(languages)
     by_words = _match_labels(question.choices, text, gettext, negating, reach=None)
     if by_words is not None and _intensifier_misspelt(question, text, gettext, negating, by_words):

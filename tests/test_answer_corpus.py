@@ -28,12 +28,6 @@ QUESTIONS = {"trust": (A11, ()), "thumbs": (THUMBS, ()), "pos": (A11, ("5",)), "
 
 # Read wrong on 2026-11-27, each for a reason its fix must address:
 KNOWN_WRONG = {
-    # A double negative with no negation word ("nothing" as one took back the last driver of
-    # "It was hard to do, it took too long, nothing").
-    ("trust", "en", "Hard to disagree"),
-    ("trust", "en", "Nothing to disagree with"),
-    # The label agrees with a statement, not with the trust one.
-    ("trust", "en", "I agree the staff were rude"),
     # A "nada" after a negated driver is read as taking it back.
     ("neg", "es", "Tomó demasiado tiempo, el personal no fue útil, nada"),
 }

@@ -1371,6 +1371,36 @@ def test_a_label_asked_then_answered_no_is_asked_again(reply, language):
 
 
 @pytest.mark.parametrize(
+    "reply",
+    [
+        "Hard to disagree",
+        "Nothing to disagree with",
+        "Difficult to agree",
+        "I agree the staff were rude",
+        "I agree that the wait was too long",
+        "Disagree the office is well run",
+    ],
+)
+def test_a_label_of_something_else_is_asked_again(reply):
+    """ "Hard to disagree" was stored as 2, "I agree the staff were rude" as 4."""
+    assert asked_again(A11, reply)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Strongly agree, the staff were great", 5),
+        ("I agree totally with the other reviews that this office is great", 5),
+        ("I disagree because I had to call 5 times", 2),
+        ("Agree. It was hard to do", 4),
+    ],
+)
+def test_a_label_said_beside_a_remark_is_still_read(reply, expected):
+    given, _ = answered(A11, reply)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
     ("reply", "language", "expected"),
     [
         ("强烈同意", "zh_Hans", 5),
