@@ -1046,11 +1046,14 @@ def _choices_named(
     clauses = [_folded(part) for part in parts]
     tags = _tag_questions(text, parts)
     needles = [(choice.value, needle) for choice in choices for needle in _needles(choice, gettext)]
+    asked = _ends_asking(text)
+    taken_back = {i for i in range(len(clauses)) if _taken_back(clauses, i, negating, tags)}
     said = [
         found
         for index, clause in enumerate(clauses)
-        if not _taken_back(clauses, index, negating, tags)
         for found in _said(index, clause, needles, negating)
+        if index not in taken_back
+        or (not asked[index] and _says_no_itself(clause, found, negating))
     ]
     if len(parts) > 1:
         # A label with a comma in it ("…, and why"): read where no clause holds it whole, in
@@ -1064,18 +1067,33 @@ def _choices_named(
     return _apart(said)
 
 
+def _says_no_itself(clause: str, found: _Said, negating: frozenset[str]) -> bool:
+    """Whether a driver's words say no themselves ("el personal no fue útil", "I did not get
+    what I needed"): a no after them, said not asked, agrees ("…, nada", "…, not at all")
+    rather than takes them back ("Staff were not helpful? No, they were fine")."""
+    words = _HAN_OR_WORD.findall(clause[found.start : found.start + found.length])
+    return not negating.isdisjoint(words)
+
+
 def _tag_questions(text: str, parts: list[str]) -> frozenset[int]:
     """Which clauses of a reply (split as `parts`) are tag questions, not a no that takes back
     what came before: one asked after a statement ("…, el personal fue útil, ¿no?"), or
     Portuguese "né" (isn't it) alone ("…, a equipe foi prestativa, né")."""
-    asks = [bool(_QUESTION_MARK.fullmatch(m.group())) for m in _CLAUSE_BREAK.finditer(text)]
-    asks.append(False)
+    asks = _ends_asking(text)
     return frozenset(
         index
         for index, part in enumerate(parts)
         if part.strip().casefold() in _TAG_WORDS
         or (index > 0 and asks[index] and not asks[index - 1])
     )
+
+
+def _ends_asking(text: str) -> list[bool]:
+    """For each clause of a reply (split as _CLAUSE_BREAK splits it), whether a question mark
+    ends it."""
+    asks = [bool(_QUESTION_MARK.fullmatch(m.group())) for m in _CLAUSE_BREAK.finditer(text)]
+    asks.append(False)
+    return asks
 
 
 def _said_anywhere(clauses: list[str], needle: str) -> bool:

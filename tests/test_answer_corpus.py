@@ -26,11 +26,8 @@ CONTEXT = Context(
 # Each question: its flow, and the replies that reach it.
 QUESTIONS = {"trust": (A11, ()), "thumbs": (THUMBS, ()), "pos": (A11, ("5",)), "neg": (A11, ("1",))}
 
-# Read wrong on 2026-11-27, each for a reason its fix must address:
-KNOWN_WRONG = {
-    # A "nada" after a negated driver is read as taking it back.
-    ("neg", "es", "Tomó demasiado tiempo, el personal no fue útil, nada"),
-}
+# Read wrong, each for a reason its fix must address (none since 2026-11-27; four before).
+KNOWN_WRONG: set[tuple[str, str, str]] = set()
 
 
 def read(question: str, language: str, reply: str) -> str | None:

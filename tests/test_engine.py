@@ -1093,6 +1093,25 @@ def test_a_driver_negated_further_back_or_answered_no_is_not_ticked(
 
 
 @pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        (
+            "Tomó demasiado tiempo, el personal no fue útil, nada",
+            "es",
+            ("efficiency", "employee"),
+        ),
+        ("I did not get what I needed, not at all", "en", ("effectiveness",)),
+        ("It took too long. Staff were not helpful? No, they were fine", "en", ("efficiency",)),
+    ],
+)
+def test_a_no_after_a_driver_that_says_no_agrees_with_it(reply, language, expected):
+    """ "…, el personal no fue útil, nada" (not helpful at all) took Staff were not helpful
+    back; asked ("…not helpful? No"), a no still takes it back."""
+    given, _ = answered(A11, "1", reply, language=language)
+    assert given["could_be_better"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
     ("reply", "language"),
     [("I got what I needed, not really", "en"), ("Le personnel a été serviable ? Non", "fr")],
 )
