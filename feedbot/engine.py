@@ -359,12 +359,14 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:but|pero|mais|mas|но)\b",
     re.IGNORECASE,
 )
-# English that says the trust statement's label of something else: what is hard or needless
-# to say ("Hard to disagree", "Nothing to disagree with") is neither it nor its opposite for
+# A label of the trust statement said of something else: what is hard or needless to say
+# ("Hard to disagree", "Nothing to disagree with", "Es difícil estar de acuerdo", "Difficile
+# d'être d'accord") is neither it nor its opposite for
 # sure, and "I agree the staff were rude" agrees with a statement of its own, not the survey's.
 # Asked again: a wrong read would be stored as the person's rating.
 _LABEL_OF_SOMETHING_ELSE = re.compile(
     r"\b(?:hard|difficult|tough|impossible|nothing|no reason|no need)\s+to\s+(?:dis)?agree"
+    r"|\bdif+[ií]cile?\s+(?:de\s+|d.)?(?:estar\s+de\s+acuerdo|concordar|[eê]tre\s+d.accord)"
     r"|\b(?:dis)?agree[sd]?\s+(?:that\s+)?"
     r"(?:the|they|it|this|that|he|she|everyone|everybody|staff|your|my|our)\b"
     r"[^,.;:!?]*\b(?:was|were|is|are|has been|had been)\b",

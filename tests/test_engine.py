@@ -1406,6 +1406,19 @@ def test_a_label_of_something_else_is_asked_again(reply):
 
 
 @pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Es difícil estar de acuerdo", "es"),
+        ("Difícil concordar", "pt"),
+        ("Difficile d'être d'accord", "fr"),
+    ],
+)
+def test_hard_to_agree_is_asked_again_in_other_languages(reply, language):
+    """ "Es difícil estar de acuerdo" (it is hard to agree) was stored as 4."""
+    assert asked_again(A11, reply, language=language)
+
+
+@pytest.mark.parametrize(
     ("reply", "expected"),
     [
         ("Strongly agree, the staff were great", 5),
