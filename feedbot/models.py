@@ -195,6 +195,17 @@ class StaffToken(Base):
     """An API token for agency staff: stored only as a hash, scoped to services and uses."""
 
     __tablename__ = "staff_tokens"
+    __table_args__ = (
+        # Revoking by name revokes every live token with it: two `tokens create` at the same
+        # moment must not both pass the check for a live token of that name.
+        Index(
+            "uq_staff_tokens_live_name",
+            "name",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))

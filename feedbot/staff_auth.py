@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import abort, g, jsonify, request
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.db import upsert_statement
@@ -53,22 +54,30 @@ def create_token(
     if name.isdecimal():  # `tokens revoke 1` means the token whose id is 1
         raise TokenError("a token's name cannot be only digits: revoke takes those as an id")
     if _live_token_named(db, name):
-        raise TokenError(
-            f"a live token is already named {name!r}, and revoking by name would revoke both:"
-            " give this one another name (`feedbot tokens list` shows the names in use), or"
-            " revoke that one first to replace it"
-        )
+        raise _name_taken(name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.add(
-        StaffToken(
-            name=name,
-            token_hash=hash_token(token),
-            services=list(services) if services else None,
-            scopes=list(scopes),
-            created_at=datetime.now(UTC),
-        )
-    )
+    try:
+        with db.begin_nested():  # the database's own check, for a create at the same moment
+            db.add(
+                StaffToken(
+                    name=name,
+                    token_hash=hash_token(token),
+                    services=list(services) if services else None,
+                    scopes=list(scopes),
+                    created_at=datetime.now(UTC),
+                )
+            )
+    except IntegrityError as error:
+        raise _name_taken(name) from error
     return token
+
+
+def _name_taken(name: str) -> TokenError:
+    return TokenError(
+        f"a live token is already named {name!r}, and revoking by name would revoke both:"
+        " give this one another name (`feedbot tokens list` shows the names in use), or"
+        " revoke that one first to replace it"
+    )
 
 
 def _live_token_named(db: DbSession, name: str) -> bool:

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from feedbot.migrations import alembic_config
+from feedbot.migrations import alembic_config, upgrade
 from feedbot.models import Base
 from tests.support.services import fresh_postgres_database
 
@@ -94,3 +94,29 @@ def test_upgrades_started_together_wait_for_each_other(backend, tmp_path):
         assert not errors, errors[0]
         head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
         assert versions(url) == [head]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_live_tokens_sharing_a_name_are_renamed_not_refused(backend, tmp_path):
+    """0009 makes a live token's name unique; a database with two live "ops" tokens (made
+    before the index) keeps the oldest's name and renames the other, whose token still works."""
+    with empty_database(backend, tmp_path) as url:
+        upgrade(url, "0008_staff_sign_outs")
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                for number, revoked in enumerate([None, "2026-01-02", None]):
+                    connection.execute(
+                        text(
+                            "INSERT INTO staff_tokens (name, token_hash, scopes, created_at,"
+                            " revoked_at) VALUES ('ops', :hash, '[\"export\"]', '2026-01-01',"
+                            " :revoked)"
+                        ),
+                        {"hash": f"hash-{number}", "revoked": revoked},
+                    )
+            upgrade(url)
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT id, name FROM staff_tokens ORDER BY id"))
+                assert [tuple(row) for row in rows] == [(1, "ops"), (2, "ops"), (3, "ops #3")]
+        finally:
+            engine.dispose()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from feedbot.models import StaffToken
-from feedbot.staff_auth import authenticate, hash_token
-from tests.conftest import runtime_of
+from feedbot.staff_auth import TokenError, authenticate, create_token, hash_token
+from tests.conftest import make_app, runtime_of
 
 
 def test_create_shows_token_once_and_stores_only_its_hash(app):
@@ -162,3 +167,62 @@ def test_a_name_a_live_token_has_is_refused_so_revoke_cuts_off_one_holder(app):
     assert runner.invoke(args=["tokens", "revoke", "bob"]).output == "revoked 1 token(s)\n"
     # Once revoked, the name may be given to a new token.
     assert runner.invoke(args=["tokens", "create", "--name", "bob"]).exit_code == 0
+
+
+def test_two_creates_of_one_name_at_the_same_moment_make_one_live_token(
+    postgres_url, empty_postgres
+):
+    """Both `tokens create bob` at the same moment passed the check for a live "bob" before
+    either was stored: the database's own index now refuses the second. (On PostgreSQL: SQLite
+    runs one writer at a time, so its creates cannot overlap.)"""
+    empty_postgres()
+    app = make_app(postgres_url)
+    db = runtime_of(app).db
+    outcomes: list[str] = []
+    with db.transaction() as first:
+        create_token(first, "bob", None, ["export"])
+        # The second create checks, finds no committed "bob", and waits on the index for the
+        # first's transaction; it is refused once the first commits.
+        second = threading.Thread(target=lambda: outcomes.append(_create(db, "bob")))
+        second.start()
+        second.join(timeout=0.5)
+        assert second.is_alive()  # waiting for the first transaction
+    second.join(timeout=10)
+    assert outcomes == ["refused: a live token is already named 'bob'"]
+    with db.transaction() as session:
+        assert session.scalars(select(StaffToken.name)).all() == ["bob"]
+    db.dispose()
+
+
+def _create(db, name: str) -> str:
+    try:
+        with db.transaction() as session:
+            create_token(session, name, None, ["export"])
+    except TokenError as error:
+        return "refused: " + str(error).split(",")[0]
+    return "created"
+
+
+def test_the_database_refuses_a_second_live_token_of_one_name(app):
+    with runtime_of(app).db.transaction() as db:
+        db.add_all(
+            [
+                _row("ops", revoked=True),
+                _row("ops", revoked=True),
+                _row("ops"),
+            ]
+        )
+    with pytest.raises(IntegrityError), runtime_of(app).db.transaction() as db:
+        db.add(_row("ops"))
+
+
+def _row(name: str, revoked: bool = False) -> StaffToken:
+    now = datetime.now(UTC)
+    return StaffToken(
+        name=name,
+        token_hash=secrets.token_hex(32),
+        services=None,
+        scopes=["export"],
+        created_at=now,
+        revoked_at=now if revoked else None,
+    )
