@@ -47,11 +47,14 @@ def error_response(status: int, message: str) -> Response:
     person configuring a number reads the reason. When feedbot itself fails (5xx) a Twilio
     webhook gets TwiML: an apology and a hang-up for a caller, an empty reply for a texter.
     """
-    if status >= 500 and request.path.startswith("/twilio/voice"):
+    if status >= 500 and _caller_listening():
         twiml = VoiceResponse()
         twiml.say(CALLER_APOLOGY)
         twiml.hangup()
-        response = Response(str(twiml), mimetype="text/xml")
+        # Twilio runs no TwiML from an HTTP error (it tries the number's fallback URL, else
+        # plays its own "application error"): the apology is only heard with a 200. The
+        # failure is in the log line that led here.
+        return Response(str(twiml), mimetype="text/xml")
     elif status >= 500 and request.path.startswith("/twilio/"):
         response = Response(str(MessagingResponse()), mimetype="text/xml")
     else:
@@ -60,10 +63,18 @@ def error_response(status: int, message: str) -> Response:
     return response
 
 
+def _caller_listening() -> bool:
+    """Whether a caller is on the line waiting for this request's TwiML: any voice webhook
+    but the call's status callback, which only reports."""
+    return request.path.startswith("/twilio/voice") and request.path != "/twilio/voice/status"
+
+
 def retry_later(message: str = UNAVAILABLE) -> Response:
-    """A 503 with Retry-After: nothing was stored, and the same request may succeed soon."""
+    """A 503 with Retry-After: nothing was stored, and the same request may succeed soon (a
+    caller hears an apology instead, see `error_response`)."""
     response = error_response(503, message)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

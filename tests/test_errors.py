@@ -73,10 +73,19 @@ def test_caller_hears_an_apology_while_the_database_is_down(app_without_database
     }
     path = "/twilio/voice/answer?step=1"
     response = _signed_post(app_without_database.test_client(), path, params)
-    assert response.status_code == 503
+    # With a 503 Twilio would run none of it and play its own "application error".
+    assert response.status_code == 200
     twiml = ET.fromstring(response.data)
     assert [child.tag for child in twiml] == ["Say", "Hangup"]
     assert "try again later" in twiml.find("Say").text
+
+
+def test_a_call_s_status_callback_gets_503_while_the_database_is_down(app_without_database):
+    """No one listens to a status callback's answer: it says the hang-up was not recorded."""
+    params = {"CallSid": "CA" + "1" * 32, "CallStatus": "completed", "To": "+12025550100"}
+    response = _signed_post(app_without_database.test_client(), "/twilio/voice/status", params)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
 
 
 def test_chat_gets_json_503_while_the_database_is_down(app_without_database):
