@@ -701,7 +701,8 @@ def _invitation_for_transaction(db: DbSession, request: InvitationRequest) -> In
 def _phone_number(raw: str) -> phonenumbers.PhoneNumber:
     """The one number `raw` names, for texting; InvalidInvitation says, without phonenumbers'
     internal codes, why it is not one. phonenumbers itself keeps what follows a ';' or an
-    extension mark aside and would text the first number of a cell naming two."""
+    extension mark aside and would text the first number of a cell naming two, and reads
+    letters as a vanity number's keypad digits."""
     if not raw:
         raise InvalidInvitation("phone is missing")
     if _SPREADSHEET_NUMBER.fullmatch(raw):
@@ -721,6 +722,12 @@ def _phone_number(raw: str) -> phonenumbers.PhoneNumber:
     if parsed.extension:
         raise InvalidInvitation(
             "phone has an extension, which a text message cannot reach: give a number without one"
+        )
+    if any(character.isalpha() for character in raw):
+        # A masked or placeholder cell ("202-555-XXXX", "2025550abc") would be texted to the
+        # stranger whose number its letters spell on a keypad.
+        raise InvalidInvitation(
+            "phone has letters in it (a masked or placeholder number?): give the number in digits"
         )
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInvitation("phone is not a valid number")

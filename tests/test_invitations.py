@@ -1212,6 +1212,14 @@ def test_invite_cli_reads_a_csv_as_a_spreadsheet_saves_it(inviting, twilio, tmp_
             " format the column as text",
         ),
         ("not a phone", "phone is not a phone number"),
+        # phonenumbers reads letters as keypad digits: these masked and placeholder cells were
+        # texted to +12025559999, +12025550222, +12025552255 and +12029999999.
+        ("202-555-XXXX", "phone has letters in it (a masked or placeholder number?)"),
+        ("(202) 555-xxxx", "phone has letters in it (a masked or placeholder number?)"),
+        ("2025550abc", "phone has letters in it (a masked or placeholder number?)"),
+        ("202555CALL", "phone has letters in it (a masked or placeholder number?)"),
+        ("202-XXX-XXXX", "phone has letters in it (a masked or placeholder number?)"),
+        ("202555O197", "phone has letters in it (a masked or placeholder number?)"),
         ("2025550181 2025550182", "phone is too long to be one phone number"),
         ("", "phone is missing"),
     ],
@@ -1236,6 +1244,21 @@ def test_invite_cli_refuses_two_numbers_in_one_phone_cell(sqlite_app, tmp_path):
     assert "row 2: phone has a ';' (two numbers, or parameters, in one cell?)" in result.output
     assert "1 row(s): 1 refused" in result.output
     assert invitations(sqlite_app) == []
+
+
+def test_invite_cli_refuses_a_phone_cell_with_letters(inviting, twilio, tmp_path):
+    """ "202-555-XXXX" was texted to +12025559999, a stranger, as the keypad spells it."""
+    app, _ = inviting
+    path = tmp_path / "masked.csv"
+    path.write_text("phone\n202-555-XXXX\n+12025550181\n")
+    result = app.test_cli_runner().invoke(
+        args=["invite", "--csv", str(path), "--service", "passport"]
+    )
+    assert result.exit_code == 1
+    assert "row 2: phone has letters in it (a masked or placeholder number?)" in result.output
+    assert "2 row(s): 1 scheduled, 1 refused" in result.output
+    work(app)
+    assert [m["To"] for m in twilio.messages] == ["+12025550181"]
 
 
 def test_without_redis_an_invitation_not_yet_due_is_not_sent_early(database_url, twilio):
