@@ -28,6 +28,7 @@ from feedbot.languages import (
     COUNTED_UNITS,
     COUNTED_WORDS,
     FILLER_WORDS,
+    GREETING_WORDS,
     HALF_LINKS,
     HALF_WORDS,
     HESITATIONS,
@@ -188,6 +189,8 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
     gettext = gettext_for(session.language)
     if reply.give_up:
         return _record(flow, context, session, question, None, "unanswered", "")
+    if _only_greets(question, reply):
+        return Step(session, (_ask(flow, context, session),))
     if reply.skip or _is_skip(reply.text, gettext) or _says_no_comment(question, reply):
         return _skip(flow, context, session, question, reply.text)
     value = parse_answer(question, reply, gettext, (session.language, *context.languages))
@@ -387,6 +390,16 @@ def _picks_none(question: Question, reply: Reply) -> bool:
     "Nada"): the person has no driver to give, as SKIP says, and asking again three times only
     to record it unanswered helps no one."""
     return question.type == "multi" and fold_words(reply.text) in NONE_WORDS
+
+
+def _only_greets(question: Question, reply: Reply) -> bool:
+    """Whether a reply to a question of choices only greets ("Hi" again, "Hello?"): the
+    question is asked again without counting a try."""
+    return (
+        question.type != "text"
+        and reply.values is None
+        and fold_words(reply.text) in GREETING_WORDS
+    )
 
 
 def _says_no_comment(question: Question, reply: Reply) -> bool:

@@ -515,6 +515,21 @@ NONE_WORDS = frozenset(
         *("아무것도 없어요", "没有", "沒有", "无", "無", "都没有", "都沒有", "没什么", "沒什麼"),
     )
 )
+# A whole reply that only greets ("Hi", "Hola", "你好"): a second "Hi" after the opening, or
+# two texts sent together, is no answer to the question, and asking it again costs none of
+# its three tries. Folded, punctuation removed.
+GREETING_WORDS = frozenset(
+    fold_words(words)
+    for words in (
+        *("hi", "hello", "hey", "hiya", "hi there", "hello there", "hey there", "yo"),
+        *("good morning", "good afternoon", "good evening", "hola", "buenos dias", "buenas"),
+        *("buenas tardes", "buenas noches", "oi", "ola", "bom dia", "boa tarde", "boa noite"),
+        *("bonjour", "salut", "bonsoir", "bonjou", "bonswa", "alo", "allo", "kumusta"),
+        *("kamusta", "magandang araw", "xin chao", "chao", "привет", "здравствуйте"),
+        *("добрый день", "你好", "您好", "哈喽", "안녕하세요", "안녕", "مرحبا", "اهلا", "أهلا"),
+        "السلام عليكم",
+    )
+)
 # A whole reply to an optional free-text question ("Anything else?") that says there is
 # nothing to add: recorded as skipped, not as a comment of "No." for staff to read. The words
 # of NONE_WORDS say it too. Folded, punctuation removed.

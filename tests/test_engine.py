@@ -1529,3 +1529,23 @@ def test_a_trailing_nothing_takes_back_no_driver():
     driver before it, and the A-11 tally lost one."""
     given, _ = answered(A11, "1", "It was hard to do, it took too long, nothing")
     assert given["could_be_better"] == ("answered", ("ease", "efficiency"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [("Hi", "en"), ("Hello?", "en"), ("¡Hola!", "es"), ("Bom dia", "pt"), ("你好", "zh_Hans")],
+)
+def test_a_greeting_asks_the_question_again_without_a_strike(reply, language):
+    """A second "Hi" (or two texts sent together) was an unreadable answer: one of three tries."""
+    step = engine.start(A11, EVERY_LANGUAGE, language)
+    for _ in range(4):
+        step = engine.advance(A11, EVERY_LANGUAGE, step.session, reply)
+        assert step.prompts[0].kind == "question" and step.session.strikes == 0
+        assert step.session.question == "trust" and step.events == ()
+    step = engine.advance(A11, EVERY_LANGUAGE, step.session, "4")
+    assert answers([step]) == {"trust": ("answered", 4)}
+
+
+def test_a_greeting_is_a_comment_where_words_are_the_answer():
+    given, _ = answered(A11, "5", "1", "Hi")
+    assert given["anything_else"] == ("answered", "Hi")

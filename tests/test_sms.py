@@ -400,6 +400,15 @@ def test_a_spanish_answer_about_stopping_is_asked_again_not_an_opt_out(app, text
     assert count(app, OptOut) == 1
 
 
+def test_a_second_hi_gets_the_question_again_not_a_sorry(app, texter_factory):
+    texter = texter_factory()
+    opening = texter.send("Hi")
+    again = texter.send("Hello")
+    # The question and its choices again, with no "Sorry": no try is counted.
+    assert again.startswith("This interaction increased my trust") and opening.endswith(again)
+    assert texter.send("4").startswith("What about")
+
+
 @pytest.mark.parametrize("sender", ["729725", "USPS", "GOV-ALERT"])
 def test_a_short_code_or_sender_name_gets_no_survey(app, texter_factory, sender):
     """A business's automated text (a short code, a sender name) opened a survey that no one
