@@ -130,7 +130,7 @@ def render_prompt(prompt: Prompt, language: str) -> str:
     elif prompt.question_type == "multi":
         lines.extend(f"{choice.position} {choice.label}" for choice in prompt.choices)
         lines.append(gettext(_("Reply with all numbers that apply (e.g. 1 3) or SKIP.")))
-    elif prompt.optional:
+    if prompt.optional and prompt.question_type != "multi":  # a flow's own optional scale too
         lines.append(gettext(_("Or reply SKIP.")))
     return "\n".join(lines)
 

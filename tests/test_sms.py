@@ -780,3 +780,23 @@ def test_a_number_word_in_a_story_is_asked_again(app, texter_factory):
     reply = texter.send("It took two hours to get through")
     assert reply.startswith("Sorry, please reply with a number from 1 to 5.")
     assert stored(app)[0][2] == {}
+
+
+def test_an_optional_scale_question_of_a_flow_says_skip_may_be_replied():
+    """A flow's own optional scale ("How did you file?") listed its choices and no SKIP, and
+    a comment sent there was asked again three times."""
+    from channels.sms import render_prompt
+    from feedbot.engine import ChoiceView, Prompt
+
+    choices = tuple(
+        ChoiceView(value, label, value) for value, label in ((1, "Online"), (2, "By phone"))
+    )
+    prompt = Prompt("question", "How did you file?", "how", "scale", choices, optional=True)
+    assert render_prompt(prompt, "en").splitlines() == [
+        "How did you file?",
+        "1 Online",
+        "2 By phone",
+        "Or reply SKIP.",
+    ]
+    required = Prompt("question", "How did you file?", "how", "scale", choices)
+    assert not render_prompt(required, "en").endswith("SKIP.")
