@@ -35,7 +35,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stderr, unless the host process (gunicorn, pytest) configured logging."""
+    """JSON lines on stderr, unless the host process (gunicorn, pytest) configured logging;
+    whoever did, Flask-Limiter's lines name no client."""
+    logging.getLogger(LIMITER_LOGGER).addFilter(_WITHOUT_CLIENT)
     root = logging.getLogger()
     if root.handlers:
         return
@@ -43,6 +45,37 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+
+
+LIMITER_LOGGER = "flask-limiter"
+# Flask-Limiter's line for a refused request, whose second value is the key it counted by:
+# for a per-address limit, a web chat visitor's IP address.
+_LIMIT_EXCEEDED = "ratelimit %s (%s) exceeded at endpoint: %s"
+# Its other INFO lines, which name no client.
+_LIMITER_LINES_WITHOUT_CLIENT = {
+    "Rate limit storage recovered",
+    "Storage has been reset and all limits cleared",
+}
+
+
+class _WithoutClient(logging.Filter):
+    """Flask-Limiter's lines without the client they limit: a refused request is logged with
+    the limit and the endpoint only, and an INFO line it may add in a later version is
+    dropped until it is known to name no one (its warnings and errors are about its storage)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.msg == _LIMIT_EXCEEDED
+            and isinstance(record.args, tuple)
+            and len(record.args) == 3
+        ):
+            limit, _client, endpoint = record.args
+            record.msg, record.args = "rate limit %s exceeded at %s", (limit, endpoint)
+            return True
+        return record.levelno >= logging.WARNING or record.msg in _LIMITER_LINES_WITHOUT_CLIENT
+
+
+_WITHOUT_CLIENT = _WithoutClient()
 
 
 def route_name() -> str:

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import socket
+import urllib.error
 import urllib.request
 
 import pytest
@@ -204,6 +205,89 @@ def test_log_lines_are_json_with_the_route_not_the_path(sqlite_app):
     assert entry["message"] == "hello x" and entry["level"] == "INFO"
     assert entry["route"] == "/api/chat/config/<service_id>"
     assert "SECRET-TOKEN" not in line and len(entry["request_id"]) == 32
+
+
+VISITOR_ADDRESS = "198.51.100.77"
+LIMITED_START = "rate limit 1 per 1 minute exceeded at webchat.start_session"
+
+
+def test_a_rate_limited_visitors_address_is_not_logged(sqlite_url):
+    """Flask-Limiter logged "ratelimit 20 per 1 minute (198.51.100.77) exceeded …": a web chat
+    visitor's IP address in clear, where senders appear only as keyed hashes."""
+    app = make_app(sqlite_url, chat_start_limit="1 per minute")
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = VISITOR_ADDRESS
+    lines = _log_lines()
+    try:
+        started = [_start_chat(client).status_code for _ in range(2)]
+    finally:
+        logging.getLogger().removeHandler(lines)
+        runtime_of(app).db.dispose()
+    assert started == [201, 429]
+    assert not [line for line in lines.lines if VISITOR_ADDRESS in line]
+    (limited,) = [json.loads(line) for line in lines.lines if "exceeded" in line]
+    assert (limited["logger"], limited["message"]) == ("flask-limiter", LIMITED_START)
+
+
+@pytest.mark.postgres
+def test_under_gunicorn_a_rate_limited_visitors_address_is_not_logged(tmp_path):
+    env = _gunicorn_env("")
+    log_file = tmp_path / "gunicorn.log"
+    with fresh_database() as url, log_file.open("w") as output:
+        env.update(
+            DATABASE_URL=url,
+            FEEDBOT_SERVICES_FILE=str(TEST_SERVICES),
+            FEEDBOT_PROXY_HOPS="1",
+            FEEDBOT_CHAT_START_LIMIT="1 per minute",
+        )
+        with gunicorn("feedbot:create_app()", env, 1, output) as base:
+            statuses = [_start_chat_at(base) for _ in range(2)]
+    log = log_file.read_text()
+    # Counted in Redis: a run within the minute before limits both.
+    assert statuses[0] in (201, 429) and statuses[1] == 429
+    assert VISITOR_ADDRESS not in log
+    assert LIMITED_START in log
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def _log_lines() -> _Lines:
+    handler = _Lines()
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def _start_chat(client):
+    return client.post(
+        "/api/chat/sessions",
+        json={"service": "webchat"},
+        headers={"Origin": "https://studentaid.example.gov"},
+    )
+
+
+def _start_chat_at(base: str) -> int:
+    request = urllib.request.Request(
+        base + "/api/chat/sessions",
+        data=b'{"service": "webchat"}',
+        headers={
+            "Content-Type": "application/json",
+            "Origin": "https://studentaid.example.gov",
+            "X-Forwarded-For": VISITOR_ADDRESS,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as refusal:
+        return refusal.code
 
 
 @pytest.mark.postgres
