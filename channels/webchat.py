@@ -33,7 +33,7 @@ from feedbot.flows import END, Flow
 from feedbot.i18n import _, format_local_date, gettext_for
 from feedbot.identity import keyed_hash
 from feedbot.languages import LANGUAGES
-from feedbot.models import Contact, Conversation
+from feedbot.models import Contact, Conversation, InboundMessage
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
 from feedbot.web_security import chat_page_policy
@@ -114,7 +114,9 @@ def start_session() -> Response:
 def send_message() -> Response:
     """One answer: {text} or {value} (a list of values for choose-all questions), or
     {language} to change the survey's language before the first answer. An answer may carry
-    an `answer_id`, sent again when the widget retries it.
+    an `answer_id`, sent again when the widget retries it, and the `question` it answers: one
+    the survey has moved on from (another window answered it) is not applied but refused with
+    a 409 that holds the transcript.
 
     The session token travels in `Authorization: Bearer`, never in the URL, so no access log
     of a proxy or platform router records it.
@@ -124,15 +126,19 @@ def send_message() -> Response:
     runtime = current_runtime()
     # One transaction for the session's lookup and the turn: one pool checkout and commit.
     with runtime.db.transaction() as db:
-        service, contact = _session_or_404(db, session)
+        # Locked first, so the question an answer is checked against is the one the turn
+        # applies it to: another window's answer to it commits before, or waits.
+        service, contact = _session_or_404(db, session, lock=True)
         _require_allowed_origin(service)
         if "language" in body:
-            reply = _language_switch(service, db.get(Conversation, contact.conversation_id), body)
-            inbound = _inbound(service, session, reply)
+            conversation = db.get(Conversation, contact.conversation_id)
+            inbound = _inbound(service, session, _language_switch(service, conversation, body))
         else:
-            inbound = replace(
-                _inbound(service, session, _reply(body)), message_id=_answer_id(session, body)
-            )
+            reply, message_id = _reply(body), _answer_id(session, body)
+            left = _survey_moved_on(db, service, contact, _asked(body), message_id)
+            if left is not None:
+                return _cors(service, jsonify(_moved_on_payload(service, session, left)), 409)
+            inbound = replace(_inbound(service, session, reply), message_id=message_id)
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
     return _cors(service, jsonify(_payload(session, outcome)))
 
@@ -149,14 +155,7 @@ def transcript() -> Response:
         if conversation is None:
             # Its row removed by hand: lost like a session the database never had.
             abort(404, "no such chat session")
-        messages = _transcript(service, conversation)
-        payload = {
-            "session": session,
-            "language": conversation.language,
-            "dir": _direction(conversation.language),
-            "messages": messages,
-            "done": not _goes_on(service, conversation),
-        }
+        payload = _transcript_payload(service, session, conversation)
     return _cors(service, jsonify(payload))
 
 
@@ -261,6 +260,9 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
                 _("Answers can have up to {count} characters: the rest was left out.")
             ),
             "retry": gettext(_("Try again")),
+            "moved_on": gettext(
+                _("This survey moved on in another window, so this answer was not saved.")
+            ),
             "lost": gettext(
                 _("Your earlier answers could not be found, so the survey has started again.")
             ),
@@ -304,6 +306,18 @@ def _message(prompt: Prompt, language: str) -> dict[str, Any]:
 
 def _note(text: str) -> dict[str, Any]:
     return {"role": "bot", "kind": "note", "text": text}
+
+
+def _transcript_payload(
+    service: Service, session: str, conversation: Conversation
+) -> dict[str, Any]:
+    return {
+        "session": session,
+        "language": conversation.language,
+        "dir": _direction(conversation.language),
+        "messages": _transcript(service, conversation),
+        "done": not _goes_on(service, conversation),
+    }
 
 
 def _transcript(service: Service, conversation: Conversation) -> list[dict[str, Any]]:
@@ -414,6 +428,56 @@ def _answer_id(session: str, body: dict[str, Any]) -> str | None:
     return keyed_hash(f"chat-answer:{session}:{answer_id}", current_runtime().settings.secret_key)
 
 
+def _asked(body: dict[str, Any]) -> str | None:
+    """The id of the question the visitor's window showed, if the client says (an earlier
+    widget does not: its answer is taken for one to the current question)."""
+    asked = body.get("question")
+    if asked is not None and not isinstance(asked, str):
+        abort(400, "question must be the id of the question answered")
+    return asked
+
+
+def _survey_moved_on(
+    db: DbSession,
+    service: Service,
+    contact: Contact,
+    asked: str | None,
+    message_id: str | None,
+) -> Conversation | None:
+    """The session's survey, if it has left the question the answer is to: a second window of
+    the same session (a duplicated tab shares it) answered it meanwhile. Applied, the answer
+    was read as one to a question that window never showed, or refused with a strike against
+    it.
+
+    A retry of an answer already applied has not: it is told what the survey asks now. Nor
+    has a survey closed while idle, which answers as it always has."""
+    if asked is None or (message_id is not None and _delivered(db, message_id)):
+        return None
+    conversation = db.get(Conversation, contact.conversation_id)
+    if conversation is None:
+        return None
+    if conversation.status == "active":
+        moved_on = conversation.question != asked
+    else:
+        moved_on = _reached_the_end(service.flow, conversation)
+    return conversation if moved_on else None
+
+
+def _delivered(db: DbSession, message_id: str) -> bool:
+    delivery = select(InboundMessage.id).filter_by(channel=CHANNEL, message_id=message_id)
+    return db.scalar(delivery) is not None
+
+
+def _moved_on_payload(service: Service, session: str, conversation: Conversation) -> dict[str, Any]:
+    """The refusal of an answer to a question the survey has left, with the transcript: the
+    widget shows the survey where it stands."""
+    log.info("web chat answer to a question its survey has left, not applied")
+    return {
+        "error": "the survey has moved on: this question was answered in another window",
+        **_transcript_payload(service, session, conversation),
+    }
+
+
 def _language_switch(
     service: Service, conversation: Conversation | None, body: dict[str, Any]
 ) -> Reply:
@@ -470,9 +534,12 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def _session_or_404(db: DbSession, session: str) -> tuple[Service, Contact]:
+def _session_or_404(db: DbSession, session: str, lock: bool = False) -> tuple[Service, Contact]:
+    """The session's service and contact; with `lock`, the contact's row lock is taken (the
+    one a turn takes), so nothing else answers in this session until the caller commits."""
     key = _session_key(session)
-    contact = db.scalar(select(Contact).filter_by(channel=CHANNEL, thread_key=key))
+    query = select(Contact).filter_by(channel=CHANNEL, thread_key=key)
+    contact = db.scalar(query.with_for_update() if lock else query)
     service = current_runtime().services.get(contact.service_id) if contact else None
     if contact is None or service is None or contact.conversation_id is None:
         abort(404, "no such chat session")

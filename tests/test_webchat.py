@@ -718,3 +718,72 @@ def test_the_title_and_service_are_named_in_the_chosen_language(app):
         '<p class="feedbot-page__service" id="feedbot-page-service">solicitud de beneficios' in page
     )
     assert "Administración de Beneficios" in spanish["title"]
+
+
+def test_an_answer_to_a_question_another_window_answered_is_not_applied(app, chat):
+    """A duplicated tab shares the session: its answer to the question it still showed was
+    read as an answer to the next one, refused with "Sorry, please choose…" about a question
+    it never showed, and counted as a strike there. Now a 409 that holds the transcript."""
+    chat.start(language="en")
+    drivers = chat.send(value=5, question="trust", answer_id="tab2")  # the other window
+    stale = chat.client.post(
+        "/api/chat/messages",
+        json={"value": 1, "question": "trust", "answer_id": "tab1"},
+        headers=chat.headers,
+    )
+    assert stale.status_code == 409
+    assert stale.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert stale.json["error"].startswith("the survey has moved on")
+    transcript = chat.transcript().json
+    assert {key: stale.json[key] for key in transcript} == transcript
+    assert texts(transcript)[-2:] == ["Strongly agree", texts(drivers)[0]]
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalars(select(Conversation.strikes)).one() == 0
+    # One step later: its drivers, sent while the survey waits for the comment.
+    chat.send(skip=True, question="made_the_difference")
+    chat.send(expected=409, value=["ease"], question="made_the_difference")
+    assert stored(app)[3] == {
+        "trust": ("answered", 5),
+        "made_the_difference": ("skipped", None),
+    }
+
+
+def test_an_answer_to_a_survey_another_window_finished_shows_its_thanks(app, chat):
+    chat.start(language="es")
+    chat.send(value=2, question="trust")
+    chat.send(skip=True, question="could_be_better")
+    chat.send(text="Muy amable", question="anything_else")
+    finished = chat.send(expected=409, text="Otra cosa", question="anything_else")
+    assert finished["done"] is True and finished["language"] == "es"
+    assert texts(finished)[-2:] == [
+        "Muy amable",
+        "Gracias por su opinión. Ayuda a Federal Student Aid a servirle mejor.",
+    ]
+    assert stored(app)[:2] == ("complete", "es")
+    assert stored(app)[3]["anything_else"] == ("answered", "Muy amable")
+
+
+def test_a_retry_of_an_answer_applied_is_not_taken_for_another_windows(app, chat):
+    """Its reply lost, the widget sends the answer again with its id and its question, which
+    the survey has since left: it is the same answer, told what the survey asks now."""
+    chat.start(language="en")
+    drivers = chat.send(value=5, question="trust", answer_id="a1")
+    assert chat.send(value=5, question="trust", answer_id="a1") == drivers
+
+
+def test_an_answer_that_names_no_question_answers_the_current_one(app, chat):
+    """An earlier widget (an agency's cached copy) sends no question: as before."""
+    chat.start(language="en")
+    chat.send(value=5)
+    assert texts(chat.send(value=1))[0].startswith("Sorry, please choose")
+    refused = chat.send(expected=400, value=1, question=["trust"])
+    assert refused == {"error": "question must be the id of the question answered"}
+
+
+def test_an_answer_to_a_survey_closed_while_idle_is_told_it_closed(app, chat):
+    """Not another window's doing: the survey closed as it waited for this very answer."""
+    chat.start(language="en")
+    chat.send(value=4, question="trust")
+    idle_for_a_day(app)
+    closed = chat.send(value=["ease"], question="made_the_difference")
+    assert texts(closed) == ["This survey has closed. Thank you for your time."]

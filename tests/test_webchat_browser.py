@@ -1590,3 +1590,50 @@ def test_escape_on_the_launcher_closes_the_panel_it_opened(site):
         assert page.is_hidden(".feedbot-panel")
         assert page.get_attribute(".feedbot-launcher", "aria-expanded") == "false"
         assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
+
+
+MOVED_ON = "This survey moved on in another window, so this answer was not saved."
+
+
+def test_a_duplicated_tab_behind_the_survey_shows_where_it_stands(site):
+    """A duplicated tab shares the session. Its press on the question it still showed was
+    shown as said, read as an answer to the question the other tab had moved on to, refused
+    with "Sorry, please choose…" about that question, and counted as a strike on it."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        with page.context.expect_page() as opened:
+            page.evaluate("window.open(location.href)")
+        ahead = opened.value
+        ahead.click(".feedbot-launcher")
+        ahead.click(".feedbot-choice >> text=Strongly agree")
+        ahead.wait_for_selector("[aria-pressed]")
+        announced(page)
+        page.click(".feedbot-choice >> text=Strongly disagree")
+        page.locator(".feedbot-message--bot", has_text=MOVED_ON).wait_for()
+        page.wait_for_selector("[aria-pressed]")
+        assert said_by_the_visitor(page) == ["You: Strongly agree"]
+        assert "Sorry" not in page.inner_text(".feedbot-log")
+        assert announced(page)[-2:] == [
+            MOVED_ON,
+            "What about this interaction made the difference?",
+        ]
+        assert focused_text(page) == "I got what I needed"
+        assert page.is_disabled("#feedbot-language")
+        with runtime_of(app).db.transaction() as db:
+            assert db.scalars(select(Conversation.strikes)).one() == 0
+        # One step later, at the comment: the drivers it ticked are not silently dropped.
+        ahead.click(".feedbot-skip")
+        ahead.wait_for_selector("#feedbot-text")
+        page.click(".feedbot-choice >> nth=0")
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        assert page.locator(".feedbot-message--bot", has_text=MOVED_ON).count() == 1
+        assert said_by_the_visitor(page) == ["You: Strongly agree", "You: Skip"]
+        page.keyboard.type("Fine")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+    assert stored(app) == [
+        ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
+    ]

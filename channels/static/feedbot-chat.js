@@ -13,18 +13,19 @@
   var storageKey = "feedbot-chat:" + serviceId;
   var timeoutMs = 20000;
   // starting: the start (or resume) under way. answerId: the current question's answer id,
-  // sent again with a retry of the same answer. wanted: a language picked while a turn was
-  // under way, switched to when it ends. lost: a session with answers was given up, said when
-  // the new one starts. restarted: a session started again and not yet answered. told: this
-  // session began by saying so (kept in the log when it is shown again). unresumed: a saved
-  // session not resumed yet, which may have answers: no language change until it is.
+  // sent again with a retry of the same answer; asking: the id of the question shown, which
+  // an answer says it is to. wanted: a language picked while a turn was under way, switched
+  // to when it ends. lost: a session with answers was given up, said when the new one
+  // starts. restarted: a session started again and not yet answered. told: this session
+  // began by saying so (kept in the log when it is shown again). unresumed: a saved session
+  // not resumed yet, which may have answers: no language change until it is.
   // moved: the control the widget last moved focus to; settleUntil: the time until which a
   // question just drawn does not take a press that may be the end of the last answer's (see
   // settleMs). noted: the controls a word about the answer (an error, the length limit) is
   // tied to.
   var state = {
     config: null, session: null, starting: null, answered: false, busy: false, answerId: null,
-    wanted: null, lost: false, restarted: false, told: false, unresumed: false,
+    asking: null, wanted: null, lost: false, restarted: false, told: false, unresumed: false,
     moved: null, settleUntil: 0, noted: null
   };
   var ui = {};
@@ -85,6 +86,7 @@
         if (!response.ok) {
           var refused = new Error(data.error || response.statusText);
           refused.status = response.status;
+          refused.data = data;
           throw refused;
         }
         return data;
@@ -434,6 +436,7 @@
     state.busy = true;
     // A retry carries the same id: an answer the server applied, its reply lost, counts once.
     body.answer_id = state.answerId;
+    if (state.asking) { body.question = state.asking; }
     var pending = addMessage("visitor", said);
     api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
@@ -445,9 +448,22 @@
         // Not said after all: the answer stays in its box, to send again.
         pending.parentNode.removeChild(pending);
         if (lost(error)) { return startAgain(); }
+        if (error.status === 409 && error.data && error.data.messages) { return movedOn(error.data); }
         failed(error);
       })
       .then(idle);
+  }
+
+  // Another window of this session (a duplicated tab shares it) answered the question shown
+  // here: the answer was not saved, and the survey is shown where it now stands, in its
+  // language, with a word that it moved on. It is past its first question, so its language
+  // stays.
+  function movedOn(transcript) {
+    state.answered = true;
+    state.restarted = false;
+    return followLanguage(transcript.language).then(function () {
+      show(transcript, true, state.config.strings.moved_on);
+    });
   }
 
   function idle() {
@@ -457,7 +473,9 @@
     if (wanted && wanted !== state.config.language) { switchLanguage(wanted); }
   }
 
-  function show(data, replacing) {
+  // replacing: the whole conversation, said before (outside the live region) but for its last
+  // message; said: a word of the widget's, said just before that last message.
+  function show(data, replacing, said) {
     // Each reply says where the conversation is: kept for a reload.
     remember(data.language);
     var messages = data.messages;
@@ -470,6 +488,7 @@
         addMessage(message.role, message.text, ui.earlier);
       });
       messages = messages.slice(-1);
+      if (said) { addMessage("bot", said); }
     }
     messages.forEach(function (message) { addMessage(message.role, message.text); });
     var last = data.messages[data.messages.length - 1];
@@ -513,6 +532,7 @@
     clearNote();
     ui.answer.textContent = "";
     state.answerId = newId();
+    state.asking = question ? question.question || null : null;
     state.moved = null;
     state.settleUntil = Date.now() + settleMs;
     if (question && question.question) { buildAnswer(question); }
