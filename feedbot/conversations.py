@@ -305,30 +305,43 @@ def expire_idle_conversations(db: DbSession, now: datetime, idle_expiry: timedel
     rows = run(db, statements(db).stale, {"p_before": now - idle_expiry}).all()
     stale = [ConversationRow(*row) for row in rows]
     for conversation in stale:
-        close_conversation(
-            db, conversation, now, "partial" if conversation.answered else "abandoned"
-        )
+        _close_idle(db, conversation, now, idle_expiry)
         _save(db, conversation)
     return [conversation.id for conversation in stale]
 
 
 def close_conversation(
-    db: DbSession, conversation: ConversationRow, now: datetime, status: str
+    db: DbSession,
+    conversation: ConversationRow,
+    now: datetime,
+    status: str,
+    closed_at: datetime | None = None,
 ) -> None:
-    """Mark a response finished (complete, partial or abandoned) and queue its normalization;
-    the caller saves the row.
+    """Mark a response finished (complete, partial or abandoned) as of `closed_at` (else
+    `now`) and queue its normalization; the caller saves the row.
 
     The outbox row commits with the status, so the response is normalized even if the queue
     is down now; `feedbot.queue` dispatches it once this transaction commits.
     """
     conversation.status = status
-    conversation.completed_at = now
+    conversation.completed_at = closed_at or now
     if status != "complete":
         conversation.question = None
     run(db, statements(db).add_to_outbox, {"p_conversation": conversation.id, "p_at": now})
     db.info.setdefault(TO_NORMALIZE, []).append(conversation.id)
     record_closed(db, conversation.channel, status)
     log.info("conversation %s closed as %s", conversation.public_id, status)
+
+
+def _close_idle(
+    db: DbSession, conversation: ConversationRow, now: datetime, idle_expiry: timedelta
+) -> None:
+    """Close a survey left idle past the expiry as of when it expired, whether the sweep
+    closes it then or a late reply days later: the polite "this survey has closed" time
+    after it (_current_conversation) runs from there too."""
+    status = "partial" if conversation.answered else "abandoned"
+    expired_at = conversation.last_activity_at + idle_expiry
+    close_conversation(db, conversation, now, status, closed_at=min(expired_at, now))
 
 
 def new_public_id() -> str:
@@ -445,16 +458,18 @@ def _current_conversation(
         return None
     idle = sat_idle(conversation.last_activity_at, inbound.received_at, idle_expiry)
     gone = _question_gone(inbound.service, conversation)
-    if conversation.status == "active" and (idle or gone):
+    if conversation.status == "active" and idle:
+        _close_idle(db, conversation, inbound.received_at, idle_expiry)
+        _save(db, conversation)
+    elif conversation.status == "active" and gone:
         status = "partial" if conversation.answered else "abandoned"
-        if gone:
-            log.warning(
-                "conversation %s was on question %r, which flow %r no longer has: closed as %s",
-                conversation.public_id,
-                conversation.question,
-                inbound.service.flow.id,
-                status,
-            )
+        log.warning(
+            "conversation %s was on question %r, which flow %r no longer has: closed as %s",
+            conversation.public_id,
+            conversation.question,
+            inbound.service.flow.id,
+            status,
+        )
         close_conversation(db, conversation, inbound.received_at, status)
         _save(db, conversation)
     # For a while after it closes, a survey answers replies politely; after that, a new

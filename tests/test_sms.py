@@ -179,6 +179,26 @@ def test_idle_expiry_closes_survey_politely(app, texter_factory):
     assert stored(app)[0][2] == {"trust": ("answered", 4)}
 
 
+def test_a_survey_left_a_week_closes_as_of_its_expiry_and_a_new_text_then_starts_anew(
+    app, texter_factory
+):
+    """Closed by a late reply (no sweep ran), a survey was dated at that reply, and the day
+    of "This survey has closed" ran from it: a person back after a week was refused for
+    another day. It closes as of its expiry, as the sweep would have closed it."""
+    texter = texter_factory()
+    texter.send("Hi")
+    texter.send("4")
+    last_active = datetime.now(UTC) - timedelta(days=7)
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        conversation.last_activity_at = last_active
+    assert texter.send("1").startswith("U.S. Passport Office")  # a new survey's notice
+    with runtime_of(app).db.transaction() as db:
+        old, new = db.scalars(select(Conversation).order_by(Conversation.id)).all()
+        assert (old.status, new.status) == ("partial", "active")
+        assert abs(old.completed_at - (last_active + timedelta(hours=24))) < timedelta(seconds=1)
+
+
 def test_a_survey_on_a_question_an_edited_flow_took_out_closes_with_what_it_has(
     app, database_url, tmp_path, caplog
 ):
