@@ -101,7 +101,13 @@ def _outside_failure(error: Exception) -> str | None:
     return None
 
 
-@click.group(cls=FeedbotGroup, create_app=_create_app, add_default_commands=True)
+@click.group(
+    cls=FeedbotGroup,
+    create_app=_create_app,
+    add_default_commands=True,
+    add_version_option=False,  # Flask's prints Python's, Flask's and Werkzeug's, not ours
+)
+@click.version_option(package_name="feedbot", message="feedbot %(version)s")
 def main() -> None:
     """feedbot: the A-11 post-transaction survey over SMS, voice and web chat."""
 
@@ -346,7 +352,7 @@ def _day(moment: datetime | None) -> str:
 
 @click.group("queue")
 def queue_group() -> None:
-    """The normalization queue."""
+    """The work queue: normalization of finished surveys, invitations and reminders."""
 
 
 @queue_group.command("sweep")
