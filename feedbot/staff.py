@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 import time
@@ -44,6 +45,7 @@ from feedbot.export import (
 )
 from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
 from feedbot.flows import Flow
+from feedbot.logs import route_name
 from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import (
@@ -54,6 +56,8 @@ from feedbot.staff_auth import (
     signed_in_staff,
     staff_required,
 )
+
+log = logging.getLogger(__name__)
 
 # How many closed responses of the export's services have no record yet (so are not in it).
 BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
@@ -194,22 +198,34 @@ def login() -> Any:
     token = request.form.get("token", "").strip()
     with current_runtime().db.transaction() as db:
         staff = authenticate(db, token) if token else None
-        staff_id, scopes = (staff.id, staff.scopes) if staff is not None else (None, [])
+        staff_id, staff_name, scopes = (
+            (staff.id, staff.name, staff.scopes) if staff is not None else (None, None, [])
+        )
     if staff_id is None:
-        return render_template(
-            "staff_login.html", csrf=_csrf_token(), error="That token is unknown or revoked."
-        ), 401
+        return _refuse_sign_in(
+            401, "token is unknown or revoked", "That token is unknown or revoked."
+        )
     if "export" not in scopes:
         # A live token made for something else (sending invitations): "unknown or revoked"
         # sent staff to check a token that was fine.
-        error = "That token cannot see results: sign in with one that has the export scope."
-        return render_template("staff_login.html", csrf=_csrf_token(), error=error), 403
+        return _refuse_sign_in(
+            403,
+            f"token {staff_name!r} lacks the 'export' scope",
+            "That token cannot see results: sign in with one that has the export scope.",
+        )
     session.clear()
     session["staff_token_id"] = staff_id
     session["signed_in_at"] = int(time.time())
     # Names this session alone, so signing out can end it without ending the token's others.
     session["sign_in"] = secrets.token_urlsafe(32)
     return redirect(url_for("staff.dashboard"))
+
+
+def _refuse_sign_in(status: int, reason: str, error: str) -> tuple[str, int]:
+    """The sign-in page again with `error`; the refusal is logged as the API's are (the reason
+    and, when known, the token's name), so a run of wrong tokens shows in the log."""
+    log.warning("staff request to %s refused (%s): %s", route_name(), status, reason)
+    return render_template("staff_login.html", csrf=_csrf_token(), error=error), status
 
 
 @blueprint.post("/staff/logout")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -71,6 +72,25 @@ def test_a_token_without_the_export_scope_is_told_so(dashboard_app):
     assert b"sign in with one that has the export scope" in refused.data
     assert b"unknown or revoked" not in refused.data
     assert client.get("/staff").data.count(b"Sign in") >= 1
+
+
+def test_a_refused_sign_in_is_logged_as_the_apis_refusals_are(dashboard_app, caplog):
+    """The API logged each wrong token; 40 wrong tokens at the sign-in form left no trace."""
+    app, _ = dashboard_app
+    with runtime_of(app).db.transaction() as db:
+        inviter = create_token(db, "case-system", None, ["invite"])
+    wrong = "fbt_" + "x" * 43
+    client = app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    with caplog.at_level(logging.INFO):
+        for token in (wrong, inviter):
+            client.post("/staff/login", data={"token": token, "csrf": csrf})
+    refusals = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert refusals == [
+        "staff request to /staff/login refused (401): token is unknown or revoked",
+        "staff request to /staff/login refused (403): token 'case-system' lacks the 'export' scope",
+    ]
+    assert not [r for r in caplog.records if wrong in r.getMessage() or inviter in r.getMessage()]
 
 
 @pytest.mark.browser
