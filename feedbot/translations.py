@@ -1,4 +1,5 @@
-"""Checks that every shipped catalog is complete, current and keeps the source's placeholders."""
+"""Checks that every shipped catalog is complete, current and keeps the source's placeholders,
+and that no catalog is of a language feedbot does not speak."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -21,7 +23,7 @@ _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 @dataclass(frozen=True)
 class Problem:
     language: str
-    kind: str  # missing, stale, placeholder, fuzzy, header, template
+    kind: str  # missing, stale, placeholder, fuzzy, header, template, language
     message: str
     detail: str = ""
 
@@ -44,7 +46,7 @@ def check_catalogs(directory: Path = TRANSLATIONS_DIR, source: Path | None = REP
             problems.append(Problem(code, "missing", str(path), "no catalog"))
             continue
         problems += _catalog_problems(code, _read(path), wanted)
-    return problems
+    return problems + _unknown_languages(directory)
 
 
 def _catalog_problems(code: str, catalog: Catalog, wanted: dict) -> list[Problem]:  # type: ignore[type-arg]
@@ -67,6 +69,29 @@ def _catalog_problems(code: str, catalog: Catalog, wanted: dict) -> list[Problem
     for msgid in present.keys() - wanted.keys():
         problems.append(Problem(code, "stale", str(msgid), "no longer in messages.pot"))
     return problems
+
+
+def _unknown_languages(directory: Path) -> list[Problem]:
+    """Catalogs no survey uses: a language is code (languages, voices, the services schema),
+    and a catalog alone does not add one."""
+    return [
+        Problem(
+            path.name,
+            "language",
+            str(path),
+            f"{_language_name(path.name)} is not one of feedbot's languages, so no survey uses"
+            ' this catalog; see README "Adding a language"',
+        )
+        for path in sorted(directory.iterdir())
+        if path.is_dir() and not path.name.startswith(".") and path.name not in LANGUAGES
+    ]
+
+
+def _language_name(code: str) -> str:
+    try:
+        return Locale.parse(code).english_name or repr(code)
+    except (UnknownLocaleError, ValueError):
+        return repr(code)
 
 
 def _template_problems(template: Catalog, source: Path) -> list[Problem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
 from feedbot.i18n import TRANSLATIONS_DIR
@@ -65,6 +66,20 @@ def test_check_fails_on_a_stale_message_and_on_fuzzy(catalogs):
     edit(catalogs, "fr", stale)
     kinds = {(p.kind, p.message) for p in check_catalogs(catalogs, source=None)}
     assert kinds == {("stale", "An old question nobody asks"), ("fuzzy", "Agree")}
+
+
+def test_check_names_a_catalog_of_a_language_feedbot_does_not_speak(catalogs):
+    """`pybabel init -l so` made a Somali catalog, which no survey can use, and the check still
+    said all catalogs were complete."""
+    pot = catalogs / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "init", "-i", str(pot), "-d", str(catalogs), "-l", "so"]
+    )
+    (problem,) = check_catalogs(catalogs, source=None)
+    assert str(problem) == (
+        f"so: language: '{catalogs / 'so'}' (Somali is not one of feedbot's languages, so no"
+        ' survey uses this catalog; see README "Adding a language")'
+    )
 
 
 def test_machine_assisted_entries_are_flagged_for_review():
