@@ -110,13 +110,17 @@ def _with_current_services(runtime: Runtime) -> Runtime:
         return current
     try:
         services = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
-    except (FlowError, UnicodeDecodeError, OSError) as error:
-        # What start-up would refuse: the worker goes on with the files it read last.
+    except Exception as error:
+        # The worker goes on with the files it read last, whatever stops it reading these:
+        # what start-up would refuse is said in one line; anything else (a mistake in a file
+        # the loader does not name yet, as PyYAML's ValueError on 2027-02-30 was) keeps its
+        # traceback, which finds it.
         log.error(
             "the services or flow files changed but cannot be read (%s: %s): going on with"
             " those read before; `feedbot check-config` says what to fix",
             type(error).__name__,
             error,
+            exc_info=not isinstance(error, FlowError | UnicodeDecodeError | OSError),
         )
         _current[settings] = (signature, current)
         return current

@@ -151,11 +151,28 @@ _VALIDATOR = jsonschema.Draft202012Validator(
 _SCRUB_NAMES_MAX_ITEMS = _SCHEMA["$defs"]["service"]["properties"]["scrub_names"]["maxItems"]
 
 
+class _DatesAsWritten(yaml.SafeLoader):
+    """PyYAML's safe loader, leaving dates as the text written so that the schema's "date"
+    format judges them: PyYAML's own constructor stopped every command with a bare ValueError
+    on a date that does not exist (2027-02-30)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as error:  # `!!int twelve`: the place, as for any YAML mistake
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {type(error).__name__}", node.start_mark
+            ) from error
+
+
+_DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
 def _read(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            # Dates stay strings here so the JSON Schema "date" format can check them.
-            return json.loads(json.dumps(yaml.safe_load(handle), default=str))
+            document = yaml.load(handle, Loader=_DatesAsWritten)
+            return json.loads(json.dumps(document, default=str))
     except OSError as error:
         raise ServiceError(path, "", f"cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:

@@ -251,3 +251,24 @@ def test_a_metrics_directory_that_cannot_be_made_is_a_problem(tmp_path: Path):
         f"PROBLEM  PROMETHEUS_MULTIPROC_DIR {directory} cannot be made: {tmp_path / 'a-file'}"
         " is a file"
     )
+
+
+def test_a_date_that_does_not_exist_is_named_by_every_command_not_a_traceback(tmp_path: Path):
+    """omb_expiration: 2027-02-30 stopped check-config, `queue status`, `tokens list` and every
+    other command with PyYAML's traceback (ValueError: day is out of range for month)."""
+    services = tmp_path / "services.yaml"
+    services.write_text(TEST_SERVICES.read_text().replace("2027-06-30", "2027-02-30"))
+    result = check_config("sqlite://", None, "--offline", FEEDBOT_SERVICES_FILE=str(services))
+    assert result.exit_code == 1, result.output
+    problem = lines(result)["services"]
+    assert problem.startswith(f"PROBLEM  ServiceError: {services}, ")
+    assert "omb_expiration" in problem and "'2027-02-30'" in problem
+    assert list(lines(result)) == ["settings", "services", "gunicorn"]  # the others still ran
+    listed = CliRunner().invoke(
+        main,
+        ["tokens", "list"],
+        env={"FEEDBOT_SERVICES_FILE": str(services), "DATABASE_URL": "sqlite://"},
+    )
+    assert listed.exit_code == 2
+    assert listed.output.startswith(f"feedbot: cannot start: ServiceError: {services}, ")
+    assert "Traceback" not in listed.output

@@ -335,3 +335,57 @@ def test_a_worker_reads_the_services_file_again_when_it_changes(
     assert runtime.services.get("passport").timezone == "America/New_York"
     assert "cannot be read (ServiceError" in caplog.text
     runtime.db.dispose()
+
+
+def _worker_reads(services: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "DATABASE_URL": sqlite_url,
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "FEEDBOT_SERVICES_FILE": str(services),
+        "FEEDBOT_ENV": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+def test_a_worker_goes_on_with_its_services_when_a_date_does_not_exist(
+    sqlite_url, tmp_path, monkeypatch, caplog
+):
+    """omb_expiration: 2027-02-30 raised PyYAML's bare ValueError out of every job (the drain
+    failed, the sweeper's overdue check did not run): the worker now logs why and goes on
+    with the files it read before, as the README says."""
+    from feedbot.jobs import worker_runtime
+
+    services = tmp_path / "services.yaml"
+    services.write_text(TEST_SERVICES.read_text())
+    _worker_reads(services, sqlite_url, monkeypatch)
+    assert worker_runtime().services.get("passport") is not None
+    caplog.set_level("INFO", logger="feedbot.jobs")
+    services.write_text(TEST_SERVICES.read_text().replace("2027-06-30", "2027-02-30"))
+    runtime = worker_runtime()
+    assert runtime.services.get("passport").omb_expiration.isoformat() == "2027-06-30"
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert f"cannot be read (ServiceError: {services}, " in logged.getMessage()
+    assert "'2027-02-30'" in logged.getMessage() and not logged.exc_info
+    runtime.db.dispose()
+
+
+def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
+    sqlite_url, tmp_path, monkeypatch, caplog
+):
+    """A file the loader fails on in a way it does not name (nested 5,000 deep: PyYAML
+    recurses) kept failing every job; the worker logs it, with the traceback, and goes on."""
+    from feedbot.jobs import worker_runtime
+
+    services = tmp_path / "services.yaml"
+    services.write_text(TEST_SERVICES.read_text())
+    _worker_reads(services, sqlite_url, monkeypatch)
+    assert worker_runtime().services.get("passport") is not None
+    caplog.set_level("INFO", logger="feedbot.jobs")
+    services.write_text("services: " + "[" * 5000 + "]" * 5000 + "\n")
+    runtime = worker_runtime()
+    assert runtime.services.get("passport") is not None
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert logged.getMessage().startswith("the services or flow files changed but cannot be")
+    assert logged.exc_info
+    runtime.db.dispose()
