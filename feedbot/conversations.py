@@ -661,10 +661,42 @@ def clean_transaction_id(value: object) -> str | None:
 
 def clean_reply_text(text: str, settings: Settings) -> str:
     """A reply fit to store: no control characters or noncharacters, no longer than the
-    free-text cap. Noncharacters (U+FFFE, U+FDD0…) are never text; U+FFFE and U+FFFF in one
-    answer made the quarter's XLSX export unreadable."""
+    free-text cap, and empty when nothing of it shows. Noncharacters (U+FFFE, U+FDD0…) are
+    never text; U+FFFE and U+FFFF in one answer made the quarter's XLSX export unreadable.
+    A reply of zero-width spaces, byte-order marks or direction marks alone was stored as a
+    comment, which staff saw as an empty cell that counted as a comment; it is no reply, as
+    spaces alone are. Around visible text they stay: a joiner holds an emoji together, and a
+    direction mark places an Arabic comment's punctuation."""
     printable = "".join(ch for ch in text if ch in "\n\t" or not _unstorable(ch))
+    if all(ch.isspace() or _invisible(ch) for ch in printable):
+        return ""
     return printable.strip()[: settings.max_text_length]
+
+
+# Unicode's default-ignorable code points that are not format characters (Cf): the
+# combining grapheme joiner, Hangul fillers, Khmer and Mongolian marks that show nothing,
+# variation selectors, and ranges reserved for more of them.
+_IGNORABLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2065, 0x2065),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def _invisible(ch: str) -> bool:
+    """A character that shows nothing on its own: a format character (zero-width space and
+    joiners, byte-order mark, direction marks, soft hyphen) or another default-ignorable one."""
+    code = ord(ch)
+    return unicodedata.category(ch) == "Cf" or any(
+        low <= code <= high for low, high in _IGNORABLE_RANGES
+    )
 
 
 def _unstorable(ch: str) -> bool:

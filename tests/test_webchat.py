@@ -787,3 +787,16 @@ def test_an_answer_to_a_survey_closed_while_idle_is_told_it_closed(app, chat):
     idle_for_a_day(app)
     closed = chat.send(value=["ease"], question="made_the_difference")
     assert texts(closed) == ["This survey has closed. Thank you for your time."]
+
+
+def test_a_comment_of_zero_width_spaces_alone_is_no_comment(app, chat):
+    """It closed the survey as complete with a comment of two U+200B, which staff saw as an
+    empty cell that counted as a comment; spaces alone were already asked again."""
+    chat.start(language="en")
+    chat.send(value=5)
+    chat.send(skip=True)
+    for invisible in ("\u200b\u200b", " \ufeff\u200e "):
+        again = chat.send(text=invisible)
+        assert again["done"] is False
+        assert texts(again)[0].startswith("Sorry, please choose")
+    assert "anything_else" not in stored(app)[3]

@@ -1637,3 +1637,34 @@ def test_a_duplicated_tab_behind_the_survey_shows_where_it_stands(site):
     assert stored(app) == [
         ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
     ]
+
+
+def test_a_comment_that_shows_nothing_is_not_sent(site):
+    """Two zero-width spaces were sent, shown as an empty "You:" bubble and stored as a
+    comment; spaces alone were already refused with "Type your answer first." """
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        sent = []
+        page.on(
+            "request",
+            lambda request: (
+                sent.append(request.post_data)
+                if request.url.endswith("/api/chat/messages")
+                else None
+            ),
+        )
+        open_panel(page, page_url)
+        to_the_comment(page)
+        before = len(sent)
+        page.keyboard.insert_text("\u200b\u200b")
+        page.click(".feedbot-send")
+        page.locator(".feedbot-message--bot >> text=Type your answer first.").wait_for()
+        assert page.get_attribute("#feedbot-text", "aria-invalid") == "true"
+        page.fill("#feedbot-text", "\ufeff \u200e\u2060")
+        page.click(".feedbot-send")
+        assert len(sent) == before
+        assert said_by_the_visitor(page) == ["You: Strongly agree", "You: Skip"]
+        page.fill("#feedbot-text", "\u200bFine\u200b")
+        page.click(".feedbot-send")
+        page.wait_for_selector("text=Thank you for your feedback")
+    assert stored(app)[0][2]["anything_else"] == "\u200bFine\u200b"

@@ -48,6 +48,16 @@
     ? new window.Intl.Segmenter(undefined, { granularity: "grapheme" })
     : null;
   var noteId = "feedbot-note";
+  // An answer that shows nothing: spaces, controls, or characters invisible on their own
+  // (zero-width spaces, byte-order marks, direction marks), which the server takes for no
+  // answer too. Browsers without Unicode property escapes know the usual ones.
+  var blank = (function () {
+    try {
+      return new RegExp("^[\\s\\p{Cc}\\p{Cf}\\p{Default_Ignorable_Code_Point}]*$", "u");
+    } catch (error) {
+      return /^[\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]*$/;
+    }
+  }());
 
   function el(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -661,7 +671,7 @@
     var row = el("div", { "class": "feedbot-actions" });
     var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
     sendButton.addEventListener("click", unlessTooSoon(function () {
-      if (box.value.trim()) { send({ text: box.value }, box.value); } else { note(strings.type_first, [box], box); }
+      if (blank.test(box.value)) { note(strings.type_first, [box], box); } else { send({ text: box.value }, box.value); }
     }));
     box.addEventListener("keydown", function (event) {
       // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
