@@ -233,15 +233,42 @@ def stream_csv(db: DbSession, response_filter: ResponseFilter) -> Iterator[bytes
 
 _TIMESTAMPS = {"started_at", "completed_at"}
 # What people wrote. A spreadsheet runs a cell that starts with one of FORMULA_STARTS as a
-# formula (=HYPERLINK(...) to a phishing page, say), so CSV cells of these columns that do are
-# prefixed with an apostrophe, which spreadsheets show as text; XLSX cells are typed as text.
+# formula (=HYPERLINK(...) to a phishing page, say), so CSV cells of these columns that do,
+# once past any INVISIBLE characters, are prefixed with an apostrophe, which spreadsheets show
+# as text; XLSX cells are typed as text.
 PEOPLE_TEXT = ("question_4", "other_text")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Bidi embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI). One
+# left open in a CSV line reverses how a viewer shows the rest of it, the row's other columns
+# included, so the spreadsheet formats drop them from people's text (JSONL keeps it as stored).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Characters that show nothing (a zero-width space, a byte-order mark, a soft hyphen, bidi
+# marks and controls, tags): "\u200b=1+1" is a formula to whoever reads it.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x061C, 0x061C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+INVISIBLE = "".join(chr(c) for first, last in _INVISIBLE_RANGES for c in range(first, last + 1))
+_DROP_BIDI_CONTROLS = str.maketrans("", "", BIDI_CONTROLS)
 
 
 def spreadsheet_safe(text: str | None) -> str | None:
-    """`text` as a spreadsheet shows it rather than runs it."""
-    return "'" + text if text and text.startswith(FORMULA_STARTS) else text
+    """`text` as a spreadsheet shows it rather than runs it, without bidi controls."""
+    text = without_bidi_controls(text)
+    return "'" + text if text and text.lstrip(INVISIBLE).startswith(FORMULA_STARTS) else text
+
+
+def without_bidi_controls(text: str | None) -> str | None:
+    return None if text is None else text.translate(_DROP_BIDI_CONTROLS)
 
 
 def _pg_csv_column(name: str) -> Any:
@@ -249,9 +276,16 @@ def _pg_csv_column(name: str) -> Any:
     if name in _TIMESTAMPS:
         return _pg_iso(column)
     if name in PEOPLE_TEXT:
-        starts_a_formula = func.substr(column, 1, 1).in_(FORMULA_STARTS)
-        return case((starts_a_formula, func.concat("'", column)), else_=column).label(name)
+        return _pg_spreadsheet_safe(column).label(name)
     return column
+
+
+def _pg_spreadsheet_safe(column: Any) -> Any:
+    """spreadsheet_safe in SQL, to the byte: a text left empty is NULL, which COPY writes as
+    an empty field, as Python's csv writes an empty string (COPY writes that as "")."""
+    text = func.nullif(func.translate(column, BIDI_CONTROLS, ""), "")
+    starts_a_formula = func.substr(func.ltrim(text, INVISIBLE), 1, 1).in_(FORMULA_STARTS)
+    return case((starts_a_formula, func.concat("'", text)), else_=text)
 
 
 def _pg_iso(column: Any) -> Any:
@@ -289,6 +323,7 @@ def _xlsx_chunks(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     sheet = workbook.create_sheet("responses")
     sheet.append(list(RECORD_COLUMNS))
     for record in records:
+        record |= {key: without_bidi_controls(record[key]) for key in PEOPLE_TEXT}
         sheet.append([_xlsx_cell(sheet, record[column]) for column in RECORD_COLUMNS])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)

@@ -479,6 +479,59 @@ def test_text_that_would_run_as_a_formula_is_kept_as_text(app, tmp_path):
     assert cell.value == attack and cell.data_type == "s"
 
 
+# What a web chat visitor sent: a right-to-left override left open reversed how a CSV viewer
+# showed the rest of the row, and a zero-width character before "=" skipped the apostrophe.
+SLANTED = "hello \u202eevil\u202c text and \u200b zwsp \u2066isolate"
+HIDDEN_FORMULAS = ("\u200b=1+1", "\ufeff@SUM(A1)", "\u202e=1+1 RLO first", "\u2067\u200d-2")
+
+
+def add_hostile_text(app):
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=2, negative=("other",), question_4=SLANTED, other_text="\u202e")
+        for text in HIDDEN_FORMULAS:
+            add_record(db, question_1=2, negative=("other",), question_4=text, other_text=text)
+        return create_token(db, "all", None, ["export"])
+
+
+def test_spreadsheet_formats_drop_bidi_controls_and_see_formulas_past_invisible_text(app, tmp_path):
+    token = add_hostile_text(app)
+    expected = [
+        "hello evil text and \u200b zwsp isolate",
+        "'\u200b=1+1",
+        "'\ufeff@SUM(A1)",
+        "'=1+1 RLO first",
+        "'\u200d-2",
+    ]
+    rows = rows_of(get(app, token, "/api/exports/responses", format="csv"))
+    assert [row["question_4"] for row in rows] == expected
+    assert [row["other_text"] for row in rows] == ["", *expected[1:]]
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(get(app, token, "/api/exports/responses", format="xlsx").data)
+    sheet = load_workbook(path).active
+    cells = [row[RECORD_COLUMNS.index("question_4")] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.value for cell in cells] == [
+        "hello evil text and \u200b zwsp isolate",
+        "\u200b=1+1",
+        "\ufeff@SUM(A1)",
+        "=1+1 RLO first",
+        "\u200d-2",
+    ]
+    assert {cell.data_type for cell in cells} == {"s"}
+    jsonl = get(app, token, "/api/exports/responses", format="jsonl").get_data(as_text=True)
+    stored = [json.loads(line)["question_4"] for line in jsonl.splitlines()]
+    assert stored == [SLANTED, *HIDDEN_FORMULAS]  # data, not a sheet: as stored
+
+
+def test_database_written_csv_has_the_python_written_bytes_for_hostile_text(app):
+    from feedbot.export import ResponseFilter, iter_records, stream_csv, stream_export
+
+    add_hostile_text(app)
+    with runtime_of(app).db.sessions() as db:
+        fast = b"".join(stream_csv(db, ResponseFilter()))
+        plain = b"".join(stream_export(iter_records(db, ResponseFilter()), "csv"))
+    assert fast == plain
+
+
 def test_invitations_fill_one_sms_row_when_a_flow_changed_mid_quarter(seeded):
     from tests.support.records import add_record
 
