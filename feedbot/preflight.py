@@ -24,6 +24,7 @@ from feedbot.flows import FlowError
 from feedbot.identity import SecretKeyChanged, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
 from feedbot.services import ServiceError, expired_omb_approvals, load_services
+from feedbot.translations import untranslated_flow_text
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def _services(settings: Settings) -> Finding:
     except UnicodeDecodeError:
         broken = file_not_utf8(settings)
         return Finding("services", False, f"{type(broken).__name__}: {broken}")
-    expired = expired_omb_approvals(registry.services.values())
-    if expired:
-        # The processes start (a renewal may be pending), logging the same warning.
-        return Finding("services", False, "; ".join(expired))
+    # The processes start with either: a renewal may be pending, a translation on its way.
+    problems = expired_omb_approvals(registry.services.values())
+    problems += untranslated_flow_text(registry.services.values())
+    if problems:
+        return Finding("services", False, "; ".join(problems))
     ids = ", ".join(registry.services)
     flows = ", ".join(sorted({service.flow.id for service in registry.services.values()}))
     return Finding(

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po, write_po
 from feedbot.i18n import TRANSLATIONS_DIR
 from feedbot.languages import LANGUAGES, fold
 from feedbot.translations import check_catalogs
-from tests.conftest import make_app, runtime_of
+from tests.conftest import TESTS_DIR, make_app, runtime_of
 from tests.support.texting import Texter
 
 
@@ -146,3 +146,135 @@ def test_sms_survey_in_every_language(sqlite_url, tmp_path, code):
     assert (conversation.language, conversation.status) == (code, "complete"), last
     assert statuses == ["answered", "answered", "answered"]
     runtime_of(app).db.dispose()
+
+
+REPO_ROOT = TESTS_DIR.parent
+REPO_FLOWS = REPO_ROOT / "flows"
+# An agency's own flow: the shipped A-11 flow with its own wording in four places.
+AGENCY_WORDING = {
+    "notice": "{agency}: a few quick questions about your {service}. Voluntary; please do not"
+    " send your SSN. OMB {omb_control_number} exp. {omb_expiration}.",
+    "trust": "Filing my unemployment claim increased my trust in {agency}.",
+    "employee": "Our claims staff were helpful",
+    "closing": "Thank you. Your answers help {agency} improve unemployment services.",
+}
+
+
+def write_agency_flows(directory):
+    """A flows directory as an agency keeps one: the shipped flow its other services use, and
+    its own `ui_a11`."""
+    import yaml
+
+    directory.mkdir(parents=True)
+    shutil.copy(REPO_FLOWS / "a11.yaml", directory)
+    flow = yaml.safe_load((REPO_FLOWS / "a11.yaml").read_text())
+    flow["id"] = "ui_a11"
+    flow["notice"] = AGENCY_WORDING["notice"]
+    flow["closing"] = AGENCY_WORDING["closing"]
+    flow["questions"]["trust"]["text"] = AGENCY_WORDING["trust"]
+    for choice in flow["questions"]["made_the_difference"]["choices"]:
+        if choice["value"] == "employee":
+            choice["label"] = AGENCY_WORDING["employee"]
+    (directory / "ui_a11.yaml").write_text(
+        yaml.safe_dump(flow, allow_unicode=True, sort_keys=False)
+    )
+    services = {
+        "services": [
+            {
+                **AGENCY_SERVICE,
+                "id": "ui-claims",
+                "sms_numbers": ["+12025550100"],
+                "languages": ["en", "es", "vi"],
+                "flow": "ui_a11",
+            },
+            {
+                **AGENCY_SERVICE,
+                "id": "medicaid",
+                "sms_numbers": ["+12025550111"],
+                "languages": ["en", "ht", "ru"],
+                "flow": "a11",
+            },
+        ]
+    }
+    (directory / "services.yaml").write_text(yaml.safe_dump(services, allow_unicode=True))
+    return directory
+
+
+AGENCY_SERVICE = {
+    "agency": "State Benefits Agency",
+    "name": "unemployment claim",
+    "omb_control_number": "1205-0123",
+    "omb_expiration": "2099-06-30",
+}
+
+
+def test_check_config_names_the_texts_of_a_services_flow_left_in_english(tmp_path):
+    """A service's own flow (FEEDBOT_FLOWS_DIR) with its own English wording was shown in
+    English to its Spanish and Vietnamese respondents, and check-config said ok."""
+    from click.testing import CliRunner
+
+    from feedbot.cli import main
+
+    flows = write_agency_flows(tmp_path / "flows")
+    environment = {
+        "FEEDBOT_SERVICES_FILE": str(flows / "services.yaml"),
+        "FEEDBOT_FLOWS_DIR": str(flows),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": None,
+    }
+    result = CliRunner().invoke(main, ["check-config", "--offline"], env=environment)
+    assert result.exit_code == 1
+    (services_line,) = [line for line in result.output.splitlines() if line.startswith("serv")]
+    assert services_line.split(maxsplit=2)[1:] == [
+        "PROBLEM",
+        "service 'ui-claims': in Spanish and Vietnamese, 4 texts of flow ui_a11"
+        f" ({flows / 'ui_a11.yaml'}) have no translation in feedbot's catalogs and are shown in"
+        " English ('{agency}: a few quick questions about y…', 'Filing my unemployment claim"
+        " increased…', 'Our claims staff were helpful', 'Thank you. Your answers help {agency}"
+        ' i…\'): see README "Translating a flow of your own"',
+    ]
+
+
+# The Languages section's two commands.
+README_EXTRACT = (
+    "pybabel -q extract -F babel.cfg -k _ -o translations/messages.pot --project feedbot"
+    " --no-location --sort-output --omit-header -w 100 ."
+)
+README_UPDATE = (
+    "pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching -w 100"
+)
+
+
+def test_a_flow_kept_under_flows_is_translated_by_the_pybabel_workflow(tmp_path, monkeypatch):
+    """README "Translating a flow of your own", step by step in a copy of the checkout: the
+    agency's flows in flows/agency/, the README's extract and update, the new entries
+    translated in the languages its services offer."""
+    from feedbot.services import load_services
+    from feedbot.translations import untranslated_flow_text
+
+    checkout = tmp_path / "feedbot"
+    for part in ("feedbot", "channels", "flows", "translations"):
+        shutil.copytree(REPO_ROOT / part, checkout / part, ignore=shutil.ignore_patterns("__py*"))
+    shutil.copy(REPO_ROOT / "babel.cfg", checkout)
+    flows = write_agency_flows(checkout / "flows" / "agency")
+    services = load_services(flows / "services.yaml", flows).services.values()
+    catalogs = checkout / "translations"
+    monkeypatch.chdir(checkout)
+    pybabel = CommandLineInterface()
+    pybabel.run(README_EXTRACT.split())
+    pybabel.run(README_UPDATE.split())
+    assert len(untranslated_flow_text(services, catalogs)) == 1  # extracted, not yet translated
+
+    def translate(catalog):
+        for text in AGENCY_WORDING.values():
+            catalog[text].string = text if catalog.locale.language == "en" else f"«{text}»"
+
+    for code in ("en", "es", "vi"):
+        edit(catalogs, code, translate)
+    assert untranslated_flow_text(services, catalogs) == []
+    # The shipped check knows the texts; the languages no service offers still lack them.
+    problems = check_catalogs(catalogs, source=checkout)
+    assert {(p.kind, p.message) for p in problems} == {
+        ("missing", text) for text in AGENCY_WORDING.values()
+    }
+    assert {p.language for p in problems} == set(LANGUAGES) - {"en", "es", "vi"}
