@@ -1668,3 +1668,28 @@ def test_a_comment_that_shows_nothing_is_not_sent(site):
         page.click(".feedbot-send")
         page.wait_for_selector("text=Thank you for your feedback")
     assert stored(app)[0][2]["anything_else"] == "\u200bFine\u200b"
+
+
+@pytest.mark.parametrize("language", ["ar", "es"])
+def test_after_a_reload_the_launcher_is_in_the_conversation_language(site, language):
+    """Until the panel was opened, a reload showed "Give feedback" in the browser's language
+    (English here), on the left-to-right side, and jumped to the other side when opened."""
+    page_url, app = site
+    strings = config(app, language)["strings"]
+    direction = "rtl" if language == "ar" else "ltr"
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.select_option("#feedbot-language", language)
+        page.wait_for_selector(f".feedbot-chat[lang={language}] .feedbot-choice")
+        agree_strongly(page)
+        page.reload()
+        page.wait_for_selector(".feedbot-launcher")
+        assert page.is_hidden(".feedbot-panel")
+        assert page.inner_text(".feedbot-launcher") == strings["launcher"]
+        assert page.get_attribute(".feedbot-chat", "lang") == language
+        assert page.get_attribute(".feedbot-chat", "dir") == direction
+        closed = page.locator(".feedbot-launcher").bounding_box()
+        page.click(".feedbot-launcher")
+        page.wait_for_selector("[aria-pressed]")
+        assert page.locator(".feedbot-launcher").bounding_box() == closed
+    assert stored(app) == [("active", language, {"trust": 5})]

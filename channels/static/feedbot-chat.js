@@ -830,8 +830,12 @@
   }
 
   function init() {
-    firstConfig(script.getAttribute("data-language"), 0).then(function (config) {
-      state.unresumed = saved() !== null;
+    // A reload speaks the conversation's language from the start: the launcher too, which
+    // otherwise was in the page's or browser's language (and on its side) until opened.
+    var record = saved();
+    var language = (record && record.language) || script.getAttribute("data-language");
+    firstConfig(language, 0).then(function (config) {
+      state.unresumed = record !== null;
       build(config);
       if (inline) { ensureSession(); }
     }, function (error) {
