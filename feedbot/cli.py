@@ -416,9 +416,10 @@ def queue_status() -> None:
 def _queue_problems(runtime: Runtime) -> list[str]:
     """Each queue's jobs and the workers alive, printed; what needs a person, returned."""
     from redis.exceptions import RedisError
-    from rq import Queue, Worker
+    from rq import Queue
 
     from feedbot.queue import QUEUES, redis_connection
+    from feedbot.worker import SILENT_AFTER, live_workers
 
     if runtime.settings.redis_url is None:
         click.echo("queue: in-process (no REDIS_URL)")
@@ -435,12 +436,18 @@ def _queue_problems(runtime: Runtime) -> list[str]:
             )
             if failed:
                 problems.append(f"{name} has failed jobs (feedbot queue redrive)")
-        workers = Worker.count(connection=connection)
+        workers = live_workers(connection)
     except RedisError as error:
         click.echo("workers: unknown")
         return [*problems, f"Redis cannot be reached ({type(error).__name__})"]
-    click.echo(f"workers: {workers}")
-    if not workers:
+    silent = (
+        f" ({workers.silent} more registered, silent for over"
+        f" {SILENT_AFTER.total_seconds():.0f} s: stopped or killed)"
+        if workers.silent
+        else ""
+    )
+    click.echo(f"workers: {workers.alive}{silent}")
+    if not workers.alive:
         problems.append("no feedbot worker is running")
     return problems
 

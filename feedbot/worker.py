@@ -11,18 +11,26 @@ RQ's scheduler runs in a child process forked from the worker. The child lets go
 worker's database connections and stops when the worker is gone: a worker killed with SIGKILL
 (an OOM kill) must not leave behind a scheduler that keeps RQ's scheduler lock and, with a copy
 of the killed job's socket, that job's database session and the locks it held.
+
+A killed worker leaves its registration in Redis too, until it expires. The worker writes its
+heartbeat every few seconds whatever it is doing, so that a registration whose heartbeat is
+older than that is known to be a worker gone (`live_workers`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker, worker_registration
+from rq import SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.scheduler import RQScheduler
 
@@ -31,6 +39,35 @@ from feedbot.logs import Outage
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 2.0
+HEARTBEAT_SECONDS = 5.0
+# A worker is counted as gone when its heartbeat is this old: three beats missed.
+SILENT_AFTER = timedelta(seconds=15)
+# RQ's worker_ttl: its registration expires 60 s after this without a heartbeat (RQ's default,
+# 420, kept a killed worker's for 8 minutes), and an idle worker waits for jobs 15 s at a time
+# (worker_ttl - 15), so that its maintenance runs within 15 s of being due, not up to 405 s late.
+WORKER_TTL_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class LiveWorkers:
+    """RQ's registered workers: those that beat lately, and those silent (killed, most likely)."""
+
+    alive: int
+    silent: int
+
+
+def live_workers(connection: Redis) -> LiveWorkers:
+    """Count RQ's registered workers by whether their heartbeat is recent, on the real clock
+    (not Settings.now, which a rehearsal may fix). A worker killed with SIGKILL (an OOM kill, a
+    container's end) stays registered until its registration expires."""
+    now = datetime.now(UTC)
+    workers = Worker.all(connection=connection)
+    alive = sum(
+        1
+        for worker in workers
+        if worker.last_heartbeat is not None and now - worker.last_heartbeat <= SILENT_AFTER
+    )
+    return LiveWorkers(alive=alive, silent=len(workers) - alive)
 
 
 class WorkerGone(Exception):
@@ -94,12 +131,34 @@ class FeedbotScheduler(RQScheduler):
             log.warning("the scheduler's locks are left to expire (%s)", type(error).__name__)
 
 
+class Pulse(threading.Thread):
+    """A daemon thread that writes its worker's heartbeat every HEARTBEAT_SECONDS: RQ's
+    SimpleWorker writes one only between jobs, and none for as long as a job runs."""
+
+    def __init__(self, worker: FeedbotWorker) -> None:
+        super().__init__(name="feedbot-heartbeat", daemon=True)
+        self.worker = worker
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(HEARTBEAT_SECONDS):
+            # Redis down: the worker's own loop meets the outage too, and says so.
+            with suppress(RedisError):
+                self.worker.heartbeat()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self.is_alive():
+            self.join()
+
+
 class FeedbotWorker(SimpleWorker):
-    """RQ's SimpleWorker (no fork per job) with feedbot's scheduler, remembering whether it was
-    asked to stop, and registered again when Redis has forgotten it."""
+    """RQ's SimpleWorker (no fork per job) with feedbot's scheduler and heartbeat, remembering
+    whether it was asked to stop, and registered again when Redis has forgotten it."""
 
     asked_to_stop = False
     on_started: Callable[[], None] | None = None  # once registered and subscribed
+    _pulse: Pulse | None = None
 
     def handle_warm_shutdown_request(self) -> None:
         self.asked_to_stop = True
@@ -107,8 +166,27 @@ class FeedbotWorker(SimpleWorker):
 
     def bootstrap(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().bootstrap(*args, **kwargs)
+        self._pulse = Pulse(self)
+        self._pulse.start()
         if self.on_started is not None:
             self.on_started()
+
+    def work(self, *args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            return super().work(*args, **kwargs)
+        finally:
+            # RQ's work() ends in teardown() only once its loop has begun: a start that failed
+            # after bootstrap (the scheduler's, on a Redis error) must not leave a heartbeat.
+            self._stop_pulse()
+
+    def teardown(self) -> None:
+        # Before RQ registers the worker's death: a heartbeat after it would register it again.
+        self._stop_pulse()
+        super().teardown()
+
+    def _stop_pulse(self) -> None:
+        if self._pulse is not None:
+            self._pulse.stop()
 
     def run_maintenance_tasks(self) -> None:
         self.register_again_if_forgotten()
@@ -163,10 +241,10 @@ class FeedbotWorker(SimpleWorker):
 
 def worker_redis(url: str) -> Redis:
     """A Redis client for RQ's worker alone. RQ raises the socket timeout of the client it is
-    given past its blocking wait for jobs (about 7 min), by changing the pool's settings: on
-    the client the sweeper and the jobs share, that would let a hung Redis hold them for as
-    long, and a connection that pool made earlier, with the 5 s timeout, could serve the wait
-    and cut it off ("Redis connection timeout, quitting")."""
+    given past its blocking wait for jobs (15 s, with WORKER_TTL_SECONDS), by changing the
+    pool's settings: on the client the sweeper and the jobs share, that would let a hung Redis
+    hold them for as long, and a connection that pool made earlier, with the 5 s timeout, could
+    serve the wait and cut it off ("Redis connection timeout, quitting")."""
     return Redis.from_url(url, socket_connect_timeout=2)
 
 
@@ -190,7 +268,10 @@ def run_worker(
         worker: FeedbotWorker | None = None
         try:
             worker = FeedbotWorker(
-                list(queues), connection=connection, maintenance_interval=maintenance_seconds
+                list(queues),
+                connection=connection,
+                maintenance_interval=maintenance_seconds,
+                worker_ttl=WORKER_TTL_SECONDS,
             )
             worker.on_started = outage.worked
             worker.work(with_scheduler=True, burst=burst)

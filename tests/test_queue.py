@@ -671,6 +671,36 @@ def test_queue_status_says_what_waits_and_when_a_person_is_needed(queued_app, re
         alive.register_death()
 
 
+def test_queue_status_counts_a_silent_registration_apart(queued_app):
+    """RQ keeps a killed worker's registration until it expires (8 minutes for RQ's own
+    workers): the status said `workers: 1` with no worker left, and exited 0. A registration
+    whose heartbeat is a minute old is a worker gone without a word."""
+    from rq import Worker
+    from rq.utils import now, utcformat
+
+    def status():
+        result = queued_app.test_cli_runner().invoke(args=["queue", "status"])
+        return result.exit_code, result.stdout, result.stderr
+
+    queue = normalize_queue(runtime_of(queued_app))
+    killed, alive = (Worker([queue], connection=queue.connection) for _ in range(2))
+    killed.register_birth()
+    queue.connection.hset(
+        killed.key, "last_heartbeat", utcformat(now() - timedelta(minutes=1))
+    )  # as RQ wrote it a minute ago, when this worker last beat
+    alive.register_birth()
+    try:
+        code, out, err = status()
+        assert (code, err) == (0, "")
+        assert "workers: 1 (1 more registered, silent for over 15 s: stopped or killed)" in out
+        alive.register_death()
+        code, out, err = status()
+        assert code == 1 and "workers: 0 (1 more registered, silent for over" in out
+        assert "attention: no feedbot worker is running" in err
+    finally:
+        killed.register_death()
+
+
 def test_a_response_of_a_service_gone_from_the_file_is_named_apart(
     queued_app, redis_server, tmp_path
 ):

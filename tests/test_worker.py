@@ -217,6 +217,35 @@ def test_a_worker_registers_again_when_redis_restarts_empty(queued_app, redis_se
     assert "workers: 1" in status.stdout
 
 
+@ON_POSTGRES
+def test_queue_status_counts_a_killed_worker_out_and_a_busy_one_in(
+    queued_app, database_url, redis_server, tmp_path
+):
+    """A worker killed with SIGKILL (its process group, as a container is killed) keeps its RQ
+    registration until it expires: `queue status` counted it as alive for 8 minutes. Only a
+    recent heartbeat counts, and a worker held in a long job (blocked on a lock here) beats
+    all the same, though RQ's SimpleWorker writes no heartbeat of its own during a job."""
+    connection = Redis.from_url(redis_server.url)
+    holder = create_engine(database_url)
+    with worker_process(tmp_path / "busy.log") as busy:
+        wait_for(lambda: Worker.count(connection=connection) == 1, 20, "the first worker")
+        with holder.connect() as blocking, blocking.begin():
+            blocking.execute(text("LOCK TABLE response_records IN ACCESS EXCLUSIVE MODE"))
+            complete_survey(queued_app, phone="+12025550163")
+            wait_for(lambda: waiting_on_a_lock(database_url), 20, "the drain to block")
+            with worker_process(tmp_path / "killed.log") as killed:
+                wait_for(lambda: Worker.count(connection=connection) == 2, 20, "the second")
+                os.killpg(killed.pid, signal.SIGKILL)
+                killed.process.wait()
+            time.sleep(17)  # past the 15 s a live worker never stays silent
+            status = queued_app.test_cli_runner().invoke(args=["queue", "status"])
+            assert busy.alive()
+        wait_for(lambda: pending(queued_app) == 0, 30, "the blocked drain to finish")
+    holder.dispose()
+    assert "workers: 1 (1 more registered, silent for over 15 s" in status.stdout, status.output
+    assert status.exit_code == 0, status.output
+
+
 def test_a_worker_started_while_postgres_and_redis_are_down_waits_for_them(
     redis_server, tmp_path, monkeypatch
 ):
