@@ -207,7 +207,7 @@ def current_prompts(
         if with_notice or (notice_until_answered and not conversation.answered):
             notice = engine.notice_prompt(service.flow, service.context, session.language)
             prompts = (notice, *prompts)
-    return _outcome(conversation, Step(session, prompts), ())
+    return _outcome(conversation, Step(session, prompts))
 
 
 def end_thread(db: DbSession, inbound: Inbound) -> ConversationRow | None:
@@ -241,7 +241,7 @@ def _late_answer(db: DbSession, conversation: ConversationRow, inbound: Inbound)
     closed_at = conversation.completed_at or inbound.received_at
     _apply(db, conversation, step, inbound.received_at)  # closes it, if that was the last
     if step.session.done:
-        return _outcome(conversation, step, ())
+        return _outcome(conversation, step)
     close_conversation(
         db, conversation, closed_at, "partial" if conversation.answered else "abandoned"
     )
@@ -502,12 +502,10 @@ def _begin(
     current: ConversationRow | None,
 ) -> Outcome:
     service = inbound.service
-    notes: tuple[str, ...] = ()
-    if resumed:
-        said_in = current.language if current is not None else service.default_language
-        notes = (gettext_for(said_in)(_("You will get messages from us again.")),)
-        if current is not None and current.status == "active":
-            return _repeat(current, inbound, notes)
+    # Back after START: Twilio, which took the START (its own word, or OptOutType), has sent
+    # the carrier's re-subscribe confirmation; a line of ours would be a second one.
+    if resumed and current is not None and current.status == "active":
+        return _repeat(current, inbound)
     language = inbound.language or _language_of_first_message(inbound) or service.default_language
     step = engine.start(service.flow, service.context, language)
     now = inbound.received_at
@@ -552,7 +550,7 @@ def _begin(
         inbound.channel,
         service.id,
     )
-    return _outcome(conversation, step, notes)
+    return _outcome(conversation, step)
 
 
 def _continue(db: DbSession, conversation: ConversationRow, inbound: Inbound) -> Outcome:
@@ -565,20 +563,15 @@ def _continue(db: DbSession, conversation: ConversationRow, inbound: Inbound) ->
     step = engine.advance(service.flow, service.context, session, inbound.reply)
     if not session.done:
         _apply(db, conversation, step, inbound.received_at)
-    return _outcome(conversation, step, ())
+    return _outcome(conversation, step)
 
 
-def _repeat(conversation: ConversationRow, inbound: Inbound, notes: tuple[str, ...]) -> Outcome:
+def _repeat(conversation: ConversationRow, inbound: Inbound) -> Outcome:
     service = inbound.service
     session = _session(conversation)
     prompt = engine.question_prompt(service.flow, service.context, session)
     return Outcome(
-        "prompts",
-        conversation.language,
-        (prompt,),
-        conversation.id,
-        conversation.public_id,
-        notes=notes,
+        "prompts", conversation.language, (prompt,), conversation.id, conversation.public_id
     )
 
 
@@ -629,7 +622,7 @@ def _session(conversation: ConversationRow) -> engine.Session:
     )
 
 
-def _outcome(conversation: ConversationRow, step: Step, notes: tuple[str, ...]) -> Outcome:
+def _outcome(conversation: ConversationRow, step: Step) -> Outcome:
     return Outcome(
         "prompts",
         conversation.language,
@@ -637,7 +630,6 @@ def _outcome(conversation: ConversationRow, step: Step, notes: tuple[str, ...]) 
         conversation.id,
         conversation.public_id,
         finished=conversation.status != "active",
-        notes=notes,
     )
 
 
