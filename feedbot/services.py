@@ -224,6 +224,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
     _check_translations_offered(path, index, spec)
     _check_timezone(path, index, spec)
     _check_invitation_sender(path, index, spec)
+    _check_replies_reach_the_service(path, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -283,6 +284,28 @@ def _check_invitation_sender(path: Path, index: int, spec: dict[str, Any]) -> No
             f"service {spec['id']!r}: {sender} is not one of its sms_numbers, so replies to"
             " invitations sent from it would reach no service: add it to sms_numbers, or send"
             " from one of them",
+        )
+
+
+def _check_replies_reach_the_service(path: Path, index: int, spec: dict[str, Any]) -> None:
+    # Invitations with no number of the service's own to send from go out through the
+    # Messaging Service from numbers no service answers on, or not at all.
+    if spec.get("sms_numbers"):
+        return
+    if spec.get("messaging_service_sid") is not None:
+        raise ServiceError(
+            path,
+            f"services.{index}.messaging_service_sid",
+            f"service {spec['id']!r} lists no sms_numbers, so replies to invitations sent"
+            " through its Messaging Service would reach no service: add the Messaging"
+            " Service's numbers to sms_numbers",
+        )
+    if "invitations" in spec:
+        raise ServiceError(
+            path,
+            f"services.{index}.invitations",
+            f"service {spec['id']!r} lists no sms_numbers to send invitations from and receive"
+            " the replies on: add its SMS numbers, or remove invitations",
         )
 
 

@@ -172,7 +172,8 @@ def services_with_invitations(tmp_path, invitations):
     services = tmp_path / "services.yaml"
     services.write_text(
         "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
-        f" omb_expiration: 2027-01-01, languages: [en], flow: a11, invitations: {invitations}}}\n"
+        " omb_expiration: 2027-01-01, sms_numbers: ['+12025550100'], languages: [en], flow: a11,"
+        f" invitations: {invitations}}}\n"
     )
     return services
 
