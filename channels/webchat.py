@@ -249,6 +249,9 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "language": gettext(_("Language")),
             "you": gettext(_("You")),
             "error": gettext(_("Something went wrong. Please try again.")),
+            "not_sent": gettext(
+                _("Your answer was not sent. Check your connection and try again.")
+            ),
             "too_many": gettext(
                 _("Too many messages at once. Please wait a minute, then try again.")
             ),

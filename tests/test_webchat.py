@@ -800,3 +800,13 @@ def test_a_comment_of_zero_width_spaces_alone_is_no_comment(app, chat):
         assert again["done"] is False
         assert texts(again)[0].startswith("Sorry, please choose")
     assert "anything_else" not in stored(app)[3]
+
+
+def test_the_widget_says_an_answer_was_not_sent_in_the_visitor_language(app):
+    """A failed answer was met with "Something went wrong", which did not say whether the
+    answer was saved or what to do."""
+    client = app.test_client()
+    english = client.get("/api/chat/config/webchat?language=en").json["strings"]
+    spanish = client.get("/api/chat/config/webchat?language=es").json["strings"]
+    assert english["not_sent"] == "Your answer was not sent. Check your connection and try again."
+    assert spanish["not_sent"].startswith("Su respuesta no se envió.")

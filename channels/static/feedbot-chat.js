@@ -459,7 +459,7 @@
         pending.parentNode.removeChild(pending);
         if (lost(error)) { return startAgain(); }
         if (error.status === 409 && error.data && error.data.messages) { return movedOn(error.data); }
-        failed(error);
+        failed(error, state.config.strings.not_sent);
       })
       .then(idle);
   }
@@ -769,9 +769,16 @@
     if (first) { first.scrollIntoView({ block: "nearest" }); }
   }
 
-  function failed(error) {
+  // A failure said in the log: `said`, else the general error, or to wait when rate limited.
+  // An earlier line saying the same (the last attempt's) makes way for it, so retries do not
+  // pile up one line each, and a screen reader still hears that this one failed too.
+  function failed(error, said) {
     var strings = state.config.strings;
-    addMessage("bot", error && error.status === 429 ? strings.too_many : strings.error);
+    var text = error && error.status === 429 ? strings.too_many : said || strings.error;
+    Array.prototype.forEach.call(ui.live.querySelectorAll(".feedbot-failure"), function (line) {
+      if (line.textContent === text) { line.parentNode.removeChild(line); }
+    });
+    addMessage("bot", text).classList.add("feedbot-failure");
   }
 
   // With no survey there is nothing to answer: a button to start it again takes the answer's
