@@ -63,6 +63,9 @@ CHANNEL = "webchat"
 # The catalogs name Chinese by script, and Babel's likely subtags give a browser's zh-TW or
 # zh-Hant-HK its script; a bare "zh" means Simplified. Chrome calls Tagalog "fil" (Filipino).
 _LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
+# What joins the choices a visitor picked, where a language writes a list with something other
+# than ", " (CLDR's own list patterns put "and" in Arabic's: "{0} و{1}").
+_LIST_SEPARATORS = {"zh_Hans": "、", "zh_Hant": "、", "ar": "، "}
 
 
 class HtmlSafeJSONProvider(DefaultJSONProvider):
@@ -258,6 +261,7 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "choose_first": gettext(_("Choose at least one answer first.")),
             "type_first": gettext(_("Type your answer first.")),
             "choose_all": gettext(_("Choose all that apply.")),
+            "list_separator": _list_separator(language),
             "limit_reached": gettext(_("You have reached the limit of {count} characters.")),
             "text_cut": gettext(
                 _("Answers can have up to {count} characters: the rest was left out.")
@@ -345,7 +349,8 @@ def _transcript(service: Service, conversation: Conversation) -> list[dict[str, 
             # visitor did not skip it.
             messages.append(_message(engine.moving_on_prompt(language), language))
         else:
-            messages.append({"role": "visitor", "text": _said(question, answer, gettext)})
+            said = _said(question, answer, gettext, _list_separator(language))
+            messages.append({"role": "visitor", "text": said})
     if _goes_on(service, conversation):
         session = engine.Session(flow.id, language, conversation.question, answered=True)
         messages.append(_message(engine.question_prompt(flow, context, session), language))
@@ -386,13 +391,17 @@ def _reached_the_end(flow: Flow, conversation: Conversation) -> bool:
     return question.next_after(value) == END
 
 
-def _said(question, answer, gettext) -> str:  # type: ignore[no-untyped-def]
+def _said(question, answer, gettext, separator: str) -> str:  # type: ignore[no-untyped-def]
     if answer.status == "skipped":
         return gettext(_("Skip"))
     if question.type == "text":
         return str(answer.value if answer.value is not None else answer.raw_text or "")
     values = answer.value if isinstance(answer.value, list) else [answer.value]
-    return ", ".join(_label(question, value, gettext) for value in values)
+    return separator.join(_label(question, value, gettext) for value in values)
+
+
+def _list_separator(language: str) -> str:
+    return _LIST_SEPARATORS.get(language, ", ")
 
 
 def _label(question, value, gettext) -> str:  # type: ignore[no-untyped-def]

@@ -810,3 +810,22 @@ def test_the_widget_says_an_answer_was_not_sent_in_the_visitor_language(app):
     spanish = client.get("/api/chat/config/webchat?language=es").json["strings"]
     assert english["not_sent"] == "Your answer was not sent. Check your connection and try again."
     assert spanish["not_sent"].startswith("Su respuesta no se envió.")
+
+
+@pytest.mark.parametrize(
+    ("language", "separator"),
+    [("zh_Hans", "、"), ("ar", "، "), ("es", ", ")],
+)
+def test_picked_choices_are_joined_as_the_language_writes_a_list(app, chat, language, separator):
+    """Every language's transcript joined them with a Latin ", ": "办理很困难, 花费时间太长"."""
+    assert (
+        chat.client.get(f"/api/chat/config/webchat?language={language}").json["strings"][
+            "list_separator"
+        ]
+        == separator
+    )
+    chat.start(language=language)
+    drivers = chat.send(value=1)["messages"][0]["choices"]
+    chat.send(value=[drivers[0]["value"], drivers[1]["value"]])
+    said = [m["text"] for m in chat.transcript().json["messages"] if m["role"] == "visitor"]
+    assert said[1] == drivers[0]["label"] + separator + drivers[1]["label"]

@@ -1695,3 +1695,28 @@ def test_after_a_reload_the_launcher_is_in_the_conversation_language(site, langu
         page.wait_for_selector("[aria-pressed]")
         assert page.locator(".feedbot-launcher").bounding_box() == closed
     assert stored(app) == [("active", language, {"trust": 5})]
+
+
+@pytest.mark.parametrize(
+    ("locale", "language", "separator"), [("zh-CN", "zh_Hans", "、"), ("ar-EG", "ar", "، ")]
+)
+def test_picked_choices_are_joined_as_the_language_writes_a_list(site, locale, language, separator):
+    """The visitor's bubble read "办理很困难, 花费时间太长" and, in Arabic, joined its choices
+    with a Latin comma, live and after a reload."""
+    page_url, app = site
+    with chromium(locale=locale, extra_http_headers={"Accept-Language": locale}) as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-choice >> nth=0")
+        page.wait_for_selector("[aria-pressed]")
+        choices = page.locator(".feedbot-choice").all_text_contents()[:2]
+        page.click(".feedbot-choice >> nth=0")
+        page.click(".feedbot-choice >> nth=1")
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        you = config(app, language)["strings"]["you"]
+        said = f"{you}: {choices[0]}{separator}{choices[1]}"
+        assert said_by_the_visitor(page)[-1] == said
+        page.reload()
+        page.click(".feedbot-launcher")
+        page.wait_for_selector("#feedbot-text")
+        assert said_by_the_visitor(page)[-1] == said

@@ -622,8 +622,9 @@
         return b.getAttribute("aria-pressed") === "true";
       });
       if (!chosen.length) { note(strings.choose_first, [holder, submit], holder); return; }
+      // Joined as the survey's language writes a list (Chinese "、", Arabic "، ").
       send({ value: chosen.map(function (b) { return b.dataset.value; }) },
-           chosen.map(function (b) { return b.textContent; }).join(", "));
+           chosen.map(function (b) { return b.textContent; }).join(strings.list_separator || ", "));
     }));
     actions.appendChild(submit);
     ui.answer.appendChild(actions);
