@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -113,21 +115,23 @@ def load_services(
     An expired OMB control number is logged, not refused: its renewal may be pending."""
     path = Path(path)
     flows = load_flows(flows_dir or path.parent)
-    document = _read(path)
-    errors = list(_VALIDATOR.iter_errors(document))
+    source = _read(path)
+    errors = list(_VALIDATOR.iter_errors(source.document))
     if errors:
-        error = jsonschema.exceptions.best_match(errors)
-        place = ".".join(str(part) for part in error.absolute_path) or "top level"
-        raise ServiceError(path, place, _schema_problem(document, error))
+        raise _schema_error(source, jsonschema.exceptions.best_match(errors))
     services: dict[str, Service] = {}
-    for index, spec in enumerate(document["services"]):
-        service = _build_service(path, index, spec, flows)
+    for index, spec in enumerate(source.document["services"]):
+        service = _build_service(source, index, spec, flows)
         if idle_expiry is not None:
-            _check_reminder_before_expiry(path, index, service, idle_expiry)
+            _check_reminder_before_expiry(source, index, service, idle_expiry)
         if service.id in services:
-            raise ServiceError(path, f"services.{index}.id", f"{service.id!r} is used twice")
+            first = list(services).index(service.id)
+            raise source.error(
+                ("services", index, "id"),
+                f"{service.id!r} is already the id of the {_ordinal(first + 1)} service",
+            )
         services[service.id] = service
-    _check_numbers_unique(path, services)
+    _check_numbers_unique(source)
     return ServiceRegistry(services=services, flows=flows)
 
 
@@ -149,6 +153,7 @@ _VALIDATOR = jsonschema.Draft202012Validator(
     _SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
 _SCRUB_NAMES_MAX_ITEMS = _SCHEMA["$defs"]["service"]["properties"]["scrub_names"]["maxItems"]
+_SERVICE_ID = re.compile(_SCHEMA["$defs"]["service"]["properties"]["id"]["pattern"])
 
 
 class _DatesAsWritten(yaml.SafeLoader):
@@ -168,11 +173,15 @@ class _DatesAsWritten(yaml.SafeLoader):
 _DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> _ServicesFile:
     try:
         with path.open(encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=_DatesAsWritten)
-            return json.loads(json.dumps(document, default=str))
+            loader = _DatesAsWritten(handle)
+            try:
+                root = loader.get_single_node()
+                document = None if root is None else loader.construct_document(root)
+            finally:
+                loader.dispose()
     except OSError as error:
         raise ServiceError(path, "", f"cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
@@ -182,6 +191,69 @@ def _read(path: Path) -> Any:
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or type(error).__name__
         raise ServiceError(path, place, f"is not valid YAML ({problem})") from error
+    return _ServicesFile(path, json.loads(json.dumps(document, default=str)), root)
+
+
+@dataclass(frozen=True)
+class _ServicesFile:
+    """The services file as read: its data, and its YAML nodes, which know each value's line."""
+
+    path: Path
+    document: Any
+    root: yaml.Node | None
+
+    def error(
+        self, parts: Sequence[str | int], problem: str, line_of: Sequence[str | int] = ()
+    ) -> ServiceError:
+        """The error at `parts` (("services", 2, "sms_numbers", 0)) named as a person reads
+        the file: the line (of `line_of`, if given), the service by its id (by its position
+        when it has no valid id), the setting, and a list's items counted from 1."""
+        line = self._line(line_of or parts)
+        words = [] if line is None else [f"line {line}"]
+        if len(parts) >= 2 and parts[0] == "services" and isinstance(parts[1], int):
+            words.append(self._service(parts[1]))
+            parts = parts[2:]
+        setting = "".join(
+            f" item {part + 1}" if isinstance(part, int) else f".{part}" for part in parts
+        ).lstrip(".")
+        return ServiceError(self.path, ", ".join([*words, setting] if setting else words), problem)
+
+    def _service(self, index: int) -> str:
+        spec = self.document["services"][index]
+        service_id = spec.get("id") if isinstance(spec, dict) else None
+        if isinstance(service_id, str) and _SERVICE_ID.fullmatch(service_id):
+            return f"service {service_id!r}"
+        return f"the {_ordinal(index + 1)} service"
+
+    def _line(self, parts: Sequence[str | int]) -> int | None:
+        node = self.root
+        if node is None:
+            return None
+        for part in parts:
+            if isinstance(node, yaml.MappingNode):
+                child = next((value for key, value in node.value if key.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                child = node.value[part] if part < len(node.value) else None
+            else:
+                child = None
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1
+
+
+def _ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{({1: 'st', 2: 'nd', 3: 'rd'}).get(number % 10, 'th')}"
+
+
+def _schema_error(source: _ServicesFile, error: jsonschema.ValidationError) -> ServiceError:
+    parts = tuple(error.absolute_path)
+    line_of = parts
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        line_of = (*parts, _unexpected(error)[0])
+    return source.error(parts, _schema_problem(source.document, error), line_of)
 
 
 def _schema_problem(document: Any, error: jsonschema.ValidationError) -> str:
@@ -196,7 +268,126 @@ def _schema_problem(document: Any, error: jsonschema.ValidationError) -> str:
             f"fails the schema's {error.validator!r} check (the message is withheld: it would"
             " quote scrub_names)"
         )
+    return _plain_problem(error)
+
+
+def _plain_problem(error: jsonschema.ValidationError) -> str:
+    """The schema's refusal in words, with the field's own description (the schema's) where
+    the value is of the wrong form: a regular expression helps no one fix a phone number."""
+    value, rule = error.instance, error.validator_value
+    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if described and error.validator in {"pattern", "format", "type"}:
+        return f"{_shown(value)} must be {described}{_note(error.absolute_path, value)}"
+    if error.validator == "type" and value is None and not error.absolute_path:
+        return "is empty: list the services under `services:`, as flows/services.yaml does"
+    if error.validator == "type":
+        return f"{_shown(value)} must be {_KINDS.get(rule, rule)}"
+    if error.validator == "required":
+        missing = [name for name in rule if name not in value]
+        return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+    if error.validator == "additionalProperties" and rule is False:
+        known = list(error.schema.get("properties", {}))
+        return "; ".join(_unknown_setting(name, known) for name in _unexpected(error))
+    if error.validator == "enum":
+        return f"{_shown(value)} must be one of: {', '.join(str(item) for item in rule)}"
+    if error.validator == "uniqueItems":
+        repeated = next(item for index, item in enumerate(value) if item in value[:index])
+        return f"lists {_shown(repeated)} more than once"
+    if error.validator in {"minItems", "minLength", "minProperties"} and rule == 1:
+        return "must not be empty"
     return error.message
+
+
+# What a value of each JSON type is, as the YAML is written.
+_KINDS = {
+    "array": "a list, in brackets [a, b] or one '- item' per line",
+    "object": "settings, one 'name: value' per line",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+}
+
+
+def _shown(value: Any) -> str:
+    return "an empty value" if value is None else repr(value)
+
+
+def _unexpected(error: jsonschema.ValidationError) -> list[str]:
+    known = error.schema.get("properties", {})
+    return [name for name in error.instance if name not in known]
+
+
+def _unknown_setting(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"{name!r} is not a setting" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def _note(path: Iterable[str | int], value: Any) -> str:
+    """What is wrong with a value of a described field, when more can be said."""
+    field = next((part for part in reversed(list(path)) if isinstance(part, str)), "")
+    note = _NOTES.get(field, lambda _: None)(value)
+    return f" ({note})" if note else ""
+
+
+def _phone_note(value: Any) -> str | None:
+    if isinstance(value, int):
+        return "without quotes YAML reads it as a number, and drops a + before it"
+    return None
+
+
+def _dash_note(value: Any) -> str | None:
+    dash = next((char for char in str(value) if char != "-" and _is_dash(char)), None)
+    if dash is None:
+        return None
+    name = unicodedata.name(dash, "dash").lower()
+    article = "an" if name[0] in "aeiou" else "a"
+    return f"it has {article} {name}, {dash}, as word processors write it: type a plain hyphen"
+
+
+def _is_dash(char: str) -> bool:
+    return unicodedata.category(char) == "Pd" or char == "\N{MINUS SIGN}"
+
+
+def _sid_note(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if value != value.strip():
+        return "it has spaces around it"
+    if not value.startswith("MG"):
+        return f"it starts with {value[:2]!r}, not MG"
+    if len(value) != 34:
+        return f"it has {len(value) - 2} characters after MG, not 32"
+    return None
+
+
+def _origin_note(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    _, scheme_ends, rest = value.partition("://")
+    if not scheme_ends:
+        return "it has no http:// or https:// before the host"
+    if rest.endswith("/") and "/" not in rest[:-1]:
+        return "remove the slash at its end"
+    if "/" in rest:
+        return "it has a path: give only the scheme and the host"
+    return None
+
+
+def _clock_note(value: Any) -> str | None:
+    if isinstance(value, int):
+        return f"without quotes YAML reads {value // 60:02d}:{value % 60:02d} as the number {value}"
+    return None
+
+
+_NOTES: dict[str, Callable[[Any], str | None]] = {
+    "sms_numbers": _phone_note,
+    "voice_numbers": _phone_note,
+    "from_number": _phone_note,
+    "omb_control_number": _dash_note,
+    "messaging_service_sid": _sid_note,
+    "webchat_origins": _origin_note,
+    "quiet_hours": _clock_note,
+}
 
 
 def _strings_under_scrub_names(node: Any, inside: bool = False) -> list[str]:
@@ -211,20 +402,22 @@ def _strings_under_scrub_names(node: Any, inside: bool = False) -> list[str]:
     return [node] if inside and isinstance(node, str) and node else []
 
 
-def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str, Flow]) -> Service:
+def _build_service(
+    source: _ServicesFile, index: int, spec: dict[str, Any], flows: dict[str, Flow]
+) -> Service:
     if spec["flow"] not in flows:
         known = ", ".join(sorted(flows)) or "none"
-        raise ServiceError(
-            path, f"services.{index}.flow", f"no flow {spec['flow']!r} (known: {known})"
+        raise source.error(
+            ("services", index, "flow"), f"no flow {spec['flow']!r} (known: {known})"
         )
-    _check_accent_contrast(path, index, spec.get("accent_color"))
-    _check_scrub_names(path, index, spec["id"], spec.get("scrub_names", []))
-    _check_quiet_hours(path, index, spec.get("invitations", {}).get("quiet_hours"))
-    _check_expiry_outlasts_quiet_hours(path, index, spec.get("invitations", {}))
-    _check_translations_offered(path, index, spec)
-    _check_timezone(path, index, spec)
-    _check_invitation_sender(path, index, spec)
-    _check_replies_reach_the_service(path, index, spec)
+    _check_accent_contrast(source, index, spec.get("accent_color"))
+    _check_scrub_names(source, index, spec.get("scrub_names", []))
+    _check_quiet_hours(source, index, spec.get("invitations", {}).get("quiet_hours"))
+    _check_expiry_outlasts_quiet_hours(source, index, spec.get("invitations", {}))
+    _check_translations_offered(source, index, spec)
+    _check_timezone(source, index, spec)
+    _check_invitation_sender(source, index, spec)
+    _check_replies_reach_the_service(source, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -246,7 +439,7 @@ def _build_service(path: Path, index: int, spec: dict[str, Any], flows: dict[str
     )
 
 
-def _check_timezone(path: Path, index: int, spec: dict[str, Any]) -> None:
+def _check_timezone(source: _ServicesFile, index: int, spec: dict[str, Any]) -> None:
     # Every record's fiscal quarter and every invitation's quiet hours are read in this zone:
     # one the host's time zone database lacks would fail each of them later, not once here.
     name = spec.get("timezone")
@@ -255,74 +448,69 @@ def _check_timezone(path: Path, index: int, spec: dict[str, Any]) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, such as "America"
-        raise ServiceError(
-            path,
-            f"services.{index}.timezone",
-            f"service {spec['id']!r}: no time zone {name!r} in the time zone database: give an"
+        raise source.error(
+            ("services", index, "timezone"),
+            f"no time zone {name!r} in the time zone database: give an"
             " IANA name such as America/New_York, America/Chicago or Pacific/Honolulu",
         ) from None
 
 
-def _check_invitation_sender(path: Path, index: int, spec: dict[str, Any]) -> None:
+def _check_invitation_sender(source: _ServicesFile, index: int, spec: dict[str, Any]) -> None:
     # A person answers an invitation by replying to the number it came from: a number that is
     # not one of the service's sms_numbers reaches no service, and every answer is lost.
     sender = spec.get("from_number")
     if sender is None:
         return
     if spec.get("messaging_service_sid") is not None:
-        raise ServiceError(
-            path,
-            f"services.{index}.from_number",
-            f"service {spec['id']!r} gives both messaging_service_sid and from_number: give one"
-            " (invitations go out through the Messaging Service, from one of its numbers, or"
-            " from from_number)",
+        raise source.error(
+            ("services", index, "from_number"),
+            "give messaging_service_sid or from_number, not both (invitations go out through"
+            " the Messaging Service, from one of its numbers, or from from_number)",
         )
     if sender not in spec.get("sms_numbers", ()):
-        raise ServiceError(
-            path,
-            f"services.{index}.from_number",
-            f"service {spec['id']!r}: {sender} is not one of its sms_numbers, so replies to"
+        raise source.error(
+            ("services", index, "from_number"),
+            f"{sender} is not one of the service's sms_numbers, so replies to"
             " invitations sent from it would reach no service: add it to sms_numbers, or send"
             " from one of them",
         )
 
 
-def _check_replies_reach_the_service(path: Path, index: int, spec: dict[str, Any]) -> None:
+def _check_replies_reach_the_service(
+    source: _ServicesFile, index: int, spec: dict[str, Any]
+) -> None:
     # Invitations with no number of the service's own to send from go out through the
     # Messaging Service from numbers no service answers on, or not at all.
     if spec.get("sms_numbers"):
         return
     if spec.get("messaging_service_sid") is not None:
-        raise ServiceError(
-            path,
-            f"services.{index}.messaging_service_sid",
-            f"service {spec['id']!r} lists no sms_numbers, so replies to invitations sent"
-            " through its Messaging Service would reach no service: add the Messaging"
-            " Service's numbers to sms_numbers",
+        raise source.error(
+            ("services", index, "messaging_service_sid"),
+            "the service lists no sms_numbers, so replies to invitations sent through its"
+            " Messaging Service would reach no service: add the Messaging Service's numbers to"
+            " sms_numbers",
         )
     if "invitations" in spec:
-        raise ServiceError(
-            path,
-            f"services.{index}.invitations",
-            f"service {spec['id']!r} lists no sms_numbers to send invitations from and receive"
-            " the replies on: add its SMS numbers, or remove invitations",
+        raise source.error(
+            ("services", index, "invitations"),
+            "the service lists no sms_numbers to send invitations from and receive the replies"
+            " on: add its SMS numbers, or remove invitations",
         )
 
 
-def _check_translations_offered(path: Path, index: int, spec: dict[str, Any]) -> None:
+def _check_translations_offered(source: _ServicesFile, index: int, spec: dict[str, Any]) -> None:
     # A translation into a language the service does not offer would never be read: most
     # likely a typo for one it does, or a language left out of `languages`.
     for code in spec.get("translations", {}):
         if code not in spec["languages"]:
             offered = ", ".join(spec["languages"])
-            raise ServiceError(
-                path,
-                f"services.{index}.translations.{code}",
-                f"service {spec['id']!r} does not offer {code!r} (its languages: {offered})",
+            raise source.error(
+                ("services", index, "translations", code),
+                f"the service does not offer {code!r} (its languages: {offered})",
             )
 
 
-def _check_scrub_names(path: Path, index: int, service_id: str, names: list[str]) -> None:
+def _check_scrub_names(source: _ServicesFile, index: int, names: list[str]) -> None:
     # Each problem is named by its place in the list, never by the name itself.
     low, high = SCRUB_NAME_LENGTH
     for position, name in enumerate(names):
@@ -344,30 +532,30 @@ def _check_scrub_names(path: Path, index: int, service_id: str, names: list[str]
             )
         else:
             continue
-        raise ServiceError(
-            path,
-            f"services.{index}.scrub_names.{position}",
-            f"service {service_id!r}: this name {problem} (names are never quoted in messages)",
+        raise source.error(
+            ("services", index, "scrub_names", position),
+            f"this name {problem} (names are never quoted in messages)",
         )
 
 
-def _check_quiet_hours(path: Path, index: int, window: list[str] | None) -> None:
+def _check_quiet_hours(source: _ServicesFile, index: int, window: list[str] | None) -> None:
     # The pair is when texts may go out; written the other way round (the hours to keep
     # quiet) it would hold every invitation back for ever.
     if window is None:
         return
     start, end = (time.fromisoformat(text) for text in window)
     if start >= end:
-        raise ServiceError(
-            path,
-            f"services.{index}.invitations.quiet_hours",
+        raise source.error(
+            ("services", index, "invitations", "quiet_hours"),
             f"{window[0]} to {window[1]} must end after it starts: quiet_hours is the window"
             " invitations may be sent in, within one day"
             ' (["08:00", "21:00"] sends from 8 am to 9 pm local time)',
         )
 
 
-def _check_expiry_outlasts_quiet_hours(path: Path, index: int, rules: dict[str, Any]) -> None:
+def _check_expiry_outlasts_quiet_hours(
+    source: _ServicesFile, index: int, rules: dict[str, Any]
+) -> None:
     # An invitation asked for as the window closes waits the whole quiet night; expiring
     # sooner, it would never be sent.
     start, end = (time.fromisoformat(t) for t in rules.get("quiet_hours", DEFAULT_QUIET_HOURS))
@@ -375,9 +563,8 @@ def _check_expiry_outlasts_quiet_hours(path: Path, index: int, rules: dict[str, 
     quiet = 24 - (end.hour + end.minute / 60 - start.hour - start.minute / 60) + 1
     hours = rules.get("expire_after_hours", DEFAULT_EXPIRE_AFTER_HOURS)
     if hours <= quiet:
-        raise ServiceError(
-            path,
-            f"services.{index}.invitations.expire_after_hours",
+        raise source.error(
+            ("services", index, "invitations", "expire_after_hours"),
             f"invitations expiring after {hours:g} hours would never be sent when asked for"
             f" as quiet hours begin (up to {quiet:g} quiet hours, the night clocks go back):"
             f" give it more than {quiet:g}",
@@ -385,15 +572,14 @@ def _check_expiry_outlasts_quiet_hours(path: Path, index: int, rules: dict[str, 
 
 
 def _check_reminder_before_expiry(
-    path: Path, index: int, service: Service, idle_expiry: timedelta
+    source: _ServicesFile, index: int, service: Service, idle_expiry: timedelta
 ) -> None:
     hours = service.invitations.get("reminder_after_hours")
     expiry_hours = idle_expiry.total_seconds() / 3600
     if hours is not None and hours >= expiry_hours:
         # The survey closes as the reminder arrives: the answer to it would be refused.
-        raise ServiceError(
-            path,
-            f"services.{index}.invitations.reminder_after_hours",
+        raise source.error(
+            ("services", index, "invitations", "reminder_after_hours"),
             f"a reminder after {hours:g} hours comes when the survey has already closed"
             f" (FEEDBOT_IDLE_EXPIRY_HOURS is {expiry_hours:g}): remind sooner, or raise"
             " FEEDBOT_IDLE_EXPIRY_HOURS",
@@ -404,14 +590,13 @@ def _check_reminder_before_expiry(
 MIN_CONTRAST_WITH_WHITE = 4.5
 
 
-def _check_accent_contrast(path: Path, index: int, color: str | None) -> None:
+def _check_accent_contrast(source: _ServicesFile, index: int, color: str | None) -> None:
     if color is None:
         return
     ratio = contrast_with_white(color)
     if ratio < MIN_CONTRAST_WITH_WHITE:
-        raise ServiceError(
-            path,
-            f"services.{index}.accent_color",
+        raise source.error(
+            ("services", index, "accent_color"),
             f"{color} behind white text has contrast {ratio:.1f}:1; WCAG AA needs"
             f" {MIN_CONTRAST_WITH_WHITE}:1 (pick a darker colour)",
         )
@@ -425,15 +610,18 @@ def contrast_with_white(color: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
-def _check_numbers_unique(path: Path, services: dict[str, Service]) -> None:
+def _check_numbers_unique(source: _ServicesFile) -> None:
+    # A webhook finds its service by the number it was sent to: one number, one service.
     for attribute in ("sms_numbers", "voice_numbers"):
         owners: dict[str, str] = {}
-        for service in services.values():
-            for number in getattr(service, attribute):
-                if number in owners:
-                    raise ServiceError(
-                        path,
-                        f"{service.id}.{attribute}",
-                        f"{number} already belongs to service {owners[number]!r}",
-                    )
-                owners[number] = service.id
+        for index, spec in enumerate(source.document["services"]):
+            for position, number in enumerate(spec.get(attribute, ())):
+                owner = owners.setdefault(number, spec["id"])
+                if owner == spec["id"] and spec[attribute].index(number) == position:
+                    continue
+                raise source.error(
+                    ("services", index, attribute, position),
+                    f"{number} is listed twice"
+                    if owner == spec["id"]
+                    else f"{number} already belongs to service {owner!r}",
+                )

@@ -93,7 +93,8 @@ def test_a_broken_services_file_is_named_with_its_place(tmp_path: Path, sqlite_u
     result = check_config(sqlite_url, None, FEEDBOT_SERVICES_FILE=str(broken))
     assert result.exit_code == 1
     problem = lines(result)["services"]
-    assert problem.startswith("PROBLEM  ServiceError: ") and "services.0.timezone" in problem
+    assert problem.startswith(f"PROBLEM  ServiceError: {broken}, line ")
+    assert "service 'passport', timezone: no time zone 'America/Springfield'" in problem
     assert lines(result)["database"].startswith("ok")  # the other checks still ran
 
 

@@ -109,13 +109,15 @@ def test_services_file_is_validated(tmp_path):
         " omb_expiration: 2027-01-01, languages: [en], flow: a11}\n"
     )
     with pytest.raises(
-        ServiceError, match=r"services.0.omb_control_number: '12-34' does not match"
+        ServiceError,
+        match=r"line 2, service 'x', omb_control_number: '12-34' must be an OMB control number,"
+        r" NNNN-NNNN with a plain hyphen",
     ):
         load_services(services)
     services.write_text(
         services.read_text().replace("'12-34'", "'1234-5678'").replace("a11}", "nope}")
     )
-    with pytest.raises(ServiceError, match=r"services.0.flow: no flow 'nope'"):
+    with pytest.raises(ServiceError, match=r"line 2, service 'x', flow: no flow 'nope'"):
         load_services(services)
 
 
@@ -124,12 +126,14 @@ def test_a_translation_into_a_language_the_service_does_not_offer_is_refused(tmp
     unoffered = {"es": {"name": "T"}, "fr": {"name": "U"}}
     with pytest.raises(
         ServiceError,
-        match=r"services.0.translations.fr: service 'x' does not offer 'fr'"
+        match=r"service 'x', translations.fr: the service does not offer 'fr'"
         r" \(its languages: en, es\)",
     ):
         load_services(services_with(tmp_path, languages=offered, translations=unoffered))
     unknown_field = {"es": {"title": "U"}}
-    with pytest.raises(ServiceError, match=r"services.0.translations.es"):
+    with pytest.raises(
+        ServiceError, match=r"service 'x', translations.es: 'title' is not a setting"
+    ):
         load_services(services_with(tmp_path, languages=offered, translations=unknown_field))
     translated = {"es": {"agency": "Agencia", "name": "T"}}
     service = load_services(services_with(tmp_path, languages=offered, translations=translated))
@@ -183,8 +187,8 @@ def test_quiet_hours_must_be_the_sending_window_in_order(tmp_path, window):
     services = services_with_invitations(tmp_path, f"{{quiet_hours: {window}}}")
     with pytest.raises(
         ServiceError,
-        match=r"services.0.invitations.quiet_hours: .* must end after it starts: quiet_hours is"
-        r" the window invitations may be sent in",
+        match=r"line 2, service 'x', invitations.quiet_hours: .* must end after it starts:"
+        r" quiet_hours is the window invitations may be sent in",
     ):
         load_services(services)
     services = services_with_invitations(tmp_path, '{quiet_hours: ["08:00", "21:00"]}')
@@ -197,8 +201,9 @@ def test_a_reminder_at_or_after_the_idle_expiry_is_refused(tmp_path, hours):
     with pytest.raises(ServiceError) as refused:
         load_services(services, idle_expiry=timedelta(hours=24))
     assert str(refused.value) == (
-        f"{services}, services.0.invitations.reminder_after_hours: a reminder after {hours}"
-        " hours comes when the survey has already closed (FEEDBOT_IDLE_EXPIRY_HOURS is 24):"
+        f"{services}, line 2, service 'x', invitations.reminder_after_hours: a reminder after"
+        f" {hours} hours comes when the survey has already closed (FEEDBOT_IDLE_EXPIRY_HOURS is"
+        " 24):"
         " remind sooner, or raise FEEDBOT_IDLE_EXPIRY_HOURS"
     )
     assert load_services(services, idle_expiry=timedelta(hours=48)).get("x")
@@ -280,7 +285,7 @@ def test_a_scrub_name_that_cannot_be_one_is_refused_without_quoting_it(tmp_path,
     with pytest.raises(ServiceError) as refused:
         load_services(services_with_scrub_names(tmp_path, ["Karen", name]))
     message = str(refused.value)
-    assert f"services.0.scrub_names.1: service 'x': this name {problem}" in message
+    assert f"service 'x', scrub_names item 2: this name {problem}" in message
     assert "Karen" not in message
     if len(name.strip()) >= 3:
         assert name.strip() not in message
@@ -295,9 +300,9 @@ def test_a_full_name_made_of_everyday_words_is_a_scrub_name(tmp_path):
 @pytest.mark.parametrize(
     ("scrub_names", "place"),
     [
-        ("Karen", "services.0.scrub_names"),
-        ("[Karen, 12]", "services.0.scrub_names.1"),
-        ("{Karen: 1}", "services.0.scrub_names"),
+        ("Karen", "service 'x', scrub_names"),
+        ("[Karen, 12]", "service 'x', scrub_names item 2"),
+        ("{Karen: 1}", "service 'x', scrub_names"),
     ],
 )
 def test_a_scrub_names_of_the_wrong_shape_is_refused_without_quoting_it(
@@ -368,7 +373,7 @@ def test_a_time_zone_the_database_lacks_is_refused_at_start_up(tmp_path, timezon
     with pytest.raises(ServiceError) as refused:
         load_services(services)
     assert str(refused.value) == (
-        f"{services}, services.0.timezone: service 'x': no time zone {timezone!r} in the time"
+        f"{services}, line 10, service 'x', timezone: no time zone {timezone!r} in the time"
         " zone database: give an IANA name such as America/New_York, America/Chicago or"
         " Pacific/Honolulu"
     )
@@ -385,11 +390,13 @@ def test_invitations_from_a_number_no_service_answers_on_are_refused(tmp_path):
     with pytest.raises(ServiceError) as refused:
         load_services(services)
     assert str(refused.value) == (
-        f"{services}, services.0.from_number: service 'x': +12025559999 is not one of its"
-        " sms_numbers, so replies to invitations sent from it would reach no service: add it to"
-        " sms_numbers, or send from one of them"
+        f"{services}, line 4, service 'x', from_number: +12025559999 is not one of the"
+        " service's sms_numbers, so replies to invitations sent from it would reach no service:"
+        " add it to sms_numbers, or send from one of them"
     )
-    with pytest.raises(ServiceError, match=r"services\.0\.from_number: .* not one of its sms_n"):
+    with pytest.raises(
+        ServiceError, match=r"service 'x', from_number: .* not one of the service's sms_n"
+    ):
         load_services(services_with(tmp_path, from_number="+12025550100"))
     own = services_with(tmp_path, sms_numbers=["+12025550100"], from_number="+12025550100")
     assert load_services(own).get("x").from_number == "+12025550100"
@@ -406,8 +413,8 @@ def test_a_messaging_service_and_a_from_number_together_are_refused(tmp_path):
     with pytest.raises(ServiceError) as refused:
         load_services(services)
     assert str(refused.value) == (
-        f"{services}, services.0.from_number: service 'x' gives both messaging_service_sid and"
-        " from_number: give one (invitations go out through the Messaging Service, from one of"
+        f"{services}, line 4, service 'x', from_number: give messaging_service_sid or"
+        " from_number, not both (invitations go out through the Messaging Service, from one of"
         " its numbers, or from from_number)"
     )
 
