@@ -5,7 +5,8 @@ a Redis restart between two jobs, or Redis down when the worker starts: the proc
 exit with status 0, or with a traceback when RQ's clean-up cannot reach Redis either. Rather
 than count on the platform restarting it (some restart only failed processes, some back off
 for minutes), the worker is started again here, in the same process, unless it was asked to
-stop.
+stop. A Redis error RQ does retry (its job loop waiting for Redis) is retried every 2 s, not
+with RQ's backoff to a minute, and logged once, not at every try.
 
 RQ's scheduler runs in a child process forked from the worker. The child lets go of the
 worker's database connections and stops when the worker is gone: a worker killed with SIGKILL
@@ -23,12 +24,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
@@ -156,9 +158,17 @@ class FeedbotWorker(SimpleWorker):
     """RQ's SimpleWorker (no fork per job) with feedbot's scheduler and heartbeat, remembering
     whether it was asked to stop, and registered again when Redis has forgotten it."""
 
+    # RQ's job loop waits for Redis with a backoff that doubles up to this (RQ's: 60 s, which
+    # left a worker idle for up to a minute after Redis came back).
+    max_connection_wait_time = RESTART_PAUSE_SECONDS
     asked_to_stop = False
     on_started: Callable[[], None] | None = None  # once registered and subscribed
+    on_heartbeat: Callable[[], None] | None = None  # each time Redis took its heartbeat
     _pulse: Pulse | None = None
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._beating = threading.Lock()  # the job loop's heartbeat and the pulse's
 
     def handle_warm_shutdown_request(self) -> None:
         self.asked_to_stop = True
@@ -188,16 +198,27 @@ class FeedbotWorker(SimpleWorker):
         if self._pulse is not None:
             self._pulse.stop()
 
-    def run_maintenance_tasks(self) -> None:
-        self.register_again_if_forgotten()
-        super().run_maintenance_tasks()
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        """RQ's heartbeat, which also registers the worker again if Redis has forgotten it.
 
-    def register_again_if_forgotten(self) -> bool:
-        """RQ registers a worker only when it starts: after Redis restarts empty, a worker that
+        RQ registers a worker only when it starts: after Redis restarts empty, a worker that
         lived through it would be missing from `rq:workers` for good, and `feedbot queue
-        status` would say that no worker runs. Return whether it had to register again."""
-        if self.connection.sismember(self.redis_workers_keys, self.key):
-            return False
+        status` would say that no worker runs. The job loop's first heartbeat once Redis is
+        back, or the pulse's, notices it (in the same round trip)."""
+        if pipeline is not None:  # part of RQ's own transaction as a job starts
+            super().heartbeat(timeout, pipeline)
+            return
+        with self._beating:
+            with self.connection.pipeline() as beat:
+                super().heartbeat(timeout, beat)
+                beat.sismember(self.redis_workers_keys, self.key)
+                registered = beat.execute()[-1]
+            if not registered:
+                self._register_again()
+        if self.on_heartbeat is not None:
+            self.on_heartbeat()
+
+    def _register_again(self) -> None:
         with self.connection.pipeline() as pipeline:
             pipeline.hset(self.key, mapping={**self.serialize(), "state": self.get_state()})
             pipeline.expire(self.key, self.worker_ttl + 60)
@@ -206,7 +227,6 @@ class FeedbotWorker(SimpleWorker):
         log.warning(
             "Redis had lost this worker's registration (restarted empty?): registered again"
         )
-        return True
 
     def _start_scheduler(
         self,
@@ -254,8 +274,7 @@ def run_worker(
     """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty).
 
     RQ's scheduler runs in a child process that exits when Redis restarts; the worker starts it
-    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min;
-    the same maintenance registers the worker again if a Redis restart has forgotten it.
+    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min.
     """
     outage = Outage(
         log,
@@ -264,26 +283,71 @@ def run_worker(
         " logged again when it works",
         "the RQ worker works again after %d failed start(s) over %.0f s",
     )
-    while True:
-        worker: FeedbotWorker | None = None
-        try:
-            worker = FeedbotWorker(
-                list(queues),
-                connection=connection,
-                maintenance_interval=maintenance_seconds,
-                worker_ttl=WORKER_TTL_SECONDS,
-            )
-            worker.on_started = outage.worked
-            worker.work(with_scheduler=True, burst=burst)
-        except RedisError as error:
-            # Starting a worker talks to Redis, and so does RQ's clean-up after it quits: both
-            # fail while Redis is down.
-            if burst or (worker is not None and worker.asked_to_stop):
-                raise
-            reason = type(error).__name__
-        else:
-            if burst or worker.asked_to_stop:
-                return
-            reason = "an error (logged above)"
-        outage.failed(reason)
-        time.sleep(RESTART_PAUSE_SECONDS)
+    unreachable = Outage(
+        log,
+        logging.ERROR,
+        "Redis cannot be reached (%s): the worker tries again every"
+        f" {RESTART_PAUSE_SECONDS:.0f} s, logged again when it works",
+        "the worker reaches Redis again after %d failed tries over %.0f s",
+    )
+    with _rq_redis_retries_logged_by(unreachable):
+        while True:
+            worker: FeedbotWorker | None = None
+            try:
+                worker = FeedbotWorker(
+                    list(queues),
+                    connection=connection,
+                    maintenance_interval=maintenance_seconds,
+                    worker_ttl=WORKER_TTL_SECONDS,
+                )
+                worker.on_started = outage.worked
+                worker.on_heartbeat = unreachable.worked
+                worker.work(with_scheduler=True, burst=burst)
+            except RedisError as error:
+                # Starting a worker talks to Redis, and so does RQ's clean-up after it quits:
+                # both fail while Redis is down.
+                if burst or (worker is not None and worker.asked_to_stop):
+                    raise
+                reason = type(error).__name__
+            else:
+                if burst or worker.asked_to_stop:
+                    return
+                reason = "an error (logged above)"
+            outage.failed(reason)
+            time.sleep(RESTART_PAUSE_SECONDS)
+
+
+# RQ's line for each retry while Redis is down, from its job loop and from its pubsub thread.
+_RQ_REDIS_RETRY = "Worker %s: could not connect to Redis instance: %s retrying in %d seconds..."
+
+
+@contextmanager
+def _rq_redis_retries_logged_by(outage: Outage) -> Iterator[None]:
+    """While the worker runs, RQ's retry lines (one every 1-2 s while Redis is down) are
+    replaced by `outage`'s one line; the worker's next heartbeat says when it works again."""
+    rq_log = logging.getLogger("rq.worker")
+    retries = _RedisRetries(outage)
+    rq_log.addFilter(retries)
+    try:
+        yield
+    finally:
+        rq_log.removeFilter(retries)
+
+
+class _RedisRetries(logging.Filter):
+    """Drops RQ's retry lines, each counted as a failure of `outage` (logged at the first)."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__()
+        self.outage = outage
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.msg != _RQ_REDIS_RETRY
+            or not isinstance(record.args, tuple)
+            or len(record.args) != 3
+        ):
+            return True
+        _name, error, _wait = record.args
+        self.outage.failed(type(error).__name__)
+        return False

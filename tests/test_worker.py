@@ -116,6 +116,11 @@ def scheduler_holding_the_lock(connection: Redis) -> int | None:
     return int(pid) if pid else None
 
 
+def idle(workers: list[Worker]) -> bool:
+    """One worker, waiting for jobs: past its start-up and its first maintenance."""
+    return len(workers) == 1 and workers[0].get_state() == "idle"
+
+
 def not_json(lines: list[str]) -> list[str]:
     """The lines that are not one JSON object each."""
     bad = []
@@ -244,6 +249,39 @@ def test_queue_status_counts_a_killed_worker_out_and_a_busy_one_in(
     holder.dispose()
     assert "workers: 1 (1 more registered, silent for over 15 s" in status.stdout, status.output
     assert status.exit_code == 0, status.output
+
+
+@ON_POSTGRES
+def test_a_worker_back_from_a_redis_outage_works_and_registers_within_seconds(
+    queued_app, redis_server, tmp_path
+):
+    """RQ's job loop retried Redis with a backoff growing to a minute, and the worker
+    registered again only at its maintenance: after a minute's outage it took no job for
+    56 s, while `queue status` said no worker ran. And RQ logged every retry, from its job
+    loop and its pubsub thread: now one line when Redis is lost and one when it is back."""
+    connection = Redis.from_url(redis_server.url)
+    with worker_process(tmp_path / "worker.log", FEEDBOT_WORKER_MAINTENANCE_SECONDS="60") as worker:
+        wait_for(lambda: idle(Worker.all(connection=connection)), 20, "the worker's wait for jobs")
+        redis_server.stop()
+        complete_survey(queued_app, phone="+12025550164")  # waits in the outbox
+        time.sleep(17)  # RQ's retries back off to 16 s by now
+        redis_server.start()
+        wait_for(lambda: Worker.count(connection=connection) == 1, 5, "its registration")
+        status = queued_app.test_cli_runner().invoke(args=["queue", "status"])
+        wait_for(lambda: pending(queued_app) == 0, 10, "the response to be normalized")
+        assert worker.alive()
+    assert "workers: 1\n" in status.stdout, status.output
+    logged = [json.loads(line) for line in worker.lines()]
+    retries = [e["message"] for e in logged if "could not connect to Redis" in e["message"]]
+    assert retries == [], retries
+    said = [e["message"] for e in logged if e["logger"] == "feedbot.worker"]
+    lost = "Redis cannot be reached (ConnectionError): the worker tries again every 2 s, logged"
+    assert len([m for m in said if m.startswith(lost)]) == 1, said
+    assert len([m for m in said if m.startswith("the worker reaches Redis again")]) == 1, said
+    assert (
+        said.count("Redis had lost this worker's registration (restarted empty?): registered again")
+        == 1
+    )
 
 
 def test_a_worker_started_while_postgres_and_redis_are_down_waits_for_them(
