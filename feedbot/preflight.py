@@ -202,8 +202,15 @@ def file_not_utf8(settings: Settings) -> FlowError:
             path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as error:
             byte = error.object[error.start]
-            problem = f"is not UTF-8 text (byte 0x{byte:02x} at position {error.start})"
-            return kind(path, "", f"{problem}: save it as UTF-8")
+            problem = f"is not UTF-8 text (byte 0x{byte:02x})"
+            return kind(path, _line_and_column(error), f"{problem}: save it as UTF-8")
         except OSError:
             continue
     return FlowError(settings.flows_dir, "", "a services or flow file is not UTF-8 text")
+
+
+def _line_and_column(error: UnicodeDecodeError) -> str:
+    """Where the first byte that is not UTF-8 is, as an editor counts: a byte offset does
+    not help find an "ó" saved as Windows-1252. Everything before it is UTF-8."""
+    lines = error.object[: error.start].split(b"\n")
+    return f"line {len(lines)}, column {len(lines[-1].decode('utf-8')) + 1}"

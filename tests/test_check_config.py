@@ -103,7 +103,24 @@ def test_a_services_file_saved_as_utf16_is_named(tmp_path: Path, sqlite_url):
     utf16.write_bytes(TEST_SERVICES.read_text().encode("utf-16"))
     result = check_config(sqlite_url, None, FEEDBOT_SERVICES_FILE=str(utf16))
     assert result.exit_code == 1
-    assert f"{utf16}: is not UTF-8 text (byte 0xff at position 0)" in lines(result)["services"]
+    assert f"{utf16}, line 1, column 1: is not UTF-8 text (byte 0xff)" in lines(result)["services"]
+
+
+def test_a_services_file_saved_as_windows_1252_is_named_by_line_and_column(tmp_path: Path):
+    """It said "byte 0xf3 at position 471", which no editor shows: the line and the column
+    find the "ó" that Windows-1252 wrote as one byte."""
+    text = TEST_SERVICES.read_text()
+    text = text.replace("    translations:\n      ar: {name: طلب القرض}\n", "")  # not in cp1252
+    services = tmp_path / "services.yaml"
+    services.write_bytes(text.encode("cp1252"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "Administración" in row)
+    column = text.splitlines()[line - 1].index("ó") + 1
+    result = check_config("sqlite://", None, "--offline", FEEDBOT_SERVICES_FILE=str(services))
+    assert result.exit_code == 1
+    assert lines(result)["services"] == (
+        f"PROBLEM  ServiceError: {services}, line {line}, column {column}: is not UTF-8 text"
+        " (byte 0xf3): save it as UTF-8"
+    )
 
 
 def test_another_secret_key_is_a_problem_and_is_not_recorded(database_url):

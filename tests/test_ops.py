@@ -400,8 +400,8 @@ def test_a_services_file_not_in_utf8_is_named_like_any_broken_services_file(tmp_
     )
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert result.output == (
-        f"feedbot: cannot start: ServiceError: {services}: is not UTF-8 text (byte 0xff at"
-        " position 0): save it as UTF-8\n"
+        f"feedbot: cannot start: ServiceError: {services}, line 1, column 1: is not UTF-8 text"
+        " (byte 0xff): save it as UTF-8\n"
     )
 
 
