@@ -709,6 +709,11 @@ def invite(csv_path: str, service: str | None) -> None:
     from feedbot.invitations_api import create_rows
 
     numbered, errors = _csv_rows(csv_path)
+    if not service and numbered and not any("service" in row for _, row in numbered):
+        raise click.BadParameter(
+            f"{csv_path} names no service: add a service column, or give --service",
+            param_hint="--csv",
+        )
     rows = [({"service": service} if service else {}) | row for _, row in numbered]
     accepted: list = []
     with click.progressbar(length=len(rows), label="inviting", file=sys.stderr) as bar:

@@ -94,9 +94,11 @@ def _parse_row(
 ) -> InvitationRequest:
     if not isinstance(row, dict):
         raise InvalidInvitation("each invitation is a JSON object")
-    service = runtime.services.get(str(row.get("service", "")))
+    if row.get("service") in (None, ""):
+        raise InvalidInvitation("no service: give the id of the service the survey is about")
+    service = runtime.services.get(str(row["service"]))
     if service is None:
-        raise InvalidInvitation(f"service {row.get('service')!r} does not exist")
+        raise InvalidInvitation(f"service {row['service']!r} does not exist")
     check_service(service.id)
     if not service.sms_numbers and not service.messaging_service_sid:
         raise InvalidInvitation(f"service {service.id!r} has no SMS number to send from")
