@@ -111,11 +111,12 @@ def load_flow(path: Path | str) -> Flow:
     return flow
 
 
-def load_flows(directory: Path | str) -> dict[str, Flow]:
-    """Every flow file in a directory (services.yaml is not a flow), keyed by flow id."""
+def load_flows(directory: Path | str, services_file: Path | None = None) -> dict[str, Flow]:
+    """Every flow file in a directory, keyed by flow id. The services file may be kept among
+    them under any name: neither it nor a services.yaml is a flow."""
     flows: dict[str, Flow] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
-        if path.name == "services.yaml":
+        if path.name == "services.yaml" or _same_file(path, services_file):
             continue
         flow = load_flow(path)
         if flow.id in flows:
@@ -124,6 +125,10 @@ def load_flows(directory: Path | str) -> dict[str, Flow]:
             )
         flows[flow.id] = flow
     return flows
+
+
+def _same_file(path: Path, other: Path | None) -> bool:
+    return other is not None and path.resolve() == other.resolve()
 
 
 def extract_flow_messages(

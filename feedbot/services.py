@@ -114,7 +114,7 @@ def load_services(
     (FEEDBOT_IDLE_EXPIRY_HOURS), also refuse a reminder that would come after surveys close.
     An expired OMB control number is logged, not refused: its renewal may be pending."""
     path = Path(path)
-    flows = load_flows(flows_dir or path.parent)
+    flows = load_flows(flows_dir or path.parent, services_file=path)
     source = _read(path)
     errors = list(_VALIDATOR.iter_errors(source.document))
     if errors:

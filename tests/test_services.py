@@ -247,3 +247,16 @@ def test_an_empty_services_file_says_what_it_should_hold(tmp_path):
     assert refusal(path) == (
         f"{path}: is empty: list the services under `services:`, as flows/services.yaml does"
     )
+
+
+def test_a_services_file_kept_among_the_flows_under_another_name_is_not_read_as_a_flow(
+    tmp_path,
+):
+    """FEEDBOT_SERVICES_FILE=flows/benefits-services.yaml stopped start-up with "top level:
+    Additional properties are not allowed ('services' was unexpected)": only a file named
+    services.yaml was left out of the flows."""
+    services_file(tmp_path, sound_service())
+    kept = (tmp_path / "services.yaml").rename(tmp_path / "benefits-services.yaml")
+    registry = load_services(kept, flows_dir=tmp_path)
+    assert list(registry.services) == ["ui-claims"]
+    assert sorted(registry.flows) == ["a11", "a11_thumbs"]
