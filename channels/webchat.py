@@ -250,6 +250,9 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "skip": gettext(_("Skip")),
             "submit_choices": gettext(_("Submit choices")),
             "language": gettext(_("Language")),
+            "language_fixed": gettext(
+                _("The language can be changed only before the first answer.")
+            ),
             "you": gettext(_("You")),
             "error": gettext(_("Something went wrong. Please try again.")),
             "not_sent": gettext(

@@ -1720,3 +1720,33 @@ def test_picked_choices_are_joined_as_the_language_writes_a_list(site, locale, l
         page.click(".feedbot-launcher")
         page.wait_for_selector("#feedbot-text")
         assert said_by_the_visitor(page)[-1] == said
+
+
+def test_the_language_picker_says_why_it_is_disabled(site):
+    """After the first answer the picker was disabled, still announced as "Language", with
+    nothing to tell a visitor who wanted another language that they could not change it."""
+    page_url, app = site
+    fixed = "The language can be changed only before the first answer."
+    spanish = config(app, "es")["strings"]["language_fixed"]
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        assert page.is_hidden("#feedbot-language-hint")
+        assert page.get_attribute("#feedbot-language", "aria-describedby") is None
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-chat[lang=es] .feedbot-choice")
+        agree_strongly(page)
+        assert page.is_disabled("#feedbot-language")
+        assert page.inner_text("#feedbot-language-hint") == spanish
+        assert page.is_visible("#feedbot-language-hint")
+        assert spanish.startswith("El idioma solo se puede cambiar")
+        assert (
+            page.get_attribute("#feedbot-language", "aria-describedby") == "feedbot-language-hint"
+        )
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-language-fixed.png")
+        page.reload()
+        page.click(".feedbot-launcher")
+        page.wait_for_selector("[aria-pressed]")
+        assert page.is_visible("#feedbot-language-hint")
+        assert page.inner_text("#feedbot-language-hint") == spanish
+    assert config(app, "en")["strings"]["language_fixed"] == fixed

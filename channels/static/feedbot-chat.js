@@ -201,6 +201,9 @@
     }
     ui.panel.appendChild(header);
     ui.omb = pageOmb || ui.panel.appendChild(el("p", { "class": "feedbot-omb" }));
+    ui.languageHint = ui.panel.appendChild(el("p", {
+      id: "feedbot-language-hint", "class": "feedbot-omb", hidden: ""
+    }));
     // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation. What was said
     // before this page showed it (a resumed conversation, or one said again in another
     // language) sits outside the live region: a screen reader reads out only what is new.
@@ -247,7 +250,17 @@
       if (option.code === (state.wanted || config.language)) { node.selected = true; }
       ui.language.appendChild(node);
     });
+    updatePicker();
+  }
+
+  // The picker changes the language before the first answer only; once it is given, the
+  // picker is disabled and says why (shown, and as its description), else a visitor who
+  // wants another language is left to guess.
+  function updatePicker() {
     ui.language.disabled = state.answered || state.unresumed;
+    ui.languageHint.textContent = state.config.strings.language_fixed;
+    ui.languageHint.hidden = !state.answered;
+    describedBy(ui.language, ui.languageHint.id, state.answered);
   }
 
   function followPage(config) {
@@ -384,7 +397,7 @@
         state.lost = false;
         ui.earlier.textContent = "";
         ui.live.textContent = "";
-        ui.language.disabled = false;
+        updatePicker();
         // Said once, in the live region, before the survey's first words.
         if (state.told) { addMessage("bot", state.config.strings.lost); }
         show(data);
@@ -452,7 +465,7 @@
       .then(function (data) {
         state.answered = true;
         state.restarted = false;
-        ui.language.disabled = true;
+        updatePicker();
         show(data);
       }, function (error) {
         // Not said after all: the answer stays in its box, to send again.
