@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import jsonschema
 import yaml
@@ -15,6 +16,28 @@ END = "end"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "flow.schema.json"
 
 QuestionType = Literal["scale", "multi", "text"]
+
+# The A-11 record's fields a question's answer may fill, as normalize.build_record reads them,
+# each with the type of question that asks it and what it is, for the validator's messages.
+A11_RECORDS: Mapping[str, tuple[QuestionType, str]] = {
+    "question_1": ("scale", "the A-11 trust rating"),
+    "positive": ("multi", "the A-11 drivers of a positive answer"),
+    "negative": ("multi", "the A-11 drivers of a negative answer"),
+    "positive_other_text": ("text", "the words of a positive answer's Something else"),
+    "negative_other_text": ("text", "the words of a negative answer's Something else"),
+    "question_4": ("text", "the A-11 closing comment"),
+}
+# A-11's driver dimensions, the only choices of a `positive` or `negative` question: the same as
+# feedbot.models.DRIVERS, which this module cannot import (the engine would import SQLAlchemy).
+A11_DRIVERS = (
+    "effectiveness",
+    "ease",
+    "efficiency",
+    "transparency",
+    "humanity",
+    "employee",
+    "other",
+)
 
 
 class FlowError(Exception):
@@ -228,12 +251,14 @@ def _build_question(question_id: str, spec: Mapping[str, Any]) -> Question:
 
 
 def _check_meaning(flow: Flow) -> None:
-    """What a schema cannot say: targets exist, values fit their type, no question loops."""
+    """What a schema cannot say: targets exist, values fit their type, no question loops,
+    answers fill the A-11 record."""
     if flow.start not in flow.questions:
         raise FlowError(flow.path, "start", f"names no question ({flow.start!r})")
     for question in flow.questions.values():
         _check_question(flow, question)
     _check_no_loops(flow)
+    _check_records(flow)
 
 
 def _check_question(flow: Flow, question: Question) -> None:
@@ -248,13 +273,10 @@ def _check_question(flow: Flow, question: Question) -> None:
                     flow.path, f"{place}.choices[{index}].value", f"{value!r} is not a number"
                 )
         low, high = min(values), max(values)
-        if sorted(values) != list(range(low, high + 1)):
+        # The trust scale is checked against its form, with a message that says which it takes.
+        consecutive = sorted(values) == list(range(low, high + 1))
+        if not consecutive and question.record != "question_1":
             raise FlowError(flow.path, f"{place}.choices", "scale values must be consecutive")
-        outside = [value for value in values if not 1 <= value <= 5]
-        if flow.trust_form == "likert" and question.record == "question_1" and outside:
-            raise FlowError(
-                flow.path, f"{place}.choices", f"choice {outside[0]} is outside the scale 1-5"
-            )
     targets = [route.goto for route in question.routes]
     if question.unanswered:
         targets.append(question.unanswered)
@@ -291,3 +313,150 @@ def _check_no_loops(flow: Flow) -> None:
 
     for question_id in flow.questions:
         visit(question_id)
+
+
+def _in_reach_order(flow: Flow) -> list[str]:
+    """The questions a survey can come to, nearest the start first."""
+    order = [flow.start]
+    for question_id in order:
+        question = flow.questions[question_id]
+        following = [route.goto for route in question.routes] + [question.unanswered or END]
+        order += [target for target in following if target != END and target not in order]
+    return order
+
+
+def _check_records(flow: Flow) -> None:
+    """Each answer fills its own field of the A-11 record, of the type the field holds: a field
+    no question fills, or two fill, was exported empty or with the wrong answer, unwarned."""
+    recorded_by: dict[str, Question] = {}
+    for question in map(flow.question, _in_reach_order(flow)):
+        if question.record is None:
+            continue
+        _check_record_type(flow, question)
+        earlier = recorded_by.setdefault(question.record, question)
+        if earlier is not question:
+            raise FlowError(
+                flow.path, f"questions.{question.id}.record", _shared(earlier, question)
+            )
+    if "question_1" not in recorded_by:
+        _refuse_missing_trust_question(flow)
+    _check_trust_scale(flow, recorded_by["question_1"])
+    for branch in ("positive", "negative"):
+        if branch in recorded_by:
+            _check_drivers(flow, recorded_by[branch])
+        else:
+            _refuse_misspelt_record(flow, branch)
+
+
+def _check_record_type(flow: Flow, question: Question) -> None:
+    if question.record not in A11_RECORDS:
+        return
+    expected, meaning = A11_RECORDS[question.record]
+    if question.type != expected:
+        raise FlowError(
+            flow.path,
+            f"questions.{question.id}.type",
+            f"it records {question.record}, {meaning}, which a {expected} question asks: write"
+            f" `type: {expected}`, or give this question a record of its own",
+        )
+
+
+def _shared(earlier: Question, question: Question) -> str:
+    own = "" if question.id in A11_RECORDS else f", such as `record: {question.id}`"
+    return (
+        f"question {earlier.id!r} records {question.record} already, and the export keeps one"
+        " answer per field, so one answer would overwrite the other: give this question a record"
+        f" of its own{own}"
+    )
+
+
+def _refuse_missing_trust_question(flow: Flow) -> NoReturn:
+    """Names the question most likely meant as the trust question: one whose record is
+    question_1 misspelt, or else the first rating scale the survey comes to."""
+    scales = [
+        question
+        for question in map(flow.question, _in_reach_order(flow))
+        if question.type == "scale" and question.record not in A11_RECORDS
+    ]
+    misspelt = [question for question in scales if _misspells(question.record, "question_1")]
+    problem = (
+        "no question records question_1, the A-11 trust rating, so every response would be"
+        " exported without one: "
+    )
+    if not scales:
+        raise FlowError(
+            flow.path,
+            "questions",
+            f"{problem}add the trust question, a scale with `record: question_1`",
+        )
+    trust = (misspelt or scales)[0]
+    if trust.record:
+        place, fix = ".record", f"write `record: question_1` (not `record: {trust.record}`)"
+    else:
+        place, fix = "", "add `record: question_1`"
+    raise FlowError(
+        flow.path,
+        f"questions.{trust.id}{place}",
+        f"{problem}if this is the trust question, {fix}",
+    )
+
+
+def _refuse_misspelt_record(flow: Flow, field: str) -> None:
+    for question in flow.questions.values():
+        if _misspells(question.record, field):
+            meaning = A11_RECORDS[field][1]
+            raise FlowError(
+                flow.path,
+                f"questions.{question.id}.record",
+                f"no question records {field}, {meaning}, and {question.record!r} is no A-11"
+                f" field, so these answers would be lost from the export: write `record: {field}`",
+            )
+
+
+def _misspells(record: str | None, field: str) -> bool:
+    """A record a letter or two from an A-11 field no question fills is that field misspelt
+    ("positives", "question_l"), not a field of the agency's own."""
+    return (
+        record is not None
+        and record not in A11_RECORDS
+        and bool(difflib.get_close_matches(record, [field], cutoff=0.8))
+    )
+
+
+# The trust question's choices as the A-11 record holds them for each form of the question.
+_TRUST_SCALES = {"likert": [1, 2, 3, 4, 5], "thumbs": [0, 1]}
+
+
+def _check_trust_scale(flow: Flow, trust: Question) -> None:
+    values = sorted(int(choice.value) for choice in trust.choices)
+    if values == _TRUST_SCALES[flow.trust_form]:
+        return
+    offered = ", ".join(map(str, values))
+    if flow.trust_form == "likert":
+        problem = (
+            f"the trust scale is {offered}, but a likert flow asks it on 1 to 5, as A-11 reports"
+            " it (1 Strongly disagree to 5 Strongly agree): give the trust question exactly the"
+            " choices 1 to 5, or write `trust_form: thumbs` for 1 = thumbs up, 0 = thumbs down"
+        )
+    else:
+        problem = (
+            f"the trust choices are {offered}, but a thumbs flow records 1 = thumbs up and"
+            " 0 = thumbs down: give the trust question exactly the choices 1 and 0, or write"
+            " `trust_form: likert` for the 1-5 scale"
+        )
+    raise FlowError(flow.path, f"questions.{trust.id}.choices", problem)
+
+
+def _check_drivers(flow: Flow, question: Question) -> None:
+    # normalize exports a tick only under a driver's own name: any other value was lost.
+    for index, choice in enumerate(question.choices):
+        if choice.value not in A11_DRIVERS:
+            close = difflib.get_close_matches(str(choice.value), A11_DRIVERS, n=1)
+            raise FlowError(
+                flow.path,
+                f"questions.{question.id}.choices[{index}].value",
+                f"{choice.value!r} is not an A-11 driver, so a tick on it would be lost from the"
+                f" export: a question recording {question.record} offers"
+                f" {', '.join(A11_DRIVERS[:-1])} or {A11_DRIVERS[-1]}"
+                + (f" (did you mean {close[0]!r}?)" if close else ""),
+            )

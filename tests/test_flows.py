@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from feedbot.cli import main
-from feedbot.flows import FlowError, load_flow, load_flows
-from feedbot.models import ResponseRecord
+from feedbot.flows import A11_DRIVERS, A11_RECORDS, FlowError, load_flow, load_flows
+from feedbot.models import DRIVERS, Answer, Conversation, ResponseRecord
+from feedbot.normalize import build_record
 from feedbot.services import ServiceError, load_services
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.texting import Texter
@@ -60,7 +61,7 @@ def test_a_new_question_is_a_yaml_change(tmp_path):
         (
             lambda d: d["questions"]["trust"]["choices"].append({"value": 6, "label": "Wow"}),
             "questions.trust.choices",
-            "outside the scale 1-5",
+            "the trust scale is 1, 2, 3, 4, 5, 6, but a likert flow asks it on 1 to 5",
         ),
         (lambda d: d["questions"]["trust"].pop("text"), "questions.trust", "'text' is a required"),
         (lambda d: d["questions"]["trust"].update(type="slider"), "questions.trust.type", "slider"),
@@ -91,6 +92,212 @@ def test_broken_flow_names_file_place_and_problem(tmp_path, change, place, probl
     message = str(raised.value)
     assert message.startswith(f"{path}, {place}")
     assert problem in message
+
+
+def add_question(document, question_id, spec):
+    """`spec` asked last, after "Anything else?"."""
+    document["questions"]["anything_else"]["next"] = question_id
+    document["questions"][question_id] = {**spec, "next": "end"}
+
+
+HOW_FILED = {
+    "type": "scale",
+    "optional": True,
+    "text": "How did you file your claim?",
+    "choices": [
+        {"value": 1, "label": "Online"},
+        {"value": 2, "label": "By phone"},
+        {"value": 3, "label": "In person"},
+    ],
+}
+
+
+def trust_choices(*values):
+    return lambda d: d["questions"]["trust"].update(
+        choices=[{"value": value, "label": f"Choice {value}"} for value in values],
+        next=[{"when": [values[-1]], "goto": "made_the_difference"}, {"goto": "could_be_better"}],
+    )
+
+
+def a11_thumbs_document():
+    return yaml.safe_load((FLOWS / "a11_thumbs.yaml").read_text())
+
+
+def with_trust_form(form, change):
+    def changed(document):
+        document["trust_form"] = form
+        change(document)
+
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "problem"),
+    [
+        # H1: a typo, or the line left out, and every exported record had question_1 null.
+        (
+            lambda d: d["questions"]["trust"].update(record="question_l"),
+            "questions.trust.record",
+            "no question records question_1, the A-11 trust rating, so every response would be"
+            " exported without one: if this is the trust question, write `record: question_1`"
+            " (not `record: question_l`)",
+        ),
+        (
+            lambda d: d["questions"]["trust"].pop("record"),
+            "questions.trust",
+            "no question records question_1, the A-11 trust rating, so every response would be"
+            " exported without one: if this is the trust question, add `record: question_1`",
+        ),
+        # H2: the later answer overwrote the trust rating.
+        (
+            lambda d: add_question(d, "how_filed", {**HOW_FILED, "record": "question_1"}),
+            "questions.how_filed.record",
+            "question 'trust' records question_1 already, and the export keeps one answer per"
+            " field, so one answer would overwrite the other: give this question a record of its"
+            " own, such as `record: how_filed`",
+        ),
+        (
+            lambda d: d["questions"]["could_be_better"].update(record="positive"),
+            "questions.could_be_better.record",
+            "question 'made_the_difference' records positive already",
+        ),
+        # An A-11 field asked by the wrong type of question: a comment stored as "2".
+        (
+            lambda d: add_question(d, "how_filed", {**HOW_FILED, "record": "question_4"}),
+            "questions.how_filed.type",
+            "it records question_4, the A-11 closing comment, which a text question asks: write"
+            " `type: text`, or give this question a record of its own",
+        ),
+        # H3: a tick on a misspelt driver was exported as "not asked".
+        (
+            lambda d: d["questions"]["made_the_difference"]["choices"][2].update(value="efficency"),
+            "questions.made_the_difference.choices[2].value",
+            "'efficency' is not an A-11 driver, so a tick on it would be lost from the export: a"
+            " question recording positive offers effectiveness, ease, efficiency, transparency,"
+            " humanity, employee or other (did you mean 'efficiency'?)",
+        ),
+        (
+            lambda d: d["questions"]["could_be_better"]["choices"][5].update(value="staff"),
+            "questions.could_be_better.choices[5].value",
+            "'staff' is not an A-11 driver",
+        ),
+        # The branch's record misspelt: every driver of that branch exported as not asked.
+        (
+            lambda d: d["questions"]["made_the_difference"].update(record="positives"),
+            "questions.made_the_difference.record",
+            "no question records positive, the A-11 drivers of a positive answer, and"
+            " 'positives' is no A-11 field, so these answers would be lost from the export:"
+            " write `record: positive`",
+        ),
+        # H4 and M4: the trust scale must be the one the flow's trust_form says.
+        (
+            with_trust_form("thumbs", lambda d: None),
+            "questions.trust.choices",
+            "the trust choices are 1, 2, 3, 4, 5, but a thumbs flow records 1 = thumbs up and"
+            " 0 = thumbs down: give the trust question exactly the choices 1 and 0, or write"
+            " `trust_form: likert` for the 1-5 scale",
+        ),
+        (
+            trust_choices(1, 2, 3, 4),
+            "questions.trust.choices",
+            "the trust scale is 1, 2, 3, 4, but a likert flow asks it on 1 to 5, as A-11 reports"
+            " it (1 Strongly disagree to 5 Strongly agree): give the trust question exactly the"
+            " choices 1 to 5, or write `trust_form: thumbs` for 1 = thumbs up, 0 = thumbs down",
+        ),
+        (trust_choices(0, 1), "questions.trust.choices", "the trust scale is 0, 1, but"),
+        (trust_choices(0, 2, 3, 4, 5), "questions.trust.choices", "the trust scale is 0, 2, 3,"),
+        (
+            with_trust_form("thumbs", trust_choices(1, 2)),
+            "questions.trust.choices",
+            "the trust choices are 1, 2, but a thumbs flow",
+        ),
+    ],
+)
+def test_a_flow_that_would_lose_or_break_a11_data_is_refused(tmp_path, change, place, problem):
+    document = a11_document()
+    change(document)
+    path = write_flow(tmp_path, document)
+    with pytest.raises(FlowError) as raised:
+        load_flow(path)
+    assert str(raised.value).startswith(f"{path}, {place}: {problem}")
+
+
+def test_a_thumbs_flow_on_a_likert_scale_is_refused(tmp_path):
+    document = a11_thumbs_document()
+    document["trust_form"] = "likert"
+    path = write_flow(tmp_path, document, "a11_thumbs.yaml")
+    with pytest.raises(FlowError, match=r"questions\.trust\.choices: the trust scale is 0, 1, but"):
+        load_flow(path)
+
+
+def test_a_question_of_its_own_may_record_a_field_of_its_own(tmp_path):
+    """Allowed, though no export carries it (the README says so): only A-11 fields are."""
+    document = a11_document()
+    add_question(document, "how_filed", {**HOW_FILED, "record": "how_filed"})
+    flow = load_flow(write_flow(tmp_path, document))
+    assert flow.question("how_filed").record == "how_filed"
+
+
+def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    document = a11_document()
+    document["questions"]["trust"]["record"] = "question_l"
+    write_flow(flows, document)
+    write_flow(flows, a11_thumbs_document(), "a11_thumbs.yaml")
+    services = yaml.safe_load(TEST_SERVICES.read_text())
+    for service in services["services"]:
+        service["omb_expiration"] = "2099-12-31"
+    (flows / "services.yaml").write_text(yaml.safe_dump(services, allow_unicode=True))
+    environment = {
+        "FEEDBOT_SERVICES_FILE": str(flows / "services.yaml"),
+        "FEEDBOT_FLOWS_DIR": str(flows),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": None,
+    }
+    result = CliRunner().invoke(main, ["check-config", "--offline"], env=environment)
+    assert result.exit_code == 1
+    (services_line,) = [line for line in result.output.splitlines() if line.startswith("serv")]
+    assert services_line.split(maxsplit=2)[1:] == [
+        "PROBLEM",
+        f"FlowError: {flows / 'a11.yaml'}, questions.trust.record: no question records"
+        " question_1, the A-11 trust rating, so every response would be exported without one:"
+        " if this is the trust question, write `record: question_1` (not `record: question_l`)",
+    ]
+
+
+def test_the_validators_a11_names_are_the_ones_normalize_uses():
+    """flows.py cannot import them (the engine would import SQLAlchemy): they are kept equal."""
+    assert A11_DRIVERS == DRIVERS
+    flow = load_flow(FLOWS / "a11.yaml")
+    nothing = build_record(finished_conversation(), [], flow, "America/New_York")
+    for record, (question_type, _) in A11_RECORDS.items():
+        value = {"scale": 4, "multi": ["ease"], "text": None}[question_type]
+        answer = Answer(
+            record=record, status="answered", value=value, raw_text="Quick", answered_at=NOW
+        )
+        built = build_record(finished_conversation(), [answer], flow, "America/New_York")
+        assert built != {**nothing, "normalized_at": built["normalized_at"]}, record
+    custom = Answer(record="how_filed", status="answered", value=2, raw_text="2", answered_at=NOW)
+    built = build_record(finished_conversation(), [custom], flow, "America/New_York")
+    assert built == {**nothing, "normalized_at": built["normalized_at"]}
+
+
+NOW = datetime(2026, 11, 2, 15, tzinfo=UTC)
+
+
+def finished_conversation():
+    return Conversation(
+        id=1,
+        public_id="response-1",
+        service_id="passport",
+        channel="sms",
+        flow_id="a11",
+        language="en",
+        status="complete",
+        started_at=NOW,
+        completed_at=NOW,
+    )
 
 
 def test_invalid_yaml_names_the_line(tmp_path):
@@ -143,7 +350,7 @@ def test_a_translation_into_a_language_the_service_does_not_offer_is_refused(tmp
 
 def test_broken_flow_stops_feedbot_start_up(tmp_path, monkeypatch):
     document = a11_document()
-    document["questions"]["trust"]["choices"][0]["value"] = 0
+    document["questions"]["trust"]["choices"].append({"value": 6, "label": "Wow"})
     write_flow(tmp_path, document)
     (tmp_path / "services.yaml").write_text((FLOWS / "services.yaml").read_text())
     monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(tmp_path / "services.yaml"))
