@@ -19,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session as DbSession
 
+from feedbot.engine import trust_statement
 from feedbot.fiscal import FiscalQuarter
 from feedbot.models import DRIVERS, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
@@ -634,7 +635,7 @@ def _quarterly_row(
 def _trust_text(service: Any, trust: Any) -> str:
     if service is None or trust is None:
         return ""
-    return trust.text.format(agency=service.agency)
+    return trust_statement(service.flow, service.context)
 
 
 def _midnight(day: date, next_day: bool = False) -> datetime:

@@ -25,6 +25,7 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+from feedbot.engine import trust_statement
 from feedbot.export import (
     BACKLOG_LATE,
     FORMATS,
@@ -187,6 +188,7 @@ def dashboard() -> Any:
         quarter=quarter,
         quarters=_quarters_to_pick(current, quarter),
         figures=figures,
+        trust_statement=trust_statement(service.flow, service.context).rstrip("."),
         backlog=backlog if late else None,
         csrf=_csrf_token(),
     )

@@ -7,10 +7,11 @@ import re
 
 import pytest
 
+from feedbot.config import REPO_ROOT
 from feedbot.models import DRIVERS
 from feedbot.staff import SIGN_IN_LIFETIME_SECONDS
 from feedbot.staff_auth import create_token
-from tests.conftest import runtime_of
+from tests.conftest import make_app, runtime_of
 from tests.support.browser import axe_violations, chromium, screenshot, serve
 from tests.support.records import add_record
 
@@ -275,3 +276,37 @@ def test_each_comment_takes_its_own_direction(sqlite_app):
         token = create_token(db, "ana", None, ["export"])
     page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
     assert '<li dir="auto">شكراً جزيلاً!</li>' in page.get_data(as_text=True)
+
+
+def test_the_trust_heading_is_the_flow_s_own_statement(database_url, tmp_path):
+    """The heading said "This interaction increased my trust in …" whatever the service's
+    flow asked; the quarterly submission had the flow's words."""
+    import shutil
+
+    flows = tmp_path / "flows"
+    shutil.copytree(REPO_ROOT / "flows", flows)
+    a11 = flows / "a11.yaml"
+    a11.write_text(
+        a11.read_text().replace(
+            "This interaction increased my trust in {agency}.",
+            "Renewing my passport increased my trust in {agency}.",
+        )
+    )
+    app = make_app(database_url, flows_dir=flows)
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=4)
+        token = create_token(db, "ana", None, ["export"])
+    client = app.test_client()
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
+    client.post("/staff/login", data={"token": token, "csrf": csrf})
+    page = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    heading = re.search(r'<h3 id="trust-heading">(.*?)</h3>', page).group(1)
+    assert heading == "Trust: “Renewing my passport increased my trust in U.S. Passport Office”"
+    submission = client.get(
+        "/api/exports/a11-quarterly?quarter=FY2027Q1&service=passport&format=json",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json
+    assert submission[0]["trust_question_text"] == (
+        "Renewing my passport increased my trust in U.S. Passport Office."
+    )
+    runtime_of(app).db.dispose()
