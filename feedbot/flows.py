@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,8 @@ A11_DRIVERS = (
     "employee",
     "other",
 )
+# What the engine fills in a notice, a closing or a question's text (engine.Context.placeholders).
+PLACEHOLDERS = frozenset({"agency", "service", "omb_control_number", "omb_expiration"})
 
 
 class FlowError(Exception):
@@ -251,14 +255,16 @@ def _build_question(question_id: str, spec: Mapping[str, Any]) -> Question:
 
 
 def _check_meaning(flow: Flow) -> None:
-    """What a schema cannot say: targets exist, values fit their type, no question loops,
-    answers fill the A-11 record."""
+    """What a schema cannot say: targets exist, values fit their type, no question loops, every
+    question is reached, answers fill the A-11 record, texts show what the public must read."""
     if flow.start not in flow.questions:
         raise FlowError(flow.path, "start", f"names no question ({flow.start!r})")
     for question in flow.questions.values():
         _check_question(flow, question)
     _check_no_loops(flow)
+    _check_every_question_is_reached(flow)
     _check_records(flow)
+    _check_texts(flow)
 
 
 def _check_question(flow: Flow, question: Question) -> None:
@@ -313,6 +319,18 @@ def _check_no_loops(flow: Flow) -> None:
 
     for question_id in flow.questions:
         visit(question_id)
+
+
+def _check_every_question_is_reached(flow: Flow) -> None:
+    reached = set(_in_reach_order(flow))
+    for question_id in flow.questions:
+        if question_id not in reached:
+            raise FlowError(
+                flow.path,
+                f"questions.{question_id}",
+                "no way through the survey from its start reaches this question, so it would"
+                " never be asked: send a question's next, goto or unanswered to it, or remove it",
+            )
 
 
 def _in_reach_order(flow: Flow) -> list[str]:
@@ -459,4 +477,76 @@ def _check_drivers(flow: Flow, question: Question) -> None:
                 f" export: a question recording {question.record} offers"
                 f" {', '.join(A11_DRIVERS[:-1])} or {A11_DRIVERS[-1]}"
                 + (f" (did you mean {close[0]!r}?)" if close else ""),
+            )
+
+
+def _check_texts(flow: Flow) -> None:
+    """Every placeholder is one the engine fills, and the notice shows what the Paperwork
+    Reduction Act requires; any other reached the public as written ("trust in {agncy}")."""
+    texts = {"notice": flow.notice, "closing": flow.closing}
+    texts |= {
+        f"questions.{question.id}.text": question.text for question in flow.questions.values()
+    }
+    filled = {place: _placeholders_in(flow, place, text) for place, text in texts.items()}
+    missing = [
+        f"{{{name}}}"
+        for name in ("omb_control_number", "omb_expiration")
+        if name not in filled["notice"]
+    ]
+    if missing:
+        raise FlowError(
+            flow.path,
+            "notice",
+            f"shows no {' and no '.join(missing)}: a survey must display its OMB control number"
+            " and its expiration date (Paperwork Reduction Act): end the notice with"
+            ' "OMB {omb_control_number} exp. {omb_expiration}."',
+        )
+    for question in flow.questions.values():
+        _check_labels(flow, question)
+
+
+def _placeholders_in(flow: Flow, place: str, text: str) -> set[str]:
+    """The placeholders of a text the engine fills (str.format_map); refuses any other."""
+    try:
+        fields = [field for _, *field in string.Formatter().parse(text) if field[0] is not None]
+    except ValueError as error:
+        # format_map raises the same on every message sent: no survey could pass this text.
+        raise FlowError(
+            flow.path,
+            place,
+            "a { or } opens or closes no placeholder: write {{ or }} for a brace the public"
+            " should see",
+        ) from error
+    for name, spec, conversion in fields:
+        if name not in PLACEHOLDERS or spec or conversion:
+            close = difflib.get_close_matches(name, sorted(PLACEHOLDERS), n=1)
+            raise FlowError(
+                flow.path,
+                place,
+                f"{_as_written(name, spec, conversion)} is not a placeholder feedbot fills, so the"
+                " public would read it as written: use {agency}, {service}, {omb_control_number}"
+                " or {omb_expiration}" + (f" (did you mean {{{close[0]}}}?)" if close else ""),
+            )
+    return {name for name, _, _ in fields}
+
+
+def _as_written(name: str, spec: str | None, conversion: str | None) -> str:
+    return (
+        "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    )
+
+
+_BRACED = re.compile(r"\{\w*\}")
+
+
+def _check_labels(flow: Flow, question: Question) -> None:
+    # A label is translated but never formatted: its placeholders are shown as written.
+    for index, choice in enumerate(question.choices):
+        braced = _BRACED.search(choice.label)
+        if braced:
+            raise FlowError(
+                flow.path,
+                f"questions.{question.id}.choices[{index}].label",
+                f"{braced.group()} would be shown as written: a choice's label fills in no"
+                " placeholder, so write the words themselves",
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from feedbot.cli import main
-from feedbot.flows import A11_DRIVERS, A11_RECORDS, FlowError, load_flow, load_flows
+from feedbot.engine import Context
+from feedbot.flows import A11_DRIVERS, A11_RECORDS, PLACEHOLDERS, FlowError, load_flow, load_flows
 from feedbot.models import DRIVERS, Answer, Conversation, ResponseRecord
 from feedbot.normalize import build_record
 from feedbot.services import ServiceError, load_services
@@ -211,6 +212,56 @@ def with_trust_form(form, change):
             "questions.trust.choices",
             "the trust choices are 1, 2, but a thumbs flow",
         ),
+        # M4: what the Paperwork Reduction Act requires the survey to show.
+        (
+            lambda d: d.update(notice="{agency}: 3 quick questions about {service}."),
+            "notice",
+            "shows no {omb_control_number} and no {omb_expiration}: a survey must display its"
+            " OMB control number and its expiration date (Paperwork Reduction Act): end the"
+            ' notice with "OMB {omb_control_number} exp. {omb_expiration}."',
+        ),
+        (
+            lambda d: d.update(notice="{agency}: 3 questions. OMB {omb_control_number}."),
+            "notice",
+            "shows no {omb_expiration}: a survey must display",
+        ),
+        # M4: a placeholder feedbot does not fill reached the public as written.
+        (
+            lambda d: d["questions"]["trust"].update(text="It increased my trust in {agncy}."),
+            "questions.trust.text",
+            "{agncy} is not a placeholder feedbot fills, so the public would read it as written:"
+            " use {agency}, {service}, {omb_control_number} or {omb_expiration} (did you mean"
+            " {agency}?)",
+        ),
+        (
+            lambda d: d.update(closing="Thank you. {agency.upper} {0}"),
+            "closing",
+            "{agency.upper} is not a placeholder feedbot fills",
+        ),
+        (
+            lambda d: d.update(closing="Thank you, {service!r}."),
+            "closing",
+            "{service!r} is not a placeholder feedbot fills",
+        ),
+        (
+            lambda d: d.update(closing="Thank you {agency"),
+            "closing",
+            "a { or } opens or closes no placeholder: write {{ or }} for a brace the public"
+            " should see",
+        ),
+        (
+            lambda d: d["questions"]["trust"]["choices"][4].update(label="I trust {agency}"),
+            "questions.trust.choices[4].label",
+            "{agency} would be shown as written: a choice's label fills in no placeholder, so"
+            " write the words themselves",
+        ),
+        # M4: a question no way through the survey reaches is never asked.
+        (
+            lambda d: d["questions"].update(how_filed={**HOW_FILED, "next": "end"}),
+            "questions.how_filed",
+            "no way through the survey from its start reaches this question, so it would never"
+            " be asked: send a question's next, goto or unanswered to it, or remove it",
+        ),
     ],
 )
 def test_a_flow_that_would_lose_or_break_a11_data_is_refused(tmp_path, change, place, problem):
@@ -234,6 +285,7 @@ def test_a_question_of_its_own_may_record_a_field_of_its_own(tmp_path):
     """Allowed, though no export carries it (the README says so): only A-11 fields are."""
     document = a11_document()
     add_question(document, "how_filed", {**HOW_FILED, "record": "how_filed"})
+    document["closing"] = "Thanks from {agency} ({{survey}} {service})."
     flow = load_flow(write_flow(tmp_path, document))
     assert flow.question("how_filed").record == "how_filed"
 
@@ -266,8 +318,10 @@ def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
     ]
 
 
-def test_the_validators_a11_names_are_the_ones_normalize_uses():
+def test_the_validators_a11_names_are_the_ones_normalize_and_the_engine_use():
     """flows.py cannot import them (the engine would import SQLAlchemy): they are kept equal."""
+    context = Context("A", "S", "1234-5678", date(2027, 6, 30))
+    assert set(context.placeholders("en")) == PLACEHOLDERS
     assert A11_DRIVERS == DRIVERS
     flow = load_flow(FLOWS / "a11.yaml")
     nothing = build_record(finished_conversation(), [], flow, "America/New_York")
