@@ -23,7 +23,7 @@ from feedbot.engine import trust_statement
 from feedbot.fiscal import FiscalQuarter
 from feedbot.models import DRIVERS, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
-from feedbot.services import ServiceRegistry
+from feedbot.services import Service, ServiceRegistry
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -420,7 +420,8 @@ def quarterly_rows(
         query = query.where(ResponseRecord.service_id.in_(service_ids))
     rows = [_quarterly_row(services, quarter, row._mapping) for row in db.execute(query)]
     for service_id, figures in (volumes or {}).items():
-        _place_volumes(rows, service_id, quarter, figures)
+        _place_volumes(rows, services, service_id, quarter, figures)
+    rows.sort(key=lambda row: (row["service_id"], row["channel"], row["survey_type"]))
     return rows
 
 
@@ -464,9 +465,15 @@ def parse_volume(given_as: str, text: str) -> Volume:
 
 
 def _place_volumes(
-    rows: list[dict[str, Any]], service_id: str, quarter: FiscalQuarter, volumes: dict[str, Volume]
+    rows: list[dict[str, Any]],
+    services: ServiceRegistry,
+    service_id: str,
+    quarter: FiscalQuarter,
+    volumes: dict[str, Volume],
 ) -> None:
     """Each staff figure on its channel's row of `service_id`; a channel not given stays blank.
+    A channel the service is set up for that had no respondents this quarter gets a row of
+    its own for the figure (3,000 callers served, none of whom answered, are still reported).
 
     OMB's collection is per service and channel, so a service-wide figure is refused where the
     service has several channels: copied onto each row, it would be counted once per channel.
@@ -476,35 +483,77 @@ def _place_volumes(
         for (service, channel), row in _first_rows(rows).items()
         if service == service_id
     }
+    served = _channels_served(services.get(service_id))
     for kind, volume in volumes.items():
-        per_channel = _per_channel(volume, service_id, quarter, list(first_of_channel))
+        per_channel = _per_channel(volume, service_id, quarter, list(first_of_channel), served)
         for channel, figure in per_channel.items():
+            if channel not in first_of_channel:
+                first_of_channel[channel] = _row_without_respondents(
+                    services, quarter, service_id, channel
+                )
+                rows.append(first_of_channel[channel])
             first_of_channel[channel][_VOLUME_COLUMNS[kind]] = figure
 
 
+def _channels_served(service: Service | None) -> list[str]:
+    """The A-11 channels a service is set up for in the services file."""
+    if service is None:  # gone from the file: only its rows say what it had
+        return []
+    set_up = {
+        "sms": bool(service.sms_numbers or service.messaging_service_sid),
+        "voice": bool(service.voice_numbers),
+        "webchat": bool(service.webchat_origins),
+    }
+    return sorted(A11_CHANNELS[channel] for channel, on in set_up.items() if on)
+
+
+def _row_without_respondents(
+    services: ServiceRegistry, quarter: FiscalQuarter, service_id: str, channel: str
+) -> dict[str, Any]:
+    service = services.get(service_id)
+    zero = {column: 0 for column in QUARTERLY_COLUMNS if column.startswith(("q1_", "positive_"))}
+    zero |= {column: 0 for column in QUARTERLY_COLUMNS if column.startswith("negative_")}
+    counts = {
+        **zero,
+        "q1_0": 0,
+        "service_id": service_id,
+        "channel": channel,
+        "trust_form": service.flow.trust_form if service else "likert",
+        "volume_of_respondents": 0,
+    }
+    return _quarterly_row(services, quarter, counts)
+
+
 def _per_channel(
-    volume: Volume, service_id: str, quarter: FiscalQuarter, channels: list[str]
+    volume: Volume, service_id: str, quarter: FiscalQuarter, channels: list[str], served: list[str]
 ) -> dict[str, int]:
-    if not channels:
-        raise ExportError(
-            f"{service_id} has no rows in {quarter}: no channel to give {volume.given_as} for"
-        )
-    shown = _listed(channels)
     if isinstance(volume.figures, int):
-        if len(channels) == 1:
-            return {channels[0]: volume.figures}
+        candidates = channels or served
+        if not candidates:
+            raise ExportError(
+                f"{service_id} has no rows in {quarter}: no channel to give {volume.given_as} for"
+            )
+        if len(candidates) == 1:
+            return {candidates[0]: volume.figures}
         example = ",".join(
-            f"{channel}:{figure}" for channel, figure in zip(channels, cycle(_EXAMPLE_FIGURES))
+            f"{channel}:{figure}" for channel, figure in zip(candidates, cycle(_EXAMPLE_FIGURES))
+        )
+        has = (
+            f"has rows for {_listed(candidates)} in {quarter}"
+            if channels
+            else (f"has no rows in {quarter} and is set up for {_listed(candidates)}")
         )
         raise ExportError(
-            f"{service_id} has rows for {shown} in {quarter}: give {volume.given_as} per channel "
-            f"as the rows' channel column names them, e.g. {example}"
+            f"{service_id} {has}: give {volume.given_as} per channel as the rows' channel column"
+            f" names them, e.g. {example}"
         )
+    known = sorted(set(channels) | set(served))
     for channel in volume.figures:
-        if channel not in channels:
+        if channel not in known:
             raise ExportError(
                 f"{volume.given_as} names {channel}, but {service_id} has no {channel} row in "
-                f"{quarter}; its rows' channels are {shown}"
+                f"{quarter} and is not set up for it in the services file; its channels are "
+                f"{_listed(known) if known else 'none'}"
             )
     return volume.figures
 

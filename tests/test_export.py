@@ -318,22 +318,42 @@ def test_a_plain_number_for_several_channels_is_refused(seeded):
     )
 
 
+def test_a_channel_set_up_but_unanswered_gets_a_row_for_its_volume(seeded):
+    """3,000 callers served and none answered: "benefits has no automated_phone row" refused
+    the figure, so a channel the agency served could not be reported."""
+    app, tokens = seeded
+    response = quarterly(
+        app,
+        tokens["all"],
+        service="benefits",
+        volume_of_customers="sms_text_messages:90,automated_phone:3000",
+    )
+    assert response.status_code == 200, response.json
+    rows = {row["channel"]: row for row in rows_of(response)}
+    assert volumes_by_channel(rows.values()) == {
+        "sms_text_messages": ("90", ""),
+        "automated_phone": ("3000", ""),
+    }
+    phone = rows["automated_phone"]
+    assert phone["volume_of_respondents"] == "0" and phone["q1_5"] == "0"
+    assert phone["service_provider"] and phone["omb_control_number"]
+    assert [row["channel"] for row in rows_of(response)] == sorted(rows)
+
+
 @pytest.mark.parametrize(
     ("params", "error"),
     [
         (
             {"service": "passport", "volume_offered": "sms_text_messages:10,fax:3"},
-            "volume_offered names fax, but passport has no fax row in FY2027Q1; "
-            "its rows' channels are automated_phone, chatbot and sms_text_messages",
-        ),
-        (
-            {"service": "benefits", "volume_of_customers": "webchat:5"},
-            "volume_of_customers names chatbot, but benefits has no chatbot row in FY2027Q1; "
-            "its rows' channels are sms_text_messages",
+            "volume_offered names fax, but passport has no fax row in FY2027Q1 and is not set up"
+            " for it in the services file; its channels are automated_phone, chatbot and"
+            " sms_text_messages",
         ),
         (
             {"service": "passport", "quarter": "FY2026Q1", "volume_of_customers": "5"},
-            "passport has no rows in FY2026Q1: no channel to give volume_of_customers for",
+            "passport has no rows in FY2026Q1 and is set up for automated_phone, chatbot and"
+            " sms_text_messages: give volume_of_customers per channel as the rows' channel"
+            " column names them, e.g. automated_phone:1200,chatbot:300,sms_text_messages:80",
         ),
         (
             {"service": "passport", "volume_of_customers": "chatbot:1,chatbot:2"},
@@ -426,11 +446,12 @@ def test_cli_takes_volumes_per_channel_or_one_for_a_single_channel(seeded):
         "FY2027Q1: give --volume-of-customers per channel as the rows' channel column names "
         "them, e.g. automated_phone:1200,chatbot:300,sms_text_messages:80\n"
     )
-    unknown = export("benefits", "--volume-offered", "automated_phone:4")
+    unknown = export("benefits", "--volume-offered", "fax:4")
     assert unknown.exit_code == 1
     assert unknown.output == (
-        "Error: --volume-offered names automated_phone, but benefits has no automated_phone "
-        "row in FY2027Q1; its rows' channels are sms_text_messages\n"
+        "Error: --volume-offered names fax, but benefits has no fax row in FY2027Q1 and is not"
+        " set up for it in the services file; its channels are automated_phone, chatbot and"
+        " sms_text_messages\n"
     )
     negative = export("benefits", "--volume-of-customers", "-5")
     assert negative.exit_code == 1
