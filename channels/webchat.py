@@ -562,9 +562,13 @@ def _session_or_404(db: DbSession, session: str, lock: bool = False) -> tuple[Se
 
 
 def _service_or_404(service_id: str) -> Service:
+    """The service a chat is asked for. One the agency has not put on web chat (it lists no
+    webchat_origins: an SMS or voice service) has no chat here, not even at its own page."""
     service = current_runtime().services.get(service_id)
     if service is None:
         abort(404, f"no service {service_id!r}")
+    if not service.offers_web_chat:
+        abort(404, f"service {service_id!r} has no web chat")
     return service
 
 

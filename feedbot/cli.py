@@ -226,7 +226,8 @@ def demo(host: str, port: int) -> None:
     for service in runtime.services.services.values():
         numbers = ", ".join(service.sms_numbers) or "none"
         click.echo(f"  service {service.id!r}: {service.agency} — SMS numbers {numbers}")
-        click.echo(f"    web chat page: {base}/chat/{service.id}")
+        if service.offers_web_chat:
+            click.echo(f"    web chat page: {base}/chat/{service.id}")
     if runtime.settings.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
         click.echo(f"  Signatures are checked with the development token {DEV_TWILIO_AUTH_TOKEN}")
     first = next(iter(runtime.services.services), None)

@@ -64,6 +64,13 @@ class Service:
     def default_language(self) -> str:
         return self.languages[0]
 
+    @property
+    def offers_web_chat(self) -> bool:
+        """Whether the public may take this service's survey by web chat (the widget, the page
+        at /chat/<id>, the chat API): only where the agency lists pages for it, never on an
+        SMS or voice service's id alone."""
+        return bool(self.webchat_origins)
+
     def agency_in(self, language: str) -> str:
         return self.context.names_in(language)[0]
 
@@ -418,6 +425,7 @@ def _build_service(
     _check_timezone(source, index, spec)
     _check_invitation_sender(source, index, spec)
     _check_replies_reach_the_service(source, index, spec)
+    _check_a_channel(source, index, spec)
     return Service(
         id=spec["id"],
         agency=spec["agency"],
@@ -495,6 +503,20 @@ def _check_replies_reach_the_service(
             ("services", index, "invitations"),
             "the service lists no sms_numbers to send invitations from and receive the replies"
             " on: add its SMS numbers, or remove invitations",
+        )
+
+
+# A service is on SMS, voice and web chat by these settings, one each.
+_CHANNEL_SETTINGS = ("sms_numbers", "voice_numbers", "webchat_origins")
+
+
+def _check_a_channel(source: _ServicesFile, index: int, spec: dict[str, Any]) -> None:
+    # A service no one can reach collects nothing: its numbers or origins were left out.
+    if not any(spec.get(setting) for setting in _CHANNEL_SETTINGS):
+        raise source.error(
+            ("services", index),
+            "the service has no channel: give it sms_numbers, voice_numbers or webchat_origins"
+            " (web chat is offered only to a service that lists the origins of its pages)",
         )
 
 

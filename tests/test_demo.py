@@ -86,6 +86,8 @@ def test_demo_suggests_a_service_the_services_file_has(tmp_path):
         output, _ = server.communicate(timeout=10)
     assert "feedbot chat --service passport\n" in output
     assert "--service demo" not in output
+    assert f"web chat page: http://127.0.0.1:{port}/chat/webchat\n" in output
+    assert "/chat/thumbs" not in output  # an SMS and voice service: no web chat
 
 
 def _post_when_up(request: urllib.request.Request) -> bytes:

@@ -422,7 +422,8 @@ def test_an_accent_colour_white_text_cannot_be_read_on_is_refused(tmp_path):
     services = tmp_path / "services.yaml"
     line = (
         "services:\n  - {id: x, agency: A, name: S, omb_control_number: '1234-5678',"
-        " omb_expiration: 2027-01-01, languages: [en], flow: a11, accent_color: '#COLOR'}\n"
+        " omb_expiration: 2027-01-01, languages: [en], flow: a11, accent_color: '#COLOR',"
+        " webchat_origins: ['https://agency.example.gov']}\n"
     )
     services.write_text(line.replace("#COLOR", "#ffd700"))  # gold: 1.4:1
     with pytest.raises(ServiceError, match=r"accent_color: #ffd700 .* contrast 1\.4:1"):
@@ -502,6 +503,7 @@ def services_with(tmp_path, **settings):
         "omb_expiration": "2027-01-01",
         "languages": ["en"],
         "flow": "a11",
+        "webchat_origins": ["https://agency.example.gov"],  # a service has a channel
         **settings,
     }
     services.write_text(yaml.safe_dump({"services": [service]}, allow_unicode=True))

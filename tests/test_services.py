@@ -260,3 +260,17 @@ def test_a_services_file_kept_among_the_flows_under_another_name_is_not_read_as_
     registry = load_services(kept, flows_dir=tmp_path)
     assert list(registry.services) == ["ui-claims"]
     assert sorted(registry.flows) == ["a11", "a11_thumbs"]
+
+
+@pytest.mark.parametrize("empty", [None, []], ids=["left out", "empty lists"])
+def test_a_service_with_no_channel_is_refused(tmp_path, empty):
+    """Accepted, a service with no number and no web chat origin was one no one could reach."""
+    service = sound_service(sms_numbers=empty, voice_numbers=empty, webchat_origins=empty)
+    path = services_file(tmp_path, sound_service(id="other"), service)
+    assert refusal(path) == (
+        f"{path}, line 13, service 'ui-claims': the service has no channel: give it sms_numbers,"
+        " voice_numbers or webchat_origins (web chat is offered only to a service that lists the"
+        " origins of its pages)"
+    )
+    web_chat_only = sound_service(sms_numbers=None, webchat_origins=["https://example.gov"])
+    assert load_services(services_file(tmp_path, web_chat_only)).get("ui-claims")

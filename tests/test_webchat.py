@@ -829,3 +829,20 @@ def test_picked_choices_are_joined_as_the_language_writes_a_list(app, chat, lang
     chat.send(value=[drivers[0]["value"], drivers[1]["value"]])
     said = [m["text"] for m in chat.transcript().json["messages"] if m["role"] == "visitor"]
     assert said[1] == drivers[0]["label"] + separator + drivers[1]["label"]
+
+
+def test_a_service_not_on_web_chat_has_no_chat_page_settings_or_session(app):
+    """Every service was open at /chat/<id> and /api/chat/sessions, so anyone with the id of
+    an SMS-only service could add chatbot responses to its A-11 figures: web chat is offered
+    only to a service that lists webchat_origins."""
+    client = app.test_client()
+    refused = [
+        client.get("/chat/thumbs"),
+        client.get("/api/chat/config/thumbs"),
+        client.post("/api/chat/sessions", json={"service": "thumbs"}),
+    ]
+    assert [response.status_code for response in refused] == [404, 404, 404]
+    assert all(r.json == {"error": "service 'thumbs' has no web chat"} for r in refused)
+    with runtime_of(app).db.transaction() as db:
+        assert db.scalars(select(Conversation)).all() == []
+    assert client.get("/chat/webchat").status_code == 200
