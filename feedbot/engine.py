@@ -1026,9 +1026,15 @@ def _folded(text: str) -> str:
 
 def _label_fold(text: str) -> str:
     """`text` folded as labels and replies are compared: a woman's feminine as the label's
-    masculine, and Vietnamese "đ" as "d", so that "dong y" typed without its marks is "đồng
-    ý" (in labels only: unaccented elsewhere "dung" would be "dừng", stop, for "đúng")."""
-    return label_gender(fold(text.replace("đ", "d").replace("Đ", "d")))
+    masculine, Vietnamese "đ" as "d", so that "dong y" typed without its marks is "đồng ý" (in
+    labels only: unaccented elsewhere "dung" would be "dừng", stop, for "đúng"), and "dis
+    agree" (or "dis-agree", its hyphen a space by now) as "disagree"."""
+    folded = label_gender(fold(text.replace("đ", "d").replace("Đ", "d")))
+    return _DIS_APART.sub("dis", folded) if "dis " in folded else folded
+
+
+# "Dis-agree" and "dis agree" are one word: apart, "agree" stood alone and a disagree was Agree.
+_DIS_APART = re.compile(r"\bdis (?=agree)")
 
 
 def _parse_multi(

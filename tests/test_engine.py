@@ -1549,3 +1549,31 @@ def test_a_greeting_asks_the_question_again_without_a_strike(reply, language):
 def test_a_greeting_is_a_comment_where_words_are_the_answer():
     given, _ = answered(A11, "5", "1", "Hi")
     assert given["anything_else"] == ("answered", "Hi")
+
+
+# Replies of the second corpus (tests/data/answer_corpus2.yaml) read wrong until fixed, each
+# class on its own: None is asked again.
+EVERY_LANGUAGE = replace(CONTEXT, languages=tuple(LANGUAGES))
+
+
+def stored(reply, language="en", flow=A11):
+    """What the first question stores for `reply` in a conversation in `language` (a service
+    offering every language), or None when it is asked again."""
+    step = engine.start(flow, EVERY_LANGUAGE, language)
+    step = engine.advance(flow, EVERY_LANGUAGE, step.session, reply)
+    given = [event.value for event in step.events if isinstance(event, AnswerGiven)]
+    return given[0] if given else None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Dis-agree", 2),
+        ("dis agree", 2),
+        ("DIS - AGREE!", 2),
+        ("strongly dis-agree", 1),
+        ("i dis agree with this", 2),
+    ],
+)
+def test_disagree_written_apart_is_disagree_not_agree(reply, expected):
+    assert stored(reply) == expected
