@@ -33,6 +33,7 @@ from feedbot.languages import (
     HALF_WORDS,
     HESITATIONS,
     INTENSIFIERS,
+    MINUS_WORDS,
     NEGATIONS_AFTER,
     NO_COMMENT_WORDS,
     NO_WORDS,
@@ -382,6 +383,9 @@ _LABEL_OF_SOMETHING_ELSE = re.compile(
     r"[^,.;:!?]*\b(?:was|were|is|are|has been|had been)\b",
     re.IGNORECASE,
 )
+# A minus sign written onto a number ("-5", "−1"): below zero, the opposite of the number's
+# rating. Not a dash between words ("4 - agree") or numbers ("4-5").
+_MINUS_NUMBER = re.compile(r"(?<!\S)[-−–]\d")
 # A reply of one number and nothing else ("5", " 4. "), and one of numbers and separators.
 _BARE_NUMBER = re.compile(r"\s*([0-9]{1,2})\s*[.!]?\s*")
 _NUMBERS_ONLY = re.compile(r"[0-9\s,;.&+/-]*")
@@ -451,7 +455,7 @@ def _parse_scale(
         if stars is not None:
             return stars
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
-    if _LABEL_OF_SOMETHING_ELSE.search(text):
+    if _LABEL_OF_SOMETHING_ELSE.search(text) or _MINUS_NUMBER.search(text):
         return None
     negating = _negations(languages)
     by_words = _match_labels(question.choices, text, gettext, negating, reach=None)
@@ -603,6 +607,8 @@ def _numbers_said(
                 continue
             if _counts_or_places(words, at):
                 continue
+            if _below_zero(words, at):
+                return None
             read = {int(run) for run in digits}
             if named is not None and (
                 said == 1 or (rating and not named.alone and _meant(words, at, said, labelled))
@@ -632,6 +638,12 @@ def _counts_or_places(words: list[str], at: int) -> bool:
         or previous in PLACE_WORDS
         or head.endswith(_PLACE_PREFIXES)
     )
+
+
+def _below_zero(words: list[str], at: int) -> bool:
+    """Whether a word before the number in `words[at]` puts it below zero ("negative 5"): the
+    opposite of its rating, which no choice is."""
+    return at > 0 and words[at - 1] in MINUS_WORDS
 
 
 def _half_after(word: str, words: list[str], at: int) -> bool:

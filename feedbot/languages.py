@@ -336,6 +336,16 @@ RATING_WORDS = frozenset(
     )
 )
 
+# Words that put a number below zero ("negative 5", "minus 5", "menos 5"): no rating, though
+# the number is one. Folded.
+MINUS_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("negative", "minus", "menos", "negativo", "moins", "négatif", "negatif", "minis"),
+        *("âm", "минус", "마이너스", "سالب", "ناقص"),
+    )
+)
+
 # Words that say a number before them counts or measures something, not rates: "Only took 1
 # hour", "I called 3 times", "My 2 kids", "Два часа", "Deux heures", "tardaron 3 horas". Folded.
 COUNTED_WORDS = frozenset(

@@ -39,10 +39,6 @@ QUESTIONS = {
 KNOWN_WRONG: set[tuple[str, str, str]] = set()
 # The second corpus read wrong at e600c53, each group for a reason its fix must address.
 KNOWN_WRONG_2: set[tuple[str, str, str]] = {
-    # A minus sign or "negative" before a number is dropped: "-5" is read as 5 (a flip).
-    ("trust", "en", "negative 5"),
-    ("trust", "en", "-5"),
-    ("thumbs", "en", "-1"),
     # Thumbs up's "si" is also "if" (es, fr, ht) and the Tagalog article before a name: read
     # inside a sentence it stores a yes never said.
     ("thumbs", "en", "si if they had answered the phone the first time"),

@@ -1577,3 +1577,25 @@ def stored(reply, language="en", flow=A11):
 )
 def test_disagree_written_apart_is_disagree_not_agree(reply, expected):
     assert stored(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "flow"),
+    [
+        ("negative 5", A11),
+        ("negative five", A11),
+        ("minus 5", A11),
+        ("-5", A11),
+        ("−5 if I could", A11),
+        ("menos 5", A11),
+        ("-1", THUMBS),
+        ("negative 1", THUMBS),
+    ],
+)
+def test_a_number_below_zero_is_no_rating(reply, flow):
+    assert stored(reply, flow=flow) is None
+
+
+@pytest.mark.parametrize(("reply", "expected"), [("4 - agree", 4), ("agree - 4", 4), ("4-5", None)])
+def test_a_dash_between_words_is_no_minus(reply, expected):
+    assert stored(reply) == expected
