@@ -23,6 +23,7 @@ from feedbot.languages import (
     BOUNDS_AFTER,
     CHINESE_NOR,
     CHINESE_NOT,
+    CLAUSE_END_KEYWORDS,
     CLAUSE_ONLY_KEYWORDS,
     COUNTED_ENDINGS,
     COUNTED_UNITS,
@@ -922,9 +923,10 @@ def _unnegated_places(
         return _places(clause, needle) if _alone_with_fillers(clause, needle) else []
     if not any(map(str.isalnum, needle)):
         reach = 1
+    places = _ending(clause, needle) if needle in CLAUSE_END_KEYWORDS else None
     return [
         at
-        for at in _label_places(clause, needle)
+        for at in (places if places is not None else _label_places(clause, needle))
         if not _negated_at(clause, at, needle, negating, reach)
     ]
 
@@ -945,7 +947,7 @@ def _says_unnegated(
     own ("No.", "not really, no"): "No problems 👍" says no "no"; so is one that is an
     everyday word in a phrase (CLAUSE_ONLY_KEYWORDS: "Fed up with waiting" says no "up"). An
     emoji is negated only by the word right before it ("not 👍"), not by a "no" earlier in
-    the clause."""
+    the clause. "Si" (CLAUSE_END_KEYWORDS) is said only as the last word of its clause."""
     if needle in negating:
         return any(set(clause.split()) == {needle} for clause in clauses)
     if needle in CLAUSE_ONLY_KEYWORDS:
@@ -953,10 +955,20 @@ def _says_unnegated(
     if not any(map(str.isalnum, needle)):
         reach = 1
     for clause in clauses:
-        at = _place(clause, needle)
+        at = (
+            _first(_ending(clause, needle))
+            if needle in CLAUSE_END_KEYWORDS
+            else _place(clause, needle)
+        )
         if at >= 0:
             return not _negated_at(clause, at, needle, negating, reach)
     return False
+
+
+def _ending(clause: str, needle: str) -> list[int]:
+    """Where a folded clause says `needle` as its last word: at most one place."""
+    at = len(clause) - len(needle) - 1
+    return [at] if clause.endswith(f" {needle} ") else []
 
 
 def _alone_with_fillers(clause: str, needle: str) -> bool:

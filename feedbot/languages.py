@@ -237,6 +237,11 @@ NO_WORDS = frozenset(
 # aside ("Up!", "Neither.", "I'd say neither"): "They hung up on me", "Fed up with waiting",
 # "Down to earth staff" and "Neither fast nor friendly" say no thumb and no neutral. Folded.
 CLAUSE_ONLY_KEYWORDS = frozenset(fold(word) for word in ("up", "down", "neither"))
+# Keywords that are other words where a clause goes on after them, read only as its last word
+# ("Sí.", "claro que sí"): Spanish, French and Haitian "si" (if) and Tagalog "si" (the article
+# before a name) open "si me hubieran llamado…" and "Si Ate sa counter, sobrang sungit", which
+# say no yes. Folded.
+CLAUSE_END_KEYWORDS = frozenset(fold(word) for word in ("si", "sí"))
 
 # Words that make an agree or disagree the strong one ("strongly agree", "totalmente de
 # acuerdo"; see the keywords in flows/a11.yaml). One misspelt ("stongly agree") is asked

@@ -39,15 +39,6 @@ QUESTIONS = {
 KNOWN_WRONG: set[tuple[str, str, str]] = set()
 # The second corpus read wrong at e600c53, each group for a reason its fix must address.
 KNOWN_WRONG_2: set[tuple[str, str, str]] = {
-    # Thumbs up's "si" is also "if" (es, fr, ht) and the Tagalog article before a name: read
-    # inside a sentence it stores a yes never said.
-    ("thumbs", "en", "si if they had answered the phone the first time"),
-    ("thumbs", "es", "Si no es molestia, quiero hablar con alguien"),
-    ("thumbs", "es", "si me hubieran llamado antes seria diferente"),
-    ("thumbs", "tl", "Si Ate sa counter, sobrang sungit"),
-    ("thumbs", "tl", "Si Kuya po mabait"),
-    ("thumbs", "ht", "Si yo te reponn telefòn nan, m t ap di wi"),
-    ("thumbs", "fr", "si seulement c'était plus rapide"),
     # A digit used as a word ("#1", "1 of the best", "thx 4 nothing", "way 2 slow", "4 of us")
     # is read as the rating.
     ("trust", "en", "There were 4 of us and they helped everyone"),

@@ -1599,3 +1599,22 @@ def test_a_number_below_zero_is_no_rating(reply, flow):
 @pytest.mark.parametrize(("reply", "expected"), [("4 - agree", 4), ("agree - 4", 4), ("4-5", None)])
 def test_a_dash_between_words_is_no_minus(reply, expected):
     assert stored(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Si", "es", 1),
+        ("Sí.", "es", 1),
+        ("claro que si", "es", 1),
+        ("si pero tardaron mucho", "es", 1),
+        ("si me hubieran llamado antes seria diferente", "es", None),
+        ("Si no es molestia, quiero hablar con alguien", "es", None),
+        ("si seulement c'était plus rapide", "fr", None),
+        ("Si yo te reponn telefòn nan, m t ap di wi", "ht", None),
+        ("Si Ate sa counter, sobrang sungit", "tl", None),
+        ("si if they had answered the phone the first time", "en", None),
+    ],
+)
+def test_thumbs_si_is_a_yes_only_where_it_ends_its_clause(reply, language, expected):
+    assert stored(reply, language, THUMBS) == expected
