@@ -356,6 +356,7 @@ _OUT_OF = re.compile(
     + r")\s)\s*(?P<scale>\w{1,12})(?!\w)",
     re.IGNORECASE,
 )
+_RANK = re.compile(r"#\s*\d+")
 _FILLED_STARS = frozenset("⭐🌟★✭✮")
 _EMPTY_STARS = frozenset("☆✩")
 # A negation reaches a label in its own clause: "No complaints, strongly agree" is Strongly
@@ -456,6 +457,8 @@ def _parse_scale(
         if stars is not None:
             return stars
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
+    if "#" in text:
+        text = _ranks_taken_out(text)
     if _LABEL_OF_SOMETHING_ELSE.search(text) or _MINUS_NUMBER.search(text):
         return None
     negating = _negations(languages)
@@ -505,11 +508,22 @@ def _stars_disagree(text: str, label: int | str) -> bool:
 
 
 def _out_of_top(match: re.Match[str], top: int, languages: tuple[str, ...]) -> str:
-    """ "4 out of 5" as "4" when 5 is the scale's top; anything else stays as it was."""
+    """ "4 out of 5" as "4" when 5 is the scale's top; a number of something that is no
+    number ("1 of the best", "4 of us", "5 de mayo") without the number, which counts or dates
+    it; anything else stays as it was."""
     rating, scale = (_number_in(word, languages) for word in match.group("rating", "scale"))
+    if rating is not None and scale is None:
+        return match.group()[match.end("rating") - match.start() :]
     if rating is None or scale != top:
         return match.group()
     return str(rating)
+
+
+def _ranks_taken_out(text: str) -> str:
+    """A reply without its "#1": in words ("you guys are #1", "case #4") a rank or a number
+    of something, no rating. "#4" alone is still 4."""
+    ranked = _RANK.sub(" ", text)
+    return ranked if _WORD.search(ranked) else text
 
 
 def _number_in(word: str, languages: tuple[str, ...]) -> int | None:
@@ -589,7 +603,11 @@ def _numbers_said(
     right before it ("not 5", "I would not give it 5"; "No complaints 5" is 5); None when
     one has a half ("4 and a half", "4½"), which no choice is and rounding would change.
 
-    A digit is an answer wherever it is. A number word is one only where it is meant as one,
+    A digit is an answer at either end of its clause, beside a rating word or after fillers
+    alone; among the words of its clause it is used as a word or counts, dates or places
+    something ("thx 4 nothing", "went on March 3 and"), and a number said beside it is no
+    answer for sure either: None ("between a 3 and 4", "4 stars, would be 5 if faster"). A
+    number word is one only where it is meant as one,
     not in passing ("It took two hours", "Strongly agree, took two minutes"): as the whole
     reply, "stars", "number" and fillers aside ("Five.", "One star", "I'd say four"); next
     to a rating word ("four stars") or as a clause of its own ("Great service, five"); or in
@@ -600,6 +618,7 @@ def _numbers_said(
     folded = [[_fold_word(word) for word in clause] for clause in clauses]
     said = sum(len(_content(words)) for words in folded)
     numbers: set[int] = set()
+    among_words = False
     for clause, words in zip(clauses, folded, strict=True):
         for at, word in enumerate(clause):
             digits = _NUMBER.findall(word)
@@ -611,6 +630,8 @@ def _numbers_said(
             if _below_zero(words, at):
                 return None
             read = {int(run) for run in digits}
+            if read and _inside_clause(words, at):
+                among_words, read = True, set()
             if named is not None and (
                 said == 1 or (rating and not named.alone and _meant(words, at, said, labelled))
             ):
@@ -618,7 +639,7 @@ def _numbers_said(
             if read and _half_after(word, words, at):
                 return None
             numbers |= read
-    return numbers
+    return None if among_words and numbers else numbers
 
 
 def _counts_or_places(words: list[str], at: int) -> bool:
@@ -630,14 +651,28 @@ def _counts_or_places(words: list[str], at: int) -> bool:
     head, tail = (pieces[0], pieces[-1]) if len(pieces) > 1 else ("", "")
     following = words[at + 1] if at + 1 < len(words) else ""
     previous = words[at - 1] if at > 0 else ""
+    second = words[at + 2] if at + 2 < len(words) else ""
     return (
         tail in COUNTED_WORDS
         or tail in COUNTED_ENDINGS
         or tail.startswith(COUNTED_UNITS)
         or following in COUNTED_WORDS
+        or second in COUNTED_WORDS  # "5 business days", "1 happy customer"
         or following.startswith(COUNTED_UNITS)
         or previous in PLACE_WORDS
         or head.endswith(_PLACE_PREFIXES)
+    )
+
+
+def _inside_clause(words: list[str], at: int) -> bool:
+    """Whether the digits of `words[at]` stand among the words of their clause, neither at
+    either end, nor beside a rating word ("great 5 stars"), nor after fillers alone ("I'd give
+    it a 4 because…"): used as a word ("thx 4 nothing", "way 2 slow"), or counting, dating or
+    placing something ("went on March 3 and", "at 3 like they promised"), not rating."""
+    return (
+        0 < at < len(words) - 1
+        and not _beside_rating_word(words, at)
+        and not all(word in FILLER_WORDS for word in words[:at])
     )
 
 

@@ -364,6 +364,7 @@ COUNTED_WORDS = frozenset(
         *("miles", "block", "blocks", "am", "pm", "clock", "oclock", "percent", "x"),
         *("street", "st", "avenue", "ave", "road", "rd", "floor", "floors", "page", "pages"),
         *("form", "forms", "document", "documents", "line", "lines", "window", "windows"),
+        *("customer", "customers", "client", "clients"),
         # Spanish, Portuguese
         *("hora", "horas", "minuto", "minutos", "segundo", "segundos", "día", "días", "dia"),
         *("dias", "semana", "semanas", "mes", "meses", "mês", "año", "años", "ano", "anos"),

@@ -1618,3 +1618,44 @@ def test_a_dash_between_words_is_no_minus(reply, expected):
 )
 def test_thumbs_si_is_a_yes_only_where_it_ends_its_clause(reply, language, expected):
     assert stored(reply, language, THUMBS) == expected
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "you guys are #1",
+        "1 of the best offices i've been to",
+        "1 happy customer here",
+        "thx 4 nothing",
+        "thanks 4 the help",
+        "way 2 slow",
+        "nice 2 finally talk to a real person",
+        "There were 4 of us and they helped everyone",
+        "it took 5 business days, as promised",
+        "between a 3 and 4",
+        "entre 3 y 4",
+        "I went in on 4/5 and got it done same day",
+    ],
+)
+def test_a_digit_used_as_a_word_is_no_rating(reply):
+    assert stored(reply) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("#4", 4),
+        ("#5 strongly agree", 5),
+        ("I'd give it a 4 because they were slow", 4),
+        ("they were great 5 stars", 5),
+        ("5 the guy at window 3 was amazing", 5),
+        ("4 porque tardaron un poco", 4),
+        ("2 out of 5 tbh", 2),
+        ("4 de 5, todo bien", 4),
+        ("idk maybe 3", 3),
+        ("4/5", 4),
+        ("Agree, I went in on 4/5 and got it done", 4),
+    ],
+)
+def test_a_digit_at_either_end_or_beside_a_rating_word_is_still_read(reply, expected):
+    assert stored(reply) == expected
