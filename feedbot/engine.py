@@ -18,6 +18,7 @@ from typing import Literal
 from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
+    AFTER_OPENING_KEYWORD,
     ALL_WORDS,
     AND_WORDS,
     BOUNDS_AFTER,
@@ -25,6 +26,7 @@ from feedbot.languages import (
     CHINESE_NOT,
     CLAUSE_END_KEYWORDS,
     CLAUSE_ONLY_KEYWORDS,
+    CLAUSE_OPENING_KEYWORDS,
     COUNTED_ENDINGS,
     COUNTED_UNITS,
     COUNTED_WORDS,
@@ -382,7 +384,13 @@ _LABEL_OF_SOMETHING_ELSE = re.compile(
     r"|\bdif+[ií]cile?\s+(?:de\s+|d.)?(?:estar\s+de\s+acuerdo|concordar|[eê]tre\s+d.accord)"
     r"|\b(?:dis)?agree[sd]?\s+(?:that\s+)?"
     r"(?:the|they|it|this|that|he|she|everyone|everybody|staff|your|my|our)\b"
-    r"[^,.;:!?]*\b(?:was|were|is|are|has been|had been)\b",
+    r"[^,.;:!?]*\b(?:was|were|is|are|has been|had been)\b"
+    # Agreeing with what someone else said ("I agree with the person who said it was slow").
+    r"|\b(?:dis)?agree[sd]?\s+with\b[^,.;:!?]*\b(?:said|says|say|saying|told|wrote)\b"
+    r"|\bde\s+acuerdo\s+con\b[^,.;:!?]*\b(?:dicen|dice|dijo|dijeron|dec[ií]an)\b"
+    # Spanish "de acuerdo con/a" opening a clause is "according to": "De acuerdo con el
+    # sistema mi caso está cerrado".
+    r"|(?:^|[,.;:!?¡¿]\s*)de\s+acuerdo\s+(?:con|a)\b",
     re.IGNORECASE,
 )
 # A minus sign written onto a number ("-5", "−1"): below zero, the opposite of the number's
@@ -958,10 +966,11 @@ def _unnegated_places(
         return _places(clause, needle) if _alone_with_fillers(clause, needle) else []
     if not any(map(str.isalnum, needle)):
         reach = 1
-    places = _ending(clause, needle) if needle in CLAUSE_END_KEYWORDS else None
+    # A keyword said as another word ("neutral" in "Neutral to agree") still makes the clause
+    # say two answers: here every place counts, as `_label_places` finds it.
     return [
         at
-        for at in (places if places is not None else _label_places(clause, needle))
+        for at in _label_places(clause, needle)
         if not _negated_at(clause, at, needle, negating, reach)
     ]
 
@@ -982,7 +991,8 @@ def _says_unnegated(
     own ("No.", "not really, no"): "No problems 👍" says no "no"; so is one that is an
     everyday word in a phrase (CLAUSE_ONLY_KEYWORDS: "Fed up with waiting" says no "up"). An
     emoji is negated only by the word right before it ("not 👍"), not by a "no" earlier in
-    the clause. "Si" (CLAUSE_END_KEYWORDS) is said only as the last word of its clause."""
+    the clause. "Si" and "보통" (CLAUSE_END_KEYWORDS) are said only as the last word of their
+    clause, and "neutral" (CLAUSE_OPENING_KEYWORDS) only where it opens it."""
     if needle in negating:
         return any(set(clause.split()) == {needle} for clause in clauses)
     if needle in CLAUSE_ONLY_KEYWORDS:
@@ -990,20 +1000,30 @@ def _says_unnegated(
     if not any(map(str.isalnum, needle)):
         reach = 1
     for clause in clauses:
-        at = (
-            _first(_ending(clause, needle))
-            if needle in CLAUSE_END_KEYWORDS
-            else _place(clause, needle)
-        )
+        at = _first(_keyword_places(clause, needle))
         if at >= 0:
             return not _negated_at(clause, at, needle, negating, reach)
     return False
 
 
-def _ending(clause: str, needle: str) -> list[int]:
-    """Where a folded clause says `needle` as its last word: at most one place."""
-    at = len(clause) - len(needle) - 1
-    return [at] if clause.endswith(f" {needle} ") else []
+def _keyword_places(clause: str, needle: str) -> list[int]:
+    """Where a folded clause says `needle` as an answer (see `_label_places`): a keyword that
+    is also another word only as the last word of its clause (CLAUSE_END_KEYWORDS), or where
+    it opens it (CLAUSE_OPENING_KEYWORDS)."""
+    if needle in CLAUSE_END_KEYWORDS:
+        at = len(clause) - len(needle) - 1
+        return [at] if clause.endswith(f" {needle} ") else []
+    if needle in CLAUSE_OPENING_KEYWORDS:
+        return [at for at in _places(clause, needle) if _opens(clause, at, needle)]
+    return _label_places(clause, needle)
+
+
+def _opens(clause: str, at: int, needle: str) -> bool:
+    """Whether `needle`, said at `at` in a folded clause, has only fillers before it and, after
+    it, nothing or a word that says what of ("neutral on this one", "neutral i guess")."""
+    before = clause[:at].split()
+    after = clause[at + len(needle) :].split()[:1]
+    return set(before) <= FILLER_WORDS and set(after) <= FILLER_WORDS | AFTER_OPENING_KEYWORD
 
 
 def _alone_with_fillers(clause: str, needle: str) -> bool:
@@ -1027,7 +1047,16 @@ def _label_places(clause: str, needle: str) -> list[int]:
     if not _HAN.search(needle):
         return _places(clause, needle)
     places = _found_at(clause, needle)
-    return [at for at in places if _CHINESE_OPENING.fullmatch(clause[:at].replace(" ", ""))]
+    return [
+        at
+        for at in places
+        if _CHINESE_OPENING.fullmatch(clause[:at].replace(" ", ""))
+        and not clause.startswith(_CHINESE_NOUN_ENDINGS, at + len(needle))
+    ]
+
+
+# Written after a label, these make it a noun: 同意书 (a consent form), not 同意 (agree). Folded.
+_CHINESE_NOUN_ENDINGS = tuple(fold(ending) for ending in ("书", "書"))
 
 
 def _places(clause: str, needle: str) -> list[int]:

@@ -238,10 +238,19 @@ NO_WORDS = frozenset(
 # "Down to earth staff" and "Neither fast nor friendly" say no thumb and no neutral. Folded.
 CLAUSE_ONLY_KEYWORDS = frozenset(fold(word) for word in ("up", "down", "neither"))
 # Keywords that are other words where a clause goes on after them, read only as its last word
-# ("Sí.", "claro que sí"): Spanish, French and Haitian "si" (if) and Tagalog "si" (the article
-# before a name) open "si me hubieran llamado…" and "Si Ate sa counter, sobrang sungit", which
-# say no yes. Folded.
-CLAUSE_END_KEYWORDS = frozenset(fold(word) for word in ("si", "sí"))
+# ("Sí.", "claro que sí", "그냥 보통"): Spanish, French and Haitian "si" (if) and Tagalog "si"
+# (the article before a name) open "si me hubieran llamado…" and "Si Ate sa counter, sobrang
+# sungit", which say no yes; Korean "보통" is also "usually" ("보통 때보다 빨랐어요", faster than
+# usual). Folded.
+CLAUSE_END_KEYWORDS = frozenset(fold(word) for word in ("si", "sí", "보통"))
+# Keywords that are adjectives of something else in a clause that goes on ("The staff stayed
+# neutral and professional", "neutral ground"), read only where they open their clause, fillers
+# aside, and what follows, if anything, is a filler or says what of ("im neutral on this one",
+# "Neutral, i guess"). Folded.
+CLAUSE_OPENING_KEYWORDS = frozenset(fold(word) for word in ("neutral",))
+AFTER_OPENING_KEYWORD = frozenset(
+    fold(word) for word in ("on", "about", "overall", "here", "there", "honestly", "tbh")
+)
 
 # Words that make an agree or disagree the strong one ("strongly agree", "totalmente de
 # acuerdo"; see the keywords in flows/a11.yaml). One misspelt ("stongly agree") is asked

@@ -39,22 +39,6 @@ QUESTIONS = {
 KNOWN_WRONG: set[tuple[str, str, str]] = set()
 # The second corpus read wrong at e600c53, each group for a reason its fix must address.
 KNOWN_WRONG_2: set[tuple[str, str, str]] = {
-    # A label's words used for something else: Spanish "de acuerdo con/a" (according to),
-    # agreeing with a complaint ("I agree with the person who said…"), Chinese 同意书 (a consent
-    # form) opening its clause, Korean 보통 (usually), "neutral" of the staff.
-    ("trust", "en", "I agree with the person who said it was slow"),
-    ("trust", "en", "The staff stayed neutral and professional"),
-    ("trust", "en", "neutral ground, they just did their job"),
-    ("trust", "es", "De acuerdo a lo que me dijeron tengo que volver"),
-    ("trust", "es", "de acuerdo con la cita me atendieron a tiempo"),
-    ("trust", "es", "De acuerdo con el sistema mi caso está cerrado pero nunca me ayudaron"),
-    ("trust", "es", "De acuerdo a mi experiencia, excelente"),
-    ("trust", "es", "estoy de acuerdo con lo que dicen de que son lentos"),
-    ("trust", "zh_Hans", "同意书填了两遍"),
-    ("trust", "zh_Hans", "同意书签了3次"),
-    ("trust", "zh_Hant", "同意書寫錯了兩次"),
-    ("trust", "ko", "보통 때보다 빨랐어요"),
-    ("trust", "ko", "보통 2시간 걸리는데 이번엔 30분"),
     # A denial after the label ("Strongly agree... NOT", "Agree. Not.") or a correction ("agree no
     # wait strongly agree") is not read: the label before it stands.
     ("trust", "en", "agree no wait strongly agree"),

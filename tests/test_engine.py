@@ -1659,3 +1659,42 @@ def test_a_digit_used_as_a_word_is_no_rating(reply):
 )
 def test_a_digit_at_either_end_or_beside_a_rating_word_is_still_read(reply, expected):
     assert stored(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("De acuerdo con el sistema mi caso está cerrado pero nunca me ayudaron", "es"),
+        ("De acuerdo a lo que me dijeron tengo que volver", "es"),
+        ("de acuerdo con la cita me atendieron a tiempo", "es"),
+        ("estoy de acuerdo con lo que dicen de que son lentos", "es"),
+        ("I agree with the person who said it was slow", "en"),
+        ("I agree with what everyone says about the wait", "en"),
+        ("同意书填了两遍", "zh_Hans"),
+        ("同意書寫錯了兩次", "zh_Hant"),
+        ("보통 때보다 빨랐어요", "ko"),
+        ("보통 2시간 걸리는데 이번엔 30분", "ko"),
+        ("The staff stayed neutral and professional", "en"),
+        ("neutral ground, they just did their job", "en"),
+    ],
+)
+def test_a_label_word_used_for_something_else_is_no_rating(reply, language):
+    assert stored(reply, language) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Estoy de acuerdo con el servicio", "es", 4),
+        ("de acuerdo, con gusto", "es", 4),
+        ("I agree with that statement", "en", 4),
+        ("我同意", "zh_Hans", 4),
+        ("그냥 보통", "ko", 3),
+        ("보통이에요", "ko", 3),
+        ("neutral i guess", "en", 3),
+        ("im neutral on this one", "en", 3),
+        ("Neutral. It was fine, nothing special", "en", 3),
+    ],
+)
+def test_the_same_label_words_said_as_the_answer_are_read(reply, language, expected):
+    assert stored(reply, language) == expected
