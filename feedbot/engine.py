@@ -359,6 +359,9 @@ _OUT_OF = re.compile(
     re.IGNORECASE,
 )
 _RANK = re.compile(r"#\s*\d+")
+_CORRECTION = re.compile(
+    r"\b(?:no,?\s+wait|wait,?\s+no|i\s+mean[t]?|scratch that|correction)\b", re.IGNORECASE
+)
 _FILLED_STARS = frozenset("⭐🌟★✭✮")
 _EMPTY_STARS = frozenset("☆✩")
 # A negation reaches a label in its own clause: "No complaints, strongly agree" is Strongly
@@ -477,6 +480,8 @@ def _parse_scale(
         return None
     if by_words is not None and text.rstrip().endswith(("?", "？", "؟")):
         return None  # a label asked, not said: "Who could disagree?", "Agree?"
+    if by_words is not None and top is not None and _denied_or_corrected(text, negating):
+        return None
     numbers = _numbers_said(
         text, languages, negating, labelled=by_words is not None, rating=top is not None
     )
@@ -487,6 +492,16 @@ def _parse_scale(
     if numbers - values or len(candidates) != 1:
         return None
     return candidates.pop()
+
+
+def _denied_or_corrected(text: str, negating: frozenset[str]) -> bool:
+    """Whether a reply that says a rating's label takes it back after it: a last clause of
+    only "no" ("Strongly agree... NOT", "Agree. Not.") or a correction ("agree no wait
+    strongly agree", "disagree, I mean agree"), which leaves the answer meant unsure."""
+    if _CORRECTION.search(text):
+        return True
+    clauses = [clause for clause in map(_folded, _CLAUSE_BREAK.split(text)) if clause.strip()]
+    return len(clauses) > 1 and _taken_back(clauses, len(clauses) - 2, negating)
 
 
 def _rating_top(question: Question) -> int | None:

@@ -39,12 +39,8 @@ QUESTIONS = {
 KNOWN_WRONG: set[tuple[str, str, str]] = set()
 # The second corpus read wrong at e600c53, each group for a reason its fix must address.
 KNOWN_WRONG_2: set[tuple[str, str, str]] = {
-    # A denial after the label ("Strongly agree... NOT", "Agree. Not.") or a correction ("agree no
-    # wait strongly agree") is not read: the label before it stands.
-    ("trust", "en", "agree no wait strongly agree"),
-    ("trust", "en", "Strongly agree... NOT"),
-    ("trust", "en", "Agree. Not."),
-    # Sarcasm: the words say a strong agree and nothing the engine reads takes it back.
+    # Sarcasm (debatable, the tester says): the words say a strong agree and nothing the engine
+    # reads takes it back; an eye-roll or "if you like waiting" is no rule worth its false alarms.
     ("trust", "en", "oh yeah totally agree 🙄"),
     ("trust", "en", "sure, strongly agree, if you like waiting 4 hours"),
     # An intensifier missing from the keyword lists ("highly agree", "très d'accord", "очень

@@ -1698,3 +1698,25 @@ def test_a_label_word_used_for_something_else_is_no_rating(reply, language):
 )
 def test_the_same_label_words_said_as_the_answer_are_read(reply, language, expected):
     assert stored(reply, language) == expected
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Strongly agree... NOT",
+        "Agree. Not.",
+        "Agree... not",
+        "agree no wait strongly agree",
+        "disagree, I mean agree",
+    ],
+)
+def test_a_label_denied_or_corrected_after_it_is_asked_again(reply):
+    assert stored(reply) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("No. Strongly disagree", 1), ("not at all, strongly disagree", 1), ("Agree. Thanks", 4)],
+)
+def test_a_no_before_the_label_still_leaves_it(reply, expected):
+    assert stored(reply) == expected
