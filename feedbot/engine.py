@@ -30,6 +30,7 @@ from feedbot.languages import (
     COUNTED_ENDINGS,
     COUNTED_UNITS,
     COUNTED_WORDS,
+    DATE_WORDS,
     FILLER_WORDS,
     GREETING_WORDS,
     HALF_LINKS,
@@ -359,6 +360,7 @@ _OUT_OF = re.compile(
     re.IGNORECASE,
 )
 _RANK = re.compile(r"#\s*\d+")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
 _CORRECTION = re.compile(
     r"\b(?:no,?\s+wait|wait,?\s+no|i\s+mean[t]?|scratch that|correction)\b", re.IGNORECASE
 )
@@ -470,6 +472,8 @@ def _parse_scale(
         text = _OUT_OF.sub(lambda match: _out_of_top(match, top, languages), text)
     if "#" in text:
         text = _ranks_taken_out(text)
+    if "." in text or "," in text:
+        text = _DECIMAL.sub(" ", text)  # "waited 1.5 hrs": its "1" alone was a rating
     if _LABEL_OF_SOMETHING_ELSE.search(text) or _MINUS_NUMBER.search(text):
         return None
     negating = _negations(languages)
@@ -669,7 +673,8 @@ def _counts_or_places(words: list[str], at: int) -> bool:
     """Whether the number in `words[at]` (folded) counts, measures, orders or places
     something rather than rates: a unit or counted noun after it ("Only took 1 hour", "I
     called 3 times", "Два часа", "等了2个小时", "5분"), an ordinal ("5th", "1er", "3번째") or a
-    place before it ("room 5", "第5")."""
+    place before it ("room 5", "第5"), or a month or time of day beside it ("March 3", "3
+    марта", "a las 3")."""
     pieces = _DIGIT_RUN.split(words[at])
     head, tail = (pieces[0], pieces[-1]) if len(pieces) > 1 else ("", "")
     following = words[at + 1] if at + 1 < len(words) else ""
@@ -681,6 +686,8 @@ def _counts_or_places(words: list[str], at: int) -> bool:
         or tail.startswith(COUNTED_UNITS)
         or following in COUNTED_WORDS
         or second in COUNTED_WORDS  # "5 business days", "1 happy customer"
+        or previous in DATE_WORDS
+        or following in DATE_WORDS
         or following.startswith(COUNTED_UNITS)
         or previous in PLACE_WORDS
         or head.endswith(_PLACE_PREFIXES)

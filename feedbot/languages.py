@@ -425,6 +425,28 @@ COUNTED_UNITS = tuple(
         *("層", "岁", "歲"),
     )
 )
+# Months and words of time, before or after a number, make it a date or a time of day, not a
+# rating: "March 3", "jan 5", "5 de mayo", "3 mars", "3 марта", "a las 3". Folded.
+DATE_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("january", "jan", "february", "feb", "march", "mar", "april", "apr", "may"),
+        *("june", "jun", "july", "jul", "august", "aug", "september", "sept", "sep"),
+        *("october", "oct", "november", "nov", "december", "dec", "enero", "febrero"),
+        *("marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre"),
+        *("noviembre", "diciembre", "janeiro", "fevereiro", "março", "maio", "junho"),
+        *("julho", "setembro", "outubro", "novembro", "dezembro", "janvier", "février"),
+        *("mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre"),
+        *("novembre", "décembre", "janvye", "fevriye", "me", "jen", "jiyè"),
+        *("out", "septanm", "oktòb", "novanm", "desanm", "pebrero", "marso", "hunyo"),
+        *("hulyo", "setyembre", "oktubre"),
+        *("nobyembre", "disyembre", "января", "февраля", "марта", "апреля", "мая"),
+        *("июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"),
+        *("las", "يناير", "فبراير", "مارس", "أبريل", "ابريل", "مايو", "يونيو", "يوليو"),
+        *("أغسطس", "اغسطس", "سبتمبر", "أكتوبر", "اكتوبر", "نوفمبر", "ديسمبر"),
+    )
+)
+
 # Words before a number that make it a place or an order, not a rating: "room 5", "window 3",
 # "第5" (the fifth), "ika-5". Folded.
 PLACE_WORDS = frozenset(

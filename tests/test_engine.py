@@ -1720,3 +1720,27 @@ def test_a_label_denied_or_corrected_after_it_is_asked_again(reply):
 )
 def test_a_no_before_the_label_still_leaves_it(reply, expected):
     assert stored(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("waited 1.5 hrs but the clerk was awesome", "en"),
+        ("waited 2.5 hours, terrible", "en"),
+        ("等了1.5个小时", "zh_Hans"),
+        ("4.5", "en"),
+        ("my appt was jan 5, was seen on time", "en"),
+        ("March 3", "en"),
+        ("el 3 de marzo", "es"),
+        ("me atendieron a las 3, todo bien", "es"),
+    ],
+)
+def test_a_decimal_a_date_or_a_time_is_no_rating(reply, language):
+    assert stored(reply, language) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"), [("Strongly agree. Waited 1.5 hours though", 5), ("may 5", None)]
+)
+def test_a_label_beside_a_decimal_is_still_read(reply, expected):
+    assert stored(reply) == expected
