@@ -502,7 +502,7 @@ def _channels_served(service: Service | None) -> list[str]:
     set_up = {
         "sms": bool(service.sms_numbers or service.messaging_service_sid),
         "voice": bool(service.voice_numbers),
-        "webchat": bool(service.webchat_origins),
+        "webchat": service.offers_web_chat,
     }
     return sorted(A11_CHANNELS[channel] for channel, on in set_up.items() if on)
 
