@@ -51,6 +51,7 @@ from feedbot.languages import (
     NumberWord,
     fold,
     fold_words,
+    intensifiers_in,
     label_gender,
     language_for_keyword,
     negations_in,
@@ -480,6 +481,8 @@ def _parse_scale(
     by_words = _match_labels(question.choices, text, gettext, negating, reach=None)
     if by_words is not None and _intensifier_misspelt(question, text, gettext, negating, by_words):
         return None
+    if by_words in _strong_forms(question.choices):
+        by_words = _as_intensified(question.choices, text, gettext, negating, by_words, languages)
     if by_words is not None and top is not None and _stars_disagree(text, by_words):
         return None
     if by_words is not None and text.rstrip().endswith(("?", "？", "؟")):
@@ -580,6 +583,66 @@ def _intensifier_misspelt(
     if respelt == text:
         return False
     return _match_labels(question.choices, respelt, gettext, negating, reach=None) != read
+
+
+@functools.lru_cache(maxsize=64)
+def _strong_forms(choices: tuple[Choice, ...]) -> dict[int | str, int | str]:
+    """Each plain answer of a scale that has a strong one, with it: Agree's is Strongly agree,
+    Disagree's Strongly disagree (by their English labels)."""
+    by_label = {choice.label.casefold(): choice.value for choice in choices}
+    return {
+        choice.value: by_label[f"strongly {choice.label.casefold()}"]
+        for choice in choices
+        if f"strongly {choice.label.casefold()}" in by_label
+    }
+
+
+def _as_intensified(
+    choices: tuple[Choice, ...],
+    text: str,
+    gettext: Gettext,
+    negating: frozenset[str],
+    plain: int | str,
+    languages: tuple[str, ...],
+) -> int | str:
+    """The strong answer where a word of degree stands right before the plain label read or
+    ends its clause after it, or the label is said twice with Tagalog "na" ("highly agree",
+    "très d'accord", "超同意", "concordo muito", "agree na agree"); else `plain`, as where the
+    label so said is negated ("Đồng ý nhưng không hoàn toàn đồng ý"). Read as the plain label,
+    the answer was stored one point low."""
+    intensifying = intensifiers_in(languages[0] if languages else None)
+    needles = [needle for value, needle in _all_needles(choices, gettext) if value == plain]
+    for clause in map(_folded, _CLAUSE_BREAK.split(plain_predicates(text))):
+        for needle in needles:
+            for at in _label_places(clause, needle):
+                if _intensified_at(clause, at, needle, intensifying) and not _negated_at(
+                    clause, at, needle, negating, None
+                ):
+                    return _strong_forms(choices)[plain]
+    return plain
+
+
+def _intensified_at(clause: str, at: int, needle: str, intensifying: frozenset[str]) -> bool:
+    """Whether `needle`, said at `at` in a folded clause, has a word of degree right before it
+    (Chinese written onto it: "超同意"), only one after it (politeness and fillers aside:
+    "dakò anpil", "đồng ý hoàn toàn ạ"), or itself again after Tagalog "na"."""
+    before, after = clause[:at], clause[at + len(needle) :]
+    if after.startswith(f" na {needle} "):
+        return True
+    if any(before.endswith(f" {word} ") for word in intensifying):
+        return True
+    if _HAN.search(needle) and any(
+        before.rstrip().endswith(word) for word in intensifying if _HAN.search(word)
+    ):
+        return True
+    rest = after.split()
+    while rest and (rest[-1] in FILLER_WORDS or rest[-1] in _POLITENESS):
+        rest.pop()
+    return " ".join(rest) in intensifying
+
+
+# Said at the end of a clause for politeness: Tagalog "po", Vietnamese "ạ". Folded.
+_POLITENESS = frozenset(fold(word) for word in ("po", "opo", "ạ", "nhé", "nha"))
 
 
 def _intensifier_meant(match: re.Match[str]) -> str:

@@ -265,6 +265,52 @@ INTENSIFIERS = frozenset(
     )
 )
 
+# Words of degree that make a plain agree or disagree beside them the strong one, before it
+# or ending its clause after it: "highly agree", "super de acuerdo", "très d'accord",
+# "очень согласен", "超同意", "concordo muito", "mwen dakò anpil", "đồng ý hoàn toàn". Read
+# as the plain label, the answer was stored one point low. English ones count in every
+# conversation ("super agree po"), each other language's in a conversation held in it:
+# French "très" is Spanish "tres" (three), Portuguese "demais" is Spanish "too much".
+# Left out: "really", "definitely" (sure, not strong: Agree or Strongly agree alike), "so"
+# ("they helped me so agree"), "quite", "bastante", 挺, 蛮 (only somewhat). Folded.
+_INTENSIFIERS_OF_ONE_LANGUAGE = {
+    "en": (
+        *("strongly", "totally", "completely", "absolutely", "entirely", "fully", "highly"),
+        *("super", "extremely", "very", "very much", "so much", "wholeheartedly"),
+    ),
+    "es": (
+        *("muy", "súper", "absolutamente", "sumamente", "fuertemente", "completamente"),
+        *("totalmente", "plenamente", "enteramente", "extremadamente"),
+    ),
+    "pt": (
+        *("muito", "demais", "super", "totalmente", "completamente", "plenamente"),
+        *("absolutamente", "inteiramente", "extremamente"),
+    ),
+    "fr": (
+        *("très", "carrément", "trop", "super", "tout à fait", "totalement", "complètement"),
+        *("entièrement", "absolument", "extrêmement"),
+    ),
+    "ht": ("anpil", "nèt", "totalman", "konplètman", "vrèman anpil"),
+    "tl": ("sobrang", "sobra", "lubos na", "napaka"),
+    "vi": ("rất", "lắm", "hoàn toàn", "cực kỳ", "cực kì", "hết sức", "vô cùng"),
+    "ru": ("очень", "полностью", "совершенно", "абсолютно", "крайне", "целиком"),
+    "ar": ("جدا", "جداً", "مره", "مرة", "تماما", "بشدة", "بشده", "للغاية", "كثيرا", "كثير"),
+    "ko": ("아주", "너무", "매우", "엄청", "무척", "굉장히", "완전", "전적으로", "적극"),
+    "zh_Hans": ("超", "超级", "太", "非常", "很", "极", "极其", "十分", "特别", "完全", "强烈"),
+    "zh_Hant": ("超", "超級", "太", "非常", "很", "極", "極其", "十分", "特別", "完全", "強烈"),
+}
+_INTENSIFIERS_BY_LANGUAGE = {
+    code: frozenset(fold(word) for word in (*_INTENSIFIERS_OF_ONE_LANGUAGE["en"], *words))
+    for code, words in _INTENSIFIERS_OF_ONE_LANGUAGE.items()
+}
+
+
+def intensifiers_in(language: str | None) -> frozenset[str]:
+    """The words of degree that make a plain agree or disagree the strong one in a
+    conversation held in `language` (English ones in any)."""
+    return _INTENSIFIERS_BY_LANGUAGE.get(language or "en", _INTENSIFIERS_BY_LANGUAGE["en"])
+
+
 # Korean answers end a predicate as people say it ("동의합니다", "동의해요", "동의하지 않습니다"),
 # where the scale's labels end it as a list does ("동의함", "동의하지 않음"): both are read
 # without the ending, as is a noun's copula ("보통이에요", "보통입니다": it is so-so). Only after

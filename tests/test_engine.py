@@ -867,6 +867,56 @@ def test_a_word_near_an_intensifier_that_changes_nothing_leaves_the_answer_read(
 
 
 @pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("highly agree", "en", 5),
+        ("I extremely disagree", "en", 1),
+        ("agree very much", "en", 5),
+        ("sumamente de acuerdo", "es", 5),
+        ("super de acuerdo", "es", 5),
+        ("très d'accord", "fr", 5),
+        ("carrément pas d'accord", "fr", 1),
+        ("concordo muito", "pt", 5),
+        ("discordo muito", "pt", 1),
+        ("очень согласна", "ru", 5),
+        ("очень не согласен", "ru", 1),
+        ("đồng ý hoàn toàn ạ", "vi", 5),
+        ("아주 동의합니다", "ko", 5),
+        ("너무 동의하지 않아요", "ko", 1),
+        ("超同意", "zh_Hans", 5),
+        ("我太同意了", "zh_Hans", 5),
+        ("agree na agree", "tl", 5),
+        ("Sang-ayon na sang-ayon po", "tl", 5),
+        ("super agree po", "tl", 5),
+        ("موافق مره", "ar", 5),
+        ("mwen dakò anpil", "ht", 5),
+    ],
+)
+def test_a_word_of_degree_beside_a_plain_agree_or_disagree_makes_it_the_strong_one(
+    reply, language, expected
+):
+    """ "highly agree", "très d'accord", "очень согласен", "超同意", "agree na agree" were
+    stored as Agree, and "discordo muito" as Disagree: a strong answer one point low."""
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("agree super fast service", "en", 4),  # the degree of something else, after it
+        ("Đồng ý nhưng không hoàn toàn đồng ý", "vi", 4),  # the intensified one negated
+        ("really agree", "en", 4),  # sure, not strong
+    ],
+)
+def test_a_word_of_degree_of_something_else_or_another_language_leaves_the_plain_answer(
+    reply, language, expected
+):
+    given, _ = answered(A11, reply, language=language)
+    assert given["trust"] == ("answered", expected)
+
+
+@pytest.mark.parametrize(
     ("trust", "reply", "language"),
     [
         ("5", "none", "en"),
