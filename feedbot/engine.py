@@ -188,7 +188,7 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
             return Step(session, (_ask(flow, context, session),))
         return change_language(flow, context, session, reply.language)
     if may_change_language(flow, session) and reply.values is None:
-        chosen = language_for_keyword(reply.text, context.languages)
+        chosen = language_for_keyword(reply.text, context.languages, session.language)
         if chosen is not None:
             return change_language(flow, context, session, chosen.code)
     question = flow.question(session.question)

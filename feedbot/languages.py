@@ -88,10 +88,16 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
-def language_for_keyword(text: str, offered: tuple[str, ...]) -> Language | None:
+def language_for_keyword(
+    text: str, offered: tuple[str, ...], speaking: str | None = None
+) -> Language | None:
     """The offered language whose name or keyword `text` is, if any (punctuation ignored:
-    "Español." and "中文。" as a speech recogniser writes them)."""
+    "Español." and "中文。" as a speech recogniser writes them). Not a keyword that says no in
+    `speaking`, the conversation's language, when given: Vietnamese texters' "ko" (không) is
+    Korean's keyword, and a first answer of "ko" switched a Vietnamese survey to Korean."""
     wanted = fold_words(text)
+    if speaking is not None and wanted in negations_in(speaking):
+        return None
     for code in offered:
         if wanted in _names(LANGUAGES[code]):
             return LANGUAGES[code]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedbot import engine
-from feedbot.engine import AnswerGiven, Context, Reply, SurveyCompleted
+from feedbot.engine import AnswerGiven, Context, LanguageChosen, Reply, SurveyCompleted
 from feedbot.flows import load_flow
 from feedbot.languages import LANGUAGES
 
@@ -247,6 +247,17 @@ def test_no_language_switch_once_the_first_question_is_given_up_on():
     assert answers(steps)["trust"] == ("unanswered", None)
     assert all(step.session.language == "en" for step in steps)
     assert [p.kind for p in steps[-1].prompts] != ["notice", "question"]
+
+
+@pytest.mark.parametrize("flow", [A11, THUMBS], ids=["a11", "thumbs"])
+def test_a_vietnamese_ko_is_no_not_korean(flow):
+    """Korean's keyword KO is a Vietnamese texter's "no" (không): a first reply of "ko" in a
+    Vietnamese survey switched it to Korean and sent the notice again."""
+    step = answered(flow, "ko", language="vi")[1]
+    assert step.session.language == "vi"
+    assert not any(isinstance(event, LanguageChosen) for event in step.events)
+    assert [p.kind for p in step.prompts] == ["retry"]
+    assert answered(flow, "KO", language="en")[1].session.language == "ko"
 
 
 def test_a_language_picked_switches_only_before_the_first_answer():
