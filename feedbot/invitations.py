@@ -515,6 +515,9 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         allowed = next_allowed_time(invitation.phone, service, now)
         if allowed > now:
             return Delivery("deferred", allowed)
+        # From the same number as the invitations: the rate an agency sets is its sender's.
+        if not _take_rate_slot(runtime, service, now):
+            return Delivery("deferred", now + timedelta(seconds=60))
         session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
         prompt = engine.question_prompt(service.flow, service.context, session)
         language = conversation.language

@@ -390,20 +390,27 @@ def test_quarterly_offered_volume_comes_from_invitations(inviting, twilio):
     assert row["volume_of_respondents"] == 1
 
 
-def test_per_service_rate_limit_defers_the_excess(inviting, twilio, tmp_path):
+def rate_limited(app, tmp_path, rate, service_id="passport"):
+    """The same app's database, Redis and Twilio, with the service sending `rate` a minute."""
     import yaml
 
-    app, _ = inviting
     document = yaml.safe_load(TEST_SERVICES.read_text())
-    document["services"][0]["invitations"] = {"rate_per_minute": 2}
+    (service,) = [s for s in document["services"] if s["id"] == service_id]
+    service["invitations"] = {**service.get("invitations", {}), "rate_per_minute": rate}
     services = tmp_path / "services.yaml"
     services.write_text(yaml.safe_dump(document))
-    limited = make_app(
-        runtime_of(app).settings.database_url,
+    settings = runtime_of(app).settings
+    return make_app(
+        settings.database_url,
         services_file=services,
-        redis_url=runtime_of(app).settings.redis_url,
-        twilio_api_base=twilio.url,
+        redis_url=settings.redis_url,
+        twilio_api_base=settings.twilio_api_base,
     )
+
+
+def test_per_service_rate_limit_defers_the_excess(inviting, twilio, tmp_path):
+    app, _ = inviting
+    limited = rate_limited(app, tmp_path, 2)
     with runtime_of(limited).db.transaction() as db:
         ids = [create_invitation_row(db, limited, f"+1202555019{n}").id for n in range(3)]
     results = [deliver(runtime_of(limited), invitation_id, NOON) for invitation_id in ids]
@@ -413,10 +420,31 @@ def test_per_service_rate_limit_defers_the_excess(inviting, twilio, tmp_path):
     runtime_of(limited).db.dispose()
 
 
-def create_invitation_row(db, app, phone):
+def test_reminders_share_the_services_rate_with_invitations(inviting, twilio, tmp_path):
+    """They go from the same number: 600 texts went out in a minute set to 200."""
+    from feedbot.invitations import remind
+
+    app, _ = inviting
+    limited = rate_limited(app, tmp_path, 1, service_id="benefits")
+    runtime = runtime_of(limited)
+    with runtime.db.transaction() as db:
+        first, second = (
+            create_invitation_row(db, limited, phone, service_id="benefits").id
+            for phone in (PHONE, "+12025550144")
+        )
+    assert deliver(runtime, first, NOON).status == "sent"
+    assert remind(runtime, first, NOON + timedelta(seconds=10)).status == "deferred"
+    assert remind(runtime, first, NOON + timedelta(seconds=60)).status == "sent"
+    # The reminder took the minute's text: the next invitation waits.
+    assert deliver(runtime, second, NOON + timedelta(seconds=70)).status == "deferred"
+    assert [m["To"] for m in twilio.messages] == [PHONE, PHONE]
+    runtime.db.dispose()
+
+
+def create_invitation_row(db, app, phone, service_id="passport"):
     from feedbot.invitations import create_invitation, parse_request
 
-    service = runtime_of(app).services.get("passport")
+    service = runtime_of(app).services.get(service_id)
     request = parse_request(service, {"phone": phone}, NOON)
     invitation, _new = create_invitation(db, request, TEST_SECRET_KEY, NOON)
     return invitation
