@@ -18,12 +18,15 @@ from typing import Literal
 from feedbot.flows import END, Choice, Flow, Question
 from feedbot.i18n import Gettext, _, format_local_date, gettext_for
 from feedbot.languages import (
+    AFTER_KOREAN_COUNTER,
     AFTER_OPENING_KEYWORD,
     ALL_WORDS,
+    AMBIGUOUS_COUNTERS,
     AND_WORDS,
     BOUNDS_AFTER,
     CHINESE_NOR,
     CHINESE_NOT,
+    CHINESE_PARTICLES,
     CLAUSE_END_KEYWORDS,
     CLAUSE_ONLY_KEYWORDS,
     CLAUSE_OPENING_KEYWORDS,
@@ -43,6 +46,7 @@ from feedbot.languages import (
     NO_WORDS,
     NONE_AFTER,
     NONE_WORDS,
+    NUMBER_NOUNS,
     OUT_OF_WORDS,
     PLACE_WORDS,
     PREDICATE_NEGATIONS,
@@ -377,7 +381,8 @@ _SHORT_REPLY = 2
 _CLAUSE_BREAK = re.compile(
     r"[.;:!?\n。；！？؛]"
     r"|[,，、،](?!\s*(?:that|if|whether|que|qu|se|si|что|чтобы|là|rằng|na)\b)"
-    r"|\b(?:but|pero|mais|mas|но)\b",
+    # Not "mas" after a number: Haitian March ("m te vini 3 mas").
+    r"|\b(?:but|pero|mais|(?<![0-9] )mas|но)\b",
     re.IGNORECASE,
 )
 # A label of the trust statement said of something else: what is hard or needless to say
@@ -736,8 +741,8 @@ def _counts_or_places(words: list[str], at: int) -> bool:
     """Whether the number in `words[at]` (folded) counts, measures, orders or places
     something rather than rates: a unit or counted noun after it ("Only took 1 hour", "I
     called 3 times", "Два часа", "等了2个小时", "5분"), an ordinal ("5th", "1er", "3번째") or a
-    place before it ("room 5", "第5"), or a month or time of day beside it ("March 3", "3
-    марта", "a las 3")."""
+    place before it ("room 5", "第5", "visit number 3"), a month or time of day beside it
+    ("March 3", "3 марта", "a las 3"), or a rating counter of something else ("3번 창구")."""
     pieces = _DIGIT_RUN.split(words[at])
     head, tail = (pieces[0], pieces[-1]) if len(pieces) > 1 else ("", "")
     following = words[at + 1] if at + 1 < len(words) else ""
@@ -754,7 +759,26 @@ def _counts_or_places(words: list[str], at: int) -> bool:
         or following.startswith(COUNTED_UNITS)
         or previous in PLACE_WORDS
         or head.endswith(_PLACE_PREFIXES)
+        or (previous in NUMBER_NOUNS and _counted_or_place(words[at - 2] if at > 1 else ""))
+        or _counter_of_something(tail, following)
     )
+
+
+def _counted_or_place(word: str) -> bool:
+    return word in PLACE_WORDS or word in COUNTED_WORDS
+
+
+def _counter_of_something(tail: str, following: str) -> bool:
+    """Whether a rating counter written onto a number ("번", "号") counts, places or dates
+    something, as the words after it say: "3번 전화했는데" (called three times), "3번 창구"
+    (window 3), "3号窗口", "我5号去的" (went on the 5th); not "5번", "5번이요", "我选5号吧"."""
+    counter = next((c for c in AMBIGUOUS_COUNTERS if tail.startswith(c)), None)
+    if counter is None:
+        return False
+    after = tail[len(counter) :] or following
+    if _HAN.match(after):
+        return not after.startswith(CHINESE_PARTICLES)
+    return after.startswith(AFTER_KOREAN_COUNTER)
 
 
 def _inside_clause(words: list[str], at: int) -> bool:

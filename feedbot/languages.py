@@ -425,11 +425,13 @@ COUNTED_WORDS = frozenset(
         *("miles", "block", "blocks", "am", "pm", "clock", "oclock", "percent", "x"),
         *("street", "st", "avenue", "ave", "road", "rd", "floor", "floors", "page", "pages"),
         *("form", "forms", "document", "documents", "line", "lines", "window", "windows"),
-        *("customer", "customers", "client", "clients"),
+        *("customer", "customers", "client", "clients", "appt", "appts", "appointment"),
+        *("appointments", "ppl"),
         # Spanish, Portuguese
         *("hora", "horas", "minuto", "minutos", "segundo", "segundos", "día", "días", "dia"),
         *("dias", "semana", "semanas", "mes", "meses", "mês", "año", "años", "ano", "anos"),
         *("vez", "veces", "vezes", "llamada", "llamadas", "ligação", "ligações", "persona"),
+        *("cita", "citas"),
         *("personas", "pessoa", "pessoas", "niño", "niños", "hijo", "hijos", "filho", "filhos"),
         *("dólar", "dólares", "cuadra", "cuadras", "calle", "rua", "piso", "andar"),
         # French, Haitian Creole
@@ -463,6 +465,7 @@ COUNTED_ENDINGS = frozenset(
     for ending in (
         *("st", "nd", "rd", "th", "er", "re", "e", "eme", "ème", "ieme", "º", "ª", "o", "a"),
         *("h", "hr", "hrs", "min", "mins", "am", "pm", "x", "k"),
+        "p",  # Vietnamese texters' phút (minutes): "chờ 3p"
     )
 )
 # Korean and Chinese units and counters, written onto the number or apart, and with more
@@ -472,6 +475,7 @@ COUNTED_UNITS = tuple(
     fold(unit)
     for unit in (
         *("시간", "분", "초", "일", "주", "개월", "달", "년", "번째", "회", "명", "원", "층"),
+        *("월", "趟", "通"),
         *("살", "小时", "小時", "个", "個", "分钟", "分鐘", "秒", "天", "周", "週", "星期"),
         *("月", "年", "次", "位", "人", "块", "塊", "元", "美元", "点", "點", "楼", "樓", "层"),
         *("層", "岁", "歲"),
@@ -489,7 +493,7 @@ DATE_WORDS = frozenset(
         *("noviembre", "diciembre", "janeiro", "fevereiro", "março", "maio", "junho"),
         *("julho", "setembro", "outubro", "novembro", "dezembro", "janvier", "février"),
         *("mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre"),
-        *("novembre", "décembre", "janvye", "fevriye", "me", "jen", "jiyè"),
+        *("novembre", "décembre", "janvye", "fevriye", "mas", "me", "jen", "jiyè"),
         *("out", "septanm", "oktòb", "novanm", "desanm", "pebrero", "marso", "hunyo"),
         *("hulyo", "setyembre", "oktubre"),
         *("nobyembre", "disyembre", "января", "февраля", "марта", "апреля", "мая"),
@@ -507,9 +511,32 @@ PLACE_WORDS = frozenset(
         *("room", "suite", "apt", "apartment", "unit", "building", "floor", "window"),
         *("counter", "desk", "gate", "bus", "route", "highway", "interstate", "ticket"),
         *("sala", "ventanilla", "oficina", "guichet", "bureau", "salle", "кабинет", "окно"),
-        *("этаж", "ika", "thứ", "第", "제"),
+        *("этаж", "ika", "thứ", "第", "제", "شباك", "الشباك", "نافذة", "النافذة", "غرفة"),
+        *("الغرفة", "مكتب", "المكتب", "كاونتر", "الكاونتر"),
     )
 )
+# Rating words that name a number ("number 5"), which after a place or a counted noun name
+# one of those instead: "visit number 3", "window number 2", "الشباك رقم ٢". Folded.
+NUMBER_NOUNS = frozenset(
+    fold(word) for word in ("number", "número", "numéro", "numero", "nimewo", "номер", "رقم", "số")
+)
+# Rating counters written onto a number ("5번", "5号") that also count, place or date
+# something, as what comes after them says. Folded.
+AMBIGUOUS_COUNTERS = tuple(fold(counter) for counter in ("번", "号", "號"))
+# Korean after "번" that make it times or a numbered place, not a rating: "3번 전화했는데"
+# (called three times), "3번이나" (as many as three times), "3번 창구" (window 3). Folded; a
+# word that begins with one of these. (Chinese says what 号 numbers in any word after it:
+# "3号窗口", "我5号去的", went on the 5th.)
+AFTER_KOREAN_COUNTER = tuple(
+    fold(word)
+    for word in (
+        *("창구", "전화", "통화", "연락", "문의", "방문", "방", "출구", "버스", "게이트"),
+        *("데스크", "카운터", "갔", "왔", "가서", "와서", "찾아", "기다", "물어", "시도"),
+        *("이나", "씩", "정도"),
+    )
+)
+# Chinese particles that may follow a rating counter: "5号吧", "5号啊". Folded.
+CHINESE_PARTICLES = tuple(fold(word) for word in "吧啊呀吗嗎呢了哦喔嘛")
 
 # Words that join numbers in a list ("1 and 3", "1 y 3", "1 и 3", "1 và 3", "一和三").
 AND_WORDS = frozenset(

@@ -43,28 +43,6 @@ KNOWN_WRONG_2: set[tuple[str, str, str]] = {
     # reads takes it back; an eye-roll or "if you like waiting" is no rule worth its false alarms.
     ("trust", "en", "oh yeah totally agree 🙄"),
     ("trust", "en", "sure, strongly agree, if you like waiting 4 hours"),
-    # A number that counts or places something with a word no list holds yet: "appts", "ppl",
-    # "visit number 3" ("number" is a rating word), Chinese and Korean counters written onto
-    # the number (号 and 번 are rating counters too: 3号窗口 is window 3, 3번 전화 three calls,
-    # so each needs the noun after it; 趟, 通, 월, Vietnamese "3p"), Arabic رقم before a number
-    # in a window's name, Haitian "3 mas" (March, which the clause break "mas", Portuguese but,
-    # splits from its number).
-    ("trust", "en", "2 appts and still nothing"),
-    ("trust", "en", "3 ppl ahead of me, fast"),
-    ("trust", "en", "this was visit number 3"),
-    ("trust", "zh_Hans", "我5号去的，很满意"),
-    ("trust", "zh_Hans", "在3号窗口办的，工作人员很好"),
-    ("trust", "zh_Hans", "跑了3趟才办完"),
-    ("trust", "zh_Hant", "我在3號窗口辦的，很快"),
-    ("trust", "zh_Hant", "跑了2趟"),
-    ("trust", "vi", "chờ 3p là xong"),
-    ("trust", "ko", "3번 전화했는데 아무도 안 받았어요"),
-    ("trust", "ko", "3번 창구 직원분이 친절했어요"),
-    ("trust", "ko", "3월 5일에 갔어요"),
-    ("trust", "ar", "الشباك رقم ٢ كان ممتاز"),
-    ("trust", "zh_Hant", "5號窗口的小姐很好"),
-    ("trust", "zh_Hant", "打了3通電話才接通"),
-    ("trust", "ht", "m te vini 3 mas"),
 }
 
 

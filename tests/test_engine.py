@@ -1263,6 +1263,48 @@ def test_a_rating_beside_a_count_or_with_its_rating_word_is_read(reply, language
 
 
 @pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("2 appts and still nothing", "en"),
+        ("3 ppl ahead of me, fast", "en"),
+        ("this was visit number 3", "en"),
+        ("الشباك رقم ٢ كان ممتاز", "ar"),
+        ("3번 전화했는데 아무도 안 받았어요", "ko"),
+        ("3번 창구 직원분이 친절했어요", "ko"),
+        ("3월 5일에 갔어요", "ko"),
+        ("在3号窗口办的，工作人员很好", "zh_Hans"),
+        ("我5号去的，很满意", "zh_Hans"),
+        ("5號窗口的小姐很好", "zh_Hant"),
+        ("跑了3趟才办完", "zh_Hans"),
+        ("打了3通電話才接通", "zh_Hant"),
+        ("chờ 3p là xong", "vi"),
+        ("m te vini 3 mas", "ht"),
+    ],
+)
+def test_a_counter_or_noun_of_a_count_a_place_or_a_date_makes_the_number_no_rating(reply, language):
+    """Each was stored as its number: "appts", "ppl" and Chinese 趟, 通, Korean 월 and
+    Vietnamese "3p" were no counted words, "number" and رقم after a place or a visit, and 번
+    and 号 before what they count or place (3번 전화, three calls; 3号窗口, window 3), were read
+    as the rating words they also are, and Haitian "mas" (March) split from its number as
+    Portuguese "but"."""
+    assert stored(reply, language) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("5번이요", "ko", 5),
+        ("5번 드릴게요", "ko", 5),
+        ("我选5号吧", "zh_Hans", 5),
+        ("I'd say number 5", "en", 5),
+        ("Foi demorado mas 5", "pt", 5),
+    ],
+)
+def test_a_rating_counter_or_but_before_a_rating_is_still_read(reply, language, expected):
+    assert stored(reply, language) == expected
+
+
+@pytest.mark.parametrize(
     ("reply", "expected"),
     [
         ("동의 하지 않습니다", 2),
