@@ -240,9 +240,17 @@ NO_WORDS = frozenset(
 )
 
 # Keywords that are everyday words inside a phrase, read only as a clause of their own, fillers
-# aside ("Up!", "Neither.", "I'd say neither"): "They hung up on me", "Fed up with waiting",
-# "Down to earth staff" and "Neither fast nor friendly" say no thumb and no neutral. Folded.
-CLAUSE_ONLY_KEYWORDS = frozenset(fold(word) for word in ("up", "down", "neither"))
+# aside ("Up!", "Neither.", "I'd say neither", "Oui.", "Да"): "They hung up on me", "Fed up with
+# waiting", "Down to earth staff" and "Neither fast nor friendly" say no thumb and no neutral,
+# nor do a yes or no inside a sentence ("I got a new sim", "non profit office", "Да нет",
+# well, no; Vietnamese "có", have: "có vấn đề", there were problems). Folded.
+CLAUSE_ONLY_KEYWORDS = frozenset(
+    fold(word)
+    for word in (
+        *("up", "down", "neither", "yeah", "yea", "yep", "nope", "nah", "oui", "non", "sim"),
+        *("да", "wi", "oo", "opo", "có", "نعم", "아니요", "아니오", "아뇨"),
+    )
+)
 # Keywords that are other words where a clause goes on after them, read only as its last word
 # ("Sí.", "claro que sí", "그냥 보통"): Spanish, French and Haitian "si" (if) and Tagalog "si"
 # (the article before a name) open "si me hubieran llamado…" and "Si Ate sa counter, sobrang

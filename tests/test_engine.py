@@ -1724,6 +1724,47 @@ def test_thumbs_si_is_a_yes_only_where_it_ends_its_clause(reply, language, expec
 
 
 @pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("oui", "fr", 1),
+        ("Non.", "fr", 0),
+        ("sim", "pt", 1),
+        ("não", "pt", 0),
+        ("Да", "ru", 1),
+        ("нет", "ru", 0),
+        ("wi", "ht", 1),
+        ("oo", "tl", 1),
+        ("opo", "tl", 1),
+        ("hindi", "tl", 0),
+        ("có", "vi", 1),
+        ("không", "vi", 0),
+        ("아니요", "ko", 0),
+        ("نعم", "ar", 1),
+        ("yeah", "en", 1),
+        ("nope", "en", 0),
+    ],
+)
+def test_thumbs_yes_and_no_are_read_in_every_language(reply, language, expected):
+    """ "oui", "sim", "да", "wi", "oo", "có", "não", "아니요" were asked again three times and
+    the thumbs question recorded unanswered: only yes, si, no, up, down and the emoji were read."""
+    assert stored(reply, language, THUMBS) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("I had to get a new sim", "en"),
+        ("non profit office was slow", "en"),
+        ("Да нет", "ru"),  # well, no
+        ("không có vấn đề gì", "vi"),  # there was no problem at all
+        ("네", "ko"),  # also "OK, got it"
+    ],
+)
+def test_a_yes_or_no_inside_a_sentence_or_an_acknowledgement_is_no_thumb(reply, language):
+    assert stored(reply, language, THUMBS) is None
+
+
+@pytest.mark.parametrize(
     "reply",
     [
         "you guys are #1",
