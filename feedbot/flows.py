@@ -346,24 +346,42 @@ def _in_reach_order(flow: Flow) -> list[str]:
 def _check_records(flow: Flow) -> None:
     """Each answer fills its own field of the A-11 record, of the type the field holds: a field
     no question fills, or two fill, was exported empty or with the wrong answer, unwarned."""
-    recorded_by: dict[str, Question] = {}
+    recorded_by: dict[str, list[Question]] = {}
     for question in map(flow.question, _in_reach_order(flow)):
         if question.record is None:
             continue
         _check_record_type(flow, question)
-        earlier = recorded_by.setdefault(question.record, question)
-        if earlier is not question:
-            raise FlowError(
-                flow.path, f"questions.{question.id}.record", _shared(earlier, question)
-            )
+        for earlier in recorded_by.get(question.record, []):
+            # Alternatives on branches no survey takes both of may record one field.
+            if question.id in _after(flow, earlier.id) or earlier.id in _after(flow, question.id):
+                raise FlowError(
+                    flow.path, f"questions.{question.id}.record", _shared(earlier, question)
+                )
+        recorded_by.setdefault(question.record, []).append(question)
     if "question_1" not in recorded_by:
         _refuse_missing_trust_question(flow)
-    _check_trust_scale(flow, recorded_by["question_1"])
+    for trust in recorded_by["question_1"]:
+        _check_trust_scale(flow, trust)
     for branch in ("positive", "negative"):
-        if branch in recorded_by:
-            _check_drivers(flow, recorded_by[branch])
-        else:
+        if branch not in recorded_by:
             _refuse_misspelt_record(flow, branch)
+            _refuse_missing_branch(flow, branch)
+        for drivers in recorded_by[branch]:
+            _check_drivers(flow, drivers)
+
+
+def _after(flow: Flow, question_id: str) -> set[str]:
+    """The questions a survey can come to after `question_id`."""
+    after: set[str] = set()
+    waiting = [question_id]
+    while waiting:
+        question = flow.questions[waiting.pop()]
+        following = [route.goto for route in question.routes] + [question.unanswered or END]
+        for target in following:
+            if target != END and target not in after:
+                after.add(target)
+                waiting.append(target)
+    return after
 
 
 def _check_record_type(flow: Flow, question: Question) -> None:
@@ -380,11 +398,18 @@ def _check_record_type(flow: Flow, question: Question) -> None:
 
 
 def _shared(earlier: Question, question: Question) -> str:
+    problem = (
+        f"question {earlier.id!r} records {question.record} already, on the same way through"
+        " the survey, and the export keeps one answer per field, so one answer would overwrite"
+        " the other: "
+    )
     own = "" if question.id in A11_RECORDS else f", such as `record: {question.id}`"
-    return (
-        f"question {earlier.id!r} records {question.record} already, and the export keeps one"
-        " answer per field, so one answer would overwrite the other: give this question a record"
-        f" of its own{own}"
+    # A record of the agency's own is in no export: for a question that asks for the A-11
+    # field itself, that advice would lose its answers.
+    return problem + (
+        f"if this question asks for {question.record} too, ask for it once on each way through"
+        " the survey (questions on branches no survey takes both of may each record it); if it"
+        f" asks something else, give it a record of its own{own} (stored, in no export)"
     )
 
 
@@ -429,6 +454,18 @@ def _refuse_misspelt_record(flow: Flow, field: str) -> None:
                 f"no question records {field}, {meaning}, and {question.record!r} is no A-11"
                 f" field, so these answers would be lost from the export: write `record: {field}`",
             )
+
+
+def _refuse_missing_branch(flow: Flow, field: str) -> NoReturn:
+    """A-11 asks every respondent the branch question of their answer: what made the
+    difference (positive) or what could have been better (negative)."""
+    raise FlowError(
+        flow.path,
+        "questions",
+        f"no question records {field}, {A11_RECORDS[field][1]}, which A-11 asks after a"
+        f" {'positive' if field == 'positive' else 'negative or neutral'} trust answer: add"
+        f" that question with `record: {field}`",
+    )
 
 
 def _misspells(record: str | None, field: str) -> bool:

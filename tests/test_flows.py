@@ -153,14 +153,19 @@ def with_trust_form(form, change):
         (
             lambda d: add_question(d, "how_filed", {**HOW_FILED, "record": "question_1"}),
             "questions.how_filed.record",
-            "question 'trust' records question_1 already, and the export keeps one answer per"
-            " field, so one answer would overwrite the other: give this question a record of its"
-            " own, such as `record: how_filed`",
+            "question 'trust' records question_1 already, on the same way through the survey,"
+            " and the export keeps one answer per field, so one answer would overwrite the"
+            " other: if this question asks for question_1 too, ask for it once on each way"
+            " through the survey (questions on branches no survey takes both of may each record"
+            " it); if it asks something else, give it a record of its own, such as `record:"
+            " how_filed` (stored, in no export)",
         ),
+        # Negative drivers recorded as positive ones, on the other branch: no branch asks
+        # what could have been better.
         (
             lambda d: d["questions"]["could_be_better"].update(record="positive"),
-            "questions.could_be_better.record",
-            "question 'made_the_difference' records positive already",
+            "questions",
+            "no question records negative, ",
         ),
         # An A-11 field asked by the wrong type of question: a comment stored as "2".
         (
@@ -271,6 +276,21 @@ def test_a_flow_that_would_lose_or_break_a11_data_is_refused(tmp_path, change, p
     with pytest.raises(FlowError) as raised:
         load_flow(path)
     assert str(raised.value).startswith(f"{path}, {place}: {problem}")
+
+
+def test_alternatives_on_branches_no_survey_takes_both_of_may_record_one_field(tmp_path):
+    """A flow sending a neutral 3 to its own wording of "what could have been better" was
+    refused as if one answer would overwrite the other, which no survey could do."""
+    document = a11_document()
+    neutral = {**document["questions"]["could_be_better"], "text": "What would have helped?"}
+    document["questions"]["could_be_better_neutral"] = neutral
+    document["questions"]["trust"]["next"] = [
+        {"when": [4, 5], "goto": "made_the_difference"},
+        {"when": [3], "goto": "could_be_better_neutral"},
+        {"goto": "could_be_better"},
+    ]
+    flow = load_flow(write_flow(tmp_path, document))
+    assert flow.question("could_be_better_neutral").record == "negative"
 
 
 def test_a_thumbs_flow_on_a_likert_scale_is_refused(tmp_path):
