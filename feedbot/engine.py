@@ -243,13 +243,6 @@ def question_prompt(flow: Flow, context: Context, session: Session) -> Prompt:
     return _ask(flow, context, session)
 
 
-def trust_statement(flow: Flow, context: Context) -> str:
-    """The flow's first question (the A-11 trust statement) in English with its placeholders
-    filled ("This interaction increased my trust in U.S. Passport Office."), as staff read it
-    in the dashboard and OMB in the quarterly submission."""
-    return _text(flow.question(flow.start).text, context, "en")
-
-
 def parse_answer(
     question: Question, reply: Reply, gettext: Gettext, languages: tuple[str, ...] = ()
 ) -> AnswerValue | None:

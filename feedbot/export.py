@@ -19,7 +19,6 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session as DbSession
 
-from feedbot.engine import trust_statement
 from feedbot.fiscal import FiscalQuarter
 from feedbot.models import DRIVERS, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
@@ -650,7 +649,6 @@ def _quarterly_row(
 ) -> dict[str, Any]:
     service = services.get(counts["service_id"])
     thumbs = counts["trust_form"] == "thumbs"
-    trust = service.flow.question(service.flow.start) if service else None
     row: dict[str, Any] = {
         "service_provider": service.agency if service else "",
         "service": service.name if service else counts["service_id"],
@@ -667,7 +665,7 @@ def _quarterly_row(
         "federal_register_url": "",
         "survey_type": "thumbs_up_down" if thumbs else "likert_scale",
         "survey_title": service.flow.title if service else "",
-        "trust_question_text": _trust_text(service, trust),
+        "trust_question_text": service.trust_statement if service else "",
         "reflection_text": "",
     }
     row["q1_text"] = row["trust_question_text"]
@@ -679,12 +677,6 @@ def _quarterly_row(
         if column.startswith(("positive_", "negative_")):
             row[column] = int(counts[column] or 0)
     return row
-
-
-def _trust_text(service: Any, trust: Any) -> str:
-    if service is None or trust is None:
-        return ""
-    return trust_statement(service.flow, service.context)
 
 
 def _midnight(day: date, next_day: bool = False) -> datetime:

@@ -71,6 +71,14 @@ class Service:
         SMS or voice service's id alone."""
         return bool(self.webchat_origins)
 
+    @property
+    def trust_statement(self) -> str:
+        """The flow's first question (the A-11 trust statement) in English with its
+        placeholders filled ("This interaction increased my trust in U.S. Passport Office."),
+        as staff read it on the dashboard and OMB in the quarterly submission."""
+        trust = self.flow.question(self.flow.start)
+        return trust.text.format_map(self.context.placeholders("en"))
+
     def agency_in(self, language: str) -> str:
         return self.context.names_in(language)[0]
 

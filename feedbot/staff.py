@@ -25,7 +25,6 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from feedbot.engine import trust_statement
 from feedbot.export import (
     BACKLOG_LATE,
     FORMATS,
@@ -188,7 +187,7 @@ def dashboard() -> Any:
         quarter=quarter,
         quarters=_quarters_to_pick(current, quarter),
         figures=figures,
-        trust_statement=trust_statement(service.flow, service.context).rstrip("."),
+        trust_statement=service.trust_statement.rstrip("."),
         backlog=backlog if late else None,
         csrf=_csrf_token(),
     )
