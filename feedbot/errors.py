@@ -1,9 +1,10 @@
 """Every refusal is a clear answer: JSON that says what was wrong, TwiML where Twilio must act.
 
-When feedbot itself fails, a Twilio webhook gets TwiML (for a caller, words to hear). When the
-database cannot be reached the answer is 503 with Retry-After, so Twilio (with a retry policy on
-the webhook URL) and chat clients try again later; nothing half-done is stored, because each
-request's work is one transaction.
+When feedbot itself fails, a Twilio webhook gets TwiML (for a caller, words to hear, sent with
+a 200: Twilio runs no TwiML from an HTTP error). When the database cannot be reached the answer
+is otherwise 503 with Retry-After, so Twilio (with a retry policy on the webhook URL) and chat
+clients try again later; nothing half-done is stored, because each request's work is one
+transaction.
 """
 
 from __future__ import annotations

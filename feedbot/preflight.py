@@ -58,7 +58,8 @@ def _services(settings: Settings) -> Finding:
     except UnicodeDecodeError:
         broken = file_not_utf8(settings)
         return Finding("services", False, f"{type(broken).__name__}: {broken}")
-    # The processes start with either: a renewal may be pending, a translation on its way.
+    # The processes start with either (a renewal may be pending, a translation on its way);
+    # they log an expired OMB number at start-up, and only this check names untranslated text.
     problems = expired_omb_approvals(registry.services.values())
     problems += untranslated_flow_text(registry.services.values())
     if problems:
