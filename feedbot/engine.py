@@ -359,6 +359,8 @@ _OUT_OF = re.compile(
 )
 _RANK = re.compile(r"#\s*\d+")
 _DECIMAL = re.compile(r"\d+[.,]\d+")
+# A dash with a space on either side: "I agree - NOT" (not "4-5" or "dis-agree").
+_SPACED_DASH = re.compile(r"\s[-–—]+\s")
 _CORRECTION = re.compile(
     r"\b(?:no,?\s+wait|wait,?\s+no|i\s+mean[t]?|scratch that|correction)\b", re.IGNORECASE
 )
@@ -501,11 +503,13 @@ def _parse_scale(
 
 def _denied_or_corrected(text: str, negating: frozenset[str]) -> bool:
     """Whether a reply that says a rating's label takes it back after it: a last clause of
-    only "no" ("Strongly agree... NOT", "Agree. Not.") or a correction ("agree no wait
+    only "no" ("Strongly agree... NOT", "Agree. Not.", "I agree - NOT", a spaced dash
+    ending a clause here) or a correction ("agree no wait
     strongly agree", "disagree, I mean agree"), which leaves the answer meant unsure."""
     if _CORRECTION.search(text):
         return True
-    clauses = [clause for clause in map(_folded, _CLAUSE_BREAK.split(text)) if clause.strip()]
+    parts = (part for clause in _CLAUSE_BREAK.split(text) for part in _SPACED_DASH.split(clause))
+    clauses = [clause for clause in map(_folded, parts) if clause.strip()]
     return len(clauses) > 1 and _taken_back(clauses, len(clauses) - 2, negating)
 
 

@@ -1859,6 +1859,22 @@ def test_a_label_denied_or_corrected_after_it_is_asked_again(reply):
 
 
 @pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("I agree - NOT", "en", None),
+        ("Strongly agree — not", "en", None),
+        ("de acuerdo - no", "es", None),
+        ("Agree - no complaints", "en", 4),
+        ("4 - agree", "en", 4),
+    ],
+)
+def test_a_no_after_a_spaced_dash_takes_the_label_back(reply, language, expected):
+    """ "I agree - NOT" was stored as Agree: a dash ends no clause, so the NOT after it was no
+    clause of only "no"."""
+    assert stored(reply, language) == expected
+
+
+@pytest.mark.parametrize(
     ("reply", "expected"),
     [("No. Strongly disagree", 1), ("not at all, strongly disagree", 1), ("Agree. Thanks", 4)],
 )
