@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
-from redis import Redis
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -33,6 +33,7 @@ from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key, sender_keys
 from feedbot.models import Contact, Conversation, InboundMessage, Invitation, OptOut
+from feedbot.queue import redis_connection
 from feedbot.runtime import Runtime
 from feedbot.services import DEFAULT_EXPIRE_AFTER_HOURS, DEFAULT_QUIET_HOURS, Service
 
@@ -44,6 +45,7 @@ logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_RATE_PER_MINUTE = 60
 MAX_SEND_AHEAD = timedelta(days=366)
+SLOT_GRACE = timedelta(seconds=30)
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
@@ -483,8 +485,9 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         allowed = next_allowed_time(invitation.phone or "", service, due)
         if allowed > now:
             return Delivery("deferred", allowed)
-        if not _take_rate_slot(runtime, service, now):
-            return Delivery("deferred", now + timedelta(seconds=60))
+        slot = _rate_slot(runtime, service, "send", invitation.id, now)
+        if slot is not None:
+            return Delivery("deferred", slot)
         body = _opening_text(db, invitation, service, now)
         invitation.status = "sending"
         invitation.sent_at = now
@@ -516,8 +519,9 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         if allowed > now:
             return Delivery("deferred", allowed)
         # From the same number as the invitations: the rate an agency sets is its sender's.
-        if not _take_rate_slot(runtime, service, now):
-            return Delivery("deferred", now + timedelta(seconds=60))
+        slot = _rate_slot(runtime, service, "remind", invitation.id, now)
+        if slot is not None:
+            return Delivery("deferred", slot)
         session = engine.Session(conversation.flow_id, conversation.language, conversation.question)
         prompt = engine.question_prompt(service.flow, service.context, session)
         language = conversation.language
@@ -596,15 +600,61 @@ def _record_opt_out(db: DbSession, key: str, now: datetime) -> None:
         db.add(OptOut(sender_key=key, opted_out_at=now))
 
 
-def _take_rate_slot(runtime: Runtime, service: Service, now: datetime) -> bool:
+def _rate_slot(
+    runtime: Runtime, service: Service, kind: str, invitation_id: int, now: datetime
+) -> datetime | None:
+    """None if this text (an invitation's or a reminder's) may go now; else when its slot
+    comes, held for it (see _TAKE_SLOT)."""
     if runtime.settings.redis_url is None:
-        return True
-    limit = service.invitations.get("rate_per_minute", DEFAULT_RATE_PER_MINUTE)
-    key = f"feedbot:invite-rate:{service.id}:{now:%Y%m%d%H%M}"
-    redis = Redis.from_url(runtime.settings.redis_url)
-    used = redis.incr(key)
-    redis.expire(key, 120)
-    return used <= limit
+        return None
+    rate = service.invitations.get("rate_per_minute", DEFAULT_RATE_PER_MINUTE)
+    interval = math.ceil(60_000 / rate)
+    take_slot = redis_connection(runtime.settings.redis_url).register_script(_TAKE_SLOT)
+    slot = take_slot(
+        keys=[
+            f"feedbot:invitation-pace:{service.id}",
+            f"feedbot:invitation-slot:{kind}:{invitation_id}",
+        ],
+        args=[
+            int(now.timestamp() * 1000),
+            interval,
+            (math.ceil(rate / 60) - 1) * interval,
+            int(SLOT_GRACE.total_seconds() * 1000),
+        ],
+    )
+    # Rounded up: RQ's scheduler keeps a job's time in whole seconds, rounded down, and a job
+    # run before its slot would only be put back for it.
+    return None if slot == 0 else datetime.fromtimestamp(math.ceil(slot / 1000), UTC)
+
+
+# A service's texts go one every 60/rate_per_minute seconds (a second's worth at most
+# together, as RQ's scheduler releases jobs by the second), wherever in the minute: a
+# calendar minute's allowance went out in 3 s, then nothing for 57. A text whose turn is later
+# holds its slot, and its job, put back for then, takes it; one that comes more than
+# SLOT_GRACE late (no scheduler for a while) queues again.
+# KEYS: when the service's next text is due (ms since the epoch), and the slot held for this
+# text. ARGV: now, the interval between texts, how long before its due time a text may go
+# (the second's worth), SLOT_GRACE (all in ms). Returns 0 (send now) or the slot held.
+_TAKE_SLOT = """
+local now, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
+local ahead, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
+local held = tonumber(redis.call('GET', KEYS[2]))
+if held and now < held then
+  return held
+end
+redis.call('DEL', KEYS[2])
+if held and now <= held + grace then
+  return 0
+end
+local due = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, now)
+redis.call('SET', KEYS[1], due + interval, 'PX', due + interval - now + 60000)
+local slot = math.max(due - ahead, now)
+if slot == now then
+  return 0
+end
+redis.call('SET', KEYS[2], slot, 'PX', slot - now + grace + 60000)
+return slot
+"""
 
 
 def _first_status(

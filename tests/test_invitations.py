@@ -38,12 +38,13 @@ def twilio():
 
 
 @pytest.fixture
-def inviting(database_url, redis_server, twilio, monkeypatch):
+def inviting(database_url, redis_server, twilio, monkeypatch, tmp_path):
     """An app and its worker environment on real Redis, with Twilio on loopback."""
     Redis.from_url(redis_server.url).flushdb()
+    services = unhurried_services(tmp_path)
     env = {
         "DATABASE_URL": database_url,
-        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_SERVICES_FILE": str(services),
         "REDIS_URL": redis_server.url,
         "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
         "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
@@ -56,16 +57,32 @@ def inviting(database_url, redis_server, twilio, monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    app = make_app(database_url, **inviting_settings(redis_server.url, twilio.url))
+    app = make_app(database_url, **inviting_settings(redis_server.url, twilio.url, services))
     with runtime_of(app).db.transaction() as db:
         token = create_token(db, "caseworker-system", None, ["invite"])
     yield app, token
     runtime_of(app).db.dispose()
 
 
-def inviting_settings(redis_url, twilio_url):
+def unhurried_services(tmp_path):
+    """The test services, each sending up to 1,000 texts a second. A test's clock stands
+    still, so every text of it goes at one instant, while a rate lets only a second's worth
+    go together (tests of the rate set their own: rate_limited)."""
+    import yaml
+
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    for service in document["services"]:
+        if service.get("sms_numbers"):
+            service["invitations"] = {**service.get("invitations", {}), "rate_per_minute": 60_000}
+    path = tmp_path / "unhurried-services.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def inviting_settings(redis_url, twilio_url, services_file):
     """The settings of `inviting`'s app (its worker reads the same from the environment)."""
     return {
+        "services_file": services_file,
         "redis_url": redis_url,
         "twilio_api_base": twilio_url,
         "twilio_retry_intervals": (0, 0),
@@ -397,7 +414,7 @@ def rate_limited(app, tmp_path, rate, service_id="passport"):
     document = yaml.safe_load(TEST_SERVICES.read_text())
     (service,) = [s for s in document["services"] if s["id"] == service_id]
     service["invitations"] = {**service.get("invitations", {}), "rate_per_minute": rate}
-    services = tmp_path / "services.yaml"
+    services = tmp_path / "rate-limited-services.yaml"
     services.write_text(yaml.safe_dump(document))
     settings = runtime_of(app).settings
     return make_app(
@@ -408,16 +425,51 @@ def rate_limited(app, tmp_path, rate, service_id="passport"):
     )
 
 
-def test_per_service_rate_limit_defers_the_excess(inviting, twilio, tmp_path):
+def test_a_services_texts_go_one_every_60_over_rate_seconds_each_at_its_slot(
+    inviting, twilio, tmp_path
+):
+    """The rate was a calendar minute's: its 200 texts went out in 3 s, then nothing for 57 s,
+    400 within 20 s across the minute's end; and every waiting job ran again each minute."""
     app, _ = inviting
-    limited = rate_limited(app, tmp_path, 2)
-    with runtime_of(limited).db.transaction() as db:
+    limited = rate_limited(app, tmp_path, 2)  # one every 30 s
+    runtime = runtime_of(limited)
+    late_in_the_minute = NOON + timedelta(seconds=50)
+    with runtime.db.transaction() as db:
+        ids = [create_invitation_row(db, limited, f"+1202555019{n}").id for n in range(4)]
+    results = [deliver(runtime, invitation_id, late_in_the_minute) for invitation_id in ids[:3]]
+    second, third = late_in_the_minute + timedelta(seconds=30), NOON + timedelta(seconds=110)
+    assert [(r.status, r.retry_at) for r in results] == [
+        ("sent", None),
+        ("deferred", second),  # its job is put back for then, not for a minute later
+        ("deferred", third),
+    ]
+    # A new minute brings no new allowance, and a job run early keeps its slot.
+    next_minute = NOON + timedelta(seconds=61)
+    assert deliver(runtime, ids[2], next_minute) == results[2]
+    assert deliver(runtime, ids[1], second).status == "sent"
+    # A newcomer queues after the slot held for the third.
+    assert deliver(runtime, ids[3], second).retry_at == third + timedelta(seconds=30)
+    assert deliver(runtime, ids[2], third).status == "sent"
+    assert len(twilio.messages) == 3
+    runtime.db.dispose()
+
+
+def test_a_rate_lets_a_seconds_worth_go_together(inviting, twilio, tmp_path):
+    """RQ's scheduler releases jobs by the second: a rate of 120 a minute sends two at once."""
+    app, _ = inviting
+    limited = rate_limited(app, tmp_path, 120)
+    runtime = runtime_of(limited)
+    with runtime.db.transaction() as db:
         ids = [create_invitation_row(db, limited, f"+1202555019{n}").id for n in range(3)]
-    results = [deliver(runtime_of(limited), invitation_id, NOON) for invitation_id in ids]
-    assert [r.status for r in results] == ["sent", "sent", "deferred"]
-    assert results[2].retry_at == NOON + timedelta(seconds=60)
-    assert len(twilio.messages) == 2
-    runtime_of(limited).db.dispose()
+    results = [deliver(runtime, invitation_id, NOON) for invitation_id in ids]
+    # The third's slot, half a second on, is kept for it from the next whole second.
+    assert [(r.status, r.retry_at) for r in results] == [
+        ("sent", None),
+        ("sent", None),
+        ("deferred", NOON + timedelta(seconds=1)),
+    ]
+    assert deliver(runtime, ids[2], NOON + timedelta(seconds=1)).status == "sent"
+    runtime.db.dispose()
 
 
 def test_reminders_share_the_services_rate_with_invitations(inviting, twilio, tmp_path):
@@ -656,6 +708,7 @@ def at(app, when):
     settings = runtime_of(app).settings
     return make_app(
         settings.database_url,
+        services_file=settings.services_file,
         redis_url=settings.redis_url,
         twilio_api_base=settings.twilio_api_base,
         fixed_now=when,
@@ -1346,7 +1399,10 @@ def rotated_inviting(inviting, monkeypatch):
     monkeypatch.setenv("FEEDBOT_SECRET_KEY", NEW_KEY)
     monkeypatch.setenv("FEEDBOT_PREVIOUS_SECRET_KEYS", TEST_SECRET_KEY)
     settings = runtime_of(app).settings
-    new = rotated(app, **inviting_settings(settings.redis_url, settings.twilio_api_base))
+    new = rotated(
+        app,
+        **inviting_settings(settings.redis_url, settings.twilio_api_base, settings.services_file),
+    )
     yield app, new, token
     runtime_of(new).db.dispose()
 
@@ -1460,7 +1516,7 @@ def test_a_reminder_asks_for_no_delivery_report_its_invitation_does(inviting, tw
     settings = runtime_of(app).settings
     public = make_app(
         settings.database_url,
-        **inviting_settings(settings.redis_url, settings.twilio_api_base),
+        **inviting_settings(settings.redis_url, settings.twilio_api_base, settings.services_file),
         public_url="https://feedbot.example.gov",
     )
     invite(public, token, service="benefits")
