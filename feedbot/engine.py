@@ -65,6 +65,10 @@ from feedbot.languages import (
 )
 
 MAX_STRIKES = 3
+# The longest reply read for a question of choices (a rating, drivers). Replies people give
+# are a few words (the test corpora's longest is 72 characters); a reply of thousands, read,
+# took seconds of a web worker ("si si si …", 10,000 characters: 3.2 s).
+LONGEST_CHOICE_REPLY = 500
 
 AnswerValue = int | str | tuple[str, ...]
 PromptKind = Literal["notice", "question", "retry", "moving_on", "closing", "already_closed"]
@@ -257,6 +261,8 @@ def parse_answer(
         return text or None
     if reply.values is not None:
         return _picked_values(question, reply.values)
+    if len(reply.text) > LONGEST_CHOICE_REPLY:
+        return None  # a story, asked again: reading it costs time in its length squared
     if question.type == "scale":
         return _parse_scale(question, reply.text, gettext, languages)
     return _parse_multi(question, reply.text, gettext, languages)

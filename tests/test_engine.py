@@ -1904,3 +1904,15 @@ def test_a_decimal_a_date_or_a_time_is_no_rating(reply, language):
 )
 def test_a_label_beside_a_decimal_is_still_read(reply, expected):
     assert stored(reply) == expected
+
+
+def test_a_reply_too_long_to_be_a_choice_is_asked_again():
+    """A reply of thousands of characters was read, which takes time in its length squared
+    ("si si si …" of 10,000 characters: 3.2 s of a web worker; see LONGEST_CHOICE_REPLY)."""
+    story = "Strongly agree. " + "It was quick. " * 40
+    assert len(story) > engine.LONGEST_CHOICE_REPLY
+    assert asked_again(A11, story)
+    assert asked_again(THUMBS, "si " * 3333)
+    assert asked_again(A11, "5", "1 3 " * 200)
+    shorter = "Strongly agree. " + "It was quick. " * 30
+    assert answered(A11, shorter)[0]["trust"] == ("answered", 5)
