@@ -13,6 +13,7 @@ settles the claims of workers lost mid-send as "unknown", never sending them aga
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -60,11 +61,14 @@ def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> Non
         return
     with runtime.db.transaction() as db:
         rows = db.execute(
-            select(Invitation.id, Invitation.send_at).where(Invitation.id.in_(invitation_ids))
+            select(Invitation.id, Invitation.send_at)
+            .where(Invitation.id.in_(invitation_ids))
+            # Queued oldest first, they take the rate's slots in that order.
+            .order_by(Invitation.send_at, Invitation.id)
         ).all()
     try:
         for invitation_id, send_at in rows:
-            schedule_send(runtime, invitation_id, send_at)
+            schedule_send(runtime, invitation_id, send_at, send_at)
     except RedisError as error:
         log.warning("queue unreachable (%s): invitations wait for a sweep", type(error).__name__)
 
@@ -74,19 +78,25 @@ def _say_why_unsent(runtime: Runtime, invitation_id: int, reason: str) -> None:
         db.get_one(Invitation, invitation_id).reason = reason
 
 
-def schedule_send(runtime: Runtime, invitation_id: int, when: datetime) -> None:
-    _queue_marked(runtime, "send", invitation_id, when, retry=_twilio_retry(runtime))
+def schedule_send(
+    runtime: Runtime, invitation_id: int, when: datetime, send_at: datetime | None = None
+) -> None:
+    """Queue the invitation's send for `when`; `send_at`, its own time, is read if not given."""
+    send_at = send_at or _send_at(runtime, invitation_id)
+    _queue_marked(runtime, "send", invitation_id, when, send_at, retry=_twilio_retry(runtime))
 
 
 def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | None = None) -> None:
     """Queue the reminder for `when`, by default the invitation's reminder time."""
-    if when is None:
-        with runtime.db.transaction() as db:
-            when = db.scalar(
-                select(Invitation.reminder_due_at).where(Invitation.id == invitation_id)
+    with runtime.db.transaction() as db:
+        due, send_at = db.execute(
+            select(Invitation.reminder_due_at, Invitation.send_at).where(
+                Invitation.id == invitation_id
             )
+        ).one()
+    when = when or due
     if when is not None:
-        _queue_marked(runtime, "remind", invitation_id, when, retry=_twilio_retry(runtime))
+        _queue_marked(runtime, "remind", invitation_id, when, send_at, retry=_twilio_retry(runtime))
 
 
 def sweep_invitations(runtime: Runtime) -> int:
@@ -98,19 +108,21 @@ def sweep_invitations(runtime: Runtime) -> int:
         due: dict[str, list[int]] = {
             "send": list(
                 db.scalars(
-                    select(Invitation.id).where(
-                        Invitation.status == "scheduled", Invitation.send_at <= now
-                    )
+                    select(Invitation.id)
+                    .where(Invitation.status == "scheduled", Invitation.send_at <= now)
+                    .order_by(Invitation.send_at, Invitation.id)
                 )
             ),
             # The same predicate as the partial index ix_invitations_reminder_pending.
             "remind": list(
                 db.scalars(
-                    select(Invitation.id).where(
+                    select(Invitation.id)
+                    .where(
                         Invitation.phone.is_not(None),
                         Invitation.reminded_at.is_(None),
                         Invitation.reminder_due_at <= now,
                     )
+                    .order_by(Invitation.send_at, Invitation.id)
                 )
             ),
         }
@@ -141,21 +153,42 @@ def _twilio_retry(runtime: Runtime) -> Retry:
     )
 
 
+def _send_at(runtime: Runtime, invitation_id: int) -> datetime:
+    with runtime.db.transaction() as db:
+        return db.get_one(Invitation, invitation_id).send_at
+
+
 def _queue_marked(
-    runtime: Runtime, kind: str, invitation_id: int, when: datetime, retry: Retry | None = None
+    runtime: Runtime,
+    kind: str,
+    invitation_id: int,
+    when: datetime,
+    send_at: datetime,
+    retry: Retry | None = None,
 ) -> None:
     """Queue the job now or at `when`, and its mark, both or neither."""
     queue = invitations_queue(runtime)
     function = JOBS[kind]
     now = runtime.settings.now()
+    job_id = _job_id(kind, invitation_id, send_at)
     with queue.connection.pipeline() as pipeline:
         if when <= now:
-            queue.enqueue(function, invitation_id, retry=retry, pipeline=pipeline)
+            queue.enqueue(function, invitation_id, retry=retry, job_id=job_id, pipeline=pipeline)
         else:
-            queue.enqueue_at(when, function, invitation_id, retry=retry, pipeline=pipeline)
+            queue.enqueue_at(
+                when, function, invitation_id, retry=retry, job_id=job_id, pipeline=pipeline
+            )
         lifetime = max(when - now, timedelta(0)) + MARK_GRACE
         pipeline.set(_mark_key(kind, invitation_id), 1, ex=lifetime)
         pipeline.execute()
+
+
+def _job_id(kind: str, invitation_id: int, send_at: datetime) -> str:
+    """A job id that sorts as the invitation's time, then its id, does: RQ's scheduler
+    releases the jobs of one second (all those quiet hours held until 08:00) in the order of
+    their ids, and they take the rate's slots in that order."""
+    milliseconds = int(send_at.timestamp() * 1000)
+    return f"invitation-{milliseconds:014d}-{invitation_id:012d}-{kind}-{uuid.uuid4().hex}"
 
 
 def _unmarked(connection: Redis, kind: str, ids: Sequence[int]) -> list[int]:

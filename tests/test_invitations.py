@@ -493,6 +493,83 @@ def test_reminders_share_the_services_rate_with_invitations(inviting, twilio, tm
     runtime.db.dispose()
 
 
+def release_scheduled(app, monkeypatch, when):
+    """What RQ's scheduler does at `when`: queue the jobs due by then, in its order."""
+    import rq.scheduler
+
+    queue = invitations_queue(runtime_of(app))
+    monkeypatch.setattr(rq.scheduler, "current_timestamp", lambda: int(when.timestamp()))
+    scheduler = rq.scheduler.RQScheduler([queue], connection=queue.connection)
+    scheduler.acquire_locks()
+    try:
+        scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+
+
+def work_at(app, monkeypatch, when):
+    monkeypatch.setenv("FEEDBOT_FIXED_NOW", when.isoformat())  # the worker's clock
+    work(app)
+
+
+def test_waiting_invitations_go_out_oldest_first(inviting, twilio, tmp_path, monkeypatch):
+    """A batch accepted 8 minutes after a CSV went out before 427 of the CSV's rows."""
+    app, token = inviting
+    limited = rate_limited(app, tmp_path, 60)  # one a second
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(runtime_of(limited).settings.services_file))
+    ago = [10, 30, 20]  # minutes before now, by row
+    rows = [
+        {
+            "service": "passport",
+            "phone": f"+1202555017{n}",
+            "send_at": (NOON - timedelta(minutes=m)).isoformat(),
+        }
+        for n, m in enumerate(ago)
+    ]
+    batch = {"invitations": rows}
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (
+        app.test_client().post("/api/invitations/batch", json=batch, headers=headers).status_code
+        == 200
+    )
+    work_at(app, monkeypatch, NOON)  # the oldest goes, the others hold the next slots
+    later = {"invitations": [{"service": "passport", "phone": "+12025550179"}]}
+    app.test_client().post("/api/invitations/batch", json=later, headers=headers)
+    work_at(app, monkeypatch, NOON)
+    for seconds in (1, 2, 3):
+        release_scheduled(app, monkeypatch, NOON + timedelta(seconds=seconds))
+        work_at(app, monkeypatch, NOON + timedelta(seconds=seconds))
+    assert [m["To"] for m in twilio.messages] == [
+        "+12025550171",  # 30 minutes ago
+        "+12025550172",  # 20
+        "+12025550170",  # 10
+        "+12025550179",  # accepted after them
+    ]
+    runtime_of(limited).db.dispose()
+
+
+def test_invitations_quiet_hours_held_go_out_oldest_first_when_they_end(
+    inviting, twilio, monkeypatch
+):
+    """RQ's scheduler releases the jobs due in one second (every invitation quiet hours held
+    until 08:00) in the order of their ids, which were random."""
+    app, token = inviting
+    eastern = ZoneInfo("America/New_York")
+    night = datetime.combine(NOON.date(), time(22, 0), eastern)
+    morning = datetime.combine(NOON.date() + timedelta(days=1), time(8, 0), eastern)
+    evening = at(app, night)
+    phones = [f"+1202555018{n}" for n in range(6)]
+    for minutes, phone in enumerate(phones):  # each one accepted later, for an earlier time
+        send_at = night - timedelta(minutes=minutes)
+        invite(evening, token, phone=phone, send_at=send_at.isoformat())
+    runtime_of(evening).db.dispose()
+    work_at(app, monkeypatch, night)
+    assert twilio.messages == []
+    release_scheduled(app, monkeypatch, morning)
+    work_at(app, monkeypatch, morning)
+    assert [m["To"] for m in twilio.messages] == phones[::-1]
+
+
 def create_invitation_row(db, app, phone, service_id="passport"):
     from feedbot.invitations import create_invitation, parse_request
 
