@@ -309,15 +309,20 @@ def record_status(db: DbSession, message_sid: str, status: str, error_code: int 
 
 def next_allowed_time(phone: str, service: Service, now: datetime) -> datetime:
     """`now` if it is inside quiet-hours' allowed window where the person is, else the next
-    opening of that window (in the number's time zone when it has one, else the service's)."""
-    zone = ZoneInfo(_time_zone(phone, service))
+    time it is. Where the number's area code spans several time zones (907: Anchorage and
+    Adak), that is a time inside the window in every one of them; for a number of no known
+    zone, or whose zones' windows never meet, the service's zone."""
     start_text, end_text = service.invitations.get("quiet_hours", DEFAULT_QUIET_HOURS)
-    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
-    local = now.astimezone(zone)
-    if start <= local.time() < end:
-        return now
-    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
-    return datetime.combine(day, start, zone).astimezone(UTC)
+    window = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    zones = [ZoneInfo(name) for name in _time_zones(phone)]
+    moment = now
+    while zones and moment - now <= _MEETING_SEARCH:
+        # The latest of the zones' next openings; once every zone is open, no zone moves it.
+        opening = max(_window_opening(moment, zone, window) for zone in zones)
+        if opening == moment:
+            return moment
+        moment = opening
+    return _window_opening(now, ZoneInfo(service.timezone), window)
 
 
 def offered_counts(db: DbSession, service_id: str, quarter: FiscalQuarter, timezone: str) -> int:
@@ -830,12 +835,28 @@ def _send_at(value: Any) -> datetime | None:
     return send_at
 
 
-def _time_zone(phone: str, service: Service) -> str:
+# How far ahead to look for a time every one of a number's zones allows: their windows, if
+# they ever meet, meet every day.
+_MEETING_SEARCH = timedelta(days=2)
+
+
+def _time_zones(phone: str) -> tuple[str, ...]:
+    """The time zones the number may be in; none when phonenumbers does not know."""
     try:
         zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone))
     except phonenumbers.NumberParseException:
-        zones = ()
-    return zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else service.timezone
+        return ()
+    return tuple(zone for zone in zones if zone != "Etc/Unknown")
+
+
+def _window_opening(moment: datetime, zone: ZoneInfo, window: tuple[time, time]) -> datetime:
+    """`moment` if it is inside the day's window in `zone`, else the window's next opening."""
+    start, end = window
+    local = moment.astimezone(zone)
+    if start <= local.time() < end:
+        return moment
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, start, zone).astimezone(UTC)
 
 
 def _finish(invitation: Invitation, status: str, reason: str) -> None:

@@ -184,6 +184,46 @@ def test_quiet_hours_defer_to_the_next_allowed_time(inviting, twilio):
     assert len(twilio.messages) == 1
 
 
+@pytest.mark.parametrize(
+    ("utc_time", "allowed"),
+    [
+        # 01:24 in New York (the service's zone): 20:24 in Anchorage, 19:24 in Adak. Sent
+        # at 08:00 New York time, it reached Anchorage at 04:00.
+        ((6, 24), (18, 0)),  # 08:00 in Adak, 09:00 in Anchorage
+        ((6, 30), (18, 0)),  # Anchorage closed at 21:00 (06:00 UTC), Adak still open
+        ((17, 30), (18, 0)),  # Anchorage open (08:30), Adak not yet (07:30)
+        ((20, 0), (20, 0)),  # open in both
+    ],
+)
+def test_a_number_whose_area_code_spans_time_zones_is_texted_only_when_all_allow(
+    sqlite_app, utc_time, allowed
+):
+    from feedbot.invitations import next_allowed_time
+
+    service = runtime_of(sqlite_app).services.get("passport")  # New York, 08:00-21:00
+    day = datetime(2026, 11, 27, tzinfo=UTC)
+    moment = day.replace(hour=utc_time[0], minute=utc_time[1])
+    alaska = "+19073005006"  # America/Anchorage or America/Adak
+    assert next_allowed_time(alaska, service, moment) == day.replace(hour=allowed[0])
+
+
+def test_a_toll_free_number_is_texted_in_the_hours_every_zone_it_may_be_in_allows(sqlite_app):
+    """It may be anywhere from Guam to Newfoundland: 08:00-21:00 everywhere is 17:00-19:30 in
+    New York; with a window those zones never share, the service's own zone decides."""
+    import dataclasses
+
+    from feedbot.invitations import next_allowed_time
+
+    service = runtime_of(sqlite_app).services.get("passport")
+    eastern = ZoneInfo("America/New_York")
+    morning = datetime(2026, 11, 27, 9, 30, tzinfo=eastern)
+    evening = datetime(2026, 11, 27, 17, 0, tzinfo=eastern)  # 08:00 in Guam
+    assert next_allowed_time("+18005550100", service, morning) == evening
+    assert next_allowed_time("+18005550100", service, evening) == evening
+    office_hours = dataclasses.replace(service, invitations={"quiet_hours": ["09:00", "17:00"]})
+    assert next_allowed_time("+18005550100", office_hours, morning) == morning
+
+
 def test_one_invitation_per_transaction_and_per_window(inviting, twilio):
     app, token = inviting
     first = invite(app, token, transaction_id="T-9")
