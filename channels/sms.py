@@ -71,13 +71,15 @@ def message_status() -> Response:
     """Delivery status callbacks for invitations: queued, sent, delivered, undelivered, failed."""
     from feedbot.invitations import record_status
 
-    with current_runtime().db.transaction() as db:
+    runtime = current_runtime()
+    with runtime.db.transaction() as db:
         known = record_status(
             db,
             twilio_sid("MessageSid") or "",
             request.form.get("MessageStatus", ""),
             # Twilio's error codes have five digits; nine fit any integer column.
             small_number(request.form.get("ErrorCode", ""), 9),
+            runtime.settings.redis_url,
         )
     if not known:
         abort(404, "no invitation was sent with this MessageSid")

@@ -46,6 +46,8 @@ DEFAULT_WINDOW_DAYS = 30
 DEFAULT_RATE_PER_MINUTE = 60
 MAX_SEND_AHEAD = timedelta(days=366)
 SLOT_GRACE = timedelta(seconds=30)
+# Longer than a send can wait for Twilio's answer (FEEDBOT_TWILIO_TIMEOUT, 300 s at most).
+EARLY_REPORT_LIFETIME = timedelta(minutes=10)
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
 UNDELIVERABLE_CODES = {21211, 21610, 21612, 21614, 30003, 30005, 30006}
 UNSUBSCRIBED_CODE = 21610
@@ -232,6 +234,7 @@ def deliver(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
         else:
             invitation.phone = None
     log.info("invitation %s sent for service %s", claim.invitation_id, claim.service.id)
+    _apply_early_reports(runtime, claim.invitation_id, message.sid)
     return Delivery("sent")
 
 
@@ -282,28 +285,29 @@ def settle_interrupted_sends(db: DbSession, now: datetime) -> int:
     return len(interrupted)
 
 
-def record_status(db: DbSession, message_sid: str, status: str, error_code: int | None) -> bool:
-    """A Twilio status callback for an invitation's message; False if the sid is unknown."""
-    invitation = db.scalar(select(Invitation).filter_by(message_sid=message_sid))
+def record_status(
+    db: DbSession,
+    message_sid: str,
+    status: str,
+    error_code: int | None,
+    redis_url: str | None = None,
+) -> bool:
+    """A Twilio status callback for an invitation's message; False if no invitation was sent
+    with the sid, or may be.
+
+    Twilio can report on a message before feedbot has saved its answer to the send, the sid:
+    while a send is in flight (and with REDIS_URL), such a report is kept for
+    EARLY_REPORT_LIFETIME and applied when the sid is saved, not answered 404 and lost."""
+    invitation = _sent_with(db, message_sid)
+    if invitation is None and redis_url is not None and _sending(db):
+        _keep_early_report(redis_url, message_sid, status, error_code)
+        # Kept before looking again: a send saving the sid meanwhile finds it, or is found.
+        invitation = _sent_with(db, message_sid)
+        if invitation is None:
+            return True
     if invitation is None:
         return False
-    # Callbacks can arrive out of order: a late "sent" must not undo "delivered".
-    if _STATUS_ORDER.get(status, 0) < _STATUS_ORDER.get(invitation.status, 0):
-        return True
-    invitation.status = status
-    invitation.error_code = error_code
-    if error_code == UNSUBSCRIBED_CODE:
-        # The carrier says this person unsubscribed: treat it as their STOP.
-        _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
-    if status in {"undelivered", "failed"}:
-        # The text never reached the person: no survey was opened for them, so none is
-        # recorded as abandoned.
-        _forget_conversation(db, invitation)
-    if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
-        # The number cannot receive texts: no reminder, and no reason to keep it.
-        invitation.phone = None
-        invitation.reminder_due_at = None
-        invitation.reason = f"undeliverable ({error_code})"
+    _apply_status(db, invitation, status, error_code)
     return True
 
 
@@ -603,6 +607,68 @@ def _replied(db: DbSession, conversation: Conversation) -> bool:
 def _record_opt_out(db: DbSession, key: str, now: datetime) -> None:
     if db.get(OptOut, key) is None:
         db.add(OptOut(sender_key=key, opted_out_at=now))
+
+
+def _sent_with(db: DbSession, message_sid: str) -> Invitation | None:
+    return db.scalar(select(Invitation).filter_by(message_sid=message_sid))
+
+
+def _sending(db: DbSession) -> bool:
+    return bool(db.scalar(select(exists().where(Invitation.status == "sending"))))
+
+
+def _keep_early_report(redis_url: str, message_sid: str, status: str, code: int | None) -> None:
+    key = _early_reports_key(message_sid)
+    with redis_connection(redis_url).pipeline() as pipeline:
+        pipeline.rpush(key, f"{status[:16]}:{'' if code is None else code}")
+        pipeline.expire(key, EARLY_REPORT_LIFETIME)
+        pipeline.execute()
+
+
+def _apply_early_reports(runtime: Runtime, invitation_id: int, message_sid: str) -> None:
+    """Apply the reports Twilio made on the message before its sid was saved."""
+    if runtime.settings.redis_url is None:
+        return
+    connection = redis_connection(runtime.settings.redis_url)
+    key = _early_reports_key(message_sid)
+    reports = [report.decode() for report in connection.lrange(key, 0, -1)]
+    if not reports:
+        return
+    with runtime.db.transaction() as db:
+        invitation = db.get_one(Invitation, invitation_id, with_for_update=True)
+        for report in reports:
+            status, _, code = report.partition(":")
+            _apply_status(db, invitation, status, int(code) if code else None)
+    connection.delete(key)
+    log.info(
+        "invitation %s: %d report(s) made before its sid was saved", invitation_id, len(reports)
+    )
+
+
+def _early_reports_key(message_sid: str) -> str:
+    return f"feedbot:early-delivery-reports:{message_sid}"
+
+
+def _apply_status(
+    db: DbSession, invitation: Invitation, status: str, error_code: int | None
+) -> None:
+    # Callbacks can arrive out of order: a late "sent" must not undo "delivered".
+    if _STATUS_ORDER.get(status, 0) < _STATUS_ORDER.get(invitation.status, 0):
+        return
+    invitation.status = status
+    invitation.error_code = error_code
+    if error_code == UNSUBSCRIBED_CODE:
+        # The carrier says this person unsubscribed: treat it as their STOP.
+        _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
+    if status in {"undelivered", "failed"}:
+        # The text never reached the person: no survey was opened for them, so none is
+        # recorded as abandoned.
+        _forget_conversation(db, invitation)
+    if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
+        # The number cannot receive texts: no reminder, and no reason to keep it.
+        invitation.phone = None
+        invitation.reminder_due_at = None
+        invitation.reason = f"undeliverable ({error_code})"
 
 
 def _rate_slot(

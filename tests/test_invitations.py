@@ -298,6 +298,43 @@ def test_status_callbacks_change_state(inviting, twilio):
     assert unsigned.status_code == 403
 
 
+def test_a_delivery_report_made_before_the_sid_is_saved_is_applied_once_it_is(
+    inviting, twilio, monkeypatch
+):
+    """Twilio called back "undelivered" while feedbot still waited for its answer to the send:
+    the report was answered 404 and lost, and the person reminded and counted as offered."""
+    import threading
+    import time as clock
+    import types
+
+    import tests.support.fake_twilio as fake_module
+
+    app, token = inviting
+    sid = "SM" + "ab" * 16
+    monkeypatch.setattr(fake_module, "secrets", types.SimpleNamespace(token_hex=lambda n: "ab" * n))
+    invite(app, token, service="benefits")  # reminds those who do not answer
+    (invitation,) = invitations(app)
+    twilio.delay_seconds = 1.0
+    sending = threading.Thread(target=deliver, args=(runtime_of(app), invitation.id, NOON))
+    sending.start()
+    deadline = clock.monotonic() + 10
+    while not twilio.messages and clock.monotonic() < deadline:
+        clock.sleep(0.01)  # until Twilio has the message, feedbot not yet its answer
+    report = status_callback(app, MessageSid=sid, MessageStatus="undelivered", ErrorCode="30003")
+    sending.join()
+    assert report.status_code == 204
+    invitation = invitations(app)[0]
+    assert (invitation.message_sid, invitation.status, invitation.error_code) == (
+        sid,
+        "undelivered",
+        30003,
+    )
+    assert (invitation.phone, invitation.reminder_due_at) == (None, None)  # no reminder
+    # Nothing is in flight now: a report on a message feedbot never sent is refused.
+    other = status_callback(app, MessageSid="SM" + "cd" * 16, MessageStatus="delivered")
+    assert other.status_code == 404
+
+
 def test_reminder_once_then_number_dropped_and_never_after_stop(inviting, twilio):
     from feedbot.invitations import remind
 
