@@ -707,7 +707,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
 @with_appcontext
 def invite(csv_path: str, service: str | None) -> None:
     """Invite everyone in a CSV file to the survey by text, with a progress bar."""
-    from feedbot.invitations_api import create_rows
+    from feedbot.invitations_api import DUPLICATE, create_rows
 
     numbered, errors = _csv_rows(csv_path)
     if not service and numbered and not any("service" in row for _, row in numbered):
@@ -727,6 +727,10 @@ def invite(csv_path: str, service: str | None) -> None:
             bar.update(len(batch))
     for error in sorted(errors, key=lambda e: e["row"]):
         click.echo(f"row {error['row']}: {error['error']}", err=True)
+    # Set aside, not refused: staff still want to know whom no text will reach.
+    for row in sorted(accepted, key=lambda a: a["row"]):
+        if row["status"] == "suppressed" or row["reason"] == DUPLICATE:
+            click.echo(f"row {row['row']}: {_outcome(row)}")
     click.echo(_outcomes(accepted, errors))
     if errors:
         raise SystemExit(1)
@@ -737,18 +741,21 @@ def _outcomes(accepted: list[dict], errors: list[dict]) -> str:
     (invited within the window), 1 refused"."""
     from collections import Counter
 
-    from feedbot.invitations_api import DUPLICATE
-
-    counts = Counter(
-        f"already invited ({DUPLICATE})"
-        if a["reason"] == DUPLICATE
-        else f"{a['status']} ({a['reason']})"
-        if a["reason"]
-        else a["status"]
-        for a in accepted
-    )
+    counts = Counter(_outcome(a) for a in accepted)
     parts = [f"{count} {outcome}" for outcome, count in counts.items()]
     return f"{len(accepted) + len(errors)} row(s): {', '.join([*parts, f'{len(errors)} refused'])}"
+
+
+def _outcome(accepted: dict) -> str:
+    """One accepted row's outcome: "scheduled", "suppressed (opted out)", "already invited
+    (duplicate transaction_id)"."""
+    from feedbot.invitations_api import DUPLICATE
+
+    if accepted["reason"] == DUPLICATE:
+        return f"already invited ({DUPLICATE})"
+    if accepted["reason"]:
+        return f"{accepted['status']} ({accepted['reason']})"
+    return accepted["status"]
 
 
 def _csv_rows(csv_path: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict]]:

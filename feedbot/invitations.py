@@ -136,7 +136,8 @@ def create_invitation(
     """Store an invitation, or say why none will be sent (suppressed, recent); return it and
     whether it is new (False: the transaction's invitation already existed, left as it was).
     A STOP or an invitation filed under a key FEEDBOT_SECRET_KEY replaced (`previous_secrets`)
-    counts as one filed under it.
+    counts as one filed under it. InvalidInvitation if the transaction's invitation is for
+    another number.
 
     The caller holds `lock_senders` for it (a batch takes all its locks first, in order)."""
     service = request.service
@@ -144,7 +145,7 @@ def create_invitation(
     key = keys[0]
     existing = _invitation_for_transaction(db, request)
     if existing is not None:
-        return existing, False
+        return _the_same_persons(existing, keys), False
     try:
         # In the savepoint with the insert: a request that loses a race for its transaction_id
         # leaves the person's earlier invitation as it was.
@@ -168,7 +169,7 @@ def create_invitation(
         existing = _invitation_for_transaction(db, request)
         if existing is None:
             raise
-        return existing, False
+        return _the_same_persons(existing, keys), False
     return invitation, True
 
 
@@ -820,6 +821,17 @@ def _invitation_for_transaction(db: DbSession, request: InvitationRequest) -> In
             service_id=request.service.id, transaction_id=request.transaction_id
         )
     )
+
+
+def _the_same_persons(existing: Invitation, keys: Sequence[str]) -> Invitation:
+    """The transaction's invitation, if it is for the number now given (under any of its
+    keys); a transaction_id used again for another number is a mistake in one of them."""
+    if existing.sender_key not in keys:
+        raise InvalidInvitation(
+            f"transaction_id {existing.transaction_id!r} was invited before with another phone"
+            " number: a transaction has one person, so one of the two numbers is wrong"
+        )
+    return existing
 
 
 def _phone_number(raw: str) -> phonenumbers.PhoneNumber:

@@ -69,9 +69,13 @@ def create_rows(
     with runtime.db.transaction() as db:
         lock_senders(db, [invitation_request for _, invitation_request in valid], secret)
         for number, invitation_request in valid:
-            invitation, new = create_invitation(
-                db, invitation_request, secret, now, runtime.settings.previous_secret_keys
-            )
+            try:
+                invitation, new = create_invitation(
+                    db, invitation_request, secret, now, runtime.settings.previous_secret_keys
+                )
+            except InvalidInvitation as error:
+                errors.append({"row": number, "error": str(error)})
+                continue
             view = _view(invitation)
             if not new:
                 # Said in the answer only: the stored invitation keeps its own reason.
@@ -80,6 +84,7 @@ def create_rows(
             if new and invitation.status == "scheduled":
                 views[invitation.id] = accepted[-1]  # its outcome, without REDIS_URL
                 to_send.append(invitation.id)
+    errors.sort(key=lambda error: error["row"])
     dispatch_invitations(runtime, to_send)
     if runtime.settings.redis_url is None and to_send:
         # Sent (or not) during the request: the answer says how it went.
