@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from sqlalchemy import select
 
 from feedbot.invitations import TwilioNotReached, deliver, settle_interrupted_sends
@@ -83,7 +83,7 @@ def schedule_send(
 ) -> None:
     """Queue the invitation's send for `when`; `send_at`, its own time, is read if not given."""
     send_at = send_at or _send_at(runtime, invitation_id)
-    _queue_marked(runtime, "send", invitation_id, when, send_at, retry=_twilio_retry(runtime))
+    _queue_marked(runtime, "send", invitation_id, when, send_at)
 
 
 def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | None = None) -> None:
@@ -96,7 +96,7 @@ def schedule_reminder(runtime: Runtime, invitation_id: int, when: datetime | Non
         ).one()
     when = when or due
     if when is not None:
-        _queue_marked(runtime, "remind", invitation_id, when, send_at, retry=_twilio_retry(runtime))
+        _queue_marked(runtime, "remind", invitation_id, when, send_at)
 
 
 def sweep_invitations(runtime: Runtime) -> int:
@@ -146,13 +146,6 @@ def invitations_queue(runtime: Runtime) -> Queue:
     return Queue(INVITATIONS_QUEUE, connection=redis_connection(runtime.settings.redis_url))
 
 
-def _twilio_retry(runtime: Runtime) -> Retry:
-    return Retry(
-        max=len(runtime.settings.twilio_retry_intervals),
-        interval=list(runtime.settings.twilio_retry_intervals),
-    )
-
-
 def _send_at(runtime: Runtime, invitation_id: int) -> datetime:
     with runtime.db.transaction() as db:
         return db.get_one(Invitation, invitation_id).send_at
@@ -164,7 +157,6 @@ def _queue_marked(
     invitation_id: int,
     when: datetime,
     send_at: datetime,
-    retry: Retry | None = None,
 ) -> None:
     """Queue the job now or at `when`, and its mark, both or neither."""
     queue = invitations_queue(runtime)
@@ -173,11 +165,9 @@ def _queue_marked(
     job_id = _job_id(kind, invitation_id, send_at)
     with queue.connection.pipeline() as pipeline:
         if when <= now:
-            queue.enqueue(function, invitation_id, retry=retry, job_id=job_id, pipeline=pipeline)
+            queue.enqueue(function, invitation_id, job_id=job_id, pipeline=pipeline)
         else:
-            queue.enqueue_at(
-                when, function, invitation_id, retry=retry, job_id=job_id, pipeline=pipeline
-            )
+            queue.enqueue_at(when, function, invitation_id, job_id=job_id, pipeline=pipeline)
         lifetime = max(when - now, timedelta(0)) + MARK_GRACE
         pipeline.set(_mark_key(kind, invitation_id), 1, ex=lifetime)
         pipeline.execute()

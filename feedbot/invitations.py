@@ -216,14 +216,14 @@ def deliver(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
                 _record_opt_out(db, invitation.sender_key, now)
         log.warning("invitation %s refused by Twilio (%s)", claim.invitation_id, error.code)
         return Delivery("failed")
-    except TwilioNotReached:
+    except TwilioNotReached as error:
         with runtime.db.transaction() as db:
             invitation = _claimed(db, claim)
             if invitation.status == "sending":  # nothing was sent: as it was, for the retry
                 _forget_conversation(db, invitation)
                 invitation.status = "scheduled"
                 invitation.sent_at = None
-        raise
+        return _retry(runtime, "send", claim.invitation_id, error, now)
     with runtime.db.transaction() as db:
         invitation = _claimed(db, claim)
         invitation.status = "sent"
@@ -263,12 +263,12 @@ def remind(runtime: Runtime, invitation_id: int, now: datetime) -> Delivery:
                 _record_opt_out(db, invitation.sender_key, now)
         log.warning("reminder for invitation %s refused by Twilio (%s)", invitation_id, error.code)
         return Delivery("failed")
-    except TwilioNotReached:
+    except TwilioNotReached as error:
         with runtime.db.transaction() as db:
             invitation = _claimed(db, claim)
             invitation.phone = claim.phone
             invitation.reminded_at = None
-        raise
+        return _retry(runtime, "remind", invitation_id, error, now)
     log.info("reminder for invitation %s sent", invitation_id)
     return Delivery("sent")
 
@@ -670,6 +670,39 @@ def _apply_status(
         invitation.phone = None
         invitation.reminder_due_at = None
         invitation.reason = f"undeliverable ({error_code})"
+
+
+def _retry(
+    runtime: Runtime, kind: str, invitation_id: int, error: TwilioNotReached, now: datetime
+) -> Delivery:
+    """The text Twilio did not take is tried again after the next of
+    FEEDBOT_TWILIO_RETRY_INTERVALS: deferred until then, said in one warning. Once they are
+    spent (or without REDIS_URL, where nothing retries) the error is raised: RQ logs it and
+    keeps the job in its failed registry for a redrive, which starts the count again."""
+    if runtime.settings.redis_url is None:
+        raise error
+    intervals = runtime.settings.twilio_retry_intervals
+    connection = redis_connection(runtime.settings.redis_url)
+    key = f"feedbot:invitation-retries:{kind}:{invitation_id}"
+    with connection.pipeline() as pipeline:
+        pipeline.incr(key)
+        pipeline.expire(key, timedelta(days=1))
+        tries, _ = pipeline.execute()
+    if tries > len(intervals):
+        connection.delete(key)
+        raise error
+    delay = intervals[tries - 1]
+    what = "invitation" if kind == "send" else "reminder for invitation"
+    log.warning(
+        "%s %s: %s; trying again in %g s (retry %d of %d)",
+        what,
+        invitation_id,
+        error,
+        delay,
+        tries,
+        len(intervals),
+    )
+    return Delivery("deferred", now + timedelta(seconds=delay))
 
 
 def _rate_slot(

@@ -3,6 +3,7 @@ wrong person or at the wrong time."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -258,6 +259,32 @@ def test_twilio_busy_or_failing_is_retried(inviting, twilio, status):
     with runtime_of(app).db.transaction() as db:  # the refused try left no survey behind
         (conversation,) = db.scalars(select(Conversation)).all()
     assert conversation.invitation_id == invitations(app)[0].id
+
+
+def test_a_retry_is_one_warning_and_only_giving_up_an_error(inviting, twilio, caplog):
+    """Each of Twilio's routine 429s and 500s was an ERROR with a traceback (RQ's), though
+    the text went out seconds later: an alert on ERROR lines fired on throttling."""
+    app, token = inviting
+    twilio.failures = [429]
+    invite(app, token)
+    work(app)
+    assert len(twilio.messages) == 1
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert (warning.levelname, warning.exc_info) == ("WARNING", None)
+    assert warning.getMessage() == (
+        "invitation 1: Twilio did not take the message (HTTP 429, 20429);"
+        " trying again in 0 s (retry 1 of 2)"
+    )
+    caplog.clear()
+    twilio.failures = [500] * 3  # the try and both retries: it gives up
+    invite(app, token, phone="+12025550144")
+    work(app)
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "WARNING",
+        "WARNING",
+        "ERROR",
+    ]
+    assert invitations_queue(runtime_of(app)).failed_job_registry.count == 1
 
 
 def test_permanent_refusal_is_not_retried(inviting, twilio):
