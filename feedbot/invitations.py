@@ -45,7 +45,11 @@ logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_RATE_PER_MINUTE = 60
 MAX_SEND_AHEAD = timedelta(days=366)
-SLOT_GRACE = timedelta(seconds=30)
+# A text whose job comes this much later than its slot finds the line late (no scheduler for
+# a while, Twilio slow, workers busy): RQ's scheduler alone makes a job up to 2 s late.
+LATE_TOLERANCE = timedelta(seconds=3)
+# How long a slot is held after its time; a job later than that queues again.
+SLOT_KEPT = timedelta(minutes=10)
 # Longer than a send can wait for Twilio's answer (FEEDBOT_TWILIO_TIMEOUT, 300 s at most).
 EARLY_REPORT_LIFETIME = timedelta(minutes=10)
 # Twilio error codes for numbers that can never receive this message: retrying is pointless.
@@ -717,14 +721,15 @@ def _rate_slot(
     take_slot = redis_connection(runtime.settings.redis_url).register_script(_TAKE_SLOT)
     slot = take_slot(
         keys=[
-            f"feedbot:invitation-pace:{service.id}",
+            f"feedbot:invitation-line:{service.id}",
             f"feedbot:invitation-slot:{kind}:{invitation_id}",
         ],
         args=[
-            int(now.timestamp() * 1000),
+            _milliseconds(now),
             interval,
             (math.ceil(rate / 60) - 1) * interval,
-            int(SLOT_GRACE.total_seconds() * 1000),
+            _milliseconds(LATE_TOLERANCE),
+            _milliseconds(SLOT_KEPT),
         ],
     )
     # Rounded up: RQ's scheduler keeps a job's time in whole seconds, rounded down, and a job
@@ -732,33 +737,50 @@ def _rate_slot(
     return None if slot == 0 else datetime.fromtimestamp(math.ceil(slot / 1000), UTC)
 
 
+def _milliseconds(value: datetime | timedelta) -> int:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return int(value.total_seconds() * 1000)
+
+
 # A service's texts go one every 60/rate_per_minute seconds (a second's worth at most
 # together, as RQ's scheduler releases jobs by the second), wherever in the minute: a
 # calendar minute's allowance went out in 3 s, then nothing for 57. A text whose turn is later
-# holds its slot, and its job, put back for then, takes it; one that comes more than
-# SLOT_GRACE late (no scheduler for a while) queues again.
-# KEYS: when the service's next text is due (ms since the epoch), and the slot held for this
-# text. ARGV: now, the interval between texts, how long before its due time a text may go
-# (the second's worth), SLOT_GRACE (all in ms). Returns 0 (send now) or the slot held.
+# holds its slot, and its job, put back for then, takes it. When a job comes late (RQ's
+# scheduler gone for a minute, Twilio slow) the line waited: it is pushed back by the delay
+# and goes on at its pace, in its order, rather than sending every passed slot at once.
+# KEYS: the service's line (a hash: `next`, when its next text is due, and `shift`, how far
+# late jobs have pushed the line back; times before the shift, in ms since the epoch) and
+# the slot held for this text. ARGV: now, the interval between texts, how long before its due
+# time a text may go (the second's worth), LATE_TOLERANCE and SLOT_KEPT (all in ms).
+# Returns 0 (send now) or when the slot held comes.
 _TAKE_SLOT = """
-local now, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
-local ahead, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
+local now, interval, ahead = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tolerance, kept = tonumber(ARGV[4]), tonumber(ARGV[5])
+local line = redis.call('HMGET', KEYS[1], 'next', 'shift')
+local next_due, shift = tonumber(line[1]) or 0, tonumber(line[2]) or 0
 local held = tonumber(redis.call('GET', KEYS[2]))
-if held and now < held then
-  return held
+if held and held + shift > now then
+  return held + shift
 end
-redis.call('DEL', KEYS[2])
-if held and now <= held + grace then
+if held then
+  redis.call('DEL', KEYS[2])
+  if held + shift < now - tolerance then
+    shift = now - held
+    redis.call('HSET', KEYS[1], 'shift', shift)
+    redis.call('PEXPIRE', KEYS[1], math.max(next_due + shift - now, 0) + kept + 60000)
+  end
   return 0
 end
-local due = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, now)
-redis.call('SET', KEYS[1], due + interval, 'PX', due + interval - now + 60000)
-local slot = math.max(due - ahead, now)
-if slot == now then
+local due = math.max(next_due, now - shift)
+local slot = math.max(due - ahead, now - shift)
+redis.call('HSET', KEYS[1], 'next', due + interval, 'shift', shift)
+redis.call('PEXPIRE', KEYS[1], due + interval + shift - now + kept + 60000)
+if slot + shift == now then
   return 0
 end
-redis.call('SET', KEYS[2], slot, 'PX', slot - now + grace + 60000)
-return slot
+redis.call('SET', KEYS[2], slot, 'PX', slot + shift - now + kept)
+return slot + shift
 """
 
 

@@ -558,6 +558,33 @@ def test_a_services_texts_go_one_every_60_over_rate_seconds_each_at_its_slot(
     runtime.db.dispose()
 
 
+def test_texts_whose_slots_passed_unsent_go_on_at_the_rate_in_their_order(
+    inviting, twilio, tmp_path
+):
+    """Jobs that came late for their slots (RQ's scheduler gone for a minute, Twilio slow)
+    all went at once when they ran: 36 texts in one second at a rate of 200 a minute."""
+    app, _ = inviting
+    limited = rate_limited(app, tmp_path, 60)  # one a second
+    runtime = runtime_of(limited)
+    with runtime.db.transaction() as db:
+        ids = [create_invitation_row(db, limited, f"+1202555019{n}").id for n in range(5)]
+    assert deliver(runtime, ids[0], NOON).status == "sent"
+    slots = [deliver(runtime, invitation_id, NOON).retry_at for invitation_id in ids[1:4]]
+    assert slots == [NOON + timedelta(seconds=n) for n in (1, 2, 3)]
+    stalled = NOON + timedelta(seconds=20)  # the jobs run only now
+    results = [deliver(runtime, invitation_id, stalled) for invitation_id in ids[1:4]]
+    # The line waited: it goes on from now, at its pace and in its order.
+    assert [(r.status, r.retry_at) for r in results] == [
+        ("sent", None),
+        ("deferred", stalled + timedelta(seconds=1)),
+        ("deferred", stalled + timedelta(seconds=2)),
+    ]
+    assert deliver(runtime, ids[4], stalled).retry_at == stalled + timedelta(seconds=3)
+    assert deliver(runtime, ids[2], stalled + timedelta(seconds=1)).status == "sent"
+    assert len(twilio.messages) == 3
+    runtime.db.dispose()
+
+
 def test_a_rate_lets_a_seconds_worth_go_together(inviting, twilio, tmp_path):
     """RQ's scheduler releases jobs by the second: a rate of 120 a minute sends two at once."""
     app, _ = inviting
