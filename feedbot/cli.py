@@ -419,12 +419,19 @@ def _queue_problems(runtime: Runtime) -> list[str]:
     from redis.exceptions import RedisError
     from rq import Queue
 
+    from feedbot.invitation_queue import INVITATIONS_QUEUE
     from feedbot.queue import QUEUES, redis_connection
     from feedbot.worker import SILENT_AFTER, live_workers
 
     if runtime.settings.redis_url is None:
         click.echo("queue: in-process (no REDIS_URL)")
         return []
+    # Its jobs read as invitations ("1996 scheduled" when 400 had been sent, "0 failed"
+    # with 160 failed): each send, retry and reminder is a job of its own.
+    notes = {
+        INVITATIONS_QUEUE: " (each send, retry or reminder is one; invitations by status:"
+        " feedbot invitations status)"
+    }
     problems = []
     try:
         connection = redis_connection(runtime.settings.redis_url)
@@ -433,7 +440,7 @@ def _queue_problems(runtime: Runtime) -> list[str]:
             failed = queue.failed_job_registry.count
             click.echo(
                 f"{name}: {queue.count} waiting, {queue.scheduled_job_registry.count}"
-                f" scheduled, {failed} failed"
+                f" scheduled, {failed} failed job(s){notes.get(name, '')}"
             )
             if failed:
                 problems.append(f"{name} has failed jobs (feedbot queue redrive)")
@@ -758,6 +765,35 @@ def _outcome(accepted: dict) -> str:
     return accepted["status"]
 
 
+@click.group("invitations")
+def invitations_group() -> None:
+    """What became of the invitations sent by text."""
+
+
+@invitations_group.command("status")
+@click.option("--service", "service_id", help="Only this service.")
+@with_appcontext
+def invitations_status(service_id: str | None) -> None:
+    """Each service's invitations by status (scheduled, sent, delivered, undelivered, failed
+    …) and its reminders sent and still owed, from the database; `feedbot queue status`
+    counts RQ's jobs, which are not invitations."""
+    from feedbot.invitations import invitation_counts
+
+    runtime = current_runtime()
+    with runtime.db.reading() as db:
+        counts = invitation_counts(db, None if service_id is None else [service_id])
+    if service_id is not None and not counts and runtime.services.get(service_id) is None:
+        raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
+    if not counts:
+        click.echo(f"{service_id or 'all services'}: no invitations")
+    for count in counts:
+        statuses = ", ".join(f"{n} {status}" for status, n in count.by_status.items() if n)
+        click.echo(
+            f"{count.service_id}: {statuses}; reminders: {count.reminders_sent} sent,"
+            f" {count.reminders_owed} owed"
+        )
+
+
 def _csv_rows(csv_path: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict]]:
     """The CSV's rows, each numbered as a spreadsheet shows it (the header is row 1, empty
     rows count) with its non-empty cells, trimmed, by lower-case column name; rows with no
@@ -879,6 +915,7 @@ COMMANDS = [
     export_group,
     translations_group,
     invite,
+    invitations_group,
 ]
 
 

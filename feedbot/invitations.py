@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
@@ -332,6 +332,63 @@ def next_allowed_time(phone: str, service: Service, now: datetime) -> datetime:
             return moment
         moment = opening
     return _window_opening(now, ZoneInfo(service.timezone), window)
+
+
+@dataclass(frozen=True)
+class InvitationCounts:
+    """A service's invitations by status (every one of STATUSES, in its order, then any
+    other Twilio reported), and its reminders sent and still owed."""
+
+    service_id: str
+    by_status: dict[str, int]
+    reminders_sent: int
+    reminders_owed: int
+
+
+# An invitation's statuses in the order it goes through them.
+STATUSES = (
+    "scheduled",
+    "sending",
+    "sent",
+    "queued",
+    "delivered",
+    "undelivered",
+    "failed",
+    "unknown",
+    "suppressed",
+    "expired",
+)
+
+
+def invitation_counts(db: DbSession, service_ids: Sequence[str] | None) -> list[InvitationCounts]:
+    """Every invitation of these services (all, if None) counted by status, by service id."""
+    scope = () if service_ids is None else (Invitation.service_id.in_(service_ids),)
+    by_status: dict[str, dict[str, int]] = {}
+    for service_id, status, count in db.execute(
+        select(Invitation.service_id, Invitation.status, func.count())
+        .where(*scope)
+        .group_by(Invitation.service_id, Invitation.status)
+    ):
+        by_status.setdefault(service_id, dict.fromkeys(STATUSES, 0))[status] = count
+    # The sweep's predicate for a reminder still to send (ix_invitations_reminder_pending).
+    owed = (
+        Invitation.phone.is_not(None)
+        & Invitation.reminded_at.is_(None)
+        & Invitation.reminder_due_at.is_not(None)
+    )
+    reminders = db.execute(
+        select(
+            Invitation.service_id,
+            func.count(Invitation.reminded_at),
+            func.sum(case((owed, 1), else_=0)),
+        )
+        .where(*scope)
+        .group_by(Invitation.service_id)
+    )
+    return [
+        InvitationCounts(service_id, by_status[service_id], sent, waiting or 0)
+        for service_id, sent, waiting in sorted(reminders)
+    ]
 
 
 def offered_counts(db: DbSession, service_id: str, quarter: FiscalQuarter, timezone: str) -> int:

@@ -1,4 +1,5 @@
-"""Staff API for invitations: one at a time or up to 1,000 in a batch."""
+"""Staff API for invitations: one at a time or up to 1,000 in a batch, and what became of
+them."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from sqlalchemy import select
 
 from feedbot.invitation_queue import dispatch_invitations
 from feedbot.invitations import (
+    STATUSES,
     InvalidInvitation,
+    InvitationCounts,
     InvitationRequest,
     create_invitation,
+    invitation_counts,
     lock_senders,
     parse_request,
 )
 from feedbot.models import Invitation
 from feedbot.runtime import current_runtime
-from feedbot.staff_auth import require_service_access, staff_required
+from feedbot.staff_auth import allowed_services, require_service_access, staff_required
 
 blueprint = Blueprint("invitations", __name__)
 MAX_BATCH = 1_000
@@ -50,6 +54,23 @@ def invite_batch() -> Response:
         return _json({"error": f"at most {MAX_BATCH} invitations per batch"}, 413)
     accepted, errors = create_rows(rows, check_service=require_service_access)
     return _json({"accepted": accepted, "errors": errors}, 422 if errors else 200)
+
+
+@blueprint.get("/api/invitations")
+@staff_required("invite")
+def count_invitations() -> Response:
+    """Each service's invitations by status, and its reminders sent and owed: the services
+    the token covers that have invitations, or the one asked for."""
+    requested = request.args.get("service") or None
+    runtime = current_runtime()
+    if requested is not None and runtime.services.get(requested) is None:
+        return _json({"error": f"service {requested[:64]!r} does not exist"}, 404)
+    service_ids = allowed_services(requested)
+    with runtime.db.reading() as db:
+        counts = invitation_counts(db, service_ids)
+    if requested is not None and not counts:
+        counts = [InvitationCounts(requested, dict.fromkeys(STATUSES, 0), 0, 0)]
+    return _json({"services": [_counts_view(count) for count in counts]}, 200)
 
 
 def create_rows(
@@ -117,6 +138,14 @@ def _view(invitation: Invitation) -> dict[str, Any]:
         "reason": invitation.reason,
         "send_at": invitation.send_at.isoformat(),
         "transaction_id": invitation.transaction_id,
+    }
+
+
+def _counts_view(counts: InvitationCounts) -> dict[str, Any]:
+    return {
+        "service": counts.service_id,
+        "statuses": counts.by_status,
+        "reminders": {"sent": counts.reminders_sent, "owed": counts.reminders_owed},
     }
 
 

@@ -362,6 +362,65 @@ def test_a_delivery_report_made_before_the_sid_is_saved_is_applied_once_it_is(
     assert other.status_code == 404
 
 
+def test_staff_see_how_many_invitations_came_to_what(inviting, twilio):
+    """Staff had only `feedbot queue status`, which counts RQ's jobs ("1996 scheduled" when 400
+    had been sent, "0 failed" with 160 failed): no count of invitations anywhere."""
+    import schemathesis
+
+    from tests.test_openapi import conform
+
+    app, token = inviting
+    Texter(app.test_client(), phone="+12025550146", to="+12025550101").send("STOP")
+    for phone in (PHONE, "+12025550144", "+12025550145", "+12025550146"):
+        invite(app, token, service="benefits", phone=phone)
+    invite(app, token, send_at=(NOON + timedelta(days=1)).isoformat())  # passport, tomorrow
+    work(app)
+    first, second = invitations(app)[:2]
+    status_callback(app, MessageSid=first.message_sid, MessageStatus="delivered")
+    status_callback(app, MessageSid=second.message_sid, MessageStatus="failed", ErrorCode="30005")
+    cli = app.test_cli_runner()
+    status = cli.invoke(args=["invitations", "status"])
+    assert status.exit_code == 0, status.output
+    assert status.output.splitlines() == [
+        "benefits: 1 sent, 1 delivered, 1 failed, 1 suppressed; reminders: 0 sent, 2 owed",
+        "passport: 1 scheduled; reminders: 0 sent, 0 owed",
+    ]
+    assert cli.invoke(args=["invitations", "status", "--service", "thumbs"]).output == (
+        "thumbs: no invitations\n"
+    )
+    queue = cli.invoke(args=["queue", "status"]).output
+    assert (
+        # Tomorrow's send and three reminders' jobs, one of which will find nothing to do.
+        "feedbot-invitations: 0 waiting, 4 scheduled, 0 failed job(s) (each send, retry or"
+        " reminder is one; invitations by status: feedbot invitations status)"
+    ) in queue
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = conform(
+        schema, "/api/invitations", "GET", query={"service": "benefits"}, headers=bearer
+    )
+    (benefits,) = answer["services"]
+    assert {k: n for k, n in benefits["statuses"].items() if n} == {
+        "sent": 1,
+        "delivered": 1,
+        "failed": 1,
+        "suppressed": 1,
+    }
+    assert benefits["reminders"] == {"sent": 0, "owed": 2}
+    everything = conform(schema, "/api/invitations", "GET", headers=bearer)["services"]
+    assert [s["service"] for s in everything] == ["benefits", "passport"]
+    none = conform(schema, "/api/invitations", "GET", query={"service": "thumbs"}, headers=bearer)
+    assert none["services"] == [
+        {
+            "service": "thumbs",
+            "statuses": dict.fromkeys(benefits["statuses"], 0),
+            "reminders": {"sent": 0, "owed": 0},
+        }
+    ]
+    unknown = conform(schema, "/api/invitations", "GET", query={"service": "x"}, headers=bearer)
+    assert unknown == {"error": "service 'x' does not exist"}
+
+
 def test_reminder_once_then_number_dropped_and_never_after_stop(inviting, twilio):
     from feedbot.invitations import remind
 
