@@ -747,7 +747,8 @@ def _retry(
     key = f"feedbot:invitation-retries:{kind}:{invitation_id}"
     with connection.pipeline() as pipeline:
         pipeline.incr(key)
-        pipeline.expire(key, timedelta(days=1))
+        # Outlives the retries (each interval may be up to a day), then forgets them.
+        pipeline.expire(key, timedelta(seconds=sum(intervals), days=1))
         tries, _ = pipeline.execute()
     if tries > len(intervals):
         connection.delete(key)

@@ -287,6 +287,27 @@ def test_a_retry_is_one_warning_and_only_giving_up_an_error(inviting, twilio, ca
     assert invitations_queue(runtime_of(app)).failed_job_registry.count == 1
 
 
+def test_a_retry_count_outlives_retries_a_day_apart(inviting, twilio):
+    """Counted for a day only, the tries of retries a day apart were forgotten between
+    them, and retried without end."""
+    app, token = inviting
+    settings = runtime_of(app).settings
+    daily = make_app(
+        settings.database_url,
+        services_file=settings.services_file,
+        redis_url=settings.redis_url,
+        twilio_api_base=settings.twilio_api_base,
+        twilio_retry_intervals=(86400, 86400, 86400),
+    )
+    twilio.failures = [500]
+    invite(app, token)
+    (invitation,) = invitations(app)
+    assert deliver(runtime_of(daily), invitation.id, NOON).retry_at == NOON + timedelta(days=1)
+    count = f"feedbot:invitation-retries:send:{invitation.id}"
+    assert Redis.from_url(settings.redis_url).ttl(count) > timedelta(days=3).total_seconds()
+    runtime_of(daily).db.dispose()
+
+
 def test_permanent_refusal_is_not_retried(inviting, twilio):
     app, token = inviting
     twilio.failures = [400]
