@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import requests
 from phonenumbers import timezone as phone_timezones
+from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -305,7 +306,11 @@ def record_status(
     EARLY_REPORT_LIFETIME and applied when the sid is saved, not answered 404 and lost."""
     invitation = _sent_with(db, message_sid)
     if invitation is None and redis_url is not None and _sending(db):
-        _keep_early_report(redis_url, message_sid, status, error_code)
+        try:
+            _keep_early_report(redis_url, message_sid, status, error_code)
+        except RedisError as error:
+            log.warning("a delivery report not kept for its sid (%s)", type(error).__name__)
+            return False
         # Kept before looking again: a send saving the sid meanwhile finds it, or is found.
         invitation = _sent_with(db, message_sid)
         if invitation is None:
@@ -693,7 +698,13 @@ def _apply_early_reports(runtime: Runtime, invitation_id: int, message_sid: str)
         return
     connection = redis_connection(runtime.settings.redis_url)
     key = _early_reports_key(message_sid)
-    reports = [report.decode() for report in connection.lrange(key, 0, -1)]
+    try:
+        reports = [report.decode() for report in connection.lrange(key, 0, -1)]
+    except RedisError as error:  # the text went out: that is recorded, whatever Redis does
+        log.warning(
+            "invitation %s: early reports not read (%s)", invitation_id, type(error).__name__
+        )
+        return
     if not reports:
         return
     with runtime.db.transaction() as db:

@@ -442,6 +442,36 @@ def test_staff_see_how_many_invitations_came_to_what(inviting, twilio):
     assert unknown == {"error": "service 'x' does not exist"}
 
 
+def test_redis_lost_while_a_text_is_sent_neither_undoes_it_nor_fails_a_report(
+    inviting, twilio, redis_server
+):
+    """Early delivery reports are kept in Redis: Redis gone made the send that Twilio took
+    raise after its success was recorded, and a report on an unknown sid answer 500."""
+    import threading
+    import time as clock
+
+    app, token = inviting
+    invite(app, token)
+    (invitation,) = invitations(app)
+    twilio.delay_seconds = 1.0
+    outcome = {}
+    sending = threading.Thread(
+        target=lambda: outcome.update(sent=deliver(runtime_of(app), invitation.id, NOON))
+    )
+    sending.start()
+    deadline = clock.monotonic() + 10
+    while not twilio.messages and clock.monotonic() < deadline:
+        clock.sleep(0.01)
+    redis_server.stop()  # while Twilio takes the message
+    try:
+        report = status_callback(app, MessageSid="SM" + "ef" * 16, MessageStatus="delivered")
+        sending.join()
+    finally:
+        redis_server.start()
+    assert report.status_code == 404
+    assert outcome["sent"].status == "sent" and invitations(app)[0].status == "sent"
+
+
 def test_reminder_once_then_number_dropped_and_never_after_stop(inviting, twilio):
     from feedbot.invitations import remind
 
