@@ -93,6 +93,16 @@ def worker_runtime() -> Runtime:
     return _with_current_services(_runtime_for(load_settings()))
 
 
+def close_worker_runtimes() -> None:
+    """Close the database connections of every runtime `worker_runtime` built, and forget
+    them. A worker has one environment, so one runtime; a process whose environment changes
+    (each test sets its own) kept every earlier runtime's pool open."""
+    for _, runtime in _current.values():
+        runtime.db.dispose()
+    _current.clear()
+    _runtime_for.cache_clear()
+
+
 # Per worker runtime: the signature of the services and flow files when last read, and the
 # runtime with the services read then.
 _current: dict[Settings, tuple[tuple[tuple[str, int, int], ...], Runtime]] = {}

@@ -16,6 +16,7 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 
 from feedbot import create_app
+from feedbot.jobs import close_worker_runtimes
 from feedbot.logs import JsonFormatter
 from feedbot.migrations import upgrade
 from feedbot.models import Base
@@ -107,7 +108,25 @@ def make_app(database_url: str, **settings: Any) -> Flask:
     app = create_app(config)
     app.testing = True
     log_watch.watch(app)
+    _APPS_MADE.append(app)
     return app
+
+
+# Every app make_app made: its database connections are closed when the test ends. Left open
+# (and the in-process workers' runtimes, one per test's environment), a pytest process held
+# about 40 PostgreSQL connections, and two such processes (`make test`) came close to
+# PostgreSQL's default limit of 100.
+_APPS_MADE: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def apps_closed() -> Iterator[None]:
+    """Closes the database connections of the apps, and of the in-process workers' runtimes,
+    a test made."""
+    yield
+    while _APPS_MADE:
+        runtime_of(_APPS_MADE.pop()).db.dispose()
+    close_worker_runtimes()
 
 
 @pytest.fixture
