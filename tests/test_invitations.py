@@ -39,10 +39,10 @@ def twilio():
 
 
 @pytest.fixture
-def inviting(database_url, redis_server, twilio, monkeypatch, tmp_path):
+def inviting(database_url, redis_server, twilio, monkeypatch, unhurried_services):
     """An app and its worker environment on real Redis, with Twilio on loopback."""
     Redis.from_url(redis_server.url).flushdb()
-    services = unhurried_services(tmp_path)
+    services = unhurried_services
     env = {
         "DATABASE_URL": database_url,
         "FEEDBOT_SERVICES_FILE": str(services),
@@ -65,17 +65,19 @@ def inviting(database_url, redis_server, twilio, monkeypatch, tmp_path):
     runtime_of(app).db.dispose()
 
 
-def unhurried_services(tmp_path):
+@pytest.fixture(scope="session")
+def unhurried_services(tmp_path_factory):
     """The test services, each sending up to 1,000 texts a second. A test's clock stands
     still, so every text of it goes at one instant, while a rate lets only a second's worth
-    go together (tests of the rate set their own: rate_limited)."""
+    go together (tests of the rate set their own: rate_limited). One file for the session:
+    a worker's runtime is kept per settings, and so per services file."""
     import yaml
 
     document = yaml.safe_load(TEST_SERVICES.read_text())
     for service in document["services"]:
         if service.get("sms_numbers"):
             service["invitations"] = {**service.get("invitations", {}), "rate_per_minute": 60_000}
-    path = tmp_path / "unhurried-services.yaml"
+    path = tmp_path_factory.mktemp("services") / "unhurried-services.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
 
