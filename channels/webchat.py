@@ -13,8 +13,6 @@ from typing import Any
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
@@ -34,6 +32,7 @@ from feedbot.i18n import _, format_local_date, gettext_for
 from feedbot.identity import keyed_hash
 from feedbot.languages import LANGUAGES
 from feedbot.models import Contact, Conversation, InboundMessage
+from feedbot.rate_limits import limiter
 from feedbot.runtime import current_runtime
 from feedbot.services import Service
 from feedbot.web_security import chat_page_policy
@@ -46,15 +45,6 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-limiter = Limiter(key_func=get_remote_address)
-
-
-@limiter.request_filter
-def _outside_web_chat() -> bool:
-    """Only the chat API has limits (Twilio's webhooks are signed): other requests skip the
-    limiter's per-request lookup of limits, 3 % of an SMS turn's CPU."""
-    return request.blueprint != blueprint.name
-
 
 MAX_TEXT = 2_000
 # The widget's answer ids are hex; any client's must at least be plain ASCII to be hashed.

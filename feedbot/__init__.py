@@ -54,10 +54,10 @@ def _settings(test_config: Mapping[str, Any] | Settings | None) -> Settings:
 
 def _register_blueprints(app: Flask) -> None:
     from channels import sms, voice, webchat
-    from feedbot import api_spec, invitations_api, ops, staff
+    from feedbot import api_spec, invitations_api, ops, rate_limits, staff
 
     app.json = webchat.HtmlSafeJSONProvider(app)
-    webchat.limiter.init_app(app)
+    rate_limits.limiter.init_app(app)
     app.register_blueprint(sms.blueprint)
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(webchat.blueprint)

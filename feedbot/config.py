@@ -56,6 +56,8 @@ class Settings:
     chat_start_limit: str = "20 per minute"
     chat_session_limit: str = "30 per minute"
     chat_address_limit: str = "120 per minute"
+    # Refused staff sign-ins from one address (a wrong, revoked or unscoped token).
+    staff_sign_in_limit: str = "10 per minute;50 per hour"
     proxy_hops: int = 0
     metrics_token: str | None = None
     # How often a worker cleans RQ's registries and restarts RQ's scheduler if it died (it
@@ -101,6 +103,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         chat_address_limit=_rate_limit(
             env, "FEEDBOT_CHAT_ADDRESS_LIMIT", defaults.chat_address_limit
+        ),
+        staff_sign_in_limit=_rate_limit(
+            env, "FEEDBOT_STAFF_SIGN_IN_LIMIT", defaults.staff_sign_in_limit
         ),
         proxy_hops=int(_number(env, "FEEDBOT_PROXY_HOPS", 0, maximum=10, whole=True)),
         metrics_token=_secret(env, "FEEDBOT_METRICS_TOKEN"),

@@ -80,6 +80,8 @@ def retry_later(message: str = UNAVAILABLE) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
+    if error.response is not None:  # a page made for this refusal (staff sign-in's 429)
+        return error.response
     response = error_response(error.code or 500, error.description or error.name)
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import re
 import secrets
 import time
@@ -47,6 +48,7 @@ from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
 from feedbot.flows import Flow
 from feedbot.logs import route_name
 from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
+from feedbot.rate_limits import limiter
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import (
     SIGN_IN_LIFETIME_SECONDS,
@@ -194,6 +196,12 @@ def dashboard() -> Any:
 
 
 @blueprint.post("/staff/login")
+@limiter.limit(
+    lambda: current_runtime().settings.staff_sign_in_limit,
+    # Only refusals count: a whole office may sign in from one address.
+    deduct_when=lambda response: response.status_code >= 400,
+    on_breach=lambda limit: _too_many_sign_ins(limit.reset_at),
+)
 def login() -> Any:
     _check_csrf()
     token = request.form.get("token", "").strip()
@@ -227,6 +235,20 @@ def _refuse_sign_in(status: int, reason: str, error: str) -> tuple[str, int]:
     and, when known, the token's name), so a run of wrong tokens shows in the log."""
     log.warning("staff request to %s refused (%s): %s", route_name(), status, reason)
     return render_template("staff_login.html", csrf=_csrf_token(), error=error), status
+
+
+def _too_many_sign_ins(reset_at: float) -> Response:
+    """The sign-in page, refused until `reset_at` (seconds since the epoch): too many wrong
+    tokens came from this address."""
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    minutes = max(1, round(seconds / 60))
+    page, status = _refuse_sign_in(
+        429,
+        "too many refused sign-ins from one address",
+        f"Too many sign-in attempts failed. Try again in {minutes} minute"
+        + ("s." if minutes > 1 else "."),
+    )
+    return Response(page, status=status, headers={"Retry-After": str(seconds)})
 
 
 @blueprint.post("/staff/logout")

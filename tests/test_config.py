@@ -179,6 +179,7 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_FIXED_NOW", "9999-12-31T23:00:00+00:00"),
         ("FEEDBOT_CHAT_START_LIMIT", "20"),
         ("FEEDBOT_CHAT_ADDRESS_LIMIT", "lots per minute"),
+        ("FEEDBOT_STAFF_SIGN_IN_LIMIT", "10"),
         ("REDIS_URL", "localhost:6379"),
         ("REDIS_URL", "redis://cache:port/0"),
         ("DATABASE_URL", "postgres//db.example/feedbot"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -92,6 +93,31 @@ def test_a_refused_sign_in_is_logged_as_the_apis_refusals_are(dashboard_app, cap
         "staff request to /staff/login refused (403): token 'case-system' lacks the 'export' scope",
     ]
     assert not [r for r in caplog.records if wrong in r.getMessage() or inviter in r.getMessage()]
+
+
+def test_wrong_tokens_at_the_sign_in_form_are_refused_for_a_while(sqlite_url, caplog):
+    """Sign-in was not limited: a script could try tokens as fast as the server answered."""
+    app = make_app(sqlite_url, staff_sign_in_limit="3 per minute")
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "ana", ["passport"], ["export"])
+
+    def sign_in(with_token: str) -> Any:
+        client = app.test_client()  # each from the page, as a colleague at the next desk
+        page = client.get("/staff").data
+        csrf = re.search(rb'name="csrf" value="([^"]+)"', page).group(1).decode()
+        return client.post("/staff/login", data={"token": with_token, "csrf": csrf})
+
+    # Sign-ins that work do not count: a whole office may sign in from one address.
+    assert [sign_in(token).status_code for _ in range(5)] == [302] * 5
+    assert [sign_in("fbt_" + "x" * 43).status_code for _ in range(3)] == [401] * 3
+    with caplog.at_level(logging.WARNING):
+        refused = sign_in(token)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 61  # the window, to the second above
+    assert b"Too many sign-in attempts failed. Try again in 1 minute." in refused.data
+    assert b'name="token"' in refused.data  # the form again, not a JSON error
+    assert "staff request to /staff/login refused (429): too many refused sign-ins" in caplog.text
+    assert "127.0.0.1" not in caplog.text
 
 
 @pytest.mark.browser

@@ -96,7 +96,8 @@ JUNK_QUERY = st.dictionaries(
 )
 
 
-def test_hostile_staff_forms(app, request):
+def test_hostile_staff_forms(unlimited_app, request):
+    app = unlimited_app
     probe = Probe(app, request.node.nodeid)
     with runtime_of(app).db.transaction() as db:
         tokens = {
@@ -227,13 +228,14 @@ _phones = itertools.count(1000)
 
 @pytest.fixture
 def unlimited_app(database_url):
-    """The test app without web chat rate limits (each example starts a chat)."""
+    """The test app without rate limits (each example starts a chat or signs in)."""
     unlimited = "1000000 per minute"
     app = make_app(
         database_url,
         chat_start_limit=unlimited,
         chat_session_limit=unlimited,
         chat_address_limit=unlimited,
+        staff_sign_in_limit=unlimited,
     )
     yield app
     runtime_of(app).db.dispose()
