@@ -180,10 +180,18 @@ def _translatable_scalars(node: yaml.Node) -> Iterator[tuple[int, str, str, list
             yield from _translatable_scalars(item)
 
 
+# A YAML alias may stand for a value that holds it ("&a [*a]"): PyYAML reads that as a list
+# inside itself, which every later check would follow forever.
+ENDLESS_ALIAS = (
+    "has an alias (*name) inside the value it names, which makes that value endless: write"
+    " the value out where it repeats"
+)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            document = yaml.safe_load(handle)
     except OSError as error:
         raise FlowError(path, "", f"cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
@@ -192,6 +200,11 @@ def _read_yaml(path: Path) -> Any:
         raise FlowError(
             path, place, f"is not valid YAML ({getattr(error, 'problem', error)})"
         ) from error
+    try:
+        json.dumps(document, default=str)  # the schema's check would recurse without end
+    except ValueError as error:  # json's "Circular reference detected"
+        raise FlowError(path, "", ENDLESS_ALIAS) from error
+    return document
 
 
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -361,6 +374,14 @@ def _check_records(flow: Flow) -> None:
     if "question_1" not in recorded_by:
         _refuse_missing_trust_question(flow)
     for trust in recorded_by["question_1"]:
+        if trust.optional:
+            # A skip would export question_1 empty: a response A-11 cannot count.
+            raise FlowError(
+                flow.path,
+                f"questions.{trust.id}.optional",
+                "the trust question is required by A-11: remove `optional: true` (a reply that"
+                " cannot be read is asked again, and after three tries the survey moves on)",
+            )
         _check_trust_scale(flow, trust)
     for branch in ("positive", "negative"):
         if branch not in recorded_by:

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from feedbot.engine import Context
-from feedbot.flows import Flow, FlowError, load_flows
+from feedbot.flows import ENDLESS_ALIAS, Flow, FlowError, load_flows
 from feedbot.scrub import is_everyday_word
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
@@ -206,7 +206,11 @@ def _read(path: Path) -> _ServicesFile:
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or type(error).__name__
         raise ServiceError(path, place, f"is not valid YAML ({problem})") from error
-    return _ServicesFile(path, json.loads(json.dumps(document, default=str)), root)
+    try:
+        data = json.loads(json.dumps(document, default=str))
+    except ValueError as error:  # json's "Circular reference detected"
+        raise ServiceError(path, "", ENDLESS_ALIAS) from error
+    return _ServicesFile(path, data, root)
 
 
 @dataclass(frozen=True)

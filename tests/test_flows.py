@@ -381,6 +381,34 @@ def test_invalid_yaml_names_the_line(tmp_path):
         load_flow(path)
 
 
+def test_an_alias_inside_the_value_it_names_is_refused_not_followed_forever(tmp_path):
+    """PyYAML reads "&a [*a]" as a list inside itself: the services file's check stopped with
+    json's "Circular reference detected" traceback, and a flow's schema check recursed."""
+    flow = tmp_path / "a11.yaml"
+    flow.write_text(FLOWS.joinpath("a11.yaml").read_text() + "extra: &loop\n  - *loop\n")
+    with pytest.raises(FlowError, match=r"a11\.yaml: has an alias \(\*name\) inside the value"):
+        load_flow(flow)
+    flow.unlink()
+    services = tmp_path / "services.yaml"
+    services.write_text("services:\n  - &s\n    id: demo\n    parent: *s\n")
+    with pytest.raises(ServiceError, match=r"services\.yaml: has an alias .* makes that value"):
+        load_services(services)
+
+
+def test_an_optional_trust_question_is_refused(tmp_path):
+    """A-11's trust question is required; `optional: true` let "skip" export question_1 empty."""
+    text = FLOWS.joinpath("a11.yaml").read_text()
+    document = yaml.safe_load(text)
+    trust = next(
+        q for q, spec in document["questions"].items() if spec.get("record") == "question_1"
+    )
+    document["questions"][trust]["optional"] = True
+    flow = tmp_path / "a11.yaml"
+    flow.write_text(yaml.safe_dump(document, allow_unicode=True))
+    with pytest.raises(FlowError, match=rf"questions\.{trust}\.optional: the trust question is"):
+        load_flow(flow)
+
+
 def test_services_file_is_validated(tmp_path):
     for flow in FLOWS.glob("a11*.yaml"):
         (tmp_path / flow.name).write_text(flow.read_text())
