@@ -8,7 +8,7 @@ import re
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from flask import Blueprint, Response, abort, jsonify, render_template, request
@@ -56,6 +56,14 @@ _LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
 # What joins the choices a visitor picked, where a language writes a list with something other
 # than ", " (CLDR's own list patterns put "and" in Arabic's: "{0} و{1}").
 _LIST_SEPARATORS = {"zh_Hans": "、", "zh_Hant": "、", "ar": "، "}
+# Why an answer that names its question is refused with a 409 (see _refusal).
+Refusal = Literal["moved_on", "answer_id_reused"]
+_REFUSALS: dict[Refusal, str] = {
+    "moved_on": "the survey has moved on: this question was answered in another window",
+    "answer_id_reused": (
+        "this answer_id was applied before to another answer, which was kept: this one was not"
+    ),
+}
 
 
 class HtmlSafeJSONProvider(DefaultJSONProvider):
@@ -107,9 +115,10 @@ def start_session() -> Response:
 def send_message() -> Response:
     """One answer: {text} or {value} (a list of values for choose-all questions), or
     {language} to change the survey's language before the first answer. An answer may carry
-    an `answer_id`, sent again when the widget retries it, and the `question` it answers: one
-    the survey has moved on from (another window answered it) is not applied but refused with
-    a 409 that holds the transcript.
+    an `answer_id`, sent again when the widget retries it, and the `question` it answers. One
+    the survey has moved on from (another window answered it), or whose `answer_id` was
+    applied before to another answer, is not applied but refused with a 409 that holds the
+    transcript and says which (`reason`).
 
     The session token travels in `Authorization: Bearer`, never in the URL, so no access log
     of a proxy or platform router records it.
@@ -128,9 +137,10 @@ def send_message() -> Response:
             inbound = _inbound(service, session, _language_switch(service, conversation, body))
         else:
             reply, message_id = _reply(body), _answer_id(session, body)
-            left = _survey_moved_on(db, service, contact, _asked(body), message_id)
-            if left is not None:
-                return _cors(service, jsonify(_moved_on_payload(service, session, left)), 409)
+            refused = _refusal(db, service, contact, _asked(body), reply, message_id)
+            if refused is not None:
+                payload = _refusal_payload(service, session, *refused)
+                return _cors(service, jsonify(payload), 409)
             inbound = replace(_inbound(service, session, reply), message_id=message_id)
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
     return _cors(service, jsonify(_payload(session, outcome)))
@@ -263,6 +273,7 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "moved_on": gettext(
                 _("This survey moved on in another window, so this answer was not saved.")
             ),
+            "first_kept": gettext(_("Your first answer was saved after all, so it was kept.")),
             "lost": gettext(
                 _("Your earlier answers could not be found, so the survey has started again.")
             ),
@@ -442,30 +453,38 @@ def _asked(body: dict[str, Any]) -> str | None:
     return asked
 
 
-def _survey_moved_on(
+def _refusal(
     db: DbSession,
     service: Service,
     contact: Contact,
     asked: str | None,
+    reply: Reply,
     message_id: str | None,
-) -> Conversation | None:
-    """The session's survey, if it has left the question the answer is to: a second window of
-    the same session (a duplicated tab shares it) answered it meanwhile. Applied, the answer
-    was read as one to a question that window never showed, or refused with a strike against
-    it.
+) -> tuple[Refusal, Conversation] | None:
+    """Why an answer to `asked` is not applied, if it is not, with the session's survey.
 
-    A retry of an answer already applied has not: it is told what the survey asks now. Nor
-    has a survey closed while idle, which answers as it always has."""
-    if asked is None or (message_id is not None and _delivered(db, message_id)):
+    "moved_on": the survey has left the question. A second window of the same session (a
+    duplicated tab shares it) answered it meanwhile; applied, the answer was read as one to a
+    question that window never showed, or refused with a strike against it. A survey closed
+    while idle has not moved on: it answers as it always has.
+
+    "answer_id_reused": the answer's id was applied before to another answer. The visitor
+    chose again after a send whose reply was lost, though the server had it: the first answer
+    stands, and a reply saying what the survey asks now had the widget show the second as said.
+    A retry of the same answer is told what the survey asks now."""
+    if asked is None:
         return None
     conversation = db.get(Conversation, contact.conversation_id)
     if conversation is None:
         return None
+    if message_id is not None and _delivered(db, message_id):
+        reused = _holds_another_answer(service, conversation, asked, reply)
+        return ("answer_id_reused", conversation) if reused else None
     if conversation.status == "active":
         moved_on = conversation.question != asked
     else:
         moved_on = _reached_the_end(service.flow, conversation)
-    return conversation if moved_on else None
+    return ("moved_on", conversation) if moved_on else None
 
 
 def _delivered(db: DbSession, message_id: str) -> bool:
@@ -473,12 +492,42 @@ def _delivered(db: DbSession, message_id: str) -> bool:
     return db.scalar(delivery) is not None
 
 
-def _moved_on_payload(service: Service, session: str, conversation: Conversation) -> dict[str, Any]:
-    """The refusal of an answer to a question the survey has left, with the transcript: the
-    widget shows the survey where it stands."""
-    log.info("web chat answer to a question its survey has left, not applied")
+def _holds_another_answer(
+    service: Service, conversation: Conversation, asked: str, reply: Reply
+) -> bool:
+    """Whether the survey holds an answer to `asked` other than the one `reply` gives. None
+    held (the first delivery gave none it could read, or the question was given up on, or the
+    flow no longer has it): there is no first answer to keep."""
+    held = next((a for a in conversation.answers if a.question_id == asked), None)
+    if held is None or held.status == "unanswered" or asked not in service.flow.questions:
+        return False
+    return (held.status, held.value) != _answer_given(service, conversation, asked, reply)
+
+
+def _answer_given(
+    service: Service, conversation: Conversation, asked: str, reply: Reply
+) -> tuple[str, Any] | None:
+    """The status and value `reply` gives as an answer to `asked`, as they are stored (the
+    engine reads it: "5" and 5 are one choice, so are choices picked in another order);
+    None for a reply it would ask again after."""
+    session = engine.Session(service.flow.id, conversation.language, asked)
+    step = engine.advance(service.flow, service.context, session, reply)
+    for event in step.events:
+        if isinstance(event, engine.AnswerGiven):
+            value = list(event.value) if isinstance(event.value, tuple) else event.value
+            return event.status, value
+    return None
+
+
+def _refusal_payload(
+    service: Service, session: str, reason: Refusal, conversation: Conversation
+) -> dict[str, Any]:
+    """The refusal of an answer not applied, with the transcript: the widget shows the survey
+    where it stands, and says why."""
+    log.info("web chat answer not applied: %s", reason)
     return {
-        "error": "the survey has moved on: this question was answered in another window",
+        "error": _REFUSALS[reason],
+        "reason": reason,
         **_transcript_payload(service, session, conversation),
     }
 

@@ -734,6 +734,7 @@ def test_an_answer_to_a_question_another_window_answered_is_not_applied(app, cha
     assert stale.status_code == 409
     assert stale.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert stale.json["error"].startswith("the survey has moved on")
+    assert stale.json["reason"] == "moved_on"
     transcript = chat.transcript().json
     assert {key: stale.json[key] for key in transcript} == transcript
     assert texts(transcript)[-2:] == ["Strongly agree", texts(drivers)[0]]
@@ -769,6 +770,44 @@ def test_a_retry_of_an_answer_applied_is_not_taken_for_another_windows(app, chat
     chat.start(language="en")
     drivers = chat.send(value=5, question="trust", answer_id="a1")
     assert chat.send(value=5, question="trust", answer_id="a1") == drivers
+
+
+def test_an_answer_id_sent_again_with_another_answer_keeps_the_first(app, chat):
+    """The reply to "Strongly agree" lost after it was stored, the visitor tapped "Strongly
+    disagree", which the widget sent with the same answer_id: nothing new was stored, but the
+    reply was what the survey asks now, and the widget showed "Strongly disagree" as said.
+    Now a 409 holding the transcript, which says the first answer was kept."""
+    chat.start(language="en")
+    drivers = chat.send(value=5, question="trust", answer_id="a1")
+    kept = chat.send(expected=409, value=1, question="trust", answer_id="a1")
+    assert kept["reason"] == "answer_id_reused"
+    assert kept["error"] == (
+        "this answer_id was applied before to another answer, which was kept: this one was not"
+    )
+    transcript = chat.transcript().json
+    assert {key: kept[key] for key in transcript} == transcript
+    assert texts(kept)[-2:] == ["Strongly agree", texts(drivers)[0]]
+    # The same answer again, however it is written, is a retry told what the survey asks now.
+    assert chat.send(value="5", question="trust", answer_id="a1") == drivers
+    comment = chat.send(value=["humanity", "ease"], question="made_the_difference", answer_id="a2")
+    again = chat.send(value=["ease", "humanity"], question="made_the_difference", answer_id="a2")
+    assert again == comment
+    chat.send(expected=409, value=["ease"], question="made_the_difference", answer_id="a2")
+    chat.send(expected=409, skip=True, question="made_the_difference", answer_id="a2")
+    thanks = chat.send(text="Clear", question="anything_else", answer_id="a3")
+    assert chat.send(text="Clear ", question="anything_else", answer_id="a3") == thanks
+    closed = chat.send(expected=409, text="Unclear", question="anything_else", answer_id="a3")
+    assert closed["done"] is True and texts(closed)[-2] == "Clear"
+    assert stored(app) == (
+        "complete",
+        "en",
+        "webchat",
+        {
+            "trust": ("answered", 5),
+            "made_the_difference": ("answered", ["ease", "humanity"]),
+            "anything_else": ("answered", "Clear"),
+        },
+    )
 
 
 def test_an_answer_that_names_no_question_answers_the_current_one(app, chat):
@@ -810,6 +849,8 @@ def test_the_widget_says_an_answer_was_not_sent_in_the_visitor_language(app):
     spanish = client.get("/api/chat/config/webchat?language=es").json["strings"]
     assert english["not_sent"] == "Your answer was not sent. Check your connection and try again."
     assert spanish["not_sent"].startswith("Su respuesta no se envió.")
+    assert english["first_kept"] == "Your first answer was saved after all, so it was kept."
+    assert spanish["first_kept"].startswith("Su primera respuesta sí se había guardado")
 
 
 @pytest.mark.parametrize(

@@ -1641,6 +1641,48 @@ def test_a_duplicated_tab_behind_the_survey_shows_where_it_stands(site):
     ]
 
 
+FIRST_KEPT = "Your first answer was saved after all, so it was kept."
+
+
+@pytest.mark.parametrize("reached", [True, False], ids=["reply lost", "never sent"])
+def test_another_choice_after_a_failed_send_shows_what_was_saved(site, reached):
+    """The first choice reached the server and was stored, its reply lost; the visitor, told
+    it was not sent, tapped another, sent with the same answer id: the server applied
+    nothing, but the widget showed the second choice as said. Now it shows the
+    saved answer and says so. An answer that never reached the server leaves the second
+    choice free to be the answer."""
+    page_url, app = site
+
+    def dropped(route):
+        if reached:
+            route.fetch()  # the server stores the answer; its reply never arrives
+        route.abort("internetdisconnected")
+
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        page.route("**/api/chat/messages", dropped, times=1)
+        page.click(".feedbot-choice >> text=Strongly agree")
+        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        announced(page)
+        page.click(".feedbot-choice >> text=Strongly disagree")
+        page.wait_for_selector(".feedbot-send")
+        if reached:
+            # "Not sent" was not so: the log is the saved survey's, with what was kept.
+            assert NOT_SENT not in page.inner_text(".feedbot-log")
+            assert said_by_the_visitor(page) == ["You: Strongly agree"]
+            assert announced(page)[-2:] == [
+                FIRST_KEPT,
+                "What about this interaction made the difference?",
+            ]
+            assert focused_text(page) == "I got what I needed"
+        else:
+            assert said_by_the_visitor(page) == ["You: Strongly disagree"]
+            assert FIRST_KEPT not in page.inner_text(".feedbot-log")
+        assert page.is_disabled("#feedbot-language")
+    assert stored(app) == [("active", "en", {"trust": 5 if reached else 1})]
+
+
 def test_a_comment_that_shows_nothing_is_not_sent(site):
     """Two zero-width spaces were sent, shown as an empty "You:" bubble and stored as a
     comment; spaces alone were already refused with "Type your answer first." """

@@ -471,21 +471,23 @@
         // Not said after all: the answer stays in its box, to send again.
         pending.parentNode.removeChild(pending);
         if (lost(error)) { return startAgain(); }
-        if (error.status === 409 && error.data && error.data.messages) { return movedOn(error.data); }
+        if (error.status === 409 && error.data && error.data.messages) { return notApplied(error.data); }
         failed(error, state.config.strings.not_sent);
       })
       .then(idle);
   }
 
-  // Another window of this session (a duplicated tab shares it) answered the question shown
-  // here: the answer was not saved, and the survey is shown where it now stands, in its
-  // language, with a word that it moved on. It is past its first question, so its language
-  // stays.
-  function movedOn(transcript) {
+  // The answer was not saved: another window of this session (a duplicated tab shares it)
+  // answered the question shown here, or this window did, with an earlier answer whose reply
+  // was lost (the visitor then chose another, sent with the same answer id). The survey is
+  // shown where it now stands, with what was saved, in its language, and a word saying which.
+  // It is past its first question, so its language stays.
+  function notApplied(refusal) {
     state.answered = true;
     state.restarted = false;
-    return followLanguage(transcript.language).then(function () {
-      show(transcript, true, state.config.strings.moved_on);
+    return followLanguage(refusal.language).then(function () {
+      var strings = state.config.strings;
+      show(refusal, true, refusal.reason === "answer_id_reused" ? strings.first_kept : strings.moved_on);
     });
   }
 
