@@ -18,6 +18,7 @@ from feedbot.models import DRIVERS, Answer, Conversation, ResponseRecord
 from feedbot.normalize import build_record
 from feedbot.services import ServiceError, load_services
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.support.config_check import check_config_services_line
 from tests.support.texting import Texter
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
@@ -321,21 +322,15 @@ def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
     for service in services["services"]:
         service["omb_expiration"] = "2099-12-31"
     (flows / "services.yaml").write_text(yaml.safe_dump(services, allow_unicode=True))
-    environment = {
-        "FEEDBOT_SERVICES_FILE": str(flows / "services.yaml"),
-        "FEEDBOT_FLOWS_DIR": str(flows),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": None,
-    }
-    result = CliRunner().invoke(main, ["check-config", "--offline"], env=environment)
-    assert result.exit_code == 1
-    (services_line,) = [line for line in result.output.splitlines() if line.startswith("serv")]
-    assert services_line.split(maxsplit=2)[1:] == [
-        "PROBLEM",
-        f"FlowError: {flows / 'a11.yaml'}, questions.trust.record: no question records"
-        " question_1, the A-11 trust rating, so every response would be exported without one:"
-        " if this is the trust question, write `record: question_1` (not `record: question_l`)",
-    ]
+    assert check_config_services_line(flows, tmp_path) == (
+        1,
+        [
+            "PROBLEM",
+            f"FlowError: {flows / 'a11.yaml'}, questions.trust.record: no question records"
+            " question_1, the A-11 trust rating, so every response would be exported without one:"
+            " if this is the trust question, write `record: question_1` (not `record: question_l`)",
+        ],
+    )
 
 
 def test_the_validators_a11_names_are_the_ones_normalize_and_the_engine_use():

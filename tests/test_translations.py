@@ -12,6 +12,7 @@ from feedbot.i18n import TRANSLATIONS_DIR
 from feedbot.languages import LANGUAGES, fold
 from feedbot.translations import check_catalogs
 from tests.conftest import TESTS_DIR, make_app, runtime_of
+from tests.support.config_check import check_config_services_line
 from tests.support.texting import Texter
 
 
@@ -211,21 +212,10 @@ AGENCY_SERVICE = {
 def test_check_config_names_the_texts_of_a_services_flow_left_in_english(tmp_path):
     """A service's own flow (FEEDBOT_FLOWS_DIR) with its own English wording was shown in
     English to its Spanish and Vietnamese respondents, and check-config said ok."""
-    from click.testing import CliRunner
-
-    from feedbot.cli import main
-
     flows = write_agency_flows(tmp_path / "flows")
-    environment = {
-        "FEEDBOT_SERVICES_FILE": str(flows / "services.yaml"),
-        "FEEDBOT_FLOWS_DIR": str(flows),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": None,
-    }
-    result = CliRunner().invoke(main, ["check-config", "--offline"], env=environment)
-    assert result.exit_code == 1
-    (services_line,) = [line for line in result.output.splitlines() if line.startswith("serv")]
-    assert services_line.split(maxsplit=2)[1:] == [
+    exit_code, services_line = check_config_services_line(flows, tmp_path)
+    assert exit_code == 1
+    assert services_line == [
         "PROBLEM",
         "service 'ui-claims': in Spanish and Vietnamese, 4 texts of flow ui_a11"
         f" ({flows / 'ui_a11.yaml'}) have no translation in feedbot's catalogs and are shown in"
