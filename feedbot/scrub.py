@@ -1,10 +1,11 @@
 """Personal-data scrubber for free-text survey answers.
 
 Phone numbers, e-mail addresses, SSNs and ITINs, payment cards, bank accounts, USCIS, passport,
-Medicare and VA identifiers, street addresses, dates of birth and names (introduced, after a
-title or another cue, or on the service's list of staff names) are replaced by typed placeholders
-before an answer is stored or exported. Worded dates are read in English and Spanish, street
-addresses in every survey language but Arabic; names, numbers and their cues in all 12.
+Medicare and VA identifiers, case, claim and other reference numbers, street addresses, dates of
+birth and names (introduced, after a title or another cue, or on the service's list of staff
+names) are replaced by typed placeholders before an answer is stored or exported. Worded dates
+are read in English and Spanish, street addresses in every survey language but Arabic; names,
+numbers and their cues in all 12.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PLACEHOLDERS = {
     "VA_FILE": "[VA_FILE]",
     "ACCOUNT": "[ACCOUNT]",
     "ROUTING": "[ROUTING]",
+    "REFERENCE": "[REFERENCE]",
     "NAME": "[NAME]",
 }
 
@@ -320,22 +322,44 @@ _CARD = re.compile(
     rf"|\d{{4}}([ -])\d{{6}}\2\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
 )
 
-# Case, receipt, loan and tracking numbers are long digit runs too; the words before say so, in
-# any survey language: "case number", "folio", "numéro de dossier", "número do processo",
+# Case, claim, receipt, loan and tracking numbers are long digit runs too; the words before say
+# so, in any survey language: "case number", "folio", "numéro de dossier", "número do processo",
 # "номер дела", "số hồ sơ", "numero ng kaso", "nimewo dosye", "رقم الطلب", "접수번호", "案件编号".
+# Such a number finds one person's file at the agency: it is scrubbed as a reference, and no
+# other detector takes its digits for a phone, SSN or card number.
 _REFERENCE_CUE = re.compile(
-    r"(?:\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
+    r"(?:(?<!\[)\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
     r"|invoice|loan|caso|recibo|confirmaci[oó]n|referencia|solicitud|rastreo|folio|gu[ií]a"
+    r"|reclamo|reclamaci[oó]n|r[ée]clamation|reclama[cç][aã]o|confirma[cç][aã]o"
     r"|expediente|tr[aá]mite|pr[eé]stamo|dossier|demande|r[ée]f[ée]rence|re[cç]u|processo"
     r"|protocolo|pedido|requerimento|дел[ао]|заявлени[ея]|обращени[ея]|квитанци[ия]"
     r"|hồ\s+sơ|biên\s+nhận|kaso|resibo|aplikasyon|dosye|resi|الطلب|الملف|القضية|الإيصال"
-    r"|المرجع)\.?\s*(?:number|num\.?|no\.?|n[uú]mero|num[ée]ro|n[oº°]\.?|номер|số)?"
+    r"|المرجع)\.?\s*(?:number|num\.?|no\.?|n[uú]mero|num[ée]ro|n[oº°]\.?|номер|số|code"
+    r"|c[oó]digo|код|mã)?"
     r"|접수\s*번호|사건\s*번호|신청\s*번호|예약\s*번호|관리\s*번호|등록\s*번호|주문\s*번호"
     r"|案件编号|案件編號|申请号|申請號|编号|編號|受理号|受理號|回执号|回執號|单号|單號)"
     r"\s*(?:is|es|de|est|é|là|ay|se|هو|是|為|为|는|은)?\s*[:#：]*\s*$",
     re.IGNORECASE,
 )
 _REFERENCE_REACH = 30
+# What a cue may name: letters and digits, in groups joined by hyphens ("CAS-2024-001234") or
+# by spaces before more digits ("4829 1034 5521").
+_REFERENCE_RUN = re.compile(
+    r"(?<![A-Za-z\d-])(?=[A-Za-z\d-]*\d)[A-Za-z\d]+(?:-[A-Za-z\d]+)*(?: \d[A-Za-z\d]+)*"
+    r"(?![A-Za-z\d-])"
+)
+# Five digits name a file; four are a year or a count ("case 2024", "reference 1234") and a
+# ticket at the window has fewer. With fewer digits, a code of six letters and digits in
+# capitals with two digits or more ("K7X9QZ42"), as "10days" or "2nd" are not.
+_REFERENCE_MIN_DIGITS = 5
+_REFERENCE_CODE_MIN_LENGTH, _REFERENCE_CODE_MIN_DIGITS = 6, 2
+# A form's name is not a person's ("application I-485", "DS-2029", "1040-X", the VA's "claim
+# 21-526EZ"), nor is a date ("application 05-12-2025", "claim 12 05 2025").
+_NOT_A_REFERENCE = re.compile(
+    r"[A-Z]{1,3}-?\d{1,4}[A-Z]{0,3}|\d{1,4}-?[A-Z]{1,3}|\d\d-\d{1,4}[A-Z]{0,3}"
+    r"|\d{1,2}([ -])\d{1,2}\1(?:\d{4}|\d\d)|\d{4}([ -])\d{1,2}\2\d{1,2}",
+    re.IGNORECASE,
+)
 
 # No phone number has fewer digits: most answers skip the matcher entirely.
 _PHONE_MIN_DIGITS = 7
@@ -1711,7 +1735,7 @@ def _identifiers(text: str, region: str) -> list[Finding]:
         return []
     # A cue names the number ("passport A12345678"); only without one does its shape. A
     # reference cue right before the digits names them last: "my passport application number
-    # 123456789" is an application, kept like a case number.
+    # 123456789" is an application's, scrubbed as a reference.
     lowered = text.lower()
     found = [
         Finding(kind, m.start(1), m.end(1))
@@ -1733,6 +1757,35 @@ def _identifiers(text: str, region: str) -> list[Finding]:
 def _aba_checksum(digits: str) -> bool:
     weights = (3, 7, 1) * 3
     return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
+def _references(text: str, region: str) -> list[Finding]:
+    """Case, claim, application, confirmation and other reference numbers after their cue."""
+    if _fewer_digits(text, _REFERENCE_CODE_MIN_DIGITS):
+        return []
+    return [
+        Finding("REFERENCE", m.start(), m.end())
+        for m in _REFERENCE_RUN.finditer(text)
+        if _names_a_file(m.group())
+        and _after_reference_cue(text, m.start())
+        and _CURRENCY_NEAR.search(
+            text, max(0, m.start() - _CURRENCY_REACH), min(len(text), m.end() + _CURRENCY_REACH)
+        )
+        is None
+    ]
+
+
+def _names_a_file(run: str) -> bool:
+    # Most runs are a count or a time, too short to be either kind of reference.
+    if len(run) < min(_REFERENCE_MIN_DIGITS, _REFERENCE_CODE_MIN_LENGTH):
+        return False
+    digits = len(_DIGIT.findall(run))
+    if digits < _REFERENCE_CODE_MIN_DIGITS or _NOT_A_REFERENCE.fullmatch(run):
+        return False
+    if digits >= _REFERENCE_MIN_DIGITS:
+        return True
+    characters = len(run.replace("-", "").replace(" ", ""))
+    return characters >= _REFERENCE_CODE_MIN_LENGTH and run.upper() == run
 
 
 def _cards(text: str, region: str) -> list[Finding]:
@@ -2719,10 +2772,12 @@ def _overlaps(a: Finding, b: Finding) -> bool:
 
 # Order matters where detectors compete for the same digits: an SSN or a card number also
 # parses as a phone number, and a birth date such as 1985-04-12 as a phone-like digit run. A
-# number its cue names (an account, an A-number) is that, whatever else its digits could be.
+# number its cue names (an account, an A-number, a case) is that, whatever else its digits
+# could be; a receipt or A-number's own shape says more than a reference cue before it.
 _DETECTORS = (
     _emails,
     _identifiers,
+    _references,
     _ssns,
     _cards,
     _birth_dates,
