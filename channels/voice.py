@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+import phonenumbers
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import NotFound
@@ -31,6 +32,7 @@ from feedbot.conversations import (
     end_thread,
     handle_reply,
     question_left_open,
+    resume_survey,
     start_conversation,
 )
 from feedbot.engine import Prompt, Reply
@@ -58,6 +60,12 @@ ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 # How long after a call ended its last answer may still arrive: Twilio's status callback and
 # the last Gather's answer reach different workers, in either order, seconds apart.
 LATE_ANSWER_GRACE = timedelta(minutes=5)
+# How long after a call dropped mid-survey a call-back from the same number to the same service
+# goes on with that survey (as one response) rather than beginning another. A dropped call is
+# redialled within minutes; a call hours later is more likely about another visit, and its
+# caller would not remember where the survey stopped. Never longer than the idle expiry, after
+# which a texter's survey is over too.
+CALLBACK_WINDOW = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,9 @@ def incoming_call() -> Response:
     """Answer a call: the language menu when the service offers several, else the survey."""
     service = _service()
     _call_sid()  # refused now, not after the caller has picked a language
+    resumed = _resumed(service)
+    if resumed is not None:
+        return resumed
     if len(service.languages) > 1:
         return _twiml(language_menu(service))
     return _start(service, service.default_language)
@@ -301,6 +312,32 @@ def _start(service: Service, language: str) -> Response:
     return _twiml(render_voice(outcome, service, 1))
 
 
+def _resumed(service: Service) -> Response | None:
+    """A call-back soon after a call that dropped mid-survey goes on with that survey, in its
+    language, without the language menu; None when there is none to resume."""
+    if not _caller_identified():
+        return None
+    runtime = current_runtime()
+    within = min(CALLBACK_WINDOW, runtime.settings.idle_expiry)
+    with runtime.db.transaction() as db:
+        outcome = resume_survey(db, _inbound(service, Reply(), "resume"), within)
+    if outcome is None:
+        return None
+    welcome = gettext_for(outcome.language)(_("Welcome back. Let's continue where we left off."))
+    return _twiml(render_voice(outcome, service, 1, preface=welcome))
+
+
+def _caller_identified() -> bool:
+    """Whether the caller's number is a phone number: Twilio writes every withheld caller ID
+    alike ("+266696687" for an anonymous caller, "Restricted"…), so callers who withhold it
+    cannot be told apart, and none resumes another's survey."""
+    try:
+        number = phonenumbers.parse(request.form.get("From", ""), None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
 def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ignore[no-untyped-def]
     """The caller's answer: 0 skips unless a choice is 0 (thumbs down); on a question answered
     by voice (no choice keys) what was said is the answer, and a key alone is no answer: the
@@ -404,6 +441,7 @@ def _inbound(
         message_id=f"{call_sid}:{step}",
         language=language,
         late_answer_grace=LATE_ANSWER_GRACE,
+        opens_survey=False,
     )
 
 

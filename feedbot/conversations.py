@@ -76,6 +76,9 @@ class Inbound:
     late_answer_grace: timedelta | None = None
     # A keyword the carrier has already recognised in the text (its own opt-out words).
     recognised_keyword: Keyword | None = None
+    # A call's answers open no survey: its survey opened as the call began, and a call-back
+    # that resumed it took it from the dropped call's thread (resume_survey).
+    opens_survey: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     conversation = _current_conversation(db, latest, inbound, idle_expiry)
     if keyword == "help":
         return _help(inbound, conversation)
+    if conversation is None and not inbound.opens_survey:
+        return _no_survey(inbound)
     if conversation is None or opted_out:
         return _begin(db, contact, inbound, resumed=opted_out, current=conversation)
     return _continue(db, conversation, inbound)
@@ -181,6 +186,95 @@ def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
         log.info("duplicate %s opening ignored", inbound.channel)
         return _repeat_for_duplicate(db, inbound, notice=True)
     return _begin(db, contact, inbound, resumed=False, current=None)
+
+
+def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome | None:
+    """Go on with the sender's survey on a new thread: a caller whose call dropped mid-survey
+    calls the service back. The survey the dropped call left (closed partial or abandoned, its
+    last reply at most `within` ago, on a flow unchanged since) opens again on the question it
+    was asking, and the new thread takes it from the old one, so the person stays one response;
+    None when there is none. A repeated delivery of the message that resumed it resumes nothing
+    more.
+
+    The response keeps its id: its record, if the drain wrote it, is rewritten when the survey
+    closes again, and its outbox row, if it still waits, goes (`_LEAVE_OUTBOX`)."""
+    latest = _latest_of_sender(db, inbound)
+    if latest is None or (latest.status != "active" and not _may_resume(latest, inbound, within)):
+        return None
+    contact = _lock_contact(db, inbound)
+    if contact.conversation_id is not None:  # the thread's first message delivered again
+        return _resumed_before(db, inbound, contact, latest)
+    # The dropped call's thread may be taking its last answer: wait for it, then read again.
+    run(db, statements(db).lock_threads, {"p_conversation": latest.id})
+    conversation = _conversation(db, latest.id)
+    if conversation is None or not _may_resume(conversation, inbound, within):
+        return None
+    question = _question_at_close(db, inbound.service, conversation)
+    if question is None:
+        return None
+    if inbound.message_id:
+        _first_delivery(db, inbound, contact)
+    _reopen(db, contact, conversation, question, inbound.received_at)
+    return current_prompts(db, inbound, notice_until_answered=True)
+
+
+def _latest_of_sender(db: DbSession, inbound: Inbound) -> ConversationRow | None:
+    if inbound.sender_key is None:
+        return None
+    params = {
+        "p_service": inbound.service.id,
+        "p_channel": inbound.channel,
+        "p_sender": inbound.sender_key,
+    }
+    row = run(db, statements(db).latest_of_sender, params).one_or_none()
+    return None if row is None else ConversationRow(*row)
+
+
+def _may_resume(conversation: ConversationRow, inbound: Inbound, within: timedelta) -> bool:
+    """Whether a survey left unfinished was last replied to recently enough for a new thread to
+    resume it (counted from the reply, not the close: one closed idle by the sweep, its
+    caller's hang-up never reported, closed a whole idle expiry after it); a completed survey
+    is done with."""
+    return (
+        conversation.status in {"partial", "abandoned"}
+        and inbound.received_at - conversation.last_activity_at <= within
+    )
+
+
+def _resumed_before(
+    db: DbSession, inbound: Inbound, contact: ContactRow, latest: ConversationRow
+) -> Outcome | None:
+    """A repeated delivery of the message that resumed the sender's latest survey on this
+    thread hears what the thread asks now; None for any other thread that has its survey."""
+    params = {"p_channel": inbound.channel, "p_message": inbound.message_id}
+    if (
+        contact.conversation_id != latest.id
+        or not run(db, statements(db).delivered, params).scalar()
+    ):
+        return None
+    log.info("duplicate %s resumption ignored", inbound.channel)
+    outcome = current_prompts(db, inbound, notice_until_answered=True)
+    return replace(outcome, disposition="duplicate")
+
+
+def _reopen(
+    db: DbSession, contact: ContactRow, conversation: ConversationRow, question: str, now: datetime
+) -> None:
+    """Open a closed survey again on `question`, on the thread of `contact` alone: the thread
+    it leaves can neither close it (a status callback delivered again) nor answer it."""
+    sql = statements(db)
+    run(db, sql.leave_threads, {"p_conversation": conversation.id, "p_contact": contact.id})
+    run(db, sql.point_contact, {"p_contact": contact.id, "p_conversation": conversation.id})
+    run(db, _LEAVE_OUTBOX, {"p_conversation": conversation.id})
+    conversation.status = "active"
+    conversation.question = question
+    conversation.strikes = 0
+    conversation.completed_at = None
+    conversation.last_activity_at = now
+    _save(db, conversation)
+    log.info(
+        "conversation %s resumed on a new %s thread", conversation.public_id, conversation.channel
+    )
 
 
 def current_prompts(
@@ -436,6 +530,15 @@ def _opt_out_confirmed(inbound: Inbound, latest: ConversationRow | None) -> Outc
         _("You won't get more messages from {agency}. Reply START to get them again.")
     ).format(agency=inbound.service.agency_in(language))
     return Outcome("stopped", language, notes=(text,), public_id=_public(conversation))
+
+
+def _no_survey(inbound: Inbound) -> Outcome:
+    """What a thread that has no survey and may open none hears: the survey has closed."""
+    service = inbound.service
+    language = inbound.language or service.default_language
+    done = engine.Session(flow_id=service.flow.id, language=language, question=None)
+    step = engine.advance(service.flow, service.context, done, inbound.reply)
+    return Outcome("prompts", language, step.prompts)
 
 
 def _help(inbound: Inbound, conversation: ConversationRow | None) -> Outcome:

@@ -127,6 +127,33 @@ class TurnStatements:
         )
         self.opt_in = delete(OptOut).where(OptOut.sender_key.in_(senders))
         self.conversation = select(*COLUMNS).where(Conversation.id == conversation)
+        # A caller's latest survey on a service, which a call-back may resume.
+        self.latest_of_sender = (
+            select(*COLUMNS)
+            .where(
+                Conversation.service_id == bindparam("p_service"),
+                Conversation.channel == bindparam("p_channel"),
+                Conversation.sender_key == sender,
+            )
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+        self.delivered = select(
+            exists().where(
+                InboundMessage.channel == bindparam("p_channel"),
+                InboundMessage.message_id == bindparam("p_message"),
+            )
+        )
+        # The threads a survey is on, locked before the survey itself, in the order a turn
+        # takes them (its thread's contact, then its conversation).
+        self.lock_threads = (
+            select(Contact.id).where(Contact.conversation_id == conversation).with_for_update()
+        )
+        self.leave_threads = (
+            update(Contact)
+            .where(Contact.conversation_id == conversation, Contact.id != bindparam("p_contact"))
+            .values(conversation_id=None)
+        )
         self.conversation_and_opt_out = select(*COLUMNS, opted_out).where(
             Conversation.id == conversation
         )
