@@ -21,6 +21,7 @@ from bench.bare_app import create_reference_table
 from bench.faults.check import wait_for_drain
 from bench.infra import feedbot_env, fresh_database, gunicorn
 from bench.webhooks import LoadResult, run_chat_load, run_sms_load, run_voice_load
+from feedbot.engine import LONGEST_CHOICE_REPLY
 
 Row = tuple[str, str, str, str]
 # Texters and callers have four-digit numbers (bench.webhooks); the runs use at most 600.
@@ -61,13 +62,29 @@ def main() -> None:
 
 def bench_engine(quick: bool) -> list[Row]:
     result = engine_step.measure(number=500 if quick else 20_000)
+    long = engine_step.measure_long_replies(number=5 if quick else 100)
+    short = f"reply '5' {long['short_us']:.1f} µs, every language offered"
+    longest = LONGEST_CHOICE_REPLY
     return [
         (
             "engine step",
             f"{result['engine_us']:.1f} µs/transition",
             f"dict lookup {result['dict_us']:.3f} µs",
             f"{result['engine_us'] / result['dict_us']:.0f}× the floor",
-        )
+        ),
+        (
+            f"engine step, long reply (over {longest} characters: asked again unread)",
+            f"{long['unread_us']:.0f} µs/step, worst of {len(engine_step.LONG_REPLIES)}",
+            short,
+            f"{long['unread_us'] / long['short_us']:.0f}× a short reply",
+        ),
+        (
+            f"engine step, long reply (up to {longest} characters, read)",
+            f"{long['read_us']:.0f} µs/step, worst of {len(engine_step.LONG_REPLIES)}",
+            short,
+            f"{long['read_us'] / long['short_us']:.0f}× a short reply; per character against"
+            f" {longest // 2} characters ×{long['growth']:.2f} (1 linear, 2 squared)",
+        ),
     ]
 
 

@@ -23,6 +23,18 @@ def test_engine_step_measures_both_sides():
     assert result["engine_us"] > 0 and result["dict_us"] > 0
 
 
+def test_engine_bench_prints_the_long_replies_beside_a_short_one():
+    from bench.__main__ import bench_engine
+
+    rows = bench_engine(quick=True)
+    assert [row[0] for row in rows] == [
+        "engine step",
+        "engine step, long reply (over 500 characters: asked again unread)",
+        "engine step, long reply (up to 500 characters, read)",
+    ]
+    assert all("× a short reply" in row[3] and "reply '5'" in row[2] for row in rows[1:])
+
+
 def test_normalization_bench_normalizes_every_seeded_response():
     result = measure_normalization(200)
     assert result["records"] == 200
