@@ -1,11 +1,14 @@
-"""The scrubber measured on tests/data/scrub_corpus.yaml: precision, recall and answers/s.
+"""The scrubber measured on tests/data/scrub_corpus.yaml: precision, recall and answers/s; and
+on long answers of one cue repeated, beside short ones of the same cue.
 
-Run it as `python -m bench.scrub_corpus`; tests/test_scrub.py asserts the same figures.
+Run it as `python -m bench.scrub_corpus`; tests/test_scrub.py asserts the same figures (and
+what the long answers give, not how long they take).
 """
 
 from __future__ import annotations
 
 import time
+import timeit
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,46 @@ import yaml
 from feedbot.scrub import Finding, find_personal_data, scrub
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "scrub_corpus.yaml"
+# Each starts a detector (a title, an introduction, a staff name, a phone number, an address)
+# that a backtracking pattern would run for seconds or hours over 5,000 characters of it.
+CUE_UNITS = (
+    "Dr. ",
+    "Mr. Smith ",
+    "Officer Johnson Agent Smith Dr. Patel Ms. Garcia Sra. López ",
+    "I'm ",
+    "I'm Maria Lopez and ",
+    "This is ",
+    "Thanks to ",
+    "the agent, ",
+    "Ông Bà ",
+    "王先生",
+    "김민수 씨 ",
+    "가",
+    "السيد أحمد ",
+    "a-",
+    "de la ",
+    "Karen Mike Jones José ",
+    "I'm Black ",
+    "the officer Screamed ",
+    "Plan G. It ",
+    "MR. JONES a@example.com ",
+    "Thanks to Login.gov ",
+    "officer johnson ",
+    "la señora gonzález de la ",
+    "mr smith'll ",
+    "mon numéro est 06 12 ",
+    "call 1-2.3 (4) ",
+    "010-1234-5678 ",
+    "12, rue Victor ",
+    "Rua das Flores ",
+    "улице Ленина, дом ",
+    "강남구 테헤란로 1",
+    "中山路1",
+    "me llamo juan ",
+    "Email me at maria ",
+    "O atendente Carlos ",
+)
+CUE_STAFF_NAMES = ("Karen", "Mike Jones", "José")
 
 
 def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
@@ -77,6 +120,37 @@ def answers_per_second(path: Path = CORPUS, seconds: float = 1.0) -> float:
     return count / (time.perf_counter() - started)
 
 
+def long_answers(number: int = 2, units: tuple[str, ...] = CUE_UNITS) -> dict[str, Any]:
+    """µs per 1,000 characters to scrub an answer of one of `units` repeated to 5,000
+    characters, beside the same at 500 (its reference, same run), for the unit whose ratio
+    of the two is worst: about 1 (or below: a call's fixed cost) is linear, 10 is a cost in
+    the length squared. Both scrub `number` × 5,000 characters, timed in this process's CPU
+    time (the best of 5), which other programs on the machine disturb less than the clock."""
+    per_unit = {
+        unit: (
+            _us_per_thousand((unit * 1000)[:500], number),
+            _us_per_thousand((unit * 10_000)[:5000], number),
+        )
+        for unit in units
+    }
+    worst = max(per_unit, key=lambda unit: per_unit[unit][1] / per_unit[unit][0])
+    short_us, long_us = per_unit[worst]
+    return {"unit": worst, "short_us": short_us, "long_us": long_us, "ratio": long_us / short_us}
+
+
+def _us_per_thousand(text: str, number: int) -> float:
+    calls = number * round(5000 / len(text))
+    seconds = min(
+        timeit.repeat(
+            lambda: scrub(text, staff_names=CUE_STAFF_NAMES),
+            timer=time.process_time,
+            number=calls,
+            repeat=5,
+        )
+    )
+    return seconds / calls / len(text) * 1e9
+
+
 def _span(text: str, value: str) -> tuple[int, int]:
     start = text.index(value)
     return start, start + len(value)
@@ -110,6 +184,12 @@ def main() -> None:
         )
     rate = answers_per_second()
     print(f"  {rate:,.0f} answers/s through scrub(), {1e6 / rate:.0f} µs per answer")
+    long = long_answers()
+    print(
+        f"  long answers of a cue repeated ({len(CUE_UNITS)} cues), worst {long['unit']!r}:"
+        f" {long['long_us']:.0f} µs per 1,000 characters at 5,000 characters against"
+        f" {long['short_us']:.0f} at 500, ratio {long['ratio']:.2f} (1 linear, 10 squared)"
+    )
     for line in result["missed"]:
         print("  missed", line)
     for line in result["false_alarms"]:

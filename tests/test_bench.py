@@ -35,6 +35,14 @@ def test_engine_bench_prints_the_long_replies_beside_a_short_one():
     assert all("× a short reply" in row[3] and "reply '5'" in row[2] for row in rows[1:])
 
 
+def test_scrub_bench_measures_long_answers_beside_short_ones():
+    from bench.scrub_corpus import CUE_UNITS, long_answers
+
+    result = long_answers(number=1, units=CUE_UNITS[:2])
+    assert result["unit"] in CUE_UNITS[:2]
+    assert result["short_us"] > 0 and result["long_us"] > 0 and result["ratio"] > 0
+
+
 def test_normalization_bench_normalizes_every_seeded_response():
     result = measure_normalization(200)
     assert result["records"] == 200
