@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import phonenumbers
 from flask import Blueprint, Response, abort, request
+from sqlalchemy.orm import Session as DbSession
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import NotFound
 
@@ -35,7 +36,7 @@ from feedbot.conversations import (
     resume_survey,
     start_conversation,
 )
-from feedbot.engine import Prompt, Reply
+from feedbot.engine import ChoiceView, Prompt, Reply, parse_answer
 from feedbot.errors import CALLER_APOLOGY
 from feedbot.i18n import _, gettext_for
 from feedbot.identity import keyed_hash
@@ -66,6 +67,11 @@ LATE_ANSWER_GRACE = timedelta(minutes=5)
 # caller would not remember where the survey stopped. Never longer than the idle expiry, after
 # which a texter's survey is over too.
 CALLBACK_WINDOW = timedelta(minutes=30)
+# A rating heard with a confidence under this is said back before it is stored. Twilio's
+# Confidence is optional and "not guaranteed to be accurate, or even set"; Google's recognisers
+# send 0.0 for "not set", and Twilio may answer one call with Google and the next with Deepgram.
+# So only a low score that is given is read, and only as a reason to ask once, never to refuse.
+LOW_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,10 @@ def answer() -> Response:
             notice = gettext_for(outcome.language)(_("Sorry, I did not hear anything."))
             return _twiml(render_voice(outcome, service, step + 1, silences=1, preface=notice))
         reply = _reply(digits, speech, keys or "", runtime.settings)
+        if not digits and not request.args.get("said_back") and _unsure():
+            heard = _rating_heard(db, inbound, reply)
+            if heard is not None:
+                return _twiml(_say_back(*heard, step + 1))
         # A repeated delivery (Twilio retrying an answer whose reply was lost) is told what
         # the call asks now: the next question, or the thanks after the last answer.
         outcome = handle_reply(db, _inbound(service, reply, step), runtime.settings.idle_expiry)
@@ -233,10 +243,7 @@ def render_voice(
 
 def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, silences: int) -> None:
     gettext = gettext_for(language)
-    # What the keys mean travels with the question the caller heard (the URL is signed).
-    query = urlencode({"step": step, "keys": _choice_keys(prompt)})
-    action = webhook_url(f"/twilio/voice/answer?{query}")
-    gather = _gather(response, action, VOICES[language], prompt)
+    gather = _answer_gather(response, prompt, language, step, silences)
     if prompt.kind == "retry":
         if prompt.reason == "required":
             reason = gettext(_("This question needs an answer."))
@@ -246,9 +253,41 @@ def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, sile
     _say(gather, prompt.text, language)
     for line in _instructions(prompt, gettext):
         _say(gather, line, language)
-    # Reached only when the caller said and pressed nothing before the Gather timed out.
+
+
+def _say_back(prompt: Prompt, choice: ChoiceView, language: str, step: int) -> VoiceResponse:
+    """A rating heard with low confidence, said back before anything is stored: the caller
+    presses its key, or answers again, and that answer is taken as given (`said_back`), so a
+    caller the recogniser hears poorly is asked once, never struck or kept in a loop."""
+    gettext = gettext_for(language)
+    response = VoiceResponse()
+    gather = _answer_gather(response, prompt, language, step, 0, said_back=1)
+    heard = gettext(
+        _("I heard: {label}. If that is right, press {digit}. If not, please answer again.")
+    )
+    _say(gather, heard.format(label=choice.label, digit=choice.value), language)
+    _say(gather, gettext(_("To hear the question again, press star.")), language)
+    return response
+
+
+def _answer_gather(
+    response: VoiceResponse,
+    prompt: Prompt,
+    language: str,
+    step: int,
+    silences: int,
+    **query: int,
+) -> Gather:
+    """The Gather that takes the answer to `prompt`, and after it the Redirect Twilio follows
+    when the caller says and presses nothing before it times out."""
+    # What the keys mean travels with the question the caller heard (the URL is signed).
+    answer = urlencode({"step": step, "keys": _choice_keys(prompt), **query})
+    gather = _gather(
+        response, webhook_url(f"/twilio/voice/answer?{answer}"), VOICES[language], prompt
+    )
     silence = urlencode({"step": step, "silence": silences})
     response.redirect(webhook_url(f"/twilio/voice/answer?{silence}"), method="POST")
+    return gather
 
 
 def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-untyped-def]
@@ -351,6 +390,34 @@ def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ign
     if speech:
         return Reply(text=clean_reply_text(speech, settings))
     return Reply(give_up=True)
+
+
+def _unsure() -> bool:
+    """Whether Twilio scored what it heard low: a Confidence given, above 0 (Google's "not
+    set") and under LOW_CONFIDENCE. One missing or unreadable says nothing."""
+    try:
+        confidence = float(request.form.get("Confidence", ""))
+    except ValueError:
+        return False
+    return 0 < confidence < LOW_CONFIDENCE
+
+
+def _rating_heard(
+    db: DbSession, inbound: Inbound, reply: Reply
+) -> tuple[Prompt, ChoiceView, str] | None:
+    """The rating question the call asks now, the choice a spoken reply reads as, and the
+    call's language; None when the call asks no rating (nor any question: after the hang-up
+    no one is left to confirm), or the reply reads as none of its choices."""
+    outcome = current_prompts(db, inbound)
+    prompt = outcome.prompts[0] if outcome.prompts else None
+    if prompt is None or prompt.kind != "question" or prompt.question_type != "scale":
+        return None
+    service = inbound.service
+    question = service.flow.question(prompt.question_id)
+    languages = (outcome.language, *service.context.languages)
+    value = parse_answer(question, reply, gettext_for(outcome.language), languages)
+    choice = next((c for c in prompt.choices if c.value == value), None)
+    return None if choice is None else (prompt, choice, outcome.language)
 
 
 def _spoken_command(speech: str, keys: str, service: Service) -> str | None:
