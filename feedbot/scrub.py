@@ -1924,13 +1924,15 @@ def _addresses(text: str, region: str) -> list[Finding]:
     patterns = _ADDRESS_PATTERNS + tuple(
         pattern for words, pattern in streets if any(word in lowered for word in words)
     )
-    found = [
-        Finding("ADDRESS", m.start(), m.end())
-        for pattern in patterns
-        for m in pattern.finditer(text)
-    ]
-    found += [Finding("ADDRESS", m.start(1), m.end(1)) for m in _ADDRESS_CUED.finditer(text)]
+    found = [_address(text, m.start(), m.end()) for p in patterns for m in p.finditer(text)]
+    found += [_address(text, m.start(1), m.end(1)) for m in _ADDRESS_CUED.finditer(text)]
     return found
+
+
+def _address(text: str, start: int, end: int) -> Finding:
+    """An address found, without the full stop it may end with ("42 Oak St." is also the
+    end of a sentence): the placeholder took the sentence's full stop with it."""
+    return Finding("ADDRESS", start, end - text.endswith(".", start, end))
 
 
 _ADDRESS_PATTERNS = (

@@ -1355,6 +1355,20 @@ def test_a_street_address_in_another_survey_language_is_scrubbed(text, expected)
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at 123 Main St. My name is Bob.", "I live at [ADDRESS]. My name is [NAME]."),
+        ("Send it to 45 Oak Avenue. Thanks", "Send it to [ADDRESS]. Thanks"),
+        ("My address is 12 elm rd.", "My address is [ADDRESS]."),
+        ("moro na Rua Augusta, 1500. Obrigado", "moro na [ADDRESS]. Obrigado"),
+    ],
+)
+def test_an_address_at_the_end_of_a_sentence_leaves_its_full_stop(text, expected):
+    """The placeholder took the sentence's full stop with it: "[ADDRESS] My name is"."""
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fiquei na rua 3 horas",
