@@ -8,6 +8,9 @@ were lost together, or the job was never queued because Redis was down. Sending 
 idempotent (the invitation's row is locked and its status checked, and a send is claimed in
 the database before Twilio is called), so a job queued twice sends once; the sweep also
 settles the claims of workers lost mid-send as "unknown", never sending them again.
+
+A job waiting for its time waits on RQ's scheduler, and no scheduler may run for a minute after
+a worker dies: each worker's sweeper releases the jobs due meanwhile (release_due_jobs).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from datetime import datetime, timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 from sqlalchemy import select
 
 from feedbot.invitations import TwilioNotReached, deliver, settle_interrupted_sends
@@ -36,6 +43,12 @@ MARK_GRACE = timedelta(hours=1)
 SWEEP_BATCH = 1000
 NOT_RETRIED = "Twilio did not take it; no retry without REDIS_URL"
 NOT_SCHEDULED = "not due yet; no scheduler without REDIS_URL"
+# RQ's scheduler takes a queue's lock for 61 s (its interval of 1 s, and 60) and renews it
+# every second: a lock SCHEDULER_SILENT unrenewed is a scheduler's that is gone (or hung).
+SCHEDULER_LOCK = timedelta(seconds=61)
+SCHEDULER_SILENT = timedelta(seconds=15)
+# How the lock's holder reads while a sweeper stands in for the scheduler.
+STAND_IN = "feedbot-sweeper:"
 
 
 def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> None:
@@ -140,6 +153,70 @@ def sweep_invitations(runtime: Runtime) -> int:
     if queued:
         log.warning("sweep: %d invitation job(s) missing from Redis, queued again", queued)
     return queued
+
+
+def release_due_jobs(connection: Redis, now: datetime) -> int | None:
+    """Do RQ's scheduler's work for the invitations queue while no scheduler does it: queue
+    the jobs due by `now`, in the order RQ's scheduler would; return how many, or None when
+    a live scheduler holds the queue's lock (they are its to queue).
+
+    A worker killed alone lets its scheduler's lock go, but the next worker's scheduler takes
+    it only at its maintenance; killed with its scheduler (a container's end), it leaves the
+    lock for a minute: texts waited 45 to 75 s. The lock is taken for the release, so no job
+    is queued by a scheduler too; and released every second, as RQ's scheduler does, the jobs
+    come within LATE_TOLERANCE of their slots, so the services' lines keep their pace.
+    """
+    registry = ScheduledJobRegistry(INVITATIONS_QUEUE, connection=connection)
+    lock = RQScheduler.get_locking_key(INVITATIONS_QUEUE)
+    token = f"{STAND_IN}{uuid.uuid4().hex}"
+    timestamp = int(now.timestamp())  # RQ's scheduler's whole seconds
+    taken = connection.register_script(_TAKE_IDLE_LOCK)(
+        keys=[lock, registry.key],
+        args=[
+            token,
+            STAND_IN,
+            int(SCHEDULER_LOCK.total_seconds() * 1000),
+            int(SCHEDULER_SILENT.total_seconds() * 1000),
+            timestamp,
+        ],
+    )
+    if taken != 1:
+        return None if taken == -1 else 0
+    try:
+        job_ids = registry.get_jobs_to_schedule(timestamp)
+        queue = Queue(INVITATIONS_QUEUE, connection=connection)
+        with connection.pipeline() as pipeline:
+            for job in Job.fetch_many(job_ids, connection=connection):
+                if job is not None:  # expired meanwhile: RQ's scheduler drops its id too
+                    queue.enqueue_job(job, pipeline=pipeline)
+            for job_id in job_ids:
+                registry.remove(job_id, pipeline=pipeline)
+            pipeline.execute()
+    finally:
+        release_lock(connection, lock, token)
+    return len(job_ids)
+
+
+# Takes RQ's scheduler lock of a queue for a stand-in if jobs are due and no scheduler lives.
+# KEYS: the lock and the queue's scheduled registry. ARGV: the stand-in's token, the prefix of
+# every stand-in's, the lock's lifetime and how long unrenewed it is a dead scheduler's (ms),
+# and now (s). Returns -1 (a live scheduler holds it), 0 (nothing due, or another stand-in
+# is at it) or 1 (taken).
+_TAKE_IDLE_LOCK = """
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[3]) - tonumber(ARGV[4]) then
+  local holder = redis.call('GET', KEYS[1])
+  if string.sub(holder, 1, #ARGV[2]) == ARGV[2] then
+    return 0
+  end
+  return -1
+end
+if #redis.call('ZRANGEBYSCORE', KEYS[2], 0, ARGV[5], 'LIMIT', 0, 1) == 0 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
 
 
 def invitations_queue(runtime: Runtime) -> Queue:

@@ -1,7 +1,8 @@
 """The worker's sweeper: the periodic sweep, run by one worker every few minutes and at once
 when Redis has lost its data, so the outbox drains without anyone running `feedbot queue sweep`.
 
-Between sweeps it also queues a drain at once for responses whose delayed drain is overdue.
+Between sweeps it also queues a drain at once for responses whose delayed drain is overdue,
+and, every second, queues the invitation jobs due while no RQ scheduler runs.
 
 A sweep that re-schedules itself on RQ dies with the rest of Redis's data when Redis restarts
 without persistence, and with a database outage at the moment it runs. The sweeper is a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=5)
 CHECK_EVERY_SECONDS = 5.0
+# As often as RQ's scheduler: a text whose job comes more than LATE_TOLERANCE (3 s) late for
+# its slot pushes its service's line back.
+RELEASE_EVERY_SECONDS = 1.0
 CLAIM_KEY = "feedbot:periodic-sweep"
 
 
@@ -42,8 +47,11 @@ class Sweeper(threading.Thread):
     outbox), and so does every check after it until one works: a worker started while the
     database or Redis is down waits for them instead of exiting.
 
+    Every second, too, it queues the invitation jobs due while no RQ scheduler runs (its
+    worker killed or stopped, and another worker's scheduler not yet started).
+
     An outage is logged once when a check starts failing and once when it works again, not
-    every few seconds while it lasts."""
+    every few seconds while it lasts; so is a time without RQ's scheduler."""
 
     def __init__(
         self,
@@ -64,13 +72,26 @@ class Sweeper(threading.Thread):
             "periodic sweep", lambda: sweep_if_due(self.connection), check_every
         )
         self._overdue = _Check("overdue-drain check", drain_overdue, check_every)
+        self.release_every = min(check_every, RELEASE_EVERY_SECONDS)
+        self._release = _Check("invitation job release", self._release_due, self.release_every)
+        self._no_scheduler = Outage(
+            log,
+            logging.WARNING,
+            "no RQ scheduler queues the invitation jobs due (%s): the workers' sweepers queue"
+            f" them every {self.release_every:g} s until one does",
+            "an RQ scheduler queues the invitation jobs again; this worker's sweeper queued"
+            " them %d time(s) over %.0f s",
+        )
 
     def run(self) -> None:
-        if self._start_up is None:
-            self._stopped.wait(self.check_every)
+        # The start-up sweep runs at once; otherwise the first check comes after an interval.
+        next_check = time.monotonic() + (self.check_every if self._start_up is None else 0)
         while not self._stopped.is_set():
-            self._check_once()
-            self._stopped.wait(self.check_every)
+            if time.monotonic() >= next_check:
+                self._check_once()
+                next_check = time.monotonic() + self.check_every
+            self._release.attempt()
+            self._stopped.wait(self.release_every)
 
     def _check_once(self) -> None:
         from feedbot.jobs import database_use_off_the_main_thread
@@ -81,6 +102,16 @@ class Sweeper(threading.Thread):
             elif self._start_up.attempt():
                 self._start_up = None
             self._overdue.attempt()
+
+    def _release_due(self) -> None:
+        """Redis alone, no database: it goes on through a database outage."""
+        from feedbot.invitation_queue import release_due_jobs
+
+        released = release_due_jobs(self.connection, datetime.now(UTC))
+        if released is None:
+            self._no_scheduler.worked()
+        elif released:
+            self._no_scheduler.failed("its worker stopped or was killed")
 
     def stop(self) -> None:
         self._stopped.set()

@@ -4,6 +4,8 @@ wrong person or at the wrong time."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -811,6 +813,118 @@ def test_invitations_quiet_hours_held_go_out_oldest_first_when_they_end(
     release_scheduled(app, monkeypatch, morning)
     work_at(app, monkeypatch, morning)
     assert [m["To"] for m in twilio.messages] == phones[::-1]
+
+
+def scheduled_on_rq(app, phones):
+    """Invitations deferred on RQ's schedule (as a rate's slot or quiet hours defer them),
+    for an hour after both the app's fixed clock and the real one, which RQ's scheduler
+    reads: no scheduler releases them before the test says it is time."""
+    from feedbot.invitation_queue import schedule_send
+
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        ids = [create_invitation_row(db, app, phone).id for phone in phones]
+    due = max(datetime.now(UTC), NOON).replace(microsecond=0) + timedelta(hours=1)
+    for invitation_id in ids:
+        schedule_send(runtime, invitation_id, due)
+    return due
+
+
+WORKER_PROCESSES = pytest.mark.xdist_group("worker-processes")
+ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@WORKER_PROCESSES
+@ON_POSTGRES
+def test_texts_due_go_on_once_at_the_rate_when_a_worker_dies_with_rqs_scheduler_lock(
+    inviting, twilio, redis_server, tmp_path, monkeypatch
+):
+    """A worker SIGKILLed while its scheduler held the invitations queue's lock: the next
+    worker's scheduler took the lock only at its maintenance, and the texts due meanwhile
+    waited 45 s (up to 75). The workers' sweepers release them instead, never while a
+    scheduler lives, each once, and the service's rate still holds."""
+    from feedbot.invitation_queue import INVITATIONS_QUEUE, release_due_jobs
+    from tests.test_worker import running, scheduler_holding_the_lock, wait_for, worker_process
+
+    app, _ = inviting
+    connection = Redis.from_url(redis_server.url)
+    due = scheduled_on_rq(app, [PHONE, "+12025550144"])
+    with worker_process(tmp_path / "worker.log") as worker:
+        wait_for(
+            lambda: scheduler_holding_the_lock(connection, INVITATIONS_QUEUE), 20, "its scheduler"
+        )
+        scheduler = scheduler_holding_the_lock(connection, INVITATIONS_QUEUE)
+        assert release_due_jobs(connection, due) is None  # a live scheduler's to release
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.process.wait()
+        wait_for(lambda: not running(scheduler), 10, "its scheduler to exit")
+    assert release_due_jobs(connection, due - timedelta(seconds=1)) == 0  # not due yet
+    assert release_due_jobs(connection, due) == 2
+    assert release_due_jobs(connection, due) == 0
+    limited = rate_limited(app, tmp_path, 1)
+    monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(runtime_of(limited).settings.services_file))
+    work(app)
+    # The first goes; the second's slot is a minute on, and its job waits on RQ's schedule.
+    assert [m["To"] for m in twilio.messages] == [PHONE]
+    assert [i.status for i in invitations(app)] == ["sent", "scheduled"]
+    assert ScheduledJobRegistry(queue=invitations_queue(runtime_of(app))).count == 1
+    runtime_of(limited).db.dispose()
+
+
+@WORKER_PROCESSES
+@ON_POSTGRES
+def test_texts_due_go_on_once_when_a_worker_dies_with_its_scheduler(
+    inviting, twilio, redis_server, tmp_path
+):
+    """Killed together (a container's end), the worker and its scheduler leave the lock in
+    Redis for a minute: the sweepers take it once it has gone 15 s unrenewed."""
+    from feedbot.invitation_queue import INVITATIONS_QUEUE, release_due_jobs
+    from tests.test_worker import scheduler_holding_the_lock, wait_for, worker_process
+
+    app, _ = inviting
+    connection = Redis.from_url(redis_server.url)
+    lock = f"rq:scheduler-lock:{INVITATIONS_QUEUE}"
+    due = scheduled_on_rq(app, [PHONE])
+    with worker_process(tmp_path / "worker.log") as worker:
+        wait_for(
+            lambda: scheduler_holding_the_lock(connection, INVITATIONS_QUEUE), 20, "its scheduler"
+        )
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.process.wait()
+    assert release_due_jobs(connection, due) is None  # renewed a moment ago: maybe alive
+    wait_for(lambda: connection.pttl(lock) <= (61 - 15) * 1000, 30, "15 s without renewal")
+    assert release_due_jobs(connection, due) == 1
+    assert release_due_jobs(connection, due) == 0
+    work(app)
+    assert [m["To"] for m in twilio.messages] == [PHONE]
+
+
+def test_the_sweeper_releases_invitation_jobs_due_while_no_scheduler_runs(
+    inviting, twilio, redis_server
+):
+    from feedbot.sweeper import Sweeper, sweep_now
+    from tests.test_worker import wait_for
+
+    app, _ = inviting
+    runtime = runtime_of(app)
+    connection = Redis.from_url(redis_server.url)
+    sweep_now(connection)  # swept just now: the next sweep (which would queue it) is not due
+    with runtime.db.transaction() as db:
+        invitation_id = create_invitation_row(db, app, PHONE).id
+    queue = invitations_queue(runtime)
+    # Due a second ago by the real clock, which the sweeper reads as RQ's scheduler does.
+    queue.enqueue_at(
+        datetime.now(UTC) - timedelta(seconds=1), "feedbot.jobs.send_invitation", invitation_id
+    )
+    assert len(queue) == 0
+    sweeper = Sweeper(connection, check_every=0.05)
+    sweeper.start()
+    try:
+        wait_for(lambda: len(queue) == 1, 10, "the job to be released")
+    finally:
+        sweeper.stop()
+    work(app)
+    assert [m["To"] for m in twilio.messages] == [PHONE]
 
 
 def create_invitation_row(db, app, phone, service_id="passport"):

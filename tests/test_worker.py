@@ -109,9 +109,10 @@ def _stat(pid: int) -> tuple[str, int] | None:
     return fields[0], int(fields[1])
 
 
-def scheduler_holding_the_lock(connection: Redis) -> int | None:
-    """The PID of the RQ scheduler holding the normalization queue's lock, if any."""
-    name = connection.get(f"rq:scheduler-lock:{NORMALIZE_QUEUE}")
+def scheduler_holding_the_lock(connection: Redis, queue: str = NORMALIZE_QUEUE) -> int | None:
+    """The PID of the RQ scheduler holding the queue's lock (the normalization queue's by
+    default), if any."""
+    name = connection.get(f"rq:scheduler-lock:{queue}")
     pid = connection.hget(f"rq:scheduler:{name.decode()}", "pid") if name else None
     return int(pid) if pid else None
 
