@@ -461,7 +461,7 @@ def _send_sms(
         refusal = _refusal(error.status, error.code)
     except requests.RequestException as error:
         if _never_reached_twilio(error):
-            # Nothing was sent: RQ retries the job with backoff.
+            # Nothing was sent: it is tried again (_retry).
             refusal = TwilioNotReached(f"Twilio could not be reached ({type(error).__name__})")
         else:
             # Twilio may have taken the message before the answer was lost; sending again

@@ -213,8 +213,12 @@ def release_inherited_connections() -> None:
 
 
 def send_invitation(invitation_id: int) -> str:
-    """Send one invitation, or put it back on the schedule for when it may be sent. Twilio
-    busy, failing, unreachable or refusing feedbot's account raises, for RQ's retries."""
+    """Send one invitation, or put it back on RQ's schedule for when it may be sent: its
+    send_at, the end of quiet hours, its slot in the service's rate, or, when Twilio was busy,
+    failing, unreachable or refusing feedbot's account, the next of
+    FEEDBOT_TWILIO_RETRY_INTERVALS (the tries counted in Redis). Only a failure after the
+    last retry raises: RQ logs it and keeps the job in its failed registry for `feedbot queue
+    redrive`, which starts the count again."""
     from feedbot.invitation_queue import schedule_reminder, schedule_send
     from feedbot.invitations import deliver
 
@@ -228,8 +232,9 @@ def send_invitation(invitation_id: int) -> str:
 
 
 def remind_invitation(invitation_id: int) -> str:
-    """The one optional reminder for an unanswered invitation, or put it back on the schedule
-    for when it may be sent (quiet hours)."""
+    """The one optional reminder for an unanswered invitation, or put it back on RQ's schedule
+    for when it may be sent (quiet hours, the service's rate, a retry as `send_invitation`
+    makes one)."""
     from feedbot.invitation_queue import schedule_reminder
     from feedbot.invitations import remind
 
