@@ -113,15 +113,7 @@ def parse_request(service: Service, body: dict[str, Any], now: datetime) -> Invi
     if send_at is not None and send_at - now > MAX_SEND_AHEAD:
         # No survey is planned a year ahead; and 9999-12-31 in a zone east of UTC overflows.
         raise InvalidInvitation("send_at is more than a year ahead")
-    # Refused now rather than accepted and expired unsent: by the first time quiet hours let
-    # it go out, it would be too old.
-    if send_at is not None and _expired(
-        service, send_at, next_allowed_time(phone, service, max(send_at, now))
-    ):
-        raise InvalidInvitation(
-            f"send_at is too far back: by the first time quiet hours allow, it is more than"
-            f" {_expiry(service):g} hours ago (the service's invitations.expire_after_hours)"
-        )
+    _check_sent_before_expiry(service, phone, send_at, now)
     return InvitationRequest(
         service=service,
         phone=phone,
@@ -912,6 +904,31 @@ def _supersede_unsent(db: DbSession, service: Service, keys: Sequence[str], now:
     ):
         _finish(earlier, "suppressed", SUPERSEDED)
         log.info("invitation %s superseded by a newer one before it was sent", earlier.id)
+
+
+def _check_sent_before_expiry(
+    service: Service, phone: str, send_at: datetime | None, now: datetime
+) -> None:
+    """Refuse now, rather than accept and expire unsent, an invitation too old by the first
+    time quiet hours let it go out. The service's own quiet night is shorter than its expiry
+    (checked at start-up); but a number whose area code spans time zones waits longer, and a
+    toll-free one, which may be anywhere from Guam to Newfoundland, up to 22.5 hours with the
+    default quiet hours."""
+    due = max(send_at or now, now)
+    allowed = next_allowed_time(phone, service, due)
+    if _expired(service, due, allowed):
+        local = allowed.astimezone(ZoneInfo(service.timezone))
+        raise InvalidInvitation(
+            f"phone is in time zones whose quiet hours let no text go out until"
+            f" {local:%Y-%m-%d %H:%M} ({service.timezone}), more than {_expiry(service):g}"
+            " hours after it is due (the service's invitations.expire_after_hours): invite it"
+            " when they allow"
+        )
+    if send_at is not None and _expired(service, send_at, allowed):
+        raise InvalidInvitation(
+            f"send_at is too far back: by the first time quiet hours allow, it is more than"
+            f" {_expiry(service):g} hours ago (the service's invitations.expire_after_hours)"
+        )
 
 
 def _expiry(service: Service) -> float:

@@ -627,19 +627,26 @@ def test_quarterly_offered_volume_comes_from_invitations(inviting, twilio):
 
 def rate_limited(app, tmp_path, rate, service_id="passport"):
     """The same app's database, Redis and Twilio, with the service sending `rate` a minute."""
+    return with_rules(app, tmp_path, {"rate_per_minute": rate}, service_id)
+
+
+def with_rules(app, tmp_path, rules, service_id="passport", **settings):
+    """The same app's database, Redis and Twilio, with these invitations rules for the
+    service (and these settings)."""
     import yaml
 
     document = yaml.safe_load(TEST_SERVICES.read_text())
     (service,) = [s for s in document["services"] if s["id"] == service_id]
-    service["invitations"] = {**service.get("invitations", {}), "rate_per_minute": rate}
-    services = tmp_path / "rate-limited-services.yaml"
+    service["invitations"] = {**service.get("invitations", {}), **rules}
+    services = tmp_path / "services-with-rules.yaml"
     services.write_text(yaml.safe_dump(document))
-    settings = runtime_of(app).settings
+    current = runtime_of(app).settings
     return make_app(
-        settings.database_url,
+        current.database_url,
         services_file=services,
-        redis_url=settings.redis_url,
-        twilio_api_base=settings.twilio_api_base,
+        redis_url=current.redis_url,
+        twilio_api_base=current.twilio_api_base,
+        **settings,
     )
 
 
@@ -1534,6 +1541,35 @@ def test_an_invitation_quiet_hours_would_hold_past_its_expiry_is_refused_not_dro
         assert (fresh.status_code, fresh.json["status"]) == (201, "scheduled")
     finally:
         runtime_of(late).db.dispose()
+
+
+def test_a_number_whose_zones_stay_quiet_past_the_expiry_is_refused_not_dropped(inviting, tmp_path):
+    """expire_after_hours 16 outlasts the service's quiet night (11 hours, and the hour the
+    clocks go back: checked at start-up) but not a toll-free number's, which may be anywhere
+    from Guam to Newfoundland: 08:00-21:00 in all of them is 17:00-19:30 in New York.
+    Invited at 19:45, it was accepted, and expired unsent at 17:00 the next day."""
+    app, token = inviting
+    evening = datetime(2026, 11, 27, 19, 45, tzinfo=ZoneInfo("America/New_York"))
+    late = with_rules(app, tmp_path, {"expire_after_hours": 16}, fixed_now=evening)
+    try:
+        now = invite(late, token, phone="+18005550100")
+        tomorrow = (evening + timedelta(days=1)).isoformat()
+        later = invite(late, token, phone="+18005550101", send_at=tomorrow)
+        local = invite(late, token)  # a 202 number: 08:00 tomorrow, in 12 h 15 min
+    finally:
+        runtime_of(late).db.dispose()
+    assert (now.status_code, later.status_code) == (422, 422)
+    assert now.json["error"] == (
+        "phone is in time zones whose quiet hours let no text go out until 2026-11-28 17:00"
+        " (America/New_York), more than 16 hours after it is due (the service's"
+        " invitations.expire_after_hours): invite it when they allow"
+    )
+    assert later.json["error"].endswith(
+        "until 2026-11-29 17:00 (America/New_York), more than"
+        " 16 hours after it is due (the service's invitations.expire_after_hours): invite it"
+        " when they allow"
+    )
+    assert (local.status_code, local.json["status"]) == (201, "scheduled")
 
 
 def test_a_newer_invitation_takes_the_place_of_one_still_unsent(inviting, twilio, monkeypatch):
