@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,11 +14,19 @@ from feedbot.db import upsert_statement
 from feedbot.fiscal import fiscal_quarter
 from feedbot.flows import Flow
 from feedbot.models import DRIVERS, Answer, Conversation, PendingNormalization, ResponseRecord
-from feedbot.scrub import scrub
+from feedbot.scrub import PLACEHOLDERS, scrub
 from feedbot.services import ServiceRegistry
 
 SCHEMA_VERSION = "1.0.0"
 FREE_TEXT_LIMIT = 10_000
+# Shown with the character before them though not combining marks: the emoji skin tones, the
+# zero-width joiner and the tags of a subdivision flag (🏴 and its letters).
+_SHOWN_WITH_PREVIOUS = {
+    *map(chr, range(0x1F3FB, 0x1F400)),
+    "\u200d",
+    *map(chr, range(0xE0020, 0xE0080)),
+}
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
 
 # Touchpoints' channel vocabulary; staff whose guidance differs change it here (docs/export.md).
 A11_CHANNELS = {"sms": "sms_text_messages", "voice": "automated_phone", "webchat": "chatbot"}
@@ -158,7 +167,43 @@ def _offered_drivers(flow: Flow, branch: str) -> set[str]:
 def _scrubbed(answer: Answer | None, scrub_names: tuple[str, ...]) -> str | None:
     if answer is None or answer.status != "answered" or not answer.raw_text:
         return None
-    return scrub(answer.raw_text, staff_names=scrub_names)[:FREE_TEXT_LIMIT]
+    return _cut(scrub(answer.raw_text, staff_names=scrub_names))
+
+
+def _cut(text: str) -> str:
+    """`text` cut to at most FREE_TEXT_LIMIT characters where a reader sees a cut: never inside a
+    placeholder ("[REFER" reads as a word and no longer says what was taken out), nor inside
+    what shows as one character (a thumb and its skin tone, a flag, an emoji family, a letter
+    and its accents). Python counts code points, so no surrogate pair is ever halved."""
+    if len(text) <= FREE_TEXT_LIMIT:
+        return text
+    end = FREE_TEXT_LIMIT
+    while end > 0 and _shown_with_previous(text, end):
+        end -= 1
+    for placeholder in PLACEHOLDERS.values():
+        start = text.find(
+            placeholder, max(0, end - len(placeholder) + 1), end + len(placeholder) - 1
+        )
+        if start != -1:
+            return text[:start]
+    return text[:end]
+
+
+def _shown_with_previous(text: str, at: int) -> bool:
+    """Whether text[at] shows as part of one character with text[at - 1]: a combining mark or
+    variation selector, an emoji modifier, what a zero-width joiner joins, or the second
+    regional indicator of a flag (they pair from the start of their run)."""
+    char = text[at]
+    if unicodedata.category(char) in {"Mn", "Mc", "Me"} or char in _SHOWN_WITH_PREVIOUS:
+        return True
+    if text[at - 1] == "\u200d":
+        return True
+    if ord(char) not in _REGIONAL_INDICATORS:
+        return False
+    run = 0
+    while at - run > 0 and ord(text[at - run - 1]) in _REGIONAL_INDICATORS:
+        run += 1
+    return run % 2 == 1
 
 
 def _upsert(db: DbSession, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,95 @@
+"""Normalization's free text: scrubbed, then cut to FREE_TEXT_LIMIT where a reader sees a cut."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from feedbot.flows import load_flow
+from feedbot.models import Answer, Conversation
+from feedbot.normalize import FREE_TEXT_LIMIT, build_record
+from feedbot.scrub import scrub
+from tests.test_engine import FLOWS
+
+A11 = load_flow(FLOWS / "a11.yaml")
+NOW = datetime(2026, 11, 2, 15, tzinfo=UTC)
+
+
+def exported_comment(raw_text: str) -> str:
+    """question_4 of the record of a survey whose comment was `raw_text`."""
+    conversation = Conversation(
+        id=1,
+        public_id="response-1",
+        service_id="passport",
+        channel="webchat",
+        flow_id="a11",
+        language="en",
+        status="complete",
+        started_at=NOW,
+        completed_at=NOW,
+    )
+    comment = Answer(
+        record="question_4", status="answered", value=raw_text, raw_text=raw_text, answered_at=NOW
+    )
+    return build_record(conversation, [comment], A11, "America/New_York")["question_4"]
+
+
+def filler(length: int) -> str:
+    return ("It was slow. " * (length // 13 + 1))[:length]
+
+
+@pytest.mark.parametrize(
+    ("said", "scrubbed"),
+    [
+        ("a@example.com", "[EMAIL]"),
+        ("202-555-0143", "[PHONE]"),
+        ("my case number is 123456789", "my case number is [REFERENCE]"),
+    ],
+)
+@pytest.mark.parametrize("inside", [1, 3, 6])
+def test_the_cut_falls_before_a_placeholder_it_would_split(said, scrubbed, inside):
+    """A comment scrubbed to more than FREE_TEXT_LIMIT characters (a placeholder can be
+    longer than what it replaces) was cut with a plain slice: "… [REFER", which reads as a
+    word and no longer says what was taken out. The cut now falls before the placeholder."""
+    at = scrubbed.index("[")
+    before = filler(FREE_TEXT_LIMIT - inside - at - 1) + " "
+    raw = before + said + " and then it was fine"
+    assert scrub(raw).startswith(before + scrubbed)  # the limit falls `inside` its placeholder
+    assert exported_comment(raw) == before + scrubbed[:at]
+
+
+@pytest.mark.parametrize(
+    ("shown", "inside"),
+    [
+        ("👍🏽", 1),  # a thumb and its skin tone
+        ("🇺🇸", 1),  # a flag: two regional indicators
+        ("👩‍👩‍👧", 1),  # a family: women and a girl joined by zero-width joiners
+        ("👩‍👩‍👧", 2),
+        ("👩‍👩‍👧", 4),
+        ("5️⃣", 2),  # a keycap: a digit, a variation selector and an enclosing key
+        ("ą́", 1),  # Lithuanian: a, ogonek, acute; no precomposed form
+        ("g̃", 1),  # Guarani
+        ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", 3),  # Scotland
+    ],
+)
+def test_the_cut_falls_between_characters_a_reader_sees(shown, inside):
+    """A plain slice could leave a thumb without its skin tone, half a flag (a letter in a
+    box), part of a family, or a letter without its accent."""
+    before = filler(FREE_TEXT_LIMIT - inside)
+    assert exported_comment(before + shown + " ok") == before
+
+
+def test_a_flag_after_a_flag_is_cut_between_the_two():
+    """Regional indicators pair from the start of the run: the third starts the second flag."""
+    before = filler(FREE_TEXT_LIMIT - 3)
+    assert exported_comment(before + "🇺🇸🇫🇷 ok") == before + "🇺🇸"
+
+
+def test_elsewhere_the_cut_stays_at_the_limit():
+    raw = filler(FREE_TEXT_LIMIT + 100)
+    assert exported_comment(raw) == raw[:FREE_TEXT_LIMIT]
+    assert exported_comment(filler(FREE_TEXT_LIMIT)) == filler(FREE_TEXT_LIMIT)
+    ending_at_the_limit = filler(FREE_TEXT_LIMIT - len("[EMAIL]") - 1) + " "
+    raw = ending_at_the_limit + "a@example.com and then it was fine"
+    assert exported_comment(raw) == ending_at_the_limit + "[EMAIL]"
