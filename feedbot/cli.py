@@ -542,7 +542,9 @@ def export_group() -> None:
     help="Default: the --output file's extension (.csv, .jsonl, .xlsx), else csv.",
 )
 @click.option("--service", help="Only this service.")
-@click.option("--channel", help="sms, voice or webchat.")
+@click.option(
+    "--channel", help="sms, voice or webchat (or sms_text_messages, automated_phone, chatbot)."
+)
 @click.option("--language", help="A language code, e.g. es.")
 @click.option("--quarter", help="A fiscal quarter, e.g. FY2027Q1.")
 @click.option(

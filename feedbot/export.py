@@ -50,11 +50,11 @@ class ResponseFilter:
     status: str | None = None
 
     def __post_init__(self) -> None:
-        if (
-            self.channel
-            and A11_CHANNELS.get(self.channel, self.channel) not in A11_CHANNELS.values()
-        ):
-            raise ExportError(f"channel {self.channel!r} is not one of {sorted(A11_CHANNELS)}")
+        if self.channel and a11_channel(self.channel) not in A11_CHANNELS.values():
+            raise ExportError(
+                f"channel {self.channel!r} is not one of {_listed(list(A11_CHANNELS))} (or, as "
+                f"exports name them, {_listed(list(A11_CHANNELS.values()))})"
+            )
         if self.status and self.status not in STATUSES:
             raise ExportError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
 
@@ -62,8 +62,7 @@ class ResponseFilter:
         if self.services is not None:
             query = query.where(ResponseRecord.service_id.in_(self.services))
         if self.channel:
-            channel = A11_CHANNELS.get(self.channel, self.channel)
-            query = query.where(ResponseRecord.channel == channel)
+            query = query.where(ResponseRecord.channel == a11_channel(self.channel))
         if self.language:
             query = query.where(ResponseRecord.language == self.language)
         if self.quarter:
@@ -102,24 +101,63 @@ def check_language(
     offered = sorted(
         {code for service_id in wanted if (s := registry.get(service_id)) for code in s.languages}
     )
-    if language in offered:
+    if language in offered or _has_stored(db, ResponseRecord.language == language, services):
         return
-    stored = ResponseRecord.language == language
-    if services is not None:
-        stored = stored & ResponseRecord.service_id.in_(services)
-    if _has_record(db, stored):
-        return
-    if services is None:
-        who, whose, offer = "any service", "stored responses", "the services offer"
-    else:
-        one = len(services) == 1
-        who = _listed(list(services))
-        whose = f"{'its' if one else 'their'} stored responses"
-        offer = f"{who} {'offers' if one else 'offer'}"
+    named = _Named.of(services)
     raise ExportError(
-        f"language {language!r} is not offered by {who} nor found in {whose}; {offer} "
+        f"language {language!r} is not offered by {named.who} nor found in {named.whose}; "
+        f"{named.subject} {'offer' if named.plural else 'offers'} "
         f"{_listed(offered) if offered else 'no language'}"
     )
+
+
+def check_channel(
+    db: DbSession, registry: ServiceRegistry, channel: str, services: Sequence[str] | None
+) -> None:
+    """Refuse a channel none of `services` (None: every service) is set up for and none of
+    their stored records has (a channel a service has since dropped keeps its records)."""
+    wanted = registry.services if services is None else services
+    set_up = {a11 for service_id in wanted for a11 in _channels_served(registry.get(service_id))}
+    stored = ResponseRecord.channel == a11_channel(channel)
+    if a11_channel(channel) in set_up or _has_stored(db, stored, services):
+        return
+    named = _Named.of(services)
+    channels = [f"{name} ({a11})" for name, a11 in A11_CHANNELS.items() if a11 in set_up]
+    raise ExportError(
+        f"channel {channel!r} is not set up for {named.who} nor found in {named.whose}; "
+        f"{named.subject} {'are' if named.plural else 'is'} set up for "
+        f"{_listed(channels) if channels else 'no channel'}"
+    )
+
+
+def a11_channel(name: str) -> str:
+    """A channel as records and exports name it (A-11's `sms_text_messages` for feedbot's
+    `sms`); a name that is neither stays as given."""
+    return A11_CHANNELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """The services of a refused filter as its message names them."""
+
+    who: str  # "any service", "passport"
+    whose: str  # "stored responses", "its stored responses"
+    subject: str  # "the services", "passport"
+    plural: bool
+
+    @classmethod
+    def of(cls, services: Sequence[str] | None) -> _Named:
+        if services is None:
+            return cls("any service", "stored responses", "the services", True)
+        listed, one = _listed(list(services)), len(services) == 1
+        return cls(listed, f"{'its' if one else 'their'} stored responses", listed, not one)
+
+
+def _has_stored(db: DbSession, condition: Any, services: Sequence[str] | None) -> bool:
+    """Whether a stored record of `services` (None: any) meets `condition`."""
+    if services is not None:
+        condition = condition & ResponseRecord.service_id.in_(services)
+    return _has_record(db, condition)
 
 
 def check_filter_names(
@@ -128,13 +166,15 @@ def check_filter_names(
     response_filter: ResponseFilter,
     requested_service: str | None,
 ) -> None:
-    """A mistyped service or language would export nothing, silently: refuse it, naming the
-    valid ones. `requested_service` is the one staff named (the filter may hold the services a
-    token covers, checked when it was made)."""
+    """A mistyped service, language or channel would export nothing, silently: refuse it,
+    naming the valid ones. `requested_service` is the one staff named (the filter may hold the
+    services a token covers, checked when it was made)."""
     if requested_service:
         check_service(db, registry, requested_service)
     if response_filter.language:
         check_language(db, registry, response_filter.language, response_filter.services)
+    if response_filter.channel:
+        check_channel(db, registry, response_filter.channel, response_filter.services)
 
 
 def _has_record(db: DbSession, condition: Any) -> bool:
@@ -456,7 +496,7 @@ def parse_volume(given_as: str, text: str) -> Volume:
                 f"{given_as} must be a whole number for each channel, e.g. "
                 f"sms_text_messages:1200,automated_phone:300; got {piece.strip()!r}"
             )
-        channel = A11_CHANNELS.get(name, name)
+        channel = a11_channel(name)
         if channel in per_channel:
             raise ExportError(f"{given_as} gives {channel} twice")
         per_channel[channel] = int(figure)

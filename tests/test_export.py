@@ -888,3 +888,53 @@ def test_a_quarterly_export_names_the_services_that_lack_their_details(seeded):
         "omb_control_number, survey_title, trust_question_text or q1_text: put its entry back "
         "in the services file and export again."
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        (
+            {"service": "webchat", "channel": "voice"},
+            "channel 'voice' is not set up for webchat nor found in its stored responses; "
+            "webchat is set up for webchat (chatbot)",
+        ),
+        (
+            {"service": "thumbs", "channel": "chatbot"},
+            "channel 'chatbot' is not set up for thumbs nor found in its stored responses; "
+            "thumbs is set up for sms (sms_text_messages) and voice (automated_phone)",
+        ),
+        (
+            {"channel": "fax"},
+            "channel 'fax' is not one of sms, voice and webchat (or, as exports name them, "
+            "sms_text_messages, automated_phone and chatbot)",
+        ),
+    ],
+)
+def test_a_channel_the_services_are_not_set_up_for_is_a_clear_400(seeded, params, error):
+    """A channel of another service (voice, for a web-chat-only service) exported nothing with
+    a 200, and an unknown one was told only feedbot's names though A-11's are taken too."""
+    app, tokens = seeded
+    response = get(app, tokens["all"], "/api/exports/responses", **params)
+    body = response.get_data(as_text=True)  # read: a 200 streams
+    assert response.status_code == 400, body[:200]
+    assert response.json["error"] == error
+    options = [item for name, value in params.items() for item in (f"--{name}", value)]
+    cli = app.test_cli_runner().invoke(args=["export", "responses", *options])
+    assert (cli.exit_code, cli.stdout) == (2, "") and f"Error: {error}\n" in cli.output
+
+
+def test_a_channel_a_service_has_dropped_stays_exportable(seeded):
+    """Its stored responses keep the channel exportable, as a dropped language does."""
+    app, tokens = seeded
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, service_id="webchat", channel="automated_phone", question_1=4)
+    for channel in ("voice", "automated_phone"):
+        response = get(
+            app,
+            tokens["all"],
+            "/api/exports/responses",
+            format="jsonl",
+            service="webchat",
+            channel=channel,
+        )
+        assert response.status_code == 200 and len(response.data.splitlines()) == 1, channel
