@@ -400,6 +400,7 @@ _PHONE_CUES_CJK = (
 _DIALLED_RUN = re.compile(
     r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?![\d-])"
 )
+_SPACE_IN_RUN = re.compile(" ")
 # After a cue a seven-digit local number counts, or a run of digits too short or long to dial
 # ("my social worker's number is 123456789"). The cue ends at most 15 characters before the
 # number, with no digit, line break or placeholder between. Runs are few, so each is looked
@@ -1841,10 +1842,38 @@ def _cued_phones(text: str) -> list[Finding]:
     found = []
     for m in _DIALLED_RUN.finditer(text):
         start, end = m.span()
-        if (
-            _in_national_format(text, start, end) or _dialled_after_cue(text, start, end)
-        ) and not _after_reference_cue(text, start):
+        if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
+        elif len(_DIGIT.findall(text, start, end)) > _MAX_INTERNATIONAL_DIGITS:
+            found += _phones_side_by_side(text, start, end)
+    return found
+
+
+def _cued_phone(text: str, start: int, end: int) -> bool:
+    return (
+        _in_national_format(text, start, end) or _dialled_after_cue(text, start, end)
+    ) and not _after_reference_cue(text, start)
+
+
+def _phones_side_by_side(text: str, start: int, end: int) -> list[Finding]:
+    """Numbers written one after another with only a space between ("010-1234-5678
+    010-9876-5432", "06 12 34 56 78 06 98 76 54 32") make one run too long for one number,
+    which no format fits: from each place, the longest part that is a number. After one, the
+    next is cued by it ("call me 202 555 0143 202 555 0199")."""
+    gaps = [m.start() for m in _SPACE_IN_RUN.finditer(text, start, end)]
+    found: list[Finding] = []
+    while start < end:
+        ends = [gap for gap in gaps if gap > start] + [end]
+        for part_end in reversed(ends):
+            digits = len(_DIGIT.findall(text, start, part_end))
+            if digits <= _MAX_INTERNATIONAL_DIGITS and (
+                _cued_phone(text, start, part_end) or (found and _dialled(text, start, part_end))
+            ):
+                found.append(Finding("PHONE", start, part_end))
+                break
+        else:
+            part_end = ends[0]
+        start = part_end + 1
     return found
 
 

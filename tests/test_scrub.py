@@ -1369,6 +1369,22 @@ def test_an_address_at_the_end_of_a_sentence_leaves_its_full_stop(text, expected
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("010-1234-5678 010-9876-5432", "[PHONE] [PHONE]"),
+        ("my numbers 06 12 34 56 78 06 98 76 54 32", "my numbers [PHONE] [PHONE]"),
+        ("010-1234-5678 010-9876-5432 010-1111-2222", "[PHONE] [PHONE] [PHONE]"),
+        ("call me 202 555 0143 202 555 0199", "call me [PHONE] [PHONE]"),
+        ("In 2023 2024 2025 I applied 3 times", "In 2023 2024 2025 I applied 3 times"),
+    ],
+)
+def test_phone_numbers_side_by_side_are_each_scrubbed(text, expected):
+    """Two numbers with only a space between were one run of digits too long for a number,
+    which no format fits: both were exported as written."""
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fiquei na rua 3 horas",
