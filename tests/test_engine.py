@@ -1919,3 +1919,34 @@ def test_a_reply_too_long_to_be_a_choice_is_asked_again():
     assert asked_again(A11, "5", "1 3 " * 200)
     shorter = "Strongly agree. " + "It was quick. " * 30
     assert answered(A11, shorter)[0]["trust"] == ("answered", 5)
+
+
+# Each language's thumbs labels as A-11's thumbs form names them, the gesture ("Polegar para
+# cima"), and the words its first labels said, liking the service ("Gostei"; "好评", a good
+# review), which people still answer with.
+THUMBS_LABELS = [
+    ("pt", "Polegar para cima", "Polegar para baixo", "Gostei", "Não gostei"),
+    ("ru", "Палец вверх", "Палец вниз", "Нравится", "Не нравится"),
+    ("vi", "Ngón cái hướng lên", "Ngón cái hướng xuống", "Thích", "Không thích"),
+    ("ar", "إبهام لأعلى", "إبهام لأسفل", "أعجبني", "لم يعجبني"),
+    ("ht", "Pous anlè", "Pous anba", "Renmen", "Pa renmen"),
+    ("ko", "엄지 위로", "엄지 아래로", "좋아요", "싫어요"),
+    ("zh_Hans", "竖起大拇指", "大拇指朝下", "好评", "差评"),
+    ("zh_Hant", "豎起大拇指", "大拇指朝下", "讚", "不讚"),
+    ("tl", "Thumbs up", "Thumbs down", "oo", "hindi"),
+    ("es", "Pulgar arriba", "Pulgar abajo", "sí", "no"),
+    ("fr", "Pouce vers le haut", "Pouce vers le bas", "oui", "non"),
+]
+
+
+@pytest.mark.parametrize(("language", "up", "down", "liked", "disliked"), THUMBS_LABELS)
+def test_thumbs_labels_name_the_thumbs_and_liking_is_still_read(
+    language, up, down, liked, disliked
+):
+    """The labels said liking the service ("Gostei", "Нравится", "좋아요") or a good review
+    ("好评"), not the thumbs up of A-11's binary form; now they name the thumb, and a reply of
+    the old words is read as it was."""
+    question = engine.start(THUMBS, EVERY_LANGUAGE, language).prompts[1]
+    assert [choice.label for choice in question.choices] == [up, down]
+    replies = (up, liked, up.upper(), down, disliked, down.lower())
+    assert [stored(reply, language, THUMBS) for reply in replies] == [1, 1, 1, 0, 0, 0]

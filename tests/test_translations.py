@@ -8,7 +8,9 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from feedbot.i18n import TRANSLATIONS_DIR
+from feedbot.engine import Reply, parse_answer
+from feedbot.flows import load_flow
+from feedbot.i18n import TRANSLATIONS_DIR, gettext_for
 from feedbot.languages import LANGUAGES, fold
 from feedbot.translations import check_catalogs
 from tests.conftest import TESTS_DIR, make_app, runtime_of
@@ -94,6 +96,25 @@ def test_machine_assisted_entries_are_flagged_for_review():
         for message in catalog:
             if message.id:
                 assert any("needs review by a fluent speaker" in c for c in message.user_comments)
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+@pytest.mark.parametrize("flow_name", ["a11.yaml", "a11_thumbs.yaml"])
+def test_every_label_shown_is_read_as_its_own_choice(code, flow_name):
+    """A label replied word for word is its choice in its language: a label that opens with
+    another's words ("Hindi sang-ayon o hindi rin tutol", neutral, opened with Disagree) must
+    not be read as that other."""
+    flow = load_flow(REPO_FLOWS / flow_name)
+    gettext = gettext_for(code)
+    misread = {}
+    for question in flow.questions.values():
+        for choice in question.choices:
+            label = gettext(choice.label)
+            expected = choice.value if question.type == "scale" else (choice.value,)
+            read = parse_answer(question, Reply(text=label), gettext, (code, *LANGUAGES))
+            if read != expected:
+                misread[label] = read
+    assert misread == {}
 
 
 # A positive or negative path per language: the words the texter sees in their language.
