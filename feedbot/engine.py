@@ -41,6 +41,7 @@ from feedbot.languages import (
     HESITATIONS,
     INTENSIFIERS,
     MINUS_WORDS,
+    NEGATIONS,
     NEGATIONS_AFTER,
     NO_COMMENT_WORDS,
     NO_WORDS,
@@ -52,6 +53,7 @@ from feedbot.languages import (
     PREDICATE_NEGATIONS,
     RANGE_WORDS,
     RATING_WORDS,
+    WORD_NOR,
     NumberWord,
     fold,
     fold_words,
@@ -971,26 +973,29 @@ def _says_negated(
 
 
 def _half_of_neither_nor(choices: tuple[Choice, ...], text: str, gettext: Gettext) -> bool:
-    """Whether a Chinese sentence says a label with "也不…" or "也没…" (nor …) after it:
-    "我不同意也不反对" and "我既不同意，也不反对" are neither agree nor oppose, not Disagree, and
-    "我既同意，也不同意" is both. The label that says a "nor" of its own ("既不同意也不反对") is
-    taken out of the sentence first."""
-    needles = {needle for choice in choices for needle in _needles(choice, gettext)}
-    chinese = [needle for needle in needles if _HAN.search(needle)]
-    whole = [needle for needle in chinese if _says_nor(needle)]
+    """Whether a sentence says a label with a "nor" after it: Chinese "也不…" or "也没…"
+    ("我不同意也不反对" and "我既不同意，也不反对" are neither agree nor oppose, not Disagree, and
+    "我既同意，也不同意" is both), Tagalog "hindi rin …" ("Hindi sang-ayon o hindi rin tutol",
+    disagree, nor oppose). The label that says a "nor" of its own ("既不同意也不反对") is taken
+    out of the sentence first; a keyword that only says no (thumbs' "hindi") is no half."""
+    if not _says_nor(_folded(text)):
+        return False  # most replies: no "nor" to weigh
+    needles = {needle for choice in choices for needle in _needles(choice, gettext)} - NEGATIONS
+    whole = [needle for needle in needles if _says_nor(f" {needle} ")]
     for sentence in _SENTENCE_BREAK.split(text):
         folded = _folded(sentence)
         for needle in whole:
             folded = folded.replace(needle, " ")
-        for needle in chinese:
-            at = folded.find(needle)
+        for needle in needles:
+            at = folded.find(needle) if _HAN.search(needle) else _place(folded, needle)
             if at >= 0 and _says_nor(folded[at + len(needle) :]):
                 return True
     return False
 
 
 def _says_nor(text: str) -> bool:
-    return any(nor in text for nor in CHINESE_NOR)
+    """Whether a folded text says "nor": Chinese anywhere, Tagalog as words of their own."""
+    return any(nor in text for nor in CHINESE_NOR) or any(f" {nor} " in text for nor in WORD_NOR)
 
 
 def _clauses_and_sentences(text: str) -> tuple[str, ...]:

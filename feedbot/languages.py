@@ -175,6 +175,10 @@ NEGATIONS = frozenset(
 # Chinese "也", "亦" or "又" (also) before a negation says "nor": "不同意也不反对" and "既不同意，
 # 也不反对" are neither agree nor oppose, and a label said before one is only half the answer.
 CHINESE_NOR = frozenset(also + no for also in "也亦又" for no in "不没沒无無未")
+# Tagalog "hindi rin" or "hindi din" (not … either) after a label says "nor" as "也不" does:
+# "Hindi sang-ayon o hindi rin tutol" and "Hindi sang-ayon, hindi rin tutol" (disagree, nor
+# oppose) are neither, not Disagree. Folded, as words of their own.
+WORD_NOR = frozenset(fold(words) for words in ("hindi rin", "hindi din", "di rin", "di din"))
 # A word that negates in one language and is an everyday word in another: Tagalog "di" (short
 # for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"), and "wala" (there is
 # none: "wala nang iba pa", nothing else) no word elsewhere to risk; Vietnamese texters' "k",

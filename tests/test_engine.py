@@ -1950,3 +1950,25 @@ def test_thumbs_labels_name_the_thumbs_and_liking_is_still_read(
     assert [choice.label for choice in question.choices] == [up, down]
     replies = (up, liked, up.upper(), down, disliked, down.lower())
     assert [stored(reply, language, THUMBS) for reply in replies] == [1, 1, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Walang kinikilingan", 3),
+        ("walang kinikilingan po", 3),
+        ("Hindi sang-ayon", 2),
+        ("Hindi sang-ayon o hindi rin tutol", None),
+        ("hindi sang-ayon at hindi rin tutol", None),
+        ("Hindi sang-ayon, hindi din tutol", None),
+        ("Di ako sang-ayon, di rin tutol", None),
+    ],
+)
+def test_tagalog_neutral_point_reads_as_neither(reply, expected):
+    """The neutral label "Hindi sang-ayon o hindi rin tutol" opened with the Disagree label
+    word for word ("Disagree, or not opposed either"); "Walang kinikilingan" (taking no side)
+    is shown and read as 3. A Disagree with "hindi rin" (nor) after it is half of a neither,
+    asked again: it was stored as Disagree."""
+    question = engine.start(A11, EVERY_LANGUAGE, "tl").prompts[1]
+    assert question.choices[2].label == "Walang kinikilingan"
+    assert stored(reply, "tl") == expected
