@@ -564,8 +564,10 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         ExportError,
         check_filter_names,
         count_responses,
+        empty_quarter_warning,
         iter_records,
         not_yet_normalized,
+        quarter_without_responses,
         stream_csv,
         stream_export,
     )
@@ -592,6 +594,8 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
             raise click.UsageError(str(error)) from error
         total = count_responses(db, response_filter)
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
+        period, services = response_filter.quarter, response_filter.services
+        empty = period if period and quarter_without_responses(db, period, services) else None
         target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
         try:
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
@@ -608,6 +612,8 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
                 target.close()
     click.echo(f"{total} response(s) exported", err=True)
     _warn_of_backlog(backlog)
+    if empty:
+        click.echo(f"warning: {empty_quarter_warning(empty)}", err=True)
 
 
 def _export_format(fmt: str | None, output: str | None) -> str:
@@ -655,9 +661,11 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     from feedbot.export import (
         ExportError,
         check_service,
+        empty_quarter_warning,
         fill_offered_from_invitations,
         not_yet_normalized,
         parse_volume,
+        quarter_without_responses,
         quarterly_csv,
         quarterly_rows,
         services_without_details,
@@ -690,6 +698,7 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
             )
             fill_offered_from_invitations(db, runtime.services, period, rows)
             backlog = not_yet_normalized(db, runtime.services, [service] if service else None)
+            empty = quarter_without_responses(db, period, [service] if service else None)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)
@@ -702,6 +711,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     without_details = services_without_details(runtime.services, rows)
     if without_details:
         click.echo(f"warning: {without_details_warning(without_details)}", err=True)
+    if empty:
+        click.echo(f"warning: {empty_quarter_warning(period)}", err=True)
 
 
 @click.command("invite")

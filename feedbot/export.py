@@ -237,6 +237,34 @@ def orphaned_responses(db: DbSession, registry: ServiceRegistry) -> int:
     )
 
 
+def quarter_without_responses(
+    db: DbSession, quarter: FiscalQuarter, services: Sequence[str] | None
+) -> bool:
+    """Whether `services` (None: every service) have no stored response at all in `quarter`:
+    true of a quarter still to come, or of one typed as calendar years count (FY2026Q1 for
+    October 2026, which is FY2027Q1), so staff are told (`empty_quarter_warning`)."""
+    in_quarter = (ResponseRecord.fiscal_year == quarter.fiscal_year) & (
+        ResponseRecord.quarter == quarter.quarter
+    )
+    return not _has_stored(db, in_quarter, services)
+
+
+_QUARTER_MONTHS = ("October to December", "January to March", "April to June", "July to September")
+
+
+def empty_quarter_warning(quarter: FiscalQuarter) -> str:
+    """What staff are told of a quarter without responses: its dates, and the quarter those
+    months would be a year later, the likeliest one meant."""
+    last_day = quarter.next.first_day - timedelta(days=1)
+    year_later = FiscalQuarter(quarter.fiscal_year + 1, quarter.quarter)
+    return (
+        f"no responses in {quarter}, which runs from {quarter.first_day} to {last_day} in each"
+        " service's time zone (a federal fiscal year begins on October 1 of the year before its"
+        f" number: {_QUARTER_MONTHS[quarter.quarter - 1]} {year_later.first_day.year} is"
+        f" {year_later})"
+    )
+
+
 def count_responses(db: DbSession, response_filter: ResponseFilter) -> int:
     query = response_filter.apply(select(func.count()).select_from(ResponseRecord))
     return db.scalar(query) or 0

@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 _QUARTER_NAME = re.compile(r"^FY(\d{4})Q([1-4])$")
+# The fiscal years a quarter staff name may be in: any A-11 report falls well inside, and a
+# year outside is a slip (FY0000Q1 reached dates before year 1 in the middle of an export).
+FISCAL_YEARS = range(2000, 2101)
 
 
 @dataclass(frozen=True, order=True)
@@ -55,8 +58,15 @@ def fiscal_quarter(moment: datetime, timezone: str) -> FiscalQuarter:
 
 
 def parse_quarter(text: str) -> FiscalQuarter:
-    """'FY2027Q1' → FiscalQuarter(2027, 1); ValueError naming the expected form otherwise."""
+    """'FY2027Q1' → FiscalQuarter(2027, 1); ValueError naming the expected form, or the fiscal
+    years taken, otherwise."""
     match = _QUARTER_NAME.match(text.strip().upper())
     if match is None:
         raise ValueError(f"quarter {text!r} is not of the form FY2027Q1")
-    return FiscalQuarter(int(match.group(1)), int(match.group(2)))
+    fiscal_year = int(match.group(1))
+    if fiscal_year not in FISCAL_YEARS:
+        raise ValueError(
+            f"quarter {text!r} is outside the fiscal years feedbot reports, "
+            f"FY{FISCAL_YEARS[0]} to FY{FISCAL_YEARS[-1]}"
+        )
+    return FiscalQuarter(fiscal_year, int(match.group(2)))

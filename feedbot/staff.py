@@ -34,10 +34,12 @@ from feedbot.export import (
     Volume,
     check_filter_names,
     check_service,
+    empty_quarter_warning,
     fill_offered_from_invitations,
     iter_records,
     not_yet_normalized,
     parse_volume,
+    quarter_without_responses,
     quarterly_csv,
     quarterly_rows,
     services_without_details,
@@ -65,6 +67,8 @@ log = logging.getLogger(__name__)
 BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
 # The quarterly export's services no longer in the services file, whose rows lack its details.
 WITHOUT_DETAILS_HEADER = "Feedbot-Services-Not-In-Services-File"
+# Set when the quarter asked for has no responses of the export's services: its dates.
+EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -100,6 +104,9 @@ def export_responses() -> Response:
         except ExportError as error:
             return _bad_request(str(error))
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
+        quarter = response_filter.quarter
+        services = response_filter.services
+        empty = quarter if quarter and quarter_without_responses(db, quarter, services) else None
 
     def generate() -> Iterator[bytes]:
         with runtime.db.reading() as db:
@@ -109,7 +116,7 @@ def export_responses() -> Response:
                 yield from stream_export(iter_records(db, response_filter), fmt)
 
     filename = f"feedbot-responses.{fmt}"
-    return Response(
+    response = Response(
         stream_with_context(generate()),
         # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype.
         content_type=FORMATS[fmt],
@@ -118,6 +125,9 @@ def export_responses() -> Response:
             BACKLOG_HEADER: str(backlog.count),
         },
     )
+    if empty:
+        response.headers[EMPTY_QUARTER_HEADER] = empty_quarter_warning(empty)
+    return response
 
 
 @blueprint.get("/api/exports/a11-quarterly")
@@ -140,6 +150,7 @@ def export_quarterly() -> Response:
             rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
             backlog = not_yet_normalized(db, runtime.services, services)
+            empty = quarter_without_responses(db, quarter, services)
     except ExportError as error:
         return _bad_request(str(error))
     if request.args.get("format") == "json":
@@ -154,6 +165,8 @@ def export_quarterly() -> Response:
     without_details = services_without_details(runtime.services, rows)
     if without_details:
         response.headers[WITHOUT_DETAILS_HEADER] = ",".join(without_details)
+    if empty:
+        response.headers[EMPTY_QUARTER_HEADER] = empty_quarter_warning(quarter)
     return response
 
 

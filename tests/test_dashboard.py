@@ -215,6 +215,22 @@ def test_the_quarter_menu_keeps_the_current_quarter_when_an_older_one_is_shown(d
     assert offered[0] == str(current) and offered[-1] == older and len(offered) == 5
 
 
+@pytest.mark.parametrize("quarter", ["FY0000Q1", "FY0001Q1"])
+def test_a_fiscal_year_out_of_range_shows_the_current_quarter(dashboard_app, quarter):
+    """It was shown as "FY0Q1" (and FY0001Q1's menu held FY0Q4), with no figures."""
+    from datetime import UTC, datetime
+
+    from feedbot.fiscal import fiscal_quarter
+
+    app, token = dashboard_app
+    page = _signed_in(app, token).get(f"/staff?service=passport&quarter={quarter}")
+    text = page.get_data(as_text=True)
+    current = fiscal_quarter(datetime.now(UTC), "America/New_York")
+    assert page.status_code == 200 and f"passport renewal, {current}</h2>" in text
+    assert "FY0Q" not in text and "FY1Q" not in text
+    assert len(re.findall(r'<option value="FY\d{4}Q\d"', text)) == 4
+
+
 def test_signing_out_ends_the_session_for_a_copy_of_its_cookie_too(app):
     """Signing out only cleared the browser's cookie: a copy of it still showed the dashboard
     until it expired. The same token's sessions in other browsers stay signed in."""

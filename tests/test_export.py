@@ -938,3 +938,70 @@ def test_a_channel_a_service_has_dropped_stays_exportable(seeded):
             channel=channel,
         )
         assert response.status_code == 200 and len(response.data.splitlines()) == 1, channel
+
+
+@pytest.mark.parametrize("quarter", ["FY0000Q1", "FY0001Q1"])
+def test_a_fiscal_year_out_of_range_is_a_clear_refusal(seeded, quarter):
+    """With volumes it failed with "year -1 is out of range": HTTP 500, a CLI traceback."""
+    app, tokens = seeded
+    error = f"quarter {quarter!r} is outside the fiscal years feedbot reports, FY2000 to FY2100"
+    for path, params in (
+        (
+            "/api/exports/a11-quarterly",
+            {"service": "benefits", "volume_of_customers": "sms_text_messages:90"},
+        ),
+        ("/api/exports/responses", {}),
+    ):
+        response = get(app, tokens["all"], path, quarter=quarter, **params)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, body[:200]
+        assert response.json["error"] == error
+    runner = app.test_cli_runner()
+    volume = ["--volume-of-customers", "sms_text_messages:90"]
+    figures = runner.invoke(
+        args=["export", "quarterly", "--quarter", quarter, "--service", "benefits", *volume]
+    )
+    assert figures.exit_code == 2 and error in figures.output
+    responses = runner.invoke(args=["export", "responses", "--quarter", quarter])
+    assert responses.exit_code == 2 and f"Error: {error}\n" in responses.output
+
+
+EMPTY_FY2026Q1 = (
+    "no responses in FY2026Q1, which runs from 2025-10-01 to 2025-12-31 in each service's time"
+    " zone (a federal fiscal year begins on October 1 of the year before its number: October"
+    " to December 2026 is FY2027Q1)"
+)
+
+
+def test_a_quarter_without_responses_is_said_to_be_empty(seeded):
+    """It exported a header alone with 200 / exit 0 and no word, as when the quarter is typed
+    as calendar years count (FY2026Q1 for October 2026, which is FY2027Q1)."""
+    app, tokens = seeded
+    header = "Feedbot-Quarter-Without-Responses"
+    for path in ("/api/exports/a11-quarterly", "/api/exports/responses"):
+        empty = get(app, tokens["all"], path, quarter="FY2026Q1", service="passport")
+        assert empty.status_code == 200 and len(empty.data.splitlines()) == 1, path
+        assert empty.headers[header] == EMPTY_FY2026Q1, path
+        full = get(app, tokens["all"], path, quarter="FY2027Q1", service="passport")
+        assert full.status_code == 200 and len(full.data.splitlines()) > 1, path
+        assert header not in full.headers, path
+    # A quarter with responses, none of which the other filters keep, is not said to be empty.
+    kept_out = get(
+        app, tokens["all"], "/api/exports/responses", quarter="FY2026Q4", status="partial"
+    )
+    assert kept_out.data.count(b"\n") == 1 and header not in kept_out.headers
+    # A quarter with responses of other services only is empty for the one asked for.
+    other = get(
+        app, tokens["all"], "/api/exports/responses", quarter="FY2026Q4", service="benefits"
+    )
+    assert other.data.count(b"\n") == 1 and other.headers[header].startswith(
+        "no responses in FY2026Q4, which runs from 2026-07-01 to 2026-09-30 in each service's"
+    )
+    assert other.headers[header].endswith("July to September 2027 is FY2027Q4)")
+    runner = app.test_cli_runner()
+    for command in ("quarterly", "responses"):
+        cli = runner.invoke(args=["export", command, "--quarter", "FY2026Q1"])
+        assert cli.exit_code == 0, cli.output
+        assert f"warning: {EMPTY_FY2026Q1}\n" in cli.stderr, command
+        full = runner.invoke(args=["export", command, "--quarter", "FY2027Q1"])
+        assert full.exit_code == 0 and "no responses in" not in full.stderr, command

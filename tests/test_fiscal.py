@@ -41,6 +41,19 @@ def test_parse_quarter():
         parse_quarter("2027-Q1")
 
 
+@pytest.mark.parametrize("text", ["FY0000Q1", "FY0001Q1", "FY1999Q4", "FY2101Q1", "FY9999Q4"])
+def test_a_fiscal_year_no_report_can_be_for_is_refused(text):
+    """Any four digits were taken: FY0000Q1 failed later, in the middle of an export ("year -1
+    is out of range"), and the dashboard showed it as FY0Q1."""
+    with pytest.raises(ValueError) as refused:
+        parse_quarter(text)
+    assert str(refused.value) == (
+        f"quarter {text!r} is outside the fiscal years feedbot reports, FY2000 to FY2100"
+    )
+    assert parse_quarter("FY2000Q1") == FiscalQuarter(2000, 1)
+    assert parse_quarter("FY2100Q4") == FiscalQuarter(2100, 4)
+
+
 def a_response(status, started_at, completed_at):
     """A closed SMS response of the passport service, as normalization reads it."""
     from feedbot.models import Conversation
