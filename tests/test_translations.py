@@ -98,6 +98,27 @@ def test_machine_assisted_entries_are_flagged_for_review():
                 assert any("needs review by a fluent speaker" in c for c in message.user_comments)
 
 
+# The staff driver's word for help, where a first translation lent it to other entries: the
+# Korean positive question asked "What was helpful?" (무엇이 도움이 되었나요?) and the Chinese
+# effectiveness driver said "I got the help I needed" (所需的帮助), both leaning toward "Staff
+# were helpful". A-11 words these without help.
+HELP_WORDS = {"ko": ("도움",), "zh_Hans": ("帮助",), "zh_Hant": ("幫助", "協助")}
+WITHOUT_HELP = (
+    "What about this interaction made the difference?",
+    "What else made the difference?",
+    "I got what I needed",
+    "I did not get what I needed",
+)
+
+
+@pytest.mark.parametrize("code", sorted(HELP_WORDS))
+def test_only_the_staff_driver_speaks_of_help(code):
+    gettext = gettext_for(code)
+    assert any(word in gettext("Staff were helpful") for word in HELP_WORDS[code])
+    said = {message: gettext(message) for message in WITHOUT_HELP}
+    assert {m: t for m, t in said.items() if any(w in t for w in HELP_WORDS[code])} == {}
+
+
 @pytest.mark.parametrize("code", sorted(LANGUAGES))
 @pytest.mark.parametrize("flow_name", ["a11.yaml", "a11_thumbs.yaml"])
 def test_every_label_shown_is_read_as_its_own_choice(code, flow_name):
