@@ -53,6 +53,7 @@ from feedbot.languages import (
     PREDICATE_NEGATIONS,
     RANGE_WORDS,
     RATING_WORDS,
+    THANKS_WORDS,
     WORD_NOR,
     NumberWord,
     fold,
@@ -207,9 +208,10 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
         return _record(flow, context, session, question, None, "unanswered", "")
     if _only_greets(question, reply):
         return Step(session, (_ask(flow, context, session),))
-    if reply.skip or _is_skip(reply.text, gettext) or _says_no_comment(question, reply):
+    speaking = (session.language, *context.languages)
+    if reply.skip or _is_skip(reply.text, speaking) or _says_no_comment(question, reply):
         return _skip(flow, context, session, question, reply.text)
-    value = parse_answer(question, reply, gettext, (session.language, *context.languages))
+    value = parse_answer(question, reply, gettext, speaking)
     if value is None and _picks_none(question, reply):
         return _skip(flow, context, session, question, reply.text)
     if value is None:
@@ -439,16 +441,50 @@ def _only_greets(question: Question, reply: Reply) -> bool:
 
 def _says_no_comment(question: Question, reply: Reply) -> bool:
     """Whether a whole reply to an optional free-text question ("Anything else?") says there
-    is nothing to add ("No.", "Nothing, thanks"): no comment, not a comment for staff to read."""
+    is nothing to add ("No.", "Nothing, thanks"), in one way or several ("nope nothing", "No,
+    that's all, thanks"): no comment, not a comment for staff to read. Thanks alone is one."""
+    if question.type != "text" or not question.optional:
+        return False
+    said = fold_words(reply.text)
+    if said in NO_COMMENT_WORDS:
+        return True
+    words = said.split()
     return (
-        question.type == "text" and question.optional and fold_words(reply.text) in NO_COMMENT_WORDS
+        len(words) <= _LONGEST_NO_COMMENT
+        and _said_only_in(words, NO_COMMENT_WORDS | THANKS_WORDS)
+        and not _said_only_in(words, THANKS_WORDS)
     )
 
 
-def _is_skip(text: str, gettext: Gettext) -> bool:
-    # "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it.
+# A reply of more words than this is something to say, however it begins.
+_LONGEST_NO_COMMENT = 10
+
+
+def _said_only_in(words: list[str], phrases: frozenset[str]) -> bool:
+    """Whether `words`, in order, are `phrases` one after another ("nope" "nothing")."""
+    reached = {0}
+    for start in range(len(words)):
+        if start in reached:
+            reached |= {
+                end
+                for end in range(start + 1, len(words) + 1)
+                if " ".join(words[start:end]) in phrases
+            }
+    return len(words) in reached
+
+
+def _is_skip(text: str, speaking: tuple[str, ...]) -> bool:
+    """Whether a reply is SKIP in English or in the conversation's or the service's languages:
+    "SALTAR" from a Spanish speaker who never switched an English survey was a comment.
+    "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it."""
     folded = fold(" ".join(_WORD.findall(text)))
-    return folded in _SKIP_WORDS or folded == fold(gettext(_("SKIP")))
+    return folded in _SKIP_WORDS or folded in _skip_words(speaking)
+
+
+@functools.lru_cache(maxsize=256)
+def _skip_words(languages: tuple[str, ...]) -> frozenset[str]:
+    """SKIP as the catalogs of `languages` write it, folded (the same few, for every reply)."""
+    return frozenset(fold(gettext_for(code)(_("SKIP"))) for code in languages)
 
 
 def _picked_values(question: Question, values: tuple[int | str, ...]) -> AnswerValue | None:

@@ -685,6 +685,16 @@ NO_COMMENT_WORDS = NONE_WORDS | frozenset(
         *("不", "不用", "不用了", "没有了", "沒有了", "没有 谢谢", "沒有 謝謝", "没了", "沒了"),
     )
 )
+# Thanks said beside a "nothing to add" ("Nope, nothing, thanks", "Wala na po, salamat"): no
+# comment with it, though a thanks alone is one. Folded, punctuation removed.
+THANKS_WORDS = frozenset(
+    fold_words(words)
+    for words in (
+        *("thanks", "thank you", "thx", "ty", "gracias", "obrigado", "obrigada", "merci"),
+        *("mesi", "salamat", "po", "cam on", "спасибо", "شكرا", "감사합니다", "고맙습니다"),
+        *("谢谢", "謝謝"),
+    )
+)
 # A whole reply that picks every choice ("All of them", "Todos", "Tous", "Все", "全部"). Not
 # Vietnamese "hết", which alone also says "done". Folded, punctuation removed.
 ALL_WORDS = frozenset(

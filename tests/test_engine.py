@@ -1972,3 +1972,58 @@ def test_tagalog_neutral_point_reads_as_neither(reply, expected):
     question = engine.start(A11, EVERY_LANGUAGE, "tl").prompts[1]
     assert question.choices[2].label == "Walang kinikilingan"
     assert stored(reply, "tl") == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "offered"),
+    [
+        ("SALTAR", ("en", "es")),
+        ("¡Saltar!", ("en", "es")),
+        ("Pular.", ("en", "pt")),
+        ("跳过", ("en", "zh_Hans")),
+        ("BỎ QUA", ("en", "vi")),
+    ],
+)
+def test_skip_in_another_offered_language_skips(reply, offered):
+    """ "SALTAR" in the English survey of a service offering Spanish (a Spanish speaker who
+    did not switch language) was stored as a comment to "Anything else?"."""
+    context = replace(CONTEXT, languages=offered)
+    given, step = answered(A11, "5", reply, reply, context=context)
+    assert given["made_the_difference"] == ("skipped", None)
+    assert given["anything_else"] == ("skipped", None)
+    assert step.prompts[0].kind == "closing"
+
+
+def test_skip_of_a_language_the_service_does_not_offer_is_a_comment():
+    context = replace(CONTEXT, languages=("en", "es"))
+    given, _ = answered(A11, "5", "1", "Pular", context=context)
+    assert given["anything_else"] == ("answered", "Pular")
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("nope nothing", "en"),
+        ("Nope, nothing.", "en"),
+        ("nah nothing else", "en"),
+        ("No, that's all, thanks!", "en"),
+        ("no nada, gracias", "es"),
+        ("Não, nada, obrigado", "pt"),
+        ("Wala na po, salamat", "tl"),
+        ("Нет, ничего", "ru"),
+        ("没有了，谢谢", "zh_Hans"),
+    ],
+)
+def test_ways_of_saying_nothing_to_add_together_are_no_comment(reply, language):
+    """ "nope nothing" at "Anything else?" was stored as a comment: only one of the ways of
+    saying nothing to add, as the whole reply, was read as one."""
+    given, _ = answered(A11, "5", "1", reply, language=language)
+    assert given["anything_else"] == ("skipped", None)
+
+
+@pytest.mark.parametrize(
+    "reply", ["nope nothing worked", "No thanks to the clerk", "Thanks, the clerk was great"]
+)
+def test_a_comment_among_nothing_to_add_words_is_kept(reply):
+    given, _ = answered(A11, "5", "1", reply)
+    assert given["anything_else"] == ("answered", reply)
