@@ -69,6 +69,7 @@ BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
 WITHOUT_DETAILS_HEADER = "Feedbot-Services-Not-In-Services-File"
 # Set when the quarter asked for has no responses of the export's services: its dates.
 EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
+QUARTERLY_FORMATS = ("csv", "json")
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -134,6 +135,9 @@ def export_responses() -> Response:
 @staff_required("export")
 def export_quarterly() -> Response:
     """OMB's quarterly CX figures per service and channel (CSV, or JSON with format=json)."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in QUARTERLY_FORMATS:
+        return _bad_request(f"format must be one of {', '.join(QUARTERLY_FORMATS)}")
     try:
         _refuse_control_characters(request.args)
         quarter = parse_quarter(request.args.get("quarter", ""))
@@ -153,7 +157,7 @@ def export_quarterly() -> Response:
             empty = quarter_without_responses(db, quarter, services)
     except ExportError as error:
         return _bad_request(str(error))
-    if request.args.get("format") == "json":
+    if fmt == "json":
         response = jsonify(rows)
     else:
         response = Response(

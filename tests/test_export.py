@@ -1005,3 +1005,13 @@ def test_a_quarter_without_responses_is_said_to_be_empty(seeded):
         assert f"warning: {EMPTY_FY2026Q1}\n" in cli.stderr, command
         full = runner.invoke(args=["export", command, "--quarter", "FY2027Q1"])
         assert full.exit_code == 0 and "no responses in" not in full.stderr, command
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "jsonl", "JSON", ""])
+def test_a_quarterly_format_other_than_csv_or_json_is_a_clear_400(seeded, fmt):
+    """format=xlsx answered 200 with CSV, as any format but json did."""
+    app, tokens = seeded
+    response = quarterly(app, tokens["all"], format=fmt)
+    assert response.status_code == 400
+    assert response.json["error"] == "format must be one of csv, json"
+    assert quarterly(app, tokens["all"], format="csv").mimetype == "text/csv"
