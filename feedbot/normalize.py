@@ -28,7 +28,8 @@ _SHOWN_WITH_PREVIOUS = {
 }
 _REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
 
-# Touchpoints' channel vocabulary; staff whose guidance differs change it here (docs/export.md).
+# Touchpoints' channel vocabulary; staff whose guidance differs change it here (README.md,
+# "Normalized records, the queue and privacy").
 A11_CHANNELS = {"sms": "sms_text_messages", "voice": "automated_phone", "webchat": "chatbot"}
 
 
@@ -99,10 +100,13 @@ def _collected_at(conversation: Conversation, answers: list[Answer]) -> datetime
     """When the response was given, for its fiscal quarter: a complete one when it was
     completed; one closed as partial or abandoned when its last answer came (or, with none,
     when it began). Such a survey closes a day later, when it has sat idle, and a response
-    given on the last day of a quarter was counted in the next."""
+    given on the last day of a quarter was counted in the next. An answer is what the person
+    gave, a SKIP included; a question left unanswered (silence on a call, three unreadable
+    replies) is recorded when feedbot gave up on it, which may be past midnight."""
     if conversation.status == "complete" and conversation.completed_at:
         return conversation.completed_at
-    return max((answer.answered_at for answer in answers), default=conversation.started_at)
+    given = (answer.answered_at for answer in answers if answer.status != "unanswered")
+    return max(given, default=conversation.started_at)
 
 
 def build_record(

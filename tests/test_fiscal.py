@@ -122,3 +122,41 @@ def test_a_response_closed_idle_counts_in_the_quarter_it_was_given():
     # A complete one: when it was completed, as before.
     complete = build_record(a_response("complete", started, closed), answers, flow, eastern)
     assert (complete["fiscal_year"], complete["quarter"]) == (2027, 1)
+
+
+def test_a_question_left_unanswered_does_not_date_the_response():
+    """A caller answered the trust question at 23:58 on December 31 in Los Angeles; the
+    silence at the next question was recorded at 00:00:30, then they hung up: the silence
+    dated the response, in FY2027 Q2. Only what the person gave dates it (a SKIP is one)."""
+    from datetime import timedelta
+
+    from feedbot.flows import load_flow
+    from feedbot.models import Answer
+    from feedbot.normalize import build_record
+    from tests.test_engine import FLOWS
+
+    pacific = "America/Los_Angeles"
+    answered = datetime(2027, 1, 1, 7, 58, tzinfo=UTC)  # 23:58 on Dec 31 in Los Angeles
+    silence = answered + timedelta(minutes=2, seconds=30)  # 00:00:30 on Jan 1
+    started, hung_up = answered - timedelta(minutes=1), silence + timedelta(seconds=5)
+
+    def answer(question_id, record, status, value, at):
+        return Answer(
+            question_id=question_id, record=record, status=status, value=value, answered_at=at
+        )
+
+    trust = answer("trust", "question_1", "answered", 4, answered)
+    unanswered = answer("made_the_difference", "positive", "unanswered", None, silence)
+    skipped = answer("made_the_difference", "positive", "skipped", None, silence)
+    flow = load_flow(FLOWS / "a11.yaml")
+    call = a_response("partial", started, hung_up)
+    record = build_record(call, [trust, unanswered], flow, pacific)
+    assert (record["fiscal_year"], record["quarter"]) == (2027, 1)
+    # A SKIP is an answer the person gave: it dates the response.
+    record = build_record(call, [trust, skipped], flow, pacific)
+    assert (record["fiscal_year"], record["quarter"]) == (2027, 2)
+    # With nothing given at all, the response is dated by its start.
+    silent = a_response("abandoned", started, hung_up)
+    nothing = answer("trust", "question_1", "unanswered", None, silence)
+    record = build_record(silent, [nothing], flow, pacific)
+    assert (record["fiscal_year"], record["quarter"]) == (2027, 1)
