@@ -177,8 +177,11 @@ NEGATIONS = frozenset(
 CHINESE_NOR = frozenset(also + no for also in "也亦又" for no in "不没沒无無未")
 # Tagalog "hindi rin" or "hindi din" (not … either) after a label says "nor" as "也不" does:
 # "Hindi sang-ayon o hindi rin tutol" and "Hindi sang-ayon, hindi rin tutol" (disagree, nor
-# oppose) are neither, not Disagree. Folded, as words of their own.
-WORD_NOR = frozenset(fold(words) for words in ("hindi rin", "hindi din", "di rin", "di din"))
+# oppose) are neither, not Disagree; so is Vietnamese "cũng không" (nor): "Không đồng ý mà
+# cũng không phản đối". Folded, as words of their own.
+WORD_NOR = frozenset(
+    fold(words) for words in ("hindi rin", "hindi din", "di rin", "di din", "cũng không")
+)
 # A word that negates in one language and is an everyday word in another: Tagalog "di" (short
 # for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"), and "wala" (there is
 # none: "wala nang iba pa", nothing else) no word elsewhere to risk; Vietnamese texters' "k",

@@ -1955,6 +1955,22 @@ def test_thumbs_labels_name_the_thumbs_and_liking_is_still_read(
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
+        ("Không đồng ý cũng không phản đối", 3),
+        ("Không đồng ý", 2),
+        ("Không đồng ý mà cũng không phản đối", None),
+        ("khong dong y ma cung khong phan doi", None),
+        ("Đồng ý", 4),
+    ],
+)
+def test_vietnamese_disagree_with_a_nor_after_it_is_half_of_a_neither(reply, expected):
+    """ "Không đồng ý mà cũng không phản đối" (disagree, nor oppose: neither) was stored as
+    Disagree, as Tagalog "Hindi sang-ayon o hindi rin tutol" was."""
+    assert stored(reply, "vi") == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
         ("Walang kinikilingan", 3),
         ("walang kinikilingan po", 3),
         ("Hindi sang-ayon", 2),
