@@ -663,6 +663,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         check_service,
         empty_quarter_warning,
         fill_offered_from_invitations,
+        flows_not_loaded,
+        flows_not_loaded_warnings,
         not_yet_normalized,
         parse_volume,
         quarter_without_responses,
@@ -686,19 +688,17 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     runtime = current_runtime()
     try:
         figures = {k: parse_volume(option, text) for k, option, text in given if text is not None}
+        services = [service] if service else None
         with runtime.db.transaction() as db:
             if service:
                 check_service(db, runtime.services, service)
             rows = quarterly_rows(
-                db,
-                runtime.services,
-                period,
-                [service] if service else None,
-                {service: figures} if figures else None,
+                db, runtime.services, period, services, {service: figures} if figures else None
             )
             fill_offered_from_invitations(db, runtime.services, period, rows)
-            backlog = not_yet_normalized(db, runtime.services, [service] if service else None)
-            empty = quarter_without_responses(db, period, [service] if service else None)
+            backlog = not_yet_normalized(db, runtime.services, services)
+            empty = quarter_without_responses(db, period, services)
+            flows = flows_not_loaded(db, runtime.services, period, services)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     text = quarterly_csv(rows)
@@ -713,6 +713,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         click.echo(f"warning: {without_details_warning(without_details)}", err=True)
     if empty:
         click.echo(f"warning: {empty_quarter_warning(period)}", err=True)
+    for warning in flows_not_loaded_warnings(runtime.services, period, flows):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("invite")

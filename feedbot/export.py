@@ -9,7 +9,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import cycle
 from typing import Any
@@ -472,16 +472,23 @@ def quarterly_rows(
             if column.startswith(("positive_", "negative_"))
         ),
     ]
+    # A row per flow the responses were given under (a service may change flows mid-quarter):
+    # each row has its own flow's title and question.
+    groups = (
+        ResponseRecord.service_id,
+        ResponseRecord.channel,
+        ResponseRecord.trust_form,
+        Conversation.flow_id,
+    )
     query = (
-        select(
-            ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form, *counts
-        )
+        select(*groups, *counts)
+        .join(Conversation, Conversation.id == ResponseRecord.conversation_id)
         .where(
             ResponseRecord.fiscal_year == quarter.fiscal_year,
             ResponseRecord.quarter == quarter.quarter,
         )
-        .group_by(ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form)
-        .order_by(ResponseRecord.service_id, ResponseRecord.channel, ResponseRecord.trust_form)
+        .group_by(*groups)
+        .order_by(*groups)
     )
     if service_ids is not None:
         query = query.where(ResponseRecord.service_id.in_(service_ids))
@@ -586,6 +593,7 @@ def _row_without_respondents(
         "service_id": service_id,
         "channel": channel,
         "trust_form": service.flow.trust_form if service else "likert",
+        "flow_id": service.flow.id if service else "",
         "volume_of_respondents": 0,
     }
     return _quarterly_row(services, quarter, counts)
@@ -673,7 +681,7 @@ def _texted_in_unasked(db: DbSession, service_id: str, quarter: FiscalQuarter) -
 
 def _first_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     """Each service and channel's first row. A flow changed mid-quarter gives a channel a row
-    per trust form; a volume goes on the first only, so the rows add up to it."""
+    per flow; a volume goes on the first only, so the rows add up to it."""
     first: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         first.setdefault((row["service_id"], row["channel"]), row)
@@ -698,6 +706,57 @@ def without_details_warning(service_ids: list[str]) -> str:
     )
 
 
+def flows_not_loaded(
+    db: DbSession, registry: ServiceRegistry, quarter: FiscalQuarter, services: Sequence[str] | None
+) -> list[tuple[str, int]]:
+    """The flows, as (id, version), that responses of `quarter` (of `services`, None: all) in
+    the services file were given under and that are not loaded as such: gone from the flows
+    directory, whose rows have no survey texts, or since edited to another version, whose rows
+    have the loaded version's."""
+    query = (
+        select(Conversation.flow_id, Conversation.flow_version)
+        .join(ResponseRecord, ResponseRecord.conversation_id == Conversation.id)
+        .where(
+            ResponseRecord.fiscal_year == quarter.fiscal_year,
+            ResponseRecord.quarter == quarter.quarter,
+            ResponseRecord.service_id.in_(
+                [s for s in registry.services if services is None or s in services]
+            ),
+        )
+        .distinct()
+    )
+    given = db.execute(query).tuples().all()
+    return sorted(
+        (flow_id, version)
+        for flow_id, version in given
+        if (flow := registry.flows.get(flow_id)) is None or flow.version != version
+    )
+
+
+def flows_not_loaded_warnings(
+    registry: ServiceRegistry, quarter: FiscalQuarter, flows: list[tuple[str, int]]
+) -> list[str]:
+    """What staff are told of each flow `flows_not_loaded` names."""
+    warnings = []
+    for flow_id, version in flows:
+        loaded = registry.flows.get(flow_id)
+        given = f"responses of {quarter} were given under"
+        if loaded is None:
+            warnings.append(
+                f"{given} flow {flow_id}, which is no longer in the flows directory: its rows"
+                " have no survey_title, trust_question_text or q1_text; put its file back and"
+                " export again."
+            )
+        else:
+            warnings.append(
+                f"{given} version {version} of flow {flow_id}, which is now version"
+                f" {loaded.version}: its rows have version {loaded.version}'s survey_title,"
+                f" trust_question_text and q1_text; check that they are what version {version}"
+                " asked."
+            )
+    return warnings
+
+
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=QUARTERLY_COLUMNS, lineterminator="\r\n")
@@ -716,6 +775,10 @@ def _quarterly_row(
     counts: Any,
 ) -> dict[str, Any]:
     service = services.get(counts["service_id"])
+    # The flow the responses were given under, if it is still loaded; a service's current
+    # flow would give another survey's title and question (`flows_not_loaded` says so).
+    flow = services.flows.get(counts["flow_id"]) if service else None
+    asked = replace(service, flow=flow) if service and flow else None
     thumbs = counts["trust_form"] == "thumbs"
     row: dict[str, Any] = {
         "service_provider": service.agency if service else "",
@@ -732,8 +795,8 @@ def _quarterly_row(
         "omb_control_number": service.omb_control_number if service else "",
         "federal_register_url": "",
         "survey_type": "thumbs_up_down" if thumbs else "likert_scale",
-        "survey_title": service.flow.title if service else "",
-        "trust_question_text": service.trust_statement if service else "",
+        "survey_title": asked.flow.title if asked else "",
+        "trust_question_text": asked.trust_statement if asked else "",
         "reflection_text": "",
     }
     row["q1_text"] = row["trust_question_text"]

@@ -36,6 +36,7 @@ from feedbot.export import (
     check_service,
     empty_quarter_warning,
     fill_offered_from_invitations,
+    flows_not_loaded,
     iter_records,
     not_yet_normalized,
     parse_volume,
@@ -69,6 +70,9 @@ BACKLOG_HEADER = "Feedbot-Not-Yet-Normalized"
 WITHOUT_DETAILS_HEADER = "Feedbot-Services-Not-In-Services-File"
 # Set when the quarter asked for has no responses of the export's services: its dates.
 EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
+# The flows (id and version) responses of the quarterly export were given under that are not
+# loaded as such: their rows lack, or may not have, their survey texts.
+FLOWS_NOT_LOADED_HEADER = "Feedbot-Flows-Not-Loaded"
 QUARTERLY_FORMATS = ("csv", "json")
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
@@ -155,6 +159,7 @@ def export_quarterly() -> Response:
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
             backlog = not_yet_normalized(db, runtime.services, services)
             empty = quarter_without_responses(db, quarter, services)
+            flows = flows_not_loaded(db, runtime.services, quarter, services)
     except ExportError as error:
         return _bad_request(str(error))
     if fmt == "json":
@@ -171,6 +176,8 @@ def export_quarterly() -> Response:
         response.headers[WITHOUT_DETAILS_HEADER] = ",".join(without_details)
     if empty:
         response.headers[EMPTY_QUARTER_HEADER] = empty_quarter_warning(quarter)
+    if flows:
+        response.headers[FLOWS_NOT_LOADED_HEADER] = ",".join(f"{i} version {v}" for i, v in flows)
     return response
 
 

@@ -1015,3 +1015,61 @@ def test_a_quarterly_format_other_than_csv_or_json_is_a_clear_400(seeded, fmt):
     assert response.status_code == 400
     assert response.json["error"] == "format must be one of csv, json"
     assert quarterly(app, tokens["all"], format="csv").mimetype == "text/csv"
+
+
+def given_under(app, flow_id, flow_version=1, **fields):
+    """A passport record of FY2027Q1 whose response was given under `flow_id`."""
+    from feedbot.models import Conversation
+
+    with runtime_of(app).db.transaction() as db:
+        record = add_record(db, **fields)
+        db.flush()
+        conversation = db.get(Conversation, record.conversation_id)
+        conversation.flow_id, conversation.flow_version = flow_id, flow_version
+
+
+def test_quarterly_rows_have_the_texts_of_the_flow_their_responses_were_given_under(seeded):
+    """passport moved from the thumbs flow to the 1-5 one mid-quarter: the thumbs row had the
+    1-5 flow's survey_title (and would have had its trust question's text)."""
+    app, tokens = seeded
+    given_under(app, "a11_thumbs", question_1=1, trust_form="thumbs")
+    rows = rows_of(quarterly(app, tokens["all"], service="passport"))
+    sms = {row["survey_type"]: row for row in rows if row["channel"] == "sms_text_messages"}
+    thumbs, likert = sms["thumbs_up_down"], sms["likert_scale"]
+    assert thumbs["survey_title"] == "A-11 post-transaction survey (thumbs)"
+    assert likert["survey_title"] == "A-11 post-transaction survey"
+    assert (thumbs["q1_thumbs_up"], thumbs["volume_of_respondents"]) == ("1", "1")
+    # Both flows ask it in the same words; it is taken from the thumbs flow all the same.
+    assert (
+        thumbs["trust_question_text"]
+        == thumbs["q1_text"]
+        == ("This interaction increased my trust in U.S. Passport Office.")
+    )
+
+
+def test_rows_of_a_flow_no_longer_loaded_say_so_rather_than_take_another_s_texts(seeded):
+    app, tokens = seeded
+    given_under(app, "a11_retired", question_1=4, channel="chatbot")
+    given_under(app, "a11", flow_version=0, question_1=5, channel="chatbot")
+    answer = quarterly(app, tokens["all"], service="passport")
+    (retired,) = [row for row in rows_of(answer) if row["survey_title"] == ""]
+    assert retired["channel"] == "chatbot" and retired["volume_of_respondents"] == "1"
+    assert retired["trust_question_text"] == retired["q1_text"] == ""
+    assert retired["service_provider"] == "U.S. Passport Office"
+    header = "Feedbot-Flows-Not-Loaded"
+    assert answer.headers[header] == "a11 version 0,a11_retired version 1"
+    assert header not in quarterly(app, tokens["all"], service="benefits").headers
+    cli = app.test_cli_runner().invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", "--service", "passport"]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert (
+        "warning: responses of FY2027Q1 were given under flow a11_retired, which is no longer"
+        " in the flows directory: its rows have no survey_title, trust_question_text or"
+        " q1_text; put its file back and export again.\n"
+    ) in cli.stderr
+    assert (
+        "warning: responses of FY2027Q1 were given under version 0 of flow a11, which is now"
+        " version 1: its rows have version 1's survey_title, trust_question_text and q1_text;"
+        " check that they are what version 0 asked.\n"
+    ) in cli.stderr
