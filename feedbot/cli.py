@@ -654,9 +654,16 @@ def _counted(records, bar):  # type: ignore[no-untyped-def]
     "--volume-offered",
     help="Customers offered the survey (needs --service), as --volume-of-customers.",
 )
+@click.option(
+    "--reflection-text",
+    help="The quarter's reflection on the service's results (needs --service), written on each"
+    " of its rows.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
-def export_quarterly(quarter, service, volume_of_customers, volume_offered, output) -> None:  # type: ignore[no-untyped-def]
+def export_quarterly(
+    quarter, service, volume_of_customers, volume_offered, reflection_text, output
+) -> None:  # type: ignore[no-untyped-def]
     """Write OMB's quarterly CX figures per service and channel as CSV."""
     from feedbot.export import (
         ExportError,
@@ -666,7 +673,9 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
         flows_not_loaded,
         flows_not_loaded_warnings,
         not_yet_normalized,
+        parse_reflection,
         parse_volume,
+        place_reflection,
         quarter_without_responses,
         quarterly_csv,
         quarterly_rows,
@@ -685,9 +694,12 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
     )
     if any(text is not None for _, _, text in given) and not service:
         raise click.UsageError("--volume-of-customers and --volume-offered need --service")
+    if reflection_text and not service:
+        raise click.UsageError("--reflection-text is per service: give --service with it")
     runtime = current_runtime()
     try:
         figures = {k: parse_volume(option, text) for k, option, text in given if text is not None}
+        reflection = reflection_text and parse_reflection("--reflection-text", reflection_text)
         services = [service] if service else None
         with runtime.db.transaction() as db:
             if service:
@@ -695,6 +707,8 @@ def export_quarterly(quarter, service, volume_of_customers, volume_offered, outp
             rows = quarterly_rows(
                 db, runtime.services, period, services, {service: figures} if figures else None
             )
+            if service and reflection:
+                place_reflection(rows, service, period, reflection, "--reflection-text")
             fill_offered_from_invitations(db, runtime.services, period, rows)
             backlog = not_yet_normalized(db, runtime.services, services)
             empty = quarter_without_responses(db, period, services)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from feedbot.fiscal import FiscalQuarter
 from feedbot.models import DRIVERS, Conversation, PendingNormalization, ResponseRecord
-from feedbot.normalize import A11_CHANNELS, RECORD_COLUMNS, record_as_dict
+from feedbot.normalize import A11_CHANNELS, FREE_TEXT_LIMIT, RECORD_COLUMNS, record_as_dict
 from feedbot.services import Service, ServiceRegistry
 
 FORMATS = {
@@ -642,6 +642,35 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def parse_reflection(given_as: str, text: str) -> str:
+    """A quarter's reflection as staff typed it (`given_as`: the parameter or CLI option),
+    refused where Touchpoints would not take it."""
+    if not text.isprintable():
+        raise ExportError(f"{given_as} must be printable text")
+    if len(text) > FREE_TEXT_LIMIT:
+        raise ExportError(
+            f"{given_as} must be at most {FREE_TEXT_LIMIT} characters (Touchpoints' limit), "
+            f"not {len(text)}"
+        )
+    return text
+
+
+def place_reflection(
+    rows: list[dict[str, Any]],
+    service_id: str,
+    quarter: FiscalQuarter,
+    text: str,
+    given_as: str,
+) -> None:
+    """`text` as the reflection of each of `service_id`'s rows: OMB asks it per collection
+    (service and channel), and staff write it for the service's quarter."""
+    own = [row for row in rows if row["service_id"] == service_id]
+    if not own:
+        raise ExportError(f"{service_id} has no rows in {quarter} to write {given_as} on")
+    for row in own:
+        row["reflection_text"] = text
+
+
 def fill_offered_from_invitations(
     db: DbSession, services: ServiceRegistry, quarter: FiscalQuarter, rows: list[dict[str, Any]]
 ) -> None:
@@ -757,11 +786,16 @@ def flows_not_loaded_warnings(
     return warnings
 
 
+# What staff typed into quarterly rows, as spreadsheets must show it (see PEOPLE_TEXT): a
+# reflection that starts "-5 % on the phone line" would run as a formula.
+STAFF_TEXT = ("service_stage", "reflection_text")
+
+
 def quarterly_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=QUARTERLY_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(row | {key: spreadsheet_safe(row[key]) for key in STAFF_TEXT} for row in rows)
     return buffer.getvalue()
 
 
@@ -788,12 +822,12 @@ def _quarterly_row(
         "quarter": quarter.quarter,
         "channel": counts["channel"],
         "transaction_point": "post_interaction",
-        "service_stage": "",
+        "service_stage": (service.service_stage or "") if service else "",
         "volume_of_customers": "",
         "volume_of_customers_provided_survey_opportunity": "",
         "volume_of_respondents": counts["volume_of_respondents"],
         "omb_control_number": service.omb_control_number if service else "",
-        "federal_register_url": "",
+        "federal_register_url": (service.federal_register_url or "") if service else "",
         "survey_type": "thumbs_up_down" if thumbs else "likert_scale",
         "survey_title": asked.flow.title if asked else "",
         "trust_question_text": asked.trust_statement if asked else "",

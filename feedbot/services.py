@@ -59,6 +59,9 @@ class Service:
     # Staff names scrubbed from this service's free text wherever they appear. Personal data
     # themselves: never in a repr, a log line or an error message.
     scrub_names: tuple[str, ...] = field(default=(), repr=False)
+    # Collection details of the quarterly A-11 submission that only the agency knows.
+    federal_register_url: str | None = None
+    service_stage: str | None = None
 
     @property
     def default_language(self) -> str:
@@ -392,6 +395,12 @@ def _origin_note(value: Any) -> str | None:
     return None
 
 
+def _https_note(value: Any) -> str | None:
+    if isinstance(value, str) and value.lower().startswith("http://"):
+        return "it starts with http://: the Federal Register is served over https://"
+    return None
+
+
 def _clock_note(value: Any) -> str | None:
     if isinstance(value, int):
         return f"without quotes YAML reads {value // 60:02d}:{value % 60:02d} as the number {value}"
@@ -405,6 +414,7 @@ _NOTES: dict[str, Callable[[Any], str | None]] = {
     "omb_control_number": _dash_note,
     "messaging_service_sid": _sid_note,
     "webchat_origins": _origin_note,
+    "federal_register_url": _https_note,
     "quiet_hours": _clock_note,
 }
 
@@ -456,6 +466,8 @@ def _build_service(
         invitations=dict(spec.get("invitations", {})),
         translations={code: dict(names) for code, names in spec.get("translations", {}).items()},
         scrub_names=tuple(spec.get("scrub_names", ())),
+        federal_register_url=spec.get("federal_register_url"),
+        service_stage=spec.get("service_stage"),
     )
 
 

@@ -39,7 +39,9 @@ from feedbot.export import (
     flows_not_loaded,
     iter_records,
     not_yet_normalized,
+    parse_reflection,
     parse_volume,
+    place_reflection,
     quarter_without_responses,
     quarterly_csv,
     quarterly_rows,
@@ -146,6 +148,7 @@ def export_quarterly() -> Response:
         _refuse_control_characters(request.args)
         quarter = parse_quarter(request.args.get("quarter", ""))
         volumes = _volumes(request.args)
+        reflection = _reflection(request.args)
     except ValueError as error:
         return _bad_request(str(error))
     requested = request.args.get("service")
@@ -156,6 +159,8 @@ def export_quarterly() -> Response:
             if requested:
                 check_service(db, runtime.services, requested)
             rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
+            if requested and reflection:
+                place_reflection(rows, requested, quarter, reflection, "reflection_text")
             fill_offered_from_invitations(db, runtime.services, quarter, rows)
             backlog = not_yet_normalized(db, runtime.services, services)
             empty = quarter_without_responses(db, quarter, services)
@@ -451,6 +456,16 @@ def _volumes(args: Any) -> dict[str, dict[str, Volume]] | None:
     if figures and not service:
         raise ValueError("volumes are per service: give service= with them")
     return {service: figures} if figures else None
+
+
+def _reflection(args: Any) -> str | None:
+    """The quarter's reflection staff gave for the service (OMB's `reflection_text`)."""
+    text = args.get("reflection_text")
+    if not text:
+        return None
+    if not args.get("service"):
+        raise ValueError("reflection_text is per service: give service= with it")
+    return parse_reflection("reflection_text", text)
 
 
 def _refuse_control_characters(args: Any) -> None:
