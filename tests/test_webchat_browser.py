@@ -434,6 +434,63 @@ def test_every_answer_is_within_reach_at_400_percent_zoom(site):
     assert stored(app) == [("active", "en", {"trust": 5})]
 
 
+# Where the launcher is, and whether the widget's stylesheet has loaded, as it is first added
+# to the page (before it is painted).
+FIRST_LOOK = """
+window.firstLook = null;
+new MutationObserver(() => {
+  const launcher = document.querySelector(".feedbot-launcher");
+  if (launcher && window.firstLook === null) {
+    const sheets = [...document.styleSheets].filter((s) => /feedbot-chat\\.css$/.test(s.href));
+    window.firstLook = {position: getComputedStyle(launcher).position, sheets: sheets.length};
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_the_widget_is_drawn_once_its_stylesheet_has_loaded(site):
+    """The stylesheet was added as the widget was drawn: until it loaded, the launcher was a
+    bare button at the foot of the agency's page, and the layout checks here measured an
+    unstyled widget on a busy machine (the launcher's box changed as the panel opened)."""
+    page_url, _ = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(FIRST_LOOK)
+        page.goto(page_url)
+        page.wait_for_selector(".feedbot-launcher")
+        assert page.evaluate("window.firstLook") == {"position": "fixed", "sheets": 1}
+
+
+@pytest.mark.parametrize("failure", ["refused", "never answered"])
+def test_a_widget_whose_stylesheet_fails_is_still_drawn(site, failure):
+    """Unstyled rather than not at all: at once if the stylesheet is refused, after 20 s if
+    it never comes."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install()
+        if failure == "refused":
+            page.route("**/feedbot-chat.css", lambda route: route.abort("failed"))
+        else:
+            page.route("**/feedbot-chat.css", lambda route: None)
+        with page.expect_request("**/feedbot-chat.css"):
+            page.goto(page_url, wait_until="domcontentloaded")
+        if failure == "never answered":
+            assert page.locator(".feedbot-launcher").count() == 0
+            page.clock.run_for(20_000)
+        page.click(".feedbot-launcher")
+        page.wait_for_selector(".feedbot-choice")
+    assert stored(app) == [("active", "en", {})]
+
+
+def test_the_standalone_page_has_the_widget_stylesheet_once(site):
+    """Its widget looked for the stylesheet by its full URL, missed the page's own link (a
+    path), and added it a second time."""
+    _, app = site
+    with serve(app) as app_url, chromium() as page:
+        page.goto(app_url + "/chat/webchat")
+        page.wait_for_selector(".feedbot-choice")
+        assert page.locator("link[rel=stylesheet]").count() == 1
+
+
 NOT_SENT = "Your answer was not sent. Check your connection and try again."
 TOO_MANY = "Too many messages at once. Please wait a minute, then try again."
 COMMENT_QUESTION = "Anything else you want us to know about your experience?"

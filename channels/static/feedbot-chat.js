@@ -144,15 +144,31 @@
     }
   }
 
-  function addStylesheet() {
+  // The widget's stylesheet, added once the settings say there is a survey; settled when it
+  // has loaded, or failed to, or after timeoutMs (the widget is then drawn unstyled rather
+  // than not at all). The widget was drawn as it was added, so until it loaded the launcher
+  // was a bare button at the foot of the agency's page, and a panel opened then was laid out
+  // and scrolled without it. A page that has it (the standalone page, in its head) has loaded
+  // it already.
+  function stylesheet() {
     var href = base + "/static/feedbot-chat.css";
-    if (document.querySelector('link[href="' + href + '"]')) { return; }
-    document.head.appendChild(el("link", { rel: "stylesheet", href: href }));
+    var links = document.querySelectorAll('link[rel="stylesheet"]');
+    // By its resolved URL: the standalone page's link is a path.
+    if (Array.prototype.some.call(links, function (link) { return link.href === href; })) {
+      return Promise.resolve();
+    }
+    var link = el("link", { rel: "stylesheet", href: href });
+    var settled = new Promise(function (resolve) {
+      link.addEventListener("load", resolve);
+      link.addEventListener("error", resolve);
+      window.setTimeout(resolve, timeoutMs);
+    });
+    document.head.appendChild(link);
+    return settled;
   }
 
   function build(config) {
     state.config = config;
-    addStylesheet();
     // The root carries the language, so the launcher is read in it too and sits on the
     // panel's side in a right-to-left language.
     var root = ui.root = el("div", { "class": "feedbot-chat" });
@@ -858,6 +874,8 @@
     var record = saved();
     var language = (record && record.language) || script.getAttribute("data-language");
     firstConfig(language, 0).then(function (config) {
+      return stylesheet().then(function () { return config; });
+    }).then(function (config) {
       state.unresumed = record !== null;
       build(config);
       if (inline) { ensureSession(); }
