@@ -881,15 +881,17 @@ def test_a_config_request_refused_for_good_is_not_repeated(site):
         page.on("console", lambda message: warnings.append(message.text))
         page.route("**/api/chat/config/*", lambda route: asked.append(1) or route.continue_())
         page.goto(page_url)
-        page.evaluate(
-            """() => new Promise((resolve) => {
-                const script = document.createElement("script");
-                script.src = document.querySelector("script[data-service]").src;
-                script.setAttribute("data-service", "no-such-service");
-                script.onload = resolve;
-                document.body.appendChild(script);
-            })"""
-        )
+        # The warning says the widget has given up, whenever its refusal comes.
+        with page.expect_console_message(lambda message: "no-such-service" in message.text):
+            page.evaluate(
+                """() => new Promise((resolve) => {
+                    const script = document.createElement("script");
+                    script.src = document.querySelector("script[data-service]").src;
+                    script.setAttribute("data-service", "no-such-service");
+                    script.onload = resolve;
+                    document.body.appendChild(script);
+                })"""
+            )
         page.wait_for_function(
             "() => [...document.querySelectorAll('.feedbot-launcher')].length === 1"
         )
@@ -913,7 +915,9 @@ def test_a_page_no_service_lists_is_told_once_and_not_asked_again(sqlite_url):
         holder["html"] = EXAMPLE.read_text().replace("http://localhost:5000", app_url)
         page.on("console", lambda message: warnings.append(message.text))
         page.on("request", lambda r: asked.append(r.url) if "/api/chat/config/" in r.url else 0)
-        page.goto(page_url)
+        # The warning says the widget has given up, whenever its refusal comes.
+        with page.expect_console_message(lambda message: "no survey for" in message.text):
+            page.goto(page_url)
         page.wait_for_timeout(1500)  # past the first retry's delay
         assert len(asked) == 1
         assert any("no survey for service webchat: origin not allowed" in w for w in warnings)
