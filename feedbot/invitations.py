@@ -747,7 +747,7 @@ def _retry(
         raise error
     intervals = runtime.settings.twilio_retry_intervals
     connection = redis_connection(runtime.settings.redis_url)
-    key = f"feedbot:invitation-retries:{kind}:{invitation_id}"
+    key = _retries_key(kind, invitation_id)
     with connection.pipeline() as pipeline:
         pipeline.incr(key)
         # Outlives the retries (each interval may be up to a day), then forgets them.
@@ -770,6 +770,11 @@ def _retry(
     return Delivery("deferred", now + timedelta(seconds=delay))
 
 
+def _retries_key(kind: str, invitation_id: int) -> str:
+    """How many times Twilio failed to take this text; there while it is being retried."""
+    return f"feedbot:invitation-retries:{kind}:{invitation_id}"
+
+
 def _rate_slot(
     runtime: Runtime, service: Service, kind: str, invitation_id: int, now: datetime
 ) -> datetime | None:
@@ -784,6 +789,7 @@ def _rate_slot(
         keys=[
             f"feedbot:invitation-line:{service.id}",
             f"feedbot:invitation-slot:{kind}:{invitation_id}",
+            _retries_key(kind, invitation_id),
         ],
         args=[
             _milliseconds(now),
@@ -810,16 +816,21 @@ def _milliseconds(value: datetime | timedelta) -> int:
 # holds its slot, and its job, put back for then, takes it. When a job comes late (RQ's
 # scheduler gone for a minute, Twilio slow) the line waited: it is pushed back by the delay
 # and goes on at its pace, in its order, rather than sending every passed slot at once.
-# KEYS: the service's line (a hash: `next`, when its next text is due, and `shift`, how far
-# late jobs have pushed the line back; times before the shift, in ms since the epoch) and
-# the slot held for this text. ARGV: now, the interval between texts, how long before its due
-# time a text may go (the second's worth), LATE_TOLERANCE and SLOT_KEPT (all in ms).
-# Returns 0 (send now) or when the slot held comes.
+# A text Twilio failed to take is retried first of the texts waiting, which all took their
+# slots after it, and they go one slot later (it went behind them all, to the line's end).
+# KEYS: the service's line (a hash: `next`, when its next text is due, `last`, when the last
+# that went was due (just before the first text waiting), and `shift`, how far late jobs and
+# retries have pushed the line back; times before the shift, in ms since the epoch), the slot
+# held for this text and the count of its retries (there while it is retried). ARGV: now,
+# the interval between texts, how long before its due time a text may go (the second's
+# worth), LATE_TOLERANCE and SLOT_KEPT (all in ms). Returns 0 (send now) or when the slot
+# held comes.
 _TAKE_SLOT = """
 local now, interval, ahead = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tolerance, kept = tonumber(ARGV[4]), tonumber(ARGV[5])
-local line = redis.call('HMGET', KEYS[1], 'next', 'shift')
+local line = redis.call('HMGET', KEYS[1], 'next', 'shift', 'last')
 local next_due, shift = tonumber(line[1]) or 0, tonumber(line[2]) or 0
+local last = tonumber(line[3])
 local held = tonumber(redis.call('GET', KEYS[2]))
 if held and held + shift > now then
   return held + shift
@@ -831,13 +842,32 @@ if held then
     redis.call('HSET', KEYS[1], 'shift', shift)
     redis.call('PEXPIRE', KEYS[1], math.max(next_due + shift - now, 0) + kept + 60000)
   end
+  redis.call('HSET', KEYS[1], 'last', math.max(last or 0, held + ahead))
   return 0
+end
+if last and next_due + shift > now and redis.call('EXISTS', KEYS[3]) == 1 then
+  -- A retry: the texts waiting move one slot back, and it takes the one they leave.
+  shift = shift + interval
+  if last + shift < now - tolerance then
+    shift = now - last
+  end
+  redis.call('PEXPIRE', KEYS[1], next_due + shift - now + kept + 60000)
+  local slot = math.max(last - ahead, now - shift)
+  if slot + shift == now then
+    redis.call('HSET', KEYS[1], 'shift', shift, 'last', math.max(last, slot))
+    return 0
+  end
+  -- Waiting, it heads the line: a retry meanwhile takes the slot before it.
+  redis.call('HSET', KEYS[1], 'shift', shift, 'last', last - interval)
+  redis.call('SET', KEYS[2], slot, 'PX', slot + shift - now + kept)
+  return slot + shift
 end
 local due = math.max(next_due, now - shift)
 local slot = math.max(due - ahead, now - shift)
 redis.call('HSET', KEYS[1], 'next', due + interval, 'shift', shift)
 redis.call('PEXPIRE', KEYS[1], due + interval + shift - now + kept + 60000)
 if slot + shift == now then
+  redis.call('HSET', KEYS[1], 'last', math.max(last or 0, due))
   return 0
 end
 redis.call('SET', KEYS[2], slot, 'PX', slot + shift - now + kept)

@@ -706,6 +706,64 @@ def test_texts_whose_slots_passed_unsent_go_on_at_the_rate_in_their_order(
     runtime.db.dispose()
 
 
+def test_a_text_retried_after_twilio_failed_keeps_its_place_in_the_line(inviting, twilio, tmp_path):
+    """A text Twilio answered 429 or 500 went, at its retry, to the back of the service's
+    line: behind every text that took a slot while it waited, all asked for after it."""
+    app, _ = inviting
+    limited = with_rules(app, tmp_path, {"rate_per_minute": 60}, twilio_retry_intervals=(2,))
+    runtime = runtime_of(limited)
+    phones = [f"+1202555019{n}" for n in range(4)]
+    with runtime.db.transaction() as db:
+        ids = [create_invitation_row(db, limited, phone).id for phone in phones]
+
+    def second(n):
+        return NOON + timedelta(seconds=n)
+
+    twilio.failures = [429]
+    first = [deliver(runtime, invitation_id, NOON) for invitation_id in ids]
+    assert [(d.status, d.retry_at) for d in first] == [
+        ("deferred", second(2)),  # the retry
+        ("deferred", second(1)),
+        ("deferred", second(2)),
+        ("deferred", second(3)),
+    ]
+    assert deliver(runtime, ids[1], second(1)).status == "sent"
+    assert deliver(runtime, ids[0], second(2)).status == "sent"  # before those behind it
+    assert deliver(runtime, ids[2], second(2)).retry_at == second(3)  # the line one slot on
+    assert deliver(runtime, ids[2], second(3)).status == "sent"
+    assert deliver(runtime, ids[3], second(3)).retry_at == second(4)
+    assert deliver(runtime, ids[3], second(4)).status == "sent"
+    assert [m["To"] for m in twilio.messages] == [phones[1], phones[0], phones[2], phones[3]]
+    runtime.db.dispose()
+
+
+def test_texts_retried_one_after_the_other_each_take_a_slot_of_their_own(
+    inviting, twilio, tmp_path
+):
+    app, _ = inviting
+    limited = with_rules(app, tmp_path, {"rate_per_minute": 60}, twilio_retry_intervals=(2,))
+    runtime = runtime_of(limited)
+    phones = [f"+1202555019{n}" for n in range(4)]
+    with runtime.db.transaction() as db:
+        ids = [create_invitation_row(db, limited, phone).id for phone in phones]
+
+    def second(n):
+        return NOON + timedelta(seconds=n)
+
+    twilio.failures = [429, 429]
+    assert [deliver(runtime, i, NOON).retry_at for i in ids] == [second(n) for n in (2, 1, 2, 3)]
+    assert deliver(runtime, ids[1], second(1)).retry_at == second(3)  # Twilio failed again
+    assert deliver(runtime, ids[2], second(2)).status == "sent"  # its job ran first
+    assert deliver(runtime, ids[0], second(2)).retry_at == second(3)  # the next slot
+    assert deliver(runtime, ids[0], second(3)).status == "sent"
+    assert deliver(runtime, ids[1], second(3)).retry_at == second(4)  # the one after it
+    assert deliver(runtime, ids[3], second(3)).retry_at == second(5)
+    assert deliver(runtime, ids[1], second(4)).status == "sent"
+    assert deliver(runtime, ids[3], second(5)).status == "sent"
+    assert [m["To"] for m in twilio.messages] == [phones[2], phones[0], phones[1], phones[3]]
+    runtime.db.dispose()
+
+
 def test_a_rate_lets_a_seconds_worth_go_together(inviting, twilio, tmp_path):
     """RQ's scheduler releases jobs by the second: a rate of 120 a minute sends two at once."""
     app, _ = inviting
