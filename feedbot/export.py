@@ -754,7 +754,7 @@ def flows_not_loaded(
         )
         .distinct()
     )
-    given = db.execute(query).tuples().all()
+    given = db.execute(query).all()
     return sorted(
         (flow_id, version)
         for flow_id, version in given
