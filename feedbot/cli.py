@@ -82,11 +82,7 @@ def _outside_failure(error: Exception) -> str | None:
     The URLs are read only to mask a password the driver's text might hold."""
     database_url = os.environ.get("DATABASE_URL")
     if missing_schema(error):  # PostgreSQL's is a ProgrammingError, SQLite's an OperationalError
-        reason = failure_reason(error, database_url)
-        return (
-            f"the database's tables are missing or older than this feedbot ({reason}):"
-            f" {UPGRADE_HINT}"
-        )
+        return _schema_behind(error, database_url)
     if isinstance(error, _DATABASE_FAILURES):
         reason = failure_reason(error, database_url)
         return (
@@ -99,6 +95,14 @@ def _outside_failure(error: Exception) -> str | None:
     if isinstance(error, OSError):
         return f"{error.filename}: {error.strerror}" if error.filename else str(error)
     return None
+
+
+def _schema_behind(error: Exception, database_url: str | None) -> str:
+    """What every command says when a table or column it uses is missing."""
+    reason = failure_reason(error, database_url)
+    return (
+        f"the database's tables are missing or older than this feedbot ({reason}): {UPGRADE_HINT}"
+    )
 
 
 @click.group(
@@ -395,8 +399,7 @@ def queue_status() -> None:
             backlog = not_yet_normalized(db, runtime.services)
             orphans = orphaned_responses(db, runtime.services)
     except SQLAlchemyError as error:
-        reason = failure_reason(error, runtime.settings.database_url)
-        problems.append(f"the database cannot be reached ({type(error).__name__}: {reason})")
+        problems.append(_database_problem(error, runtime.settings.database_url))
     else:
         oldest = f" (oldest closed {backlog.oldest_closed})" if backlog.oldest else ""
         click.echo(f"responses waiting to be normalized: {backlog.count}{oldest}")
@@ -412,6 +415,15 @@ def queue_status() -> None:
         click.echo(f"attention: {problem}", err=True)
     if problems:
         raise SystemExit(1)
+
+
+def _database_problem(error: Exception, database_url: str) -> str:
+    """Why the database could not be read: a schema behind this code is said as every other
+    command says it (run `feedbot db upgrade`), not as a database that cannot be reached."""
+    if missing_schema(error):
+        return _schema_behind(error, database_url)
+    reason = failure_reason(error, database_url)
+    return f"the database cannot be reached ({type(error).__name__}: {reason})"
 
 
 def _queue_problems(runtime: Runtime) -> list[str]:
