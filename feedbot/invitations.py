@@ -367,17 +367,11 @@ def invitation_counts(db: DbSession, service_ids: Sequence[str] | None) -> list[
         .group_by(Invitation.service_id, Invitation.status)
     ):
         by_status.setdefault(service_id, dict.fromkeys(STATUSES, 0))[status] = count
-    # The sweep's predicate for a reminder still to send (ix_invitations_reminder_pending).
-    owed = (
-        Invitation.phone.is_not(None)
-        & Invitation.reminded_at.is_(None)
-        & Invitation.reminder_due_at.is_not(None)
-    )
     reminders = db.execute(
         select(
             Invitation.service_id,
             func.count(Invitation.reminded_at),
-            func.sum(case((owed, 1), else_=0)),
+            func.sum(case((_reminder_owed(), 1), else_=0)),
         )
         .where(*scope)
         .group_by(Invitation.service_id)
@@ -386,6 +380,29 @@ def invitation_counts(db: DbSession, service_ids: Sequence[str] | None) -> list[
         InvitationCounts(service_id, by_status[service_id], sent, waiting or 0)
         for service_id, sent, waiting in sorted(reminders)
     ]
+
+
+def _reminder_owed() -> ColumnElement[bool]:
+    """The invitations a reminder would still go to: the sweep's predicate for a reminder to
+    send (ix_invitations_reminder_pending), and what _claim_reminder checks when it comes: a
+    survey still open, in which the person has written nothing, and no STOP under the
+    invitation's key. (A STOP under another key, or a thread since moved to another survey,
+    takes the number's keyed hash to find: the reminder finds those when it comes.)"""
+    open_and_unanswered = exists().where(
+        Conversation.id == Invitation.conversation_id,
+        Conversation.status == "active",
+        Conversation.answered.is_(False),
+    )
+    replied = exists().where(InboundMessage.conversation_id == Invitation.conversation_id)
+    opted_out = exists().where(OptOut.sender_key == Invitation.sender_key)
+    return (
+        Invitation.phone.is_not(None)
+        & Invitation.reminded_at.is_(None)
+        & Invitation.reminder_due_at.is_not(None)
+        & open_and_unanswered
+        & ~replied
+        & ~opted_out
+    )
 
 
 def offered_counts(db: DbSession, service_id: str, quarter: FiscalQuarter, timezone: str) -> int:
@@ -524,8 +541,13 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
     with runtime.db.transaction() as db:
         invitation = db.get(Invitation, invitation_id, with_for_update=True)
         if invitation is not None and invitation.status == "sending":
+            if invitation.sent_at is not None and now - invitation.sent_at < SENDING_LAPSE:
+                # A duplicate of a job whose worker may be calling Twilio now: that worker
+                # records the outcome (settled as "unknown" by the sweep if it never does).
+                # Settled here, a send that then succeeded lost its reminder.
+                return Delivery("skipped")
             # Claimed by a worker lost before recording Twilio's answer (killed, or its
-            # database connection dropped), and this job is its retry or a duplicate.
+            # database connection dropped), and this job is its retry.
             _finish(invitation, "unknown", INTERRUPTED)
             log.warning("invitation %s: %s", invitation.id, INTERRUPTED)
             return Delivery("unknown")

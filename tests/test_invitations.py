@@ -17,7 +17,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from feedbot.invitation_queue import invitations_queue
-from feedbot.invitations import deliver
+from feedbot.invitations import SENDING_LAPSE, deliver
 from feedbot.models import Conversation, Invitation, ResponseRecord
 from feedbot.queue import redrive
 from feedbot.segments import measure_sms
@@ -444,6 +444,33 @@ def test_staff_see_how_many_invitations_came_to_what(inviting, twilio):
     ]
     unknown = conform(schema, "/api/invitations", "GET", query={"service": "x"}, headers=bearer)
     assert unknown == {"error": "service 'x' does not exist"}
+
+
+def test_reminders_owed_leave_out_those_who_answered_or_opted_out(inviting, twilio):
+    """`invitations status` said "4 owed" where 2 reminders were ever sent: it counted every
+    invitation whose reminder had not run yet, those who had answered or said STOP since
+    included. Only the silent are owed one, as the reminder itself decides."""
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    answered, stopped, unreadable, silent = (f"+1202555014{n}" for n in (3, 4, 5, 6))
+    for phone in (answered, stopped, unreadable, silent):
+        invite(app, token, service="benefits", phone=phone)
+    work(app)
+    Texter(app.test_client(), phone=answered, to="+12025550101").send("5")
+    Texter(app.test_client(), phone=stopped, to="+12025550101").send("STOP")
+    Texter(app.test_client(), phone=unreadable, to="+12025550101").send("banana")
+    cli = app.test_cli_runner()
+    before = cli.invoke(args=["invitations", "status", "--service", "benefits"]).output
+    assert before == "benefits: 4 sent; reminders: 0 sent, 1 owed\n"
+    bearer = {"Authorization": f"Bearer {token}"}
+    (counts,) = app.test_client().get("/api/invitations", headers=bearer).json["services"][:1]
+    assert counts["reminders"] == {"sent": 0, "owed": 1}
+    tomorrow = NOON + timedelta(days=1)
+    sent = [remind(runtime_of(app), i.id, tomorrow).status for i in invitations(app)]
+    assert sent == ["skipped", "skipped", "skipped", "sent"]
+    after = cli.invoke(args=["invitations", "status", "--service", "benefits"]).output
+    assert after == "benefits: 4 sent; reminders: 1 sent, 0 owed\n"
 
 
 def test_redis_lost_while_a_text_is_sent_neither_undoes_it_nor_fails_a_report(
@@ -1469,11 +1496,35 @@ def test_a_job_finding_its_invitation_mid_send_does_not_send_it_again(inviting, 
     app, token = inviting
     invite(app, token)
     with runtime_of(app).db.transaction() as db:
-        db.execute(update(Invitation).values(status="sending", sent_at=NOON))
+        db.execute(update(Invitation).values(status="sending", sent_at=NOON - SENDING_LAPSE))
     work(app)
     assert twilio.requests == []
     (invitation,) = invitations(app)
     assert (invitation.status, invitation.phone) == ("unknown", None)
+
+
+def test_a_duplicate_job_during_the_send_leaves_it_to_the_worker_calling_twilio(inviting, twilio):
+    """A duplicate job (one a hung scheduler released twice) found the send in flight and
+    settled it "unknown", dropping the number: the send then succeeded without its reminder."""
+    import threading
+
+    app, token = inviting
+    invite(app, token)
+    (invitation,) = invitations(app)
+    runtime = runtime_of(app)
+    twilio.delay_seconds = 1.0  # Twilio has the message; its answer is on its way
+    first = []
+    sender = threading.Thread(target=lambda: first.append(deliver(runtime, invitation.id, NOON)))
+    sender.start()
+    while not twilio.messages:
+        sender.join(0.01)
+    assert deliver(runtime, invitation.id, NOON).status == "skipped"
+    sender.join()
+    assert [delivery.status for delivery in first] == ["sent"]
+    (invitation,) = invitations(app)
+    assert invitation.status == "sent" and invitation.phone is not None
+    assert invitation.reminder_due_at == NOON + timedelta(hours=20)
+    assert len(twilio.messages) == 1
 
 
 @pytest.mark.parametrize(
