@@ -1509,7 +1509,7 @@ def test_a_duplicate_job_during_the_send_leaves_it_to_the_worker_calling_twilio(
     import threading
 
     app, token = inviting
-    invite(app, token)
+    invite(app, token, service="benefits")  # reminded after 20 hours
     (invitation,) = invitations(app)
     runtime = runtime_of(app)
     twilio.delay_seconds = 1.0  # Twilio has the message; its answer is on its way
