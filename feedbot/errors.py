@@ -29,6 +29,15 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = "feedbot cannot reach its database right now; try again shortly"
+# While the tables are behind the code (a deploy whose `feedbot db upgrade` has not run yet):
+# staff, who may be the ones to run it, are told what it takes; anyone else only that it passes.
+SCHEMA_BEHIND_STAFF = (
+    "feedbot's database tables are missing or older than this feedbot:"
+    f" {UPGRADE_HINT}, then try again"
+)
+SCHEMA_BEHIND_PUBLIC = "feedbot is being updated; try again shortly"
+# The blueprints of the staff's API and pages (staff tokens, the dashboard).
+STAFF_BLUEPRINTS = frozenset({"staff", "invitations"})
 # What a caller hears when the call cannot go on; callers get no other explanation.
 CALLER_APOLOGY = "Sorry, we cannot take your answers right now. Please try again later. Goodbye."
 
@@ -116,7 +125,8 @@ def _schema_behind(error: Exception) -> Response:
         failure_reason(error),  # 'relation "contacts" does not exist'
         UPGRADE_HINT,
     )
-    return retry_later()
+    staff = request.blueprint in STAFF_BLUEPRINTS
+    return retry_later(SCHEMA_BEHIND_STAFF if staff else SCHEMA_BEHIND_PUBLIC)
 
 
 def _unexpected(error: Exception) -> Response:

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from feedbot.migrations import alembic_config, upgrade
 from feedbot.models import Base
+from tests.conftest import make_app, runtime_of
 from tests.support.services import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -120,3 +121,39 @@ def test_live_tokens_sharing_a_name_are_renamed_not_refused(backend, tmp_path):
                 assert [tuple(row) for row in rows] == [(1, "ops"), (2, "ops"), (3, "ops #3")]
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_requests_on_a_schema_behind_are_told_it_is_being_updated_not_unreachable(
+    backend, tmp_path
+):
+    """With the web on a schema behind its code, chat and the staff API answered 503 "feedbot
+    cannot reach its database right now", which it could. Staff are told what to run; a chat
+    visitor only that feedbot is being updated. Still 503 with Retry-After, until it has run."""
+    with empty_database(backend, tmp_path) as url:
+        upgrade(url, "0006_inbound_by_conversation")
+        app = make_app(url)
+        client = app.test_client()
+        origin = {"Origin": "https://studentaid.example.gov"}
+        chat = client.post("/api/chat/sessions", json={"service": "webchat"}, headers=origin)
+        bearer = {"Authorization": "Bearer not-checked-while-the-tables-are-behind"}
+        staff = [client.get(path, headers=bearer) for path in STAFF_PATHS]
+        upgrade(url)
+        after = client.post("/api/chat/sessions", json={"service": "webchat"}, headers=origin)
+        runtime_of(app).db.dispose()
+    assert (chat.status_code, chat.headers["Retry-After"]) == (503, "5")
+    assert chat.json == {"error": "feedbot is being updated; try again shortly"}
+    for answer in staff:
+        assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
+        assert answer.json == {
+            "error": "feedbot's database tables are missing or older than this feedbot: run"
+            " `feedbot db upgrade`, then try again"
+        }
+    assert after.status_code == 201, after.json
+
+
+STAFF_PATHS = [
+    "/api/exports/responses",
+    "/api/exports/a11-quarterly?quarter=FY2027Q1",
+    "/api/invitations",
+]
