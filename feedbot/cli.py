@@ -129,6 +129,33 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@db_group.command("downgrade")
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def db_downgrade(revision: str, yes: bool) -> None:
+    """Migrate the tables of DATABASE_URL back to REVISION (e.g. 0006_inbound_by_conversation),
+    undoing every later migration. Seldom needed: the previous release runs on the newer
+    schema (see "Rolling back a release" in the README)."""
+    from feedbot.migrations import DowngradeRefused, downgrade, downgrade_plan
+
+    database = current_runtime().db
+    try:
+        with database.engine.connect() as connection:
+            target, undone = downgrade_plan(connection, revision)
+    except DowngradeRefused as error:
+        raise click.BadParameter(str(error), param_hint="REVISION") from error
+    if not undone:
+        click.echo(f"the database is at {target} already: nothing to undo")
+        return
+    for migration in undone:
+        click.echo(f"undoes {migration.revision} ({migration.title}): loses {migration.loses}")
+    if not yes:
+        click.confirm(f"Migrate the database back to {target}?", abort=True)
+    downgrade(database.url, target)
+    click.echo(f"database is at {target}")
+
+
 @click.command("chat")
 @click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True)
 @click.option("--service", "service_id", default="demo", show_default=True)

@@ -13,12 +13,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
+from feedbot.cli import main
 from feedbot.migrations import alembic_config, upgrade
 from feedbot.models import Base
-from tests.conftest import make_app, runtime_of
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.services import fresh_postgres_database
+from tests.test_queue import complete_survey
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -157,3 +160,81 @@ STAFF_PATHS = [
     "/api/exports/a11-quarterly?quarter=FY2027Q1",
     "/api/invitations",
 ]
+
+
+def _feedbot(args: list[str], url: str, **options: object) -> Result:
+    env = {
+        "DATABASE_URL": url,
+        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "REDIS_URL": None,
+    }
+    return CliRunner().invoke(main, args, env=env, **options)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_returns(
+    backend, tmp_path
+):
+    """A rollback had no command: `alembic downgrade` stops on "No 'script_location' key"
+    (feedbot ships no alembic.ini)."""
+    with empty_database(backend, tmp_path) as url:
+        upgrade(url)
+        app = make_app(url)  # records the key's fingerprint, which 0007's downgrade drops
+        complete_survey(app, phone="+12025550165")
+        runtime_of(app).db.dispose()
+        refused = _feedbot(["db", "downgrade", "0006_inbound_by_conversation"], url, input="n\n")
+        assert versions(url) == ["0009_live_token_names"]
+        down = _feedbot(["db", "downgrade", "0006_inbound_by_conversation", "--yes"], url)
+        assert versions(url) == ["0006_inbound_by_conversation"]
+        again = _feedbot(["db", "downgrade", "0006"], url)
+        up = _feedbot(["db", "upgrade"], url)
+        assert versions(url) == ["0009_live_token_names"]
+        kept = create_engine(url)
+        with kept.connect() as connection:
+            conversations = connection.scalar(text("SELECT count(*) FROM conversations"))
+        kept.dispose()
+    assert refused.exit_code == 1 and refused.output.endswith("Aborted!\n"), refused.output
+    assert down.exit_code == 0, down.output
+    lines = down.output.splitlines()
+    assert [line.split(" ")[1] for line in lines[:3]] == [
+        "0009_live_token_names",
+        "0008_staff_sign_outs",
+        "0007_key_fingerprint",
+    ]
+    assert lines[2].startswith(
+        "undoes 0007_key_fingerprint (fingerprint of the secret key the keyed hashes of numbers"
+        " are made with): loses the recorded fingerprints of FEEDBOT_SECRET_KEY"
+    )
+    assert lines[-1] == "database is at 0006_inbound_by_conversation"
+    assert (
+        again.output == "the database is at 0006_inbound_by_conversation already: nothing to undo\n"
+    )
+    assert up.exit_code == 0 and conversations == 1
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        ([], "Missing argument 'REVISION'"),
+        (["base"], "'base' drops every table"),
+        (
+            ["0042_from_a_later_release"],
+            "this feedbot knows no revision '0042_from_a_later_release'",
+        ),
+        (["0009_live_token_names"], "the database is at 0006_inbound_by_conversation, not past"),
+    ],
+)
+def test_db_downgrade_refuses_without_a_revision_it_can_go_back_to(args, said, tmp_path):
+    url = f"sqlite:///{tmp_path / 'feedbot.sqlite3'}"
+    upgrade(url, "0006_inbound_by_conversation")
+    refused = _feedbot(["db", "downgrade", *args], url)
+    assert refused.exit_code == 2, refused.output
+    assert said in " ".join(refused.output.split()), refused.output
+    assert versions(url) == ["0006_inbound_by_conversation"]
+
+
+def test_every_migration_says_what_undoing_it_loses():
+    script = ScriptDirectory.from_config(alembic_config(""))
+    for migration in script.walk_revisions():
+        assert migration.module.downgrade_loses.strip(), migration.revision

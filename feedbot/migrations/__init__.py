@@ -13,6 +13,8 @@ from typing import IO, NamedTuple
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RangeNotAncestorError
+from alembic.util import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
@@ -38,6 +40,66 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at `database_url` up to `revision` (one migration at a time per
     database: a second one waits, then finds nothing left to do)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the database at `database_url` back to `revision`, undoing every later migration
+    (`feedbot db downgrade`, after downgrade_plan)."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
+class DowngradeRefused(Exception):
+    """A downgrade that cannot be what was meant, said so that a person can correct it."""
+
+
+class Undone(NamedTuple):
+    """A migration a downgrade undoes: its revision, its title, and what undoing it loses."""
+
+    revision: str
+    title: str
+    loses: str
+
+
+def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Undone]]:
+    """The revision `revision` names (a prefix of one will do), and the migrations a downgrade
+    of the database to it undoes, newest first. DowngradeRefused when this code knows no such
+    revision, when it is `base` (every table dropped: no rollback), or when the database is
+    not past it."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    _, known = code_revisions()
+    try:
+        target = script.get_revision(revision)
+    except CommandError:
+        raise DowngradeRefused(
+            f"this feedbot knows no revision {revision!r}: give one of"
+            f" {', '.join(sorted(known))}"
+        ) from None
+    if target is None:
+        raise DowngradeRefused(
+            "'base' drops every table, and every response and opt-out with them: give the"
+            " revision to go back to"
+        )
+    current = _current_revisions(connection)
+    if not current:
+        raise DowngradeRefused(f"the database has no feedbot tables: {UPGRADE_HINT}")
+    if current - known:
+        raise DowngradeRefused(
+            f"the database is at {', '.join(sorted(current - known))}, which this feedbot does"
+            " not know: downgrade with the release that migrated it there"
+        )
+    try:
+        scripts = list(script.iterate_revisions(tuple(current), target.revision))
+    except RangeNotAncestorError:
+        raise DowngradeRefused(
+            f"the database is at {', '.join(sorted(current))}, not past {target.revision}:"
+            " nothing to undo"
+        ) from None
+    undone = [
+        Undone(each.revision, each.doc, each.module.downgrade_loses)
+        for each in scripts
+        if each.revision != target.revision
+    ]
+    return target.revision, undone
 
 
 def make_revision(database_url: str, message: str) -> None:

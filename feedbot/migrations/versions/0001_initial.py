@@ -16,6 +16,8 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = "every response, answer, opt-out (STOP) and contact"
 
 
 def upgrade() -> None:

@@ -16,6 +16,8 @@ revision = "0002_records_tokens"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = "the normalized A-11 records and every staff token"
 
 
 def upgrade() -> None:

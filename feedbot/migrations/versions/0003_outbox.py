@@ -16,6 +16,10 @@ revision = "0003_outbox"
 down_revision = "0002_records_tokens"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = (
+    "the normalization outbox: responses waiting for their record are no longer queued for it"
+)
 
 
 def upgrade() -> None:

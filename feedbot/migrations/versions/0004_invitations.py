@@ -16,6 +16,8 @@ revision = "0004_invitations"
 down_revision = "0003_outbox"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = "every invitation, and which survey each one opened"
 
 
 def upgrade() -> None:

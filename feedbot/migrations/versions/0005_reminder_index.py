@@ -14,6 +14,8 @@ revision = "0005_reminder_index"
 down_revision = "0004_invitations"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = "nothing (an index)"
 
 PENDING = sa.text("phone IS NOT NULL AND reminded_at IS NULL")
 

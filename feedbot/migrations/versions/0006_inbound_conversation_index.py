@@ -13,6 +13,8 @@ revision = "0006_inbound_by_conversation"
 down_revision = "0005_reminder_index"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = "nothing (an index)"
 
 
 def upgrade() -> None:

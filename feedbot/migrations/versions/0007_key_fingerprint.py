@@ -16,6 +16,11 @@ revision = "0007_key_fingerprint"
 down_revision = "0006_inbound_by_conversation"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = (
+    "the recorded fingerprints of FEEDBOT_SECRET_KEY and of the keys it replaced: after the "
+    "next upgrade, the first process to start records whatever key it is given, unchecked"
+)
 
 
 def upgrade() -> None:

@@ -16,6 +16,11 @@ revision = "0008_staff_sign_outs"
 down_revision = "0007_key_fingerprint"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = (
+    "which dashboard sessions were signed out: a copy of such a session's cookie is accepted "
+    "again until it expires"
+)
 
 
 def upgrade() -> None:

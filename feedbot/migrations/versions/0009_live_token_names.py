@@ -21,6 +21,11 @@ revision = "0009_live_token_names"
 down_revision = "0008_staff_sign_outs"
 branch_labels = None
 depends_on = None
+# What `feedbot db downgrade` says undoing this migration loses.
+downgrade_loses = (
+    "nothing (the index that keeps live staff tokens' names unique; tokens the upgrade renamed "
+    "keep their new names)"
+)
 
 log = logging.getLogger("alembic.runtime.migration")
 _MAX_NAME = 128
