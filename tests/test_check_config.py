@@ -290,3 +290,83 @@ def test_a_date_that_does_not_exist_is_named_by_every_command_not_a_traceback(tm
     assert listed.exit_code == 2
     assert listed.output.startswith(f"feedbot: cannot start: ServiceError: {services}, ")
     assert "Traceback" not in listed.output
+
+
+def data_of_a_release_before_0007(database_url: str, call: bool = False, invite: bool = False):
+    """A database a release before key fingerprints (0007) filled: a survey texted, a STOP,
+    optionally a call answered and an invitation whose number is kept for its reminder, all
+    keyed under TEST_SECRET_KEY, and no fingerprint recorded (upgraded since: 0007 made its
+    table empty)."""
+    from datetime import UTC, datetime
+
+    from feedbot.identity import sender_key
+    from feedbot.models import Invitation
+    from tests.support.calling import Caller
+    from tests.support.texting import Texter
+    from tests.test_queue import complete_survey
+
+    app = make_app(database_url)
+    complete_survey(app, phone="+12025550166")
+    Texter(app.test_client(), phone="+12025550167", to="+12025550100").send("STOP")
+    if call:
+        caller = Caller(app.test_client(), phone="+12025550168")
+        caller.dial()
+        caller.press("1")
+    if invite:
+        now = datetime.now(UTC)
+        with runtime_of(app).db.transaction() as db:
+            db.add(
+                Invitation(
+                    service_id="benefits",
+                    phone="+12025550169",
+                    sender_key=sender_key("+12025550169", TEST_SECRET_KEY),
+                    language="es",
+                    status="sent",
+                    send_at=now,
+                    created_at=now,
+                    sent_at=now,
+                    reminder_due_at=now,
+                )
+            )
+    runtime_of(app).db.dispose()
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM key_fingerprints"))
+    engine.dispose()
+
+
+def test_a_key_not_recorded_over_data_of_an_earlier_release_is_a_warning(database_url):
+    """After an upgrade from before 0007, check-config said "not recorded yet (the first
+    process to start records it)" over a database of conversations and STOPs: under another
+    key the first process would have recorded it silently and every STOP been forgotten."""
+    data_of_a_release_before_0007(database_url)
+    for key in (TEST_SECRET_KEY, OTHER_KEY):
+        result = check_config(database_url, None, FEEDBOT_SECRET_KEY=key)
+        assert result.exit_code == 0, result.output
+        assert lines(result)["database"] == (
+            "ok       schema ok; FEEDBOT_SECRET_KEY not recorded yet, and the database holds"
+            " 2 contact(s) and 1 opt-out(s) hashed by an earlier release, which cannot be"
+            " checked without their numbers: before a process starts (the first records the"
+            " key), make sure FEEDBOT_SECRET_KEY is the key that release ran with, or every"
+            " STOP is forgotten"
+        )
+    assert fingerprints(database_url) == 0
+
+
+@pytest.mark.parametrize("kept", ["call", "invite"])
+def test_a_key_not_recorded_is_checked_against_a_call_or_a_kept_number(database_url, kept):
+    data_of_a_release_before_0007(database_url, **{kept: True})
+    made = lines(check_config(database_url, None))["database"]
+    other = check_config(database_url, None, FEEDBOT_SECRET_KEY=OTHER_KEY)
+    assert made.startswith(
+        "ok       schema ok; FEEDBOT_SECRET_KEY not recorded yet, and it is the key the"
+        " database's hashes were made with (checked against 1 "
+    ), made
+    assert made.endswith("): the first process to start records it")
+    assert other.exit_code == 1
+    assert lines(other)["database"].startswith(
+        "PROBLEM  FEEDBOT_SECRET_KEY is not the key this database's phone-number hashes were"
+        " made with (none of 1 "
+    ), other.output
+    assert OTHER_KEY not in other.output and TEST_SECRET_KEY not in other.output
+    assert fingerprints(database_url) == 0
