@@ -47,6 +47,7 @@ from feedbot.languages import (
     NO_WORDS,
     NONE_AFTER,
     NONE_WORDS,
+    NOR_RATED,
     NUMBER_NOUNS,
     OUT_OF_WORDS,
     PLACE_WORDS,
@@ -1024,14 +1025,28 @@ def _half_of_neither_nor(choices: tuple[Choice, ...], text: str, gettext: Gettex
             folded = folded.replace(needle, " ")
         for needle in needles:
             at = folded.find(needle) if _HAN.search(needle) else _place(folded, needle)
-            if at >= 0 and _says_nor(folded[at + len(needle) :]):
+            if at >= 0 and _says_nor_of_a_rating(folded[at + len(needle) :]):
                 return True
     return False
 
 
 def _says_nor(text: str) -> bool:
-    """Whether a folded text says "nor": Chinese anywhere, Tagalog as words of their own."""
+    """Whether a folded text says "nor": Chinese anywhere, Tagalog and Vietnamese as words of
+    their own."""
     return any(nor in text for nor in CHINESE_NOR) or any(f" {nor} " in text for nor in WORD_NOR)
+
+
+def _says_nor_of_a_rating(text: str) -> bool:
+    """Whether a folded text says "nor" and, after it, a word of rating ("也不反对", "hindi rin
+    tutol"): the other half of a neither, where "也不用等" (nor did I wait) is none."""
+    ats = [text.find(nor) for nor in CHINESE_NOR] + [text.find(f" {nor} ") for nor in WORD_NOR]
+    after = min((at for at in ats if at >= 0), default=-1)
+    return after >= 0 and any(word in text[after:] for word in _nor_rated())
+
+
+@functools.cache
+def _nor_rated() -> frozenset[str]:
+    return frozenset(_folded(word).strip() for word in NOR_RATED)
 
 
 def _clauses_and_sentences(text: str) -> tuple[str, ...]:

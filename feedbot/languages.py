@@ -182,6 +182,15 @@ CHINESE_NOR = frozenset(also + no for also in "也亦又" for no in "不没沒�
 WORD_NOR = frozenset(
     fold(words) for words in ("hindi rin", "hindi din", "di rin", "di din", "cũng không")
 )
+# What a "nor" that ends a neither goes on to rate ("也不反对", "hindi rin tutol", "cũng không
+# phản đối"): a "nor" of anything else is no half of one ("非常同意，也不用等": nor did I wait;
+# "Sang-ayon, hindi rin ako naghintay"; "Đồng ý, nhân viên cũng không tệ": nor were they bad).
+# As written: the engine folds them as it folds labels.
+NOR_RATED = (
+    *("反对", "反對", "同意", "赞成", "贊成", "支持"),
+    *("tutol", "sang-ayon", "salungat", "kontra", "pabor"),
+    *("phản đối", "đồng ý", "tán thành", "tán đồng"),
+)
 # A word that negates in one language and is an everyday word in another: Tagalog "di" (short
 # for "hindi": "Di ako sang-ayon") is Haitian "di" (say: "M ta di dakò"), and "wala" (there is
 # none: "wala nang iba pa", nothing else) no word elsewhere to risk; Vietnamese texters' "k",

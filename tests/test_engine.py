@@ -512,16 +512,30 @@ def test_skip_said_with_punctuation_skips(reply, language):
     assert step.session.question == "anything_else"
 
 
+_SAID = "Strongly agree. "
+
+
 @pytest.mark.parametrize(
-    "reply", ["x" * 10_000, "x" * engine.LONGEST_CHOICE_REPLY], ids=["unread", "read"]
+    ("reply", "expected"),
+    [
+        ("x" * 10_000, None),
+        ("x" * engine.LONGEST_CHOICE_REPLY, None),
+        (_SAID + "x" * (engine.LONGEST_CHOICE_REPLY - len(_SAID)), 5),
+        (_SAID + "x" * (engine.LONGEST_CHOICE_REPLY - len(_SAID) + 1), None),
+    ],
+    ids=["unread", "read", "read and an answer", "unread though an answer"],
 )
-def test_a_long_reply_is_asked_again(reply):
+def test_a_long_reply_is_asked_again(reply, expected):
     """An "N out of M" search over one 10,000-letter word took over a second a reply (this
     test then timed three such replies). Its cost is measured in bench/engine_step.py, beside
-    a short reply's (`python -m bench engine`, "long reply" rows); here, what it gives: such a
-    reply is not read (over LONGEST_CHOICE_REPLY), and one of that length, read, is no answer."""
+    a short reply's (`python -m bench engine`, "long reply" rows); here, what it gives: a reply
+    over LONGEST_CHOICE_REPLY is not read, though it says an answer, and one of that length is
+    read."""
     given, step = answered(A11, reply)
-    assert (given, step.prompts[0].kind, step.session.strikes) == ({}, "retry", 1)
+    if expected is None:
+        assert (given, step.prompts[0].kind, step.session.strikes) == ({}, "retry", 1)
+    else:
+        assert given["trust"] == ("answered", expected)
 
 
 def offering(*languages):
@@ -1950,6 +1964,26 @@ def test_thumbs_labels_name_the_thumbs_and_liking_is_still_read(
     assert [choice.label for choice in question.choices] == [up, down]
     replies = (up, liked, up.upper(), down, disliked, down.lower())
     assert [stored(reply, language, THUMBS) for reply in replies] == [1, 1, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "language", "expected"),
+    [
+        ("Rất đồng ý, tôi cũng không phải chờ lâu", "vi", 5),
+        ("Đồng ý, nhân viên cũng không tệ", "vi", 4),
+        ("Sang-ayon, hindi rin ako naghintay nang matagal", "tl", 4),
+        ("Lubos na sang-ayon, hindi rin mahaba ang pila", "tl", 5),
+        ("非常同意，也不用等很久", "zh_Hans", 5),
+        ("同意，也没有排队", "zh_Hans", 4),
+        ("我不同意也不反对", "zh_Hans", None),
+        ("Di ako sang-ayon, di rin tutol", "tl", None),
+    ],
+)
+def test_a_nor_of_something_other_than_a_rating_leaves_the_label_read(reply, language, expected):
+    """A "nor" after a label was taken for the second half of a neither whatever it went on
+    to say: "Rất đồng ý, tôi cũng không phải chờ lâu" (strongly agree, nor did I wait long) and
+    "非常同意，也不用等很久" were asked again, with a strike."""
+    assert stored(reply, language) == expected
 
 
 @pytest.mark.parametrize(
