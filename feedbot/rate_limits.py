@@ -1,5 +1,8 @@
-"""The app's one rate limiter (Flask-Limiter, counting in Redis): the web chat API, which anyone
-on the internet may call, and staff sign-in, where a token could be guessed at.
+"""The app's one rate limiter (Flask-Limiter): the web chat API, which anyone on the internet
+may call, and staff sign-in, where a token could be guessed at.
+
+It counts in Redis when REDIS_URL is set (in each process's memory while Redis is down);
+without REDIS_URL, in each process's memory, so each gunicorn worker has its own count.
 
 Twilio's webhooks are signed and staff's API calls carry a token checked first, so nothing
 else is limited; those requests skip the limiter's per-request lookup of limits (3 % of an SMS

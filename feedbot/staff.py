@@ -76,6 +76,9 @@ EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
 # loaded as such: their rows lack, or may not have, their survey texts.
 FLOWS_NOT_LOADED_HEADER = "Feedbot-Flows-Not-Loaded"
 QUARTERLY_FORMATS = ("csv", "json")
+# The sign-in form's answers to a token it checked and refused (unknown or revoked; lacking
+# the export scope): only these count towards FEEDBOT_STAFF_SIGN_IN_LIMIT.
+SIGN_IN_REFUSALS = (401, 403)
 # The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
 # them, per form of the question (a flow's `trust_form`).
 TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -227,8 +230,9 @@ def dashboard() -> Any:
 @blueprint.post("/staff/login")
 @limiter.limit(
     lambda: current_runtime().settings.staff_sign_in_limit,
-    # Only refusals count: a whole office may sign in from one address.
-    deduct_when=lambda response: response.status_code >= 400,
+    # Only a token refused counts: a whole office may sign in from one address, and a post
+    # without the form's CSRF token (400), which anyone there could send, is no guess at one.
+    deduct_when=lambda response: response.status_code in SIGN_IN_REFUSALS,
     on_breach=lambda limit: _too_many_sign_ins(limit.reset_at),
 )
 def login() -> Any:
