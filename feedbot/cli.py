@@ -635,7 +635,7 @@ def export_responses(fmt, service, channel, language, quarter, start, end, statu
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
         period, services = response_filter.quarter, response_filter.services
         empty = period if period and quarter_without_responses(db, period, services) else None
-        target = open(output, "wb") if output else click.get_binary_stream("stdout")  # noqa: SIM115
+        target = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
         try:
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
                 if fmt == "csv":
