@@ -419,12 +419,21 @@ _NOT_DIALLED = re.compile(
     r"\d{1,2}([./ -])\d{1,2}\1\d{2,4}|\d{4}([./ -])\d{1,2}\2\d{1,2}|\d{1,3}(?:\.\d{3})+"
     r"|\d{1,2}[.:]\d\d[ -]+\d{1,2}[.:]\d\d|(?:19|20)\d\d[ .-]\d+"
 )
-_CURRENCY_NEAR = re.compile(
-    r"[$€₽₫₩¥元원]|\b(?:euros?|dollars?|d[oó]lares|pesos|reais|r[eé]is|rubles?|рубл\w*|руб"
-    r"|đồng|dong|vnd|gourdes?|goud|riyals?|ريال|جنيه)\b",
+_CURRENCY_SIGNS = "$€₽₫₩¥元원"
+_CURRENCY_WORDS = (
+    r"euros?|dollars?|d[oó]lares|pesos|reais|r[eé]is|rubles?|рубл\w*|руб"
+    r"|đồng|dong|vnd|gourdes?|goud|riyals?|ريال|جنيه"
+)
+_CURRENCY_NEAR = re.compile(rf"[{_CURRENCY_SIGNS}]|\b(?:{_CURRENCY_WORDS})\b", re.IGNORECASE)
+_CURRENCY_REACH = 8
+# An amount has its currency on its digits: "15000 dollars", "50000 €", "15000.00 USD" (one
+# before them, "claim $12,000", "claim USD 50000", already parts them from the cue). A currency
+# further on is another number's: "claim # 123456789 $50", "case number 123456789, fee $5".
+_CURRENCY_AFTER = re.compile(
+    rf"(?:[.,]\d{{1,2}})?\s?(?:[{_CURRENCY_SIGNS}](?!\s?\d)"
+    rf"|(?:{_CURRENCY_WORDS}|usd|eur|mxn|brl|rub|krw|cny|rmb|php|htg|sar|egp)\b)",
     re.IGNORECASE,
 )
-_CURRENCY_REACH = 8
 # A grouped number in a national format of the service's regions is a phone number with no
 # cue, when `phonenumbers` finds it valid there: Korea's "010-1234-5678", China's "138 1234
 # 5678", Taiwan's and Vietnam's "0912 345 678", the Philippines' "0917 123 4567", France's "06 12
@@ -1769,10 +1778,7 @@ def _references(text: str, region: str) -> list[Finding]:
         for m in _REFERENCE_RUN.finditer(text)
         if _names_a_file(m.group())
         and _after_reference_cue(text, m.start())
-        and _CURRENCY_NEAR.search(
-            text, max(0, m.start() - _CURRENCY_REACH), min(len(text), m.end() + _CURRENCY_REACH)
-        )
-        is None
+        and _CURRENCY_AFTER.match(text, m.end()) is None
     ]
 
 

@@ -1241,6 +1241,12 @@ def test_near_misses_are_left_alone(text):
             "case 2024-118 and form I-485 and a 1040-X",
             "case [REFERENCE] and form I-485 and a 1040-X",
         ),
+        # An amount further on is not the reference's: only a currency attached to the digits
+        # makes them one ("claim $12,000", "50000 pesos", "USD 50000").
+        ("claim # 123456789 $50", "claim # [REFERENCE] $50"),
+        ("My case number is 123456789, fee $5", "My case number is [REFERENCE], fee $5"),
+        ("case 12345678 cost me 40 dollars", "case [REFERENCE] cost me 40 dollars"),
+        ("expediente 4455667788 y pagué 200 pesos", "expediente [REFERENCE] y pagué 200 pesos"),
     ],
 )
 def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
@@ -1266,6 +1272,9 @@ def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
         "case 2024 took a year, reference 1234",
         "my case from 2024",
         "application 10days ago",
+        "claim 15000 dollars, claim 15000.00 USD, claim USD 50000 and claim $ 120000",
+        "a claim 50000€, a claim 50000 € and a loan 120000$.",
+        "reclamo de 12000 dólares, préstamo de 50000 pesos, préstamo MXN 50000",
     ],
 )
 def test_numbers_beside_a_reference_cue_that_name_no_file_stay(text):
