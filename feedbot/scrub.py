@@ -1825,7 +1825,7 @@ def _phones(text: str, region: str) -> list[Finding]:
         return []
     # A number its writer calls one, or one in a national format, is read whole before the
     # matcher reads a U.S. number inside it: "8 (912) 345-67-89" is Russian, not (912) 345-6789.
-    found = _cued_phones(text)
+    found = _cued_phones(text, region)
     # VALID: the number must be a real, dialable number for its region, and not glued to
     # letters, which rejects receipt numbers like IOE0912345678 and amounts like $1,250.00.
     matcher = phonenumbers.PhoneNumberMatcher(
@@ -1842,7 +1842,7 @@ def _phones(text: str, region: str) -> list[Finding]:
     return found
 
 
-def _cued_phones(text: str) -> list[Finding]:
+def _cued_phones(text: str, region: str) -> list[Finding]:
     """Digit runs a cue calls a phone number, and runs in a national format (no letter glued
     to them: "IOE0912345678" is a receipt number)."""
     found = []
@@ -1851,7 +1851,9 @@ def _cued_phones(text: str) -> list[Finding]:
         if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
         elif len(_DIGIT.findall(text, start, end)) > _MAX_INTERNATIONAL_DIGITS:
-            found += _phones_side_by_side(text, start, end)
+            found += _valid_side_by_side(text, start, end, region) or _phones_side_by_side(
+                text, start, end
+            )
     return found
 
 
@@ -1881,6 +1883,48 @@ def _phones_side_by_side(text: str, start: int, end: int) -> list[Finding]:
             part_end = ends[0]
         start = part_end + 1
     return found
+
+
+def _valid_side_by_side(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """Numbers of the service's region side by side with no cue ("202 456 1111 202 456 1414"),
+    which the matcher reads as one invalid number: the run's parts between its spaces, when the
+    whole run splits into numbers valid there. A list of years or rooms does not ("In 2021 2022
+    2023 2024 2025"), and none is read from it."""
+    if _glued_to_letters(text, start, end) or _after_reference_cue(text, start):
+        return []
+    starts = [start] + [m.end() for m in _SPACE_IN_RUN.finditer(text, start, end)]
+    ends = [part_start - 1 for part_start in starts[1:]] + [end]
+    count = len(starts)
+    # Read from the run's end: splits[i], whether the groups from i on split into valid numbers,
+    # and part_end[i], the group ending the first of them (the longest that can).
+    splits = [False] * count + [True]
+    part_end = [0] * count
+    for i in reversed(range(count)):
+        for j in range(i, count):
+            digits = len(_DIGIT.findall(text, starts[i], ends[j]))
+            if digits > _MAX_INTERNATIONAL_DIGITS:
+                break
+            if (
+                splits[j + 1]
+                and digits >= _MIN_DIALLED_DIGITS
+                and _valid_in_region(text[starts[i] : ends[j]], region)
+            ):
+                splits[i], part_end[i] = True, j
+    if not splits[0]:
+        return []
+    found: list[Finding] = []
+    i = 0
+    while i < count:
+        found.append(Finding("PHONE", starts[i], ends[part_end[i]]))
+        i = part_end[i] + 1
+    return found
+
+
+def _valid_in_region(number: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, region))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _in_national_format(text: str, start: int, end: int) -> bool:

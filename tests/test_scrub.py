@@ -1385,6 +1385,12 @@ def test_an_address_at_the_end_of_a_sentence_leaves_its_full_stop(text, expected
         ("010-1234-5678 010-9876-5432 010-1111-2222", "[PHONE] [PHONE] [PHONE]"),
         ("call me 202 555 0143 202 555 0199", "call me [PHONE] [PHONE]"),
         ("In 2023 2024 2025 I applied 3 times", "In 2023 2024 2025 I applied 3 times"),
+        # With no cue, numbers that are each valid in the service's region.
+        ("202 456 1111 202 456 1414", "[PHONE] [PHONE]"),
+        ("202 555 0143 202 555 0199", "[PHONE] [PHONE]"),
+        ("reach us 202 456 1111 202 456 1414 202 456 1515", "reach us [PHONE] [PHONE] [PHONE]"),
+        ("In 2021 2022 2023 2024 2025 I applied", "In 2021 2022 2023 2024 2025 I applied"),
+        ("rooms 101 102 103 104 105 106 107", "rooms 101 102 103 104 105 106 107"),
     ],
 )
 def test_phone_numbers_side_by_side_are_each_scrubbed(text, expected):
