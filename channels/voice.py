@@ -26,6 +26,7 @@ from channels.twilio_request import (
     webhook_url,
 )
 from feedbot.conversations import (
+    STOP_DELIVERY,
     Inbound,
     Outcome,
     clean_reply_text,
@@ -35,6 +36,7 @@ from feedbot.conversations import (
     question_left_open,
     resume_survey,
     start_conversation,
+    survey_to_resume,
 )
 from feedbot.engine import ChoiceView, Prompt, Reply, parse_answer
 from feedbot.errors import CALLER_APOLOGY
@@ -61,12 +63,35 @@ ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 # How long after a call ended its last answer may still arrive: Twilio's status callback and
 # the last Gather's answer reach different workers, in either order, seconds apart.
 LATE_ANSWER_GRACE = timedelta(minutes=5)
-# How long after a call dropped mid-survey a call-back from the same number to the same service
-# goes on with that survey (as one response) rather than beginning another. A dropped call is
-# redialled within minutes; a call hours later is more likely about another visit, and its
-# caller would not remember where the survey stopped. Never longer than the idle expiry, after
-# which a texter's survey is over too.
+# How long after the last answer of a call that dropped mid-survey a call-back from the same
+# number to the same service is offered to go on with that survey (as one response) rather
+# than begin another. A dropped call is redialled within minutes; a call hours later is more
+# likely about another visit, and its caller would not remember where the survey stopped.
+# Never longer than the idle expiry, after which a texter's survey is over too.
 CALLBACK_WINDOW = timedelta(minutes=30)
+# What a caller says to the call-back menu instead of pressing 1 (go on with the unfinished
+# survey) or 2 (a new one), in the service's languages. Folded, punctuation removed; "one" and
+# "two" said count as the keys.
+CONTINUE_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("continue", "continue it", "continue the survey", "resume", "go on", "continuar"),
+        *("seguir", "continue la encuesta", "continuer", "continuez", "reprendre", "kontinye"),
+        *("ituloy", "magpatuloy", "tuloy", "tiếp tục", "продолжить", "продолжай"),
+        *("продолжайте", "متابعة", "استمرار", "أكمل", "계속", "계속하기", "继续", "繼續"),
+    )
+)
+NEW_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("new", "new one", "a new one", "new survey", "start new", "start over", "nueva"),
+        *("nuevo", "nueva encuesta", "empezar de nuevo", "nouveau", "nouvelle"),
+        *("nouvelle enquête", "recommencer", "nova", "novo", "nova pesquisa", "recomeçar"),
+        *("nouvo", "nouvo sondaj", "rekòmanse", "bago", "bagong survey", "mới", "khảo sát mới"),
+        *("bắt đầu lại", "новый", "новая", "новый опрос", "заново", "начать заново", "جديد"),
+        *("استطلاع جديد", "새로", "새 설문", "처음부터", "新的", "新", "重新开始", "重新開始"),
+    )
+)
 # A rating heard with a confidence under this is said back before it is stored. Twilio's
 # Confidence is optional and "not guaranteed to be accurate, or even set"; Google's recognisers
 # send 0.0 for "not set", and Twilio may answer one call with Google and the next with Deepgram.
@@ -108,12 +133,38 @@ def incoming_call() -> Response:
     """Answer a call: the language menu when the service offers several, else the survey."""
     service = _service()
     _call_sid()  # refused now, not after the caller has picked a language
-    resumed = _resumed(service)
-    if resumed is not None:
-        return resumed
-    if len(service.languages) > 1:
-        return _twiml(language_menu(service))
-    return _start(service, service.default_language)
+    offer = _resume_offer(service)
+    if offer is not None:
+        return offer
+    return _new_survey(service)
+
+
+@blueprint.post("/twilio/voice/resume")
+@twilio_signed
+def resume_chosen() -> Response:
+    """The call-back menu's answer: 1 or "continue" goes on with the unfinished survey; star
+    or "repeat" hears the menu again, "stop" ends the call; 2, "new", silence or anything else
+    begins a new survey, and the unfinished one stays closed as it was: the caller may be
+    someone else on the same phone, who must not answer another's survey."""
+    service = _service()
+    _call_sid()
+    language = request.args.get("language", "")
+    language = language if language in VOICES else service.default_language
+    speech = request.form.get("SpeechResult", "")
+    digits = request.form.get("Digits", "")
+    said = fold_words(speech)
+    if "*" in digits or said in REPEAT_WORDS:
+        return _twiml(resume_menu(language))
+    if not digits and said in STOP_WORDS:
+        return _twiml(_goodbye(language))
+    number = _number_said(speech, (language, *service.languages))
+    if digits == "1" or (not digits and (said in CONTINUE_WORDS or number == 1)):
+        with current_runtime().db.transaction() as db:
+            inbound = _inbound(service, Reply(), "resume")
+            outcome = resume_survey(db, inbound, _callback_window())
+        if outcome is not None:
+            return _twiml(render_voice(outcome, service, 1))
+    return _new_survey(service)
 
 
 @blueprint.post("/twilio/voice/language")
@@ -162,7 +213,8 @@ def answer() -> Response:
         if command == "stop" and not keys and _stop_skips(_current_question(db, inbound)):
             command = "skip"
         if command == "stop":
-            conversation = end_thread(db, inbound)
+            stop = _inbound(service, Reply(), STOP_DELIVERY)
+            conversation = end_thread(db, stop, asked_to_stop=True)
             language = conversation.language if conversation else service.default_language
             return _twiml(_goodbye(language))
         if command == "skip":
@@ -218,6 +270,26 @@ def language_menu(service: Service) -> VoiceResponse:
         _say(gather, text, code)
     response.redirect(webhook_url("/twilio/voice/language"), method="POST")
     return response
+
+
+def resume_menu(language: str) -> VoiceResponse:
+    """The call-back menu, in the unfinished survey's language: go on with it, or begin a new
+    one. Silence begins a new one (the Redirect)."""
+    response = VoiceResponse()
+    gather = _gather(response, _resume_url(language), VOICES[language])
+    offer = gettext_for(language)(
+        _(
+            "A survey started from this phone number earlier was not finished. To continue it "
+            "where it stopped, press 1. To start a new survey, press 2."
+        )
+    )
+    _say(gather, offer, language)
+    response.redirect(_resume_url(language), method="POST")
+    return response
+
+
+def _resume_url(language: str) -> str:
+    return webhook_url(f"/twilio/voice/resume?{urlencode({'language': language})}")
 
 
 def render_voice(
@@ -351,19 +423,28 @@ def _start(service: Service, language: str) -> Response:
     return _twiml(render_voice(outcome, service, 1))
 
 
-def _resumed(service: Service) -> Response | None:
-    """A call-back soon after a call that dropped mid-survey goes on with that survey, in its
-    language, without the language menu; None when there is none to resume."""
+def _new_survey(service: Service) -> Response:
+    """A call's survey from the start: the language menu when the service offers several."""
+    if len(service.languages) > 1:
+        return _twiml(language_menu(service))
+    return _start(service, service.default_language)
+
+
+def _resume_offer(service: Service) -> Response | None:
+    """A call-back soon after a call that dropped mid-survey is asked whether to go on with
+    that survey (`resume_menu`); None when there is none to offer."""
     if not _caller_identified():
         return None
-    runtime = current_runtime()
-    within = min(CALLBACK_WINDOW, runtime.settings.idle_expiry)
-    with runtime.db.transaction() as db:
-        outcome = resume_survey(db, _inbound(service, Reply(), "resume"), within)
-    if outcome is None:
+    with current_runtime().db.transaction() as db:
+        survey = survey_to_resume(db, _inbound(service, Reply(), "resume"), _callback_window())
+    if survey is None:
         return None
-    welcome = gettext_for(outcome.language)(_("Welcome back. Let's continue where we left off."))
-    return _twiml(render_voice(outcome, service, 1, preface=welcome))
+    language = survey.language if survey.language in VOICES else service.default_language
+    return _twiml(resume_menu(language))
+
+
+def _callback_window() -> timedelta:
+    return min(CALLBACK_WINDOW, current_runtime().settings.idle_expiry)
 
 
 def _caller_identified() -> bool:

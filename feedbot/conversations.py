@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, exists, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
@@ -25,7 +25,7 @@ from feedbot.identity import log_id
 from feedbot.keywords import Keyword, asks_to_stop, carrier_keyword
 from feedbot.languages import language_for_keyword
 from feedbot.metrics import record_closed
-from feedbot.models import Answer, PendingNormalization
+from feedbot.models import Answer, InboundMessage, PendingNormalization
 from feedbot.services import Service
 from feedbot.turn_sql import SAVED, ConversationRow, run, statements
 
@@ -44,6 +44,23 @@ _LATEST_ANSWER = (
     .where(Answer.conversation_id == bindparam("p_conversation"))
     .order_by(Answer.id.desc())
     .limit(1)
+)
+# When the person last gave an answer (a skip is one; a question they let pass is not): a
+# call-back may resume the survey for a while after it.
+_LAST_ANSWER_GIVEN = (
+    select(Answer.answered_at)
+    .where(Answer.conversation_id == bindparam("p_conversation"), Answer.status != "unanswered")
+    .order_by(Answer.answered_at.desc())
+    .limit(1)
+)
+# A survey its caller ended on purpose: the thread recorded a delivery "<call>:stop" for it
+# (end_thread with asked_to_stop), and no call-back takes it up again.
+STOP_DELIVERY = "stop"
+_ENDED_BY_STOP = select(
+    exists().where(
+        InboundMessage.conversation_id == bindparam("p_conversation"),
+        InboundMessage.message_id.endswith(f":{STOP_DELIVERY}"),
+    )
 )
 # A response closed again is normalized again: its outbox row, if it still waits, goes first,
 # so that closing adds a new one. A drain holding that row makes the DELETE wait until the
@@ -188,18 +205,29 @@ def start_conversation(db: DbSession, inbound: Inbound) -> Outcome:
     return _begin(db, contact, inbound, resumed=False, current=None)
 
 
+def survey_to_resume(db: DbSession, inbound: Inbound, within: timedelta) -> ConversationRow | None:
+    """The sender's survey a call-back may offer to go on with (`_resume_point`), or None.
+    Nothing changes or is locked: the caller is asked first, and `resume_survey` checks again
+    when they say yes."""
+    latest = _latest_of_sender(db, inbound)
+    if latest is None or _resume_point(db, latest, inbound, within) is None:
+        return None
+    return latest
+
+
 def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome | None:
     """Go on with the sender's survey on a new thread: a caller whose call dropped mid-survey
-    calls the service back. The survey the dropped call left (closed partial or abandoned, its
-    last reply at most `within` ago, on a flow unchanged since) opens again on the question it
-    was asking, and the new thread takes it from the old one, so the person stays one response;
-    None when there is none. A repeated delivery of the message that resumed it resumes nothing
-    more.
+    called the service back and asked to continue it. The survey the dropped call left (see
+    `_resume_point`) opens again on the question it was asking, and the new thread takes it
+    from the old one, so the person stays one response; None when there is none. A repeated
+    delivery of the message that resumed it resumes nothing more.
 
     The response keeps its id: its record, if the drain wrote it, is rewritten when the survey
     closes again, and its outbox row, if it still waits, goes (`_LEAVE_OUTBOX`)."""
     latest = _latest_of_sender(db, inbound)
-    if latest is None or (latest.status != "active" and not _may_resume(latest, inbound, within)):
+    if latest is None or (
+        latest.status != "active" and _resume_point(db, latest, inbound, within) is None
+    ):
         return None
     contact = _lock_contact(db, inbound)
     if contact.conversation_id is not None:  # the thread's first message delivered again
@@ -207,15 +235,13 @@ def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome
     # The dropped call's thread may be taking its last answer: wait for it, then read again.
     run(db, statements(db).lock_threads, {"p_conversation": latest.id})
     conversation = _conversation(db, latest.id)
-    if conversation is None or not _may_resume(conversation, inbound, within):
-        return None
-    question = _question_at_close(db, inbound.service, conversation)
-    if question is None:
+    question = None if conversation is None else _resume_point(db, conversation, inbound, within)
+    if conversation is None or question is None:
         return None
     if inbound.message_id:
         _first_delivery(db, inbound, contact)
     _reopen(db, contact, conversation, question, inbound.received_at)
-    return current_prompts(db, inbound, notice_until_answered=True)
+    return current_prompts(db, inbound)
 
 
 def _latest_of_sender(db: DbSession, inbound: Inbound) -> ConversationRow | None:
@@ -230,15 +256,22 @@ def _latest_of_sender(db: DbSession, inbound: Inbound) -> ConversationRow | None
     return None if row is None else ConversationRow(*row)
 
 
-def _may_resume(conversation: ConversationRow, inbound: Inbound, within: timedelta) -> bool:
-    """Whether a survey left unfinished was last replied to recently enough for a new thread to
-    resume it (counted from the reply, not the close: one closed idle by the sweep, its
-    caller's hang-up never reported, closed a whole idle expiry after it); a completed survey
-    is done with."""
-    return (
-        conversation.status in {"partial", "abandoned"}
-        and inbound.received_at - conversation.last_activity_at <= within
-    )
+def _resume_point(
+    db: DbSession, conversation: ConversationRow, inbound: Inbound, within: timedelta
+) -> str | None:
+    """The question a new thread would resume a survey on; None when it may not: only a
+    survey left partial is, on a flow unchanged since. An abandoned one has no answer to keep
+    (and its caller may have picked a language by mistake), one its caller ended by saying
+    stop was ended on purpose, and a completed one is done with. The window runs from the
+    latest answer given, not from the close (the sweep closes a survey whose hang-up was never
+    reported a whole idle expiry later) nor from a call-back that answered nothing."""
+    params = {"p_conversation": conversation.id}
+    if conversation.status != "partial" or run(db, _ENDED_BY_STOP, params).scalar():
+        return None
+    given = run(db, _LAST_ANSWER_GIVEN, params).scalar()
+    if given is None or inbound.received_at - given > within:
+        return None
+    return _question_at_close(db, inbound.service, conversation)
 
 
 def _resumed_before(
@@ -253,7 +286,7 @@ def _resumed_before(
     ):
         return None
     log.info("duplicate %s resumption ignored", inbound.channel)
-    outcome = current_prompts(db, inbound, notice_until_answered=True)
+    outcome = current_prompts(db, inbound)
     return replace(outcome, disposition="duplicate")
 
 
@@ -304,10 +337,16 @@ def current_prompts(
     return _outcome(conversation, Step(session, prompts))
 
 
-def end_thread(db: DbSession, inbound: Inbound) -> ConversationRow | None:
-    """The thread ended (a caller hung up): close its open survey as partial or abandoned."""
+def end_thread(
+    db: DbSession, inbound: Inbound, *, asked_to_stop: bool = False
+) -> ConversationRow | None:
+    """The thread ended (a caller hung up): close its open survey as partial or abandoned.
+    One the person `asked_to_stop` ("stop" said on a call) records the delivery
+    `inbound.message_id`, which ends ":stop" (STOP_DELIVERY), so that no call-back resumes it."""
     contact = _lock_contact(db, inbound)
     conversation = _conversation(db, contact.conversation_id)
+    if conversation is not None and asked_to_stop:
+        _first_delivery(db, inbound, contact)
     if conversation is None or conversation.status != "active":
         return conversation
     status = "partial" if conversation.answered else "abandoned"

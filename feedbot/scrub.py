@@ -349,10 +349,19 @@ _REFERENCE_RUN = re.compile(
     r"(?![A-Za-z\d-])"
 )
 # Five digits name a file; four are a year or a count ("case 2024", "reference 1234") and a
-# ticket at the window has fewer. With fewer digits, a code of six letters and digits in
-# capitals with two digits or more ("K7X9QZ42"), as "10days" or "2nd" are not.
+# ticket at the window has fewer. With fewer digits, a code of six letters and digits or more
+# with two digits, in capitals or as a phone keyboard types it ("K7X9QZ42", "k7x9qz42"); not
+# words with numbers ("10days", "covid-19", "3pm-5pm", "window12", "2nd").
 _REFERENCE_MIN_DIGITS = 5
 _REFERENCE_CODE_MIN_LENGTH, _REFERENCE_CODE_MIN_DIGITS = 6, 2
+_LETTERS = re.compile(r"[A-Za-z]+")
+# Words written on a number; any everyday word of three letters or more is one too.
+_WORDS_ON_NUMBERS = _word_set(
+    "am pm st nd rd th hr hrs min mins minutes days hours weeks months years times people"
+    " calls pages covid form room line window floor dias horas minutos semanas meses anos veces"
+    " vezes jours heures semaines mois ans fois noon mg ml kg km lb lbs"
+)
+_EVERYDAY_WORD_ON_NUMBERS_MIN_LENGTH = 3
 # A form's name is not a person's ("application I-485", "DS-2029", "1040-X", the VA's "claim
 # 21-526EZ"), nor is a date ("application 05-12-2025", "claim 12 05 2025").
 _NOT_A_REFERENCE = re.compile(
@@ -1792,7 +1801,15 @@ def _names_a_file(run: str) -> bool:
     if digits >= _REFERENCE_MIN_DIGITS:
         return True
     characters = len(run.replace("-", "").replace(" ", ""))
-    return characters >= _REFERENCE_CODE_MIN_LENGTH and run.upper() == run
+    return characters >= _REFERENCE_CODE_MIN_LENGTH and not all(
+        map(_word_on_numbers, _LETTERS.findall(run.lower()))
+    )
+
+
+def _word_on_numbers(letters: str) -> bool:
+    return letters in _WORDS_ON_NUMBERS or (
+        len(letters) >= _EVERYDAY_WORD_ON_NUMBERS_MIN_LENGTH and letters in _EVERYDAY_WORDS
+    )
 
 
 def _cards(text: str, region: str) -> list[Finding]:

@@ -1247,6 +1247,11 @@ def test_near_misses_are_left_alone(text):
         ("My case number is 123456789, fee $5", "My case number is [REFERENCE], fee $5"),
         ("case 12345678 cost me 40 dollars", "case [REFERENCE] cost me 40 dollars"),
         ("expediente 4455667788 y pagué 200 pesos", "expediente [REFERENCE] y pagué 200 pesos"),
+        # Phone keyboards type codes in lower case.
+        ("my confirmation code is k7x9qz42", "my confirmation code is [REFERENCE]"),
+        ("confirmation code Qx7Lm9Tz, thanks", "confirmation code [REFERENCE], thanks"),
+        ("código de confirmación xk4m9q", "código de confirmación [REFERENCE]"),
+        ("ticket abcd12 closed", "ticket [REFERENCE] closed"),
     ],
 )
 def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
@@ -1275,6 +1280,9 @@ def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
         "claim 15000 dollars, claim 15000.00 USD, claim USD 50000 and claim $ 120000",
         "a claim 50000€, a claim 50000 € and a loan 120000$.",
         "reclamo de 12000 dólares, préstamo de 50000 pesos, préstamo MXN 50000",
+        "a claim 45mins long, application covid-19 relief, application 12months late",
+        "application i-130, application n400, application ds160 and claim 21-526ez",
+        "confirmation 3pm-5pm, ticket window12, order form1040, claim covid19",
     ],
 )
 def test_numbers_beside_a_reference_cue_that_name_no_file_stay(text):

@@ -1,6 +1,7 @@
-"""A caller whose call dropped mid-survey and who calls the same service back soon: the survey
-goes on where it stopped, as one response (it began again, and the quarterly export counted
-the person twice)."""
+"""A caller whose call dropped mid-survey and who calls the same service back soon: asked
+first, the caller may go on where the survey stopped, as one response (it began again, and
+the quarterly export counted the person twice), or begin a new one: the caller may be someone
+else on the same phone, who must neither answer another's survey nor go uncounted."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from feedbot.models import Conversation, PendingNormalization, ResponseRecord
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.calling import Caller
 
-WELCOME_BACK = "Welcome back. Let's continue where we left off."
+OFFER = (
+    "A survey started from this phone number earlier was not finished. To continue it where "
+    "it stopped, press 1. To start a new survey, press 2."
+)
+LANGUAGE_MENU = "For English, press 1."
+TRUST = "increased my trust"
 DRIVERS = "What about this interaction made the difference?"
 
 
@@ -54,15 +60,24 @@ def dropped_call(app, *keys, phone="+12025550143"):
     return caller
 
 
-def test_a_call_back_after_a_dropped_call_resumes_its_survey_as_one_response(app):
+def call_back(app, phone="+12025550143"):
+    """A call from the same number that hears the call-back menu and presses 1."""
+    caller = Caller(app.test_client(), phone=phone)
+    assert caller.dial().spoken == OFFER
+    return caller, caller.press("1")
+
+
+def test_a_call_back_after_a_dropped_call_is_asked_then_resumes_as_one_response(app):
     dropped_call(app, "1", "4")
     assert respondents(app) == (1, 1)  # the hang-up's partial response, normalized
     back = Caller(app.test_client())
-    resumed = back.dial()
-    assert resumed.spoken.startswith(WELCOME_BACK)
+    offer = back.dial()
+    assert offer.spoken == OFFER  # no language menu, no question yet
+    assert offer.gather.get("numDigits") == "1" and offer.gather.get("language") == "en-US"
+    assert offer.redirect and "/twilio/voice/resume" in offer.redirect
+    resumed = back.press("1")
     assert DRIVERS in resumed.spoken and "then the pound key" in resumed.spoken
-    assert "For English, press 1." not in resumed.spoken  # no language menu again
-    assert "increased my trust" not in resumed.spoken  # nor the trust question
+    assert TRUST not in resumed.spoken  # nor the trust question
     assert "3 quick questions" not in resumed.spoken  # nor the notice, heard before
     assert resumed.gather.get("finishOnKey") == "#"
     back.press("2")
@@ -85,26 +100,95 @@ def test_a_call_back_after_a_dropped_call_resumes_its_survey_as_one_response(app
         assert (record.status, record.question_1, record.positive_ease) == ("complete", 4, 1)
 
 
-def test_a_call_back_resumes_in_the_language_the_caller_chose(app):
+def test_a_call_back_is_asked_and_resumes_in_the_language_the_caller_chose(app):
     dropped_call(app, "2", "5")
-    resumed = Caller(app.test_client()).dial()
-    assert resumed.spoken.startswith(
-        "Le damos la bienvenida de nuevo. Continuemos donde lo dejamos."
-    )
+    back = Caller(app.test_client())
+    offer = back.dial()
+    assert offer.spoken.startswith("Una encuesta iniciada desde este número")
+    assert offer.gather.get("language") == "es-US"
+    resumed = back.say("Continuar.")
     assert "¿Qué hizo la diferencia" in resumed.spoken
     assert {say.get("language") for say in resumed.xml.iter("Say")} == {"es-US"}
     assert resumed.gather.get("language") == "es-US"
     assert [(status, language) for status, language, _ in stored(app)] == [("active", "es")]
 
 
-def test_a_call_back_after_nothing_was_answered_hears_the_notice_again(app):
-    """The first call dropped during the notice or the first question: the call-back is the
-    same (abandoned) survey, and hears the notice it may not have heard."""
-    dropped_call(app, "1")
-    resumed = Caller(app.test_client()).dial()
-    assert resumed.spoken.startswith(WELCOME_BACK)
-    assert "3 quick questions" in resumed.spoken and "increased my trust" in resumed.spoken
+def test_two_people_on_one_phone_are_two_respondents(app):
+    """A lobby or family phone: the second caller presses 2, takes a survey of their own from
+    the language menu on, and the first caller's partial response keeps its answers alone."""
+    dropped_call(app, "1", "1")
+    second = Caller(app.test_client())
+    assert second.dial().spoken == OFFER
+    assert LANGUAGE_MENU in second.press("2").spoken
+    opening = second.press("1")
+    assert "3 quick questions" in opening.spoken and TRUST in opening.spoken
+    for key in ("5", "2"):
+        second.press(key)
+    assert "Thank you for your feedback" in second.press("0").spoken
+    assert stored(app) == [
+        ("partial", "en", {"trust": ("answered", 1)}),
+        (
+            "complete",
+            "en",
+            {
+                "trust": ("answered", 5),
+                "made_the_difference": ("answered", ["ease"]),
+                "anything_else": ("skipped", None),
+            },
+        ),
+    ]
+    assert respondents(app) == (2, 2)
+
+
+@pytest.mark.parametrize("answer", ["silence", "9", "New survey.", "Dos", "Something else"])
+def test_anything_but_continue_begins_a_new_survey(app, answer):
+    dropped_call(app, "1", "4")
+    back = Caller(app.test_client())
+    back.dial()
+    heard = back.stay_silent() if answer == "silence" else None
+    if answer.isdigit():
+        heard = back.press(answer)
+    elif heard is None:
+        heard = back.say(answer)
+    assert LANGUAGE_MENU in heard.spoken
+    assert TRUST in back.press("1").spoken
+    assert stored(app) == [
+        ("partial", "en", {"trust": ("answered", 4)}),
+        ("active", "en", {}),
+    ]
+
+
+@pytest.mark.parametrize("said", ["Continue.", "One.", "Uno"])
+def test_continue_or_one_said_resumes(app, said):
+    dropped_call(app, "1", "4")
+    back = Caller(app.test_client())
+    back.dial()
+    assert DRIVERS in back.say(said).spoken
     assert [status for status, _, _ in stored(app)] == ["active"]
+
+
+def test_star_repeats_the_offer_and_stop_ends_the_call_with_no_survey(app):
+    dropped_call(app, "1", "4")
+    back = Caller(app.test_client())
+    back.dial()
+    assert back.press("*").spoken == OFFER
+    assert back.say("Repeat.").spoken == OFFER
+    goodbye = back.say("Stop.")
+    assert "This survey has closed" in goodbye.spoken and goodbye.hung_up
+    assert [status for status, _, _ in stored(app)] == ["partial"]
+
+
+def test_a_wrong_language_picked_and_hung_up_on_is_offered_the_menu_again(app):
+    """Spanish pressed by mistake, nothing answered, hung up: the abandoned survey has nothing
+    to keep, so the call-back hears the language menu, not a Spanish survey."""
+    wrong = Caller(app.test_client())
+    wrong.dial()
+    assert "3 preguntas breves" in wrong.press("2").spoken
+    wrong.hang_up()
+    back = Caller(app.test_client())
+    assert LANGUAGE_MENU in back.dial().spoken
+    assert TRUST in back.press("1").spoken
+    assert stored(app) == [("abandoned", "es", {}), ("active", "en", {})]
 
 
 def test_a_call_back_after_a_completed_survey_is_a_new_call(app):
@@ -114,30 +198,63 @@ def test_a_call_back_after_a_completed_survey_is_a_new_call(app):
         first.press(key)
     first.hang_up()
     again = Caller(app.test_client()).dial()
-    assert "For English, press 1." in again.spoken and WELCOME_BACK not in again.spoken
+    assert LANGUAGE_MENU in again.spoken and OFFER not in again.spoken
     assert [status for status, _, _ in stored(app)] == ["complete"]
 
 
-def dropped_minutes_ago(app, minutes):
-    """Move the dropped call's last answer and its hang-up `minutes` into the past."""
+def minutes_pass(app, minutes):
+    """Move every survey's times, its answers' too, `minutes` into the past."""
     earlier = timedelta(minutes=minutes)
     with runtime_of(app).db.transaction() as db:
-        survey = db.scalars(select(Conversation)).one()
-        survey.last_activity_at -= earlier
-        survey.completed_at -= earlier
+        for survey in db.scalars(select(Conversation)):
+            survey.started_at -= earlier
+            survey.last_activity_at -= earlier
+            survey.completed_at = survey.completed_at and survey.completed_at - earlier
+            for answer in survey.answers:
+                answer.answered_at -= earlier
 
 
 def test_a_call_back_after_the_window_is_a_new_survey(app):
     dropped_call(app, "1", "4")
-    dropped_minutes_ago(app, 29)
+    minutes_pass(app, 29)
     back = Caller(app.test_client())
-    assert back.dial().spoken.startswith(WELCOME_BACK)
+    assert back.dial().spoken == OFFER
     back.hang_up()  # that call-back dropped at once, leaving the survey as it was
-    dropped_minutes_ago(app, 31)
+    minutes_pass(app, 2)
     caller = Caller(app.test_client())
-    assert "For English, press 1." in caller.dial().spoken
-    assert "increased my trust" in caller.press("1").spoken
+    assert LANGUAGE_MENU in caller.dial().spoken
+    assert TRUST in caller.press("1").spoken
     assert [status for status, _, _ in stored(app)] == ["partial", "active"]
+
+
+def test_the_window_runs_from_the_last_answer_not_from_a_call_back_that_answered_nothing(app):
+    """A call-back that resumed the survey and dropped again before answering anything does
+    not open the window again: 50 minutes after the last answer is a new survey."""
+    dropped_call(app, "1", "4")
+    minutes_pass(app, 25)
+    back, resumed = call_back(app)
+    assert DRIVERS in resumed.spoken
+    back.hang_up()
+    minutes_pass(app, 25)
+    assert LANGUAGE_MENU in Caller(app.test_client()).dial().spoken
+
+
+def test_a_question_let_pass_in_silence_is_no_answer_for_the_window(app):
+    """The drivers question timed out twice (stored as unanswered) 5 minutes ago, the trust
+    answer is 35 minutes old: the window has closed."""
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press("1")
+    caller.press("4")
+    minutes_pass(app, 30)
+    caller.stay_silent()
+    assert "Anything else" in caller.stay_silent().spoken
+    caller.hang_up()
+    minutes_pass(app, 5)
+    assert stored(app) == [
+        ("partial", "en", {"trust": ("answered", 4), "made_the_difference": ("unanswered", None)})
+    ]
+    assert LANGUAGE_MENU in Caller(app.test_client()).dial().spoken
 
 
 def test_the_window_is_never_longer_than_the_idle_expiry(sqlite_url, tmp_path):
@@ -148,32 +265,31 @@ def test_the_window_is_never_longer_than_the_idle_expiry(sqlite_url, tmp_path):
     services.write_text(yaml.safe_dump({**document, "services": document["services"][:1]}))
     app = make_app(sqlite_url, services_file=services, idle_expiry=timedelta(minutes=10))
     dropped_call(app, "1", "4")
-    dropped_minutes_ago(app, 15)
-    assert "For English, press 1." in Caller(app.test_client()).dial().spoken
+    minutes_pass(app, 15)
+    assert LANGUAGE_MENU in Caller(app.test_client()).dial().spoken
 
 
 @pytest.mark.parametrize("withheld", ["+266696687", "Anonymous"])
 def test_callers_whose_number_is_withheld_are_never_taken_for_one_another(app, withheld):
     """Twilio writes every withheld caller ID alike ("+266696687" for anonymous): such a
-    caller is no one in particular, so a call from one resumes no one's survey."""
+    caller is no one in particular, so a call from one is offered no one's survey."""
     dropped_call(app, "1", "4", phone=withheld)
     other = Caller(app.test_client(), phone=withheld)
-    assert "For English, press 1." in other.dial().spoken
+    assert LANGUAGE_MENU in other.dial().spoken
     assert [status for status, _, _ in stored(app)] == ["partial"]
 
 
 def test_a_call_to_another_service_is_another_survey(app):
     dropped_call(app, "1", "4")
     other = Caller(app.test_client(), to="+12025550102").dial()
-    assert WELCOME_BACK not in other.spoken and "increased my trust" in other.spoken
+    assert OFFER not in other.spoken and TRUST in other.spoken
     assert [status for status, _, _ in stored(app)] == ["partial", "active"]
 
 
-def test_a_repeated_first_webhook_of_the_call_back_resumes_once(app):
+def test_a_repeated_continue_of_the_call_back_resumes_once(app):
     dropped_call(app, "1", "4")
-    back = Caller(app.test_client())
-    resumed = back.dial()
-    again = back.resend_last()  # Twilio retrying the call's first webhook
+    back, resumed = call_back(app)
+    again = back.resend_last()  # Twilio retrying the menu's answer
     assert again.spoken == resumed.spoken
     back.press("2")
     assert [status for status, _, _ in stored(app)] == ["active"]
@@ -183,8 +299,7 @@ def test_the_dropped_call_reaches_the_survey_no_more_once_the_call_back_has_it(a
     """The dropped call's status callback delivered again, or its last answer arriving
     after the call-back began, neither close nor answer the survey the call-back goes on."""
     dropped = dropped_call(app, "1", "4")
-    back = Caller(app.test_client())
-    back.dial()
+    back, _ = call_back(app)
     assert dropped.hang_up() == 204
     late = dropped.press("26")
     assert late.hung_up and late.gather is None
@@ -197,8 +312,7 @@ def test_the_dropped_call_reaches_the_survey_no_more_once_the_call_back_has_it(a
 
 def test_a_call_back_that_drops_again_leaves_one_partial_response(app):
     dropped_call(app, "1", "4")
-    back = Caller(app.test_client())
-    back.dial()
+    back, _ = call_back(app)
     back.press("2")
     assert back.hang_up() == 204
     assert [status for status, _, _ in stored(app)] == ["partial"]
@@ -225,8 +339,7 @@ def test_a_resumed_survey_is_normalized_once_whether_or_not_the_partial_was_writ
     if drained_first:
         run_worker()
         assert respondents(queued_app) == (1, 1)
-    back = Caller(queued_app.test_client())
-    back.dial()
+    back, _ = call_back(queued_app)
     back.press("2")
     back.press("0")
     run_worker()
@@ -237,12 +350,14 @@ def test_a_resumed_survey_is_normalized_once_whether_or_not_the_partial_was_writ
         assert db.scalar(select(func.count()).select_from(PendingNormalization)) == 0
 
 
-def test_a_caller_who_said_stop_and_calls_back_goes_on_too(app):
+def test_a_caller_who_said_stop_and_calls_back_begins_a_new_survey(app):
+    """ "Stop" said ended the survey on purpose: the call-back is not offered to go on with it."""
     caller = Caller(app.test_client())
     caller.dial()
     caller.press("1")
     caller.press("4")
     assert "This survey has closed" in caller.say("Stop.").spoken
-    resumed = Caller(app.test_client()).dial()
-    assert resumed.spoken.startswith(WELCOME_BACK) and DRIVERS in resumed.spoken
-    assert [status for status, _, _ in stored(app)] == ["active"]
+    caller.hang_up()
+    again = Caller(app.test_client()).dial()
+    assert LANGUAGE_MENU in again.spoken and OFFER not in again.spoken
+    assert [status for status, _, _ in stored(app)] == ["partial"]
