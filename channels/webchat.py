@@ -56,7 +56,8 @@ _LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
 # What joins the choices a visitor picked, where a language writes a list with something other
 # than ", " (CLDR's own list patterns put "and" in Arabic's: "{0} و{1}").
 _LIST_SEPARATORS = {"zh_Hans": "、", "zh_Hant": "、", "ar": "، "}
-# Why an answer that names its question is refused with a 409 (see _refusal).
+# Why an answer that names its question is refused with a 409: the survey left it
+# (_moved_on), or its answer_id came before with another answer (handle_reply's "id_reused").
 Refusal = Literal["moved_on", "answer_id_reused"]
 _REFUSALS: dict[Refusal, str] = {
     "moved_on": "the survey has moved on: this question was answered in another window",
@@ -136,13 +137,17 @@ def send_message() -> Response:
             conversation = db.get(Conversation, contact.conversation_id)
             inbound = _inbound(service, session, _language_switch(service, conversation, body))
         else:
-            reply, message_id = _reply(body), _answer_id(session, body)
-            refused = _refusal(db, service, contact, _asked(body), reply, message_id)
-            if refused is not None:
-                payload = _refusal_payload(service, session, *refused)
-                return _cors(service, jsonify(payload), 409)
-            inbound = replace(_inbound(service, session, reply), message_id=message_id)
+            reply, message_id, asked = _reply(body), _answer_id(session, body), _asked(body)
+            moved_on = _moved_on(db, service, contact, asked, message_id)
+            if moved_on is not None:
+                return _refused(service, session, "moved_on", moved_on)
+            inbound = replace(
+                _inbound(service, session, reply), message_id=message_id, question=asked
+            )
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
+        if outcome.disposition == "id_reused":
+            conversation = db.get_one(Conversation, outcome.conversation_id)
+            return _refused(service, session, "answer_id_reused", conversation)
     return _cors(service, jsonify(_payload(session, outcome)))
 
 
@@ -453,38 +458,29 @@ def _asked(body: dict[str, Any]) -> str | None:
     return asked
 
 
-def _refusal(
+def _moved_on(
     db: DbSession,
     service: Service,
     contact: Contact,
     asked: str | None,
-    reply: Reply,
     message_id: str | None,
-) -> tuple[Refusal, Conversation] | None:
-    """Why an answer to `asked` is not applied, if it is not, with the session's survey.
-
-    "moved_on": the survey has left the question. A second window of the same session (a
-    duplicated tab shares it) answered it meanwhile; applied, the answer was read as one to a
+) -> Conversation | None:
+    """The session's survey, if it has left `asked`: a second window of the same session (a
+    duplicated tab shares it) answered it meanwhile. Applied, the answer was read as one to a
     question that window never showed, or refused with a strike against it. A survey closed
-    while idle has not moved on: it answers as it always has.
-
-    "answer_id_reused": the answer's id was applied before to another answer. The visitor
-    chose again after a send whose reply was lost, though the server had it: the first answer
-    stands, and a reply saying what the survey asks now had the widget show the second as said.
-    A retry of the same answer is told what the survey asks now."""
-    if asked is None:
+    while idle has not moved on: it answers as it always has. Nor has it for a retry of an
+    answer already delivered, which moved it on itself: the conversation layer tells it what
+    the survey asks now, or refuses it if it carries another answer (answer_id_reused)."""
+    if asked is None or (message_id is not None and _delivered(db, message_id)):
         return None
     conversation = db.get(Conversation, contact.conversation_id)
     if conversation is None:
         return None
-    if message_id is not None and _delivered(db, message_id):
-        reused = _holds_another_answer(service, conversation, asked, reply)
-        return ("answer_id_reused", conversation) if reused else None
     if conversation.status == "active":
         moved_on = conversation.question != asked
     else:
         moved_on = _reached_the_end(service.flow, conversation)
-    return ("moved_on", conversation) if moved_on else None
+    return conversation if moved_on else None
 
 
 def _delivered(db: DbSession, message_id: str) -> bool:
@@ -492,44 +488,18 @@ def _delivered(db: DbSession, message_id: str) -> bool:
     return db.scalar(delivery) is not None
 
 
-def _holds_another_answer(
-    service: Service, conversation: Conversation, asked: str, reply: Reply
-) -> bool:
-    """Whether the survey holds an answer to `asked` other than the one `reply` gives. None
-    held (the first delivery gave none it could read, or the question was given up on, or the
-    flow no longer has it): there is no first answer to keep."""
-    held = next((a for a in conversation.answers if a.question_id == asked), None)
-    if held is None or held.status == "unanswered" or asked not in service.flow.questions:
-        return False
-    return (held.status, held.value) != _answer_given(service, conversation, asked, reply)
-
-
-def _answer_given(
-    service: Service, conversation: Conversation, asked: str, reply: Reply
-) -> tuple[str, Any] | None:
-    """The status and value `reply` gives as an answer to `asked`, as they are stored (the
-    engine reads it: "5" and 5 are one choice, so are choices picked in another order);
-    None for a reply it would ask again after."""
-    session = engine.Session(service.flow.id, conversation.language, asked)
-    step = engine.advance(service.flow, service.context, session, reply)
-    for event in step.events:
-        if isinstance(event, engine.AnswerGiven):
-            value = list(event.value) if isinstance(event.value, tuple) else event.value
-            return event.status, value
-    return None
-
-
-def _refusal_payload(
+def _refused(
     service: Service, session: str, reason: Refusal, conversation: Conversation
-) -> dict[str, Any]:
-    """The refusal of an answer not applied, with the transcript: the widget shows the survey
-    where it stands, and says why."""
+) -> Response:
+    """The 409 refusing an answer not applied, with the transcript: the widget shows the
+    survey where it stands, and says why."""
     log.info("web chat answer not applied: %s", reason)
-    return {
+    payload = {
         "error": _REFUSALS[reason],
         "reason": reason,
         **_transcript_payload(service, session, conversation),
     }
+    return _cors(service, jsonify(payload), 409)
 
 
 def _language_switch(

@@ -35,7 +35,10 @@ TO_NORMALIZE = "feedbot.to_normalize"
 # The thread's contact row as a turn reads it: (id, conversation_id).
 ContactRow = Row[tuple[int, int | None]]
 
-Disposition = Literal["prompts", "duplicate", "opted_out", "stopped", "help", "started"]
+# "id_reused": a repeated delivery carrying another answer than its first did, not applied.
+Disposition = Literal[
+    "prompts", "duplicate", "id_reused", "opted_out", "stopped", "help", "started"
+]
 
 # A survey's latest answer: the question it leads to is the one the survey was asking when it
 # closed unfinished (closing forgets it).
@@ -68,6 +71,16 @@ _ENDED_BY_STOP = select(
 _LEAVE_OUTBOX = delete(PendingNormalization).where(
     PendingNormalization.conversation_id == bindparam("p_conversation")
 )
+# What a survey holds for one question, and when a delivery first came: what a repeated
+# delivery's first one stored (_answers_otherwise).
+_ANSWER_TO = select(Answer.status, Answer.value).where(
+    Answer.conversation_id == bindparam("p_conversation"),
+    Answer.question_id == bindparam("p_question"),
+)
+_FIRST_DELIVERED_AT = select(InboundMessage.received_at).where(
+    InboundMessage.channel == bindparam("p_channel"),
+    InboundMessage.message_id == bindparam("p_message"),
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,9 @@ class Inbound:
     # A call's answers open no survey: its survey opened as the call began, and a call-back
     # that resumed it took it from the dropped call's thread (resume_survey).
     opens_survey: bool = True
+    # The question the reply answers, where the channel says (web chat's widget names the one
+    # it showed): a repeated delivery carrying another answer to it is refused (_duplicate).
+    question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,9 +136,7 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
     contact = _lock_contact(db, inbound)
     if inbound.message_id and not _first_delivery(db, inbound, contact):
         log.info("duplicate %s delivery ignored", inbound.channel)
-        # A text may be what began the survey, and its lost answer the notice; a call's or a
-        # chat's survey began before any reply (start_conversation), with the notice then.
-        return _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
+        return _duplicate(db, inbound, contact)
     keyword = _keyword(inbound)
     opted_out, latest = _read_thread(db, contact, inbound)
     if keyword == "stop":
@@ -153,6 +167,61 @@ def _keyword(inbound: Inbound) -> Keyword | None:
     if keyword is None and asks_to_stop(inbound.reply.text):
         return "stop"
     return keyword
+
+
+def _duplicate(db: DbSession, inbound: Inbound, contact: ContactRow) -> Outcome:
+    """What a repeated delivery hears: what the thread asks now. One that names its question
+    and carries another answer than its first delivery stored (a web chat visitor chose again
+    after a reply lost on the way) is refused: applied, it changes nothing, and being told what
+    comes next had the widget show the new choice as said."""
+    survey = None if inbound.question is None else _conversation(db, contact.conversation_id)
+    if survey is not None and _answers_otherwise(db, inbound, survey):
+        log.info("duplicate %s delivery with another answer refused", inbound.channel)
+        finished = survey.status != "active"
+        return Outcome("id_reused", survey.language, (), survey.id, survey.public_id, finished)
+    # A text may be what began the survey, and its lost answer the notice; a call's or a
+    # chat's survey began before any reply (start_conversation), with the notice then.
+    return _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
+
+
+def _answers_otherwise(db: DbSession, inbound: Inbound, conversation: ConversationRow) -> bool:
+    """Whether a repeated delivery's reply would store something else for its question than
+    the first delivery did, "nothing" included. A first reply not read stored nothing for the
+    question (asked again) or, the third time, gave it up (unanswered): a readable one now is
+    another answer, as is a different one read. A first delivery that came once the survey
+    had closed stored nothing, and nothing said now would be stored either; a question the
+    flow no longer has is read no more."""
+    asked, service = inbound.question, inbound.service
+    if asked is None or asked not in service.flow.questions:
+        return False
+    params = {"p_conversation": conversation.id, "p_question": asked}
+    held = run(db, _ANSWER_TO, params).one_or_none()
+    if held is None and _came_after_close(db, inbound, conversation):
+        return False
+    first = None if held is None or held.status == "unanswered" else (held.status, held.value)
+    return first != _answer_read(service, conversation, asked, inbound.reply)
+
+
+def _came_after_close(db: DbSession, inbound: Inbound, conversation: ConversationRow) -> bool:
+    """Whether the first delivery of the inbound's message came once its survey had closed:
+    it was told so, and left the survey as it was (a reply to an open survey, read or not, is
+    its latest activity until the next)."""
+    params = {"p_channel": inbound.channel, "p_message": inbound.message_id}
+    return run(db, _FIRST_DELIVERED_AT, params).scalar_one() > conversation.last_activity_at
+
+
+def _answer_read(
+    service: Service, conversation: ConversationRow, asked: str, reply: Reply
+) -> tuple[str, object] | None:
+    """The status and value `reply` gives as an answer to `asked`, as they are stored: the
+    engine reads it, so "5" and 5 are one choice, and so are choices picked in another order.
+    None for a reply it cannot read."""
+    session = engine.Session(service.flow.id, conversation.language, asked)
+    for event in engine.advance(service.flow, service.context, session, reply).events:
+        if isinstance(event, AnswerGiven) and event.status != "unanswered":
+            value = list(event.value) if isinstance(event.value, tuple) else event.value
+            return event.status, value
+    return None
 
 
 def _repeat_for_duplicate(db: DbSession, inbound: Inbound, *, notice: bool) -> Outcome:

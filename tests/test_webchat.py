@@ -810,6 +810,53 @@ def test_an_answer_id_sent_again_with_another_answer_keeps_the_first(app, chat):
     )
 
 
+def test_another_answer_with_the_id_of_an_unreadable_reply_is_not_applied(app, chat):
+    """The reply to "banana" (not read: the question asked again) lost, the visitor tapped
+    "Agree", which the widget sent with the same answer_id: a 200 with the question again,
+    after the widget showed "Agree" as said, though nothing was stored. Now the 409."""
+    chat.start(language="en")
+    chat.send(text="banana", question="trust", answer_id="b1")
+    refused = chat.send(expected=409, value=4, question="trust", answer_id="b1")
+    assert refused["reason"] == "answer_id_reused"
+    assert refused["done"] is False and refused["messages"][-1]["question"] == "trust"
+    transcript = chat.transcript().json
+    assert {key: refused[key] for key in transcript} == transcript
+    # Unreadable again, as it was: a plain retry, told what the survey asks now.
+    retried = chat.send(text="pear", question="trust", answer_id="b1")
+    assert retried["messages"][-1]["question"] == "trust"
+    assert stored(app)[3] == {}
+    chat.send(value=4, question="trust", answer_id="b2")
+    assert stored(app)[3] == {"trust": ("answered", 4)}
+
+
+def test_another_answer_with_the_id_of_a_question_given_up_on_is_not_applied(app, chat):
+    """The third reply it could not read gave the question up (stored unanswered); its reply
+    lost, "Agree" sent with the same answer_id got a 200 with the next question: the widget
+    showed "Agree" as said while trust stayed unanswered. Now the 409."""
+    chat.start(language="en")
+    for strike in ("b1", "b2", "b3"):
+        moved_on = chat.send(text="banana", question="trust", answer_id=strike)
+    for strike in ("b3", "b1"):
+        refused = chat.send(expected=409, value=4, question="trust", answer_id=strike)
+        assert refused["reason"] == "answer_id_reused"
+        assert texts(refused)[-2:] == texts(moved_on)
+    retried = chat.send(text="banana", question="trust", answer_id="b3")
+    assert retried["messages"] == moved_on["messages"][-1:]
+    assert stored(app)[3] == {"trust": ("unanswered", None)}
+
+
+def test_an_answer_sent_again_to_a_survey_that_closed_idle_is_told_it_closed(app, chat):
+    """An answer to a survey closed while idle stored nothing, whatever it said: sent again
+    with its id, as it was or changed, it is a retry told the survey has closed."""
+    chat.start(language="en")
+    idle_for_a_day(app)
+    closed = chat.send(value=4, question="trust", answer_id="a1")
+    assert texts(closed) == ["This survey has closed. Thank you for your time."]
+    retried = chat.send(value=4, question="trust", answer_id="a1")
+    assert chat.send(value=1, question="trust", answer_id="a1") == retried
+    assert stored(app)[3] == {}
+
+
 def test_an_answer_that_names_no_question_answers_the_current_one(app, chat):
     """An earlier widget (an agency's cached copy) sends no question: as before."""
     chat.start(language="en")
