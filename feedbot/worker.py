@@ -13,6 +13,12 @@ worker's database connections and stops when the worker is gone: a worker killed
 (an OOM kill) must not leave behind a scheduler that keeps RQ's scheduler lock and, with a copy
 of the killed job's socket, that job's database session and the locks it held.
 
+A worker takes no job while the database's schema is behind its code (a deploy whose
+`feedbot db upgrade` has not run yet): every job would fail on a missing table and spend its
+retries. It checks at start-up and whenever a job meets a missing table, says in one line (a
+minute apart at most) to run the upgrade, and takes jobs again once the schema is current; the
+job that met the missing table goes back to the front of its queue, neither failed nor retried.
+
 A killed worker leaves its registration in Redis too, until it expires. The worker writes its
 heartbeat every few seconds whatever it is doing, so that a registration whose heartbeat is
 older than that is known to be a worker gone (`live_workers`).
@@ -28,15 +34,22 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
-from rq import SimpleWorker, Worker, worker_registration
+from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
+from feedbot.db import missing_schema
 from feedbot.logs import Outage
+from feedbot.migrations import SchemaState, schema_state
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +61,9 @@ SILENT_AFTER = timedelta(seconds=15)
 # 420, kept a killed worker's for 8 minutes), and an idle worker waits for jobs 15 s at a time
 # (worker_ttl - 15), so that its maintenance runs within 15 s of being due, not up to 405 s late.
 WORKER_TTL_SECONDS = 30
+# While the schema is behind: how often it is checked, and how often the worker says so.
+SCHEMA_CHECK_SECONDS = 5.0
+SCHEMA_LOG_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -165,14 +181,87 @@ class FeedbotWorker(SimpleWorker):
     on_started: Callable[[], None] | None = None  # once registered and subscribed
     on_heartbeat: Callable[[], None] | None = None  # each time Redis took its heartbeat
     _pulse: Pulse | None = None
+    # Whether the schema was found current at the last check (at start-up, and after a job
+    # met a missing table), and the job to put back in its queue, which met one.
+    _schema_current = False
+    _put_back: str | None = None
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._beating = threading.Lock()  # the job loop's heartbeat and the pulse's
+        self._stopping = threading.Event()
 
     def handle_warm_shutdown_request(self) -> None:
         self.asked_to_stop = True
+        self._stopping.set()
         super().handle_warm_shutdown_request()
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """RQ's wait for a job, once the schema is known to be current."""
+        if not self._schema_current:
+            self._wait_for_schema()
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+
+    def _wait_for_schema(self) -> None:
+        """Return once the schema is current (or the database cannot say: its outage is the
+        jobs' and the sweeper's to meet and log); StopRequested if asked to stop meanwhile."""
+        said_at: float | None = None
+        since = time.monotonic()
+        while (state := _worker_schema()) is not None and not state.ready:
+            if said_at is None or time.monotonic() - said_at >= SCHEMA_LOG_SECONDS:
+                log.error(
+                    "the worker takes no job until the database's schema is current: %s"
+                    " (checked again every %g s)",
+                    state.detail,
+                    SCHEMA_CHECK_SECONDS,
+                )
+                said_at = time.monotonic()
+            if self._stopping.wait(SCHEMA_CHECK_SECONDS):
+                raise StopRequested
+        self._schema_current = state is not None
+        if said_at is not None and state is not None:
+            log.info(
+                "the database's schema is current: the worker takes jobs again after %.0f s",
+                time.monotonic() - since,
+            )
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """RQ's log line (with the traceback) of a job's error, unless the job met a missing
+        table of a schema behind this code: it is put back (handle_job_failure), and the
+        worker waits for the schema, saying so."""
+        _, error, _ = exc_info
+        if missing_schema(error):
+            state = _worker_schema()
+            if state is not None and not state.ready:
+                self._schema_current = False
+                self._put_back = job.id
+                return
+        super().handle_exception(job, *exc_info)
+
+    def handle_job_failure(
+        self,
+        job: Job,
+        queue: Queue,
+        started_job_registry: StartedJobRegistry | None = None,
+        exc_string: str = "",
+    ) -> None:
+        """RQ's handling of a failed job (a retry, or its failed registry), except for the job
+        that met a schema behind this code: back to the front of its queue, its retries
+        untouched, for when the schema is current."""
+        if self._put_back != job.id:
+            super().handle_job_failure(
+                job, queue, started_job_registry=started_job_registry, exc_string=exc_string
+            )
+            return
+        self._put_back = None
+        with self.connection.pipeline() as pipeline:
+            pipeline.multi()  # before any command: RQ's enqueue_job asks for it
+            self.cleanup_execution(job, pipeline=pipeline)
+            queue.enqueue_job(job, pipeline=pipeline, at_front=True)
+            pipeline.execute()
+        log.info("job %s put back in %s until the schema is current", job.id, queue.name)
 
     def bootstrap(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().bootstrap(*args, **kwargs)
@@ -257,6 +346,17 @@ class FeedbotWorker(SimpleWorker):
                 self.scheduler.register_death()
         else:
             self.scheduler.start()
+
+
+def _worker_schema() -> SchemaState | None:
+    """The schema state of the worker's database; None when it cannot be read."""
+    from feedbot.jobs import worker_runtime
+
+    try:
+        with worker_runtime().db.engine.connect() as connection:
+            return schema_state(connection)
+    except SQLAlchemyError:
+        return None
 
 
 def worker_redis(url: str) -> Redis:

@@ -457,3 +457,106 @@ def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
     assert logged.getMessage().startswith("the services or flow files changed but cannot be")
     assert logged.exc_info
     runtime.db.dispose()
+
+
+WAITING_FOR_THE_SCHEMA = "the worker takes no job until the database's schema is current: "
+
+
+@contextmanager
+def database_of_its_own(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh PostgreSQL database at this code's head, and the worker's environment for it."""
+    from tests.support.services import fresh_postgres_database
+
+    with fresh_postgres_database() as database_url:
+        upgrade(database_url)
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        monkeypatch.setenv("FEEDBOT_SERVICES_FILE", str(TEST_SERVICES))
+        monkeypatch.setenv("FEEDBOT_NORMALIZE_DELAY_SECONDS", "0")
+        yield database_url
+
+
+def failed_jobs(connection: Redis) -> int:
+    from rq import Queue
+
+    from feedbot.queue import QUEUES
+
+    return sum(Queue(name, connection=connection).failed_job_registry.count for name in QUEUES)
+
+
+def tracebacks(worker: WorkerProcess) -> list[str]:
+    return [line for line in worker.lines() if "Traceback" in line]
+
+
+def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
+    redis_server, tmp_path, monkeypatch
+):
+    """Started before `feedbot db upgrade` (data of a release before 0007 kept), the worker
+    took its jobs and failed each with a traceback (`relation "key_fingerprints" does not
+    exist`), none saying what to run, spending their retries. It now waits, saying so in one
+    line, and works once the schema is current: nothing it was given failed meanwhile."""
+    from feedbot.migrations import downgrade
+
+    connection = Redis.from_url(redis_server.url)
+    connection.flushdb()
+    with database_of_its_own(redis_server.url, monkeypatch) as database_url:
+        app = make_app(database_url, redis_url=redis_server.url, normalize_delay_seconds=0)
+        complete_survey(app, phone="+12025550169")  # its drain job waits in Redis
+        runtime_of(app).db.dispose()
+        downgrade(database_url, "0006_inbound_by_conversation")  # the release before's schema
+        with worker_process(tmp_path / "worker.log") as worker:
+            wait_for(
+                lambda: any(WAITING_FOR_THE_SCHEMA in line for line in worker.lines()),
+                20,
+                "the worker to say it waits for the schema",
+            )
+            time.sleep(6)  # a check or two more
+            assert pending(app) == 1 and failed_jobs(connection) == 0
+            upgrade(database_url)
+            wait_for(lambda: pending(app) == 0, 30, "the response to be normalized")
+            assert len(records(app)) == 1
+            assert worker.alive()
+    assert tracebacks(worker) == [] and failed_jobs(connection) == 0
+    said = [json.loads(line) for line in worker.lines()]
+    waiting = [e for e in said if e["message"].startswith(WAITING_FOR_THE_SCHEMA)]
+    assert len(waiting) == 1, waiting  # once a minute at most, not once a check
+    assert waiting[0]["message"] == (
+        WAITING_FOR_THE_SCHEMA + "schema at 0006_inbound_by_conversation, this code needs"
+        " 0009_live_token_names: run `feedbot db upgrade` (checked again every 5 s)"
+    )
+    assert any(e["message"].startswith("the database's schema is current") for e in said)
+    assert not_json(worker.lines()) == []
+
+
+def test_a_job_meeting_a_schema_behind_goes_back_to_its_queue_until_it_is_current(
+    redis_server, tmp_path, monkeypatch
+):
+    """A job that meets a table missing because the schema went behind the running worker
+    (a database restored from an older backup) waits at the front of its queue, not failed
+    and retried away."""
+    from rq import Queue
+
+    from feedbot.jobs import drain_outbox
+    from feedbot.migrations import downgrade
+
+    connection = Redis.from_url(redis_server.url)
+    connection.flushdb()
+    with (
+        database_of_its_own(redis_server.url, monkeypatch) as database_url,
+        worker_process(tmp_path / "worker.log") as worker,
+    ):
+        wait_for(lambda: idle(Worker.all(connection=connection)), 20, "the worker to idle")
+        downgrade(database_url, "0002_records_tokens")  # no outbox table
+        queue = Queue(NORMALIZE_QUEUE, connection=connection)
+        job = queue.enqueue(drain_outbox)
+        wait_for(
+            lambda: any(WAITING_FOR_THE_SCHEMA in line for line in worker.lines()),
+            20,
+            "the worker to say it waits for the schema",
+        )
+        assert job.get_status(refresh=True) == "queued" and queue.job_ids == [job.id]
+        upgrade(database_url)
+        wait_for(lambda: job.get_status(refresh=True) == "finished", 30, "the job to run")
+        assert worker.alive()
+    assert tracebacks(worker) == [] and failed_jobs(connection) == 0
+    assert not_json(worker.lines()) == []
