@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from feedbot.export import (
     BACKLOG_LATE,
@@ -76,6 +77,9 @@ EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
 # loaded as such: their rows lack, or may not have, their survey texts.
 FLOWS_NOT_LOADED_HEADER = "Feedbot-Flows-Not-Loaded"
 QUARTERLY_FORMATS = ("csv", "json")
+VOLUME_PARAMETERS = ("volume_of_customers", "volume_offered")
+# What the quarterly export takes, in the query string (GET) or the body (POST).
+QUARTERLY_PARAMETERS = ("quarter", "service", *VOLUME_PARAMETERS, "reflection_text", "format")
 # The sign-in form's answers to a token it checked and refused (unknown or revoked; lacking
 # the export scope): only these count towards FEEDBOT_STAFF_SIGN_IN_LIMIT.
 SIGN_IN_REFUSALS = (401, 403)
@@ -140,21 +144,29 @@ def export_responses() -> Response:
     return response
 
 
-@blueprint.get("/api/exports/a11-quarterly")
+@blueprint.route("/api/exports/a11-quarterly", methods=["GET", "POST"])
 @staff_required("export")
 def export_quarterly() -> Response:
-    """OMB's quarterly CX figures per service and channel (CSV, or JSON with format=json)."""
-    fmt = request.args.get("format", "csv")
+    """OMB's quarterly CX figures per service and channel (CSV, or JSON with format=json).
+
+    Its parameters come in the query string (GET) or in a JSON object or form (POST): a
+    reflection of Touchpoints' 10,000 characters does not fit in a URL gunicorn takes (a
+    request line of 4,094 bytes, about 450 Chinese characters once percent-encoded)."""
+    try:
+        args = request.args if request.method == "GET" else _body_parameters()
+    except ValueError as error:
+        return _bad_request(str(error))
+    fmt = args.get("format", "csv")
     if fmt not in QUARTERLY_FORMATS:
         return _bad_request(f"format must be one of {', '.join(QUARTERLY_FORMATS)}")
     try:
-        _refuse_control_characters(request.args)
-        quarter = parse_quarter(request.args.get("quarter", ""))
-        volumes = _volumes(request.args)
-        reflection = _reflection(request.args)
+        _refuse_control_characters(args)
+        quarter = parse_quarter(args.get("quarter", ""))
+        volumes = _volumes(args)
+        reflection = _reflection(args)
     except ValueError as error:
         return _bad_request(str(error))
-    requested = request.args.get("service")
+    requested = args.get("service")
     services = allowed_services(requested)
     runtime = current_runtime()
     try:
@@ -454,12 +466,58 @@ def _volumes(args: Any) -> dict[str, dict[str, Volume]] | None:
     service = args.get("service")
     figures = {
         name: parse_volume(key, text)
-        for key, name in (("volume_of_customers", "customers"), ("volume_offered", "offered"))
+        for key, name in zip(VOLUME_PARAMETERS, ("customers", "offered"), strict=True)
         if (text := args.get(key))
     }
     if figures and not service:
         raise ValueError("volumes are per service: give service= with them")
     return {service: figures} if figures else None
+
+
+def _body_parameters() -> MultiDict[str, str]:
+    """A POST's parameters, as the GET's query string would give them: from a JSON object
+    (strings, or whole numbers for volumes) or a form. A name the export does not take is
+    refused, lest a misspelt reflection_text leave the submission without its reflection."""
+    if request.args:
+        raise ValueError(
+            "a POST takes the export's parameters in its body, not in the query string"
+        )
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValueError(
+                'send the export\'s parameters as a JSON object, e.g. {"quarter": "FY2027Q1"}'
+            )
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        body = request.form
+    else:
+        raise ValueError(
+            "send the export's parameters as a JSON object (Content-Type: application/json)"
+            " or a form (application/x-www-form-urlencoded)"
+        )
+    for name in body:
+        if name not in QUARTERLY_PARAMETERS:
+            raise ValueError(
+                f"{name[:64]} is no parameter of the export: it takes"
+                f" {', '.join(QUARTERLY_PARAMETERS)}"
+            )
+    if isinstance(body, MultiDict):
+        return body
+    return MultiDict({name: _body_value(name, value) for name, value in body.items()})
+
+
+def _body_value(name: str, value: Any) -> str:
+    """A JSON body's value as the query string would carry it."""
+    if isinstance(value, str):
+        return value
+    if name in VOLUME_PARAMETERS:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise ValueError(
+            f"{name} must be a whole number, or figures per channel as a string such as"
+            ' "sms_text_messages:1200,automated_phone:300"'
+        )
+    raise ValueError(f"{name} must be a string")
 
 
 def _reflection(args: Any) -> str | None:

@@ -128,6 +128,18 @@ def test_export_answers_conform(api):
     )
     assert rows[0]["volume_of_respondents"] == 1
     assert conform(schema, quarterly, "GET", query={"quarter": "FY2027Q1"}, headers=bearer)
+    # A reflection too long for a URL goes in the body, in JSON or as a form.
+    body = {"quarter": "FY2027Q1", "service": "passport", "reflection_text": "季度" * 5_000}
+    as_json = {"media_type": "application/json"}
+    posted = conform(
+        schema, quarterly, "POST", body={**body, "format": "json"}, headers=bearer, **as_json
+    )
+    assert [row["reflection_text"] for row in posted] == [body["reflection_text"]]
+    form = {"media_type": "application/x-www-form-urlencoded"}
+    assert conform(schema, quarterly, "POST", body=body, headers=bearer, **form)
+    unknown = {"quarter": "FY2027Q1", "reflection": "x"}
+    assert "error" in conform(schema, quarterly, "POST", body=unknown, headers=bearer, **as_json)
+    assert "error" in conform(schema, quarterly, "POST", body=body, **as_json)
     other = {"Authorization": f"Bearer {tokens['passport']}"}
     query = {"quarter": "FY2027Q1", "service": "benefits"}
     assert "error" in conform(schema, quarterly, "GET", query=query, headers=other)

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
 
 import pytest
 import yaml
 
+from bench.infra import gunicorn
 from feedbot.services import load_services
 from feedbot.staff_auth import create_token
-from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.records import add_record
+from tests.support.texting import TEST_AUTH_TOKEN
 from tests.test_services import refusal, services_file, sound_service
 
 NOTICE = "https://www.federalregister.gov/documents/2026/03/02/2026-04012/agency-information"
@@ -152,6 +159,8 @@ def test_a_reflection_that_cannot_be_written_is_refused(detailed_app, params, er
     app, token = detailed_app
     answer = quarterly(app, token, **params)
     assert answer.status_code == 400 and answer.json["error"] == error
+    posted = post_quarterly(app, token, json={"quarter": "FY2027Q1", **params})
+    assert posted.status_code == 400 and posted.json["error"] == error
     options = [
         item for name, value in params.items() for item in (f"--{name.replace('_', '-')}", value)
     ]
@@ -163,3 +172,127 @@ def test_a_reflection_that_cannot_be_written_is_refused(detailed_app, params, er
         error.replace("reflection_text", "--reflection-text").replace("service=", "--service")
         in cli.output
     )
+
+
+# Touchpoints' 10,000 characters, outside ASCII: 90,000 bytes percent-encoded in a URL.
+LONG_REFLECTION = "电话线路的信任度在十月停电后下降" * 625
+QUARTERLY = "/api/exports/a11-quarterly"
+
+
+def post_quarterly(app, token, **kwargs):
+    return app.test_client().post(QUARTERLY, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_export_may_be_posted_with_its_parameters_in_a_json_or_form_body(detailed_app, fmt):
+    """A reflection went in the query string only, and gunicorn answers 414 to a request line
+    over 4,094 bytes: about 450 Chinese characters, not Touchpoints' 10,000. A POST carries the
+    same parameters in its body and is answered as the GET is."""
+    app, token = detailed_app
+    params = {
+        "quarter": "FY2027Q1",
+        "service": "passport",
+        "volume_of_customers": "sms_text_messages:1200,automated_phone:300",
+        "reflection_text": LONG_REFLECTION,
+        "format": fmt,
+    }
+    asked = quarterly(app, token, **params)
+    assert asked.status_code == 200, asked.get_data(as_text=True)
+    for body in ({"json": params}, {"data": params}):
+        posted = post_quarterly(app, token, **body)
+        assert posted.status_code == 200, posted.get_data(as_text=True)
+        assert posted.get_data() == asked.get_data()
+        assert _headers(posted) == _headers(asked)
+    if fmt == "json":
+        assert [row["reflection_text"] for row in asked.json] == [LONG_REFLECTION] * 2
+
+
+def _headers(answer):
+    return {name: value for name, value in answer.headers.items() if name != "X-Request-Id"}
+
+
+def test_a_json_body_may_give_a_volume_as_a_number(detailed_app):
+    app, token = detailed_app
+    body = {"quarter": "FY2027Q1", "service": "benefits", "volume_of_customers": 800}
+    posted = post_quarterly(app, token, json={**body, "format": "json"})
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    assert [row["volume_of_customers"] for row in posted.json] == [800]
+
+
+@pytest.mark.parametrize(
+    ("request_args", "error"),
+    [
+        (
+            {"json": ["FY2027Q1"]},
+            'send the export\'s parameters as a JSON object, e.g. {"quarter": "FY2027Q1"}',
+        ),
+        (
+            {"data": "quarter=FY2027Q1", "content_type": "text/plain"},
+            "send the export's parameters as a JSON object (Content-Type: application/json)"
+            " or a form (application/x-www-form-urlencoded)",
+        ),
+        (
+            {"json": {"quarter": "FY2027Q1", "service": "passport", "reflection": "Calls rose."}},
+            "reflection is no parameter of the export: it takes quarter, service,"
+            " volume_of_customers, volume_offered, reflection_text, format",
+        ),
+        ({"json": {"quarter": 2027}}, "quarter must be a string"),
+        (
+            {"json": {"quarter": "FY2027Q1", "service": "passport", "volume_offered": True}},
+            "volume_offered must be a whole number, or figures per channel as a string such as"
+            ' "sms_text_messages:1200,automated_phone:300"',
+        ),
+        (
+            {"json": {"quarter": "FY2027Q1"}, "query_string": {"format": "json"}},
+            "a POST takes the export's parameters in its body, not in the query string",
+        ),
+    ],
+)
+def test_a_post_body_the_export_cannot_read_is_refused(detailed_app, request_args, error):
+    app, token = detailed_app
+    answer = post_quarterly(app, token, **request_args)
+    assert answer.status_code == 400 and answer.json["error"] == error
+
+
+def test_a_post_needs_a_token_as_the_get_does(detailed_app):
+    app, _ = detailed_app
+    answer = app.test_client().post(QUARTERLY, json={"quarter": "FY2027Q1"})
+    assert answer.status_code == 401 and "Bearer" in answer.json["error"]
+
+
+def test_under_gunicorn_a_long_reflection_is_refused_in_a_url_and_taken_in_a_body(sqlite_url):
+    """Through gunicorn.conf.py: its request line limit is what a GET runs into."""
+    app = make_app(sqlite_url)
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5, positive=("ease",))
+        token = create_token(db, "all", None, ["export"])
+    env = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    env.update(
+        FEEDBOT_ENV="testing",
+        DATABASE_URL=sqlite_url,
+        FEEDBOT_SECRET_KEY=TEST_SECRET_KEY,
+        TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
+        FEEDBOT_SERVICES_FILE=str(TEST_SERVICES),
+    )
+    params = {"quarter": "FY2027Q1", "service": "passport", "format": "json"}
+    headers = {"Authorization": f"Bearer {token}"}
+    with gunicorn("feedbot:create_app()", env, 1) as base:
+        short = params | {"reflection_text": LONG_REFLECTION[:400]}
+        assert _status(f"{base}{QUARTERLY}?{urlencode(short)}", headers) == 200
+        long = params | {"reflection_text": LONG_REFLECTION[:500]}
+        assert _status(f"{base}{QUARTERLY}?{urlencode(long)}", headers) == 414
+        body = json.dumps(params | {"reflection_text": LONG_REFLECTION}).encode()
+        posted = urllib.request.Request(
+            base + QUARTERLY, data=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(posted, timeout=10) as answer:
+            rows = json.load(answer)
+    assert [row["reflection_text"] for row in rows] == [LONG_REFLECTION]
+
+
+def _status(url: str, headers: dict[str, str]) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10):
+            return 200
+    except urllib.error.HTTPError as refusal:
+        return refusal.code
