@@ -37,6 +37,7 @@ from feedbot.models import Contact, Conversation, InboundMessage, Invitation, Op
 from feedbot.queue import redis_connection
 from feedbot.runtime import Runtime
 from feedbot.services import DEFAULT_EXPIRE_AFTER_HOURS, DEFAULT_QUIET_HOURS, Service
+from feedbot.turn_sql import run, statements
 
 log = logging.getLogger(__name__)
 # The Twilio library logs every request's URL (the account SID) and headers at INFO: eleven
@@ -911,18 +912,31 @@ def _first_status(
 def _survey_in_progress(
     db: DbSession, invitation: Invitation, now: datetime, idle_expiry: timedelta
 ) -> bool:
-    """Whether the person is answering a survey of the service by text right now (one they
-    began themselves, or an earlier invitation's they replied to)."""
-    conversation = db.scalar(
-        select(Conversation)
-        .join(Contact, Contact.conversation_id == Conversation.id)
-        .where(*_sms_thread(invitation, invitation.sender_key), Conversation.status == "active")
-    )
+    """Whether the person is answering a survey of the service by text right now: one they
+    began themselves, answered yet or not (the text that began it is stored before the survey
+    is, so it points at none), or an earlier invitation's they replied to.
+
+    Decided holding their thread's lock, which the invitation's survey then takes the thread
+    under (_opening_text): a text of theirs being applied meanwhile is waited for and seen."""
+    conversation_id = _lock_thread(db, invitation)
+    conversation = db.get(Conversation, conversation_id or 0, populate_existing=True)
     return (
         conversation is not None
+        and conversation.status == "active"
         and not sat_idle(conversation.last_activity_at, now, idle_expiry)
-        and _replied(db, conversation)
+        and (conversation.invitation_id is None or _replied(db, conversation))
     )
+
+
+def _lock_thread(db: DbSession, invitation: Invitation) -> int | None:
+    """Lock the person's texting thread as each of their texts' turn does first (the contact's
+    upsert, held until commit), and return the survey it points at."""
+    params = {
+        "p_service": invitation.service_id,
+        "p_channel": "sms",
+        "p_thread": invitation.sender_key,
+    }
+    return run(db, statements(db).lock_contact, params).one().conversation_id
 
 
 def _opted_out(db: DbSession, keys: Sequence[str]) -> bool:

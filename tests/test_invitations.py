@@ -7,6 +7,8 @@ import logging
 import os
 import signal
 import socket
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +26,7 @@ from feedbot.segments import measure_sms
 from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.fake_twilio import fake_twilio
-from tests.support.texting import TEST_AUTH_TOKEN, Texter, sign
+from tests.support.texting import TEST_AUTH_TOKEN, Texter, new_message_sid, sign
 from tests.test_key_rotation import NEW_KEY, rotated
 
 PHONE = "+12025550143"
@@ -2231,3 +2233,79 @@ def test_no_reminder_for_an_invitation_sent_before_a_key_rotation(rotated_inviti
     assert deliver(runtime_of(old), invitation.id, NOON).status == "sent"
     assert remind(runtime_of(new), invitation.id, NOON + timedelta(days=1)).status == "skipped"
     assert len(twilio.messages) == 1
+
+
+def test_no_invitation_to_a_person_who_texted_in_and_has_not_answered_yet(inviting, twilio):
+    """They texted "hi" and got the trust question: the invitation sent a second notice and
+    trust question, their survey was orphaned (closed abandoned a day later) and their answer
+    went to the invitation's; the quarter counted two offered, one respondent."""
+    app, token = inviting
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    assert "increased my trust" in texter.send("hi")
+    assert invite(app, token).json["status"] == "scheduled"
+    work(app)
+    assert twilio.requests == []
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.reason) == ("suppressed", "a survey is in progress")
+    assert "What about this interaction" in texter.send("5")
+    with runtime_of(app).db.transaction() as db:
+        (conversation,) = db.scalars(select(Conversation))
+    assert conversation.invitation_id is None and conversation.answered
+
+
+@contextmanager
+def text_held_open(app, body):
+    """The person's text `body` applied by the SMS channel's turn, left uncommitted (its
+    thread's lock held) until the block ends: another request meeting it then must wait."""
+    from feedbot.conversations import Inbound, handle_reply
+    from feedbot.engine import Reply
+    from feedbot.identity import sender_key
+
+    runtime = runtime_of(app)
+    key = sender_key(PHONE, TEST_SECRET_KEY)
+    inbound = Inbound(
+        service=runtime.services.get("passport"),
+        channel="sms",
+        thread_key=key,
+        sender_key=key,
+        reply=Reply(text=body),
+        received_at=NOON,
+        message_id=new_message_sid(),
+        honours_carrier_keywords=True,
+    )
+    with runtime.db.transaction() as db:
+        yield handle_reply(db, inbound, runtime.settings.idle_expiry)
+
+
+def started_and_waiting(thread, database_url):
+    """Start `thread` and return once it waits on a lock (or has ended)."""
+    from tests.test_worker import waiting_on_a_lock
+
+    thread.start()
+    while thread.is_alive() and not waiting_on_a_lock(database_url):
+        thread.join(0.01)
+
+
+@ON_POSTGRES
+def test_an_invitation_job_meeting_the_persons_first_text_leaves_their_survey_alone(
+    inviting, twilio, database_url
+):
+    """The job found no survey, since the "hi" that began one was not committed yet, then
+    opened its own on the thread once it was: two notices, and the first survey orphaned."""
+    app, token = inviting
+    invite(app, token)
+    (invitation,) = invitations(app)
+    runtime = runtime_of(app)
+    deliveries = []
+    job = threading.Thread(target=lambda: deliveries.append(deliver(runtime, invitation.id, NOON)))
+    with text_held_open(app, "hi") as outcome:
+        started_and_waiting(job, database_url)
+    job.join()
+    assert outcome.disposition == "prompts" and outcome.prompts[0].kind == "notice"
+    assert [delivery.status for delivery in deliveries] == ["suppressed"]
+    assert twilio.requests == []
+    with runtime_of(app).db.transaction() as db:
+        (conversation,) = db.scalars(select(Conversation))
+    assert (conversation.status, conversation.invitation_id) == ("active", None)
+    reply = Texter(app.test_client(), phone=PHONE, to="+12025550100").send("5")
+    assert "What about this interaction" in reply
