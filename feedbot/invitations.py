@@ -664,9 +664,16 @@ def _claimed(db: DbSession, claim: _Claim) -> Invitation:
 
 def _forget_conversation(db: DbSession, invitation: Invitation) -> None:
     """The text never reached the person: drop the survey opened for it, unless the thread
-    has been used meanwhile, so no abandoned response is recorded for it."""
-    conversation = db.get(Conversation, invitation.conversation_id or 0)
+    has been used meanwhile, so no abandoned response is recorded for it.
+
+    Decided holding the lock of the thread pointing at it, as a reply's turn holds it: a reply
+    being stored in the survey is waited for and keeps it (deleted under it, the survey broke
+    the reply's foreign key: a 500 to Twilio's report), and one after finds no survey there
+    and begins its own."""
+    conversation_id = invitation.conversation_id or 0
     invitation.conversation_id = None
+    run(db, statements(db).lock_threads, {"p_conversation": conversation_id})
+    conversation = db.get(Conversation, conversation_id, populate_existing=True)
     if conversation is None or conversation.status != "active" or _replied(db, conversation):
         return
     db.execute(

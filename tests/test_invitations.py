@@ -2309,3 +2309,56 @@ def test_an_invitation_job_meeting_the_persons_first_text_leaves_their_survey_al
     assert (conversation.status, conversation.invitation_id) == ("active", None)
     reply = Texter(app.test_client(), phone=PHONE, to="+12025550100").send("5")
     assert "What about this interaction" in reply
+
+
+@ON_POSTGRES
+def test_an_undelivered_report_meeting_the_persons_reply_keeps_their_survey(
+    inviting, twilio, database_url
+):
+    """The report dropped the survey the reply was being stored in: a foreign key violation,
+    answered 500, so Twilio never retried and the invitation stayed 'sent' (offered)."""
+    app, token = inviting
+    invite(app, token)
+    work(app)
+    (invitation,) = invitations(app)
+    answers = []
+    report = {"MessageSid": invitation.message_sid, "MessageStatus": "undelivered"}
+    reporter = threading.Thread(
+        target=lambda: answers.append(status_callback(app, **report, ErrorCode="30003"))
+    )
+    with text_held_open(app, "5"):
+        started_and_waiting(reporter, database_url)
+    reporter.join()
+    assert [answer.status_code for answer in answers] == [204]
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.phone) == ("undelivered", None)
+    with runtime_of(app).db.transaction() as db:
+        (conversation,) = db.scalars(select(Conversation))
+    assert conversation.answered and conversation.status == "active"
+    reply = Texter(app.test_client(), phone=PHONE, to="+12025550100").send("1 3")
+    assert "Anything else" in reply
+
+
+@ON_POSTGRES
+def test_a_reply_meeting_an_undelivered_report_starts_a_survey_afresh(
+    inviting, twilio, database_url
+):
+    """The other order: the report drops the survey first, and the reply waits for it, then
+    begins a survey of its own."""
+    from feedbot.invitations import record_status
+
+    app, token = inviting
+    invite(app, token)
+    work(app)
+    (invitation,) = invitations(app)
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    replies = []
+    replier = threading.Thread(target=lambda: replies.append(texter.send("5")))
+    with runtime_of(app).db.transaction() as db:
+        assert record_status(db, invitation.message_sid, "undelivered", 30003)
+        started_and_waiting(replier, database_url)
+    replier.join()
+    assert texter.last_status == 200 and "increased my trust" in replies[0]
+    with runtime_of(app).db.transaction() as db:
+        (conversation,) = db.scalars(select(Conversation))
+    assert conversation.invitation_id is None and not conversation.answered
