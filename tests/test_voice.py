@@ -884,7 +884,13 @@ def test_a_call_the_console_cannot_make_says_why_without_a_traceback(sqlite_app)
 
 # Odd inputs (QA, voice findings 4 and 5).
 @pytest.mark.parametrize(
-    "path", ["/twilio/voice", "/twilio/voice/language", "/twilio/voice/answer?step=1"]
+    "path",
+    [
+        "/twilio/voice",
+        "/twilio/voice/language",
+        "/twilio/voice/answer?step=1",
+        "/twilio/voice/resume?language=en",
+    ],
 )
 def test_a_call_to_a_number_no_service_owns_hears_an_apology(app, path):
     """A 404 made Twilio play "an application error has occurred" to the caller."""

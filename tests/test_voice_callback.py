@@ -178,6 +178,19 @@ def test_star_repeats_the_offer_and_stop_ends_the_call_with_no_survey(app):
     assert [status for status, _, _ in stored(app)] == ["partial"]
 
 
+@pytest.mark.parametrize(
+    ("query", "digits"), [("language=xx", "1"), ("language=es", "²"), ("language=", "1" * 5000)]
+)
+def test_odd_call_back_menu_answers_are_a_new_survey_or_go_on_never_a_failure(app, query, digits):
+    """The menu's language travels in its signed URL; one that is no language speaks the
+    default one, and keys that are no 1 begin a new survey."""
+    dropped_call(app, "1", "4")
+    back = Caller(app.test_client())
+    back.dial()
+    heard = back.post(f"/twilio/voice/resume?{query}", {"Digits": digits})
+    assert (DRIVERS if digits == "1" else LANGUAGE_MENU) in heard.spoken
+
+
 def test_a_wrong_language_picked_and_hung_up_on_is_offered_the_menu_again(app):
     """Spanish pressed by mistake, nothing answered, hung up: the abandoned survey has nothing
     to keep, so the call-back hears the language menu, not a Spanish survey."""
@@ -237,6 +250,21 @@ def test_the_window_runs_from_the_last_answer_not_from_a_call_back_that_answered
     back.hang_up()
     minutes_pass(app, 25)
     assert LANGUAGE_MENU in Caller(app.test_client()).dial().spoken
+
+
+def test_a_skip_is_an_answer_given_for_the_window(app):
+    """The trust answer is 40 minutes old, the drivers question skipped (0) 20 minutes ago:
+    the caller was still answering then, and is offered to go on at "Anything else"."""
+    caller = Caller(app.test_client())
+    caller.dial()
+    caller.press("1")
+    caller.press("4")
+    minutes_pass(app, 20)
+    caller.press("0")
+    caller.hang_up()
+    minutes_pass(app, 20)
+    _, resumed = call_back(app)
+    assert "Anything else" in resumed.spoken
 
 
 def test_a_question_let_pass_in_silence_is_no_answer_for_the_window(app):
