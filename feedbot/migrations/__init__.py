@@ -71,8 +71,7 @@ def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Und
         target = script.get_revision(revision)
     except CommandError:
         raise DowngradeRefused(
-            f"this feedbot knows no revision {revision!r}: give one of"
-            f" {', '.join(sorted(known))}"
+            f"this feedbot knows no revision {revision!r}: give one of {', '.join(sorted(known))}"
         ) from None
     if target is None:
         raise DowngradeRefused(
