@@ -304,6 +304,12 @@ def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome
     # The dropped call's thread may be taking its last answer: wait for it, then read again.
     run(db, statements(db).lock_threads, {"p_conversation": latest.id})
     conversation = _conversation(db, latest.id)
+    if conversation is not None and conversation.status == "active":
+        # The dropped call's status callback has not come yet: its caller, back on another
+        # call and going on with the survey, has ended that call.
+        status = "partial" if conversation.answered else "abandoned"
+        close_conversation(db, conversation, inbound.received_at, status)
+        _save(db, conversation)
     question = None if conversation is None else _resume_point(db, conversation, inbound, within)
     if conversation is None or question is None:
         return None
@@ -333,9 +339,15 @@ def _resume_point(
     (and its caller may have picked a language by mistake), one its caller ended by saying
     stop was ended on purpose, and a completed one is done with. The window runs from the
     latest answer given, not from the close (the sweep closes a survey whose hang-up was never
-    reported a whole idle expiry later) nor from a call-back that answered nothing."""
+    reported a whole idle expiry later) nor from a call-back that answered nothing.
+
+    A survey still active is one whose dropped call's status callback has not come yet
+    (Twilio sends it as the caller dials again, and another web worker may take the new call
+    first): it is offered as if closed, and closed when the caller goes on with it."""
     params = {"p_conversation": conversation.id}
-    if conversation.status != "partial" or run(db, _ENDED_BY_STOP, params).scalar():
+    if conversation.status not in ("partial", "active"):
+        return None
+    if run(db, _ENDED_BY_STOP, params).scalar():
         return None
     given = run(db, _LAST_ANSWER_GIVEN, params).scalar()
     if given is None or inbound.received_at - given > within:

@@ -389,3 +389,37 @@ def test_a_caller_who_said_stop_and_calls_back_begins_a_new_survey(app):
     again = Caller(app.test_client()).dial()
     assert LANGUAGE_MENU in again.spoken and OFFER not in again.spoken
     assert [status for status, _, _ in stored(app)] == ["partial"]
+
+
+def test_a_call_back_before_the_dropped_calls_status_callback_is_asked_and_resumes(app):
+    """Twilio sends the dropped call's status callback as the caller dials again, and another
+    web worker may take the new call first: the survey, still active, was not offered, the
+    call-back began a second survey, and trust counted twice (6 of 20 tries in a race test)."""
+    first = Caller(app.test_client())
+    first.dial()
+    first.press("1")
+    first.press("4")  # the line drops here; its status callback is on its way
+    back = Caller(app.test_client())
+    assert back.dial().spoken == OFFER
+    assert DRIVERS in back.press("1").spoken
+    assert first.hang_up() == 204  # the status callback, late: the survey is no longer its
+    back.press("2")
+    assert "Thank you for your feedback" in back.press("0").spoken
+    assert [(status, answers["trust"]) for status, _, answers in stored(app)] == [
+        ("complete", ("answered", 4))
+    ]
+    assert respondents(app) == (1, 1)
+
+
+def test_a_call_back_that_starts_anew_while_the_dropped_call_is_open_leaves_it_to_close(app):
+    """Pressed 2, the new caller's survey is their own; the first closes by its callback."""
+    first = Caller(app.test_client())
+    first.dial()
+    first.press("1")
+    first.press("2")
+    second = Caller(app.test_client())
+    assert second.dial().spoken == OFFER
+    assert LANGUAGE_MENU in second.press("2").spoken
+    assert TRUST in second.press("1").spoken
+    assert first.hang_up() == 204
+    assert [status for status, _, _ in stored(app)] == ["partial", "active"]
