@@ -304,14 +304,13 @@ def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome
     # The dropped call's thread may be taking its last answer: wait for it, then read again.
     run(db, statements(db).lock_threads, {"p_conversation": latest.id})
     conversation = _conversation(db, latest.id)
-    if conversation is not None and conversation.status == "active":
-        # The dropped call's status callback has not come yet: its caller, back on another
-        # call and going on with the survey, has ended that call.
-        status = "partial" if conversation.answered else "abandoned"
-        close_conversation(db, conversation, inbound.received_at, status)
-        _save(db, conversation)
-    question = None if conversation is None else _resume_point(db, conversation, inbound, within)
-    if conversation is None or question is None:
+    if conversation is None or conversation.status == "active":
+        # Still open: another call from this number is answering it (a switchboard's shared
+        # caller id), or the dropped call's status callback has not come even while the menu
+        # played. Either way it stays that call's, and this caller begins a new survey.
+        return None
+    question = _resume_point(db, conversation, inbound, within)
+    if question is None:
         return None
     if inbound.message_id:
         _first_delivery(db, inbound, contact)
@@ -341,9 +340,10 @@ def _resume_point(
     latest answer given, not from the close (the sweep closes a survey whose hang-up was never
     reported a whole idle expiry later) nor from a call-back that answered nothing.
 
-    A survey still active is one whose dropped call's status callback has not come yet
-    (Twilio sends it as the caller dials again, and another web worker may take the new call
-    first): it is offered as if closed, and closed when the caller goes on with it."""
+    A survey still active is offered too: the dropped call's status callback may come just
+    after the call-back's first webhook (Twilio sends both at about the same moment, to
+    different web workers), and has come by the time the caller answers the menu;
+    `resume_survey` takes only a survey closed by then."""
     params = {"p_conversation": conversation.id}
     if conversation.status not in ("partial", "active"):
         return None

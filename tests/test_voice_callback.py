@@ -401,14 +401,33 @@ def test_a_call_back_before_the_dropped_calls_status_callback_is_asked_and_resum
     first.press("4")  # the line drops here; its status callback is on its way
     back = Caller(app.test_client())
     assert back.dial().spoken == OFFER
+    assert first.hang_up() == 204  # the status callback, while the menu plays
     assert DRIVERS in back.press("1").spoken
-    assert first.hang_up() == 204  # the status callback, late: the survey is no longer its
     back.press("2")
     assert "Thank you for your feedback" in back.press("0").spoken
     assert [(status, answers["trust"]) for status, _, answers in stored(app)] == [
         ("complete", ("answered", 4))
     ]
     assert respondents(app) == (1, 1)
+
+
+def test_a_second_call_from_the_number_never_takes_a_survey_still_being_answered(app):
+    """A switchboard's shared caller id: caller B pressed 1 at the menu and took over the
+    survey caller A was still answering (A then heard "This survey has closed")."""
+    first = Caller(app.test_client())
+    first.dial()
+    first.press("1")
+    first.press("4")  # A is still on the line
+    second = Caller(app.test_client())
+    assert second.dial().spoken == OFFER
+    assert LANGUAGE_MENU in second.press("1").spoken  # a survey of B's own
+    assert "has closed" not in first.press("2").spoken  # A goes on
+    [(status, _, answers)] = stored(app)
+    assert status == "active"
+    assert answers == {
+        "trust": ("answered", 4),
+        "made_the_difference": ("answered", ["ease"]),
+    }
 
 
 def test_a_call_back_that_starts_anew_while_the_dropped_call_is_open_leaves_it_to_close(app):
