@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # and a voice step's id is the CallSid with ":<step>" (up to 10 more) after it.
 _SID = re.compile(r"[A-Za-z0-9]{1,40}")
 _DIGITS = re.compile(r"[0-9]+")
+# An agency number as Twilio writes it (E.164), or a short code: what a `To` may be logged as.
+_NUMBER_SHAPED = re.compile(r"\+?[0-9]{3,15}")
 
 
 def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,8 +117,12 @@ def service_called(channel: Literal["sms", "voice"]) -> Service:
         registry.by_sms_number(number) if channel == "sms" else registry.by_voice_number(number)
     )
     if service is None:
-        # Signed, so from Twilio, but the field is still bounded before it reaches a log line.
-        shown = repr(number[:32]) if number else "(none)"
+        # Signed, so from Twilio, but only a number is shown: a field of anything else (a
+        # misconfigured proxy's, a test's) is not echoed into the log.
+        if not number:
+            shown = "(none)"
+        else:
+            shown = number if _NUMBER_SHAPED.fullmatch(number) else "(not a phone number)"
         log.warning("%s webhook to a number no service owns: %s", channel, shown)
         abort(404)
     return service

@@ -43,6 +43,7 @@ ROUTES = (
     "/twilio/voice",
     "/twilio/voice/language",
     "/twilio/voice/answer",
+    "/twilio/voice/resume",
     "/twilio/voice/status",
     "/api/chat/sessions",
     "/api/chat/messages",

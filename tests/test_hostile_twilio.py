@@ -85,6 +85,13 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[str]]] = {
         "Digits": DIGITS,
         "SpeechResult": SPEECH,
     },
+    "/twilio/voice/resume": {
+        "CallSid": _sids("CA", 6),
+        "From": FROM,
+        "To": VOICE_TO,
+        "Digits": DIGITS,
+        "SpeechResult": st.sampled_from(["continue", "new", "repeat", "stop", "", "uno"]),
+    },
     "/twilio/voice/status": {
         "CallSid": _sids("CA", 6),
         "From": FROM,
@@ -112,7 +119,8 @@ def webhook_requests(draw: st.DrawFn, path: str) -> dict[str, Any]:
         if (value := draw(_sometimes(strategy))) is not None
     }
     params.update(draw(st.dictionaries(st.text(min_size=1, max_size=12), HOSTILE_TEXT, max_size=2)))
-    query = draw(st.dictionaries(st.sampled_from(["step", "silence", "x", "'"]), STEP, max_size=2))
+    names = st.sampled_from(["step", "silence", "language", "x", "'"])
+    query = draw(st.dictionaries(names, st.one_of(STEP, st.sampled_from(["es", "zz"])), max_size=2))
     if path == "/twilio/voice/answer" and draw(st.booleans()):
         query.setdefault("step", draw(STEP))
     return {

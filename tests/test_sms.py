@@ -720,6 +720,28 @@ def test_an_unknown_to_field_reaches_the_log_bounded(app, caplog):
 
 
 @pytest.mark.parametrize(
+    ("to", "shown"),
+    [
+        ("+19995550199", "+19995550199"),
+        ("' OR '1'='1", "(not a phone number)"),
+        ("", "(none)"),
+    ],
+)
+def test_an_unknown_to_field_is_logged_only_as_a_number(app, caplog, to, shown):
+    """A signed `To` of anything else ("' OR '1'='1", sent by the hostile-input suite) was
+    echoed into the log line."""
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": to}
+    signature = sign("http://localhost/twilio/sms", params)
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+        )
+    assert response.status_code == 404
+    (line,) = [r.getMessage() for r in caplog.records if "no service owns" in r.getMessage()]
+    assert line == f"sms webhook to a number no service owns: {shown}"
+
+
+@pytest.mark.parametrize(
     ("body", "trust"),
     [
         ("Five", 5),
