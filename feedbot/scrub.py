@@ -437,10 +437,12 @@ _CURRENCY_NEAR = re.compile(rf"[{_CURRENCY_SIGNS}]|\b(?:{_CURRENCY_WORDS})\b", r
 _CURRENCY_REACH = 8
 # An amount has its currency on its digits: "15000 dollars", "50000 €", "15000.00 USD" (one
 # before them, "claim $12,000", "claim USD 50000", already parts them from the cue). A currency
-# further on is another number's: "claim # 123456789 $50", "case number 123456789, fee $5".
+# further on is another number's: "claim # 123456789 $50", "case number 123456789, fee $5",
+# and so is a sign or code with a number of its own after it ("claim 123456789 USD 50 fee"),
+# where a currency's name goes on with a count ("50000 pesos 2 veces").
 _CURRENCY_AFTER = re.compile(
-    rf"(?:[.,]\d{{1,2}})?\s?(?:[{_CURRENCY_SIGNS}](?!\s?\d)"
-    rf"|(?:{_CURRENCY_WORDS}|usd|eur|mxn|brl|rub|krw|cny|rmb|php|htg|sar|egp)\b)",
+    rf"(?:[.,]\d{{1,2}})?\s?(?:(?:[{_CURRENCY_SIGNS}]|(?:usd|eur|mxn|brl|rub|krw|cny|rmb|php"
+    rf"|htg|sar|egp)\b)(?!\s?\d)|(?:{_CURRENCY_WORDS})\b)",
     re.IGNORECASE,
 )
 # A grouped number in a national format of the service's regions is a phone number with no

@@ -1247,6 +1247,9 @@ def test_near_misses_are_left_alone(text):
         ("My case number is 123456789, fee $5", "My case number is [REFERENCE], fee $5"),
         ("case 12345678 cost me 40 dollars", "case [REFERENCE] cost me 40 dollars"),
         ("expediente 4455667788 y pagué 200 pesos", "expediente [REFERENCE] y pagué 200 pesos"),
+        # A currency code with a number of its own after it is that number's.
+        ("claim 123456789 USD 50 fee", "claim [REFERENCE] USD 50 fee"),
+        ("case no. 12345678 USD 40", "case no. [REFERENCE] USD 40"),
         # Phone keyboards type codes in lower case.
         ("my confirmation code is k7x9qz42", "my confirmation code is [REFERENCE]"),
         ("confirmation code Qx7Lm9Tz, thanks", "confirmation code [REFERENCE], thanks"),
@@ -1269,6 +1272,8 @@ def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
         "an order of 5 items",
         "a $1,200 claim and a claim $12,000 and a claim 15000 dollars",
         "pedí un préstamo de 50000 pesos",
+        "reclamo 50000 pesos 2 veces",
+        "claim 50000 USD",
         "application on 5/12, application 05/12/2025, application 2025-05-12",
         "claim 12 05 2025",
         "form I-485, application I-485, application I-864EZ and application DS-2029",
