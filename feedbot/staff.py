@@ -489,6 +489,12 @@ def _body_parameters() -> MultiDict[str, str]:
                 'send the export\'s parameters as a JSON object, e.g. {"quarter": "FY2027Q1"}'
             )
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.files:  # `curl -F reflection_text=@r.txt`: not in request.form, so lost
+            name = next(iter(request.files))[:64]
+            raise ValueError(
+                f"{name} was sent as a file: send each parameter as text (curl -F"
+                f" '{name}=<file' or --data-urlencode '{name}@file')"
+            )
         body = request.form
     else:
         raise ValueError(

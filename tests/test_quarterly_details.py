@@ -254,6 +254,25 @@ def test_a_post_body_the_export_cannot_read_is_refused(detailed_app, request_arg
     assert answer.status_code == 400 and answer.json["error"] == error
 
 
+def test_a_parameter_posted_as_a_file_is_refused_not_dropped(detailed_app):
+    """`curl -F reflection_text=@r.txt` sends a file part, which is not in the form: the
+    export answered 200 with every row's reflection_text empty."""
+    import io
+
+    app, token = detailed_app
+    data = {
+        "quarter": "FY2027Q1",
+        "service": "passport",
+        "reflection_text": (io.BytesIO(b"Calls rose after the storm."), "r.txt"),
+    }
+    answer = post_quarterly(app, token, data=data, content_type="multipart/form-data")
+    assert answer.status_code == 400
+    assert answer.json["error"] == (
+        "reflection_text was sent as a file: send each parameter as text (curl -F"
+        " 'reflection_text=<file' or --data-urlencode 'reflection_text@file')"
+    )
+
+
 def test_a_post_needs_a_token_as_the_get_does(detailed_app):
     app, _ = detailed_app
     answer = app.test_client().post(QUARTERLY, json={"quarter": "FY2027Q1"})
