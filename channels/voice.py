@@ -31,6 +31,7 @@ from feedbot.conversations import (
     Outcome,
     clean_reply_text,
     current_prompts,
+    decline_resume,
     end_thread,
     handle_reply,
     question_left_open,
@@ -156,6 +157,8 @@ def resume_chosen() -> Response:
     if "*" in digits or said in REPEAT_WORDS:
         return _twiml(resume_menu(language))
     if not digits and said in STOP_WORDS:
+        with current_runtime().db.transaction() as db:
+            decline_resume(db, _inbound(service, Reply(), STOP_DELIVERY))
         return _twiml(_goodbye(language))
     number = _number_said(speech, (language, *service.languages))
     if digits == "1" or (not digits and (said in CONTINUE_WORDS or number == 1)):

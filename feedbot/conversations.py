@@ -318,6 +318,22 @@ def resume_survey(db: DbSession, inbound: Inbound, within: timedelta) -> Outcome
     return current_prompts(db, inbound)
 
 
+def decline_resume(db: DbSession, inbound: Inbound) -> None:
+    """The caller said stop at the call-back menu: the survey it offered is ended on purpose,
+    as one whose caller said stop on the dropped call (`inbound.message_id` ends ":stop"), so
+    no later call-back offers it again."""
+    latest = _latest_of_sender(db, inbound)
+    if latest is None:
+        return
+    params = {
+        "p_channel": inbound.channel,
+        "p_message": inbound.message_id,
+        "p_conversation": latest.id,
+        "p_received": inbound.received_at,
+    }
+    run(db, statements(db).first_delivery, params)
+
+
 def _latest_of_sender(db: DbSession, inbound: Inbound) -> ConversationRow | None:
     if inbound.sender_key is None:
         return None

@@ -176,6 +176,10 @@ def test_star_repeats_the_offer_and_stop_ends_the_call_with_no_survey(app):
     goodbye = back.say("Stop.")
     assert "This survey has closed" in goodbye.spoken and goodbye.hung_up
     assert [status for status, _, _ in stored(app)] == ["partial"]
+    # Said stop at the menu, the survey is ended on purpose: no later call-back offers it
+    # again (it was offered at every call-back for the 30 minutes).
+    again = Caller(app.test_client())
+    assert LANGUAGE_MENU in again.dial().spoken
 
 
 @pytest.mark.parametrize(
