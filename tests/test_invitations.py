@@ -1514,13 +1514,14 @@ def test_a_duplicate_job_during_the_send_leaves_it_to_the_worker_calling_twilio(
     invite(app, token, service="benefits")  # reminded after 20 hours
     (invitation,) = invitations(app)
     runtime = runtime_of(app)
-    twilio.delay_seconds = 1.0  # Twilio has the message; its answer is on its way
+    twilio.answer_when = threading.Event()  # Twilio has the message; its answer waits
     first = []
     sender = threading.Thread(target=lambda: first.append(deliver(runtime, invitation.id, NOON)))
     sender.start()
     while not twilio.messages:
         sender.join(0.01)
     assert deliver(runtime, invitation.id, NOON).status == "skipped"
+    twilio.answer_when.set()
     sender.join()
     assert [delivery.status for delivery in first] == ["sent"]
     (invitation,) = invitations(app)

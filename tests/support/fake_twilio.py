@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ class FakeTwilio:
     # Answers before succeeding: an HTTP status, or (status, Twilio error code).
     failures: list[int | tuple[int, int]] = field(default_factory=list)
     delay_seconds: float = 0.0  # how long to wait before answering a message it took
+    # When given, a message taken is answered only once this is set: a send held in flight.
+    answer_when: threading.Event | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -50,6 +53,8 @@ class FakeTwilio:
         form["_status"] = "201"
         self.requests.append(form)
         time.sleep(self.delay_seconds)
+        if self.answer_when is not None:
+            self.answer_when.wait(timeout=60)
         sid = "SM" + secrets.token_hex(16)
         resource = {
             "sid": sid,
