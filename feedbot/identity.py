@@ -8,15 +8,16 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import phonenumbers
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from feedbot.config import ConfigError
 from feedbot.db import Database, upsert_statement
-from feedbot.models import KeyFingerprint
+from feedbot.models import Contact, InboundMessage, Invitation, KeyFingerprint, OptOut
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,26 @@ class PreviousKeyDropped(SecretKeyChanged):
         )
 
 
+class HashesUnderAnotherKey(SecretKeyChanged):
+    """No key is recorded (a database a release before 0007 filled), and FEEDBOT_SECRET_KEY
+    made none of the stored hashes that can be made again."""
+
+    summary = (
+        "FEEDBOT_SECRET_KEY did not make this database's hashes: set the key the earlier"
+        " release ran with"
+    )
+
+    def __init__(self, checked: Sequence[str]) -> None:
+        ConfigError.__init__(
+            self,
+            "FEEDBOT_SECRET_KEY is not the key this database's phone-number hashes were made"
+            f" with (none of {' and '.join(checked)} checked matches), and none is recorded"
+            " yet: recorded, every STOP would be forgotten and invitations sent to people who"
+            " opted out. Set FEEDBOT_SECRET_KEY to the key the earlier release ran with. To use"
+            " this key anyway, forgetting them, run `feedbot adopt-secret-key`.",
+        )
+
+
 # The rows of key_fingerprints that hold the keys FEEDBOT_SECRET_KEY replaced.
 _REPLACED = "replaced:"
 
@@ -107,7 +128,10 @@ def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
     of the fingerprint of a key it replaced (a rotation: `previous` lists the keys of
     FEEDBOT_PREVIOUS_SECRET_KEYS), keeping the replaced key's; raise SecretKeyChanged when the
     database holds any other key's, or PreviousKeyDropped when `previous` leaves out a key
-    the database says was replaced. Once per process start."""
+    the database says was replaced. Before recording a first key over data an earlier release
+    hashed, checks it against that data (HashesUnderAnotherKey). Once per process start."""
+    if db.get(KeyFingerprint, SECRET_KEY_NAME) is None:
+        _check_first_key(db, (secret, *previous))
     first = upsert_statement(db, KeyFingerprint).values(
         name=SECRET_KEY_NAME, fingerprint=key_fingerprint(secret), recorded_at=datetime.now(UTC)
     )
@@ -152,6 +176,89 @@ def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[
     if not all(f == current or replaced_key(f, previous) for f in replaced):
         raise PreviousKeyDropped()
     return state
+
+
+@dataclass(frozen=True)
+class EarlierHashes:
+    """The phone-number hashes of a database with no key recorded: how many it holds, and
+    which of those that can be made again FEEDBOT_SECRET_KEY (or a previous key) made."""
+
+    contacts: int
+    opt_outs: int
+    checked: tuple[str, ...]  # such as "2 call(s)"; empty when none can be made again
+
+    @property
+    def any(self) -> bool:
+        return bool(self.contacts or self.opt_outs or self.checked)
+
+
+def check_earlier_hashes(db: Session | Connection, keys: Sequence[str]) -> EarlierHashes:
+    """What a database with no key recorded holds, hashed: new, or filled by a release before
+    0007 (which recorded none), whose key the first process to start takes for its own,
+    whatever it is. Checked where a stored hash can be made again without asking anyone for a
+    number: a call's (its CallSid is kept) and an invitation's whose number is kept for its
+    reminder. HashesUnderAnotherKey when `keys` made none of those."""
+    checks = {
+        "call(s)": _calls_hashed_with(db, keys),
+        "invitation(s)": _invitations_hashed_with(db, keys),
+    }
+    checked = tuple(f"{len(found)} {kind}" for kind, found in checks.items() if found)
+    if checked and not any(any(found) for found in checks.values()):
+        raise HashesUnderAnotherKey(checked)
+    return EarlierHashes(
+        contacts=db.scalar(select(func.count()).select_from(Contact)) or 0,
+        opt_outs=db.scalar(select(func.count()).select_from(OptOut)) or 0,
+        checked=checked,
+    )
+
+
+def _check_first_key(db: Session, keys: Sequence[str]) -> None:
+    """Refuse a first key the data says is another's; warn when the data cannot say."""
+    hashes = check_earlier_hashes(db, keys)
+    if hashes.any and not hashes.checked:
+        log.warning(
+            "FEEDBOT_SECRET_KEY recorded as the database's over %d contact(s) and %d opt-out(s)"
+            " hashed by an earlier release, which cannot be checked without their numbers: if"
+            " it is not the key that release ran with, every STOP is forgotten (set that key"
+            " and run `feedbot adopt-secret-key`)",
+            hashes.contacts,
+            hashes.opt_outs,
+        )
+
+
+# How many stored hashes of each kind are made again: a few show which key made them.
+_SAMPLE = 20
+
+
+def _calls_hashed_with(db: Session | Connection, keys: Sequence[str]) -> list[bool]:
+    """For a few calls, whether the thread of one is found under one of `keys`: a call's
+    thread is the keyed hash of its CallSid, the part before ":" of its answers' ids."""
+    sids = {
+        message_id.partition(":")[0]
+        for message_id in db.scalars(
+            select(InboundMessage.message_id)
+            .where(InboundMessage.channel == "voice")
+            .order_by(InboundMessage.id.desc())
+            .limit(_SAMPLE)
+        )
+    }
+    threads = {keyed_hash(f"call:{sid}", key): sid for sid in sids for key in keys}
+    voice = (Contact.channel == "voice", Contact.thread_key.in_(threads))
+    found = db.scalars(select(Contact.thread_key).where(*voice))
+    matched = {threads[thread] for thread in found}
+    return [sid in matched for sid in sids]
+
+
+def _invitations_hashed_with(db: Session | Connection, keys: Sequence[str]) -> list[bool]:
+    """For a few invitations whose number is kept (for a reminder), whether their hash is
+    the number's under one of `keys`."""
+    rows = db.execute(
+        select(Invitation.phone, Invitation.sender_key)
+        .where(Invitation.phone.is_not(None))
+        .order_by(Invitation.id.desc())
+        .limit(_SAMPLE)
+    )
+    return [hashed in {keyed_hash(to_e164(phone), key) for key in keys} for phone, hashed in rows]
 
 
 def replaced_fingerprints(db: Session | Connection) -> Iterable[str]:

@@ -9,22 +9,21 @@ would print, which never quote a secret or a URL's password.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedbot.config import ConfigError, Settings, load_settings
 from feedbot.db import Database, missing_schema, sqlite_file, waits_limited
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
-from feedbot.identity import SecretKeyChanged, keyed_hash, to_e164, verify_secret_key
+from feedbot.identity import SecretKeyChanged, check_earlier_hashes, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
-from feedbot.models import Contact, InboundMessage, Invitation, OptOut
 from feedbot.services import ServiceError, expired_omb_approvals, load_services
 from feedbot.translations import untranslated_flow_text
 
@@ -173,82 +172,29 @@ _KEY_STATES = {
 
 
 def _unrecorded_key(connection: Connection, settings: Settings, schema: str) -> Finding:
-    """No key recorded: a new database, or one a release before 0007 (which recorded none)
-    filled with hashes of phone numbers, which the first process to start would take for its
-    key's, whatever its key. Checked where a stored hash can be made again without asking
-    anyone for a number: a call's (its CallSid is kept) and an invitation's whose number is
-    kept for its reminder."""
-    contacts = connection.scalar(select(func.count()).select_from(Contact)) or 0
-    opt_outs = connection.scalar(select(func.count()).select_from(OptOut)) or 0
-    if not contacts and not opt_outs:
-        return Finding("database", True, f"schema {schema}; {_KEY_STATES['new']}")
+    """No key recorded: what start-up would find before recording one (check_secret_key);
+    HashesUnderAnotherKey where it would refuse."""
     keys = (settings.secret_key, *settings.previous_secret_keys)
-    checks = {
-        "call(s)": _calls_hashed_with(connection, keys),
-        "invitation(s)": _invitations_hashed_with(connection, keys),
-    }
-    checked = [f"{len(found)} {kind}" for kind, found in checks.items() if found]
-    if any(any(found) for found in checks.values()):
+    hashes = check_earlier_hashes(connection, keys)
+    if hashes.checked:
         return Finding(
             "database",
             True,
             f"schema {schema}; FEEDBOT_SECRET_KEY not recorded yet, and it is the key the"
-            f" database's hashes were made with (checked against {' and '.join(checked)}):"
+            f" database's hashes were made with (checked against {' and '.join(hashes.checked)}):"
             " the first process to start records it",
         )
-    if checked:
-        return Finding(
-            "database",
-            False,
-            "FEEDBOT_SECRET_KEY is not the key this database's phone-number hashes were made"
-            f" with (none of {' and '.join(checked)} checked matches), and none is recorded"
-            " yet: the first process to start would record it, and every STOP would be"
-            " forgotten. Set FEEDBOT_SECRET_KEY to the key the earlier release ran with",
-        )
+    if not hashes.any:
+        return Finding("database", True, f"schema {schema}; {_KEY_STATES['new']}")
     return Finding(
         "database",
         True,
         f"schema {schema}; FEEDBOT_SECRET_KEY not recorded yet, and the database holds"
-        f" {contacts} contact(s) and {opt_outs} opt-out(s) hashed by an earlier release, which"
-        " cannot be checked without their numbers: before a process starts (the first records"
-        " the key), make sure FEEDBOT_SECRET_KEY is the key that release ran with, or every"
-        " STOP is forgotten",
+        f" {hashes.contacts} contact(s) and {hashes.opt_outs} opt-out(s) hashed by an earlier"
+        " release, which cannot be checked without their numbers: before a process starts (the"
+        " first records the key), make sure FEEDBOT_SECRET_KEY is the key that release ran"
+        " with, or every STOP is forgotten",
     )
-
-
-# How many stored hashes of each kind are made again: a few show which key made them.
-_SAMPLE = 20
-
-
-def _calls_hashed_with(connection: Connection, keys: Sequence[str]) -> list[bool]:
-    """For a few calls, whether the thread of one is found under one of `keys`: a call's
-    thread is the keyed hash of its CallSid, the part before ":" of its answers' ids."""
-    sids = {
-        message_id.partition(":")[0]
-        for message_id in connection.scalars(
-            select(InboundMessage.message_id)
-            .where(InboundMessage.channel == "voice")
-            .order_by(InboundMessage.id.desc())
-            .limit(_SAMPLE)
-        )
-    }
-    threads = {keyed_hash(f"call:{sid}", key): sid for sid in sids for key in keys}
-    voice = (Contact.channel == "voice", Contact.thread_key.in_(threads))
-    found = connection.scalars(select(Contact.thread_key).where(*voice))
-    matched = {threads[thread] for thread in found}
-    return [sid in matched for sid in sids]
-
-
-def _invitations_hashed_with(connection: Connection, keys: Sequence[str]) -> list[bool]:
-    """For a few invitations whose number is kept (for a reminder), whether their hash is
-    the number's under one of `keys`."""
-    rows = connection.execute(
-        select(Invitation.phone, Invitation.sender_key)
-        .where(Invitation.phone.is_not(None))
-        .order_by(Invitation.id.desc())
-        .limit(_SAMPLE)
-    )
-    return [hashed in {keyed_hash(to_e164(phone), key) for key in keys} for phone, hashed in rows]
 
 
 def _missing_sqlite_file(url: str) -> str | None:
