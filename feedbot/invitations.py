@@ -555,14 +555,21 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
         if invitation is None or invitation.status != "scheduled":
             return Delivery("skipped")
         service = runtime.services.get(invitation.service_id)
-        if service is None or _opted_out(db, _keys_of(invitation, runtime.settings)):
-            _finish(invitation, "suppressed", "opted out" if service else "unknown service")
+        if service is None:
+            _finish(invitation, "suppressed", "unknown service")
             return Delivery("suppressed")
+        keys = _keys_of(invitation, runtime.settings)
         if invitation.phone is not None and runtime.settings.previous_secret_keys:
             # Made before FEEDBOT_SECRET_KEY was rotated: its survey goes on the thread the
             # person's replies now reach (their keyed hash under the current key).
             invitation.sender_key = sender_key(invitation.phone, runtime.settings.secret_key)
-        if _survey_in_progress(db, invitation, now, runtime.settings.idle_expiry):
+        # Looked for holding their thread's lock: a STOP being stored meanwhile is waited for
+        # and seen, never answered "You won't get more messages" and then sent the invitation.
+        thread = _lock_thread(db, invitation)
+        if _opted_out(db, keys):
+            _finish(invitation, "suppressed", "opted out")
+            return Delivery("suppressed")
+        if _survey_in_progress(db, thread, now, runtime.settings.idle_expiry):
             # A second survey on the thread would leave the one they are answering unfinished
             # and read their next answer as the new one's.
             _finish(invitation, "suppressed", IN_PROGRESS)
@@ -917,15 +924,16 @@ def _first_status(
 
 
 def _survey_in_progress(
-    db: DbSession, invitation: Invitation, now: datetime, idle_expiry: timedelta
+    db: DbSession, conversation_id: int | None, now: datetime, idle_expiry: timedelta
 ) -> bool:
-    """Whether the person is answering a survey of the service by text right now: one they
-    began themselves, answered yet or not (the text that began it is stored before the survey
-    is, so it points at none), or an earlier invitation's they replied to.
+    """Whether the person is answering a survey of the service by text right now, the one
+    their thread points at (`conversation_id`): one they began themselves, answered yet or not
+    (the text that began it is stored before the survey is, so it points at none), or an
+    earlier invitation's they replied to.
 
-    Decided holding their thread's lock, which the invitation's survey then takes the thread
-    under (_opening_text): a text of theirs being applied meanwhile is waited for and seen."""
-    conversation_id = _lock_thread(db, invitation)
+    The caller holds their thread's lock (_lock_thread), which the invitation's survey then
+    takes the thread under (_opening_text): a text of theirs being applied meanwhile is waited
+    for and seen."""
     conversation = db.get(Conversation, conversation_id or 0, populate_existing=True)
     return (
         conversation is not None

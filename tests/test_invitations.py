@@ -2263,7 +2263,7 @@ def text_held_open(app, body):
     from feedbot.identity import sender_key
 
     runtime = runtime_of(app)
-    key = sender_key(PHONE, TEST_SECRET_KEY)
+    key = sender_key(PHONE, runtime.settings.secret_key)
     inbound = Inbound(
         service=runtime.services.get("passport"),
         channel="sms",
@@ -2363,3 +2363,47 @@ def test_a_reply_meeting_an_undelivered_report_starts_a_survey_afresh(
     with runtime_of(app).db.transaction() as db:
         (conversation,) = db.scalars(select(Conversation))
     assert conversation.invitation_id is None and not conversation.answered
+
+
+def job_meeting_a_stop_in_words(app, invitation_id, database_url):
+    """Run the invitation job of `invitation_id` on `app` while the person's "Please stop
+    texting me" is being stored (its turn holding their thread), then let the STOP commit;
+    return the job's delivery."""
+    runtime = runtime_of(app)
+    deliveries = []
+    job = threading.Thread(target=lambda: deliveries.append(deliver(runtime, invitation_id, NOON)))
+    with text_held_open(app, "Please stop texting me") as outcome:
+        started_and_waiting(job, database_url)
+    job.join()
+    assert outcome.disposition == "stopped" and "won't get more messages" in outcome.notes[0]
+    (delivery,) = deliveries
+    return delivery
+
+
+@ON_POSTGRES
+def test_an_invitation_job_meeting_a_stop_in_words_sends_nothing(inviting, twilio, database_url):
+    """The job looked for a STOP before waiting for the person's text being stored, and not
+    after: the invitation went out after feedbot had answered "You won't get more messages"
+    (4 of 40 in the race test)."""
+    app, token = inviting
+    invite(app, token)
+    (invitation,) = invitations(app)
+    assert job_meeting_a_stop_in_words(app, invitation.id, database_url).status == "suppressed"
+    assert twilio.requests == []
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.reason) == ("suppressed", "opted out")
+
+
+@ON_POSTGRES
+def test_an_invitation_made_before_a_key_rotation_meeting_a_stop_in_words_sends_nothing(
+    rotated_inviting, twilio, database_url
+):
+    """Made under the replaced key, the person's STOP comes on their thread under the current
+    one: that is the thread the job waits for, and its STOP counts."""
+    old, new, token = rotated_inviting
+    invite(old, token)
+    (invitation,) = invitations(new)
+    assert job_meeting_a_stop_in_words(new, invitation.id, database_url).status == "suppressed"
+    assert twilio.requests == []
+    (invitation,) = invitations(new)
+    assert (invitation.status, invitation.reason) == ("suppressed", "opted out")
