@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot.conversations import TO_NORMALIZE
+from feedbot.db import missing_schema
 from feedbot.models import Conversation, PendingNormalization
 from feedbot.normalize import NormalizationError, normalize_pending
 from feedbot.runtime import Runtime
@@ -138,7 +139,8 @@ def drain(runtime: Runtime) -> int:
     (a bug, stored answers that do not fit their flow), is retried one response at a time,
     so one bad response holds back only itself: it stays in the outbox, is logged by its
     conversation's id, and fails the job (RQ's retries, then its failed registry) once the
-    others are written. Only the database being unreachable stops the drain at once.
+    others are written. Only the database being unreachable, or its schema behind the code,
+    stops the drain at once.
     """
     redis_connection(runtime.settings.redis_url).delete(DRAIN_MARK)
     written, failures = 0, []
@@ -227,9 +229,12 @@ def _normalize_one_at_a_time(
 
 def _unreachable(error: BaseException) -> bool:
     """Whether a database error says the database (not this response) is the trouble: lost or
-    refused connections, and PostgreSQL's transient refusals (deadlock, timeouts, shutdown)."""
-    return isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
+    refused connections, PostgreSQL's transient refusals (deadlock, timeouts, shutdown), and
+    a table or column missing from a schema behind the code, which the worker waits out."""
+    return (
+        isinstance(error, OperationalError | InterfaceError)
+        or (isinstance(error, DBAPIError) and error.connection_invalidated)
+        or missing_schema(error)
     )
 
 

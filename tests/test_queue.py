@@ -772,3 +772,30 @@ def test_without_redis_one_bad_response_holds_back_only_itself(sqlite_app, caplo
     logged = [r.getMessage() for r in caplog.records if r.name == "feedbot.queue"]
     assert f"conversation {bad} could not be normalized: TypeError at feedbot/" in logged[0]
     assert "object is not iterable" not in " ".join(logged)
+
+
+def test_a_drain_meeting_a_schema_behind_fails_no_response(redis_server, caplog):
+    """A column missing after the outbox claim (the schema moved back under a running worker,
+    here to before 0004's conversations.invitation_id) failed every response of the batch as
+    a normalization error, so the job failed and spent its retries; the drain now stops as
+    for an unreachable database, with the error the worker recognises to wait for the
+    schema, and every response stays in the outbox."""
+    from feedbot.db import missing_schema
+    from feedbot.migrations import downgrade, upgrade
+    from tests.support.services import fresh_postgres_database
+
+    Redis.from_url(redis_server.url).flushdb()
+    with fresh_postgres_database() as database_url:
+        upgrade(database_url)
+        app = make_app(database_url, redis_url=redis_server.url)
+        complete_survey(app)
+        runtime_of(app).db.dispose()
+        downgrade(database_url, "0003_outbox")  # the outbox stays
+        with pytest.raises(Exception) as stopped:
+            drain(runtime_of(app))
+        assert missing_schema(stopped.value), stopped.value
+        assert _logged(caplog, "could not be normalized") == []
+        upgrade(database_url)
+        assert pending(app) == 1
+        assert drain(runtime_of(app)) == 1 and pending(app) == 0
+        runtime_of(app).db.dispose()
