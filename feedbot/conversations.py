@@ -325,6 +325,9 @@ def decline_resume(db: DbSession, inbound: Inbound) -> None:
     latest = _latest_of_sender(db, inbound)
     if latest is None:
         return
+    # The call's thread is kept as any call's is: a message of a call with no thread would
+    # look, to the start-up check of FEEDBOT_SECRET_KEY (identity.py), hashed under another.
+    _lock_contact(db, inbound)
     params = {
         "p_channel": inbound.channel,
         "p_message": inbound.message_id,

@@ -160,9 +160,22 @@ def drain_overdue() -> bool:
 
 def sweep_before_burst(runtime: Runtime) -> int:
     """`feedbot worker --burst`: enqueue what waits in the outbox and log how much; with the
-    database or Redis unreachable, say so in one line and exit with status 1."""
+    database or Redis unreachable, or the schema behind this code, say so in one line and exit
+    with status 1."""
+    from feedbot.migrations import schema_state
     from feedbot.queue import sweep
 
+    try:
+        with runtime.db.engine.connect() as connection:
+            state = schema_state(connection)
+    except SQLAlchemyError:
+        state = None  # unreachable: the sweep says so below
+    if state is not None and not state.ready:
+        # A long-running worker waits for the upgrade; a burst one would wait for ever.
+        log.error(
+            "the burst worker takes no job while the database's schema is behind: %s", state.detail
+        )
+        raise SystemExit(1)
     try:
         swept = sweep(runtime)
     except (RedisError, SQLAlchemyError) as error:

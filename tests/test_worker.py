@@ -528,6 +528,28 @@ def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
     assert not_json(worker.lines()) == []
 
 
+def test_a_burst_worker_on_a_schema_behind_says_so_and_stops(redis_server, monkeypatch):
+    """`feedbot worker --burst` on a schema one migration behind (its sweep finds its tables)
+    waited for the upgrade for ever, as a long-running worker does."""
+    from feedbot.migrations import downgrade
+
+    with database_of_its_own(redis_server.url, monkeypatch) as database_url:
+        downgrade(database_url, "0008_staff_sign_outs")
+        finished = subprocess.run(
+            [sys.executable, "-m", "feedbot.cli", "worker", "--burst"],
+            env={**os.environ, "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert finished.returncode == 1
+    said = [json.loads(line)["message"] for line in finished.stderr.splitlines() if line]
+    assert said[-1] == (
+        "the burst worker takes no job while the database's schema is behind: schema at"
+        " 0008_staff_sign_outs, this code needs 0009_live_token_names: run `feedbot db upgrade`"
+    )
+
+
 def test_a_job_meeting_a_schema_behind_goes_back_to_its_queue_until_it_is_current(
     redis_server, tmp_path, monkeypatch
 ):

@@ -17,7 +17,11 @@ down_revision = "0003_outbox"
 branch_labels = None
 depends_on = None
 # What `feedbot db downgrade` says undoing this migration loses.
-downgrade_loses = "every invitation, and which survey each one opened"
+downgrade_loses = (
+    "every invitation, and which survey each one opened; records keep their invitation ids,"
+    " which invitations made after the next upgrade reuse, and past quarters' SMS offered"
+    " counts lose the invitations sent"
+)
 
 
 def upgrade() -> None:
