@@ -565,7 +565,7 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
             invitation.sender_key = sender_key(invitation.phone, runtime.settings.secret_key)
         # Looked for holding their thread's lock: a STOP being stored meanwhile is waited for
         # and seen, never answered "You won't get more messages" and then sent the invitation.
-        thread = _lock_thread(db, invitation)
+        thread = _lock_thread(db, invitation, invitation.sender_key)
         if _opted_out(db, keys):
             _finish(invitation, "suppressed", "opted out")
             return Delivery("suppressed")
@@ -602,14 +602,24 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         if invitation is None or invitation.phone is None or invitation.reminded_at:
             return Delivery("skipped")
         service = runtime.services.get(invitation.service_id)
+        keys = _keys_of(invitation, runtime.settings)
+        # Looked at holding the lock of the thread their replies reach (under the current
+        # FEEDBOT_SECRET_KEY), as their texts take it: a STOP or a reply being stored meanwhile
+        # is waited for and seen, never answered "You won't get more messages" and then sent
+        # the reminder.
+        current = sender_key(invitation.phone, runtime.settings.secret_key)
+        thread = _lock_thread(db, invitation, current)
         conversation = db.get(Conversation, invitation.conversation_id or 0)
         if (
             service is None
             or conversation is None
             or conversation.status != "active"
             or _replied(db, conversation)
-            or _opted_out(db, _keys_of(invitation, runtime.settings))
-            or not _replies_reach(db, invitation, conversation, runtime.settings)
+            or _opted_out(db, keys)
+            # Their replies now reach another survey: one begun since, or the thread of a key
+            # that replaced the survey's (a reply would begin a new survey, and the reminder's
+            # question answered there would be read as that survey's).
+            or thread != conversation.id
         ):
             invitation.phone = None
             return Delivery("skipped")
@@ -638,29 +648,6 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         invitation.reminded_at = now
         invitation.phone = None
         return claim
-
-
-def _replies_reach(
-    db: DbSession, invitation: Invitation, conversation: Conversation, settings: Settings
-) -> bool:
-    """Whether the person's replies now reach the invitation's survey: their thread (under
-    the current FEEDBOT_SECRET_KEY) still points at it. Not when they have since begun another
-    survey there, nor after a key rotation the survey's thread predates (their reply would
-    begin a new survey, and a reminder's question answered there would be read as that
-    survey's)."""
-    assert invitation.phone is not None
-    key = sender_key(invitation.phone, settings.secret_key)
-    thread = db.scalar(select(Contact.conversation_id).where(*_sms_thread(invitation, key)))
-    return thread == conversation.id
-
-
-def _sms_thread(invitation: Invitation, key: str) -> tuple[ColumnElement[bool], ...]:
-    """The contact row of the invitation's service and the texting thread keyed `key`."""
-    return (
-        Contact.service_id == invitation.service_id,
-        Contact.channel == "sms",
-        Contact.thread_key == key,
-    )
 
 
 def _claimed(db: DbSession, claim: _Claim) -> Invitation:
@@ -943,14 +930,11 @@ def _survey_in_progress(
     )
 
 
-def _lock_thread(db: DbSession, invitation: Invitation) -> int | None:
-    """Lock the person's texting thread as each of their texts' turn does first (the contact's
-    upsert, held until commit), and return the survey it points at."""
-    params = {
-        "p_service": invitation.service_id,
-        "p_channel": "sms",
-        "p_thread": invitation.sender_key,
-    }
+def _lock_thread(db: DbSession, invitation: Invitation, key: str) -> int | None:
+    """Lock the person's texting thread of the invitation's service keyed `key` as each of
+    their texts' turn does first (the contact's upsert, held until commit), and return the
+    survey it points at."""
+    params = {"p_service": invitation.service_id, "p_channel": "sms", "p_thread": key}
     return run(db, statements(db).lock_contact, params).one().conversation_id
 
 

@@ -2255,9 +2255,10 @@ def test_no_invitation_to_a_person_who_texted_in_and_has_not_answered_yet(inviti
 
 
 @contextmanager
-def text_held_open(app, body):
-    """The person's text `body` applied by the SMS channel's turn, left uncommitted (its
-    thread's lock held) until the block ends: another request meeting it then must wait."""
+def text_held_open(app, body, service="passport"):
+    """The person's text `body` to `service` applied by the SMS channel's turn, left
+    uncommitted (its thread's lock held) until the block ends: another request meeting it then
+    must wait."""
     from feedbot.conversations import Inbound, handle_reply
     from feedbot.engine import Reply
     from feedbot.identity import sender_key
@@ -2265,7 +2266,7 @@ def text_held_open(app, body):
     runtime = runtime_of(app)
     key = sender_key(PHONE, runtime.settings.secret_key)
     inbound = Inbound(
-        service=runtime.services.get("passport"),
+        service=runtime.services.get(service),
         channel="sms",
         thread_key=key,
         sender_key=key,
@@ -2365,16 +2366,18 @@ def test_a_reply_meeting_an_undelivered_report_starts_a_survey_afresh(
     assert conversation.invitation_id is None and not conversation.answered
 
 
-def job_meeting_a_stop_in_words(app, invitation_id, database_url):
-    """Run the invitation job of `invitation_id` on `app` while the person's "Please stop
-    texting me" is being stored (its turn holding their thread), then let the STOP commit;
-    return the job's delivery."""
+def job_meeting_a_stop_in_words(
+    app, invitation_id, database_url, job=deliver, now=NOON, service="passport"
+):
+    """Run the invitation job (or `job`, such as its reminder's) of `invitation_id` on `app`
+    at `now` while the person's "Please stop texting me" to `service` is being stored (its
+    turn holding their thread), then let the STOP commit; return the job's delivery."""
     runtime = runtime_of(app)
     deliveries = []
-    job = threading.Thread(target=lambda: deliveries.append(deliver(runtime, invitation_id, NOON)))
-    with text_held_open(app, "Please stop texting me") as outcome:
-        started_and_waiting(job, database_url)
-    job.join()
+    worker = threading.Thread(target=lambda: deliveries.append(job(runtime, invitation_id, now)))
+    with text_held_open(app, "Please stop texting me", service) as outcome:
+        started_and_waiting(worker, database_url)
+    worker.join()
     assert outcome.disposition == "stopped" and "won't get more messages" in outcome.notes[0]
     (delivery,) = deliveries
     return delivery
@@ -2407,3 +2410,24 @@ def test_an_invitation_made_before_a_key_rotation_meeting_a_stop_in_words_sends_
     assert twilio.requests == []
     (invitation,) = invitations(new)
     assert (invitation.status, invitation.reason) == ("suppressed", "opted out")
+
+
+@ON_POSTGRES
+def test_a_reminder_job_meeting_a_stop_in_words_sends_nothing(inviting, twilio, database_url):
+    """The reminder looked for a STOP without waiting for the person's text being stored:
+    the reminder went out after feedbot had answered "You won't get more messages"."""
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    invite(app, token, service="benefits", language="en")
+    work(app)
+    (invitation,) = invitations(app)
+    assert invitation.status == "sent" and invitation.phone == PHONE
+    tomorrow = NOON + timedelta(days=1)
+    delivery = job_meeting_a_stop_in_words(
+        app, invitation.id, database_url, job=remind, now=tomorrow, service="benefits"
+    )
+    assert delivery.status == "skipped"
+    assert len(twilio.messages) == 1  # the invitation, and no reminder after the STOP
+    (invitation,) = invitations(app)
+    assert (invitation.phone, invitation.reminded_at) == (None, None)
