@@ -735,18 +735,26 @@ def test_texts_whose_slots_passed_unsent_go_on_at_the_rate_in_their_order(
     runtime.db.dispose()
 
 
-def test_a_text_retried_after_twilio_failed_keeps_its_place_in_the_line(inviting, twilio, tmp_path):
-    """A text Twilio answered 429 or 500 went, at its retry, to the back of the service's
-    line: behind every text that took a slot while it waited, all asked for after it."""
+def four_waiting_at_one_a_second(inviting, tmp_path):
+    """Four invitations of a service sending one text a second, retried 2 s after Twilio
+    failed: its runtime, their numbers and ids."""
     app, _ = inviting
     limited = with_rules(app, tmp_path, {"rate_per_minute": 60}, twilio_retry_intervals=(2,))
     runtime = runtime_of(limited)
     phones = [f"+1202555019{n}" for n in range(4)]
     with runtime.db.transaction() as db:
         ids = [create_invitation_row(db, limited, phone).id for phone in phones]
+    return runtime, phones, ids
 
-    def second(n):
-        return NOON + timedelta(seconds=n)
+
+def second(n):
+    return NOON + timedelta(seconds=n)
+
+
+def test_a_text_retried_after_twilio_failed_keeps_its_place_in_the_line(inviting, twilio, tmp_path):
+    """A text Twilio answered 429 or 500 went, at its retry, to the back of the service's
+    line: behind every text that took a slot while it waited, all asked for after it."""
+    runtime, phones, ids = four_waiting_at_one_a_second(inviting, tmp_path)
 
     twilio.failures = [429]
     first = [deliver(runtime, invitation_id, NOON) for invitation_id in ids]
@@ -769,15 +777,7 @@ def test_a_text_retried_after_twilio_failed_keeps_its_place_in_the_line(inviting
 def test_texts_retried_one_after_the_other_each_take_a_slot_of_their_own(
     inviting, twilio, tmp_path
 ):
-    app, _ = inviting
-    limited = with_rules(app, tmp_path, {"rate_per_minute": 60}, twilio_retry_intervals=(2,))
-    runtime = runtime_of(limited)
-    phones = [f"+1202555019{n}" for n in range(4)]
-    with runtime.db.transaction() as db:
-        ids = [create_invitation_row(db, limited, phone).id for phone in phones]
-
-    def second(n):
-        return NOON + timedelta(seconds=n)
+    runtime, phones, ids = four_waiting_at_one_a_second(inviting, tmp_path)
 
     twilio.failures = [429, 429]
     assert [deliver(runtime, i, NOON).retry_at for i in ids] == [second(n) for n in (2, 1, 2, 3)]
