@@ -36,7 +36,7 @@ INSERT INTO response_records (conversation_id, external_id, schema_version, serv
     positive_humanity, positive_employee, positive_other,
     negative_effectiveness, negative_ease, negative_efficiency, negative_transparency,
     negative_humanity, negative_employee, negative_other,
-    question_4, started_at, completed_at, status, normalized_at)
+    question_4, started_at, completed_at, status, normalized_at, flow_id, flow_version)
 SELECT g, 'bench-export-' || g, '1.0.0', 'bench',
     (ARRAY['sms_text_messages', 'automated_phone', 'chatbot'])[g % 3 + 1],
     (ARRAY['en', 'es', 'zh_Hans', 'vi'])[g % 4 + 1], 'likert', 2027, 1, g % 5 + 1,
@@ -49,7 +49,7 @@ SELECT g, 'bench-export-' || g, '1.0.0', 'bench',
     CASE WHEN g % 5 < 3 THEN 0 END, CASE WHEN g % 5 < 3 THEN 0 END,
     CASE WHEN g % 5 < 3 THEN 0 END,
     CASE WHEN g % 7 = 0 THEN 'Quick and clear, thank you [PHONE]' END,
-    now(), now(), 'complete', now()
+    now(), now(), 'complete', now(), 'a11', 1
 FROM generate_series(1, :rows) AS g;
 ANALYZE response_records
 """

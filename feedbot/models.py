@@ -185,6 +185,9 @@ class ResponseRecord(Base):
     status: Mapped[str] = mapped_column(String(16))
     invitation_id: Mapped[int | None] = mapped_column(Integer)
     normalized_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The conversation's flow, copied so the quarterly export groups by it without a join.
+    flow_id: Mapped[str | None] = mapped_column(String(64))
+    flow_version: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_response_records_period", "service_id", "fiscal_year", "quarter", "channel"),

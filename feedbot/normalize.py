@@ -144,6 +144,10 @@ def build_record(
         "status": conversation.status,
         "invitation_id": getattr(conversation, "invitation_id", None),
         "normalized_at": datetime.now(UTC),
+        # The flow the person answered (`flow` is the service's current one when it is gone),
+        # which the quarterly export groups by.
+        "flow_id": conversation.flow_id,
+        "flow_version": conversation.flow_version,
     }
 
 

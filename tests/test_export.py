@@ -1026,6 +1026,23 @@ def given_under(app, flow_id, flow_version=1, **fields):
         db.flush()
         conversation = db.get(Conversation, record.conversation_id)
         conversation.flow_id, conversation.flow_version = flow_id, flow_version
+        record.flow_id, record.flow_version = flow_id, flow_version
+
+
+def test_a_normalized_record_carries_the_flow_its_response_was_given_under(seeded):
+    """The quarterly export groups records by their own flow_id (no join to conversations,
+    which more than doubled it): normalizing must copy the conversation's, not the service's."""
+    from feedbot.models import Conversation
+    from feedbot.normalize import normalize_response
+
+    app, _ = seeded
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        conversation = db.get(Conversation, add_record(db).conversation_id)
+        conversation.flow_id, conversation.flow_version = "a11_thumbs", 1
+        db.flush()
+        record = normalize_response(db, runtime.services, conversation.id)
+        assert (record.flow_id, record.flow_version) == ("a11_thumbs", 1)
 
 
 def test_quarterly_rows_have_the_texts_of_the_flow_their_responses_were_given_under(seeded):

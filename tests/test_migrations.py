@@ -127,6 +127,35 @@ def test_live_tokens_sharing_a_name_are_renamed_not_refused(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_records_keep_the_flow_they_were_given_under_through_0010(backend, tmp_path):
+    """0010 copies each record's flow from its conversation (the quarterly export groups by
+    it without a join); undone and redone, a record of a response given under the thumbs flow
+    still says so, and none is left without a flow."""
+    with empty_database(backend, tmp_path) as url:
+        upgrade(url)
+        app = make_app(url)
+        complete_survey(app, phone="+12025550166")
+        runtime_of(app).db.dispose()
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE conversations SET flow_id = 'a11_thumbs', flow_version = 2")
+                )
+            assert (
+                _feedbot(["db", "downgrade", "0009_live_token_names", "--yes"], url).exit_code == 0
+            )
+            upgrade(url)
+            with engine.connect() as connection:
+                flows = connection.execute(
+                    text("SELECT flow_id, flow_version FROM response_records")
+                ).all()
+        finally:
+            engine.dispose()
+    assert [tuple(row) for row in flows] == [("a11_thumbs", 2)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_requests_on_a_schema_behind_are_told_it_is_being_updated_not_unreachable(
     backend, tmp_path
 ):
@@ -184,12 +213,12 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
         complete_survey(app, phone="+12025550165")
         runtime_of(app).db.dispose()
         refused = _feedbot(["db", "downgrade", "0006_inbound_by_conversation"], url, input="n\n")
-        assert versions(url) == ["0009_live_token_names"]
+        assert versions(url) == ["0010_record_flow"]
         down = _feedbot(["db", "downgrade", "0006_inbound_by_conversation", "--yes"], url)
         assert versions(url) == ["0006_inbound_by_conversation"]
         again = _feedbot(["db", "downgrade", "0006"], url)
         up = _feedbot(["db", "upgrade"], url)
-        assert versions(url) == ["0009_live_token_names"]
+        assert versions(url) == ["0010_record_flow"]
         kept = create_engine(url)
         with kept.connect() as connection:
             conversations = connection.scalar(text("SELECT count(*) FROM conversations"))
@@ -197,12 +226,13 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
     assert refused.exit_code == 1 and refused.output.endswith("Aborted!\n"), refused.output
     assert down.exit_code == 0, down.output
     lines = down.output.splitlines()
-    assert [line.split(" ")[1] for line in lines[:3]] == [
+    assert [line.split(" ")[1] for line in lines[:4]] == [
+        "0010_record_flow",
         "0009_live_token_names",
         "0008_staff_sign_outs",
         "0007_key_fingerprint",
     ]
-    assert lines[2].startswith(
+    assert lines[3].startswith(
         "undoes 0007_key_fingerprint (fingerprint of the secret key the keyed hashes of numbers"
         " are made with): loses the recorded fingerprints of FEEDBOT_SECRET_KEY"
     )

@@ -56,6 +56,8 @@ def add_record(db: DbSession, **fields: Any) -> ResponseRecord:
         completed_at=started,
         status="complete",
         normalized_at=started,
+        flow_id=conversation.flow_id,
+        flow_version=conversation.flow_version,
         **{f"positive_{d}": (1 if d in positive else 0) if not negative else None for d in DRIVERS},
         **{f"negative_{d}": (1 if d in negative else 0) if negative else None for d in DRIVERS},
     )
