@@ -479,7 +479,7 @@ def quarterly_rows(
         ResponseRecord.service_id,
         ResponseRecord.channel,
         ResponseRecord.trust_form,
-        ResponseRecord.flow_id,
+        _record_flow(ResponseRecord.flow_id, Conversation.flow_id).label("flow_id"),
     )
     query = (
         select(*groups, *counts)
@@ -743,7 +743,10 @@ def flows_not_loaded(
     directory, whose rows have no survey texts, or since edited to another version, whose rows
     have the loaded version's."""
     query = (
-        select(ResponseRecord.flow_id, ResponseRecord.flow_version)
+        select(
+            _record_flow(ResponseRecord.flow_id, Conversation.flow_id),
+            _record_flow(ResponseRecord.flow_version, Conversation.flow_version),
+        )
         .where(
             ResponseRecord.fiscal_year == quarter.fiscal_year,
             ResponseRecord.quarter == quarter.quarter,
@@ -759,6 +762,14 @@ def flows_not_loaded(
         for flow_id, version in given
         if (flow := registry.flows.get(flow_id)) is None or flow.version != version
     )
+
+
+def _record_flow(on_record: Any, on_conversation: Any) -> Any:
+    """A record's copy of its conversation's flow id or version, else (a record an older
+    release wrote during a rolling upgrade to 0010) the conversation's: looked up for those
+    records alone, as COALESCE reads no further than the first value it finds."""
+    conversation = select(on_conversation).where(Conversation.id == ResponseRecord.conversation_id)
+    return func.coalesce(on_record, conversation.scalar_subquery())
 
 
 def flows_not_loaded_warnings(

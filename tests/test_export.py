@@ -1017,8 +1017,9 @@ def test_a_quarterly_format_other_than_csv_or_json_is_a_clear_400(seeded, fmt):
     assert quarterly(app, tokens["all"], format="csv").mimetype == "text/csv"
 
 
-def given_under(app, flow_id, flow_version=1, **fields):
-    """A passport record of FY2027Q1 whose response was given under `flow_id`."""
+def given_under(app, flow_id, flow_version=1, on_record=True, **fields):
+    """A passport record of FY2027Q1 whose response was given under `flow_id`; without the
+    flow `on_record`, as a release before 0010 wrote one during a rolling upgrade."""
     from feedbot.models import Conversation
 
     with runtime_of(app).db.transaction() as db:
@@ -1026,7 +1027,7 @@ def given_under(app, flow_id, flow_version=1, **fields):
         db.flush()
         conversation = db.get(Conversation, record.conversation_id)
         conversation.flow_id, conversation.flow_version = flow_id, flow_version
-        record.flow_id, record.flow_version = flow_id, flow_version
+        record.flow_id, record.flow_version = (flow_id, flow_version) if on_record else (None,) * 2
 
 
 def test_a_normalized_record_carries_the_flow_its_response_was_given_under(seeded):
@@ -1062,6 +1063,19 @@ def test_quarterly_rows_have_the_texts_of_the_flow_their_responses_were_given_un
         == thumbs["q1_text"]
         == ("This interaction increased my trust in U.S. Passport Office.")
     )
+
+
+def test_a_record_written_without_its_flow_takes_its_conversations(seeded):
+    """A release before 0010 normalizing during a rolling upgrade writes records with no flow:
+    they made a row with no survey texts, and the flows-not-loaded check failed sorting None
+    beside the flows' ids (TypeError)."""
+    app, tokens = seeded
+    given_under(app, "a11_thumbs", on_record=False, question_1=1, trust_form="thumbs")
+    given_under(app, "a11_retired", on_record=False, question_1=4, channel="chatbot")
+    answer = quarterly(app, tokens["all"], service="passport")
+    titles = {(row["channel"], row["survey_title"]) for row in rows_of(answer)}
+    assert ("sms_text_messages", "A-11 post-transaction survey (thumbs)") in titles
+    assert answer.headers["Feedbot-Flows-Not-Loaded"] == "a11_retired version 1"
 
 
 def test_rows_of_a_flow_no_longer_loaded_say_so_rather_than_take_another_s_texts(seeded):

@@ -529,8 +529,8 @@ def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
 
 
 def test_a_burst_worker_on_a_schema_behind_says_so_and_stops(redis_server, monkeypatch):
-    """`feedbot worker --burst` on a schema one migration behind (its sweep finds its tables)
-    waited for the upgrade for ever, as a long-running worker does."""
+    """`feedbot worker --burst` on a schema a migration or two behind (its sweep finds its
+    tables) waited for the upgrade for ever, as a long-running worker does."""
     from feedbot.migrations import downgrade
 
     with database_of_its_own(redis_server.url, monkeypatch) as database_url:
