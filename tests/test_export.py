@@ -1065,17 +1065,18 @@ def test_quarterly_rows_have_the_texts_of_the_flow_their_responses_were_given_un
     )
 
 
-def test_a_record_written_without_its_flow_takes_its_conversations(seeded):
+def test_a_record_written_without_its_flow_takes_the_services_current_one(seeded):
     """A release before 0010 normalizing during a rolling upgrade writes records with no flow:
     they made a row with no survey texts, and the flows-not-loaded check failed sorting None
-    beside the flows' ids (TypeError)."""
+    beside the flows' ids (TypeError). They take the service's current flow, as that release
+    did."""
     app, tokens = seeded
-    given_under(app, "a11_thumbs", on_record=False, question_1=1, trust_form="thumbs")
     given_under(app, "a11_retired", on_record=False, question_1=4, channel="chatbot")
+    given_under(app, "a11_gone", question_1=5, channel="chatbot")
     answer = quarterly(app, tokens["all"], service="passport")
-    titles = {(row["channel"], row["survey_title"]) for row in rows_of(answer)}
-    assert ("sms_text_messages", "A-11 post-transaction survey (thumbs)") in titles
-    assert answer.headers["Feedbot-Flows-Not-Loaded"] == "a11_retired version 1"
+    titles = {row["survey_title"] for row in rows_of(answer) if row["channel"] == "chatbot"}
+    assert titles == {"", "A-11 post-transaction survey"}
+    assert answer.headers["Feedbot-Flows-Not-Loaded"] == "a11_gone version 1"
 
 
 def test_rows_of_a_flow_no_longer_loaded_say_so_rather_than_take_another_s_texts(seeded):
