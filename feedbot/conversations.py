@@ -328,13 +328,7 @@ def decline_resume(db: DbSession, inbound: Inbound) -> None:
     # The call's thread is kept as any call's is: a message of a call with no thread would
     # look, to the start-up check of FEEDBOT_SECRET_KEY (identity.py), hashed under another.
     _lock_contact(db, inbound)
-    params = {
-        "p_channel": inbound.channel,
-        "p_message": inbound.message_id,
-        "p_conversation": latest.id,
-        "p_received": inbound.received_at,
-    }
-    run(db, statements(db).first_delivery, params)
+    _record_delivery(db, inbound, latest.id)
 
 
 def _latest_of_sender(db: DbSession, inbound: Inbound) -> ConversationRow | None:
@@ -598,10 +592,16 @@ def _lock_contact(db: DbSession, inbound: Inbound) -> ContactRow:
 
 def _first_delivery(db: DbSession, inbound: Inbound, contact: ContactRow) -> bool:
     """Record the message id; False when it was already recorded (a repeated delivery)."""
+    return _record_delivery(db, inbound, contact.conversation_id)
+
+
+def _record_delivery(db: DbSession, inbound: Inbound, conversation_id: int | None) -> bool:
+    """Record the message id as one of `conversation_id`'s; False when it was already
+    recorded."""
     params = {
         "p_channel": inbound.channel,
         "p_message": inbound.message_id,
-        "p_conversation": contact.conversation_id,
+        "p_conversation": conversation_id,
         "p_received": inbound.received_at,
     }
     return run(db, statements(db).first_delivery, params).scalar() is not None
