@@ -57,13 +57,12 @@ _LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
 # than ", " (CLDR's own list patterns put "and" in Arabic's: "{0} و{1}").
 _LIST_SEPARATORS = {"zh_Hans": "、", "zh_Hant": "、", "ar": "، "}
 # Why an answer that names its question is refused with a 409: the survey left it
-# (_moved_on), or its answer_id came before with another answer (handle_reply's "id_reused").
+# (_moved_on), or its answer_id came before with another answer (handle_reply's "id_reused"),
+# which the first delivery stored or, not read, did not (the 409's first_stored).
 Refusal = Literal["moved_on", "answer_id_reused"]
 _REFUSALS: dict[Refusal, str] = {
     "moved_on": "the survey has moved on: this question was answered in another window",
-    "answer_id_reused": (
-        "this answer_id was applied before to another answer, which was kept: this one was not"
-    ),
+    "answer_id_reused": "this answer_id came before with another answer: this one was not applied",
 }
 
 
@@ -147,7 +146,9 @@ def send_message() -> Response:
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
         if outcome.disposition == "id_reused":
             conversation = db.get_one(Conversation, outcome.conversation_id)
-            return _refused(service, session, "answer_id_reused", conversation)
+            return _refused(
+                service, session, "answer_id_reused", conversation, outcome.first_stored
+            )
     return _cors(service, jsonify(_payload(session, outcome)))
 
 
@@ -279,6 +280,12 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
                 _("This survey moved on in another window, so this answer was not saved.")
             ),
             "first_kept": gettext(_("Your first answer was saved after all, so it was kept.")),
+            "first_unused": gettext(
+                _(
+                    "Your first answer reached us after all but could not be used, so neither "
+                    "answer was saved."
+                )
+            ),
             "lost": gettext(
                 _("Your earlier answers could not be found, so the survey has started again.")
             ),
@@ -489,14 +496,20 @@ def _delivered(db: DbSession, message_id: str) -> bool:
 
 
 def _refused(
-    service: Service, session: str, reason: Refusal, conversation: Conversation
+    service: Service,
+    session: str,
+    reason: Refusal,
+    conversation: Conversation,
+    first_stored: bool = False,
 ) -> Response:
     """The 409 refusing an answer not applied, with the transcript: the widget shows the
-    survey where it stands, and says why."""
+    survey where it stands, and says why. `first_stored`: whether the answer first sent with
+    this answer_id was stored, so the widget says "saved after all" only when it was."""
     log.info("web chat answer not applied: %s", reason)
     payload = {
         "error": _REFUSALS[reason],
         "reason": reason,
+        "first_stored": first_stored,
         **_transcript_payload(service, session, conversation),
     }
     return _cors(service, jsonify(payload), 409)

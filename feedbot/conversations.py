@@ -125,6 +125,9 @@ class Outcome:
     public_id: str | None = None
     finished: bool = False
     notes: tuple[str, ...] = field(default=())
+    # An id_reused delivery's: whether its first delivery stored an answer to the question
+    # (kept), or nothing (not read: asked again, or given up on).
+    first_stored: bool = False
 
     @property
     def silent(self) -> bool:
@@ -174,32 +177,52 @@ def _duplicate(db: DbSession, inbound: Inbound, contact: ContactRow) -> Outcome:
     and carries another answer than its first delivery stored (a web chat visitor chose again
     after a reply lost on the way) is refused: applied, it changes nothing, and being told what
     comes next had the widget show the new choice as said."""
-    survey = None if inbound.question is None else _conversation(db, contact.conversation_id)
-    if survey is not None and _answers_otherwise(db, inbound, survey):
+    asked = inbound.question
+    survey = None if asked is None else _conversation(db, contact.conversation_id)
+    first = None if survey is None or asked is None else _first_answer(db, survey, asked)
+    if survey is not None and _answers_otherwise(db, inbound, survey, first):
         log.info("duplicate %s delivery with another answer refused", inbound.channel)
-        finished = survey.status != "active"
-        return Outcome("id_reused", survey.language, (), survey.id, survey.public_id, finished)
+        return Outcome(
+            "id_reused",
+            survey.language,
+            conversation_id=survey.id,
+            public_id=survey.public_id,
+            finished=survey.status != "active",
+            first_stored=first is not None,
+        )
     # A text may be what began the survey, and its lost answer the notice; a call's or a
     # chat's survey began before any reply (start_conversation), with the notice then.
     return _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
 
 
-def _answers_otherwise(db: DbSession, inbound: Inbound, conversation: ConversationRow) -> bool:
+def _answers_otherwise(
+    db: DbSession,
+    inbound: Inbound,
+    conversation: ConversationRow,
+    first: tuple[str, object] | None,
+) -> bool:
     """Whether a repeated delivery's reply would store something else for its question than
-    the first delivery did, "nothing" included. A first reply not read stored nothing for the
-    question (asked again) or, the third time, gave it up (unanswered): a readable one now is
-    another answer, as is a different one read. A first delivery that came once the survey
-    had closed stored nothing, and nothing said now would be stored either; a question the
-    flow no longer has is read no more."""
+    the first delivery did (`first`), "nothing" included. A first reply not read stored
+    nothing for the question (asked again) or, the third time, gave it up (unanswered): a
+    readable one now is another answer, as is a different one read. A first delivery that
+    came once the survey had closed stored nothing, and nothing said now would be stored
+    either; a question the flow no longer has is read no more."""
     asked, service = inbound.question, inbound.service
     if asked is None or asked not in service.flow.questions:
         return False
+    if first is None and _came_after_close(db, inbound, conversation):
+        return False
+    return first != _answer_read(service, conversation, asked, inbound.reply)
+
+
+def _first_answer(
+    db: DbSession, conversation: ConversationRow, asked: str
+) -> tuple[str, object] | None:
+    """The status and value a survey holds for `asked` (what a repeated delivery's first one
+    stored); None when it holds none, or holds it given up on (unanswered): nothing said."""
     params = {"p_conversation": conversation.id, "p_question": asked}
     held = run(db, _ANSWER_TO, params).one_or_none()
-    if held is None and _came_after_close(db, inbound, conversation):
-        return False
-    first = None if held is None or held.status == "unanswered" else (held.status, held.value)
-    return first != _answer_read(service, conversation, asked, inbound.reply)
+    return None if held is None or held.status == "unanswered" else (held.status, held.value)
 
 
 def _came_after_close(db: DbSession, inbound: Inbound, conversation: ConversationRow) -> bool:

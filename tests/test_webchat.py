@@ -735,6 +735,7 @@ def test_an_answer_to_a_question_another_window_answered_is_not_applied(app, cha
     assert stale.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert stale.json["error"].startswith("the survey has moved on")
     assert stale.json["reason"] == "moved_on"
+    assert stale.json["first_stored"] is False
     transcript = chat.transcript().json
     assert {key: stale.json[key] for key in transcript} == transcript
     assert texts(transcript)[-2:] == ["Strongly agree", texts(drivers)[0]]
@@ -781,8 +782,9 @@ def test_an_answer_id_sent_again_with_another_answer_keeps_the_first(app, chat):
     drivers = chat.send(value=5, question="trust", answer_id="a1")
     kept = chat.send(expected=409, value=1, question="trust", answer_id="a1")
     assert kept["reason"] == "answer_id_reused"
-    assert kept["error"] == (
-        "this answer_id was applied before to another answer, which was kept: this one was not"
+    assert kept["first_stored"] is True
+    assert (
+        kept["error"] == "this answer_id came before with another answer: this one was not applied"
     )
     transcript = chat.transcript().json
     assert {key: kept[key] for key in transcript} == transcript
@@ -813,11 +815,13 @@ def test_an_answer_id_sent_again_with_another_answer_keeps_the_first(app, chat):
 def test_another_answer_with_the_id_of_an_unreadable_reply_is_not_applied(app, chat):
     """The reply to "banana" (not read: the question asked again) lost, the visitor tapped
     "Agree", which the widget sent with the same answer_id: a 200 with the question again,
-    after the widget showed "Agree" as said, though nothing was stored. Now the 409."""
+    after the widget showed "Agree" as said, though nothing was stored. Now the 409, which
+    says the first stored nothing: the widget said "Your first answer was saved after all"."""
     chat.start(language="en")
     chat.send(text="banana", question="trust", answer_id="b1")
     refused = chat.send(expected=409, value=4, question="trust", answer_id="b1")
     assert refused["reason"] == "answer_id_reused"
+    assert refused["first_stored"] is False
     assert refused["done"] is False and refused["messages"][-1]["question"] == "trust"
     transcript = chat.transcript().json
     assert {key: refused[key] for key in transcript} == transcript
@@ -839,6 +843,7 @@ def test_another_answer_with_the_id_of_a_question_given_up_on_is_not_applied(app
     for strike in ("b3", "b1"):
         refused = chat.send(expected=409, value=4, question="trust", answer_id=strike)
         assert refused["reason"] == "answer_id_reused"
+        assert refused["first_stored"] is False
         assert texts(refused)[-2:] == texts(moved_on)
     retried = chat.send(text="banana", question="trust", answer_id="b3")
     assert retried["messages"] == moved_on["messages"][-1:]
@@ -898,6 +903,10 @@ def test_the_widget_says_an_answer_was_not_sent_in_the_visitor_language(app):
     assert spanish["not_sent"].startswith("Su respuesta no se envió.")
     assert english["first_kept"] == "Your first answer was saved after all, so it was kept."
     assert spanish["first_kept"].startswith("Su primera respuesta sí se había guardado")
+    assert english["first_unused"] == (
+        "Your first answer reached us after all but could not be used, so neither answer was saved."
+    )
+    assert spanish["first_unused"].startswith("Su primera respuesta sí llegó")
 
 
 @pytest.mark.parametrize(

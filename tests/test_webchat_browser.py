@@ -1744,6 +1744,52 @@ def test_another_choice_after_a_failed_send_shows_what_was_saved(site, reached):
     assert stored(app) == [("active", "en", {"trust": 5 if reached else 1})]
 
 
+FIRST_UNUSED = (
+    "Your first answer reached us after all but could not be used, so neither answer was saved."
+)
+
+
+def test_another_comment_after_a_failed_send_of_one_not_read_says_neither_was_saved(site):
+    """The first comment reached the server, which could not read it (nothing in it it could
+    store: asked again), its reply lost; the visitor, told it was not sent, wrote another,
+    sent with the same answer id and refused: the widget said "Your first answer was saved
+    after all, so it was kept", though nothing was. It says neither was saved, and the new
+    comment can then be sent."""
+    page_url, app = site
+
+    def dropped(route):
+        route.fetch()  # the server reads the comment; its reply never arrives
+        route.abort("internetdisconnected")
+
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        to_the_comment(page)
+        page.route("**/api/chat/messages", dropped, times=1)
+        page.keyboard.insert_text("\ufffe")  # a noncharacter: the server stores no such text
+        page.keyboard.press("Enter")
+        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        page.fill("#feedbot-text", "Clear and kind")
+        announced(page)
+        page.keyboard.press("Enter")
+        page.locator(".feedbot-message--bot", has_text=FIRST_UNUSED).wait_for()
+        assert FIRST_KEPT not in page.inner_text(".feedbot-log")
+        assert said_by_the_visitor(page) == ["You: Strongly agree", "You: Skip"]
+        assert announced(page)[-2:] == [FIRST_UNUSED, COMMENT_QUESTION]
+        assert page.input_value("#feedbot-text") == ""
+        assert stored(app) == [("active", "en", {"trust": 5, "made_the_difference": None})]
+        page.fill("#feedbot-text", "Clear and kind")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Thank you for your feedback")
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 5, "made_the_difference": None, "anything_else": "Clear and kind"},
+        )
+    ]
+
+
 def test_a_comment_that_shows_nothing_is_not_sent(site):
     """Two zero-width spaces were sent, shown as an empty "You:" bubble and stored as a
     comment; spaces alone were already refused with "Type your answer first." """

@@ -495,16 +495,21 @@
 
   // The answer was not saved: another window of this session (a duplicated tab shares it)
   // answered the question shown here, or this window did, with an earlier answer whose reply
-  // was lost (the visitor then chose another, sent with the same answer id). The survey is
-  // shown where it now stands, with what was saved, in its language, and a word saying which.
-  // It is past its first question, so its language stays.
+  // was lost (the visitor then chose another, sent with the same answer id), which was
+  // saved, or could not be used (first_stored false: the question asked again, or given up
+  // on). The survey is shown where it now stands, with what was saved, in its language, and
+  // a word saying which. It is past its first question, so its language stays.
   function notApplied(refusal) {
     state.answered = true;
     state.restarted = false;
     return followLanguage(refusal.language).then(function () {
-      var strings = state.config.strings;
-      show(refusal, true, refusal.reason === "answer_id_reused" ? strings.first_kept : strings.moved_on);
+      show(refusal, true, refusedWord(refusal, state.config.strings));
     });
+  }
+
+  function refusedWord(refusal, strings) {
+    if (refusal.reason !== "answer_id_reused") { return strings.moved_on; }
+    return refusal.first_stored ? strings.first_kept : strings.first_unused;
   }
 
   function idle() {
