@@ -995,13 +995,14 @@ COMMANDS = [
 def check_config(offline: bool) -> None:
     """Check what the web and worker processes would refuse at start-up, before they start:
     the environment's settings, the services and flow files, gunicorn's variables, the
-    database (reachable, schema migrated, FEEDBOT_SECRET_KEY its key) and Redis. Exit status 1
+    database (reachable, schema migrated, FEEDBOT_SECRET_KEY its key) and Redis. Each is ok,
+    WARNING (nothing would stop a process; make sure of what it says) or PROBLEM. Exit status 1
     if anything needs fixing."""
     from feedbot.preflight import check_config as run_checks
 
     findings = run_checks(offline=offline)
     for finding in findings:
-        click.echo(f"{finding.subject:<9} {'ok' if finding.ok else 'PROBLEM':<8} {finding.detail}")
+        click.echo(f"{finding.subject:<9} {finding.status:<8} {finding.detail}")
     if not all(finding.ok for finding in findings):
         sys.exit(1)
 

@@ -33,6 +33,13 @@ class Finding:
     subject: str  # settings, services, gunicorn, database, redis
     ok: bool
     detail: str
+    # Nothing would stop a process, but the detail asks someone to make sure of something.
+    warning: bool = False
+
+    @property
+    def status(self) -> str:
+        """The word check-config prints for it: ok, WARNING or PROBLEM."""
+        return "PROBLEM" if not self.ok else "WARNING" if self.warning else "ok"
 
 
 def check_config(offline: bool = False) -> list[Finding]:
@@ -194,6 +201,7 @@ def _unrecorded_key(connection: Connection, settings: Settings, schema: str) -> 
         " release, which cannot be checked without their numbers: before a process starts (the"
         " first records the key), make sure FEEDBOT_SECRET_KEY is the key that release ran"
         " with, or every STOP is forgotten",
+        warning=True,
     )
 
 

@@ -338,13 +338,15 @@ def data_of_a_release_before_0007(database_url: str, call: bool = False, invite:
 def test_a_key_not_recorded_over_data_of_an_earlier_release_is_a_warning(database_url):
     """After an upgrade from before 0007, check-config said "not recorded yet (the first
     process to start records it)" over a database of conversations and STOPs: under another
-    key the first process would have recorded it silently and every STOP been forgotten."""
+    key the first process would have recorded it silently and every STOP been forgotten.
+    Its line said `ok` before that warning: it is a WARNING now, and the processes would still
+    start (exit status 0)."""
     data_of_a_release_before_0007(database_url)
     for key in (TEST_SECRET_KEY, OTHER_KEY):
         result = check_config(database_url, None, FEEDBOT_SECRET_KEY=key)
         assert result.exit_code == 0, result.output
         assert lines(result)["database"] == (
-            "ok       schema ok; FEEDBOT_SECRET_KEY not recorded yet, and the database holds"
+            "WARNING  schema ok; FEEDBOT_SECRET_KEY not recorded yet, and the database holds"
             " 2 contact(s) and 1 opt-out(s) hashed by an earlier release, which cannot be"
             " checked without their numbers: before a process starts (the first records the"
             " key), make sure FEEDBOT_SECRET_KEY is the key that release ran with, or every"
