@@ -48,6 +48,7 @@ CUE_UNITS = (
     "mon numéro est 06 12 ",
     "call 1-2.3 (4) ",
     "010-1234-5678 ",
+    "1 ",
     "12, rue Victor ",
     "Rua das Flores ",
     "улице Ленина, дом ",
