@@ -4,6 +4,13 @@ A variable this file cannot use stops gunicorn at once, with one line naming it,
 with a traceback or with workers that fail every request. `feedbot check-config` applies the
 same rules (feedbot.preflight); this file imports nothing of feedbot's, as what gunicorn's
 master imports, the workers a HUP starts would not reload.
+
+The web process starts as `python gunicorn.conf.py APP [OPTION...]`: run as a program, this
+file checks the variables, then becomes `python -m gunicorn --config gunicorn.conf.py APP
+[OPTION...]`. gunicorn reads WEB_CONCURRENCY itself as it loads its own settings, before any
+config file, and stops with a traceback on one that is no number (ValueError: invalid literal
+for int(), in gunicorn/config.py): started as `gunicorn --config gunicorn.conf.py`, this file
+never runs on such a value.
 """
 
 import multiprocessing
@@ -48,8 +55,10 @@ def _metrics_directory():
 bind = f"0.0.0.0:{_whole_number('PORT', 8000, 1, 65535)}"
 # Webhook work is short and waits on the database. On the 2-core bench machine, cores + 1 sync
 # workers beat the usual 2 × cores + 1: 276 vs 257 SMS turns/s, p99 54 vs 104 ms
-# (bench/RESULTS.md); the database and Redis share the same cores. (gunicorn itself reads
-# WEB_CONCURRENCY before this file, and stops with a traceback on one that is no number.)
+# (bench/RESULTS.md); the database and Redis share the same cores.
+if "WEB_CONCURRENCY" in os.environ and not os.environ["WEB_CONCURRENCY"].strip():
+    # gunicorn, which reads it itself (see above), would stop on int("").
+    _refuse("WEB_CONCURRENCY is set to nothing, which gunicorn cannot read: unset it")
 workers = _whole_number("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1, 1, MAX_WORKERS)
 worker_class = "sync"
 timeout = 15  # Twilio gives a webhook 15 seconds; past that the answer is lost anyway.
@@ -104,3 +113,10 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+if __name__ == "__main__":
+    # Checked above, before gunicorn's settings are loaded: this process becomes gunicorn.
+    # (PROMETHEUS_MULTIPROC_DIR, set above, is the directory gunicorn reading this file uses.)
+    here = os.path.abspath(__file__)
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", here, *sys.argv[1:]])

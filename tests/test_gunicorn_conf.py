@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import urllib.request
@@ -70,6 +71,58 @@ def test_a_variable_gunicorn_cannot_use_stops_it_in_one_line_as_check_config_say
     checked = CliRunner().invoke(main, ["check-config", "--offline"], env=env)
     assert checked.exit_code == 1
     assert f"gunicorn  PROBLEM  {name} " in checked.output
+
+
+def web_process(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    """The Procfile's `web:` command, with `options` after it, run as the platform would (its
+    `python` or `gunicorn` this virtualenv's)."""
+    (line,) = [
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    ]
+    path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(
+        [*shlex.split(line.removeprefix("web:")), *options],
+        env={**env, "PATH": path},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("two", "WEB_CONCURRENCY must be a whole number from 1 to 256, got 'two'"),
+        ("2.5", "WEB_CONCURRENCY must be a whole number from 1 to 256, got '2.5'"),
+        ("", "WEB_CONCURRENCY is set to nothing, which gunicorn cannot read: unset it"),
+    ],
+)
+def test_a_web_concurrency_gunicorn_cannot_read_stops_the_web_process_in_one_line(
+    tmp_path: Path, value: str, problem: str
+):
+    """gunicorn reads WEB_CONCURRENCY itself as it loads its own settings, before any config
+    file, and the web process stopped with its traceback (ValueError: invalid literal for
+    int()) on WEB_CONCURRENCY=two. The Procfile's web process checks it first."""
+    env = web_env(f"sqlite:///{tmp_path / 'none.sqlite3'}", WEB_CONCURRENCY=value)
+    started = web_process(env, "--check-config")
+    assert (started.returncode, started.stderr) == (1, f"feedbot: cannot start: {problem}\n")
+
+
+def test_the_web_process_is_gunicorn_with_this_configuration(tmp_path: Path):
+    """Checked, the Procfile's web process goes on as gunicorn itself, reading
+    gunicorn.conf.py."""
+    env = web_env(f"sqlite:///{tmp_path / 'none.sqlite3'}", WEB_CONCURRENCY="3", PORT="8123")
+    printed = web_process(env, "--print-config")
+    assert printed.returncode == 0, printed.stderr
+    settings = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in printed.stdout.splitlines())
+    )
+    assert settings["workers"] == "3"
+    assert settings["bind"] == "['0.0.0.0:8123']"
+    assert settings["timeout"] == "15"
+    assert settings["config"].endswith("gunicorn.conf.py")
 
 
 def test_a_missing_metrics_directory_is_made_and_requests_are_answered(tmp_path, sqlite_url):
