@@ -57,7 +57,6 @@ def _register_blueprints(app: Flask) -> None:
     from feedbot import api_spec, invitations_api, ops, rate_limits, staff
 
     app.json = webchat.HtmlSafeJSONProvider(app)
-    rate_limits.limiter.init_app(app)
     app.register_blueprint(sms.blueprint)
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(webchat.blueprint)
@@ -65,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_api.blueprint)
     app.register_blueprint(ops.blueprint)
     app.register_blueprint(api_spec.blueprint)
+    rate_limits.install(app)
 
 
 def _register_commands(app: Flask) -> None:
