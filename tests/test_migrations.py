@@ -253,6 +253,13 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
             "this feedbot knows no revision '0042_from_a_later_release'",
         ),
         (["0009_live_token_names"], "the database is at 0006_inbound_by_conversation, not past"),
+        # The start of several revisions was "a revision this feedbot knows not".
+        (
+            ["000"],
+            "'000' starts 9 revisions (0001, 0002_records_tokens, 0003_outbox, 0004_invitations,"
+            " 0005_reminder_index, 0006_inbound_by_conversation, 0007_key_fingerprint,"
+            " 0008_staff_sign_outs, 0009_live_token_names): give more of the one meant",
+        ),
     ],
 )
 def test_db_downgrade_refuses_without_a_revision_it_can_go_back_to(args, said, tmp_path):

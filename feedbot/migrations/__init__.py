@@ -63,13 +63,20 @@ class Undone(NamedTuple):
 def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Undone]]:
     """The revision `revision` names (a prefix of one will do), and the migrations a downgrade
     of the database to it undoes, newest first. DowngradeRefused when this code knows no such
-    revision, when it is `base` (every table dropped: no rollback), or when the database is
-    not past it."""
+    revision (or several start with it), when it is `base` (every table dropped: no rollback),
+    or when the database is not past it."""
     script = ScriptDirectory.from_config(alembic_config(""))
     _, known = code_revisions()
     try:
         target = script.get_revision(revision)
     except CommandError:
+        # Alembic says the same "Can't locate revision" of the start of several revisions.
+        started = sorted(each for each in known if each.startswith(revision))
+        if len(started) > 1:
+            raise DowngradeRefused(
+                f"{revision!r} starts {len(started)} revisions ({', '.join(started)}): give more"
+                " of the one meant"
+            ) from None
         raise DowngradeRefused(
             f"this feedbot knows no revision {revision!r}: give one of {', '.join(sorted(known))}"
         ) from None
