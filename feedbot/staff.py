@@ -50,7 +50,7 @@ from feedbot.export import (
     stream_csv,
     stream_export,
 )
-from feedbot.fiscal import FiscalQuarter, fiscal_quarter, parse_quarter
+from feedbot.fiscal import FISCAL_YEARS, FiscalQuarter, fiscal_quarter, parse_quarter
 from feedbot.flows import Flow
 from feedbot.logs import route_name
 from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
@@ -215,12 +215,22 @@ def dashboard() -> Any:
     if not visible:
         abort(403)
     service = next((s for s in visible if s.id == request.args.get("service")), visible[0])
-    try:
-        quarter = parse_quarter(request.args["quarter"]) if "quarter" in request.args else None
-    except ValueError:
-        quarter = None
     current = fiscal_quarter(datetime.now(UTC), service.timezone)
-    quarter = quarter or current
+    try:
+        quarter = parse_quarter(asked) if (asked := request.args.get("quarter")) else current
+    except ValueError as error:
+        # Showing the current quarter instead left staff reading its figures as the ones asked.
+        page = render_template(
+            "staff_dashboard.html",
+            staff=staff,
+            services=visible,
+            service=service,
+            quarter=None,
+            quarters=_quarters_to_pick(current, current),
+            quarter_refused=_quarter_refused(error, current),
+            csrf=_csrf_token(),
+        )
+        return page, 400
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, service.id, quarter, service.flow)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
@@ -541,6 +551,16 @@ def _refuse_control_characters(args: Any) -> None:
     for name, value in args.items(multi=True):
         if not value.isprintable():
             raise ValueError(f"{name} must be printable text")
+
+
+def _quarter_refused(error: ValueError, current: FiscalQuarter) -> str:
+    """What staff are told of a quarter the dashboard cannot show: what was wrong with it
+    (`parse_quarter`'s words) and what it takes."""
+    return (
+        f"No figures shown: {error}. The dashboard takes a fiscal quarter as FY, the fiscal year"
+        f" ({FISCAL_YEARS[0]} to {FISCAL_YEARS[-1]}) and Q1 to Q4, such as {current}, the"
+        " current quarter: pick one from the menu."
+    )
 
 
 def _quarters_to_pick(current: FiscalQuarter, shown: FiscalQuarter) -> list[FiscalQuarter]:

@@ -237,9 +237,25 @@ def test_the_quarter_menu_keeps_the_current_quarter_when_an_older_one_is_shown(d
     assert offered[0] == str(current) and offered[-1] == older and len(offered) == 5
 
 
-@pytest.mark.parametrize("quarter", ["FY0000Q1", "FY0001Q1"])
-def test_a_fiscal_year_out_of_range_shows_the_current_quarter(dashboard_app, quarter):
-    """It was shown as "FY0Q1" (and FY0001Q1's menu held FY0Q4), with no figures."""
+@pytest.mark.parametrize(
+    ("quarter", "wrong"),
+    [
+        (
+            "FY0000Q1",
+            "quarter 'FY0000Q1' is outside the fiscal years feedbot reports, FY2000 to FY2100",
+        ),
+        (
+            "FY0001Q1",
+            "quarter 'FY0001Q1' is outside the fiscal years feedbot reports, FY2000 to FY2100",
+        ),
+        ("FY2026Q7", "quarter 'FY2026Q7' is not of the form FY2027Q1"),
+        ("2026Q3", "quarter '2026Q3' is not of the form FY2027Q1"),
+        ("FY2027", "quarter 'FY2027' is not of the form FY2027Q1"),
+    ],
+)
+def test_a_quarter_the_dashboard_refuses_is_named_not_replaced(dashboard_app, quarter, wrong):
+    """A quarter it could not read showed the current quarter's figures, with nothing to say
+    they were not the quarter asked for (once "FY0Q1", with no figures)."""
     from datetime import UTC, datetime
 
     from feedbot.fiscal import fiscal_quarter
@@ -248,9 +264,32 @@ def test_a_fiscal_year_out_of_range_shows_the_current_quarter(dashboard_app, qua
     page = _signed_in(app, token).get(f"/staff?service=passport&quarter={quarter}")
     text = page.get_data(as_text=True)
     current = fiscal_quarter(datetime.now(UTC), "America/New_York")
-    assert page.status_code == 200 and f"passport renewal, {current}</h2>" in text
-    assert "FY0Q" not in text and "FY1Q" not in text
-    assert len(re.findall(r'<option value="FY\d{4}Q\d"', text)) == 4
+    assert page.status_code == 400
+    refused = re.search(r'<p class="warning" id="quarter-refused" role="alert">(.*?)</p>', text)
+    assert refused.group(1).replace("&#39;", "'") == (
+        f"No figures shown: {wrong}. The dashboard takes a fiscal quarter as FY, the fiscal"
+        f" year (2000 to 2100) and Q1 to Q4, such as {current}, the current quarter: pick one"
+        " from the menu."
+    )
+    assert "total-responses" not in text and "no-responses" not in text
+    assert f"passport renewal, {current}</h2>" not in text
+    # The menu still offers the quarters to pick from, none of them the one refused.
+    offered = re.findall(r'<option value="(FY\d{4}Q\d)"', text)
+    assert offered[0] == str(current) and len(offered) == 4 and quarter not in offered
+
+
+def test_a_quarter_left_out_or_empty_shows_the_current_one(dashboard_app):
+    from datetime import UTC, datetime
+
+    from feedbot.fiscal import fiscal_quarter
+
+    app, token = dashboard_app
+    client = _signed_in(app, token)
+    current = fiscal_quarter(datetime.now(UTC), "America/New_York")
+    for url in ("/staff?service=passport", "/staff?service=passport&quarter="):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f"passport renewal, {current}</h2>" in page.get_data(as_text=True)
 
 
 def test_signing_out_ends_the_session_for_a_copy_of_its_cookie_too(app):
