@@ -24,9 +24,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from feedbot.dashboard import dashboard_figures
 from feedbot.export import (
     BACKLOG_LATE,
     FORMATS,
@@ -51,9 +51,8 @@ from feedbot.export import (
     stream_export,
 )
 from feedbot.fiscal import FISCAL_YEARS, FiscalQuarter, fiscal_quarter, parse_quarter
-from feedbot.flows import Flow
 from feedbot.logs import route_name
-from feedbot.models import DRIVERS, Answer, ResponseRecord, StaffToken
+from feedbot.models import StaffToken
 from feedbot.rate_limits import limiter
 from feedbot.runtime import current_runtime
 from feedbot.staff_auth import (
@@ -83,12 +82,6 @@ QUARTERLY_PARAMETERS = ("quarter", "service", *VOLUME_PARAMETERS, "reflection_te
 # The sign-in form's answers to a token it checked and refused (unknown or revoked; lacking
 # the export scope): only these count towards FEEDBOT_STAFF_SIGN_IN_LIMIT.
 SIGN_IN_REFUSALS = (401, 403)
-# The trust question's answers as stored in `question_1` (the A-11 schema) and as staff read
-# them, per form of the question (a flow's `trust_form`).
-TRUST_ANSWERS: dict[str, tuple[tuple[int, str], ...]] = {
-    "likert": tuple((value, str(value)) for value in range(1, 6)),
-    "thumbs": ((1, "Thumbs up"), (0, "Thumbs down")),
-}
 blueprint = Blueprint(
     "staff",
     __name__,
@@ -232,7 +225,7 @@ def dashboard() -> Any:
         )
         return page, 400
     with runtime.db.transaction() as db:
-        figures = dashboard_figures(db, service.id, quarter, service.flow)
+        figures = dashboard_figures(db, runtime.services, service, quarter)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
     late = backlog.oldest is not None and (runtime.settings.now() - backlog.oldest > BACKLOG_LATE)
     return render_template(
@@ -243,7 +236,6 @@ def dashboard() -> Any:
         quarter=quarter,
         quarters=_quarters_to_pick(current, quarter),
         figures=figures,
-        trust_statement=service.trust_statement.rstrip("."),
         backlog=backlog if late else None,
         csrf=_csrf_token(),
     )
@@ -316,121 +308,6 @@ def logout() -> Any:
             sign_out(db, sign_in)
     session.clear()
     return redirect(url_for("staff.dashboard"))
-
-
-def dashboard_figures(
-    db: Any, service_id: str, quarter: FiscalQuarter, flow: Flow
-) -> dict[str, Any]:
-    """The dashboard's numbers for one service and quarter, each counted in SQL; the trust
-    answers as the service's form of the question has them, the questions in its flow's
-    order."""
-    trust_form = flow.trust_form
-    in_quarter = (
-        ResponseRecord.service_id == service_id,
-        ResponseRecord.fiscal_year == quarter.fiscal_year,
-        ResponseRecord.quarter == quarter.quarter,
-    )
-    by_channel_language = db.execute(
-        select(ResponseRecord.channel, ResponseRecord.language, func.count())
-        .where(*in_quarter)
-        .group_by(ResponseRecord.channel, ResponseRecord.language)
-        .order_by(ResponseRecord.channel, ResponseRecord.language)
-    ).all()
-    trust_by_form = db.execute(
-        select(ResponseRecord.trust_form, ResponseRecord.question_1, func.count())
-        .where(*in_quarter, ResponseRecord.question_1.is_not(None))
-        .group_by(ResponseRecord.trust_form, ResponseRecord.question_1)
-    ).all()
-    # A 1 is "strongly disagree" on the scale but "thumbs up" on the thumbs form: answers
-    # given on another form (before the service changed flows) are counted apart.
-    trust = {value: n for form, value, n in trust_by_form if form == trust_form}
-    trust_shown = [
-        {"value": value, "label": label, "count": trust.get(value, 0)}
-        for value, label in TRUST_ANSWERS[trust_form]
-    ]
-    statuses = dict(
-        db.execute(
-            select(ResponseRecord.status, func.count())
-            .where(*in_quarter)
-            .group_by(ResponseRecord.status)
-        ).all()
-    )
-    drivers = _driver_counts(db, in_quarter)
-    questions = db.execute(
-        select(Answer.question_id, Answer.status, func.count())
-        .join(ResponseRecord, ResponseRecord.conversation_id == Answer.conversation_id)
-        .where(*in_quarter)
-        .group_by(Answer.question_id, Answer.status)
-    ).all()
-    comments = db.scalars(
-        select(ResponseRecord.question_4)
-        .where(*in_quarter, ResponseRecord.question_4.is_not(None))
-        .order_by(ResponseRecord.completed_at.desc())
-        .limit(10)
-    ).all()
-    total = sum(statuses.values())
-    return {
-        "total": total,
-        "by_channel_language": [
-            {"channel": c, "language": lang, "count": n} for c, lang, n in by_channel_language
-        ],
-        "trust_form": trust_form,
-        "trust": trust_shown,
-        "trust_max": max(t["count"] for t in trust_shown),
-        "trust_other_form": sum(n for form, _, n in trust_by_form if form != trust_form),
-        "statuses": {
-            status: statuses.get(status, 0) for status in ("complete", "partial", "abandoned")
-        },
-        "drivers": drivers,
-        "questions": _question_table(questions, total, flow),
-        "comments": comments,
-    }
-
-
-def _driver_counts(db: Any, in_quarter: tuple[Any, ...]) -> dict[str, int]:
-    """Ticked positive and negative drivers, summed over the quarter in one query."""
-    # Not-asked drivers are NULL: each cell counts as 0 then, or a row's whole sum would be.
-    positive = sum(func.coalesce(getattr(ResponseRecord, f"positive_{d}"), 0) for d in DRIVERS)
-    negative = sum(func.coalesce(getattr(ResponseRecord, f"negative_{d}"), 0) for d in DRIVERS)
-    row = db.execute(
-        select(func.coalesce(func.sum(positive), 0), func.coalesce(func.sum(negative), 0)).where(
-            *in_quarter
-        )
-    ).one()
-    ticked_positive, ticked_negative = int(row[0]), int(row[1])
-    total = ticked_positive + ticked_negative
-    share = _percent(ticked_positive, total) if total else None
-    return {"positive": ticked_positive, "negative": ticked_negative, "positive_share": share}
-
-
-def _percent(part: int, whole: int) -> int:
-    """`part` of `whole` as a whole percentage, a half rounded up as staff read it (12.5 % is
-    13 %; round() takes a half to the even number, 12); in integers, so no float error moves
-    a half. Every percentage the dashboard shows is made here."""
-    return (200 * part + whole) // (2 * whole)
-
-
-def _question_table(rows: list[Any], total: int, flow: Flow) -> list[dict[str, Any]]:
-    """Each question in the flow's order (then any the flow no longer has). "Never reached"
-    is drop-off only for a question every response would come to; a branch's question is
-    not reached by the responses that took the other branch, so it has none (None)."""
-    table: dict[str, dict[str, int]] = {}
-    for question_id, status, count in rows:
-        table.setdefault(question_id, {"answered": 0, "skipped": 0, "unanswered": 0})[status] = (
-            count
-        )
-    order = {question_id: place for place, question_id in enumerate(flow.questions)}
-    return [
-        {
-            "question": q,
-            **counts,
-            "reached": sum(counts.values()),
-            "drop_off": total - sum(counts.values())
-            if q in flow.questions and flow.on_every_path(q)
-            else None,
-        }
-        for q, counts in sorted(table.items(), key=lambda item: order.get(item[0], len(order)))
-    ]
 
 
 def filter_from_args(args: Any, services: list[str] | None, prefix: str = "") -> ResponseFilter:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from feedbot.config import REPO_ROOT
-from feedbot.models import DRIVERS
+from feedbot.models import DRIVERS, Answer
 from feedbot.staff import SIGN_IN_LIFETIME_SECONDS
 from feedbot.staff_auth import create_token
 from tests.conftest import make_app, runtime_of
@@ -151,8 +151,8 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         page.click("button[type=submit]")
         page.goto(base + "/staff?service=passport&quarter=FY2027Q1")
         assert page.inner_text("#total-responses") == "6"
-        assert "50% positive (3 positive, 3 negative" in page.inner_text("#driver-share")
-        desc = page.text_content("#trust-desc")
+        assert "50% positive (3 positive, 3 negative" in page.inner_text("#driver-share-1")
+        desc = page.text_content("#trust-desc-1")
         assert "5: 2." in desc and "3: 1." in desc and "1: 1." in desc
         assert "comment for a 5" in page.inner_text(".comments")
         assert page.locator("svg rect").count() == 5
@@ -166,9 +166,16 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
 def test_a_thumbs_service_shows_thumbs_up_and_down(app):
     with runtime_of(app).db.transaction() as db:
         for answer in (1, 1, 0, 0, 0):
-            add_record(db, service_id="thumbs", trust_form="thumbs", question_1=answer)
-        # Given before the service moved to the thumbs form: a 1 here is "strongly disagree".
-        add_record(db, service_id="thumbs", question_1=1)
+            add_record(
+                db,
+                service_id="thumbs",
+                flow_id="a11_thumbs",
+                trust_form="thumbs",
+                question_1=answer,
+            )
+        # Written without its flow (a release before 0010), so under the service's current
+        # flow, but given on the 1-5 scale: a 1 here is "strongly disagree", no thumbs up.
+        add_record(db, service_id="thumbs", flow_id=None, flow_version=None, question_1=1)
         add_record(db, question_1=4)  # passport: a likert service with a response to show
         token = create_token(db, "ana", None, ["export"])
     client = app.test_client()
@@ -180,8 +187,11 @@ def test_a_thumbs_service_shows_thumbs_up_and_down(app):
     heads = re.findall(r'<th scope="col">([^<]+)</th>', table.group(2))
     counts = re.findall(r"<td>(\d+)</td>", table.group(2))
     assert dict(zip(heads[1:], counts, strict=True)) == {"Thumbs up": "2", "Thumbs down": "3"}
-    assert '<desc id="trust-desc">Thumbs up: 2. Thumbs down: 3. </desc>' in page
-    assert "1 trust answer(s) this quarter were given on the service's earlier form" in page
+    assert '<desc id="trust-desc-1">Thumbs up: 2. Thumbs down: 3. </desc>' in page
+    assert (
+        "1 trust answer(s) of these responses were given on another form of the question"
+        " (1–5 scale) than this flow asks and are not counted above." in page
+    )
     assert 'id="total-responses">6<' in page
 
     likert = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
@@ -349,7 +359,7 @@ def test_the_driver_share_rounds_a_half_up(sqlite_app, positive, negative, shown
         add_record(db, question_1=1, negative=DRIVERS[:negative])
         token = create_token(db, "ana", None, ["export"])
     page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
-    share = re.search(r'<p id="driver-share">([^<]*)</p>', page.get_data(as_text=True))
+    share = re.search(r'<p id="driver-share-1">([^<]*)</p>', page.get_data(as_text=True))
     assert share.group(1).startswith(shown)
 
 
@@ -368,7 +378,7 @@ def test_responses_without_a_driver_choice_say_none_was_chosen(sqlite_app):
         token = create_token(db, "ana", None, ["export"])
     page = _signed_in(sqlite_app, token).get("/staff?service=passport&quarter=FY2027Q1")
     text = page.get_data(as_text=True)
-    assert '<p id="driver-share">No drivers were chosen in these responses.</p>' in text
+    assert '<p id="driver-share-1">No drivers were chosen in these responses.</p>' in text
     assert "0% positive" not in text
 
 
@@ -403,7 +413,7 @@ def test_the_trust_heading_is_the_flow_s_own_statement(database_url, tmp_path):
     csrf = re.search(rb'name="csrf" value="([^"]+)"', client.get("/staff").data).group(1).decode()
     client.post("/staff/login", data={"token": token, "csrf": csrf})
     page = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
-    heading = re.search(r'<h3 id="trust-heading">(.*?)</h3>', page).group(1)
+    heading = re.search(r'<h4 id="trust-heading-1">(.*?)</h4>', page).group(1)
     assert heading == "Trust: “Renewing my passport increased my trust in U.S. Passport Office”"
     submission = client.get(
         "/api/exports/a11-quarterly?quarter=FY2027Q1&service=passport&format=json",
@@ -413,3 +423,121 @@ def test_the_trust_heading_is_the_flow_s_own_statement(database_url, tmp_path):
         "Renewing my passport increased my trust in U.S. Passport Office."
     )
     runtime_of(app).db.dispose()
+
+
+def _flows_with_a_pilot_and_a11_edited(tmp_path):
+    """The repository's flows, a11 edited since version 1 (now version 2, another statement)
+    and a pilot flow beside it."""
+    import shutil
+
+    flows = tmp_path / "flows"
+    shutil.copytree(REPO_ROOT / "flows", flows)
+    a11 = flows / "a11.yaml"
+    original = a11.read_text()
+    a11.write_text(
+        original.replace("version: 1", "version: 2", 1).replace(
+            "This interaction increased my trust in {agency}.",
+            "Renewing my passport increased my trust in {agency}.",
+        )
+    )
+    (flows / "a11_pilot.yaml").write_text(
+        original.replace("id: a11", "id: a11_pilot", 1)
+        .replace("title: A-11 post-transaction survey", "title: Renewal form pilot", 1)
+        .replace(
+            "This interaction increased my trust in {agency}.",
+            "The new renewal form increased my trust in {agency}.",
+        )
+    )
+    return flows
+
+
+def _sections(page: str) -> dict[str, str]:
+    """Each flow's section of the dashboard by its heading."""
+    found = re.findall(
+        r'<section [^>]*>\s*<h3 id="flow-heading-\d+">(.*?)</h3>(.*?)</section>', page, re.S
+    )
+    return {heading: body for heading, body in found}
+
+
+def _trust_counts(section: str) -> dict[str, str]:
+    table = re.search(r"<caption>.*?</caption>(.*?)</table>", section, re.S).group(1)
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', table)
+    return dict(zip(heads[1:], re.findall(r"<td>(\d+)</td>", table), strict=True))
+
+
+def test_responses_are_shown_under_the_flow_they_were_given_under(database_url, tmp_path):
+    """Every response of the quarter was shown under the service's current flow: its trust
+    statement headed answers given to another flow's question, and answers given on the
+    thumbs form were left out as "the service's earlier form". Each flow (and version) now has
+    its own section, labelled as the quarterly submission labels its rows."""
+    app = make_app(database_url, flows_dir=_flows_with_a_pilot_and_a11_edited(tmp_path))
+    with runtime_of(app).db.transaction() as db:
+        for rating in (5, 4):
+            add_record(db, question_1=rating, flow_version=2)  # a11 as it is now
+        add_record(db, question_1=2, flow_version=None, flow_id=None)  # before 0010: current
+        add_record(db, question_1=1, positive=("ease",))  # a11 version 1, edited since
+        for rating in (5, 5, 3):
+            add_record(db, question_1=rating, flow_id="a11_pilot")
+        for thumb in (1, 0, 0):
+            add_record(db, question_1=thumb, flow_id="a11_thumbs", trust_form="thumbs")
+        retired = add_record(db, question_1=4, flow_id="a11_retired", negative=("efficiency",))
+        db.flush()
+        for question_id in ("rating", "anything_else"):
+            db.add(
+                Answer(
+                    conversation_id=retired.conversation_id,
+                    question_id=question_id,
+                    status="answered",
+                    answered_at=retired.completed_at,
+                )
+            )
+        token = create_token(db, "ana", None, ["export"])
+    client = _signed_in(app, token)
+    page = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    assert 'id="total-responses">11<' in page
+    assert "These responses were given under 5 flows (or versions of a flow)" in page
+    sections = _sections(page)
+    assert list(sections) == [
+        "Flow a11, version 2: “A-11 post-transaction survey” — 3 response(s)",
+        "Flow a11, version 1: “A-11 post-transaction survey” — 1 response(s)",
+        "Flow a11_pilot, version 1: “Renewal form pilot” — 3 response(s)",
+        "Flow a11_retired, version 1 — 1 response(s)",
+        "Flow a11_thumbs, version 1: “A-11 post-transaction survey (thumbs)” — 3 response(s)",
+    ]
+    now, edited, pilot, retired, thumbs = sections.values()
+    office = "U.S. Passport Office"
+    renewing = f"Trust: “Renewing my passport increased my trust in {office}”"
+    assert renewing in now and renewing in edited
+    assert _trust_counts(now) == {"1": "0", "2": "1", "3": "0", "4": "1", "5": "1"}
+    assert "were given under version 1 of flow a11, which is now version 2" in edited
+    assert _trust_counts(edited) == {"1": "1", "2": "0", "3": "0", "4": "0", "5": "0"}
+    assert "100% positive (1 positive, 0 negative" in edited
+    assert f"Trust: “The new renewal form increased my trust in {office}”" in pilot
+    assert _trust_counts(pilot) == {"1": "0", "2": "0", "3": "1", "4": "0", "5": "2"}
+    assert "Renewing my passport" not in pilot
+    assert "flow a11_retired, which is no longer in the flows directory" in retired
+    assert "Trust: “" not in retired and "increased my trust" not in retired
+    assert _trust_counts(retired) == {"1": "0", "2": "0", "3": "0", "4": "1", "5": "0"}
+    assert "0% positive (0 positive, 1 negative" in retired
+    unordered = "<td>1</td>" * 2 + "<td>0</td>" * 2 + "<td>— (flow not loaded)</td>"
+    assert f"<tr><td>anything_else</td>{unordered}</tr>" in retired
+    assert f"<tr><td>rating</td>{unordered}</tr>" in retired
+    assert f"Trust: “This interaction increased my trust in {office}”" in thumbs
+    assert "<caption>Trust answers (thumbs up or thumbs down)</caption>" in thumbs
+    assert _trust_counts(thumbs) == {"Thumbs up": "1", "Thumbs down": "2"}
+    assert "trust-other-form" not in page
+
+    # The quarterly submission labels the same responses alike, and names the same flows.
+    submission = client.get(
+        "/api/exports/a11-quarterly?quarter=FY2027Q1&service=passport&format=json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    texts = {row["survey_title"]: row["trust_question_text"] for row in submission.json}
+    in_office = f"increased my trust in {office}."
+    assert texts == {
+        "A-11 post-transaction survey": f"Renewing my passport {in_office}",
+        "Renewal form pilot": f"The new renewal form {in_office}",
+        "": "",
+        "A-11 post-transaction survey (thumbs)": f"This interaction {in_office}",
+    }
+    assert submission.headers["Feedbot-Flows-Not-Loaded"] == "a11 version 1,a11_retired version 1"
