@@ -13,7 +13,7 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.twiml.messaging_response import MessagingResponse
@@ -30,14 +30,13 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = "feedbot cannot reach its database right now; try again shortly"
 # While the tables are behind the code (a deploy whose `feedbot db upgrade` has not run yet):
-# staff, who may be the ones to run it, are told what it takes; anyone else only that it passes.
+# staff, who may be the ones to run it, are told what it takes once their token or sign-in is
+# checked (feedbot.staff_auth keeps it in g.staff_token); anyone else only that it passes.
 SCHEMA_BEHIND_STAFF = (
     "feedbot's database tables are missing or older than this feedbot:"
     f" {UPGRADE_HINT}, then try again"
 )
 SCHEMA_BEHIND_PUBLIC = "feedbot is being updated; try again shortly"
-# The blueprints of the staff's API and pages (staff tokens, the dashboard).
-STAFF_BLUEPRINTS = frozenset({"staff", "invitations"})
 # What a caller hears when the call cannot go on; callers get no other explanation.
 CALLER_APOLOGY = "Sorry, we cannot take your answers right now. Please try again later. Goodbye."
 
@@ -55,7 +54,8 @@ def error_response(status: int, message: str) -> Response:
 
     A refused request (4xx) is answered in JSON, which Twilio's debugger shows as sent, so the
     person configuring a number reads the reason. When feedbot itself fails (5xx) a Twilio
-    webhook gets TwiML: an apology and a hang-up for a caller, an empty reply for a texter.
+    webhook gets TwiML: an apology and a hang-up for a caller, an empty reply for a texter;
+    a staff page (the dashboard, its sign-in) a page that says it.
     """
     if status >= 500 and _caller_listening():
         twiml = VoiceResponse()
@@ -67,6 +67,8 @@ def error_response(status: int, message: str) -> Response:
         return Response(str(twiml), mimetype="text/xml")
     elif status >= 500 and request.path.startswith("/twilio/"):
         response = Response(str(MessagingResponse()), mimetype="text/xml")
+    elif status >= 500 and (request.path == "/staff" or request.path.startswith("/staff/")):
+        response = Response(render_template("staff_error.html", message=message))
     else:
         response = jsonify(error=message)
     response.status_code = status
@@ -125,8 +127,7 @@ def _schema_behind(error: Exception) -> Response:
         failure_reason(error),  # 'relation "contacts" does not exist'
         UPGRADE_HINT,
     )
-    staff = request.blueprint in STAFF_BLUEPRINTS
-    return retry_later(SCHEMA_BEHIND_STAFF if staff else SCHEMA_BEHIND_PUBLIC)
+    return retry_later(SCHEMA_BEHIND_STAFF if "staff_token" in g else SCHEMA_BEHIND_PUBLIC)
 
 
 def _unexpected(error: Exception) -> Response:

@@ -58,9 +58,9 @@ from feedbot.runtime import current_runtime
 from feedbot.staff_auth import (
     SIGN_IN_LIFETIME_SECONDS,
     allowed_services,
-    authenticate,
     sign_out,
-    signed_in_staff,
+    staff_of_sign_in,
+    staff_of_token,
     staff_required,
 )
 
@@ -252,25 +252,21 @@ def dashboard() -> Any:
 def login() -> Any:
     _check_csrf()
     token = request.form.get("token", "").strip()
-    with current_runtime().db.transaction() as db:
-        staff = authenticate(db, token) if token else None
-        staff_id, staff_name, scopes = (
-            (staff.id, staff.name, staff.scopes) if staff is not None else (None, None, [])
-        )
-    if staff_id is None:
+    staff = staff_of_token(token) if token else None
+    if staff is None:
         return _refuse_sign_in(
             401, "token is unknown or revoked", "That token is unknown or revoked."
         )
-    if "export" not in scopes:
+    if "export" not in staff.scopes:
         # A live token made for something else (sending invitations): "unknown or revoked"
         # sent staff to check a token that was fine.
         return _refuse_sign_in(
             403,
-            f"token {staff_name!r} lacks the 'export' scope",
+            f"token {staff.name!r} lacks the 'export' scope",
             "That token cannot see results: sign in with one that has the export scope.",
         )
     session.clear()
-    session["staff_token_id"] = staff_id
+    session["staff_token_id"] = staff.id
     session["signed_in_at"] = int(time.time())
     # Names this session alone, so signing out can end it without ending the token's others.
     session["sign_in"] = secrets.token_urlsafe(32)
@@ -457,12 +453,9 @@ def _logged_in_staff() -> StaffToken | None:
     if time.time() - session.get("signed_in_at", 0) > SIGN_IN_LIFETIME_SECONDS:
         session.clear()  # a cookie left on a shared computer stops working after a work day
         return None
-    with current_runtime().db.transaction() as db:
-        staff = signed_in_staff(db, staff_id, sign_in)
-        if staff is None:
-            session.clear()
-            return None
-        db.expunge(staff)
+    staff = staff_of_sign_in(staff_id, sign_in)
+    if staff is None:
+        session.clear()
     return staff
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import abort, g, jsonify, request
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
-from feedbot.db import upsert_statement
+from feedbot.db import missing_schema, upsert_statement
 from feedbot.logs import route_name
 from feedbot.models import StaffSignOut, StaffToken
 from feedbot.runtime import current_runtime
@@ -107,11 +107,65 @@ def hash_token(token: str) -> str:
 
 
 def authenticate(db: DbSession, token: str) -> StaffToken | None:
-    found = db.scalar(select(StaffToken).where(StaffToken.token_hash == hash_token(token)))
-    if found is None or found.revoked_at is not None:
-        return None
-    found.last_used_at = datetime.now(UTC)
+    found = _live_token(db, token)
+    if found is not None:
+        found.last_used_at = datetime.now(UTC)
     return found
+
+
+def _live_token(db: DbSession, token: str) -> StaffToken | None:
+    found = db.scalar(select(StaffToken).where(StaffToken.token_hash == hash_token(token)))
+    return None if found is None or found.revoked_at is not None else found
+
+
+def staff_of_token(token: str) -> StaffToken | None:
+    """The live token a request's `token` is, its use recorded, detached from the database and
+    kept in g.staff_token; None for an unknown or revoked one (see _despite_schema_behind for
+    a schema behind this code)."""
+    try:
+        with current_runtime().db.transaction() as db:
+            staff = authenticate(db, token)
+            if staff is not None:
+                db.flush()  # last_used_at is written before the token leaves the session
+                db.expunge(staff)
+    except SQLAlchemyError as error:
+        return _despite_schema_behind(error, lambda db: _live_token(db, token))
+    g.staff_token = staff
+    return staff
+
+
+def staff_of_sign_in(staff_id: int, sign_in: str) -> StaffToken | None:
+    """The token a dashboard session signed in with (see signed_in_staff), detached from the
+    database and kept in g.staff_token; None when revoked or signed out."""
+    try:
+        with current_runtime().db.transaction() as db:
+            staff = signed_in_staff(db, staff_id, sign_in)
+            if staff is not None:
+                db.expunge(staff)
+    except SQLAlchemyError as error:
+        return _despite_schema_behind(error, lambda db: signed_in_staff(db, staff_id, sign_in))
+    g.staff_token = staff
+    return staff
+
+
+def _despite_schema_behind(
+    error: SQLAlchemyError, find: Callable[[DbSession], StaffToken | None]
+) -> None:
+    """Whom a staff request comes from when the database failed it with `error`. While the
+    schema is behind this code (before `feedbot db upgrade`) every use of the database fails,
+    and only staff are to be told what it takes (feedbot.errors): the token is then looked up
+    without the database's checks (which need the missing tables) or recording its use.
+    None for a token unknown, revoked or signed out, refused as on any day; `error` raised again
+    for a staff member's, kept in g.staff_token, and for one no one can check (the staff's own
+    tables are missing: that error, which tells no one what to run)."""
+    if not missing_schema(error):
+        raise error
+    with current_runtime().db.reading_unchecked() as db:
+        staff = find(db)
+    if staff is None:
+        return None
+    g.staff_token = staff
+    raise error
 
 
 def signed_in_staff(db: DbSession, staff_id: int, sign_in: str) -> StaffToken | None:
@@ -151,15 +205,11 @@ def staff_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., A
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 return _refuse(401, "send Authorization: Bearer <token>")
-            with current_runtime().db.transaction() as db:
-                staff = authenticate(db, token.strip())
-                if staff is None:
-                    return _refuse(401, "token is unknown or revoked")
-                db.flush()  # last_used_at is written before the token leaves the session
-                db.expunge(staff)
+            staff = staff_of_token(token.strip())
+            if staff is None:
+                return _refuse(401, "token is unknown or revoked")
             if scope not in staff.scopes:
                 return _refuse(403, f"token {staff.name!r} lacks the {scope!r} scope", staff)
-            g.staff_token = staff
             return view(*args, **kwargs)
 
         return guarded

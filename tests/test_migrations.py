@@ -3,22 +3,28 @@ two of them at once on one database wait for each other."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
+from markupsafe import escape
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from feedbot.cli import main
+from feedbot.errors import SCHEMA_BEHIND_PUBLIC, SCHEMA_BEHIND_STAFF
 from feedbot.migrations import alembic_config, upgrade
 from feedbot.models import Base
+from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.services import fresh_postgres_database
 from tests.test_queue import complete_survey
@@ -164,24 +170,79 @@ def test_requests_on_a_schema_behind_are_told_it_is_being_updated_not_unreachabl
     visitor only that feedbot is being updated. Still 503 with Retry-After, until it has run."""
     with empty_database(backend, tmp_path) as url:
         upgrade(url, "0006_inbound_by_conversation")
+        token = _token_made_at_this_revision(url)
         app = make_app(url)
         client = app.test_client()
         origin = {"Origin": "https://studentaid.example.gov"}
         chat = client.post("/api/chat/sessions", json={"service": "webchat"}, headers=origin)
-        bearer = {"Authorization": "Bearer not-checked-while-the-tables-are-behind"}
-        staff = [client.get(path, headers=bearer) for path in STAFF_PATHS]
+        staff = [client.get(path, headers=_bearer(token)) for path in STAFF_PATHS]
         upgrade(url)
         after = client.post("/api/chat/sessions", json={"service": "webchat"}, headers=origin)
         runtime_of(app).db.dispose()
     assert (chat.status_code, chat.headers["Retry-After"]) == (503, "5")
-    assert chat.json == {"error": "feedbot is being updated; try again shortly"}
+    assert chat.json == {"error": SCHEMA_BEHIND_PUBLIC}
     for answer in staff:
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
-        assert answer.json == {
-            "error": "feedbot's database tables are missing or older than this feedbot: run"
-            " `feedbot db upgrade`, then try again"
-        }
+        assert answer.json == {"error": SCHEMA_BEHIND_STAFF}
+    assert SCHEMA_BEHIND_STAFF == (
+        "feedbot's database tables are missing or older than this feedbot: run"
+        " `feedbot db upgrade`, then try again"
+    )
     assert after.status_code == 201, after.json
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_on_a_schema_behind_only_staff_read_what_to_run_and_the_pages_stay_pages(backend, tmp_path):
+    """Any bearer at all, even one that was no token, read the staff's "run `feedbot db
+    upgrade`" from the staff API, and the sign-in page answered in JSON. A wrong token is now
+    refused as on any day (401); one no one can check (no tables yet) gets the public 503; a
+    staff member's token, the instructions; the staff pages answer with a page."""
+    with empty_database(backend, tmp_path) as url:
+        app = make_app(url)
+        client = app.test_client()
+        csrf = _sign_in_form(client)
+        unchecked_api = client.get(STAFF_PATHS[0], headers=_bearer("fbt_not-a-token"))
+        unchecked_page = client.post("/staff/login", data={"token": "fbt_x", "csrf": csrf})
+        upgrade(url, "0006_inbound_by_conversation")
+        token = _token_made_at_this_revision(url)
+        wrong_api = [client.get(path, headers=_bearer("fbt_not-a-token")) for path in STAFF_PATHS]
+        wrong_page = client.post("/staff/login", data={"token": "fbt_x", "csrf": csrf})
+        staff_page = client.post("/staff/login", data={"token": token, "csrf": csrf})
+        runtime_of(app).db.dispose()
+    assert (unchecked_api.status_code, unchecked_api.headers["Retry-After"]) == (503, "5")
+    assert unchecked_api.json == {"error": SCHEMA_BEHIND_PUBLIC}
+    for answer in wrong_api:
+        assert answer.status_code == 401
+        assert answer.json == {"error": "token is unknown or revoked"}
+    assert wrong_page.status_code == 401 and wrong_page.mimetype == "text/html"
+    assert b"That token is unknown or revoked." in wrong_page.data
+    for page, said in ((unchecked_page, SCHEMA_BEHIND_PUBLIC), (staff_page, SCHEMA_BEHIND_STAFF)):
+        assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
+        assert page.mimetype == "text/html"
+        assert escape(said).encode() in page.data
+    assert b"db upgrade" not in unchecked_page.data
+
+
+def _sign_in_form(client: Any) -> str:
+    """The CSRF token of the sign-in form, which needs no database."""
+    page = client.get("/staff")
+    return re.search(rb'name="csrf" value="([^"]+)"', page.data).group(1).decode()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _token_made_at_this_revision(url: str) -> str:
+    """A staff token (export, invite) stored in the database at the revision it is at."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as db:
+            token = create_token(db, "ops", None, ["export", "invite"])
+            db.commit()
+    finally:
+        engine.dispose()
+    return token
 
 
 STAFF_PATHS = [
