@@ -58,11 +58,14 @@ _LOCALE_ALIASES = {"zh": "zh_Hans", "fil": "tl"}
 _LIST_SEPARATORS = {"zh_Hans": "、", "zh_Hant": "、", "ar": "، "}
 # Why an answer that names its question is refused with a 409: the survey left it
 # (_moved_on), or its answer_id came before with another answer (handle_reply's "id_reused"),
-# which the first delivery stored or, not read, did not (the 409's first_stored).
-Refusal = Literal["moved_on", "answer_id_reused"]
+# which the first delivery stored or, not read, did not (the 409's first_stored), or the
+# survey closed before it ended (_closed_before: idle, say), where the answer, or its first
+# delivery, stored something only if it came before the close.
+Refusal = Literal["moved_on", "answer_id_reused", "closed"]
 _REFUSALS: dict[Refusal, str] = {
     "moved_on": "the survey has moved on: this question was answered in another window",
     "answer_id_reused": "this answer_id came before with another answer: this one was not applied",
+    "closed": "the survey has closed: this answer was not applied",
 }
 
 
@@ -140,8 +143,13 @@ def send_message() -> Response:
             moved_on = _moved_on(db, service, contact, asked, message_id)
             if moved_on is not None:
                 return _refused(service, session, "moved_on", moved_on)
+            # The session's survey began with it (start_session): an answer to one of its
+            # questions never begins another, which would drop it unsaid.
             inbound = replace(
-                _inbound(service, session, reply), message_id=message_id, question=asked
+                _inbound(service, session, reply),
+                message_id=message_id,
+                question=asked,
+                opens_survey=asked is None,
             )
         outcome = handle_reply(db, inbound, runtime.settings.idle_expiry)
         if outcome.disposition == "id_reused":
@@ -149,6 +157,12 @@ def send_message() -> Response:
             return _refused(
                 service, session, "answer_id_reused", conversation, outcome.first_stored
             )
+        # Only a turn that left no open survey behind may have met one closed.
+        ended = outcome.finished or outcome.conversation_id is None
+        if inbound.question is not None and ended:
+            closed = _closed_before(db, service, contact)
+            if closed is not None:
+                return _refused(service, session, "closed", closed, outcome.first_stored)
     return _cors(service, jsonify(_payload(session, outcome)))
 
 
@@ -286,6 +300,16 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
                     "answer was saved."
                 )
             ),
+            "closed": gettext(
+                _("This answer came after the survey had closed, so it was not saved.")
+            ),
+            "closed_kept": gettext(
+                _(
+                    "This answer came after the survey had closed, so it was not saved. Your "
+                    "earlier answers were kept."
+                )
+            ),
+            "closed_saved": gettext(_("This answer was saved before the survey closed.")),
             "lost": gettext(
                 _("Your earlier answers could not be found, so the survey has started again.")
             ),
@@ -488,6 +512,17 @@ def _moved_on(
     else:
         moved_on = _reached_the_end(service.flow, conversation)
     return conversation if moved_on else None
+
+
+def _closed_before(db: DbSession, service: Service, contact: Contact) -> Conversation | None:
+    """The session's survey, if it closed before its end (idle past the expiry, or on a
+    question its flow no longer has), read again after the turn, which may have closed it.
+    An answer to it is not applied: answered with a 200 ("This survey has closed", or, sent
+    again, a finished survey's thanks), the widget showed it as said, as if it had counted."""
+    conversation = db.get(Conversation, contact.conversation_id, populate_existing=True)
+    if conversation is None or conversation.status == "active":
+        return None
+    return None if _reached_the_end(service.flow, conversation) else conversation
 
 
 def _delivered(db: DbSession, message_id: str) -> bool:

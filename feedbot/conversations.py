@@ -125,8 +125,9 @@ class Outcome:
     public_id: str | None = None
     finished: bool = False
     notes: tuple[str, ...] = field(default=())
-    # An id_reused delivery's: whether its first delivery stored an answer to the question
-    # (kept), or nothing (not read: asked again, or given up on).
+    # A repeated delivery's that names its question (id_reused, or a duplicate): whether its
+    # first delivery stored an answer to it, or nothing (not read: asked again, or given up
+    # on; or it came once the survey had closed).
     first_stored: bool = False
 
     @property
@@ -192,7 +193,8 @@ def _duplicate(db: DbSession, inbound: Inbound, contact: ContactRow) -> Outcome:
         )
     # A text may be what began the survey, and its lost answer the notice; a call's or a
     # chat's survey began before any reply (start_conversation), with the notice then.
-    return _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
+    outcome = _repeat_for_duplicate(db, inbound, notice=inbound.honours_carrier_keywords)
+    return replace(outcome, first_stored=first is not None)
 
 
 def _answers_otherwise(

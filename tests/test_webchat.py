@@ -850,16 +850,38 @@ def test_another_answer_with_the_id_of_a_question_given_up_on_is_not_applied(app
     assert stored(app)[3] == {"trust": ("unanswered", None)}
 
 
+CLOSED = "This survey has closed. Thank you for your time."
+
+
 def test_an_answer_sent_again_to_a_survey_that_closed_idle_is_told_it_closed(app, chat):
     """An answer to a survey closed while idle stored nothing, whatever it said: sent again
-    with its id, as it was or changed, it is a retry told the survey has closed."""
+    with its id (the widget's retry), as it was or changed, it was told "Thank you for your
+    feedback", as if it had been the survey's last answer. Each is refused: it closed."""
     chat.start(language="en")
     idle_for_a_day(app)
-    closed = chat.send(value=4, question="trust", answer_id="a1")
-    assert texts(closed) == ["This survey has closed. Thank you for your time."]
-    retried = chat.send(value=4, question="trust", answer_id="a1")
-    assert chat.send(value=1, question="trust", answer_id="a1") == retried
+    closed = chat.send(expected=409, value=4, question="trust", answer_id="a1")
+    assert (closed["reason"], closed["first_stored"], closed["done"]) == ("closed", False, True)
+    assert closed["error"] == "the survey has closed: this answer was not applied"
+    assert texts(closed)[-1] == CLOSED
+    transcript = chat.transcript().json
+    assert {key: closed[key] for key in transcript} == transcript
+    retried = chat.send(expected=409, value=4, question="trust", answer_id="a1")
+    assert retried == closed
+    assert chat.send(expected=409, value=1, question="trust", answer_id="a1") == retried
     assert stored(app)[3] == {}
+
+
+def test_an_answer_stored_before_its_survey_closed_idle_and_sent_again_is_told_it_closed(app, chat):
+    """Stored, its reply lost, the answer was sent again once the survey had closed while idle:
+    it was told "Thank you for your feedback", as if it had finished the survey. Now the 409,
+    which says it was stored."""
+    chat.start(language="en")
+    chat.send(value=4, question="trust", answer_id="a1")
+    idle_for_a_day(app)
+    closed = chat.send(expected=409, value=4, question="trust", answer_id="a1")
+    assert (closed["reason"], closed["first_stored"], closed["done"]) == ("closed", True, True)
+    assert texts(closed)[-2:] == ["Agree", CLOSED]
+    assert stored(app)[0] == "partial" and stored(app)[3] == {"trust": ("answered", 4)}
 
 
 def test_an_answer_that_names_no_question_answers_the_current_one(app, chat):
@@ -872,12 +894,34 @@ def test_an_answer_that_names_no_question_answers_the_current_one(app, chat):
 
 
 def test_an_answer_to_a_survey_closed_while_idle_is_told_it_closed(app, chat):
-    """Not another window's doing: the survey closed as it waited for this very answer."""
+    """Not another window's doing: the survey closed as it waited for this very answer. It
+    was answered "This survey has closed" with a 200, and the widget showed the answer as
+    said. Now a 409 holding the transcript: the answer was not applied, the earlier kept."""
     chat.start(language="en")
     chat.send(value=4, question="trust")
     idle_for_a_day(app)
-    closed = chat.send(value=["ease"], question="made_the_difference")
-    assert texts(closed) == ["This survey has closed. Thank you for your time."]
+    closed = chat.send(expected=409, value=["ease"], question="made_the_difference")
+    assert (closed["reason"], closed["first_stored"], closed["done"]) == ("closed", False, True)
+    assert texts(closed)[-2:] == ["Agree", CLOSED]
+    assert stored(app)[0] == "partial" and stored(app)[3] == {"trust": ("answered", 4)}
+
+
+@pytest.mark.parametrize("idle_hours", [25, 72], ids=["closed by it", "closed a day before"])
+def test_an_answer_to_a_survey_idle_past_its_expiry_is_told_it_closed(app, chat, idle_hours):
+    """No sweep closed it: the answer did. Idle long enough for its close to be a day old, the
+    answer began a new survey on the same session, its notice and first question shown after
+    the visitor's answer to a question of the old one, which was dropped."""
+    from datetime import timedelta
+
+    chat.start(language="en")
+    chat.send(value=4, question="trust", answer_id="a1")
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation)).one()
+        conversation.last_activity_at -= timedelta(hours=idle_hours)
+    closed = chat.send(expected=409, value=["ease"], question="made_the_difference")
+    assert (closed["reason"], closed["first_stored"], closed["done"]) == ("closed", False, True)
+    assert texts(closed)[-2:] == ["Agree", CLOSED]
+    assert stored(app)[0] == "partial" and stored(app)[3] == {"trust": ("answered", 4)}
 
 
 def test_a_comment_of_zero_width_spaces_alone_is_no_comment(app, chat):
@@ -907,6 +951,12 @@ def test_the_widget_says_an_answer_was_not_sent_in_the_visitor_language(app):
         "Your first answer reached us after all but could not be used, so neither answer was saved."
     )
     assert spanish["first_unused"].startswith("Su primera respuesta sí llegó")
+    assert english["closed"] == (
+        "This answer came after the survey had closed, so it was not saved."
+    )
+    assert english["closed_kept"] == english["closed"] + " Your earlier answers were kept."
+    assert english["closed_saved"] == "This answer was saved before the survey closed."
+    assert spanish["closed_kept"].startswith("Esta respuesta llegó cuando la encuesta ya")
 
 
 @pytest.mark.parametrize(

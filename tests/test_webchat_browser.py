@@ -6,7 +6,7 @@ import json
 import re
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -1788,6 +1788,38 @@ def test_another_comment_after_a_failed_send_of_one_not_read_says_neither_was_sa
             {"trust": 5, "made_the_difference": None, "anything_else": "Clear and kind"},
         )
     ]
+
+
+CLOSED_KEPT = (
+    "This answer came after the survey had closed, so it was not saved. "
+    "Your earlier answers were kept."
+)
+
+
+def test_an_answer_after_the_survey_closed_idle_says_it_was_not_saved(site):
+    """The panel left open on the drivers for more than a day, the survey closed while idle;
+    the drivers sent then were shown as said, followed by "This survey has closed. Thank you
+    for your time.", as if they had counted. Now they are not shown as said, and the visitor
+    is told they were not saved and the earlier answers were."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        agree_strongly(page)
+        with runtime_of(app).db.transaction() as db:
+            a_day_ago = datetime.now(UTC) - timedelta(hours=25)
+            db.execute(update(Conversation).values(last_activity_at=a_day_ago))
+        announced(page)
+        page.click(".feedbot-choice >> text=I got what I needed")
+        page.click(".feedbot-send")
+        page.locator(".feedbot-message--bot", has_text=CLOSED_KEPT).wait_for()
+        assert said_by_the_visitor(page) == ["You: Strongly agree"]
+        assert announced(page)[-2:] == [
+            CLOSED_KEPT,
+            "This survey has closed. Thank you for your time.",
+        ]
+        assert page.locator(".feedbot-answer button, .feedbot-answer textarea").count() == 0
+    assert stored(app) == [("partial", "en", {"trust": 5})]
 
 
 def test_a_comment_that_shows_nothing_is_not_sent(site):

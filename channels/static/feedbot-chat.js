@@ -497,8 +497,10 @@
   // answered the question shown here, or this window did, with an earlier answer whose reply
   // was lost (the visitor then chose another, sent with the same answer id), which was
   // saved, or could not be used (first_stored false: the question asked again, or given up
-  // on). The survey is shown where it now stands, with what was saved, in its language, and
-  // a word saying which. It is past its first question, so its language stays.
+  // on); or the survey had closed (left idle too long), unless this is the retry of an
+  // answer saved before it closed. The survey is shown where it now stands, with what was
+  // saved, in its language, and a word saying which. It is past its first question, so its
+  // language stays.
   function notApplied(refusal) {
     state.answered = true;
     state.restarted = false;
@@ -508,6 +510,11 @@
   }
 
   function refusedWord(refusal, strings) {
+    if (refusal.reason === "closed") {
+      if (refusal.first_stored) { return strings.closed_saved; }
+      var earlier = refusal.messages.some(function (m) { return m.role === "visitor"; });
+      return earlier ? strings.closed_kept : strings.closed;
+    }
     if (refusal.reason !== "answer_id_reused") { return strings.moved_on; }
     return refusal.first_stored ? strings.first_kept : strings.first_unused;
   }
