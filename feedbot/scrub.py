@@ -380,6 +380,8 @@ _PHONE_MIN_DIGITS = 7
 _SHORTEST_US_NUMBER_WITH_PLUS = 7
 _SHORTEST_US_NUMBER_WITHOUT_PLUS = 9
 _PLUS_SIGN = re.compile("[+\uff0b]")
+_NANP_LAST_GROUP_DIGITS = 4
+_US_INTERNATIONAL_PREFIX = "011"
 
 # A number is a phone number when the writer says so, in any survey language: "my number is",
 # "mon numéro est le", "meu telefone é", "số của tôi là", "мой номер", "전화번호는", "我的电话是"…
@@ -1871,11 +1873,31 @@ def _cued_phones(text: str, region: str) -> list[Finding]:
         start, end = m.span()
         if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
-        elif len(_DIGIT.findall(text, start, end)) > _MAX_INTERNATIONAL_DIGITS:
-            found += _valid_side_by_side(text, start, end, region) or _phones_side_by_side(
-                text, start, end
-            )
+        else:
+            found += _phones_in_run(text, start, end, region)
     return found
+
+
+def _phones_in_run(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """The phone numbers in a run of digit groups that is none as a whole: numbers side by
+    side, or a number beside digits that are none ("202 456 1111 999 000 0000", "202 456 1111
+    5 times")."""
+    digits = len(_DIGIT.findall(text, start, end))
+    if digits > _MAX_INTERNATIONAL_DIGITS:
+        side_by_side = _valid_side_by_side(text, start, end, region)
+        if side_by_side:
+            return side_by_side
+        # What a cue or a national format reads first, as before numbers were read here.
+        return _phones_side_by_side(text, start, end) + _grouped_phones_in_run(
+            text, start, end, region
+        )
+    if (
+        digits < _MIN_DIALLED_DIGITS
+        or _SPACE_IN_RUN.search(text, start, end) is None
+        or _valid_in_region(text[start:end], region)  # the matcher's to read
+    ):
+        return []
+    return _grouped_phones_in_run(text, start, end, region)
 
 
 def _cued_phone(text: str, start: int, end: int) -> bool:
@@ -1915,7 +1937,8 @@ def _valid_side_by_side(text: str, start: int, end: int, region: str) -> list[Fi
     """Numbers of the service's region side by side with no cue ("202 456 1111 202 456 1414"),
     which the matcher reads as one invalid number: the run's parts between its spaces, when the
     whole run splits into numbers valid there. A list of years or rooms does not ("In 2021 2022
-    2023 2024 2025"), and none is read from it."""
+    2023 2024 2025"); from a run that does not, only numbers grouped as they are dialled are
+    read (`_grouped_phones_in_run`)."""
     if _glued_to_letters(text, start, end) or _after_reference_cue(text, start):
         return []
     starts, ends, digits_before = _run_groups(text, start, end)
@@ -1940,6 +1963,66 @@ def _valid_side_by_side(text: str, start: int, end: int, region: str) -> list[Fi
         found.append(Finding("PHONE", starts[i], ends[part_end[i]]))
         i = part_end[i] + 1
     return found
+
+
+def _grouped_phones_in_run(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """The numbers in a run that does not split into numbers, written as numbers are: in a
+    national format, or valid in the service's region and grouped as it writes its numbers
+    ("202 456 1111 999 000 0000"; from each place the longest), so that no count, year or
+    single digit beside them is read into one ("5 4 3 2 1 5 4 3 2 1 0", "In 2021 2022 2023 2024
+    2025"). A group after a number's first has two digits at least, as in every region's
+    format: most parts of a run are not parsed."""
+    if _glued_to_letters(text, start, end) or _after_reference_cue(text, start):
+        return []
+    starts, ends, digits_before = _run_groups(text, start, end)
+    count = len(starts)
+    # after_single[i]: the first group after group i with a single digit (or the run's end).
+    after_single = [count] * count
+    for i in reversed(range(count - 1)):
+        single = digits_before[i + 2] - digits_before[i + 1] == 1
+        after_single[i] = i + 1 if single else after_single[i + 1]
+    found: list[Finding] = []
+    i = 0
+    while i < count:
+        last = min(_groups_of_a_number(digits_before, i), after_single[i])
+        for j in reversed(range(i, last)):
+            if digits_before[j + 1] - digits_before[i] < _MIN_DIALLED_DIGITS:
+                break
+            last_group_digits = digits_before[j + 1] - digits_before[j]
+            if _in_national_format(text, starts[i], ends[j]) or (
+                _may_be_grouped(text, starts[i], ends[j], last_group_digits, region)
+                and _valid_and_grouped(text[starts[i] : ends[j]], region)
+            ):
+                # A "+" typed apart ("+ 1 202 555 0143") is the number's too.
+                plus_apart = i == 1 and digits_before[1] == 0
+                found.append(Finding("PHONE", starts[0 if plus_apart else i], ends[j]))
+                i = j
+                break
+        i += 1
+    return found
+
+
+def _may_be_grouped(text: str, start: int, end: int, last_group_digits: int, region: str) -> bool:
+    # Read in the U.S. without "+" or "011", a number is one of the NANP's, which end in four
+    # digits together however they are grouped ("202 456 1111", "(202) 456-1111"): a part that
+    # ends in fewer is not parsed (5,000 characters of two-digit groups parsed 6,650 parts).
+    return (
+        region != "US"
+        or last_group_digits >= _NANP_LAST_GROUP_DIGITS
+        or _PLUS_SIGN.match(text, start) is not None
+        or phonenumbers.normalize_digits_only(text[start:end]).startswith(_US_INTERNATIONAL_PREFIX)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_and_grouped(number: str, region: str) -> bool:
+    # A run of one group repeated ("12 12 12 …") asks again and again.
+    return _valid_in_region(number, region) and any(
+        match.start == 0 and match.end == len(number)
+        for match in phonenumbers.PhoneNumberMatcher(
+            number, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
+        )
+    )
 
 
 def _run_groups(text: str, start: int, end: int) -> tuple[list[int], list[int], list[int]]:

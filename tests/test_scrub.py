@@ -1413,6 +1413,30 @@ def test_phone_numbers_side_by_side_are_each_scrubbed(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("202 456 1111 999 000 0000", "[PHONE] 999 000 0000"),
+        ("999 000 0000 202 456 1111", "999 000 0000 [PHONE]"),
+        ("202 456 1111 202 456 1414 999", "[PHONE] [PHONE] 999"),
+        ("202 456 1111 999 000", "[PHONE] 999 000"),
+        ("202 456 1111 5 times", "[PHONE] 5 times"),
+        ("1 202 456 1111 5", "[PHONE] 5"),
+        ("010-1234-5678 999", "[PHONE] 999"),
+        # Counts, years, rooms and single digits are never read into a number.
+        ("scores 5 4 3 2 1 5 4 3 2 1 0", None),
+        ("In 2021 2022 2023 2024 2025 I applied 3 times", None),
+        ("rooms 101 102 103 104 105 106 107", None),
+        ("I called about my 2024 1040 return three times", None),
+        ("case number 202 456 1111 999", "case number [REFERENCE]"),
+    ],
+)
+def test_a_phone_number_beside_digits_that_are_none_is_scrubbed(text, expected):
+    """A run whose parts were not all valid numbers ("202 456 1111 999 000 0000", a number
+    and a count after it) was read as no number at all: its phone number was exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fiquei na rua 3 horas",
