@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from feedbot.fiscal import parse_quarter
 from feedbot.models import Answer
 from feedbot.staff_auth import create_token, revoke_token
 from tests.conftest import make_app, runtime_of
@@ -37,6 +38,8 @@ STAFF_REQUESTS_PER_RUN = 3 * STAFF_EXAMPLES
 ROUTE_REQUESTS_PER_RUN = len(METHODS) * ROUTE_EXAMPLES
 
 SIGN_IN_REFUSED = "That token is unknown or revoked."
+QUARTER_REFUSED = "No figures shown: quarter"
+SCOPE_REFUSED = "That token cannot see results"
 ROUTES = (
     "/twilio/sms",
     "/twilio/status",
@@ -97,6 +100,16 @@ JUNK_QUERY = st.dictionaries(
 )
 
 
+def _unreadable_quarter(asked: str | None) -> bool:
+    if not asked:
+        return False  # left out or empty: the current quarter
+    try:
+        parse_quarter(asked)
+    except ValueError:
+        return True
+    return False
+
+
 def test_hostile_staff_forms(unlimited_app, request):
     app = unlimited_app
     probe = Probe(app, request.node.nodeid)
@@ -132,7 +145,7 @@ def test_hostile_staff_forms(unlimited_app, request):
             "POST",
             "/staff/login",
             client=client,
-            page_error=SIGN_IN_REFUSED,
+            page_error=SCOPE_REFUSED if token == tokens["invite"] else SIGN_IN_REFUSED,
             data=urlencode(form, errors="surrogatepass"),
             content_type="application/x-www-form-urlencoded",
         )
@@ -141,10 +154,18 @@ def test_hostile_staff_forms(unlimited_app, request):
         elif token == tokens["export"]:
             assert signed_in.status == 302
             dashboard = probe.request(
-                "GET", "/staff", client=client, query_string=_query({**query, "service": payload})
+                "GET",
+                "/staff",
+                client=client,
+                page_error=QUARTER_REFUSED,
+                query_string=_query({**query, "service": payload}),
             )
-            assert dashboard.status == 200 and b"Sign out" in dashboard.body
+            # A quarter it cannot read is refused on the page, never replaced by another.
+            expected = 400 if _unreadable_quarter(query.get("quarter")) else 200
+            assert dashboard.status == expected and b"Sign out" in dashboard.body
             _assert_escaped(dashboard.body, [payload, *query.values()])
+        elif token == tokens["invite"]:
+            assert signed_in.status == 403  # a live token, made for sending invitations
         else:
             assert signed_in.status == 401
         signed_out = probe.request(
