@@ -24,7 +24,7 @@ from feedbot.db import (
     limit_waits,
     missing_schema,
 )
-from feedbot.errors import retry_later
+from feedbot.errors import RETRY_AFTER_SECONDS, retry_later
 from feedbot.identity import SecretKeyChanged, verify_secret_key
 from feedbot.logs import REQUEST_ID_HEADER, route_name
 from feedbot.metrics import LATENCY, REQUESTS, exposition
@@ -46,14 +46,17 @@ def healthz() -> Response:
 @blueprint.get("/readyz")
 def readyz() -> Response:
     """200 when the database answers, its schema is at this code's head and the secret key is
-    the database's; 503 naming what is wrong. Redis down is "degraded" (still 200): replies are
-    still stored and sent, and normalization and invitations wait for it."""
+    the database's; 503 naming what is wrong, with Retry-After as every 503 of feedbot's. Redis
+    down is "degraded" (still 200): replies are still stored and sent, and normalization and
+    invitations wait for it."""
     runtime = current_runtime()
     database, database_ok = _database_check(runtime)
     redis = _redis_check(runtime.settings.redis_url)
     status = "not ready" if not database_ok else "degraded" if redis not in _REDIS_FINE else "ready"
     response = jsonify(status=status, checks={"database": database, "redis": redis})
-    response.status_code = 200 if database_ok else 503
+    if not database_ok:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

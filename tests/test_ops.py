@@ -58,6 +58,9 @@ def test_readyz_names_what_is_unreachable(sqlite_url):
     down = no_database.test_client().get("/readyz")
     assert down.status_code == 503 and down.json["status"] == "not ready"
     assert down.json["checks"]["database"].startswith("unreachable")
+    # As every 503 of feedbot's: a load balancer or a script may wait that long to ask again.
+    assert down.headers["Retry-After"] == "5"
+    assert "Retry-After" not in ready.headers
 
 
 def test_readyz_stays_ready_but_degraded_while_redis_is_down(sqlite_url):
@@ -80,6 +83,7 @@ def test_readyz_is_not_ready_until_the_schema_is_at_the_codes_head(backend, tmp_
         client = app.test_client()
         never = client.get("/readyz")
         assert never.status_code == 503 and never.json["status"] == "not ready"
+        assert never.headers["Retry-After"] == "5"
         assert "run `feedbot db upgrade`" in never.json["checks"]["database"]
         upgrade(url, "0006_inbound_by_conversation")
         behind = client.get("/readyz")
