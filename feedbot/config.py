@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -21,6 +22,8 @@ DEV_SECRET_KEY = "feedbot-development-secret-not-for-production"
 DEV_TWILIO_AUTH_TOKEN = "feedbot-development-auth-token"
 ENVIRONMENTS = ("development", "testing", "production")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+# Where twilio-python sends REST requests unless TWILIO_API_BASE says otherwise.
+TWILIO_API = "https://api.twilio.com"
 
 
 class ConfigError(Exception):
@@ -85,7 +88,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         previous_secret_keys=_previous_secret_keys(env),
         twilio_auth_token=_secret(env, "TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
         twilio_account_sid=_account_sid(env),
-        twilio_api_base=env.get("TWILIO_API_BASE") or None,
+        twilio_api_base=_twilio_api_base(env),
         twilio_retry_intervals=_intervals(env, "FEEDBOT_TWILIO_RETRY_INTERVALS", "30,120,600"),
         twilio_timeout=_number(
             env, "FEEDBOT_TWILIO_TIMEOUT", defaults.twilio_timeout, maximum=300, positive=True
@@ -247,6 +250,39 @@ def _public_url(env: Mapping[str, str]) -> str | None:
             f" https://feedbot.agency.gov, with no query or fragment, got {text!r}"
         )
     return url
+
+
+def _twilio_api_base(env: Mapping[str, str]) -> str | None:
+    """Where the REST client sends invitations instead of Twilio's API (a local stand-in for
+    the tests and benchmarks). Every request to it carries the account SID and auth token."""
+    text = env.get("TWILIO_API_BASE") or None
+    if text is None:
+        return None
+    if "@" in text:
+        # Not quoted: what comes before the "@" may be a password.
+        raise ConfigError(
+            "TWILIO_API_BASE must not hold a user name or password (it has an '@'): the REST"
+            " client signs in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        )
+    if not _is_absolute_http_url(text):
+        # Without a scheme and host twilio-python builds no URL it can send to, and the first
+        # invitation alone would show it.
+        raise ConfigError(
+            "TWILIO_API_BASE must be an absolute http:// or https:// URL with a host, such as"
+            f" {TWILIO_API}, with no query or fragment, got {text!r}"
+        )
+    return text
+
+
+def _is_loopback(url: str) -> bool:
+    """Whether `url` (an absolute http URL) names this machine: its traffic never leaves it."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_absolute_http_url(url: str) -> bool:
@@ -439,6 +475,13 @@ def _refuse_unsafe_production(settings: Settings) -> None:
         problems.append("TWILIO_ACCOUNT_SID must be set to the account invitations are sent from")
     if settings.public_url is not None and urlsplit(settings.public_url).scheme != "https":
         problems.append("FEEDBOT_PUBLIC_URL must be an https:// URL in production")
+    base = settings.twilio_api_base
+    if base is not None and urlsplit(base).scheme != "https" and not _is_loopback(base):
+        problems.append(
+            "TWILIO_API_BASE must be an https:// URL in production (http:// only to this"
+            " machine: 127.0.0.1, ::1 or localhost), as every request to it carries the account"
+            " SID and auth token"
+        )
     if settings.fixed_now is not None:
         problems.append("FEEDBOT_FIXED_NOW must not be set (it stops the clock)")
     if settings.database_url.startswith("sqlite"):

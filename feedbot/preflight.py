@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedbot.config import ConfigError, Settings, load_settings
+from feedbot.config import TWILIO_API, ConfigError, Settings, load_settings
 from feedbot.db import Database, missing_schema, sqlite_file, waits_limited
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
@@ -50,12 +50,32 @@ def check_config(offline: bool = False) -> list[Finding]:
         settings = load_settings()
     except ConfigError as error:
         return [Finding("settings", False, f"{type(error).__name__}: {error}")]
-    findings = [Finding("settings", True, f"FEEDBOT_ENV is {settings.env}")]
+    findings = [_settings(settings)]
     findings.append(_services(settings))
     findings.append(_web_server(os.environ))
     if not offline:
         findings += [_database(settings), _redis(settings)]
     return findings
+
+
+def _settings(settings: Settings) -> Finding:
+    """Settings start-up accepts; in production, a WARNING for one that is likely a mistake."""
+    detail = f"FEEDBOT_ENV is {settings.env}"
+    warnings = _production_warnings(settings) if settings.production else []
+    if warnings:
+        return Finding("settings", True, "; ".join([detail, *warnings]), warning=True)
+    return Finding("settings", True, detail)
+
+
+def _production_warnings(settings: Settings) -> list[str]:
+    base = settings.twilio_api_base
+    if base is None or base.rstrip("/") == TWILIO_API:
+        return []
+    # A test's stand-in left in a production environment: each invitation goes there instead.
+    return [
+        f"TWILIO_API_BASE sends invitations, with the account SID and auth token, to {base}"
+        f" instead of Twilio's {TWILIO_API}: unset it unless that is meant"
+    ]
 
 
 def _services(settings: Settings) -> Finding:

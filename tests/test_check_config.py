@@ -196,6 +196,65 @@ def test_unreadable_settings_stop_the_check_at_once(sqlite_url):
     ]
 
 
+# A production environment check-config passes offline (the services' OMB dates are current).
+PRODUCTION = {
+    "FEEDBOT_ENV": "production",
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+    "FEEDBOT_PUBLIC_URL": "https://feedbot.agency.gov",
+    "TWILIO_API_BASE": None,
+}
+PRODUCTION_DATABASE = "postgresql://feedbot@db.internal/feedbot"
+PRODUCTION_REDIS = "redis://cache.internal:6379/0"
+
+
+def check_production(**env: str | None) -> Result:
+    return check_config(PRODUCTION_DATABASE, PRODUCTION_REDIS, "--offline", **{**PRODUCTION, **env})
+
+
+def test_production_is_ok_offline():
+    result = check_production()
+    assert result.exit_code == 0, result.output
+    assert lines(result)["settings"] == "ok       FEEDBOT_ENV is production"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            "http://twilio-stand-in.example:18090",
+            "FEEDBOT_ENV=production but TWILIO_API_BASE must be an https:// URL in production"
+            " (http:// only to this machine: 127.0.0.1, ::1 or localhost), as every request to"
+            " it carries the account SID and auth token",
+        ),
+        (
+            "127.0.0.1:18090",
+            "TWILIO_API_BASE must be an absolute http:// or https:// URL with a host, such as"
+            " https://api.twilio.com, with no query or fragment, got '127.0.0.1:18090'",
+        ),
+    ],
+)
+def test_a_twilio_api_base_production_would_refuse_is_a_problem(value, problem):
+    """check-config said ok for each, and the worker sent the auth token in clear to the
+    first."""
+    result = check_production(TWILIO_API_BASE=value)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"settings  PROBLEM  ConfigError: {problem}"]
+
+
+def test_a_twilio_api_base_in_production_is_named_as_a_warning():
+    """A stand-in's base left in a production environment sends every invitation there."""
+    result = check_production(TWILIO_API_BASE="http://127.0.0.1:18090")
+    assert result.exit_code == 0, result.output
+    assert lines(result)["settings"] == (
+        "WARNING  FEEDBOT_ENV is production; TWILIO_API_BASE sends invitations, with the account"
+        " SID and auth token, to http://127.0.0.1:18090 instead of Twilio's"
+        " https://api.twilio.com: unset it unless that is meant"
+    )
+    ok = check_production(TWILIO_API_BASE="https://api.twilio.com/")
+    assert lines(ok)["settings"] == "ok       FEEDBOT_ENV is production"
+
+
 def test_offline_checks_the_files_alone():
     result = check_config("postgresql://postgres@127.0.0.1:1/feedbot", None, "--offline")
     assert result.exit_code == 0, result.output

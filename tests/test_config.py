@@ -142,6 +142,74 @@ def test_a_public_url_is_kept_without_its_trailing_slash():
     assert load_settings({"FEEDBOT_PUBLIC_URL": "http://localhost:5000"}).public_url
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "127.0.0.1:18090",
+        "api.twilio.com",
+        "ftp://x",
+        " http://127.0.0.1:18090",
+        "http://127.0.0.1:18090\n",
+        "https://",
+        "https://api.twilio.com:port",
+        "https://api.twilio.com/?region=us1",
+        "https://api.twilio.com#",
+    ],
+)
+def test_a_twilio_api_base_that_is_no_http_url_is_refused_everywhere(value):
+    """Each was taken as it was, in production too, and found only when the first invitation
+    could not be sent."""
+    for environment in ({}, SAFE_PRODUCTION):
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**environment, "TWILIO_API_BASE": value})
+        assert str(refused.value) == (
+            "TWILIO_API_BASE must be an absolute http:// or https:// URL with a host, such as"
+            f" https://api.twilio.com, with no query or fragment, got {value!r}"
+        )
+
+
+def test_a_twilio_api_base_with_a_password_is_refused_without_quoting_it():
+    for environment in ({}, SAFE_PRODUCTION):
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**environment, "TWILIO_API_BASE": "https://u:hunter2secret@x.gov"})
+        assert str(refused.value) == (
+            "TWILIO_API_BASE must not hold a user name or password (it has an '@'): the REST"
+            " client signs in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        )
+
+
+@pytest.mark.parametrize(
+    "value", ["http://api.twilio.com", "http://twilio-stand-in.internal:8080", "http://10.0.0.5"]
+)
+def test_production_refuses_a_twilio_api_base_the_auth_token_would_cross_in_clear(value):
+    """The worker sent every invitation to it with the account SID and auth token in its
+    Authorization header, in clear."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**SAFE_PRODUCTION, "TWILIO_API_BASE": value})
+    assert str(refused.value) == (
+        "FEEDBOT_ENV=production but TWILIO_API_BASE must be an https:// URL in production"
+        " (http:// only to this machine: 127.0.0.1, ::1 or localhost), as every request to it"
+        " carries the account SID and auth token"
+    )
+    assert load_settings({"TWILIO_API_BASE": value}).twilio_api_base == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://api.twilio.com",
+        "https://egress.agency.gov/twilio/",
+        # The benchmarks and tests run production against a stand-in on this machine.
+        "http://127.0.0.1:18090",
+        "http://127.0.0.2:18090",
+        "http://localhost:18090",
+        "http://[::1]:18090",
+    ],
+)
+def test_production_takes_an_https_twilio_api_base_or_one_on_loopback(value):
+    assert load_settings({**SAFE_PRODUCTION, "TWILIO_API_BASE": value}).twilio_api_base == value
+
+
 def test_a_malformed_account_sid_is_refused():
     with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID must be AC followed by 32"):
         load_settings({"TWILIO_ACCOUNT_SID": "AC123"})
