@@ -9,6 +9,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,6 +56,7 @@ from feedbot.logs import route_name
 from feedbot.models import StaffToken
 from feedbot.rate_limits import limiter
 from feedbot.runtime import current_runtime
+from feedbot.services import Service
 from feedbot.staff_auth import (
     SIGN_IN_LIFETIME_SECONDS,
     allowed_services,
@@ -199,31 +201,25 @@ def dashboard() -> Any:
     staff = _logged_in_staff()
     if staff is None:
         return render_template("staff_login.html", csrf=_csrf_token(), error=None)
-    runtime = current_runtime()
-    visible = [
-        s
-        for s in runtime.services.services.values()
-        if staff.services is None or s.id in staff.services
-    ]
-    if not visible:
-        abort(403)
-    service = next((s for s in visible if s.id == request.args.get("service")), visible[0])
-    current = fiscal_quarter(datetime.now(UTC), service.timezone)
-    try:
-        quarter = parse_quarter(asked) if (asked := request.args.get("quarter")) else current
-    except ValueError as error:
-        # Showing the current quarter instead left staff reading its figures as the ones asked.
+    shown = _shown(staff, "No figures shown")
+    if shown.refused:
+        # Showing another service or quarter instead left staff reading its figures as the
+        # ones asked.
         page = render_template(
             "staff_dashboard.html",
             staff=staff,
-            services=visible,
-            service=service,
+            services=shown.visible,
+            service=shown.service,
             quarter=None,
-            quarters=_quarters_to_pick(current, current),
-            quarter_refused=_quarter_refused(error, current),
+            quarters=_quarters_to_pick(shown.current, shown.current),
+            service_refused=shown.service_refused,
+            quarter_refused=shown.quarter_refused,
             csrf=_csrf_token(),
         )
-        return page, 400
+        return page, shown.status
+    service, quarter = shown.service, shown.quarter
+    assert service is not None and quarter is not None
+    runtime = current_runtime()
     with runtime.db.transaction() as db:
         figures = dashboard_figures(db, runtime.services, service, quarter)
         backlog = not_yet_normalized(db, runtime.services, [service.id])
@@ -231,10 +227,10 @@ def dashboard() -> Any:
     return render_template(
         "staff_dashboard.html",
         staff=staff,
-        services=visible,
+        services=shown.visible,
         service=service,
         quarter=quarter,
-        quarters=_quarters_to_pick(current, quarter),
+        quarters=_quarters_to_pick(shown.current, quarter),
         figures=figures,
         backlog=backlog if late else None,
         csrf=_csrf_token(),
@@ -426,11 +422,76 @@ def _refuse_control_characters(args: Any) -> None:
             raise ValueError(f"{name} must be printable text")
 
 
-def _quarter_refused(error: ValueError, current: FiscalQuarter) -> str:
+@dataclass(frozen=True)
+class Shown:
+    """The service and quarter a staff page asked for (`?service=`, `?quarter=`), or what was
+    wrong with them: `refused` when either cannot be shown."""
+
+    visible: list[Service]
+    current: FiscalQuarter
+    service: Service | None
+    quarter: FiscalQuarter | None
+    service_refused: str | None = None
+    quarter_refused: str | None = None
+    status: int = 200
+
+    @property
+    def refused(self) -> bool:
+        return self.status != 200
+
+
+def _shown(staff: StaffToken, outcome: str) -> Shown:
+    """The service and quarter the request asks for, among the services the token covers (the
+    first of them, and the current quarter, when one is left out or empty); each refused with
+    `outcome` ("No figures shown") and what was wrong with it and what is taken."""
+    services = current_runtime().services.services.values()
+    visible = [s for s in services if staff.services is None or s.id in staff.services]
+    if not visible:
+        abort(403)
+    asked = request.args.get("service")
+    service = next((s for s in visible if s.id == asked), None) if asked else visible[0]
+    status, service_refused = 200, None
+    if service is None:
+        status, service_refused = _service_refused(staff, str(asked), visible, outcome)
+    current = fiscal_quarter(datetime.now(UTC), (service or visible[0]).timezone)
+    quarter: FiscalQuarter | None = current
+    quarter_refused = None
+    try:
+        asked_quarter = request.args.get("quarter")
+        quarter = parse_quarter(asked_quarter) if asked_quarter else current
+    except ValueError as error:
+        quarter, quarter_refused = None, _quarter_refused(error, current, outcome)
+        status = status if service_refused else 400
+    return Shown(visible, current, service, quarter, service_refused, quarter_refused, status)
+
+
+def _service_refused(
+    staff: StaffToken, asked: str, visible: list[Service], outcome: str
+) -> tuple[int, str]:
+    """The status and what staff are told of a service the dashboard cannot show: one the
+    token does not cover (403, whether or not it exists, as the export API answers) or one
+    not in the services file; and the services it takes."""
+    shown = repr(asked[:64])  # the caller's string, bounded before it is shown
+    if staff.services is not None and asked not in staff.services:
+        status, wrong = 403, f"your token, {staff.name!r}, does not cover service {shown}"
+        reason = f"token {staff.name!r} does not cover the service asked"
+    else:
+        status, wrong = 400, f"service {shown} is not in the services file"
+        reason = "the service asked is not in the services file"
+    # Not the string asked: it may be anything pasted into the address bar, a token too.
+    log.warning("staff request to %s refused (%s): %s", route_name(), status, reason)
+    services = ", ".join(f"{s.id} ({s.agency} — {s.name})" for s in visible)
+    return status, (
+        f"{outcome}: {wrong}. The dashboard shows the services your token covers, by their ids:"
+        f" {services}: pick one from the menu."
+    )
+
+
+def _quarter_refused(error: ValueError, current: FiscalQuarter, outcome: str) -> str:
     """What staff are told of a quarter the dashboard cannot show: what was wrong with it
     (`parse_quarter`'s words) and what it takes."""
     return (
-        f"No figures shown: {error}. The dashboard takes a fiscal quarter as FY, the fiscal year"
+        f"{outcome}: {error}. The dashboard takes a fiscal quarter as FY, the fiscal year"
         f" ({FISCAL_YEARS[0]} to {FISCAL_YEARS[-1]}) and Q1 to Q4, such as {current}, the"
         " current quarter: pick one from the menu."
     )

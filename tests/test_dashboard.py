@@ -541,3 +541,69 @@ def test_responses_are_shown_under_the_flow_they_were_given_under(database_url, 
         "A-11 post-transaction survey (thumbs)": f"This interaction {in_office}",
     }
     assert submission.headers["Feedbot-Flows-Not-Loaded"] == "a11 version 1,a11_retired version 1"
+
+
+ALL_SERVICES = (
+    "passport (U.S. Passport Office — passport renewal), benefits (Administración de"
+    " Beneficios — benefits claim), thumbs (Small Business Office — loan application), webchat"
+    " (Federal Student Aid — loan application)"
+)
+TWO_SERVICES = (
+    "passport (U.S. Passport Office — passport renewal), benefits (Administración de"
+    " Beneficios — benefits claim)"
+)
+
+
+@pytest.mark.parametrize(
+    ("covered", "asked", "status", "wrong", "offered"),
+    [
+        (None, "pasport", 400, "service 'pasport' is not in the services file", ALL_SERVICES),
+        (None, "PASSPORT", 400, "service 'PASSPORT' is not in the services file", ALL_SERVICES),
+        (
+            ["passport", "benefits"],
+            "thumbs",
+            403,
+            "your token, 'ana', does not cover service 'thumbs'",
+            TWO_SERVICES,
+        ),
+        # Whether a service the token does not cover exists is not told, as the API does not.
+        (
+            ["passport", "benefits"],
+            "pasport",
+            403,
+            "your token, 'ana', does not cover service 'pasport'",
+            TWO_SERVICES,
+        ),
+    ],
+)
+def test_a_service_the_dashboard_cannot_show_is_named_not_replaced(
+    app, covered, asked, status, wrong, offered
+):
+    """An unknown service (or one the token does not cover) showed the first service's
+    figures under that service's heading, as if they were the ones asked for."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", covered, ["export"])
+    page = _signed_in(app, token).get(f"/staff?service={asked}&quarter=FY2027Q1")
+    text = page.get_data(as_text=True)
+    assert page.status_code == status
+    refused = re.search(r'<p class="warning" id="service-refused" role="alert">(.*?)</p>', text)
+    assert refused.group(1).replace("&#39;", "'") == (
+        f"No figures shown: {wrong}. The dashboard shows the services your token covers, by"
+        f" their ids: {offered}: pick one from the menu."
+    )
+    assert "total-responses" not in text and "no-responses" not in text
+    assert "passport renewal, FY2027Q1</h2>" not in text
+    assert "selected" not in re.search(r'<select id="service".*?</select>', text, re.S).group(0)
+
+
+def test_an_unknown_service_and_an_unreadable_quarter_are_both_named(dashboard_app):
+    app, token = dashboard_app
+    page = _signed_in(app, token).get("/staff?service=nope&quarter=FY2027")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert (
+        "No figures shown: your token, &#39;ana&#39;, does not cover service &#39;nope&#39;."
+        in text
+    )
+    assert "No figures shown: quarter &#39;FY2027&#39; is not of the form FY2027Q1." in text

@@ -38,7 +38,8 @@ STAFF_REQUESTS_PER_RUN = 3 * STAFF_EXAMPLES
 ROUTE_REQUESTS_PER_RUN = len(METHODS) * ROUTE_EXAMPLES
 
 SIGN_IN_REFUSED = "That token is unknown or revoked."
-QUARTER_REFUSED = "No figures shown: quarter"
+# The dashboard's refusal of a service or quarter it cannot show.
+DASHBOARD_REFUSED = "No figures shown: "
 SCOPE_REFUSED = "That token cannot see results"
 ROUTES = (
     "/twilio/sms",
@@ -100,6 +101,15 @@ JUNK_QUERY = st.dictionaries(
 )
 
 
+def _unknown_service(asked: str, app: Any) -> bool:
+    """Whether the dashboard, for a token that covers every service, cannot show `asked`
+    (sent percent-encoded, lone surrogates as their UTF-8 bytes, read back as Flask reads it)."""
+    if not asked:
+        return False  # left out or empty: the first service
+    read = asked.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return read not in runtime_of(app).services.services
+
+
 def _unreadable_quarter(asked: str | None) -> bool:
     if not asked:
         return False  # left out or empty: the current quarter
@@ -157,11 +167,12 @@ def test_hostile_staff_forms(unlimited_app, request):
                 "GET",
                 "/staff",
                 client=client,
-                page_error=QUARTER_REFUSED,
+                page_error=DASHBOARD_REFUSED,
                 query_string=_query({**query, "service": payload}),
             )
-            # A quarter it cannot read is refused on the page, never replaced by another.
-            expected = 400 if _unreadable_quarter(query.get("quarter")) else 200
+            # A service or quarter it cannot show is refused on the page, never replaced.
+            unknown = _unknown_service(payload, app)
+            expected = 400 if unknown or _unreadable_quarter(query.get("quarter")) else 200
             assert dashboard.status == expected and b"Sign out" in dashboard.body
             _assert_escaped(dashboard.body, [payload, *query.values()])
         elif token == tokens["invite"]:
