@@ -22,7 +22,6 @@ REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "FEEDBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("FEEDBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BENCH_SECRET_KEY = "bench-secret-key-" + "x" * 32
 BENCH_AUTH_TOKEN = "bench-auth-token-0123456789"
 # Production requires an account; the benchmarks never send an invitation, so never use it.
@@ -49,13 +48,19 @@ def fresh_database() -> Iterator[str]:
         admin.dispose()
 
 
+def redis_url() -> str:
+    """The Redis the benchmarks queue on (and flush): FEEDBOT_BENCH_REDIS_URL, read at each
+    run (tests/test_bench.py gives each pytest process its own), else db 14 of the local one."""
+    return os.environ.get("FEEDBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
     """The production configuration, on loopback."""
     env = dict(os.environ)
     env.update(
         FEEDBOT_ENV="production",
         DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url(),
         FEEDBOT_SECRET_KEY=BENCH_SECRET_KEY,
         TWILIO_AUTH_TOKEN=BENCH_AUTH_TOKEN,
         TWILIO_ACCOUNT_SID=BENCH_ACCOUNT_SID,

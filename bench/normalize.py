@@ -14,7 +14,7 @@ import time
 from redis import Redis
 from sqlalchemy import create_engine, func, select, text
 
-from bench.infra import REDIS_URL, feedbot_env, fresh_database
+from bench.infra import feedbot_env, fresh_database, redis_url
 from feedbot.models import ResponseRecord
 
 SEED = """
@@ -44,7 +44,7 @@ SELECT setval('conversations_id_seq', :count);
 
 def measure(count: int) -> dict[str, float]:
     """Seed `count` responses, enqueue them, time one worker; return the rates."""
-    Redis.from_url(REDIS_URL).flushdb()
+    Redis.from_url(redis_url()).flushdb()
     with fresh_database() as database_url:
         engine = create_engine(database_url)
         with engine.begin() as connection:

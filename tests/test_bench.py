@@ -13,9 +13,17 @@ import pytest
 from bench import engine_step
 from bench.normalize import measure as measure_normalization
 
-# The bench runs load the CPU (and bench/infra.py uses Redis db 14 of the shared server): under
-# pytest-xdist they all go to one worker, so no two run at once.
+# The bench runs load the CPU: under pytest-xdist they all go to one worker, so no two run at
+# once.
 pytestmark = pytest.mark.xdist_group("bench")
+
+
+@pytest.fixture(autouse=True)
+def bench_redis(redis_server, monkeypatch):
+    """The benchmarks queue on (and flush) this pytest process's own redis-server (db 14, apart
+    from the tests'), not db 14 of the machine's: two bench runs in two pytest processes, or
+    beside a developer's, would take and flush each other's jobs."""
+    monkeypatch.setenv("FEEDBOT_BENCH_REDIS_URL", redis_server.url.rsplit("/", 1)[0] + "/14")
 
 
 def test_engine_step_measures_both_sides():

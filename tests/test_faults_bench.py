@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-# The bench runs load the CPU (and bench/infra.py uses Redis db 14 of the shared server): under
-# pytest-xdist they all go to one worker, so no two run at once.
+# The bench runs load the CPU: under pytest-xdist they all go to one worker, so no two run at
+# once (this one starts its own PostgreSQL and Redis).
 pytestmark = pytest.mark.xdist_group("bench")
 
 
