@@ -70,8 +70,8 @@ def measure(app: str, seconds: int, connections: int, texters: int) -> dict[str,
     with fresh_database() as database_url:
         env = feedbot_env(database_url, **CHAT_LIMITS)
         workers = (os.cpu_count() or 1) + 1
-        with rq_worker(env), gunicorn(app, env, workers) as base:
-            _warm_up(base, connections, texters, channels=("sms",))
+        with rq_worker(env), gunicorn(app, env, workers, graceful=False) as base:
+            _warm_up(base, connections, texters, workers, channels=("sms",))
             before, idle_before = cpu_snapshot(), idle_seconds()
             # wrk has exited by the time /proc could be read again: its CPU is a child's.
             children_before = _children_cpu_seconds()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -72,11 +75,18 @@ def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def gunicorn(
-    app: str, env: dict[str, str], workers: int, output: IO[str] | None = None
+    app: str,
+    env: dict[str, str],
+    workers: int,
+    output: IO[str] | None = None,
+    graceful: bool = True,
 ) -> Iterator[str]:
     """Serve `app` with gunicorn on a free loopback port; yield its base URL.
 
-    Its log goes to `output` when given, else to this process's stderr."""
+    Its log goes to `output` when given, else to this process's stderr. Without `graceful`
+    it is stopped with SIGINT (gunicorn's quick shutdown) rather than SIGTERM: a benchmark
+    that has finished sending has nothing in flight to wait for, and an idle sync worker
+    took up to 3 s to notice a SIGTERM (9 s for the whole server on a loaded machine)."""
     port = free_port()
     command = [
         sys.executable,
@@ -98,8 +108,22 @@ def gunicorn(
         _wait_until_listening(port, process)
         yield base
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGTERM if graceful else signal.SIGINT)
         process.wait(timeout=30)
+
+
+def wait_for_every_web_worker(base: str, workers: int) -> None:
+    """Each gunicorn worker builds its app after the port opens (3 s and more on a loaded
+    machine): a load sent before they all have is answered late, or not at all."""
+    with ThreadPoolExecutor(max_workers=workers * 2) as pool:
+        list(pool.map(_any_answer, [base + "/twilio/sms"] * workers * 2))
+
+
+def _any_answer(url: str) -> None:
+    # An error status is an answer too (feedbot's webhook refuses a GET with 405): the worker
+    # that gave it is ready.
+    with suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(url, timeout=60)
 
 
 def ensure_wrk() -> str:

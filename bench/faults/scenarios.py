@@ -9,10 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +21,7 @@ from rq.registry import StartedJobRegistry
 from bench.faults.check import Verdict, compare, wait_for_drain
 from bench.faults.cluster import PostgresCluster
 from bench.faults.load import Counters, Load
-from bench.infra import feedbot_env, gunicorn
+from bench.infra import feedbot_env, gunicorn, wait_for_every_web_worker
 from feedbot.migrations import upgrade
 from feedbot.queue import NORMALIZE_QUEUE
 from tests.support.services import RedisServer
@@ -168,9 +165,9 @@ def stack(postgres: PostgresCluster, redis: RedisServer, logs: Path) -> Iterator
     with (
         open(logs / "web.log", "w") as web_log,
         SupervisedWorker(env, logs / "worker.log") as worker,
-        gunicorn("feedbot:create_app()", env, WEB_WORKERS, output=web_log) as base,
+        gunicorn("feedbot:create_app()", env, WEB_WORKERS, web_log, graceful=False) as base,
     ):
-        _wait_for_every_web_worker(base)
+        wait_for_every_web_worker(base, WEB_WORKERS)
         yield Stack(postgres, redis, database_url, base, worker)
 
 
@@ -303,18 +300,6 @@ class SupervisedWorker:
                 time.sleep(self.RESTART_DELAY)
                 self.restarts += 1
                 self._spawn()
-
-
-def _wait_for_every_web_worker(base: str) -> None:
-    """Each gunicorn worker builds its app after the port opens; texters start once all have."""
-    with ThreadPoolExecutor(max_workers=WEB_WORKERS * 2) as pool:
-        list(pool.map(_refused_get, [base + "/twilio/sms"] * WEB_WORKERS * 2))
-
-
-def _refused_get(url: str) -> None:
-    # A 405 is the answer: the worker that gave it is ready.
-    with contextlib.suppress(urllib.error.HTTPError):
-        urllib.request.urlopen(url, timeout=60)
 
 
 def _within(moment: float, window: tuple[float, float]) -> bool:
