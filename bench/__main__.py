@@ -89,7 +89,7 @@ def bench_engine(quick: bool) -> list[Row]:
 
 
 def bench_webhooks(quick: bool) -> list[Row]:
-    seconds, connections, people = (2, 2, 40) if quick else (15, 8, 600)
+    seconds, connections, people = (1, 2, 40) if quick else (15, 8, 600)
     workers = 2 if quick else (os.cpu_count() or 1) + 1  # gunicorn.conf.py's default
     rows: list[Row] = []
     with fresh_database() as database_url:
@@ -114,7 +114,7 @@ def bench_webhooks(quick: bool) -> list[Row]:
             # still normalizing their thousands of surveys and would share the 2 cores. For
             # the same reason it waits for the warm-up's surveys to be normalized.
             wait_for_drain(database_url, timeout=60)
-            paced = _paced(base, 20 if quick else 200, 2 if quick else 15)
+            paced = _paced(base, 20 if quick else 200, 1 if quick else 15)
             ours = {
                 "sms": run_sms_load(base, connections, seconds, people),
                 "voice": run_voice_load(base, connections, seconds, people),
@@ -210,7 +210,7 @@ def _warm_up(
     Its texters and callers are numbered apart from the measured runs' (WARM_UP_FIRST on).
     Without SMS here, the fixed-rate SMS run's first second met cold workers: 13 to 31 turns
     over 30 ms (up to 75 ms), enough to move its p99 from ~15 ms to 31-52 ms. Without the wait
-    for the workers, on a loaded machine (CI's) the warm-up and the 2 s quick run after it
+    for the workers, on a loaded machine (CI's) the warm-up and the 1 s quick run after it
     could end before a worker had answered: no request counted."""
     wait_for_every_web_worker(base, workers)
     if "sms" in channels:

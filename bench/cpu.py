@@ -100,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="seconds, not minutes (smoke run)")
     args = parser.parse_args()
-    seconds, connections, texters = (2, 2, 40) if args.quick else (10, 8, 600)
+    seconds, connections, texters = (1, 2, 40) if args.quick else (10, 8, 600)
     ours = measure("feedbot:create_app()", seconds, connections, texters)
     bare = measure("bench.bare_app:create_app()", seconds, connections, texters)
     print("| process | feedbot SMS turn | bare Flask request |")
