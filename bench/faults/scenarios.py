@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from redis import Redis
+from rq import Worker
 from rq.registry import StartedJobRegistry
 
 from bench.faults.check import Verdict, compare, wait_for_drain
@@ -110,8 +111,13 @@ def kill_worker_alone(stage: Stage) -> None:
 
 
 def _kill_mid_job(stage: Stage, kill: Callable[[], None]) -> None:
-    registry = StartedJobRegistry(NORMALIZE_QUEUE, connection=Redis.from_url(stage.redis.url))
+    connection = Redis.from_url(stage.redis.url)
+    registry = StartedJobRegistry(NORMALIZE_QUEUE, connection=connection)
     for attempt in range(1, 11):
+        # A worker started again takes jobs only once it has registered (its start-up sweep
+        # then queues a drain at once): 3 to 6 s on a loaded machine, when a try counted from
+        # its start ran out first and killed it before it took anything, ten times over.
+        stage.worker.wait_registered(connection)
         deadline = time.monotonic() + 5
         while not registry.get_job_ids() and time.monotonic() < deadline:
             time.sleep(0.001)
@@ -119,7 +125,6 @@ def _kill_mid_job(stage: Stage, kill: Callable[[], None]) -> None:
         if registry.get_job_ids():
             stage.notes.append(f"SIGKILL mid-job on try {attempt}")
             return
-        stage.worker.wait_running()
     stage.notes.append("SIGKILL: no try landed mid-job")
 
 
@@ -278,10 +283,14 @@ class SupervisedWorker:
             time.sleep(0.05)
         return False
 
-    def wait_running(self, timeout: float = 20) -> None:
+    def wait_registered(self, connection: Redis, timeout: float = 30) -> None:
+        """Wait until the running worker process has registered with RQ (it takes jobs from
+        then on)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is None:
+            process = self._process
+            running = process is not None and process.poll() is None
+            if running and any(w.pid == process.pid for w in Worker.all(connection=connection)):
                 return
             time.sleep(0.05)
 
