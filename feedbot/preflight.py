@@ -24,7 +24,12 @@ from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
 from feedbot.identity import SecretKeyChanged, check_earlier_hashes, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
-from feedbot.services import ServiceError, expired_omb_approvals, load_services
+from feedbot.services import (
+    ServiceError,
+    ServiceRegistry,
+    expired_omb_approvals,
+    load_services,
+)
 from feedbot.translations import untranslated_flow_text
 
 
@@ -50,55 +55,73 @@ def check_config(offline: bool = False) -> list[Finding]:
         settings = load_settings()
     except ConfigError as error:
         return [Finding("settings", False, f"{type(error).__name__}: {error}")]
-    findings = [_settings(settings)]
-    findings.append(_services(settings))
-    findings.append(_web_server(os.environ))
+    services, registry = _services(settings)
+    findings = [_settings(settings, registry), services, _web_server(os.environ)]
     if not offline:
         findings += [_database(settings), _redis(settings)]
     return findings
 
 
-def _settings(settings: Settings) -> Finding:
-    """Settings start-up accepts; in production, a WARNING for one that is likely a mistake."""
+def _settings(settings: Settings, registry: ServiceRegistry | None) -> Finding:
+    """Settings start-up accepts; in production, a WARNING for what is likely a mistake there."""
     detail = f"FEEDBOT_ENV is {settings.env}"
-    warnings = _production_warnings(settings) if settings.production else []
+    warnings = _production_warnings(settings, registry) if settings.production else []
     if warnings:
         return Finding("settings", True, "; ".join([detail, *warnings]), warning=True)
     return Finding("settings", True, detail)
 
 
-def _production_warnings(settings: Settings) -> list[str]:
+def _production_warnings(settings: Settings, registry: ServiceRegistry | None) -> list[str]:
+    warnings = []
     base = settings.twilio_api_base
-    if base is None or base.rstrip("/") == TWILIO_API:
-        return []
-    # A test's stand-in left in a production environment: each invitation goes there instead.
+    if base is not None and base.rstrip("/") != TWILIO_API:
+        # A test's stand-in left in a production environment: each invitation goes there.
+        warnings.append(
+            f"TWILIO_API_BASE sends invitations, with the account SID and auth token, to {base}"
+            f" instead of Twilio's {TWILIO_API}: unset it unless that is meant"
+        )
+    inviting = [] if registry is None else _inviting_services(registry)
+    if settings.public_url is None and inviting:
+        names = ", ".join(repr(service_id) for service_id in inviting)
+        services = "service" if len(inviting) == 1 else "services"
+        warnings.append(
+            f"FEEDBOT_PUBLIC_URL is unset, so the invitations of {services} {names} are sent"
+            " without a StatusCallback: Twilio cannot report one undelivered or failed, which"
+            " then counts as offered and keeps its number from being invited again within the"
+            " window: set it to the https:// URL Twilio reaches feedbot at"
+        )
+    return warnings
+
+
+def _inviting_services(registry: ServiceRegistry) -> list[str]:
+    """The services set up to send invitations: with invitation rules, a Messaging Service or
+    a from_number, which only invitations use."""
     return [
-        f"TWILIO_API_BASE sends invitations, with the account SID and auth token, to {base}"
-        f" instead of Twilio's {TWILIO_API}: unset it unless that is meant"
+        service.id
+        for service in registry.services.values()
+        if service.invitations or service.messaging_service_sid or service.from_number
     ]
 
 
-def _services(settings: Settings) -> Finding:
+def _services(settings: Settings) -> tuple[Finding, ServiceRegistry | None]:
+    """The services line, and the services when the files could be read."""
     try:
         registry = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
     except FlowError as error:
-        return Finding("services", False, f"{type(error).__name__}: {error}")
+        return Finding("services", False, f"{type(error).__name__}: {error}"), None
     except UnicodeDecodeError:
         broken = file_not_utf8(settings)
-        return Finding("services", False, f"{type(broken).__name__}: {broken}")
+        return Finding("services", False, f"{type(broken).__name__}: {broken}"), None
     # The processes start with either (a renewal may be pending, a translation on its way);
     # they log an expired OMB number at start-up, and only this check names untranslated text.
     problems = expired_omb_approvals(registry.services.values())
     problems += untranslated_flow_text(registry.services.values())
     if problems:
-        return Finding("services", False, "; ".join(problems))
+        return Finding("services", False, "; ".join(problems)), registry
     ids = ", ".join(registry.services)
     flows = ", ".join(sorted({service.flow.id for service in registry.services.values()}))
-    return Finding(
-        "services",
-        True,
-        f"{settings.services_file}: {len(registry.services)} service(s) ({ids}); flows {flows}",
-    )
+    detail = f"{settings.services_file}: {len(registry.services)} service(s) ({ids}); flows {flows}"
+    return Finding("services", True, detail), registry
 
 
 # gunicorn.conf.py's rules, which it applies itself as gunicorn starts (it cannot import them).

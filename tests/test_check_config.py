@@ -255,6 +255,30 @@ def test_a_twilio_api_base_in_production_is_named_as_a_warning():
     assert lines(ok)["settings"] == "ok       FEEDBOT_ENV is production"
 
 
+def test_production_without_a_public_url_warns_where_services_send_invitations(tmp_path: Path):
+    """Without it invitations go without a StatusCallback: an undelivered one counts as offered
+    and holds its number's window, and nothing said so."""
+    result = check_production(FEEDBOT_PUBLIC_URL=None)
+    assert result.exit_code == 0, result.output
+    assert lines(result)["settings"] == (
+        "WARNING  FEEDBOT_ENV is production; FEEDBOT_PUBLIC_URL is unset, so the invitations of"
+        " service 'benefits' are sent without a StatusCallback: Twilio cannot report one"
+        " undelivered or failed, which then counts as offered and keeps its number from being"
+        " invited again within the window: set it to the https:// URL Twilio reaches feedbot at"
+    )
+    # A service with no invitation settings (an invitations block, a Messaging Service or a
+    # from_number) is not taken to send any.
+    document = yaml.safe_load(current_services().read_text())
+    document["services"] = [s for s in document["services"] if s["id"] != "benefits"]
+    services = tmp_path / "services.yaml"
+    services.write_text(yaml.safe_dump(document, allow_unicode=True))
+    quiet = check_production(FEEDBOT_PUBLIC_URL=None, FEEDBOT_SERVICES_FILE=str(services))
+    assert lines(quiet)["settings"] == "ok       FEEDBOT_ENV is production"
+    # Outside production Twilio may have nothing to call back: no warning.
+    testing = check_config("sqlite://", None, "--offline", FEEDBOT_PUBLIC_URL=None)
+    assert lines(testing)["settings"] == "ok       FEEDBOT_ENV is testing"
+
+
 def test_offline_checks_the_files_alone():
     result = check_config("postgresql://postgres@127.0.0.1:1/feedbot", None, "--offline")
     assert result.exit_code == 0, result.output
