@@ -318,8 +318,8 @@ _CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 _CARD = re.compile(
-    rf"{_NOT_AFTER_DIGITS}(?:\d{{4}}([ -])\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}}(?![\d-]))?"
-    rf"|\d{{4}}([ -])\d{{6}}\2\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
+    rf"{_NOT_AFTER_DIGITS}(?:\d{{4}}([ -])\d{{4}}\1\d{{4}}\1\d{{4}}(?P<more>\1\d{{1,3}}(?![\d-]))?"
+    rf"|\d{{4}}([ -])\d{{6}}\3\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
 )
 
 # Case, claim, receipt, loan and tracking numbers are long digit runs too; the words before say
@@ -1823,13 +1823,17 @@ def _cards(text: str, region: str) -> list[Finding]:
         return []
     found = []
     for m in _CARD.finditer(text):
-        digits = _NON_DIGIT.sub("", m.group())
+        end, digits = m.end(), _NON_DIGIT.sub("", m.group())
+        if m.group("more") and m.group(1) == " " and not _luhn(digits):
+            # Not a card of 19 digits: one of 16 and a number after it, a space apart ("4111
+            # 1111 1111 1111 202 456 1111", a card and a phone number).
+            end, digits = m.start("more"), _NON_DIGIT.sub("", text[m.start() : m.start("more")])
         if (
             _CARD_MIN_DIGITS <= len(digits) <= _CARD_MAX_DIGITS
             and _luhn(digits)
             and not _after_reference_cue(text, m.start())
         ):
-            found.append(Finding("CARD", m.start(), m.end()))
+            found.append(Finding("CARD", m.start(), end))
     return found
 
 
@@ -1869,19 +1873,30 @@ def _cued_phones(text: str, region: str) -> list[Finding]:
     """Digit runs a cue calls a phone number, and runs in a national format (no letter glued
     to them: "IOE0912345678" is a receipt number)."""
     found = []
+    # A card that starts a run is the card detector's: what follows it is read as a run of its
+    # own ("4111 1111 1111 1111 202 456 1111"), as it is after "[CARD] " when scrubbed again.
+    card_ends = {card.start: card.end for card in _cards(text, region)}
     for m in _DIALLED_RUN.finditer(text):
         start, end = m.span()
+        after_card = start in card_ends
+        if after_card:
+            start = card_ends[start] + 1
+            if start >= end:
+                continue
         if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
         else:
-            found += _phones_in_run(text, start, end, region)
+            found += _phones_in_run(text, start, end, region, after_card)
     return found
 
 
-def _phones_in_run(text: str, start: int, end: int, region: str) -> list[Finding]:
+def _phones_in_run(
+    text: str, start: int, end: int, region: str, after_card: bool = False
+) -> list[Finding]:
     """The phone numbers in a run of digit groups that is none as a whole: numbers side by
     side, or a number beside digits that are none ("202 456 1111 999 000 0000", "202 456 1111
-    5 times")."""
+    5 times"). After a card, a run that is one is read here: the matcher reads the card's
+    digits into it."""
     digits = len(_DIGIT.findall(text, start, end))
     if digits > _MAX_INTERNATIONAL_DIGITS:
         side_by_side = _valid_side_by_side(text, start, end, region)
@@ -1891,12 +1906,14 @@ def _phones_in_run(text: str, start: int, end: int, region: str) -> list[Finding
         return _phones_side_by_side(text, start, end) + _grouped_phones_in_run(
             text, start, end, region
         )
-    if (
-        digits < _MIN_DIALLED_DIGITS
-        or _SPACE_IN_RUN.search(text, start, end) is None
-        or _valid_in_region(text[start:end], region)  # the matcher's to read
+    if digits < _MIN_DIALLED_DIGITS or (
+        not after_card and _SPACE_IN_RUN.search(text, start, end) is None
     ):
         return []
+    if _valid_in_region(text[start:end], region):
+        # The matcher's to read, but for a card's digits before it.
+        whole = not _glued_to_letters(text, start, end) and not _after_reference_cue(text, start)
+        return [Finding("PHONE", start, end)] if after_card and whole else []
     return _grouped_phones_in_run(text, start, end, region)
 
 

@@ -1601,6 +1601,22 @@ def test_luhn_decides_whether_sixteen_digits_are_a_card():
     assert find_personal_data("4111 1111 1111 1113") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4111 1111 1111 1111 202 456 1111", "[CARD] [PHONE]"),
+        ("card 4111 1111 1111 1111 202", "card [CARD] 202"),
+        # A card of 19 digits is one, and a group that fails the check with its card none.
+        ("6011 0000 0000 0000 001 was declined", "[CARD] was declined"),
+        ("4111 1111 1111 1112 202", None),
+    ],
+)
+def test_a_card_number_with_digits_after_it_is_scrubbed(text, expected):
+    """Three digits or fewer after a card's four groups were read as its nineteen digits,
+    which fail the Luhn check: the card number and the phone number after it were exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_placeholders_are_never_scrubbed_again():
     placeholders = " ".join(PLACEHOLDERS.values())
     assert scrub(placeholders) == placeholders
