@@ -188,10 +188,80 @@ ENDLESS_ALIAS = (
 )
 
 
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key written twice in one YAML mapping, which PyYAML reads as the last one alone."""
+
+    parts: tuple[str | int, ...]  # the key's place from the top of the document
+    first_line: int
+    line: int
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"is written twice, on lines {self.first_line} and {self.line}: YAML would keep the"
+            " last alone, without a word; keep one"
+        )
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, which also finds a key written twice in one mapping (PyYAML keeps
+    the last without a word: a second `sms_numbers:` line dropped the first's numbers). After
+    loading, `duplicate_key` is the first found, or None.
+
+    A setting a merge key (<<) brings in and the mapping then writes is not written twice: that
+    is how YAML's merge gives defaults."""
+
+    duplicate_key: DuplicateKey | None = None
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        found = list(self._duplicate_keys(node))
+        # The shallowest first: every key on its way is then written once, so its place is
+        # one the document has.
+        self.duplicate_key = min(found, key=lambda d: (len(d.parts), d.line), default=None)
+        return super().construct_document(node)
+
+    def _duplicate_keys(self, root: yaml.Node) -> Iterator[DuplicateKey]:
+        # Each node once, as the document was written (before merge keys are applied): an
+        # alias is a node already seen, so a value holding itself, or aliases nested a
+        # thousand deep, cost no more than writing them out once.
+        seen: set[int] = set()
+        waiting: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+        while waiting:
+            node, parts = waiting.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                waiting += [(item, (*parts, index)) for index, item in enumerate(node.value)]
+            elif isinstance(node, yaml.MappingNode):
+                first_lines: dict[Any, int] = {}
+                for key_node, value_node in node.value:
+                    if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                        waiting.append((value_node, parts))
+                        continue
+                    # As PyYAML will read it: `yes` and `true` are the same key.
+                    key = self.construct_object(key_node)
+                    line = key_node.start_mark.line + 1
+                    place = (*parts, key if isinstance(key, str) else str(key))
+                    if key in first_lines:
+                        yield DuplicateKey(place, first_lines[key], line)
+                    else:
+                        first_lines[key] = line
+                    waiting.append((value_node, place))
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+            loader = UniqueKeyLoader(handle)
+            try:
+                document = loader.get_single_data()
+            finally:
+                loader.dispose()
     except OSError as error:
         raise FlowError(path, "", f"cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
@@ -200,6 +270,9 @@ def _read_yaml(path: Path) -> Any:
         raise FlowError(
             path, place, f"is not valid YAML ({getattr(error, 'problem', error)})"
         ) from error
+    if (duplicate := loader.duplicate_key) is not None:
+        place = f"line {duplicate.line}, {_place(duplicate.parts)}"
+        raise FlowError(path, place, duplicate.problem)
     try:
         json.dumps(document, default=str)  # the schema's check would recurse without end
     except ValueError as error:  # json's "Circular reference detected"

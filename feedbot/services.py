@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from feedbot.engine import Context
-from feedbot.flows import ENDLESS_ALIAS, Flow, FlowError, load_flows
+from feedbot.flows import ENDLESS_ALIAS, Flow, FlowError, UniqueKeyLoader, load_flows
 from feedbot.scrub import is_everyday_word
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
@@ -174,10 +174,10 @@ _SCRUB_NAMES_MAX_ITEMS = _SCHEMA["$defs"]["service"]["properties"]["scrub_names"
 _SERVICE_ID = re.compile(_SCHEMA["$defs"]["service"]["properties"]["id"]["pattern"])
 
 
-class _DatesAsWritten(yaml.SafeLoader):
-    """PyYAML's safe loader, leaving dates as the text written so that the schema's "date"
-    format judges them: PyYAML's own constructor stopped every command with a bare ValueError
-    on a date that does not exist (2027-02-30)."""
+class _DatesAsWritten(UniqueKeyLoader):
+    """PyYAML's safe loader (finding keys written twice), leaving dates as the text written so
+    that the schema's "date" format judges them: PyYAML's own constructor stopped every command
+    with a bare ValueError on a date that does not exist (2027-02-30)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -213,7 +213,10 @@ def _read(path: Path) -> _ServicesFile:
         data = json.loads(json.dumps(document, default=str))
     except ValueError as error:  # json's "Circular reference detected"
         raise ServiceError(path, "", ENDLESS_ALIAS) from error
-    return _ServicesFile(path, data, root)
+    source = _ServicesFile(path, data, root)
+    if (duplicate := loader.duplicate_key) is not None:
+        raise source.error(duplicate.parts, duplicate.problem, line=duplicate.line)
+    return source
 
 
 @dataclass(frozen=True)
@@ -225,12 +228,17 @@ class _ServicesFile:
     root: yaml.Node | None
 
     def error(
-        self, parts: Sequence[str | int], problem: str, line_of: Sequence[str | int] = ()
+        self,
+        parts: Sequence[str | int],
+        problem: str,
+        line_of: Sequence[str | int] = (),
+        *,
+        line: int | None = None,
     ) -> ServiceError:
         """The error at `parts` (("services", 2, "sms_numbers", 0)) named as a person reads
-        the file: the line (of `line_of`, if given), the service by its id (by its position
-        when it has no valid id), the setting, and a list's items counted from 1."""
-        line = self._line(line_of or parts)
+        the file: the line (`line`, else that of `line_of`, if given), the service by its id (by
+        its position when it has no valid id), the setting, and a list's items counted from 1."""
+        line = line or self._line(line_of or parts)
         words = [] if line is None else [f"line {line}"]
         if len(parts) >= 2 and parts[0] == "services" and isinstance(parts[1], int):
             words.append(self._service(parts[1]))

@@ -376,6 +376,22 @@ def test_invalid_yaml_names_the_line(tmp_path):
         load_flow(path)
 
 
+def test_a_key_written_twice_in_a_flow_is_refused_naming_both_lines(tmp_path):
+    """The last was taken without a word, here a question's text in place of the first."""
+    text = FLOWS.joinpath("a11.yaml").read_text()
+    written = "    text: This interaction increased my trust in {agency}.\n"
+    assert written in text
+    line = text[: text.index(written)].count("\n") + 1
+    path = tmp_path / "a11.yaml"
+    path.write_text(text.replace(written, written + "    text: Did we do well?\n", 1))
+    with pytest.raises(FlowError) as refused:
+        load_flow(path)
+    assert str(refused.value) == (
+        f"{path}, line {line + 1}, questions.trust.text: is written twice, on lines {line} and"
+        f" {line + 1}: YAML would keep the last alone, without a word; keep one"
+    )
+
+
 def test_an_alias_inside_the_value_it_names_is_refused_not_followed_forever(tmp_path):
     """PyYAML reads "&a [*a]" as a list inside itself: the services file's check stopped with
     json's "Circular reference detected" traceback, and a flow's schema check recursed."""

@@ -233,6 +233,61 @@ def test_a_mistake_is_named_by_line_service_and_setting_with_how_to_write_it(
     assert refusal(path) == f"{path}, {place}: {problem}"
 
 
+TWICE = (
+    "is written twice, on lines {} and {}: YAML would keep the last alone, without a word; keep one"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "mistake", "place", "lines"),
+    [
+        (
+            '    sms_numbers: ["+12025550111", "+12025550112"]\n',
+            '    sms_numbers: ["+12025550111"]\n    sms_numbers: ["+12025550112"]\n',
+            "line 27, service 'medicaid', sms_numbers",
+            (26, 27),
+        ),
+        (
+            '      quiet_hours: ["08:00", "21:00"]\n',
+            '      quiet_hours: ["08:00", "21:00"]\n      quiet_hours: ["09:00", "17:00"]\n',
+            "line 13, service 'ui-claims', invitations.quiet_hours",
+            (12, 13),
+        ),
+        (
+            "    flow: a11_thumbs\n",
+            "    flow: a11_thumbs\n    languages: [en, es]\n",
+            "line 21, service 'snap-web', languages",
+            (19, 21),
+        ),
+        ("services:\n", "services: []\nservices:\n", "line 2, services", (1, 2)),
+    ],
+    ids=["sms_numbers", "nested setting", "apart", "top level"],
+)
+def test_a_setting_written_twice_is_refused_naming_both_lines(
+    tmp_path, written, mistake, place, lines
+):
+    """The last one was taken without a word: a second `sms_numbers:` line dropped the first
+    line's numbers, whose texts were then answered 404."""
+    services_file(tmp_path)
+    path = tmp_path / "services.yaml"
+    assert written in AGENCY_FILE
+    path.write_text(AGENCY_FILE.replace(written, mistake, 1), encoding="utf-8")
+    assert refusal(path) == f"{path}, {place}: {TWICE.format(*lines)}"
+
+
+def test_a_setting_merged_in_and_then_written_is_not_twice(tmp_path):
+    """YAML's merge key (<<) gives a mapping defaults its own settings replace."""
+    services_file(tmp_path)
+    path = tmp_path / "services.yaml"
+    path.write_text(
+        AGENCY_FILE.replace("  - id: ui-claims\n", "  - &claims\n    id: ui-claims\n", 1)
+        + '  - <<: *claims\n    id: ui-appeals\n    sms_numbers: ["+12025550199"]\n',
+        encoding="utf-8",
+    )
+    appeals = load_services(path).services["ui-appeals"]
+    assert appeals.sms_numbers == ("+12025550199",) and appeals.name == "unemployment claim"
+
+
 def test_the_agency_file_as_written_loads(tmp_path):
     services_file(tmp_path)
     path = tmp_path / "services.yaml"
