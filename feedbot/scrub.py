@@ -435,18 +435,22 @@ _CURRENCY_WORDS = (
     r"euros?|dollars?|d[oó]lares|pesos|reais|r[eé]is|rubles?|рубл\w*|руб"
     r"|đồng|dong|vnd|gourdes?|goud|riyals?|ريال|جنيه"
 )
-_CURRENCY_NEAR = re.compile(rf"[{_CURRENCY_SIGNS}]|\b(?:{_CURRENCY_WORDS})\b", re.IGNORECASE)
-_CURRENCY_REACH = 8
+_CURRENCY_CODES = r"usd|eur|mxn|brl|rub|krw|cny|rmb|php|htg|sar|egp"
 # An amount has its currency on its digits: "15000 dollars", "50000 €", "15000.00 USD" (one
 # before them, "claim $12,000", "claim USD 50000", already parts them from the cue). A currency
 # further on is another number's: "claim # 123456789 $50", "case number 123456789, fee $5",
 # and so is a sign or code with a number of its own after it ("claim 123456789 USD 50 fee"),
 # where a currency's name goes on with a count ("50000 pesos 2 veces").
 _CURRENCY_AFTER = re.compile(
-    rf"(?:[.,]\d{{1,2}})?\s?(?:(?:[{_CURRENCY_SIGNS}]|(?:usd|eur|mxn|brl|rub|krw|cny|rmb|php"
-    rf"|htg|sar|egp)\b)(?!\s?\d)|(?:{_CURRENCY_WORDS})\b)",
+    rf"(?:[.,]\d{{1,2}})?\s?(?:(?:[{_CURRENCY_SIGNS}]|(?:{_CURRENCY_CODES})\b)(?!\s?\d)"
+    rf"|(?:{_CURRENCY_WORDS})\b)",
     re.IGNORECASE,
 )
+# ... or before them: "$1 250 000", "USD 1 250 000".
+_CURRENCY_BEFORE = re.compile(
+    rf"(?:[{_CURRENCY_SIGNS}]|\b(?:{_CURRENCY_CODES}|{_CURRENCY_WORDS}))\s?$", re.IGNORECASE
+)
+_CURRENCY_BEFORE_REACH = 12
 # A grouped number in a national format of the service's regions is a phone number with no
 # cue, when `phonenumbers` finds it valid there: Korea's "010-1234-5678", China's "138 1234
 # 5678", Taiwan's and Vietnam's "0912 345 678", the Philippines' "0917 123 4567", France's "06 12
@@ -2094,7 +2098,9 @@ def _dialled_after_cue(text: str, start: int, end: int) -> bool:
 
 def _dialled(text: str, start: int, end: int) -> bool:
     """Whether a digit run after a phone cue is written as a phone number is: 7-12 digits (up
-    to 15 after a "+"), its parentheses paired, and no date, amount, time or year."""
+    to 15 after a "+"), its parentheses paired, and no date, amount, time or year. An amount
+    has its currency on its digits ("$1 250 000", "1 250 000 pesos"); one a few words away is
+    another number's ("call me at 456-1111, paid $20")."""
     run = text[start:end]
     digits = len(_DIGIT.findall(run))
     most = _MAX_INTERNATIONAL_DIGITS if _PLUS_SIGN.match(run) else _MAX_DIALLED_DIGITS
@@ -2102,10 +2108,8 @@ def _dialled(text: str, start: int, end: int) -> bool:
         _MIN_DIALLED_DIGITS <= digits <= most
         and run.count("(") == run.count(")")
         and _NOT_DIALLED.fullmatch(run) is None
-        and _CURRENCY_NEAR.search(
-            text, max(0, start - _CURRENCY_REACH), min(len(text), end + _CURRENCY_REACH)
-        )
-        is None
+        and _CURRENCY_AFTER.match(text, end) is None
+        and _CURRENCY_BEFORE.search(text, max(0, start - _CURRENCY_BEFORE_REACH), start) is None
     )
 
 

@@ -1358,6 +1358,30 @@ def test_digits_after_a_phone_cue_that_are_no_phone_number_stay(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("call me at 456-1111, paid $20", "call me at [PHONE], paid $20"),
+        ("paid $5 call 456 1111", "paid $5 call [PHONE]"),
+        ("text me 456 1111 I owe $5", "text me [PHONE] I owe $5"),
+        ("my number 555-0147 $5 fee", "my number [PHONE] $5 fee"),
+        ("mi cel 5512 3456 y $20", "mi cel [PHONE] y $20"),
+        ("paid $20, call me at 202-456-1111", "paid $20, call me at [PHONE]"),
+        # An amount has its currency on its digits.
+        ("call me, I paid $1 250 000", None),
+        ("call me, I paid $ 1 250 000", None),
+        ("call me, it cost USD 1 250 000", None),
+        ("call me, I paid 1 250 000 pesos", None),
+        ("call me, I paid 1 250 000.00 dollars", None),
+        ("llámame, pagué 1 250 000 pesos", None),
+    ],
+)
+def test_a_phone_number_near_an_amount_is_scrubbed(text, expected):
+    """A currency sign or word within 8 characters of a cued number made it an amount: "call
+    me at 456-1111, paid $20" was exported as written."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("moro na Rua das Flores, 123", "moro na [ADDRESS]"),
         ("moro na Rua Augusta, 1500, apto 12", "moro na [ADDRESS]"),
         ("tôi sống ở 123 đường Lê Lợi", "tôi sống ở [ADDRESS]"),
