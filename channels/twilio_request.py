@@ -124,8 +124,21 @@ def service_called(channel: Literal["sms", "voice"]) -> Service:
         else:
             shown = number if _NUMBER_SHAPED.fullmatch(number) else "(not a phone number)"
         log.warning("%s webhook to a number no service owns: %s", channel, shown)
-        abort(404)
+        abort(404, _no_service_owns(channel, number))
     return service
+
+
+def _no_service_owns(channel: Literal["sms", "voice"], number: str) -> str:
+    """The 404's body, which Twilio's debugger shows: Werkzeug's own told the operator to
+    check the webhook URL's spelling. The log line has the agency's number in full; an answer
+    shows its last digits alone, enough to tell which."""
+    if not _NUMBER_SHAPED.fullmatch(number):
+        missing = "is not a phone number" if number else "is missing"
+        return f"To {missing}, so no service could be found for it"
+    return (
+        f"the number ending in {number[-4:]} is not configured for any service: add it to its"
+        f" service's {channel}_numbers in the services file (FEEDBOT_SERVICES_FILE)"
+    )
 
 
 def caller_key(field: str = "From") -> str | None:

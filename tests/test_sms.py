@@ -514,6 +514,33 @@ def test_unknown_to_number_is_404_and_logged(app, caplog):
 
 
 @pytest.mark.parametrize(
+    ("to", "error"),
+    [
+        (
+            "+19995550199",
+            "the number ending in 0199 is not configured for any service: add it to its"
+            " service's sms_numbers in the services file (FEEDBOT_SERVICES_FILE)",
+        ),
+        ("' OR '1'='1", "To is not a phone number, so no service could be found for it"),
+        ("", "To is missing, so no service could be found for it"),
+    ],
+    ids=["number", "text", "none"],
+)
+def test_a_text_to_a_number_no_service_owns_is_told_so_in_the_404(app, to, error):
+    """Its body was Flask's "The requested URL was not found on the server. If you entered
+    the URL manually please check your spelling", which Twilio's debugger shows, sending the
+    operator to the webhook URL rather than to sms_numbers. The number is masked to its last
+    digits, enough to tell which; Twilio's debugger shows the request's To beside it."""
+    params = {"MessageSid": new_message_sid(), "From": PHONE, "To": to, "Body": "Hi"}
+    signature = sign("http://localhost/twilio/sms", params)
+    response = app.test_client().post(
+        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 404 and response.json == {"error": error}
+    assert b"9995550199" not in response.data
+
+
+@pytest.mark.parametrize(
     "body",
     [
         "x" * 10_000,
