@@ -94,7 +94,7 @@ def bench_webhooks(quick: bool) -> list[Row]:
     rows: list[Row] = []
     with fresh_database() as database_url:
         env = feedbot_env(database_url, **CHAT_LIMITS)
-        with gunicorn("bench.bare_app:create_app()", env, workers, graceful=False) as base:
+        with gunicorn("bench.bare_app:create_app()", env, workers) as base:
             _warm_up(base, connections, people, workers)
             bare = {
                 "sms": run_sms_load(base, connections, seconds, people),
@@ -102,13 +102,10 @@ def bench_webhooks(quick: bool) -> list[Row]:
                 "chat": run_chat_load(base, connections, seconds),
             }
         create_reference_table(database_url)
-        with gunicorn("bench.bare_app:create_db_app()", env, workers, graceful=False) as base:
+        with gunicorn("bench.bare_app:create_db_app()", env, workers) as base:
             _warm_up(base, connections, people, workers, channels=("sms",))
             one_insert = run_sms_load(base, connections, seconds, people)
-        with (
-            rq_worker(env),
-            gunicorn("feedbot:create_app()", env, workers, graceful=False) as base,
-        ):
+        with rq_worker(env), gunicorn("feedbot:create_app()", env, workers) as base:
             _warm_up(base, connections, people, workers)
             # The fixed-rate run goes first: after the saturating runs below, the worker is
             # still normalizing their thousands of surveys and would share the 2 cores. For

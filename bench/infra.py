@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -75,18 +74,11 @@ def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def gunicorn(
-    app: str,
-    env: dict[str, str],
-    workers: int,
-    output: IO[str] | None = None,
-    graceful: bool = True,
+    app: str, env: dict[str, str], workers: int, output: IO[str] | None = None
 ) -> Iterator[str]:
     """Serve `app` with gunicorn on a free loopback port; yield its base URL.
 
-    Its log goes to `output` when given, else to this process's stderr. Without `graceful`
-    it is stopped with SIGINT (gunicorn's quick shutdown) rather than SIGTERM: a benchmark
-    that has finished sending has nothing in flight to wait for, and an idle sync worker
-    took up to 3 s to notice a SIGTERM (9 s for the whole server on a loaded machine)."""
+    Its log goes to `output` when given, else to this process's stderr."""
     port = free_port()
     command = [
         sys.executable,
@@ -108,7 +100,7 @@ def gunicorn(
         _wait_until_listening(port, process)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM if graceful else signal.SIGINT)
+        process.terminate()
         process.wait(timeout=30)
 
 

@@ -170,7 +170,7 @@ def stack(postgres: PostgresCluster, redis: RedisServer, logs: Path) -> Iterator
     with (
         open(logs / "web.log", "w") as web_log,
         SupervisedWorker(env, logs / "worker.log") as worker,
-        gunicorn("feedbot:create_app()", env, WEB_WORKERS, web_log, graceful=False) as base,
+        gunicorn("feedbot:create_app()", env, WEB_WORKERS, output=web_log) as base,
     ):
         wait_for_every_web_worker(base, WEB_WORKERS)
         yield Stack(postgres, redis, database_url, base, worker)
