@@ -33,7 +33,7 @@ def wait_for_drain(database_url: str, timeout: float) -> float | None:
             pending, finished, normalized = _queue_counts(engine)
             if pending == 0 and normalized == finished:
                 return time.monotonic() - started
-            time.sleep(0.5)
+            time.sleep(0.1)
         return None
     finally:
         engine.dispose()
