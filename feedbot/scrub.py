@@ -446,6 +446,9 @@ _CURRENCY_AFTER = re.compile(
     rf"|(?:{_CURRENCY_WORDS})\b)",
     re.IGNORECASE,
 )
+# A number right after a currency's name is that currency's ("123456789 dollars 5"), unless it
+# counts something ("50000 pesos 2 veces").
+_NUMBER_AFTER_CURRENCY = re.compile(r"\s?\d+(?:[.,]\d+)?(?:\s*([^\W\d_]+))?")
 # ... or before them: "$1 250 000", "USD 1 250 000".
 _CURRENCY_BEFORE = re.compile(
     rf"(?:[{_CURRENCY_SIGNS}]|\b(?:{_CURRENCY_CODES}|{_CURRENCY_WORDS}))\s?$", re.IGNORECASE
@@ -1797,8 +1800,17 @@ def _references(text: str, region: str) -> list[Finding]:
         for m in _REFERENCE_RUN.finditer(text)
         if _names_a_file(m.group())
         and _after_reference_cue(text, m.start())
-        and _CURRENCY_AFTER.match(text, m.end()) is None
+        and not _currency_on_digits(text, m.end())
     ]
+
+
+def _currency_on_digits(text: str, end: int) -> bool:
+    """Whether the digits ending at `end` are an amount by the currency after them."""
+    currency = _CURRENCY_AFTER.match(text, end)
+    if currency is None:
+        return False
+    number = _NUMBER_AFTER_CURRENCY.match(text, currency.end())
+    return number is None or (number.group(1) or "").lower() in _WORDS_ON_NUMBERS
 
 
 def _names_a_file(run: str) -> bool:
@@ -2108,7 +2120,7 @@ def _dialled(text: str, start: int, end: int) -> bool:
         _MIN_DIALLED_DIGITS <= digits <= most
         and run.count("(") == run.count(")")
         and _NOT_DIALLED.fullmatch(run) is None
-        and _CURRENCY_AFTER.match(text, end) is None
+        and not _currency_on_digits(text, end)
         and _CURRENCY_BEFORE.search(text, max(0, start - _CURRENCY_BEFORE_REACH), start) is None
     )
 

@@ -1250,6 +1250,9 @@ def test_near_misses_are_left_alone(text):
         # A currency code with a number of its own after it is that number's.
         ("claim 123456789 USD 50 fee", "claim [REFERENCE] USD 50 fee"),
         ("case no. 12345678 USD 40", "case no. [REFERENCE] USD 40"),
+        # So is a currency's name, unless its number counts ("reclamo 50000 pesos 2 veces").
+        ("case number 123456789 dollars 5", "case number [REFERENCE] dollars 5"),
+        ("expediente 4455667788 pesos 200 de multa", "expediente [REFERENCE] pesos 200 de multa"),
         # Phone keyboards type codes in lower case.
         ("my confirmation code is k7x9qz42", "my confirmation code is [REFERENCE]"),
         ("confirmation code Qx7Lm9Tz, thanks", "confirmation code [REFERENCE], thanks"),
@@ -1273,6 +1276,7 @@ def test_a_reference_number_after_its_cue_is_scrubbed(text, expected):
         "a $1,200 claim and a claim $12,000 and a claim 15000 dollars",
         "pedí un préstamo de 50000 pesos",
         "reclamo 50000 pesos 2 veces",
+        "a claim 15000 dollars 3 times over",
         "claim 50000 USD",
         "application on 5/12, application 05/12/2025, application 2025-05-12",
         "claim 12 05 2025",
