@@ -8,7 +8,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -78,6 +78,9 @@ EMPTY_QUARTER_HEADER = "Feedbot-Quarter-Without-Responses"
 # loaded as such: their rows lack, or may not have, their survey texts.
 FLOWS_NOT_LOADED_HEADER = "Feedbot-Flows-Not-Loaded"
 QUARTERLY_FORMATS = ("csv", "json")
+# The per-response export's formats the dashboard offers: CSV, and XLSX for Excel, which reads
+# a double-clicked CSV file in another encoding.
+DOWNLOAD_RESPONSE_FORMATS = ("csv", "xlsx")
 VOLUME_PARAMETERS = ("volume_of_customers", "volume_offered")
 # What the quarterly export takes, in the query string (GET) or the body (POST).
 QUARTERLY_PARAMETERS = ("quarter", "service", *VOLUME_PARAMETERS, "reflection_text", "format")
@@ -97,21 +100,24 @@ blueprint = Blueprint(
 @staff_required("export")
 def export_responses() -> Response:
     """Per-response A-11 records as CSV, JSON Lines or XLSX, streamed."""
-    fmt = request.args.get("format", "csv")
-    if fmt not in FORMATS:
-        return _bad_request(f"format must be one of {', '.join(FORMATS)}")
-    requested = request.args.get("service")
     try:
-        _refuse_control_characters(request.args)
-        response_filter = filter_from_args(request.args, allowed_services(requested))
-    except (ExportError, ValueError) as error:
+        return responses_export(request.args)
+    except ValueError as error:
         return _bad_request(str(error))
+
+
+def responses_export(args: Any) -> Response:
+    """The per-response export `args` ask for (the API's query parameters), for the token in
+    g.staff_token; ValueError (ExportError) for parameters it cannot take."""
+    fmt = args.get("format", "csv")
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}")
+    requested = args.get("service")
+    _refuse_control_characters(args)
+    response_filter = filter_from_args(args, allowed_services(requested))
     runtime = current_runtime()
     with runtime.db.reading() as db:
-        try:
-            check_filter_names(db, runtime.services, response_filter, requested)
-        except ExportError as error:
-            return _bad_request(str(error))
+        check_filter_names(db, runtime.services, response_filter, requested)
         backlog = not_yet_normalized(db, runtime.services, response_filter.services)
         quarter = response_filter.quarter
         services = response_filter.services
@@ -148,35 +154,34 @@ def export_quarterly() -> Response:
     reflection of Touchpoints' 10,000 characters does not fit in a URL gunicorn takes (a
     request line of 4,094 bytes, about 450 Chinese characters once percent-encoded)."""
     try:
-        args = request.args if request.method == "GET" else _body_parameters()
+        return quarterly_export(request.args if request.method == "GET" else _body_parameters())
     except ValueError as error:
         return _bad_request(str(error))
+
+
+def quarterly_export(args: Any) -> Response:
+    """The quarterly submission `args` ask for (the API's parameters), for the token in
+    g.staff_token; ValueError (ExportError) for parameters it cannot take."""
     fmt = args.get("format", "csv")
     if fmt not in QUARTERLY_FORMATS:
-        return _bad_request(f"format must be one of {', '.join(QUARTERLY_FORMATS)}")
-    try:
-        _refuse_control_characters(args)
-        quarter = parse_quarter(args.get("quarter", ""))
-        volumes = _volumes(args)
-        reflection = _reflection(args)
-    except ValueError as error:
-        return _bad_request(str(error))
+        raise ExportError(f"format must be one of {', '.join(QUARTERLY_FORMATS)}")
+    _refuse_control_characters(args)
+    quarter = parse_quarter(args.get("quarter", ""))
+    volumes = _volumes(args)
+    reflection = _reflection(args)
     requested = args.get("service")
     services = allowed_services(requested)
     runtime = current_runtime()
-    try:
-        with runtime.db.transaction() as db:
-            if requested:
-                check_service(db, runtime.services, requested)
-            rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
-            if requested and reflection:
-                place_reflection(rows, requested, quarter, reflection, "reflection_text")
-            fill_offered_from_invitations(db, runtime.services, quarter, rows)
-            backlog = not_yet_normalized(db, runtime.services, services)
-            empty = quarter_without_responses(db, quarter, services)
-            flows = flows_not_loaded(db, runtime.services, quarter, services)
-    except ExportError as error:
-        return _bad_request(str(error))
+    with runtime.db.transaction() as db:
+        if requested:
+            check_service(db, runtime.services, requested)
+        rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
+        if requested and reflection:
+            place_reflection(rows, requested, quarter, reflection, "reflection_text")
+        fill_offered_from_invitations(db, runtime.services, quarter, rows)
+        backlog = not_yet_normalized(db, runtime.services, services)
+        empty = quarter_without_responses(db, quarter, services)
+        flows = flows_not_loaded(db, runtime.services, quarter, services)
     if fmt == "json":
         response = jsonify(rows)
     else:
@@ -201,6 +206,8 @@ def dashboard() -> Any:
     staff = _logged_in_staff()
     if staff is None:
         return render_template("staff_login.html", csrf=_csrf_token(), error=None)
+    if "export" not in staff.scopes:
+        return _lacks_export_scope(staff)
     shown = _shown(staff, "No figures shown")
     if shown.refused:
         # Showing another service or quarter instead left staff reading its figures as the
@@ -237,6 +244,20 @@ def dashboard() -> Any:
     )
 
 
+@blueprint.get("/staff/exports/a11-quarterly")
+def download_quarterly() -> Any:
+    """The dashboard's service and quarter's quarterly submission, as the export API gives it
+    (format=csv or json), for the signed-in staff member."""
+    return _download(quarterly_export, QUARTERLY_FORMATS, "a11-quarterly")
+
+
+@blueprint.get("/staff/exports/responses")
+def download_responses() -> Any:
+    """The dashboard's service and quarter's responses, one record each, as the export API
+    gives them (format=csv or xlsx), for the signed-in staff member."""
+    return _download(responses_export, DOWNLOAD_RESPONSE_FORMATS, "responses")
+
+
 @blueprint.post("/staff/login")
 @limiter.limit(
     lambda: current_runtime().settings.staff_sign_in_limit,
@@ -256,11 +277,7 @@ def login() -> Any:
     if "export" not in staff.scopes:
         # A live token made for something else (sending invitations): "unknown or revoked"
         # sent staff to check a token that was fine.
-        return _refuse_sign_in(
-            403,
-            f"token {staff.name!r} lacks the 'export' scope",
-            "That token cannot see results: sign in with one that has the export scope.",
-        )
+        return _lacks_export_scope(staff)
     session.clear()
     session["staff_token_id"] = staff.id
     session["signed_in_at"] = int(time.time())
@@ -274,6 +291,59 @@ def _refuse_sign_in(status: int, reason: str, error: str) -> tuple[str, int]:
     and, when known, the token's name), so a run of wrong tokens shows in the log."""
     log.warning("staff request to %s refused (%s): %s", route_name(), status, reason)
     return render_template("staff_login.html", csrf=_csrf_token(), error=error), status
+
+
+def _lacks_export_scope(staff: StaffToken) -> tuple[str, int]:
+    """The sign-in page again, for a token made for something else: a session signed in with
+    one (never made by the form) is ended."""
+    session.clear()
+    return _refuse_sign_in(
+        403,
+        f"token {staff.name!r} lacks the 'export' scope",
+        "That token cannot see results: sign in with one that has the export scope.",
+    )
+
+
+def _download(export: Callable[[Any], Response], formats: tuple[str, ...], name: str) -> Any:
+    """`export`'s file for the service and quarter asked (`?service=`, `?quarter=`, as the
+    dashboard shows them) in `?format=`, one of `formats`: authorised by the dashboard's
+    sign-in as the dashboard is, and refused on a page as it refuses."""
+    staff = _logged_in_staff()
+    if staff is None:
+        return _refuse_sign_in(
+            401,
+            "not signed in",
+            "Sign in to download: this browser is not signed in (it was signed out, or its"
+            " sign-in ended after 8 hours).",
+        )
+    if "export" not in staff.scopes:
+        return _lacks_export_scope(staff)
+    shown = _shown(staff, "Nothing downloaded")
+    if shown.refused:
+        refusals = [shown.service_refused, shown.quarter_refused]
+        return _download_refused(shown.status, " ".join(r for r in refusals if r))
+    service, quarter = shown.service, shown.quarter
+    assert service is not None and quarter is not None
+    fmt = request.args.get("format", "csv")
+    if fmt not in formats:
+        return _download_refused(
+            400, f"Nothing downloaded: the format must be one of {', '.join(formats)}."
+        )
+    try:
+        response = export(
+            MultiDict({"service": service.id, "quarter": str(quarter), "format": fmt})
+        )
+    except ValueError as error:
+        return _download_refused(400, f"Nothing downloaded: {error}.")
+    # Named for what it holds: staff download several services and quarters.
+    filename = f"{name}-{service.id}-{quarter}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _download_refused(status: int, message: str) -> tuple[str, int]:
+    page = render_template("staff_error.html", message=message, back=url_for("staff.dashboard"))
+    return page, status
 
 
 def _too_many_sign_ins(reset_at: float) -> Response:

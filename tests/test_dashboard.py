@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from feedbot.config import REPO_ROOT
-from feedbot.models import DRIVERS, Answer
+from feedbot.models import DRIVERS, Answer, StaffToken
 from feedbot.staff import SIGN_IN_LIFETIME_SECONDS
 from feedbot.staff_auth import create_token
 from tests.conftest import make_app, runtime_of
@@ -156,6 +159,12 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         assert "5: 2." in desc and "3: 1." in desc and "1: 1." in desc
         assert "comment for a 5" in page.inner_text(".comments")
         assert page.locator("svg rect").count() == 5
+        # The downloads are links, reached by keyboard as any link is.
+        assert page.locator("#downloads a").count() == 4
+        page.focus("#downloads a >> nth=0")
+        with page.expect_download() as download:
+            page.keyboard.press("Enter")
+        assert download.value.suggested_filename == "a11-quarterly-passport-FY2027Q1.csv"
         assert axe_violations(page, "body") == []
         header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
         assert header == "rgb(22, 46, 81)"  # the style sheet loaded under the page's CSP
@@ -607,3 +616,189 @@ def test_an_unknown_service_and_an_unreadable_quarter_are_both_named(dashboard_a
         in text
     )
     assert "No figures shown: quarter &#39;FY2027&#39; is not of the form FY2027Q1." in text
+
+
+def _download_links(page: str) -> dict[str, str]:
+    """The dashboard's download links by their text."""
+    section = re.search(r'<section id="downloads".*?</section>', page, re.S).group(0)
+    return {
+        text: html.unescape(href)
+        for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', section)
+    }
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
+
+
+def test_the_dashboard_offers_the_export_apis_files_for_its_service_and_quarter(app):
+    """The dashboard had no download, and the export API answers 401 to its sign-in: staff
+    needed the CLI on the server, or curl with the raw token, for the quarterly submission."""
+    with runtime_of(app).db.transaction() as db:
+        for rating in (5, 4, 2):
+            add_record(db, question_1=rating, question_4=f"=comment for a {rating}")
+        add_record(db, question_1=3, channel="chatbot", language="es", status="partial")
+        august = datetime(2026, 8, 3, 15, tzinfo=UTC)
+        add_record(db, question_1=5, started_at=august, fiscal_year=2026, quarter=4)
+        add_record(db, service_id="benefits", question_1=1)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    client = _signed_in(app, token)
+    page = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    links = _download_links(page)
+    assert list(links) == [
+        "Quarterly A-11 submission (CSV)",
+        "Quarterly A-11 submission (JSON)",
+        "Responses, one row each (CSV)",
+        "Responses, one row each (Excel, XLSX)",
+    ]
+    assert '<h3 id="downloads-heading">Download passport renewal, FY2027Q1</h3>' in page
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = "service=passport&quarter=FY2027Q1&format="
+    for text, api_url, filename in (
+        (
+            "Quarterly A-11 submission (CSV)",
+            "/api/exports/a11-quarterly?" + api + "csv",
+            "a11-quarterly-passport-FY2027Q1.csv",
+        ),
+        (
+            "Quarterly A-11 submission (JSON)",
+            "/api/exports/a11-quarterly?" + api + "json",
+            "a11-quarterly-passport-FY2027Q1.json",
+        ),
+        (
+            "Responses, one row each (CSV)",
+            "/api/exports/responses?" + api + "csv",
+            "responses-passport-FY2027Q1.csv",
+        ),
+    ):
+        # Each read whole before the next request, as a browser would (both are streamed).
+        download = client.get(links[text], buffered=True)
+        from_api = client.get(api_url, headers=bearer, buffered=True)
+        assert download.status_code == from_api.status_code == 200
+        assert download.data == from_api.data, text
+        assert download.content_type == from_api.content_type
+        assert download.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+        assert download.headers["Feedbot-Not-Yet-Normalized"] == "0"
+    responses = client.get(links["Responses, one row each (CSV)"], buffered=True).get_data(
+        as_text=True
+    )
+    assert len(responses.splitlines()) == 1 + 4  # the quarter's, not FY2026Q4's or benefits'
+    assert "'=comment for a 5" in responses
+    quarterly = client.get(links["Quarterly A-11 submission (JSON)"]).json
+    assert {row["service_id"] for row in quarterly} == {"passport"}
+    assert sum(row["volume_of_respondents"] for row in quarterly) == 4
+    xlsx = client.get(links["Responses, one row each (Excel, XLSX)"], buffered=True)
+    from_api = client.get("/api/exports/responses?" + api + "xlsx", headers=bearer, buffered=True)
+    assert xlsx.content_type == from_api.content_type
+    assert xlsx.headers["Content-Disposition"].endswith(
+        'filename="responses-passport-FY2027Q1.xlsx"'
+    )
+    assert _xlsx_rows(xlsx.data) == _xlsx_rows(from_api.data) and len(_xlsx_rows(xlsx.data)) == 5
+
+    # The export API itself still takes only a token: the sign-in's cookie is no credential
+    # there, so no other site's page can make a signed-in browser post to it.
+    assert client.get("/api/exports/a11-quarterly?" + api + "csv").status_code == 401
+
+
+def test_a_download_is_refused_to_a_browser_not_signed_in(app):
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    url = "/staff/exports/a11-quarterly?service=passport&quarter=FY2027Q1&format=csv"
+    never = app.test_client()
+    refused = never.get(url)
+    assert refused.status_code == 401 and refused.mimetype == "text/html"
+    assert b"Sign in to download: this browser is not signed in" in refused.data
+    assert b'name="token"' in refused.data and b"service_id" not in refused.data
+    # Nor with the token itself, in the header or in the address: only a sign-in counts.
+    assert never.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert never.get(f"{url}&token={token}").status_code == 401
+
+    browser = _signed_in(app, token)
+    assert browser.get(url).status_code == 200
+    copied = browser.get_cookie("session").value
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', browser.get("/staff").data).group(1)
+    assert browser.post("/staff/logout", data={"csrf": csrf.decode()}).status_code == 302
+    assert browser.get(url).status_code == 401
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    for path in (url, "/staff/exports/responses?service=passport&quarter=FY2027Q1"):
+        answer = thief.get(path)
+        assert answer.status_code == 401 and b"service_id" not in answer.data
+
+
+def test_a_download_is_refused_to_a_sign_in_whose_token_lacks_the_export_scope(app):
+    """The sign-in form refuses such a token; a session holding one is refused as the
+    dashboard refuses it, and ended."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", None, ["export"])
+        create_token(db, "case-system", None, ["invite"])
+    with runtime_of(app).db.transaction() as db:
+        inviter_id = db.scalar(select(StaffToken.id).where(StaffToken.name == "case-system"))
+    for path in (
+        "/staff/exports/a11-quarterly?service=passport&quarter=FY2027Q1",
+        "/staff/exports/responses?service=passport&quarter=FY2027Q1",
+        "/staff?service=passport&quarter=FY2027Q1",
+    ):
+        client = _signed_in(app, token)
+        with client.session_transaction() as cookie:
+            cookie["staff_token_id"] = inviter_id
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert b"That token cannot see results" in refused.data
+        assert b"service_id" not in refused.data and b"total-responses" not in refused.data
+        assert b'name="token"' in client.get("/staff").data  # signed out
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        (
+            "service=benefits&quarter=FY2027Q1",
+            403,
+            "Nothing downloaded: your token, &#39;ana&#39;, does not cover service"
+            " &#39;benefits&#39;.",
+        ),
+        (
+            "service=nope&quarter=FY2027Q1",
+            403,
+            "Nothing downloaded: your token, &#39;ana&#39;, does not cover service &#39;nope&#39;.",
+        ),
+        (
+            "service=passport&quarter=FY2027",
+            400,
+            "Nothing downloaded: quarter &#39;FY2027&#39; is not of the form FY2027Q1.",
+        ),
+        (
+            "service=passport&quarter=FY2027Q1&format=xml",
+            400,
+            "Nothing downloaded: the format must be one of csv, json.",
+        ),
+    ],
+)
+def test_a_download_the_dashboard_would_not_show_is_refused(app, query, status, message):
+    """Another agency's service, one unknown, a quarter or format it cannot read."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        add_record(db, service_id="benefits", question_1=1)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    refused = _signed_in(app, token).get(f"/staff/exports/a11-quarterly?{query}")
+    assert refused.status_code == status and refused.mimetype == "text/html"
+    text = refused.get_data(as_text=True)
+    assert message in text and "service_id" not in text
+    assert '<a href="/staff">Back to the dashboard</a>' in text
+
+
+def test_an_unknown_service_download_for_a_token_of_every_service_is_a_400(app):
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "ana", None, ["export"])
+    refused = _signed_in(app, token).get("/staff/exports/responses?service=nope&format=csv")
+    assert refused.status_code == 400
+    assert (
+        b"Nothing downloaded: service &#39;nope&#39; is not in the services file." in refused.data
+    )
