@@ -72,16 +72,20 @@ def _flow_sections(
 ) -> list[dict[str, Any]]:
     """A section per flow and version the quarter's responses were given under, each with its
     own flow's texts: a record written without its flow (by a release before migration 0010,
-    during a rolling upgrade) takes the service's current flow, as the quarterly export's rows
-    do (`_quarterly_row`)."""
+    during a rolling upgrade or after a rollback) takes the service's current flow, as the
+    quarterly export's rows do (export.py's `_given_flow_id`). It is grouped so in SQL:
+    grouped apart, its trust answers and questions replaced the current flow's counts of the
+    same answers."""
     current = (service.flow.id, service.flow.version)
-    given_under = (ResponseRecord.flow_id, ResponseRecord.flow_version)
+    given_under = (
+        func.coalesce(ResponseRecord.flow_id, service.flow.id).label("given_flow_id"),
+        func.coalesce(ResponseRecord.flow_version, service.flow.version).label("given_version"),
+    )
 
     def by_flow(query: Any) -> dict[GivenUnder, list[tuple[Any, ...]]]:
         grouped: dict[GivenUnder, list[tuple[Any, ...]]] = {}
         for flow_id, version, *rest in db.execute(query):
-            given = (flow_id, version) if flow_id is not None else current
-            grouped.setdefault(given, []).append(tuple(rest))
+            grouped.setdefault((flow_id, version), []).append(tuple(rest))
         return grouped
 
     # Per flow: its responses, and the drivers ticked in them.
@@ -130,7 +134,6 @@ def _flow_section(
     longer in the flows directory gives none."""
     flow_id, version = given
     loaded = registry.flows.get(flow_id)
-    # More than one row only where records without a flow joined the current flow's.
     total = sum(n for n, _, _ in response_rows)
     trust_form = loaded.trust_form if loaded else _most_answered_form(trust_rows)
     # A 1 is "strongly disagree" on the scale but "thumbs up" on the thumbs form: answers

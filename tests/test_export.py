@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -1105,3 +1106,74 @@ def test_rows_of_a_flow_no_longer_loaded_say_so_rather_than_take_another_s_texts
         " version 1: its rows have version 1's survey_title, trust_question_text and q1_text;"
         " check that they are what version 0 asked.\n"
     ) in cli.stderr
+
+
+def test_a_record_written_without_its_flow_counts_on_its_channels_one_row(seeded):
+    """Rolled back to a release before 0010 (or rolling upgrade to it), one SMS survey's
+    record was written without its flow: it made a second sms_text_messages row for a
+    service that never changed flows, and the staff volumes went on the other one only. Such
+    a record is counted with its service's current flow, each service its own."""
+    app, tokens = seeded
+    given_under(app, "a11", on_record=False, question_1=2, positive=("ease",))
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, service_id="thumbs", flow_id="a11_thumbs", trust_form="thumbs", question_1=1)
+        add_record(
+            db,
+            service_id="thumbs",
+            flow_id=None,
+            flow_version=None,
+            trust_form="thumbs",
+            question_1=0,
+        )
+    params = {"volume_of_customers": "sms:100,voice:50", "volume_offered": "sms:90"}
+    answer = quarterly(app, tokens["all"], service="passport", **params)
+    (sms,) = [row for row in rows_of(answer) if row["channel"] == "sms_text_messages"]
+    assert (sms["volume_of_respondents"], sms["q1_2"], sms["positive_ease"]) == ("4", "1", "3")
+    assert (sms["volume_of_customers"], sms["survey_title"]) == (
+        "100",
+        "A-11 post-transaction survey",
+    )
+    assert sms["volume_of_customers_provided_survey_opportunity"] == "90"
+    assert "Feedbot-Flows-Not-Loaded" not in answer.headers
+    every = rows_of(quarterly(app, tokens["all"]))
+    assert [(row["service_id"], row["channel"]) for row in every] == [
+        ("benefits", "sms_text_messages"),
+        ("passport", "automated_phone"),
+        ("passport", "chatbot"),
+        ("passport", "sms_text_messages"),
+        ("thumbs", "sms_text_messages"),
+    ]
+    thumbs = every[-1]
+    assert thumbs["survey_title"] == "A-11 post-transaction survey (thumbs)"
+    assert (thumbs["q1_thumbs_up"], thumbs["q1_thumbs_down"]) == ("1", "1")
+
+
+def test_the_dashboard_counts_a_record_without_its_flow_with_the_current_flows(app):
+    """The dashboard grouped records by flow in SQL and put those written without one (a
+    release before 0010) under the current flow afterwards: their trust answers and
+    questions replaced the current flow's counts of the same answers rather than adding to
+    them. It counts them as the quarterly export does."""
+    from feedbot.models import Answer
+    from tests.test_dashboard import _sections, _signed_in, _trust_counts
+
+    with runtime_of(app).db.transaction() as db:
+        for rating, on_record in ((5, True), (5, False), (4, True), (4, False), (5, False)):
+            flow = {} if on_record else {"flow_id": None, "flow_version": None}
+            record = add_record(db, question_1=rating, **flow)
+            db.flush()
+            db.add(
+                Answer(
+                    conversation_id=record.conversation_id,
+                    question_id="trust",
+                    status="answered",
+                    answered_at=record.completed_at,
+                )
+            )
+        token = create_token(db, "ana", None, ["export"])
+    page = _signed_in(app, token).get("/staff?service=passport&quarter=FY2027Q1")
+    (section,) = _sections(page.get_data(as_text=True)).values()
+    assert _trust_counts(section) == {"1": "0", "2": "0", "3": "0", "4": "2", "5": "3"}
+    cells = re.search(r"<tr><td>trust</td>((?:<td>[^<]*</td>){5})</tr>", section).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", cells) == ["5", "5", "0", "0", "0"]
+    (row,) = rows_of(quarterly(app, token, service="passport"))
+    assert (row["volume_of_respondents"], row["q1_4"], row["q1_5"]) == ("5", "2", "3")
