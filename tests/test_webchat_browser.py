@@ -434,6 +434,74 @@ def test_every_answer_is_within_reach_at_400_percent_zoom(site):
     assert stored(app) == [("active", "en", {"trust": 5})]
 
 
+# Whether an element is seen whole where it stands, nothing scrolled: within the viewport and
+# every box that clips it, and not under anything.
+SEEN_WHOLE = """(node) => {
+  const box = node.getBoundingClientRect();
+  let [top, bottom] = [0, innerHeight];
+  for (let parent = node.parentElement; parent; parent = parent.parentElement) {
+    if (getComputedStyle(parent).overflowY === "visible") continue;
+    const clip = parent.getBoundingClientRect();
+    [top, bottom] = [Math.max(top, clip.top), Math.min(bottom, clip.bottom)];
+  }
+  const seen = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return box.height > 0 && box.top >= top - 1 && box.bottom <= bottom + 1
+    && seen !== null && node.contains(seen);
+}"""
+QUESTION = ".feedbot-log [role=log] > .feedbot-message--bot:last-child"
+
+
+def out_of_sight(page, *selectors):
+    """Which of `selectors` (the focused element for "focus") are not seen whole."""
+    return [
+        selector
+        for selector in selectors
+        if not page.locator(":focus" if selector == "focus" else selector).evaluate(SEEN_WHOLE)
+    ]
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 256), (360, 300)])
+def test_a_short_screen_shows_the_question_with_its_answer_and_the_header(site, width, height):
+    """At 400% zoom (320 x 256) and on a phone with its keyboard up (360 x 300), the panel was
+    160 or 204 px tall above its launcher and scrolled as a whole: focus in the comment box
+    scrolled the title, the close button and the question out of sight, leaving "Your
+    answer", the box and Send. The panel takes the screen's height, its header stays, and
+    each question shows with the control focus moves to."""
+    page_url, _ = site
+    header = ("#feedbot-title", ".feedbot-close")
+    with chromium(locale="en-US", viewport={"width": width, "height": height}) as page:
+        open_panel(page, page_url)
+        assert out_of_sight(page, *header, QUESTION, "focus") == []
+        agree_strongly(page)
+        assert out_of_sight(page, *header, QUESTION, "#feedbot-choose-all", "focus") == []
+        page.click(".feedbot-choice >> text=Something else")
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        assert page.inner_text(QUESTION) == "What else made the difference?"
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+        assert out_of_sight(page, *header, QUESTION, "focus") == []
+        page.click(".feedbot-skip")
+        page.locator(QUESTION, has_text=COMMENT_QUESTION).wait_for()
+        assert out_of_sight(page, *header, QUESTION, "focus") == []
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, f"webchat-short-{width}x{height}.png")
+        page.keyboard.press("Escape")
+        assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
+        assert out_of_sight(page, ".feedbot-launcher") == []
+
+
+def test_a_short_screen_shows_the_question_in_the_language_picked(site):
+    """At 400% zoom, Arabic picked: the new question and its answers were below the panel's
+    visible part, which showed only the header."""
+    page_url, _ = site
+    with chromium(locale="en-US", viewport={"width": 320, "height": 256}) as page:
+        open_panel(page, page_url)
+        page.select_option("#feedbot-language", "ar")
+        page.wait_for_selector(".feedbot-chat[dir=rtl] .feedbot-choice")
+        assert page.inner_text(QUESTION).startswith("زادت هذه المعاملة من ثقتي")
+        assert out_of_sight(page, "#feedbot-title", QUESTION, ".feedbot-choice >> nth=0") == []
+
+
 # Where the launcher is, and whether the widget's stylesheet has loaded, as it is first added
 # to the page (before it is painted).
 FIRST_LOOK = """

@@ -216,8 +216,11 @@
       header.appendChild(ui.close);
     }
     ui.panel.appendChild(header);
-    ui.omb = pageOmb || ui.panel.appendChild(el("p", { "class": "feedbot-omb" }));
-    ui.languageHint = ui.panel.appendChild(el("p", {
+    // Below the header, which stays in sight: on a short screen (a phone's keyboard up, 400%
+    // zoom) the body scrolls, the header's title and close button do not.
+    ui.body = ui.panel.appendChild(el("div", { "class": "feedbot-panel__body" }));
+    ui.omb = pageOmb || ui.body.appendChild(el("p", { "class": "feedbot-omb" }));
+    ui.languageHint = ui.body.appendChild(el("p", {
       id: "feedbot-language-hint", "class": "feedbot-omb", hidden: ""
     }));
     // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation. What was said
@@ -232,9 +235,9 @@
     });
     ui.log.appendChild(ui.earlier);
     ui.log.appendChild(ui.live);
-    ui.panel.appendChild(ui.log);
+    ui.body.appendChild(ui.log);
     ui.answer = el("div", { "class": "feedbot-answer" });
-    ui.panel.appendChild(ui.answer);
+    ui.body.appendChild(ui.answer);
     ui.answer.addEventListener("keydown", function (event) {
       // A key held down presses a button once, not again on each question that follows.
       var press = event.key === "Enter" || event.key === " ";
@@ -245,6 +248,13 @@
       if (event.target !== state.moved) { state.moved = null; }
     });
     root.appendChild(ui.panel);
+    // A phone's keyboard coming up shortens the screen: the question and the control being
+    // answered are brought back into sight together.
+    window.addEventListener("resize", function () {
+      if (ui.panel.hidden || !ui.answer.contains(document.activeElement)) { return; }
+      scrollToNewest();
+      document.activeElement.scrollIntoView({ block: "nearest" });
+    });
     var target = inline && document.getElementById(script.getAttribute("data-target"));
     (target || document.body).appendChild(root);
     applyLanguage(config);
@@ -569,7 +579,8 @@
   }
 
   // The log scrolled to its newest message: to its end, or to its start if it is taller
-  // than the log.
+  // than the log. Where the log does not scroll but the panel's body does (a short screen),
+  // the body is scrolled to that message, so the question shows above its answer.
   function scrollToNewest() {
     var log = ui.log;
     log.scrollTop = log.scrollHeight;
@@ -577,6 +588,9 @@
     if (!newest) { return; }
     var above = log.getBoundingClientRect().top - newest.getBoundingClientRect().top;
     if (above > 0) { log.scrollTop -= above + parseFloat(window.getComputedStyle(log).paddingTop); }
+    var body = ui.body;
+    body.scrollTop += newest.getBoundingClientRect().top - body.getBoundingClientRect().top -
+      parseFloat(window.getComputedStyle(log).paddingTop);
   }
 
   function renderAnswer(question) {
