@@ -390,12 +390,20 @@ def queue_group() -> None:
 @queue_group.command("sweep")
 @with_appcontext
 def queue_sweep() -> None:
-    """Enqueue every finished response still waiting to be normalized, and every due
-    invitation or reminder whose job Redis lost."""
+    """Close the surveys left idle past FEEDBOT_IDLE_EXPIRY_HOURS, then enqueue every finished
+    response still waiting to be normalized, and every due invitation or reminder whose job
+    Redis lost: what a worker's periodic sweep does."""
+    from feedbot.conversations import expire_idle_conversations
     from feedbot.invitation_queue import sweep_invitations
     from feedbot.queue import sweep
 
     runtime = current_runtime()
+    settings = runtime.settings
+    # Safe beside the workers' sweeps and replies: each survey is closed under its row's lock,
+    # and one another transaction holds is left to it.
+    with runtime.db.transaction() as db:
+        closed = expire_idle_conversations(db, settings.now(), settings.idle_expiry)
+    click.echo(f"{len(closed)} idle survey(s) closed")
     click.echo(f"{sweep(runtime)} response(s) swept")
     if runtime.settings.redis_url is not None:
         click.echo(f"{sweep_invitations(runtime)} invitation job(s) queued again")

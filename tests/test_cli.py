@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from feedbot.cli import main
 from feedbot.migrations import upgrade
-from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES
+from feedbot.models import Conversation, ResponseRecord
+from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
+from tests.support.texting import Texter
 from tests.test_migrations import empty_database
 
 
@@ -45,3 +49,31 @@ def test_queue_status_on_a_schema_behind_says_to_run_db_upgrade(backend, tmp_pat
         "attention: the database's tables are missing or older than this feedbot ("
     ), attention
     assert attention.endswith("): run `feedbot db upgrade`"), attention
+
+
+def test_queue_sweep_closes_idle_surveys_as_the_workers_sweep_does(sqlite_url):
+    """It only enqueued what waited in the outbox: with no worker running, nothing closed a
+    survey left idle, though the README's sentence on sweeps read as if it did."""
+    app = make_app(sqlite_url)
+    Texter(app.test_client(), phone="+12025550177", to="+12025550100").send("Hi")
+    Texter(app.test_client(), phone="+12025550178", to="+12025550100").send("Hi")
+    env = {
+        "DATABASE_URL": sqlite_url,
+        "FEEDBOT_SERVICES_FILE": str(TEST_SERVICES),
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "REDIS_URL": None,
+        "FEEDBOT_FIXED_NOW": None,
+    }
+    result = CliRunner().invoke(main, ["queue", "sweep"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["0 idle survey(s) closed", "0 response(s) swept"]
+    a_day_later = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
+    result = CliRunner().invoke(
+        main, ["queue", "sweep"], env={**env, "FEEDBOT_FIXED_NOW": a_day_later}
+    )
+    assert result.exit_code == 0, result.output
+    # Closed, and (with no REDIS_URL) normalized as they closed: nothing is left to sweep.
+    assert result.output.splitlines() == ["2 idle survey(s) closed", "0 response(s) swept"]
+    with runtime_of(app).db.transaction() as db:
+        assert set(db.scalars(select(Conversation.status))) == {"abandoned"}
+        assert len(db.scalars(select(ResponseRecord)).all()) == 2
