@@ -1999,3 +1999,34 @@ def test_the_language_picker_says_why_it_is_disabled(site):
         assert page.is_visible("#feedbot-language-hint")
         assert page.inner_text("#feedbot-language-hint") == spanish
     assert config(app, "en")["strings"]["language_fixed"] == fixed
+
+
+@pytest.mark.parametrize(
+    ("locale", "question"),
+    [("en-US", "What else made the difference?"), ("es-ES", "¿Qué más hizo la diferencia?")],
+)
+def test_the_comment_box_is_named_by_its_question(site, locale, question):
+    """The box was named "Your answer" and described by its character count only: a screen
+    reader that drops the question's polite announcement as focus moves to the box (VoiceOver
+    often does) said "Your answer, edit text", with no question."""
+    page_url, app = site
+    strings = config(app, locale[:2])["strings"]
+    label = strings["answer_label"]
+    with chromium(locale=locale, extra_http_headers={"Accept-Language": locale}) as page:
+        open_panel(page, page_url)
+        agree_strongly(page)
+        page.click(".feedbot-choice >> nth=-1")  # "Something else"
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        box = page.locator("#feedbot-text")
+        assert page.inner_text(QUESTION) == question
+        expect(box).to_have_accessible_name(f"{label} {question}")
+        expect(box).to_have_accessible_description(
+            strings["characters_left"].replace("{count}", "2000")
+        )
+        page.click(".feedbot-skip")
+        page.locator(QUESTION, has_text=question).wait_for(state="detached")
+        comment = page.inner_text(QUESTION)
+        assert comment != question
+        expect(box).to_have_accessible_name(f"{label} {comment}")
+        assert axe_violations(page, ".feedbot-chat") == []

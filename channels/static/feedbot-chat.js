@@ -48,6 +48,7 @@
     ? new window.Intl.Segmenter(undefined, { granularity: "grapheme" })
     : null;
   var noteId = "feedbot-note";
+  var questionId = "feedbot-question";
   // An answer that shows nothing: spaces, controls, or characters invisible on their own
   // (zero-width spaces, byte-order marks, direction marks), which the server takes for no
   // answer too. Browsers without Unicode property escapes know the usual ones.
@@ -602,6 +603,11 @@
     state.asking = question ? question.question || null : null;
     state.moved = null;
     state.settleUntil = Date.now() + settleMs;
+    // The question just shown names its answer's comment box too.
+    var asked = ui.panel.querySelector("#" + questionId);
+    if (asked) { asked.removeAttribute("id"); }
+    var shown = ui.live.lastElementChild || ui.earlier.lastElementChild;
+    if (shown && question) { shown.id = questionId; }
     if (question && question.question) { buildAnswer(question); }
     // A new answer is shown from its start, not where the last one was scrolled to (which
     // an answer area emptied and hidden for a moment keeps).
@@ -689,12 +695,17 @@
 
   function buildText(strings) {
     var limit = state.config.max_length;
-    var label = el("label", { "for": "feedbot-text" }, strings.answer_label);
+    var label = el("label", { "for": "feedbot-text", id: "feedbot-text-label" }, strings.answer_label);
     // No maxlength: it counts UTF-16 units (an emoji is two, a family emoji eleven), so it
     // kept fewer characters than the server takes, cut a family emoji in two, and said
     // nothing. dir="auto": a comment in another script than the survey's is laid out in its
     // own direction as it is typed.
-    var box = el("textarea", { id: "feedbot-text", dir: "auto", "aria-describedby": "feedbot-count" });
+    // Named by its label and its question: a screen reader that drops the question's
+    // announcement as focus moves here (VoiceOver often does) still says what is asked.
+    var box = el("textarea", {
+      id: "feedbot-text", dir: "auto", "aria-describedby": "feedbot-count",
+      "aria-labelledby": "feedbot-text-label " + questionId
+    });
     var count = el("p", { id: "feedbot-count", "class": "feedbot-count" });
     var kept = "";
     var update = function () {
