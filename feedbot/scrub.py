@@ -2605,13 +2605,21 @@ def _name_ends_in_lower_case(
     # Where a name in lower case ends, the text, the line or the clause ends, or the sentence
     # goes on ("officer johnson was rude", "la señora gonzález me ayudó"); a noun after it
     # makes it part of something else ("nurse case manager", "officer cell phone"). What is
-    # found already ends it, as its placeholder will: "officer lee maria@example.com".
+    # found already ends it, as its placeholder will: "officer lee maria@example.com", and so
+    # does another title: "officer johnson officer johnson", "mr smith mrs jones".
     following = _NAME_WORD.match(text, end)
     if following is None or not following.group(1)[0].islower():
         return True
-    if _inside(following.start(1), taken):
+    if _inside(following.start(1), taken) or _title_at(text, following.start(1)):
         return True
     return _goes_on_in_lower_case(following.group(1), language)
+
+
+def _title_at(text: str, position: int) -> bool:
+    cue = _PERSON_CUE.match(text, position)
+    return cue is not None and _PERSON_CUES[int(cue.lastgroup.removeprefix("person"))][0] in (
+        _STRONG_CUES
+    )
 
 
 def _person_name(

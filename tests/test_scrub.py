@@ -458,6 +458,10 @@ def test_a_title_with_no_name_after_it_is_left_alone(text):
         ("madame lefebvre était gentille", "madame [NAME] était gentille"),
         ("mme bernard m'a aidée", "mme [NAME] m'a aidée"),
         ("la señora lópez contesta rápido", "la señora [NAME] contesta rápido"),
+        # Another title ends a name, as the sentence going on does.
+        ("officer johnson officer johnson", "officer [NAME] officer [NAME]"),
+        ("mr smith mrs jones helped", "mr [NAME] mrs [NAME] helped"),
+        ("officer johnson agent smith", "officer [NAME] agent [NAME]"),
     ],
 )
 def test_a_name_in_lower_case_after_a_title_is_scrubbed(text, expected):
