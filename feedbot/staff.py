@@ -84,6 +84,8 @@ DOWNLOAD_RESPONSE_FORMATS = ("csv", "xlsx")
 VOLUME_PARAMETERS = ("volume_of_customers", "volume_offered")
 # What the quarterly export takes, in the query string (GET) or the body (POST).
 QUARTERLY_PARAMETERS = ("quarter", "service", *VOLUME_PARAMETERS, "reflection_text", "format")
+# What staff may type into the dashboard's form for the quarterly submission.
+FORM_PARAMETERS = (*VOLUME_PARAMETERS, "reflection_text")
 # The sign-in form's answers to a token it checked and refused (unknown or revoked; lacking
 # the export scope): only these count towards FEEDBOT_STAFF_SIGN_IN_LIMIT.
 SIGN_IN_REFUSALS = (401, 403)
@@ -244,11 +246,17 @@ def dashboard() -> Any:
     )
 
 
-@blueprint.get("/staff/exports/a11-quarterly")
+@blueprint.route("/staff/exports/a11-quarterly", methods=["GET", "POST"])
 def download_quarterly() -> Any:
     """The dashboard's service and quarter's quarterly submission, as the export API gives it
-    (format=csv or json), for the signed-in staff member."""
-    return _download(quarterly_export, QUARTERLY_FORMATS, "a11-quarterly")
+    (format=csv or json), for the signed-in staff member; by POST from the dashboard's form
+    (its CSRF token), with the volumes and reflection staff typed in it."""
+    if request.method == "GET":
+        return _download(quarterly_export, QUARTERLY_FORMATS, "a11-quarterly")
+    _check_csrf()
+    typed = {name: text for name in FORM_PARAMETERS if (text := request.form.get(name))}
+    fmt = request.form.get("format", "csv")
+    return _download(quarterly_export, QUARTERLY_FORMATS, "a11-quarterly", fmt, typed)
 
 
 @blueprint.get("/staff/exports/responses")
@@ -304,10 +312,17 @@ def _lacks_export_scope(staff: StaffToken) -> tuple[str, int]:
     )
 
 
-def _download(export: Callable[[Any], Response], formats: tuple[str, ...], name: str) -> Any:
+def _download(
+    export: Callable[[Any], Response],
+    formats: tuple[str, ...],
+    name: str,
+    fmt: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Any:
     """`export`'s file for the service and quarter asked (`?service=`, `?quarter=`, as the
-    dashboard shows them) in `?format=`, one of `formats`: authorised by the dashboard's
-    sign-in as the dashboard is, and refused on a page as it refuses."""
+    dashboard shows them) in `fmt` (else `?format=`), one of `formats`, with the parameters
+    staff `typed`: authorised by the dashboard's sign-in as the dashboard is, and refused on
+    a page as it refuses."""
     staff = _logged_in_staff()
     if staff is None:
         return _refuse_sign_in(
@@ -324,17 +339,16 @@ def _download(export: Callable[[Any], Response], formats: tuple[str, ...], name:
         return _download_refused(shown.status, " ".join(r for r in refusals if r))
     service, quarter = shown.service, shown.quarter
     assert service is not None and quarter is not None
-    fmt = request.args.get("format", "csv")
+    fmt = fmt or request.args.get("format", "csv")
     if fmt not in formats:
         return _download_refused(
             400, f"Nothing downloaded: the format must be one of {', '.join(formats)}."
         )
     try:
-        response = export(
-            MultiDict({"service": service.id, "quarter": str(quarter), "format": fmt})
-        )
+        asked = {"service": service.id, "quarter": str(quarter), "format": fmt}
+        response = export(MultiDict({**asked, **(typed or {})}))
     except ValueError as error:
-        return _download_refused(400, f"Nothing downloaded: {error}.")
+        return _download_refused(400, f"Nothing downloaded: {str(error).rstrip('.')}.")
     # Named for what it holds: staff download several services and quarters.
     filename = f"{name}-{service.id}-{quarter}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -165,6 +165,14 @@ def test_dashboard_in_a_browser_shows_seeded_numbers_without_axe_violations(dash
         with page.expect_download() as download:
             page.keyboard.press("Enter")
         assert download.value.suggested_filename == "a11-quarterly-passport-FY2027Q1.csv"
+        # The form for volumes and a reflection opens from the keyboard too.
+        page.focus("#downloads summary")
+        page.keyboard.press("Enter")
+        page.fill("#reflection_text", "A quiet quarter.")
+        page.focus("#quarterly-form button")
+        with page.expect_download() as download:
+            page.keyboard.press("Enter")
+        assert "A quiet quarter." in download.value.path().read_text()
         assert axe_violations(page, "body") == []
         header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
         assert header == "rgb(22, 46, 81)"  # the style sheet loaded under the page's CSP
@@ -802,3 +810,81 @@ def test_an_unknown_service_download_for_a_token_of_every_service_is_a_400(app):
     assert (
         b"Nothing downloaded: service &#39;nope&#39; is not in the services file." in refused.data
     )
+
+
+def _quarterly_form(page: str) -> tuple[str, str]:
+    """The dashboard's form for the submission with volumes and reflection: its action and
+    CSRF token."""
+    form = re.search(
+        r'<form method="post" action="([^"]+)" id="quarterly-form">(.*?)</form>', page, re.S
+    )
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.group(2)).group(1)
+    return html.unescape(form.group(1)), csrf
+
+
+def test_the_dashboards_form_gives_the_submission_with_volumes_and_reflection(app):
+    """Volumes and the quarter's reflection needed the API or the CLI."""
+    with runtime_of(app).db.transaction() as db:
+        for rating in (5, 4):
+            add_record(db, question_1=rating)
+        add_record(db, question_1=3, channel="chatbot")
+        token = create_token(db, "ana", ["passport"], ["export"])
+    client = _signed_in(app, token)
+    action, csrf = _quarterly_form(
+        client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    )
+    typed = {
+        "volume_of_customers": "sms_text_messages:1200,chatbot:40",
+        "volume_offered": "",
+        "reflection_text": "Wait times fell; «merci» to the night shift.",
+    }
+    for fmt in ("csv", "json"):
+        download = client.post(action, data={"csrf": csrf, "format": fmt, **typed})
+        from_api = client.post(
+            "/api/exports/a11-quarterly",
+            data={"service": "passport", "quarter": "FY2027Q1", "format": fmt, **typed},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert download.status_code == from_api.status_code == 200
+        assert download.data == from_api.data
+        assert download.headers["Content-Disposition"] == (
+            f'attachment; filename="a11-quarterly-passport-FY2027Q1.{fmt}"'
+        )
+    rows = {row["channel"]: row for row in download.json}
+    assert rows["sms_text_messages"]["volume_of_customers"] == 1200
+    assert rows["chatbot"]["volume_of_customers"] == 40
+    assert {row["reflection_text"] for row in rows.values()} == {typed["reflection_text"]}
+
+    # What the export refuses is named on a page, the form's text left to go back to.
+    refused = client.post(action, data={"csrf": csrf, "volume_of_customers": "1200"})
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert (
+        "Nothing downloaded: passport has rows for chatbot and sms_text_messages in FY2027Q1:"
+        " give volume_of_customers per channel" in refused.get_data(as_text=True)
+    )
+    assert b"Back to the dashboard" in refused.data
+
+
+def test_the_dashboards_form_needs_its_csrf_token_and_the_sign_in(app):
+    """Another site's form, which a signed-in browser would post with its cookie, has no
+    CSRF token; a form posted after signing out has no sign-in."""
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    client = _signed_in(app, token)
+    action, csrf = _quarterly_form(
+        client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    )
+    typed = {"reflection_text": "A quiet quarter."}
+    for form in (typed, {**typed, "csrf": "forged"}):
+        refused = client.post(action, data=form)
+        assert refused.status_code == 400
+        assert refused.json == {"error": "the form expired: reload the page and try again"}
+    assert client.post(action, data={**typed, "csrf": csrf}).status_code == 200
+    copied = client.get_cookie("session").value
+    assert client.post("/staff/logout", data={"csrf": csrf}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)  # holds the form's token, but was signed out
+    refused = thief.post(action, data={**typed, "csrf": csrf})
+    assert refused.status_code == 401 and b"service_id" not in refused.data
+    assert b"Sign in to download" in refused.data
