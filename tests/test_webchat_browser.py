@@ -371,23 +371,60 @@ def test_screen_readers_hear_each_new_message_once_not_the_whole_conversation(si
         assert "Totalmente de acuerdo" in page.inner_text(".feedbot-log")
 
 
-def test_arrow_keys_on_the_language_picker_keep_focus_there_and_the_last_one_wins(site):
-    """Chromium changes a closed <select> at each arrow key: the first change moved focus to
-    the first answer, so a keyboard could not get past the second language."""
+def language_switches(page):
+    """The language switches the page sends, in a list that grows as they are sent."""
+    sent = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(json.loads(request.post_data)["language"])
+            if request.url.endswith("/api/chat/messages") and "language" in request.post_data
+            else None
+        ),
+    )
+    return sent
+
+
+def test_arrow_keys_on_the_language_picker_switch_only_on_a_choice(site):
+    """Chromium changes a closed <select> at each arrow key, and each change switched the
+    survey: English to Chinese was three switches, three questions read out, and the panel
+    jumped to the left edge and back passing Arabic (WCAG 3.2.2). Arrow keys now only move
+    through the languages; Enter, or leaving the picker, switches to the one shown, Escape
+    keeps the survey's; focus stays on the picker."""
     page_url, app = site
     with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        switches = language_switches(page)
         open_panel(page, page_url)
+        announced(page)
+        where = page.locator(".feedbot-panel").bounding_box()["x"]
         page.focus("#feedbot-language")
-        page.keyboard.press("ArrowDown")  # Español
-        page.keyboard.press("ArrowDown")  # العربية
-        page.wait_for_selector(".feedbot-chat[lang=ar] .feedbot-choice >> text=أوافق بشدة")
+        for _ in range(3):
+            page.keyboard.press("ArrowDown")  # Español, العربية, 中文
+            assert page.locator(".feedbot-panel").bounding_box()["x"] == where
+        assert page.input_value("#feedbot-language") == "zh_Hans"
+        assert page.get_attribute(".feedbot-chat", "lang") == "en"
+        assert switches == [] and announced(page) == []
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-chat[lang=zh-Hans] .feedbot-choice")
+        assert switches == ["zh_Hans"]
+        assert announced(page) == [page.inner_text(QUESTION)]  # the question, once
         assert page.evaluate("document.activeElement.id") == "feedbot-language"
-        assert page.input_value("#feedbot-language") == "ar"
+        page.keyboard.press("ArrowUp")  # العربية
+        page.keyboard.press("ArrowUp")  # Español
         page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
-        assert focused_text(page) == "لا أوافق بشدة"
-    assert stored(app) == [("active", "ar", {})]
+        page.wait_for_selector(".feedbot-chat[lang=es] .feedbot-choice")
+        assert switches == ["zh_Hans", "es"]
+        assert focused_text(page) == "×"
+        page.focus("#feedbot-language")
+        page.keyboard.press("ArrowDown")  # العربية
+        page.keyboard.press("Escape")
+        assert page.is_hidden(".feedbot-panel")
+        assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
+        assert page.input_value("#feedbot-language") == "es"
+        assert switches == ["zh_Hans", "es"]
+        assert page.get_attribute(".feedbot-chat", "lang") == "es"
+    assert stored(app) == [("active", "es", {})]
 
 
 def test_forced_colours_keep_pressed_choices_and_the_launcher_visible(site):

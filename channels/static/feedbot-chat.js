@@ -208,7 +208,27 @@
     }
     ui.languageLabel = el("label", { "for": "feedbot-language" });
     ui.language = el("select", { id: "feedbot-language" });
-    ui.language.addEventListener("change", function () { switchLanguage(ui.language.value); });
+    // A closed picker changes at each arrow key (or letter): the survey switched, said its
+    // question again and, passing Arabic, jumped sides at each language passed on the way
+    // (WCAG 3.2.2). The keyboard now only moves through the picker; Enter, or leaving it,
+    // switches to the language shown, and Escape keeps the survey's. A choice from the opened
+    // list (a click, a phone's picker) comes with no key of the picker's and is switched to.
+    var keyed = false;
+    ui.language.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        // Switched to, rather than opening the list (as Enter does on Windows and Linux).
+        if (choose()) { event.preventDefault(); }
+      } else if (event.key === "Escape") {
+        ui.language.value = state.wanted || state.config.language;
+      } else {
+        keyed = true;
+      }
+    });
+    ui.language.addEventListener("keyup", function () { keyed = false; });
+    ui.language.addEventListener("change", function () {
+      if (!keyed) { switchLanguage(ui.language.value); }
+    });
+    ui.language.addEventListener("blur", choose);
     header.appendChild(ui.languageLabel);
     header.appendChild(ui.language);
     if (!inline) {
@@ -439,12 +459,20 @@
     return ensureSession();
   }
 
+  // The language the picker shows, if the survey is not in it already: whether it was.
+  function choose() {
+    var language = ui.language.value;
+    if (language === (state.wanted || state.config.language)) { return false; }
+    switchLanguage(language);
+    return true;
+  }
+
   function switchLanguage(language) {
     if (state.answered || state.unresumed) {
       ui.language.value = state.config.language;
       return;
     }
-    // A keyboard changes the picker at each arrow key: the last language picked wins.
+    // Picked again while a turn is under way: the last language picked wins.
     if (state.busy) {
       state.wanted = language;
       return;
