@@ -143,6 +143,7 @@ def send_message() -> Response:
             moved_on = _moved_on(db, service, contact, asked, message_id)
             if moved_on is not None:
                 return _refused(service, session, "moved_on", moved_on)
+            _check_values(service, asked, reply)
             # The session's survey began with it (start_session): an answer to one of its
             # questions never begins another, which would drop it unsaid.
             inbound = replace(
@@ -467,6 +468,21 @@ def _reply(body: dict[str, Any]) -> Reply:
     # As a text or a call's is: control characters dropped, and nothing else. A no-break or
     # ideographic space and an emoji's joiner are what the visitor wrote.
     return Reply(text=clean_reply_text(text, current_runtime().settings))
+
+
+def _check_values(service: Service, asked: str | None, reply: Reply) -> None:
+    """A 400 for `value`s the question the answer names does not offer: a client's mistake,
+    which would otherwise count as a visitor's unreadable reply (three, and the question is
+    given up as unanswered). Raised inside the turn's transaction, so nothing of it is kept,
+    not even its answer_id. (An answer naming no question, from an earlier widget, may be one
+    to a question its window no longer shows: it is asked again with the current question's
+    choices, as before, where a 400 would leave it resending.)"""
+    question = service.flow.questions.get(asked) if asked is not None else None
+    if reply.values is None or question is None:
+        return
+    refused = engine.values_refused(question, reply.values)
+    if refused is not None:
+        abort(400, refused)
 
 
 def _answer_id(session: str, body: dict[str, Any]) -> str | None:

@@ -488,6 +488,24 @@ def _skip_words(languages: tuple[str, ...]) -> frozenset[str]:
     return frozenset(fold(gettext_for(code)(_("SKIP"))) for code in languages)
 
 
+def values_refused(question: Question, values: tuple[int | str, ...]) -> str | None:
+    """Why `values`, a client's choice values (not words a person wrote), can be no answer
+    to `question`, or None when they can: a value the question does not offer, several for a
+    question of one, or any for a question answered in words."""
+    if not question.choices:
+        return f"question {question.id} is answered with {{text}}, not {{value}}"
+    offered = ", ".join(
+        repr(choice.value) if isinstance(choice.value, str) else str(choice.value)
+        for choice in question.choices
+    )
+    known = {str(choice.value) for choice in question.choices}
+    if any(str(value) not in known for value in values):
+        return f"question {question.id} offers the values {offered}"
+    if question.type == "scale" and len(values) != 1:
+        return f"question {question.id} takes one value, one of {offered}"
+    return None
+
+
 def _picked_values(question: Question, values: tuple[int | str, ...]) -> AnswerValue | None:
     known = {str(choice.value): choice.value for choice in question.choices}
     picked = [known.get(str(value)) for value in values]

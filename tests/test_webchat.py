@@ -993,3 +993,31 @@ def test_a_service_not_on_web_chat_has_no_chat_page_settings_or_session(app):
     with runtime_of(app).db.transaction() as db:
         assert db.scalars(select(Conversation)).all() == []
     assert client.get("/chat/webchat").status_code == 200
+
+
+def test_a_value_no_choice_of_the_question_has_is_a_400_and_no_strike(app, chat):
+    """A `value` is a choice's value, which the widget takes from the question it shows: one the
+    question the answer names does not offer is a client's mistake, not a visitor's reply. It
+    was counted as an unreadable reply, so a client sending a wrong value three times lost the
+    answer as unanswered without ever being told."""
+    chat.start(language="en")
+    for wrong, named in (
+        (9, "1, 2, 3, 4, 5"),
+        ([4, 5], "one value"),
+        (["ease"], "1, 2, 3, 4, 5"),
+    ):
+        refused = chat.send(expected=400, value=wrong, answer_id="first-try", question="trust")
+        assert "trust" in refused["error"] and named in refused["error"], refused
+    # Nothing was applied, not even the answer_id: the corrected answer may carry it.
+    assert "made the difference" in texts(chat.send(value=5, answer_id="first-try"))[0]
+    refused = chat.send(expected=400, value=[2, 5], question="made_the_difference")
+    assert "made_the_difference" in refused["error"] and "'ease'" in refused["error"]
+    chat.send(value=["ease"])
+    refused = chat.send(expected=400, value=3, question="anything_else")
+    assert "anything_else" in refused["error"] and "{text}" in refused["error"]
+    chat.send(text="Clear")
+    assert stored(app)[3] == {
+        "trust": ("answered", 5),
+        "made_the_difference": ("answered", ["ease"]),
+        "anything_else": ("answered", "Clear"),
+    }
