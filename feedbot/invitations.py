@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session as DbSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from feedbot.config import Settings
@@ -469,6 +470,8 @@ def _send_sms(
         return client.messages.create(to=phone, body=body, status_callback=callback, **sender)
     except TwilioRestException as error:
         refusal = _refusal(error.status, error.code)
+    except _UNUSABLE_URL as error:
+        refusal = _unusable_url(error)
     except requests.RequestException as error:
         if _never_reached_twilio(error):
             # Nothing was sent: it is tried again (_retry).
@@ -498,14 +501,68 @@ def _refusal(status: int, code: int | None) -> Exception:
     return UndeliverableInvitation(code)
 
 
+# A URL requests refuses before opening any connection (twilio-python follows no redirect, so
+# it reads no URL after sending): a proxy setting requests takes from the environment
+# (HTTPS_PROXY, ALL_PROXY) without a host, of a scheme it cannot use, or socks5:// without
+# PySocks; TWILIO_API_BASE is checked at start-up. Nothing was sent, nor will be until fixed.
+_UNUSABLE_URL = (
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidURL,
+)
+
+
+def _unusable_url(error: requests.RequestException) -> TwilioNotReached:
+    """A Twilio API URL no request can be made to: a configuration error, as a refused account
+    is, so the invitations wait for the fix (retried, then redrivable) rather than being lost."""
+    log.error(
+        "Twilio's API URL cannot be used (%s): check TWILIO_API_BASE and the proxy settings"
+        " (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY); nothing was sent, invitations wait and are"
+        " retried (feedbot queue redrive once fixed)",
+        type(error).__name__,
+    )
+    return TwilioMisconfigured(f"Twilio's API URL cannot be used ({type(error).__name__})")
+
+
 def _never_reached_twilio(error: requests.RequestException) -> bool:
-    """True when the request cannot have reached Twilio: no connection was ever made."""
+    """True when the request cannot have reached Twilio: it failed while the connection was
+    being made (the TCP connection, a proxy's tunnel, the TLS handshake), before a byte of it
+    was written. A failure after that (a read timeout, a connection reset, a TLS error on the
+    established connection) may come after Twilio took the message."""
     if isinstance(error, requests.ConnectTimeout):
         return True
     reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(error, requests.ConnectionError) and isinstance(
+    if isinstance(error, requests.ConnectionError) and isinstance(
         reason, (NewConnectionError, NameResolutionError)
-    )
+    ):
+        return True
+    return _raised_while_connecting(error)
+
+
+# urllib3 makes the whole connection in its connections' connect() (called before the request
+# is written): requests' SSLError and ProxyError do not say whether it was then or later, but
+# where the failure was raised does. A urllib3 that connected elsewhere would make no failure
+# "while connecting": it would be taken as maybe sent (never a text twice, one too few).
+_CONNECTING = {HTTPConnection.connect.__code__, HTTPSConnection.connect.__code__}
+
+
+def _raised_while_connecting(error: BaseException) -> bool:
+    """True if `error`, or one it was raised from or while handling, was raised inside
+    urllib3's connect()."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        frame = current.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code in _CONNECTING:
+                return True
+            frame = frame.tb_next
+        pending += [current.__cause__, current.__context__]
+    return False
 
 
 class UndeliverableInvitation(Exception):
@@ -522,6 +579,11 @@ class TwilioNotReached(Exception):
 
 class TwilioAccountError(TwilioNotReached):
     """Twilio refused feedbot's credentials or sender: retried, and redrivable once fixed."""
+
+
+class TwilioMisconfigured(TwilioNotReached):
+    """feedbot's Twilio API URL cannot be used: nothing was sent; retried, and redrivable once
+    fixed."""
 
 
 class UnknownOutcome(Exception):

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
+import ssl
+import subprocess
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -1096,6 +1099,160 @@ def test_twilio_unreachable_is_retried_then_redriven(inviting, twilio, monkeypat
     failed = invitations_queue(runtime_of(app)).failed_job_registry
     assert failed.count == 1 and twilio.requests == []
     monkeypatch.setenv("TWILIO_API_BASE", twilio.url)  # Twilio answers again
+    assert redrive(runtime_of(app)) == 1
+    work(app)
+    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+
+
+@pytest.fixture(scope="module")
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and its key, made with openssl."""
+    directory = tmp_path_factory.mktemp("tls")
+    certificate, key = directory / "certificate.pem", directory / "key.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    command += " -addext subjectAltName=IP:127.0.0.1"
+    subprocess.run(
+        [*command.split(), "-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key
+
+
+@contextmanager
+def tls_server_breaking_its_answer(certificate, key):
+    """A TLS server on loopback that reads each request (kept in the list it gives) and answers
+    with bytes that are no TLS record: the request was written, and the client's TLS fails on
+    the answer. A client that does not trust its certificate fails the handshake instead."""
+    received: list[bytes] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            connection.settimeout(5)
+            beneath = connection.dup()  # the TCP connection, written to past TLS
+            beneath.settimeout(5)
+            try:
+                with context.wrap_socket(connection, server_side=True) as tls:
+                    received.append(_whole_request(tls))
+                    beneath.sendall(b"\x17\x03\x03\x00\x10" + b"x" * 16)
+                    # Closed only after the client: closing first could reset the connection
+                    # before the client read the bytes.
+                    while beneath.recv(4096):
+                        pass
+            except OSError:  # the handshake the client gave up
+                pass
+            finally:
+                beneath.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}", received
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def _whole_request(connection: ssl.SSLSocket) -> bytes:
+    def more() -> bytes:
+        if chunk := connection.recv(65536):
+            return chunk
+        raise ConnectionError("the client closed the connection mid-request")
+
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += more()
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += more()
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("server", ["plain HTTP", "untrusted certificate"])
+def test_a_tls_handshake_that_failed_is_retried_as_nothing_was_sent(
+    inviting, twilio, tls_certificate, monkeypatch, server
+):
+    """A TLS handshake that failed (an out-of-date CA bundle, a TLS-intercepting proxy) was
+    taken as an answer lost after sending: the invitation was "unknown", never retried, and
+    counted as offered, though Twilio never received it."""
+    app, token = inviting
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with tls_server_breaking_its_answer(*tls_certificate) as (tls_url, received):
+        https_to_http = twilio.url.replace("http://", "https://")
+        base = https_to_http if server == "plain HTTP" else tls_url
+        monkeypatch.setenv("TWILIO_API_BASE", base)
+        invite(app, token)
+        work(app)
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
+    failed = invitations_queue(runtime_of(app)).failed_job_registry
+    assert failed.count == 1  # the try and both retries failed alike
+    assert twilio.requests == [] and received == []
+    monkeypatch.setenv("TWILIO_API_BASE", twilio.url)
+    assert redrive(runtime_of(app)) == 1
+    work(app)
+    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+
+
+def test_a_tls_error_after_the_request_was_written_is_not_sent_twice(
+    inviting, tls_certificate, monkeypatch
+):
+    """Only a failure while connecting proves nothing was sent: one on the established
+    connection, after the request went out, may come after Twilio took the message."""
+    app, token = inviting
+    certificate, key = tls_certificate
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))
+    with tls_server_breaking_its_answer(certificate, key) as (url, received):
+        monkeypatch.setenv("TWILIO_API_BASE", url)
+        invite(app, token)
+        work(app)
+    assert len(received) == 1 and received[0].startswith(b"POST ")  # and no second try
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.reason) == (
+        "unknown",
+        "no answer from Twilio, may have been sent (SSLError)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("proxy", "error"),
+    [
+        ("socks5://127.0.0.1:1080", "InvalidSchema"),  # PySocks is not installed
+        ("http://", "InvalidProxyURL"),
+        ("ftp://proxy.agency.gov:21", "InvalidURL"),
+    ],
+)
+def test_a_url_no_request_can_be_made_to_keeps_the_invitation_for_the_fix(
+    inviting, twilio, monkeypatch, caplog, proxy, error
+):
+    """requests refuses such a URL before connecting: the invitation was "unknown" ("may have
+    been sent"), never retried, and counted as offered. TWILIO_API_BASE is checked at start-up,
+    but a proxy setting the REST client takes from the environment is not."""
+    app, token = inviting
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    invite(app, token)
+    work(app)
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
+    assert invitations_queue(runtime_of(app)).failed_job_registry.count == 1
+    assert twilio.requests == []
+    assert (
+        f"Twilio's API URL cannot be used ({error}): check TWILIO_API_BASE and the proxy"
+        " settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY); nothing was sent"
+    ) in caplog.text
+    monkeypatch.delenv("HTTP_PROXY")
     assert redrive(runtime_of(app)) == 1
     work(app)
     assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
