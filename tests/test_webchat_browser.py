@@ -597,6 +597,8 @@ def test_the_standalone_page_has_the_widget_stylesheet_once(site):
 
 
 NOT_SENT = "Your answer was not sent. Check your connection and try again."
+# Where an error about the answer shows: beside its controls.
+ERROR = ".feedbot-answer .feedbot-error"
 TOO_MANY = "Too many messages at once. Please wait a minute, then try again."
 COMMENT_QUESTION = "Anything else you want us to know about your experience?"
 
@@ -626,8 +628,7 @@ def test_a_failed_answer_keeps_its_text_and_a_retry_counts_once(site):
         page.keyboard.type("Clear and kind")
         for said in (NOT_SENT, TOO_MANY, NOT_SENT):
             page.keyboard.press("Enter")
-            page.locator(".feedbot-message--bot").nth(-1).filter(has_text=said).wait_for()
-            assert page.locator(".feedbot-message--bot", has_text=said).count() == 1
+            page.locator(ERROR, has_text=said).wait_for()
             assert page.input_value("#feedbot-text") == "Clear and kind"
             assert page.evaluate("document.activeElement.id") == "feedbot-text"
             assert "Clear and kind" not in page.inner_text(".feedbot-log")
@@ -635,9 +636,8 @@ def test_a_failed_answer_keeps_its_text_and_a_retry_counts_once(site):
         page.wait_for_selector("text=Thank you for your feedback")
         said = page.locator(".feedbot-message--visitor").all_text_contents()
         assert said == ["You: Strongly agree", "You: Skip", "You: Clear and kind"]
-        # The last attempt's line replaced the first's: one line for each thing said.
-        log = page.locator(".feedbot-message").all_text_contents()
-        assert log[-5:-2] == [COMMENT_QUESTION, TOO_MANY, NOT_SENT]
+        log = page.inner_text(".feedbot-log")
+        assert TOO_MANY not in log and NOT_SENT not in log
     assert stored(app) == [
         (
             "complete",
@@ -656,7 +656,7 @@ def test_an_answer_the_network_swallows_can_be_sent_again(site):
         page.route("**/api/chat/messages", lambda route: None, times=1)  # never answered
         page.click(".feedbot-choice >> nth=4")
         page.clock.run_for(25_000)
-        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        page.locator(ERROR, has_text=NOT_SENT).wait_for()
         assert page.locator(".feedbot-message--visitor").count() == 0
         agree_strongly(page)
     assert stored(app) == [("active", "en", {"trust": 5})]
@@ -734,7 +734,7 @@ def test_an_empty_answer_says_what_is_missing_once_and_sends_nothing(site):
         before = len(sent)
         page.click(".feedbot-send")
         page.click(".feedbot-send")
-        hint = page.locator(".feedbot-message--bot >> text=Choose at least one answer first.")
+        hint = page.locator(ERROR, has_text="Choose at least one answer first.")
         hint.wait_for()
         assert hint.count() == 1 and len(sent) == before
         page.click(".feedbot-skip")
@@ -742,7 +742,7 @@ def test_an_empty_answer_says_what_is_missing_once_and_sends_nothing(site):
         page.keyboard.type("   ")
         page.keyboard.press("Enter")
         page.keyboard.press("Enter")
-        typed = page.locator(".feedbot-message--bot >> text=Type your answer first.")
+        typed = page.locator(ERROR, has_text="Type your answer first.")
         typed.wait_for()
         assert typed.count() == 1 and len(sent) == before + 1  # the skip only
         assert page.evaluate("document.activeElement.id") == "feedbot-text"
@@ -905,7 +905,7 @@ def test_a_new_session_lost_again_before_its_first_answer_is_not_restarted(site)
         page.click(".feedbot-skip")
         page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
         page.click(".feedbot-choice >> nth=4")
-        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        page.locator(ERROR, has_text=NOT_SENT).wait_for()
         page.wait_for_timeout(500)
         assert len(sent) == 2
         assert page.locator(".feedbot-message", has_text=LOST).count() == 1
@@ -1509,7 +1509,7 @@ def test_a_double_enter_does_not_answer_the_question_it_brings(site):
         page.wait_for_selector("#feedbot-text")
         page.keyboard.press("Enter")  # the second press, in the comment box
         assert page.evaluate("document.activeElement.id") == "feedbot-text"
-        assert page.locator(".feedbot-message", has_text="Type your answer first.").count() == 0
+        assert page.locator(ERROR, has_text="Type your answer first.").count() == 0
         # Typing says the box is meant: Enter sends at once.
         page.keyboard.type("Fine")
         page.keyboard.press("Enter")
@@ -1548,7 +1548,7 @@ def test_enter_held_down_answers_one_question(site, on):
         page.keyboard.down("Enter")
         page.keyboard.up("Enter")
         assert page.locator("[aria-pressed=true]").count() == 0
-        assert page.locator(".feedbot-message", has_text="Type your answer first.").count() == 0
+        assert page.locator(ERROR, has_text="Type your answer first.").count() == 0
         said = ["You: Strongly agree"] + (["You: I got what I needed"] if on != "a choice" else [])
         assert said_by_the_visitor(page) == said
     answers = (
@@ -1701,9 +1701,7 @@ def test_an_empty_answer_error_is_tied_to_its_controls_until_the_visitor_acts(si
         agree_strongly(page)
         group = page.locator(".feedbot-answer [role=group]")
         page.click(".feedbot-send")
-        page.locator(
-            ".feedbot-message--bot", has_text="Choose at least one answer first."
-        ).wait_for()
+        page.locator(ERROR, has_text="Choose at least one answer first.").wait_for()
         assert group.get_attribute("aria-invalid") == "true"
         assert group.evaluate(DESCRIPTION) == [
             "Choose at least one answer first.",
@@ -1721,7 +1719,7 @@ def test_an_empty_answer_error_is_tied_to_its_controls_until_the_visitor_acts(si
         page.wait_for_selector("#feedbot-text")
         box = page.locator("#feedbot-text")
         page.click(".feedbot-send")
-        page.locator(".feedbot-message--bot", has_text="Type your answer first.").wait_for()
+        page.locator(ERROR, has_text="Type your answer first.").wait_for()
         assert box.get_attribute("aria-invalid") == "true"
         assert box.evaluate(DESCRIPTION) == ["Type your answer first.", "Characters left: 2000"]
         assert axe_violations(page, ".feedbot-chat") == []
@@ -1829,7 +1827,7 @@ def test_another_choice_after_a_failed_send_shows_what_was_saved(site, reached):
         open_panel(page, page_url)
         page.route("**/api/chat/messages", dropped, times=1)
         page.click(".feedbot-choice >> text=Strongly agree")
-        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        page.locator(ERROR, has_text=NOT_SENT).wait_for()
         announced(page)
         page.click(".feedbot-choice >> text=Strongly disagree")
         page.wait_for_selector(".feedbot-send")
@@ -1873,7 +1871,7 @@ def test_another_comment_after_a_failed_send_of_one_not_read_says_neither_was_sa
         page.route("**/api/chat/messages", dropped, times=1)
         page.keyboard.insert_text("\ufffe")  # a noncharacter: the server stores no such text
         page.keyboard.press("Enter")
-        page.locator(".feedbot-message--bot", has_text=NOT_SENT).wait_for()
+        page.locator(ERROR, has_text=NOT_SENT).wait_for()
         page.fill("#feedbot-text", "Clear and kind")
         announced(page)
         page.keyboard.press("Enter")
@@ -1946,7 +1944,7 @@ def test_a_comment_that_shows_nothing_is_not_sent(site):
         before = len(sent)
         page.keyboard.insert_text("\u200b\u200b")
         page.click(".feedbot-send")
-        page.locator(".feedbot-message--bot >> text=Type your answer first.").wait_for()
+        page.locator(ERROR, has_text="Type your answer first.").wait_for()
         assert page.get_attribute("#feedbot-text", "aria-invalid") == "true"
         page.fill("#feedbot-text", "\ufeff \u200e\u2060")
         page.click(".feedbot-send")
@@ -2067,3 +2065,78 @@ def test_the_comment_box_is_named_by_its_question(site, locale, question):
         assert comment != question
         expect(box).to_have_accessible_name(f"{label} {comment}")
         assert axe_violations(page, ".feedbot-chat") == []
+
+
+CHOOSE_FIRST = "Choose at least one answer first."
+TYPE_FIRST = "Type your answer first."
+# An element's box, and how it is marked: the colour, weight, bar and icon of an error.
+LOOK = """node => {
+  const style = getComputedStyle(node);
+  const box = node.getBoundingClientRect();
+  return {top: box.top, bottom: box.bottom, color: style.color, weight: style.fontWeight,
+          bar: parseFloat(style.borderInlineStartWidth), border: parseFloat(style.borderTopWidth),
+          icon: getComputedStyle(node, "::before").content};
+}"""
+
+
+def test_an_error_shows_beside_its_controls_as_one_and_goes_once_answered(site):
+    """ "Choose at least one answer first.", "Type your answer first." and "Your answer was not
+    sent…" were grey bubbles in the conversation, like its questions, above and away from the
+    controls; aria-invalid showed nothing; and they stayed in the transcript after the answer
+    was given. They show beside the controls, marked as errors by an icon, a bar and bold
+    text (not by colour alone), as is the control to change; each is said once, and it goes
+    once the visitor acts or the answer is sent."""
+    page_url, _ = site
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        agree_strongly(page)
+        announced(page)
+        error = page.locator(ERROR)
+        page.click(".feedbot-send")
+        page.click(".feedbot-send")
+        expect(error).to_have_text(CHOOSE_FIRST)
+        assert announced(page) == [CHOOSE_FIRST]
+        looks = error.evaluate(LOOK)
+        bubble = page.locator(".feedbot-message--bot").last.evaluate(LOOK)
+        assert looks["icon"] != "none" and looks["bar"] >= 3 and looks["weight"] == "700"
+        assert bubble["icon"] == "none" and looks["color"] != bubble["color"]
+        choices = page.locator(".feedbot-choice").last.evaluate(LOOK)
+        submit = page.locator(".feedbot-send").evaluate(LOOK)
+        assert choices["bottom"] <= looks["top"] and looks["bottom"] <= submit["top"]
+        assert page.locator(".feedbot-answer [role=group]").evaluate(LOOK)["bar"] >= 3
+        assert CHOOSE_FIRST not in page.inner_text(".feedbot-log")
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-error-choices.png")
+        page.click(".feedbot-choice >> nth=-1")  # "Something else"
+        expect(error).to_have_text("")
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        box = page.locator("#feedbot-text")
+        plain = box.evaluate(LOOK)["border"]
+        announced(page)
+        page.click(".feedbot-send")
+        expect(error).to_have_text(TYPE_FIRST)
+        assert announced(page) == [TYPE_FIRST]
+        looks = error.evaluate(LOOK)
+        assert box.evaluate(LOOK)["bottom"] <= looks["top"]
+        assert looks["bottom"] <= page.locator("#feedbot-count").evaluate(LOOK)["top"]
+        assert box.get_attribute("aria-invalid") == "true"
+        assert box.evaluate(LOOK)["border"] > plain
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, "webchat-error-text.png")
+        page.route(
+            "**/api/chat/messages", lambda route: route.abort("internetdisconnected"), times=1
+        )
+        box.type("Fine")
+        expect(error).to_have_text("")
+        page.keyboard.press("Enter")
+        expect(error).to_have_text(NOT_SENT)
+        assert box.evaluate(DESCRIPTION)[0] == NOT_SENT
+        assert box.get_attribute("aria-invalid") is None
+        assert announced(page).count(NOT_SENT) == 1
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[role=log] >> text=" + COMMENT_QUESTION)
+        expect(error).to_have_text("")
+        log = page.inner_text(".feedbot-log")
+        assert CHOOSE_FIRST not in log and TYPE_FIRST not in log and NOT_SENT not in log

@@ -22,11 +22,12 @@
   // moved: the control the widget last moved focus to; settleUntil: the time until which a
   // question just drawn does not take a press that may be the end of the last answer's (see
   // settleMs). noted: the controls a word about the answer (an error, the length limit) is
-  // tied to.
+  // tied to; answering: the controls of the answer shown, which a failure to send it is tied
+  // to.
   var state = {
     config: null, session: null, starting: null, answered: false, busy: false, answerId: null,
     asking: null, wanted: null, lost: false, restarted: false, told: false, unresumed: false,
-    moved: null, settleUntil: 0, noted: null
+    moved: null, settleUntil: 0, noted: null, answering: null
   };
   var ui = {};
   // The second press of a double Enter (Chromium presses a button at Enter's keydown) or of
@@ -49,6 +50,7 @@
     : null;
   var noteId = "feedbot-note";
   var questionId = "feedbot-question";
+  var errorId = "feedbot-error";
   // An answer that shows nothing: spaces, controls, or characters invisible on their own
   // (zero-width spaces, byte-order marks, direction marks), which the server takes for no
   // answer too. Browsers without Unicode property escapes know the usual ones.
@@ -515,6 +517,8 @@
     // A retry carries the same id: an answer the server applied, its reply lost, counts once.
     body.answer_id = state.answerId;
     if (state.asking) { body.question = state.asking; }
+    // The last attempt's failure makes way: a screen reader hears this one's too.
+    clearNote();
     var pending = addMessage("visitor", said);
     api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
@@ -527,7 +531,7 @@
         pending.parentNode.removeChild(pending);
         if (lost(error)) { return startAgain(); }
         if (error.status === 409 && error.data && error.data.messages) { return notApplied(error.data); }
-        failed(error, state.config.strings.not_sent);
+        notSent(error);
       })
       .then(idle);
   }
@@ -628,6 +632,7 @@
     clearNote();
     ui.answer.textContent = "";
     state.answerId = newId();
+    state.answering = null;
     state.asking = question ? question.question || null : null;
     state.moved = null;
     state.settleUntil = Date.now() + settleMs;
@@ -705,20 +710,26 @@
       list.appendChild(item);
     });
     holder.appendChild(list);
-    if (!question.multiple) { return; }
+    if (!question.multiple) {
+      ui.answer.appendChild(errorSlot());
+      state.answering = [list];
+      return;
+    }
+    ui.answer.appendChild(errorSlot());
     var actions = el("div", { "class": "feedbot-actions" });
     var submit = el("button", { type: "button", "class": "feedbot-send" }, strings.submit_choices);
     submit.addEventListener("click", unlessTooSoon(function () {
       var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
         return b.getAttribute("aria-pressed") === "true";
       });
-      if (!chosen.length) { note(strings.choose_first, [holder, submit], holder); return; }
+      if (!chosen.length) { showError(strings.choose_first, [holder, submit], holder); return; }
       // Joined as the survey's language writes a list (Chinese "、", Arabic "، ").
       send({ value: chosen.map(function (b) { return b.dataset.value; }) },
            chosen.map(function (b) { return b.textContent; }).join(strings.list_separator || ", "));
     }));
     actions.appendChild(submit);
     ui.answer.appendChild(actions);
+    state.answering = [holder, submit];
   }
 
   function buildText(strings) {
@@ -768,7 +779,7 @@
     var row = el("div", { "class": "feedbot-actions" });
     var sendButton = el("button", { type: "button", "class": "feedbot-send" }, strings.send);
     sendButton.addEventListener("click", unlessTooSoon(function () {
-      if (blank.test(box.value)) { note(strings.type_first, [box], box); } else { send({ text: box.value }, box.value); }
+      if (blank.test(box.value)) { showError(strings.type_first, [box], box); } else { send({ text: box.value }, box.value); }
     }));
     box.addEventListener("keydown", function (event) {
       // Enter that confirms an input method's composition (Chinese, Korean, Japanese) is
@@ -783,7 +794,9 @@
     });
     ui.answer.appendChild(label);
     ui.answer.appendChild(box);
+    ui.answer.appendChild(errorSlot());
     ui.answer.appendChild(count);
+    state.answering = [box, sendButton];
     row.appendChild(sendButton);
     ui.answer.appendChild(row);
   }
@@ -866,12 +879,12 @@
     if (first) { first.scrollIntoView({ block: "nearest" }); }
   }
 
-  // A failure said in the log: `said`, else the general error, or to wait when rate limited.
-  // An earlier line saying the same (the last attempt's) makes way for it, so retries do not
-  // pile up one line each, and a screen reader still hears that this one failed too.
-  function failed(error, said) {
+  // A failure said in the log: the general error, or to wait when rate limited. An earlier
+  // line saying the same (the last attempt's) makes way for it, so retries do not pile up one
+  // line each, and a screen reader still hears that this one failed too.
+  function failed(error) {
     var strings = state.config.strings;
-    var text = error && error.status === 429 ? strings.too_many : said || strings.error;
+    var text = error && error.status === 429 ? strings.too_many : strings.error;
     Array.prototype.forEach.call(ui.live.querySelectorAll(".feedbot-failure"), function (line) {
       if (line.textContent === text) { line.parentNode.removeChild(line); }
     });
@@ -900,22 +913,52 @@
     return last && last.textContent === text ? last : addMessage("bot", text);
   }
 
-  // A word about the answer being given (nothing chosen, nothing typed, the length limit):
-  // said in the log, and tied to the controls it is about (aria-describedby, and
-  // aria-invalid on `invalid` for an error) until the visitor acts on them.
-  function note(text, controls, invalid) {
+  // A word about the answer being given (the length limit): said in the log, and tied to
+  // the controls it is about (aria-describedby) until the visitor acts on them.
+  function note(text, controls) {
     clearNote();
     hint(text).id = noteId;
     controls.forEach(function (control) { describedBy(control, noteId, true); });
+    state.noted = controls;
+  }
+
+  // Where the answer's errors show: beside its controls, not in the conversation, where
+  // they looked like the survey's own words and stayed after the answer was given. Empty
+  // until an error, and in the page from the start, so that a screen reader hears it.
+  function errorSlot() {
+    return el("p", { id: errorId, "class": "feedbot-error", "aria-live": "polite" });
+  }
+
+  // An error about the answer (nothing chosen, nothing typed, not sent): shown beside its
+  // controls as an error (marked, not by colour alone), said once however often the same
+  // press repeats it, tied to the controls (aria-describedby, and aria-invalid on `invalid`,
+  // what the visitor must change) until the visitor acts on them or sends again.
+  function showError(text, controls, invalid) {
+    var slot = ui.answer.querySelector("#" + errorId);
+    if (!slot) { return; }
+    var same = slot.textContent === text;
+    clearNote(same);
+    if (!same) { slot.textContent = text; }
+    controls.forEach(function (control) { describedBy(control, errorId, true); });
     if (invalid) { invalid.setAttribute("aria-invalid", "true"); }
     state.noted = controls;
   }
 
-  function clearNote() {
+  // An answer that did not reach the survey: said beside it, the answer kept to send again.
+  function notSent(error) {
+    var strings = state.config.strings;
+    showError(error && error.status === 429 ? strings.too_many : strings.not_sent, state.answering || []);
+  }
+
+  // keepError: the error shown stays (it is about to be said again).
+  function clearNote(keepError) {
     var said = ui.panel.querySelector("#" + noteId);
     if (said) { said.removeAttribute("id"); }
+    var slot = ui.answer.querySelector("#" + errorId);
+    if (slot && !keepError) { slot.textContent = ""; }
     (state.noted || []).forEach(function (control) {
       describedBy(control, noteId, false);
+      describedBy(control, errorId, false);
       control.removeAttribute("aria-invalid");
     });
     state.noted = null;
