@@ -2140,3 +2140,59 @@ def test_an_error_shows_beside_its_controls_as_one_and_goes_once_answered(site):
         expect(error).to_have_text("")
         log = page.inner_text(".feedbot-log")
         assert CHOOSE_FIRST not in log and TYPE_FIRST not in log and NOT_SENT not in log
+
+
+def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
+    """On a slow network the controls stayed as they were while an answer was on its way: a
+    second rating pressed did nothing without a word, and a driver pressed after "Submit
+    choices" showed as chosen (aria-pressed) but was not sent. The answer area is busy, its
+    controls disabled (focus stays) and dimmed, the answer's bubble shown as on its way."""
+    page_url, app = site
+    held = []
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.route("**/api/chat/messages", lambda route: held.append(route))
+        answer = page.locator(".feedbot-answer")
+        page.focus('.feedbot-choice >> text="Agree"')
+        page.keyboard.press("Enter")
+        expect(answer).to_have_attribute("aria-busy", "true")
+        assert page.locator(".feedbot-answer button:not([aria-disabled=true])").count() == 0
+        assert focused_text(page) == "Agree"
+        pending = page.locator(".feedbot-message--visitor").last
+        assert pending.evaluate("node => getComputedStyle(node).borderTopStyle") == "dashed"
+        assert axe_violations(page, ".feedbot-chat") == []
+        # Pressed anyway (Playwright waits for an enabled control unless forced).
+        page.click('.feedbot-choice >> text="Strongly agree"', force=True)
+        assert said_by_the_visitor(page) == ["You: Agree"]
+        held.pop().continue_()
+        page.wait_for_selector("[aria-pressed]")
+        assert answer.get_attribute("aria-busy") is None
+        assert pending.evaluate("node => getComputedStyle(node).borderTopStyle") != "dashed"
+        page.click(".feedbot-choice >> text=I got what I needed")
+        page.click(".feedbot-send")
+        expect(answer).to_have_attribute("aria-busy", "true")
+        page.click(".feedbot-choice >> text=It was easy to do", force=True)
+        assert page.get_attribute(".feedbot-choice >> text=It was easy to do", "aria-pressed") == (
+            "false"
+        )
+        held.pop().continue_()
+        page.wait_for_selector("#feedbot-text")
+        box = page.locator("#feedbot-text")
+        box.type("Fine")
+        page.keyboard.press("Enter")
+        expect(answer).to_have_attribute("aria-busy", "true")
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+        assert box.evaluate("node => node.readOnly") is True
+        page.keyboard.type(" and more")
+        assert box.input_value() == "Fine"
+        held.pop().continue_()
+        page.wait_for_selector("text=Thank you for your feedback")
+        assert held == []
+        assert said_by_the_visitor(page) == ["You: Agree", "You: I got what I needed", "You: Fine"]
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 4, "made_the_difference": ["effectiveness"], "anything_else": "Fine"},
+        )
+    ]

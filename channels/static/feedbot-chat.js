@@ -520,8 +520,11 @@
     // The last attempt's failure makes way: a screen reader hears this one's too.
     clearNote();
     var pending = addMessage("visitor", said);
+    pending.classList.add("feedbot-message--pending");
+    sending(true);
     api("POST", "/api/chat/messages", body, state.session)
       .then(function (data) {
+        pending.classList.remove("feedbot-message--pending");
         state.answered = true;
         state.restarted = false;
         updatePicker();
@@ -533,7 +536,21 @@
         if (error.status === 409 && error.data && error.data.messages) { return notApplied(error.data); }
         notSent(error);
       })
-      .then(idle);
+      .then(function () {
+        sending(false);
+        idle();
+      });
+  }
+
+  // While an answer is on its way its controls say so (aria-busy, aria-disabled, the box
+  // read-only, each dimmed) and take no press: a second one did nothing without a word, and
+  // a choice pressed meanwhile showed as chosen but was not sent. Focus stays where it is.
+  function sending(busy) {
+    if (busy) { ui.answer.setAttribute("aria-busy", "true"); } else { ui.answer.removeAttribute("aria-busy"); }
+    Array.prototype.forEach.call(ui.answer.querySelectorAll("button, textarea"), function (control) {
+      if (busy) { control.setAttribute("aria-disabled", "true"); } else { control.removeAttribute("aria-disabled"); }
+      if (control.tagName === "TEXTAREA") { control.readOnly = busy; }
+    });
   }
 
   // The answer was not saved: another window of this session (a duplicated tab shares it)
@@ -698,6 +715,7 @@
       if (question.multiple) {
         button.setAttribute("aria-pressed", "false");
         button.addEventListener("click", unlessTooSoon(function () {
+          if (state.busy) { return; }
           var pressed = button.getAttribute("aria-pressed") === "true";
           button.setAttribute("aria-pressed", pressed ? "false" : "true");
           clearNote();
