@@ -54,6 +54,9 @@ class Settings:
     # How long a drain job waits after the first response closes, so that the responses closing
     # meanwhile ride along in its batch (0: at once; a job costs a worker more than a record).
     normalize_delay_seconds: float = 1.0
+    # A response still in the outbox this long after it closed gets a drain queued at once (its
+    # delayed drain waits on RQ's scheduler, and none may be running).
+    normalize_overdue_seconds: int = 15
     raw_text_retention_days: int = 90
     fixed_now: datetime | None = None
     chat_start_limit: str = "20 per minute"
@@ -99,6 +102,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         normalize_retry_intervals=_intervals(env, "FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10,60,300"),
         normalize_delay_seconds=_number(
             env, "FEEDBOT_NORMALIZE_DELAY_SECONDS", defaults.normalize_delay_seconds, maximum=3600
+        ),
+        normalize_overdue_seconds=_whole_seconds(
+            env, "FEEDBOT_NORMALIZE_OVERDUE_SECONDS", defaults.normalize_overdue_seconds, 3600
         ),
         chat_start_limit=_rate_limit(env, "FEEDBOT_CHAT_START_LIMIT", defaults.chat_start_limit),
         chat_session_limit=_rate_limit(
@@ -345,6 +351,11 @@ def _number(
         lowest = "more than 0" if positive else "from 0"
         raise ConfigError(f"{name} must be {lowest} up to {maximum}, got {text!r}")
     return value
+
+
+def _whole_seconds(env: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    """A whole number of seconds from 1 up to `maximum`; `default` when unset."""
+    return int(_number(env, name, default, maximum=maximum, whole=True, positive=True))
 
 
 def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:

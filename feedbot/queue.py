@@ -36,8 +36,6 @@ BATCH_SIZE = 500
 DRAIN_BATCHES = 20
 DRAIN_MARK = "feedbot:normalize-drain-queued"
 DRAIN_MARK_SECONDS = 60
-# A response still in the outbox this long after it closed gets a drain queued at once.
-OVERDUE = timedelta(seconds=15)
 OVERDUE_MARK = "feedbot:overdue-drain-queued"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,23 +105,25 @@ def queue_drain(runtime: Runtime, force: bool = False) -> None:
 
 
 def drain_if_overdue(runtime: Runtime, now: datetime, window: timedelta) -> bool:
-    """Queue a drain at once if a response closed more than OVERDUE ago (and within `window`)
-    still waits in the outbox; at most one such drain per OVERDUE. Return whether one was.
+    """Queue a drain at once if a response closed more than FEEDBOT_NORMALIZE_OVERDUE_SECONDS
+    ago (and within `window`) still waits in the outbox; at most one such drain per that
+    time. Return whether one was.
 
     A delayed drain waits on RQ's scheduler, and no scheduler runs for up to two minutes after
     a worker is killed: its scheduler's lock outlives it. Responses older than `window` (the
     periodic sweep's interval) are left to the sweep, so one that cannot be normalized does
     not fail a job every few seconds.
     """
+    overdue = timedelta(seconds=runtime.settings.normalize_overdue_seconds)
     waiting = exists().where(
-        PendingNormalization.created_at < now - OVERDUE,
+        PendingNormalization.created_at < now - overdue,
         PendingNormalization.created_at > now - window,
     )
     with runtime.db.reading() as db:  # every 5 s: no SQLite write lock for a read
         if not db.scalar(select(waiting)):
             return False
     connection = redis_connection(runtime.settings.redis_url)
-    if not connection.set(OVERDUE_MARK, 1, nx=True, ex=OVERDUE):
+    if not connection.set(OVERDUE_MARK, 1, nx=True, ex=overdue):
         return False
     queue_drain(runtime, force=True)
     return True

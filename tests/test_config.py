@@ -242,6 +242,8 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_TWILIO_RETRY_INTERVALS", "30,2m"),
         ("FEEDBOT_NORMALIZE_RETRY_INTERVALS", "10;60"),
         ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "1.5"),
+        ("FEEDBOT_NORMALIZE_OVERDUE_SECONDS", "0"),
+        ("FEEDBOT_NORMALIZE_OVERDUE_SECONDS", "2.5"),
         ("FEEDBOT_FIXED_NOW", "yesterday"),
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00"),
         ("FEEDBOT_FIXED_NOW", "9999-12-31T23:00:00+00:00"),
@@ -329,6 +331,13 @@ def test_a_redis_database_that_is_no_number_is_refused(value):
     assert str(refused.value).startswith(
         "REDIS_URL names a database that is not a number (redis-py would use database 0)"
     )
+
+
+def test_the_overdue_drain_waits_production_time_unless_set():
+    """A response waiting in the outbox got its drain queued after a fixed 15 s, which the
+    fault bench's quick run could only sit out."""
+    assert load_settings({}).normalize_overdue_seconds == 15
+    assert load_settings({"FEEDBOT_NORMALIZE_OVERDUE_SECONDS": "3"}).normalize_overdue_seconds == 3
 
 
 def test_chat_rates_are_read_as_flask_limiter_writes_them():
@@ -460,6 +469,7 @@ def test_empty_paths_start_feedbot_on_the_shipped_files(tmp_path):
         "FEEDBOT_IDLE_EXPIRY_HOURS",
         "FEEDBOT_NORMALIZE_DELAY_SECONDS",
         "FEEDBOT_WORKER_MAINTENANCE_SECONDS",
+        "FEEDBOT_NORMALIZE_OVERDUE_SECONDS",
     ],
 )
 def test_an_empty_number_is_unset(name):

@@ -20,7 +20,6 @@ from sqlalchemy.exc import OperationalError
 from feedbot.models import Answer, Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import NormalizationError, record_as_dict
 from feedbot.queue import (
-    OVERDUE,
     OVERDUE_MARK,
     drain,
     drain_if_overdue,
@@ -151,24 +150,31 @@ def test_a_drain_waits_a_second_on_the_scheduler_for_the_responses_closing_meanw
 def test_a_drain_stuck_without_a_scheduler_is_queued_at_once_when_overdue(
     queued_app, database_url, redis_server
 ):
-    app = make_app(database_url, redis_url=redis_server.url, normalize_delay_seconds=1.0)
+    app = make_app(
+        database_url,
+        redis_url=redis_server.url,
+        normalize_delay_seconds=1.0,
+        normalize_overdue_seconds=3,
+    )
     runtime = runtime_of(app)
     queue = normalize_queue(runtime)
     window = timedelta(minutes=5)
+    overdue_after = timedelta(seconds=3)
     complete_survey(app, phone="+12025550190")
     closed = datetime.now(UTC)
     assert len(queue) == 0  # its drain waits for RQ's scheduler, and none is running
-    assert not drain_if_overdue(runtime, closed, window)
-    overdue = closed + OVERDUE + timedelta(seconds=1)
+    assert not drain_if_overdue(runtime, closed + overdue_after - timedelta(seconds=1), window)
+    overdue = closed + overdue_after + timedelta(seconds=1)
     assert drain_if_overdue(runtime, overdue, window)
-    assert not drain_if_overdue(runtime, overdue, window)  # one such drain per OVERDUE
+    assert not drain_if_overdue(runtime, overdue, window)  # one such drain per overdue time
+    assert 0 < Redis.from_url(redis_server.url).ttl(OVERDUE_MARK) <= 3
     assert len(queue) == 1
     run_worker(queued_app)  # no scheduler here either
     assert len(records(app)) == 1 and pending(app) == 0
     # A response older than the sweep's interval is the periodic sweep's to retry.
     complete_survey(app, phone="+12025550191")
     Redis.from_url(redis_server.url).delete(OVERDUE_MARK)
-    assert not drain_if_overdue(runtime, datetime.now(UTC) + window + OVERDUE, window)
+    assert not drain_if_overdue(runtime, datetime.now(UTC) + window + overdue_after, window)
     runtime.db.dispose()
 
 

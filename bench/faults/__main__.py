@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     with (
         PostgresCluster() as postgres,
         RedisServer() as redis,
-        stack(postgres, redis, logs) as services,
+        stack(postgres, redis, logs, timing) as services,
     ):
         for number, name in enumerate(args.scenario or SCENARIOS, start=1):
             rows.append(run_scenario(name, number, services, timing))

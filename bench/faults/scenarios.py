@@ -39,13 +39,26 @@ class Timing:
     fault_at: float
     outage_seconds: float
     drain_timeout: float
+    # FEEDBOT_NORMALIZE_OVERDUE_SECONDS: after a Redis restart takes RQ's scheduler with it,
+    # the drain waits this long for the worker's overdue check (production's 15 s in the full
+    # run; the quick run checks the same path, sooner).
+    overdue_seconds: int
 
 
 # The quick run's fault comes a second in (texters are mid-survey by then, and the worker
 # holds a job within a second of the first closings) and its load goes on 2 s or more after
 # Redis or PostgreSQL is back.
-QUICK = Timing(threads=8, load_seconds=5, fault_at=1, outage_seconds=2, drain_timeout=30)
-FULL = Timing(threads=24, load_seconds=45, fault_at=15, outage_seconds=5, drain_timeout=180)
+QUICK = Timing(
+    threads=8, load_seconds=5, fault_at=1, outage_seconds=2, drain_timeout=30, overdue_seconds=3
+)
+FULL = Timing(
+    threads=24,
+    load_seconds=45,
+    fault_at=15,
+    outage_seconds=5,
+    drain_timeout=180,
+    overdue_seconds=15,
+)
 
 
 @dataclass
@@ -164,12 +177,15 @@ class Stack:
 
 
 @contextmanager
-def stack(postgres: PostgresCluster, redis: RedisServer, logs: Path) -> Iterator[Stack]:
+def stack(
+    postgres: PostgresCluster, redis: RedisServer, logs: Path, timing: Timing
+) -> Iterator[Stack]:
     """A fresh, migrated database; gunicorn with the production configuration; a worker."""
     database_url = postgres.create_database("faults")
     upgrade(database_url)
     env = feedbot_env(database_url)
     env["REDIS_URL"] = redis.url
+    env["FEEDBOT_NORMALIZE_OVERDUE_SECONDS"] = str(timing.overdue_seconds)
     with (
         open(logs / "web.log", "w") as web_log,
         SupervisedWorker(env, logs / "worker.log") as worker,
