@@ -286,15 +286,20 @@ def test_enter_that_confirms_an_input_method_composition_sends_nothing(site):
     ]
 
 
-# Records what is added to a live region, which is what a screen reader reads out.
+# Records what is added to a live region, which is what a screen reader reads out: the nearest
+# aria-live of the node added, its own included, says whether it is (screen readers go by that
+# "container-live" of each node); an empty node says nothing.
 WATCH_ANNOUNCEMENTS = """
 window.announced = [];
 new MutationObserver((records) => {
   for (const record of records) {
-    const live = record.target.closest && record.target.closest("[aria-live]");
-    if (live && live.getAttribute("aria-live") !== "off") {
-      record.addedNodes.forEach((node) => window.announced.push(node.textContent));
-    }
+    record.addedNodes.forEach((node) => {
+      const element = node.nodeType === Node.ELEMENT_NODE ? node : record.target;
+      const live = element.closest && element.closest("[aria-live]");
+      if (live && live.getAttribute("aria-live") !== "off" && node.textContent) {
+        window.announced.push(node.textContent);
+      }
+    });
   }
 }).observe(document, {childList: true, subtree: true});
 """
@@ -362,8 +367,8 @@ def test_screen_readers_hear_each_new_message_once_not_the_whole_conversation(si
         page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
         assert announced(page) == ["Esta interacción aumentó mi confianza en Federal Student Aid."]
         agree_strongly(page)
-        said, drivers = announced(page)
-        assert said == f"{spanish['you']}: Totalmente de acuerdo"
+        [drivers] = announced(page)  # the answer is shown, not read back
+        assert said_by_the_visitor(page) == [f"{spanish['you']}: Totalmente de acuerdo"]
         assert drivers.startswith("¿Qué hizo la diferencia")
         page.reload()
         open_panel(page, page_url)
@@ -2196,3 +2201,38 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
             {"trust": 4, "made_the_difference": ["effectiveness"], "anything_else": "Fine"},
         )
     ]
+
+
+THANKS = "Thank you for your feedback. It helps Federal Student Aid serve you better."
+
+
+def test_an_answer_sent_is_not_read_back(site):
+    """Each answer was put in the live log as it was sent: a 2,000-character comment was read
+    out whole (2,001 characters), and again at each retry after a failure. What follows it
+    is said (the next question, or why it was not sent); the log still shows the answer."""
+    page_url, app = site
+    comment = ("My long answer ✨ that I do not want to lose. " * 50)[:2000]
+    with chromium(locale="en-US") as page:
+        page.add_init_script(WATCH_ANNOUNCEMENTS)
+        open_panel(page, page_url)
+        announced(page)
+        agree_strongly(page)
+        assert announced(page) == ["What about this interaction made the difference?"]
+        page.click(".feedbot-skip")
+        page.locator(QUESTION, has_text=COMMENT_QUESTION).wait_for()
+        assert announced(page) == [COMMENT_QUESTION]
+        page.route(
+            "**/api/chat/messages", lambda route: route.abort("internetdisconnected"), times=2
+        )
+        page.focus("#feedbot-text")
+        page.keyboard.insert_text(comment)
+        announced(page)  # that it is as long as may be
+        for _ in range(2):
+            page.keyboard.press("Enter")
+            page.locator(ERROR, has_text=NOT_SENT).wait_for()
+            assert announced(page) == [NOT_SENT]
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=" + THANKS)
+        assert announced(page) == [THANKS]
+        assert said_by_the_visitor(page)[-1] == "You: " + comment
+    assert stored(app)[0][2]["anything_else"] == comment

@@ -519,7 +519,10 @@
     if (state.asking) { body.question = state.asking; }
     // The last attempt's failure makes way: a screen reader hears this one's too.
     clearNote();
+    // Shown, not read back: a long comment was read out whole, again at each retry. What
+    // follows it is said (the next question, or why it was not sent).
     var pending = addMessage("visitor", said);
+    pending.setAttribute("aria-live", "off");
     pending.classList.add("feedbot-message--pending");
     sending(true);
     api("POST", "/api/chat/messages", body, state.session)
