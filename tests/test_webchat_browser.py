@@ -2236,3 +2236,31 @@ def test_an_answer_sent_is_not_read_back(site):
         assert announced(page) == [THANKS]
         assert said_by_the_visitor(page)[-1] == "You: " + comment
     assert stored(app)[0][2]["anything_else"] == comment
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "locale"),
+    [(1280, 720, "en-US"), (1280, 720, "ar-EG"), (320, 568, "en-US"), (320, 256, "en-US")],
+)
+def test_the_language_picker_is_a_target_of_24_px_beside_its_label(site, width, height, locale):
+    """The picker was 21 px tall (under WCAG 2.5.8's 24 px) at every size, and on a desktop
+    its "Language" label ended the header's first row while the picker began the second."""
+    page_url, _ = site
+    with chromium(
+        locale=locale,
+        viewport={"width": width, "height": height},
+        extra_http_headers={"Accept-Language": locale},
+    ) as page:
+        open_panel(page, page_url)
+        picker = page.locator("#feedbot-language").bounding_box()
+        label = page.locator("label[for=feedbot-language]").bounding_box()
+        assert picker["height"] >= 24 and picker["width"] >= 24
+        assert (
+            label["y"] < picker["y"] + picker["height"]
+            and picker["y"] < label["y"] + label["height"]
+        )
+        if locale == "ar-EG":
+            assert label["x"] > picker["x"]
+        else:
+            assert label["x"] < picker["x"]
+        assert axe_violations(page, ".feedbot-chat") == []

@@ -231,8 +231,10 @@
       if (!keyed) { switchLanguage(ui.language.value); }
     });
     ui.language.addEventListener("blur", choose);
-    header.appendChild(ui.languageLabel);
-    header.appendChild(ui.language);
+    // Together, so that the label never wraps away from its picker.
+    var picker = header.appendChild(el("div", { "class": "feedbot-language" }));
+    picker.appendChild(ui.languageLabel);
+    picker.appendChild(ui.language);
     if (!inline) {
       ui.close = el("button", { type: "button", "class": "feedbot-close" }, "×");
       ui.close.addEventListener("click", function () { toggle(false); });
