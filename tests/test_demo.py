@@ -100,3 +100,17 @@ def _post_when_up(request: urllib.request.Request) -> bytes:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_demo_refuses_production(sqlite_url):
+    """It served Flask's development server on the production database, migrated it (which
+    the release step alone does there), and suggested `feedbot chat` without the `--record`
+    production asks for."""
+    from tests.conftest import make_app, runtime_of
+
+    app = make_app(sqlite_url, env="production")
+    refused = app.test_cli_runner().invoke(args=["demo", "--port", str(free_port())])
+    assert refused.exit_code == 2, refused.output
+    assert "FEEDBOT_ENV=production" in refused.output and "Procfile" in refused.output
+    assert "feedbot chat" not in refused.output
+    runtime_of(app).db.dispose()
