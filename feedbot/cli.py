@@ -474,7 +474,7 @@ def _queue_problems(runtime: Runtime) -> list[str]:
 
     from feedbot.invitation_queue import INVITATIONS_QUEUE
     from feedbot.queue import QUEUES, redis_connection
-    from feedbot.worker import SILENT_AFTER, live_workers
+    from feedbot.worker import live_workers
 
     if runtime.settings.redis_url is None:
         click.echo("queue: in-process (no REDIS_URL)")
@@ -497,13 +497,14 @@ def _queue_problems(runtime: Runtime) -> list[str]:
             )
             if failed:
                 problems.append(f"{name} has failed jobs (feedbot queue redrive)")
-        workers = live_workers(connection)
+        silent_after = runtime.settings.worker_silent_after
+        workers = live_workers(connection, silent_after)
     except RedisError as error:
         click.echo("workers: unknown")
         return [*problems, f"Redis cannot be reached ({type(error).__name__})"]
     silent = (
         f" ({workers.silent} more registered, silent for over"
-        f" {SILENT_AFTER.total_seconds():.0f} s: stopped or killed)"
+        f" {silent_after.total_seconds():.0f} s: stopped or killed)"
         if workers.silent
         else ""
     )
@@ -538,7 +539,7 @@ def worker(burst: bool) -> None:
         Sweeper(connection, sweep_at_start=True).start()
     # No fork per job: jobs are short database work, and keeping one process keeps its
     # runtime and connection pool (bench/normalize.py: 786 → 1,186 records/s).
-    run_worker(QUEUES, worker_redis(settings.redis_url), burst, settings.worker_maintenance_seconds)
+    run_worker(QUEUES, worker_redis(settings.redis_url), burst, settings)
 
 
 @click.command("purge")

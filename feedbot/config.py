@@ -69,6 +69,11 @@ class Settings:
     # How often a worker cleans RQ's registries and restarts RQ's scheduler if it died (it
     # dies with a Redis restart; RQ's own default is 10 minutes).
     worker_maintenance_seconds: int = 60
+    # How often a worker writes its heartbeat, whatever it is doing; `queue status` counts a
+    # worker silent for three beats as gone.
+    worker_heartbeat_seconds: int = 5
+    # While the database's schema is behind the code: how often a worker checks it again.
+    worker_schema_check_seconds: int = 5
 
     def now(self) -> datetime:
         """The time scheduled work runs at: real, or fixed for tests and rehearsals."""
@@ -77,6 +82,12 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def worker_silent_after(self) -> timedelta:
+        """How long a registered worker's heartbeat may be silent before it counts as gone:
+        three beats missed."""
+        return timedelta(seconds=3 * self.worker_heartbeat_seconds)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -127,6 +138,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 whole=True,
                 positive=True,
             )
+        ),
+        # Up to 10: three beats must fit in RQ's worker_ttl (feedbot.worker.WORKER_TTL_SECONDS).
+        worker_heartbeat_seconds=_whole_seconds(
+            env, "FEEDBOT_WORKER_HEARTBEAT_SECONDS", defaults.worker_heartbeat_seconds, 10
+        ),
+        worker_schema_check_seconds=_whole_seconds(
+            env, "FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS", defaults.worker_schema_check_seconds, 60
         ),
         fixed_now=_instant(env, "FEEDBOT_FIXED_NOW"),
         idle_expiry=timedelta(

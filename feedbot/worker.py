@@ -47,6 +47,7 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
+from feedbot.config import Settings
 from feedbot.db import missing_schema
 from feedbot.logs import Outage
 from feedbot.migrations import SchemaState, schema_state
@@ -54,15 +55,12 @@ from feedbot.migrations import SchemaState, schema_state
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 2.0
-HEARTBEAT_SECONDS = 5.0
-# A worker is counted as gone when its heartbeat is this old: three beats missed.
-SILENT_AFTER = timedelta(seconds=15)
 # RQ's worker_ttl: its registration expires 60 s after this without a heartbeat (RQ's default,
 # 420, kept a killed worker's for 8 minutes), and an idle worker waits for jobs 15 s at a time
 # (worker_ttl - 15), so that its maintenance runs within 15 s of being due, not up to 405 s late.
 WORKER_TTL_SECONDS = 30
-# While the schema is behind: how often it is checked, and how often the worker says so.
-SCHEMA_CHECK_SECONDS = 5.0
+# While the schema is behind, how often the worker says so (it checks every
+# FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS).
 SCHEMA_LOG_SECONDS = 60.0
 
 
@@ -74,16 +72,17 @@ class LiveWorkers:
     silent: int
 
 
-def live_workers(connection: Redis) -> LiveWorkers:
-    """Count RQ's registered workers by whether their heartbeat is recent, on the real clock
-    (not Settings.now, which a rehearsal may fix). A worker killed with SIGKILL (an OOM kill, a
-    container's end) stays registered until its registration expires."""
+def live_workers(connection: Redis, silent_after: timedelta) -> LiveWorkers:
+    """Count RQ's registered workers by whether their heartbeat is less than `silent_after`
+    old (Settings.worker_silent_after), on the real clock (not Settings.now, which a rehearsal
+    may fix). A worker killed with SIGKILL (an OOM kill, a container's end) stays registered
+    until its registration expires."""
     now = datetime.now(UTC)
     workers = Worker.all(connection=connection)
     alive = sum(
         1
         for worker in workers
-        if worker.last_heartbeat is not None and now - worker.last_heartbeat <= SILENT_AFTER
+        if worker.last_heartbeat is not None and now - worker.last_heartbeat <= silent_after
     )
     return LiveWorkers(alive=alive, silent=len(workers) - alive)
 
@@ -150,7 +149,7 @@ class FeedbotScheduler(RQScheduler):
 
 
 class Pulse(threading.Thread):
-    """A daemon thread that writes its worker's heartbeat every HEARTBEAT_SECONDS: RQ's
+    """A daemon thread that writes its worker's heartbeat every `heartbeat_seconds`: RQ's
     SimpleWorker writes one only between jobs, and none for as long as a job runs."""
 
     def __init__(self, worker: FeedbotWorker) -> None:
@@ -159,7 +158,7 @@ class Pulse(threading.Thread):
         self._stopped = threading.Event()
 
     def run(self) -> None:
-        while not self._stopped.wait(HEARTBEAT_SECONDS):
+        while not self._stopped.wait(self.worker.heartbeat_seconds):
             # Redis down: the worker's own loop meets the outage too, and says so.
             with suppress(RedisError):
                 self.worker.heartbeat()
@@ -180,6 +179,9 @@ class FeedbotWorker(SimpleWorker):
     asked_to_stop = False
     on_started: Callable[[], None] | None = None  # once registered and subscribed
     on_heartbeat: Callable[[], None] | None = None  # each time Redis took its heartbeat
+    # run_worker gives them the settings'; here their defaults.
+    heartbeat_seconds: int = Settings.worker_heartbeat_seconds
+    schema_check_seconds: int = Settings.worker_schema_check_seconds
     _pulse: Pulse | None = None
     # Whether the schema was found current at the last check (at start-up, and after a job
     # met a missing table), and the job to put back in its queue, which met one.
@@ -215,10 +217,10 @@ class FeedbotWorker(SimpleWorker):
                     "the worker takes no job until the database's schema is current: %s"
                     " (checked again every %g s)",
                     state.detail,
-                    SCHEMA_CHECK_SECONDS,
+                    self.schema_check_seconds,
                 )
                 said_at = time.monotonic()
-            if self._stopping.wait(SCHEMA_CHECK_SECONDS):
+            if self._stopping.wait(self.schema_check_seconds):
                 raise StopRequested
         self._schema_current = state is not None
         if said_at is not None and state is not None:
@@ -368,13 +370,13 @@ def worker_redis(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=2)
 
 
-def run_worker(
-    queues: Sequence[str], connection: Redis, burst: bool, maintenance_seconds: int = 60
-) -> None:
+def run_worker(queues: Sequence[str], connection: Redis, burst: bool, settings: Settings) -> None:
     """Work the queues with RQ's scheduler until asked to stop (or, with `burst`, until empty).
 
     RQ's scheduler runs in a child process that exits when Redis restarts; the worker starts it
-    again only at its maintenance, so that runs every `maintenance_seconds`, not every 10 min.
+    again only at its maintenance, so that runs every settings.worker_maintenance_seconds, not
+    every 10 min. The worker beats every settings.worker_heartbeat_seconds and, while the
+    schema is behind, checks it every settings.worker_schema_check_seconds.
     """
     outage = Outage(
         log,
@@ -397,9 +399,11 @@ def run_worker(
                 worker = FeedbotWorker(
                     list(queues),
                     connection=connection,
-                    maintenance_interval=maintenance_seconds,
+                    maintenance_interval=settings.worker_maintenance_seconds,
                     worker_ttl=WORKER_TTL_SECONDS,
                 )
+                worker.heartbeat_seconds = settings.worker_heartbeat_seconds
+                worker.schema_check_seconds = settings.worker_schema_check_seconds
                 worker.on_started = outage.worked
                 worker.on_heartbeat = unreachable.worked
                 worker.work(with_scheduler=True, burst=burst)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,10 @@ def test_development_runs_on_the_embedded_defaults():
         ("FEEDBOT_WORKER_MAINTENANCE_SECONDS", "1.5"),
         ("FEEDBOT_NORMALIZE_OVERDUE_SECONDS", "0"),
         ("FEEDBOT_NORMALIZE_OVERDUE_SECONDS", "2.5"),
+        ("FEEDBOT_WORKER_HEARTBEAT_SECONDS", "0"),
+        ("FEEDBOT_WORKER_HEARTBEAT_SECONDS", "11"),
+        ("FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS", "0"),
+        ("FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS", "61"),
         ("FEEDBOT_FIXED_NOW", "yesterday"),
         ("FEEDBOT_FIXED_NOW", "2026-11-26T12:00:00"),
         ("FEEDBOT_FIXED_NOW", "9999-12-31T23:00:00+00:00"),
@@ -333,11 +338,29 @@ def test_a_redis_database_that_is_no_number_is_refused(value):
     )
 
 
-def test_the_overdue_drain_waits_production_time_unless_set():
-    """A response waiting in the outbox got its drain queued after a fixed 15 s, which the
-    fault bench's quick run could only sit out."""
-    assert load_settings({}).normalize_overdue_seconds == 15
-    assert load_settings({"FEEDBOT_NORMALIZE_OVERDUE_SECONDS": "3"}).normalize_overdue_seconds == 3
+def test_the_queue_and_worker_timings_keep_production_values_unless_set():
+    """The overdue drain, the worker's heartbeat and its schema check waited fixed times (15 s,
+    5 s, 5 s) that a test or the fault bench's quick run could only sit out."""
+    defaults = load_settings({})
+    assert (
+        defaults.normalize_overdue_seconds,
+        defaults.worker_heartbeat_seconds,
+        defaults.worker_schema_check_seconds,
+    ) == (15, 5, 5)
+    assert defaults.worker_silent_after == timedelta(seconds=15)
+    settings = load_settings(
+        {
+            "FEEDBOT_NORMALIZE_OVERDUE_SECONDS": "3",
+            "FEEDBOT_WORKER_HEARTBEAT_SECONDS": "1",
+            "FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS": "2",
+        }
+    )
+    assert (
+        settings.normalize_overdue_seconds,
+        settings.worker_heartbeat_seconds,
+        settings.worker_schema_check_seconds,
+    ) == (3, 1, 2)
+    assert settings.worker_silent_after == timedelta(seconds=3)
 
 
 def test_chat_rates_are_read_as_flask_limiter_writes_them():
@@ -470,6 +493,8 @@ def test_empty_paths_start_feedbot_on_the_shipped_files(tmp_path):
         "FEEDBOT_NORMALIZE_DELAY_SECONDS",
         "FEEDBOT_WORKER_MAINTENANCE_SECONDS",
         "FEEDBOT_NORMALIZE_OVERDUE_SECONDS",
+        "FEEDBOT_WORKER_HEARTBEAT_SECONDS",
+        "FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS",
     ],
 )
 def test_an_empty_number_is_unset(name):

@@ -61,6 +61,8 @@ def worker_process(log: Path, **env: str) -> Iterator[WorkerProcess]:
                 # The web app's key (tests.conftest.make_app): the database knows its fingerprint.
                 "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
                 "FEEDBOT_WORKER_MAINTENANCE_SECONDS": "1",
+                # A schema behind is checked again every second, not every 5 s.
+                "FEEDBOT_WORKER_SCHEMA_CHECK_SECONDS": "1",
                 **env,
             },
             stdout=output,
@@ -230,25 +232,28 @@ def test_queue_status_counts_a_killed_worker_out_and_a_busy_one_in(
     """A worker killed with SIGKILL (its process group, as a container is killed) keeps its RQ
     registration until it expires: `queue status` counted it as alive for 8 minutes. Only a
     recent heartbeat counts, and a worker held in a long job (blocked on a lock here) beats
-    all the same, though RQ's SimpleWorker writes no heartbeat of its own during a job."""
+    all the same, though RQ's SimpleWorker writes no heartbeat of its own during a job. Beats
+    a second apart here (production's are 5 s): silent for three, a worker counts as gone."""
     connection = Redis.from_url(redis_server.url)
     holder = create_engine(database_url)
-    with worker_process(tmp_path / "busy.log") as busy:
+    app = make_app(database_url, redis_url=redis_server.url, worker_heartbeat_seconds=1)
+    beat_every_second = {"FEEDBOT_WORKER_HEARTBEAT_SECONDS": "1"}
+    with worker_process(tmp_path / "busy.log", **beat_every_second) as busy:
         wait_for(lambda: Worker.count(connection=connection) == 1, 20, "the first worker")
         with holder.connect() as blocking, blocking.begin():
             blocking.execute(text("LOCK TABLE response_records IN ACCESS EXCLUSIVE MODE"))
             complete_survey(queued_app, phone="+12025550163")
             wait_for(lambda: waiting_on_a_lock(database_url), 20, "the drain to block")
-            with worker_process(tmp_path / "killed.log") as killed:
+            with worker_process(tmp_path / "killed.log", **beat_every_second) as killed:
                 wait_for(lambda: Worker.count(connection=connection) == 2, 20, "the second")
                 os.killpg(killed.pid, signal.SIGKILL)
                 killed.process.wait()
-            time.sleep(17)  # past the 15 s a live worker never stays silent
-            status = queued_app.test_cli_runner().invoke(args=["queue", "status"])
+            time.sleep(5)  # past the 3 s a live worker never stays silent
+            status = app.test_cli_runner().invoke(args=["queue", "status"])
             assert busy.alive()
         wait_for(lambda: pending(queued_app) == 0, 30, "the blocked drain to finish")
     holder.dispose()
-    assert "workers: 1 (1 more registered, silent for over 15 s" in status.stdout, status.output
+    assert "workers: 1 (1 more registered, silent for over 3 s" in status.stdout, status.output
     assert status.exit_code == 0, status.output
 
 
@@ -510,7 +515,7 @@ def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
                 20,
                 "the worker to say it waits for the schema",
             )
-            time.sleep(6)  # a check or two more
+            time.sleep(2)  # a check or two more
             assert pending(app) == 1 and failed_jobs(connection) == 0
             upgrade(database_url)
             wait_for(lambda: pending(app) == 0, 30, "the response to be normalized")
@@ -522,7 +527,7 @@ def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
     assert len(waiting) == 1, waiting  # once a minute at most, not once a check
     assert waiting[0]["message"] == (
         WAITING_FOR_THE_SCHEMA + "schema at 0006_inbound_by_conversation, this code needs"
-        " 0010_record_flow: run `feedbot db upgrade` (checked again every 5 s)"
+        " 0010_record_flow: run `feedbot db upgrade` (checked again every 1 s)"
     )
     assert any(e["message"].startswith("the database's schema is current") for e in said)
     assert not_json(worker.lines()) == []
