@@ -260,12 +260,26 @@ def _repeat_for_duplicate(db: DbSession, inbound: Inbound, *, notice: bool) -> O
     outcome = replace(
         current_prompts(db, inbound, notice_until_answered=notice), disposition="duplicate"
     )
-    if [prompt.kind for prompt in outcome.prompts] == ["already_closed"]:
-        # The lost answer was to the survey's last reply: it was the thanks.
+    if [prompt.kind for prompt in outcome.prompts] == ["already_closed"] and _finished_it(
+        db, inbound, outcome.conversation_id
+    ):
+        # The lost answer was to the survey's last question: it was the thanks.
         service = inbound.service
         closing = engine.closing_prompt(service.flow, service.context, outcome.language)
         outcome = replace(outcome, prompts=(closing,))
     return outcome
+
+
+def _finished_it(db: DbSession, inbound: Inbound, conversation_id: int | None) -> bool:
+    """Whether the repeated delivery's first one finished its survey (answered its last
+    question), so the answer lost was the thanks: not when the survey closed idle, before or
+    after that delivery, which was then told the survey had closed or asked the next question."""
+    conversation = _conversation(db, conversation_id)
+    return (
+        conversation is not None
+        and conversation.status == "complete"
+        and not _came_after_close(db, inbound, conversation)
+    )
 
 
 def _texting_opted_out(db: DbSession, inbound: Inbound) -> bool:

@@ -257,6 +257,34 @@ def test_a_repeated_last_answer_gets_the_thanks_again(app, texter_factory):
     assert texter.send("Quick and kind", message_sid=sid) == thanks
 
 
+def _idle_for_a_day(app):
+    """The periodic sweep, run a day and an hour from now: idle surveys close."""
+    from feedbot.conversations import expire_idle_conversations
+
+    runtime = runtime_of(app)
+    with runtime.db.transaction() as db:
+        later = datetime.now(UTC) + timedelta(hours=25)
+        expire_idle_conversations(db, later, runtime.settings.idle_expiry)
+
+
+def test_a_repeated_text_to_a_survey_closed_idle_is_told_it_closed_again(app, texter_factory):
+    """Twilio's retry of a text whose answer was lost got the survey's thanks ("Thank you for
+    your feedback…"), as if that text had finished the survey, where its first delivery was
+    told the survey had closed; and so did the retry of an answer given before the survey
+    closed idle."""
+    texter = texter_factory()
+    texter.send("Hi")
+    answered_before = new_message_sid()
+    texter.send("5", message_sid=answered_before)
+    _idle_for_a_day(app)
+    after = new_message_sid()
+    closed = texter.send("1", message_sid=after)
+    assert closed.startswith("This survey has closed")
+    assert texter.send("1", message_sid=after) == closed
+    assert texter.send("5", message_sid=answered_before) == closed
+    assert stored(app)[0][2] == {"trust": ("answered", 5)}
+
+
 def test_a_repeated_stop_stays_silent(app, texter_factory):
     texter = texter_factory()
     texter.send("Hi")
