@@ -721,18 +721,12 @@ def export_quarterly(
     """Write OMB's quarterly CX figures per service and channel as CSV."""
     from feedbot.export import (
         ExportError,
-        check_service,
         empty_quarter_warning,
-        fill_offered_from_invitations,
-        flows_not_loaded,
         flows_not_loaded_warnings,
-        not_yet_normalized,
         parse_reflection,
         parse_volume,
-        place_reflection,
-        quarter_without_responses,
         quarterly_csv,
-        quarterly_rows,
+        quarterly_submission,
         services_without_details,
         without_details_warning,
     )
@@ -756,19 +750,19 @@ def export_quarterly(
         reflection = reflection_text and parse_reflection("--reflection-text", reflection_text)
         services = [service] if service else None
         with runtime.db.transaction() as db:
-            if service:
-                check_service(db, runtime.services, service)
-            rows = quarterly_rows(
-                db, runtime.services, period, services, {service: figures} if figures else None
+            submission = quarterly_submission(
+                db,
+                runtime.services,
+                period,
+                services,
+                service=service,
+                volumes={service: figures} if figures else None,
+                reflection=(reflection, "--reflection-text") if reflection else None,
             )
-            if service and reflection:
-                place_reflection(rows, service, period, reflection, "--reflection-text")
-            fill_offered_from_invitations(db, runtime.services, period, rows)
-            backlog = not_yet_normalized(db, runtime.services, services)
-            empty = quarter_without_responses(db, period, services)
-            flows = flows_not_loaded(db, runtime.services, period, services)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
+    rows, backlog, flows = submission.rows, submission.backlog, submission.flows_not_loaded
+    empty = submission.empty
     text = quarterly_csv(rows)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:

@@ -655,6 +655,44 @@ def parse_reflection(given_as: str, text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class QuarterlySubmission:
+    """The quarterly submission's rows, and what staff are warned of beside them."""
+
+    rows: list[dict[str, Any]]
+    backlog: Backlog  # closed responses not normalized yet, so in no row
+    empty: bool  # no stored response at all in the quarter (quarter_without_responses)
+    flows_not_loaded: list[tuple[str, int]]
+
+
+def quarterly_submission(
+    db: DbSession,
+    registry: ServiceRegistry,
+    quarter: FiscalQuarter,
+    services: Sequence[str] | None,
+    *,
+    service: str | None = None,
+    volumes: dict[str, dict[str, Volume]] | None = None,
+    reflection: tuple[str, str] | None = None,
+) -> QuarterlySubmission:
+    """OMB's quarterly CX figures of `services` (None: all) as the API, the dashboard and the
+    CLI give them: with `service`, the one service asked for (checked), its `volumes` and its
+    `reflection` (the text, and the parameter it came as, for a refusal to name); the offered
+    volume feedbot's invitations counted where staff gave none."""
+    if service:
+        check_service(db, registry, service)
+    rows = quarterly_rows(db, registry, quarter, services, volumes)
+    if service and reflection and reflection[0]:
+        place_reflection(rows, service, quarter, *reflection)
+    fill_offered_from_invitations(db, registry, quarter, rows)
+    return QuarterlySubmission(
+        rows,
+        not_yet_normalized(db, registry, services),
+        quarter_without_responses(db, quarter, services),
+        flows_not_loaded(db, registry, quarter, services),
+    )
+
+
 def place_reflection(
     rows: list[dict[str, Any]],
     service_id: str,

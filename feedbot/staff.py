@@ -35,18 +35,14 @@ from feedbot.export import (
     ResponseFilter,
     Volume,
     check_filter_names,
-    check_service,
     empty_quarter_warning,
-    fill_offered_from_invitations,
-    flows_not_loaded,
     iter_records,
     not_yet_normalized,
     parse_reflection,
     parse_volume,
-    place_reflection,
     quarter_without_responses,
     quarterly_csv,
-    quarterly_rows,
+    quarterly_submission,
     services_without_details,
     stream_csv,
     stream_export,
@@ -175,15 +171,17 @@ def quarterly_export(args: Any) -> Response:
     services = allowed_services(requested)
     runtime = current_runtime()
     with runtime.db.transaction() as db:
-        if requested:
-            check_service(db, runtime.services, requested)
-        rows = quarterly_rows(db, runtime.services, quarter, services, volumes)
-        if requested and reflection:
-            place_reflection(rows, requested, quarter, reflection, "reflection_text")
-        fill_offered_from_invitations(db, runtime.services, quarter, rows)
-        backlog = not_yet_normalized(db, runtime.services, services)
-        empty = quarter_without_responses(db, quarter, services)
-        flows = flows_not_loaded(db, runtime.services, quarter, services)
+        submission = quarterly_submission(
+            db,
+            runtime.services,
+            quarter,
+            services,
+            service=requested,
+            volumes=volumes,
+            reflection=(reflection, "reflection_text") if reflection else None,
+        )
+    rows, backlog, flows = submission.rows, submission.backlog, submission.flows_not_loaded
+    empty = submission.empty
     if fmt == "json":
         response = jsonify(rows)
     else:
