@@ -780,7 +780,6 @@ def test_the_standalone_page_names_the_survey_once(site):
         body = page.inner_text("body")
         assert body.count("Federal Student Aid feedback") == 1
         assert body.count("OMB Control No.") == 1
-        assert page.get_attribute("#feedbot-panel", "aria-labelledby") == "feedbot-page-title"
         assert axe_violations(page, "body") == []
 
 
@@ -2264,3 +2263,20 @@ def test_the_language_picker_is_a_target_of_24_px_beside_its_label(site, width, 
         else:
             assert label["x"] < picker["x"]
         assert axe_violations(page, ".feedbot-chat") == []
+
+
+def test_only_the_launchers_panel_is_a_dialog(site):
+    """The standalone page's panel, always open under the page's heading, was a dialog
+    (aria-modal="false") inside <main>: a screen reader said a dialog had been entered that
+    nothing had opened and nothing closes. The launcher's panel is still one."""
+    page_url, app = site
+    with serve(app) as app_url, chromium(locale="en-US") as page:
+        page.goto(app_url + "/chat/webchat")
+        page.wait_for_selector(".feedbot-choice")
+        assert page.get_by_role("dialog").count() == 0
+        assert page.get_attribute("#feedbot-panel", "aria-labelledby") is None
+        assert axe_violations(page, "body") == []
+        open_panel(page, page_url)
+        dialog = page.get_by_role("dialog", name="Federal Student Aid feedback")
+        assert dialog.get_attribute("aria-modal") == "false"
+        assert dialog.locator(".feedbot-choice").count() == 5

@@ -196,10 +196,16 @@
     var pageOmb = ownsPage && document.getElementById("feedbot-omb");
     var titleId = pageHeading ? pageHeading.id : "feedbot-title";
     ui.panel = el("div", {
-      id: "feedbot-panel", role: "dialog", "aria-modal": "false",
-      "aria-labelledby": titleId, "class": "feedbot-panel" + (inline ? " feedbot-panel--inline" : "")
+      id: "feedbot-panel", "class": "feedbot-panel" + (inline ? " feedbot-panel--inline" : "")
     });
-    if (!inline) { ui.panel.hidden = true; }
+    // The launcher's panel opens over the page as a (non-modal) dialog; the standalone page's
+    // is always open, a part of the page under its heading, which a dialog is not.
+    if (!inline) {
+      ui.panel.setAttribute("role", "dialog");
+      ui.panel.setAttribute("aria-modal", "false");
+      ui.panel.setAttribute("aria-labelledby", titleId);
+      ui.panel.hidden = true;
+    }
     var header = el("div", { "class": "feedbot-panel__header" });
     if (pageHeading) {
       ui.title = pageHeading;
