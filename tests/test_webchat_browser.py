@@ -2280,3 +2280,37 @@ def test_only_the_launchers_panel_is_a_dialog(site):
         dialog = page.get_by_role("dialog", name="Federal Student Aid feedback")
         assert dialog.get_attribute("aria-modal") == "false"
         assert dialog.locator(".feedbot-choice").count() == 5
+
+
+# The borders of an element, top, inline end and inline start; and its focus ring.
+EDGES = """node => {
+  const style = getComputedStyle(node);
+  return {top: parseFloat(style.borderTopWidth), end: parseFloat(style.borderInlineEndWidth),
+          start: parseFloat(style.borderInlineStartWidth),
+          ring: parseFloat(style.outlineWidth), offset: parseFloat(style.outlineOffset)};
+}"""
+
+
+def test_forced_colours_tell_messages_from_buttons_and_show_a_strong_focus_ring(site):
+    """In forced colours each message's transparent border was drawn all round, so "Strongly
+    agree" said by the visitor looked like a choice button; and the focus ring lost its dark
+    outer ring (a shadow), leaving a 3 px outline against the button's own border. Messages
+    have a bar on their speaker's side instead, and the ring is a 4 px outline apart from
+    the border."""
+    page_url, _ = site
+    with chromium(locale="en-US", forced_colors="active") as page:
+        page.clock.install()
+        open_panel(page, page_url)
+        agree_strongly(page)
+        choice = page.locator(".feedbot-choice").first.evaluate(EDGES)
+        said = page.locator(".feedbot-message--visitor").last.evaluate(EDGES)
+        asked = page.locator(".feedbot-message--bot").last.evaluate(EDGES)
+        assert choice["top"] >= 2
+        assert said["top"] == 0 and said["end"] >= 3 and said["start"] == 0
+        assert asked["top"] == 0 and asked["start"] >= 3 and asked["end"] == 0
+        read_the_question(page)
+        page.keyboard.press("Tab")
+        assert focused_text(page) == "It was easy to do"
+        ring = page.locator(":focus").evaluate(EDGES)
+        assert ring["ring"] >= 4 and ring["offset"] > 0
+        screenshot(page, "webchat-forced-colours-focus.png")
