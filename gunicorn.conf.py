@@ -2,8 +2,10 @@
 
 A variable this file cannot use stops gunicorn at once, with one line naming it, rather than
 with a traceback or with workers that fail every request. `feedbot check-config` applies the
-same rules (feedbot.preflight); this file imports nothing of feedbot's, as what gunicorn's
-master imports, the workers a HUP starts would not reload.
+same rules (feedbot.preflight); this file imports nothing of feedbot's, and its logging
+only feedbot.logs (and the package's entry point, which imports the app only when called): what
+gunicorn's master imports, the workers a HUP starts would not load again, so a release
+deployed with a HUP would run the old code.
 
 The web process starts as `python gunicorn.conf.py APP [OPTION...]`: run as a program, this
 file checks the variables, then becomes `python -m gunicorn --config gunicorn.conf.py APP

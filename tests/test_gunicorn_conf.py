@@ -135,3 +135,30 @@ def test_a_missing_metrics_directory_is_made_and_requests_are_answered(tmp_path,
             with urllib.request.urlopen(base + path, timeout=5) as response:
                 assert response.status == 200
     assert any(directory.glob("counter_*.db"))
+
+
+# What gunicorn's master holds of feedbot once it has read this file and set up its logging.
+MASTER_MODULES = """
+import logging.config, runpy, sys
+settings = runpy.run_path("gunicorn.conf.py")
+logging.config.dictConfig(settings["logconfig_dict"])
+print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in {"feedbot", "channels"})))
+"""
+
+
+def test_gunicorn_s_master_holds_none_of_the_app_s_code():
+    """A HUP starts new workers from the master, which load the app again, so a release
+    reloaded with a HUP runs its new code (gunicorn's promise without preload_app). But the
+    master had imported the whole feedbot package (18 modules, channels' among them) for its
+    logging's JSON formatter, and each new worker found the old code already imported: a
+    release deployed with a HUP went on running the previous one. Now only the package's
+    entry point and its log formatter."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", MASTER_MODULES],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["feedbot", "feedbot.logs"]
