@@ -15,6 +15,7 @@ for int(), in gunicorn/config.py): started as `gunicorn --config gunicorn.conf.p
 never runs on such a value.
 """
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -115,6 +116,20 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# A process leaving Python collects every object it holds once more, however it exits: 1–2.5 s
+# of CPU for a worker that has imported feedbot (about 1,400 modules), after its "Worker
+# exiting" line, at every stop, restart and HUP. Frozen objects are left out of that last
+# collection; objects are still released as their counts fall, and atexit handlers (logging's
+# flush among them) still run. Measured (3 workers, sqlite, 3 stops each): 1.2–2.7 s without,
+# 0.3–0.7 s with.
+def worker_exit(server, worker):
+    gc.freeze()
+
+
+def on_exit(server):
+    gc.freeze()
 
 
 if __name__ == "__main__":
