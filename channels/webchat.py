@@ -282,6 +282,8 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "too_many": gettext(
                 _("Too many messages at once. Please wait a minute, then try again.")
             ),
+            "sending": gettext(_("Sending…")),
+            "conversation": gettext(_("Conversation")),
             "choose_first": gettext(_("Choose at least one answer first.")),
             "type_first": gettext(_("Type your answer first.")),
             "choose_all": gettext(_("Choose all that apply.")),

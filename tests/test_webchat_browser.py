@@ -367,7 +367,8 @@ def test_screen_readers_hear_each_new_message_once_not_the_whole_conversation(si
         page.wait_for_selector(".feedbot-choice >> text=Totalmente de acuerdo")
         assert announced(page) == ["Esta interacción aumentó mi confianza en Federal Student Aid."]
         agree_strongly(page)
-        [drivers] = announced(page)  # the answer is shown, not read back
+        sending, drivers = announced(page)  # the answer is shown, not read back
+        assert sending == spanish["sending"] == "Enviando…"
         assert said_by_the_visitor(page) == [f"{spanish['you']}: Totalmente de acuerdo"]
         assert drivers.startswith("¿Qué hizo la diferencia")
         page.reload()
@@ -2150,7 +2151,8 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
     """On a slow network the controls stayed as they were while an answer was on its way: a
     second rating pressed did nothing without a word, and a driver pressed after "Submit
     choices" showed as chosen (aria-pressed) but was not sent. The answer area is busy, its
-    controls disabled (focus stays) and dimmed, the answer's bubble shown as on its way."""
+    controls disabled (focus stays) and dimmed, the answer's bubble shown as on its way, and
+    "Sending…" shown and said."""
     page_url, app = site
     held = []
     with chromium(locale="en-US") as page:
@@ -2160,6 +2162,7 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
         page.focus('.feedbot-choice >> text="Agree"')
         page.keyboard.press("Enter")
         expect(answer).to_have_attribute("aria-busy", "true")
+        expect(page.locator(".feedbot-answer .feedbot-sending")).to_have_text("Sending…")
         assert page.locator(".feedbot-answer button:not([aria-disabled=true])").count() == 0
         assert focused_text(page) == "Agree"
         pending = page.locator(".feedbot-message--visitor").last
@@ -2171,6 +2174,7 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
         held.pop().continue_()
         page.wait_for_selector("[aria-pressed]")
         assert answer.get_attribute("aria-busy") is None
+        assert "Sending…" not in page.inner_text(".feedbot-panel")
         assert pending.evaluate("node => getComputedStyle(node).borderTopStyle") != "dashed"
         page.click(".feedbot-choice >> text=I got what I needed")
         page.click(".feedbot-send")
@@ -2203,12 +2207,14 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
 
 
 THANKS = "Thank you for your feedback. It helps Federal Student Aid serve you better."
+SENDING = "Sending…"
 
 
 def test_an_answer_sent_is_not_read_back(site):
     """Each answer was put in the live log as it was sent: a 2,000-character comment was read
-    out whole (2,001 characters), and again at each retry after a failure. What follows it
-    is said (the next question, or why it was not sent); the log still shows the answer."""
+    out whole (2,001 characters), and again at each retry after a failure. "Sending…" is
+    said instead, then what follows (the next question, or why it was not sent); the log
+    still shows the answer."""
     page_url, app = site
     comment = ("My long answer ✨ that I do not want to lose. " * 50)[:2000]
     with chromium(locale="en-US") as page:
@@ -2216,10 +2222,10 @@ def test_an_answer_sent_is_not_read_back(site):
         open_panel(page, page_url)
         announced(page)
         agree_strongly(page)
-        assert announced(page) == ["What about this interaction made the difference?"]
+        assert announced(page) == [SENDING, "What about this interaction made the difference?"]
         page.click(".feedbot-skip")
         page.locator(QUESTION, has_text=COMMENT_QUESTION).wait_for()
-        assert announced(page) == [COMMENT_QUESTION]
+        assert announced(page) == [SENDING, COMMENT_QUESTION]
         page.route(
             "**/api/chat/messages", lambda route: route.abort("internetdisconnected"), times=2
         )
@@ -2229,10 +2235,10 @@ def test_an_answer_sent_is_not_read_back(site):
         for _ in range(2):
             page.keyboard.press("Enter")
             page.locator(ERROR, has_text=NOT_SENT).wait_for()
-            assert announced(page) == [NOT_SENT]
+            assert announced(page) == [SENDING, NOT_SENT]
         page.keyboard.press("Enter")
         page.wait_for_selector("text=" + THANKS)
-        assert announced(page) == [THANKS]
+        assert announced(page) == [SENDING, THANKS]
         assert said_by_the_visitor(page)[-1] == "You: " + comment
     assert stored(app)[0][2]["anything_else"] == comment
 
@@ -2314,3 +2320,20 @@ def test_forced_colours_tell_messages_from_buttons_and_show_a_strong_focus_ring(
         ring = page.locator(":focus").evaluate(EDGES)
         assert ring["ring"] >= 4 and ring["offset"] > 0
         screenshot(page, "webchat-forced-colours-focus.png")
+
+
+def test_the_conversation_is_not_named_as_the_dialog_is(site):
+    """The conversation (a focusable group, so that a keyboard can scroll it) was named by the
+    survey's title, as its dialog is: a screen reader entering it said "Federal Student Aid
+    feedback" twice. It is named "Conversation", in the survey's language."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        expect(page.get_by_role("dialog")).to_have_accessible_name("Federal Student Aid feedback")
+        expect(page.locator(".feedbot-log")).to_have_accessible_name("Conversation")
+        page.select_option("#feedbot-language", "es")
+        page.wait_for_selector(".feedbot-chat[lang=es] .feedbot-choice")
+        expect(page.locator(".feedbot-log")).to_have_accessible_name(
+            config(app, "es")["strings"]["conversation"]
+        )
+        assert axe_violations(page, ".feedbot-chat") == []

@@ -51,6 +51,7 @@
   var noteId = "feedbot-note";
   var questionId = "feedbot-question";
   var errorId = "feedbot-error";
+  var sendingId = "feedbot-sending";
   // An answer that shows nothing: spaces, controls, or characters invisible on their own
   // (zero-width spaces, byte-order marks, direction marks), which the server takes for no
   // answer too. Browsers without Unicode property escapes know the usual ones.
@@ -257,9 +258,8 @@
     // Focusable, so a keyboard can scroll a long (e.g. resumed) conversation. What was said
     // before this page showed it (a resumed conversation, or one said again in another
     // language) sits outside the live region: a screen reader reads out only what is new.
-    ui.log = el("div", {
-      "class": "feedbot-log", role: "group", "aria-labelledby": titleId, tabindex: "0"
-    });
+    // Named "Conversation": named by the title, as the dialog is, it was announced twice.
+    ui.log = el("div", { "class": "feedbot-log", role: "group", tabindex: "0" });
     ui.earlier = el("div", { "class": "feedbot-log__messages" });
     ui.live = el("div", {
       "class": "feedbot-log__messages", role: "log", "aria-live": "polite", "aria-relevant": "additions"
@@ -298,6 +298,7 @@
     if (ownsPage) { followPage(config); }
     ui.title.textContent = config.strings.title;
     ui.languageLabel.textContent = config.strings.language;
+    ui.log.setAttribute("aria-label", config.strings.conversation);
     ui.omb.textContent = config.omb;
     if (ui.close) { ui.close.setAttribute("aria-label", config.strings.close); }
     if (ui.launcher) { ui.launcher.textContent = config.strings.launcher; }
@@ -553,11 +554,14 @@
       });
   }
 
-  // While an answer is on its way its controls say so (aria-busy, aria-disabled, the box
-  // read-only, each dimmed) and take no press: a second one did nothing without a word, and
-  // a choice pressed meanwhile showed as chosen but was not sent. Focus stays where it is.
+  // While an answer is on its way the widget says so ("Sending…"), and so do its controls
+  // (aria-busy, aria-disabled, the box read-only, each dimmed), which take no press: a second
+  // one did nothing without a word, and a choice pressed meanwhile showed as chosen but was
+  // not sent. Focus stays where it is.
   function sending(busy) {
     if (busy) { ui.answer.setAttribute("aria-busy", "true"); } else { ui.answer.removeAttribute("aria-busy"); }
+    var status = ui.answer.querySelector("#" + sendingId);
+    if (status) { status.textContent = busy ? state.config.strings.sending : ""; }
     Array.prototype.forEach.call(ui.answer.querySelectorAll("button, textarea"), function (control) {
       if (busy) { control.setAttribute("aria-disabled", "true"); } else { control.removeAttribute("aria-disabled"); }
       if (control.tagName === "TEXTAREA") { control.readOnly = busy; }
@@ -704,6 +708,9 @@
       skip.addEventListener("click", unlessTooSoon(function () { send({ skip: true }, strings.skip); }));
       skipRow.appendChild(skip);
     }
+    // "Sending…" while the answer is on its way, shown and said (briefly, where the answer
+    // was read back whole). In the page from the start, so that a screen reader hears it.
+    ui.answer.appendChild(el("p", { id: sendingId, "class": "feedbot-sending", "aria-live": "polite" }));
   }
 
   function buildChoices(question, strings) {
