@@ -179,6 +179,13 @@ def texter_factory(app: Flask):  # type: ignore[no-untyped-def]
     return make
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of an xdist_group ("bench", "worker-processes": about 2 minutes each) run one
+    after another in one pytest process, so they come first: collected last (test_worker.py),
+    a group ran alone at the end while the other process sat idle. Otherwise in file order."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist, a worker hands its counts to the controller, which prints them."""
     if hasattr(session.config, "workeroutput"):
