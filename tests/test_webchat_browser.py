@@ -2337,3 +2337,43 @@ def test_the_conversation_is_not_named_as_the_dialog_is(site):
             config(app, "es")["strings"]["conversation"]
         )
         assert axe_violations(page, ".feedbot-chat") == []
+
+
+def test_an_error_moves_focus_to_what_the_visitor_must_change(site):
+    """After "Choose at least one answer first." or "Type your answer first." focus stayed on
+    the button just pressed, away from the control marked invalid: a keyboard had to go back
+    to it, and a screen reader heard the error but not where to act. Focus moves to the
+    control to change (the first choice of an invalid group); an answer that was not sent
+    (nothing to change) leaves focus where it is."""
+    page_url, _ = site
+    with chromium(locale="en-US") as page:
+        page.clock.install()
+        open_panel(page, page_url)
+        agree_strongly(page)
+        read_the_question(page)
+        page.focus(".feedbot-send")
+        page.keyboard.press("Enter")
+        page.locator(ERROR, has_text=CHOOSE_FIRST).wait_for()
+        group = page.locator(".feedbot-answer [aria-invalid=true]")
+        assert group.evaluate("(node) => node.contains(document.activeElement)")
+        assert focused_text(page) == "I got what I needed"
+        # The second press of a double Enter, on the choice focus moved to, chooses nothing.
+        page.keyboard.press("Enter")
+        assert group.count() == 1
+        read_the_question(page)
+        page.keyboard.press("Space")
+        page.click(".feedbot-send")
+        page.wait_for_selector("#feedbot-text")
+        page.click(".feedbot-send")
+        page.locator(ERROR, has_text=TYPE_FIRST).wait_for()
+        assert page.evaluate("document.activeElement.id") == "feedbot-text"
+        assert page.get_attribute("#feedbot-text", "aria-invalid") == "true"
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.keyboard.type("Fine")
+        page.route(
+            "**/api/chat/messages", lambda route: route.abort("internetdisconnected"), times=1
+        )
+        page.focus(".feedbot-send")
+        page.keyboard.press("Enter")
+        page.locator(ERROR, has_text=NOT_SENT).wait_for()
+        assert focused_text(page) == "Send"

@@ -976,8 +976,28 @@
     clearNote(same);
     if (!same) { slot.textContent = text; }
     controls.forEach(function (control) { describedBy(control, errorId, true); });
-    if (invalid) { invalid.setAttribute("aria-invalid", "true"); }
+    if (invalid) {
+      invalid.setAttribute("aria-invalid", "true");
+      focusInvalid(invalid);
+    }
     state.noted = controls;
+  }
+
+  // Focus stayed on the button just pressed, away from what the error asks to change: it
+  // moves there (an invalid group's first control), which a screen reader then names with
+  // the error. Only from within the answer (a press of its own), and never for an answer
+  // that was not sent, where nothing is to change. The double press that ended on the
+  // button must not go on to press what focus moved to (settleMs).
+  function focusInvalid(invalid) {
+    var active = document.activeElement;
+    if (!ui.answer.contains(active) || invalid.contains(active)) { return; }
+    var target = invalid.matches("input, textarea, button")
+      ? invalid
+      : invalid.querySelector("input, textarea, button");
+    if (!target) { return; }
+    state.moved = target;
+    state.settleUntil = Date.now() + settleMs;
+    target.focus();
   }
 
   // An answer that did not reach the survey: said beside it, the answer kept to send again.
