@@ -15,9 +15,11 @@ for int(), in gunicorn/config.py): started as `gunicorn --config gunicorn.conf.p
 never runs on such a value.
 """
 
+import atexit
 import gc
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 
@@ -25,6 +27,10 @@ import gunicorn.http.wsgi
 from gunicorn.glogging import Logger
 
 METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+# Set beside it to the directory the master made (PROMETHEUS_MULTIPROC_DIR unset), the one it
+# removes as it exits: a HUP reads this file again and finds PROMETHEUS_MULTIPROC_DIR set, and
+# a master started by USR2 may inherit both.
+MADE_METRICS_DIRECTORY = "FEEDBOT_MADE_METRICS_DIRECTORY"
 # Each worker holds its own database connections: more than this on one host is a typo.
 MAX_WORKERS = 256
 
@@ -43,16 +49,14 @@ def _whole_number(name, default, lowest, highest):
     return int(text)
 
 
-def _metrics_directory():
-    """PROMETHEUS_MULTIPROC_DIR, made if missing (a new temporary one when unset): a worker
-    that cannot write its counter file there fails every request it takes."""
-    path = os.environ.get(METRICS_DIRECTORY) or tempfile.mkdtemp(prefix="feedbot-metrics-")
+def _check_metrics_directory(path):
+    """Make `path` if missing, else one line and exit: a worker that cannot write its counter
+    file there fails every request it takes."""
     try:
         os.makedirs(path, exist_ok=True)
         tempfile.TemporaryFile(dir=path).close()
     except OSError as error:
         _refuse(f"{METRICS_DIRECTORY} {path} cannot be created or written to ({error.strerror})")
-    return path
 
 
 bind = f"0.0.0.0:{_whole_number('PORT', 8000, 1, 65535)}"
@@ -91,8 +95,12 @@ control_socket_disable = True
 # No banner naming the server software.
 gunicorn.http.wsgi.SERVER = "feedbot"
 
-# Every worker writes its Prometheus counters here; /metrics adds them up (feedbot.metrics).
-os.environ[METRICS_DIRECTORY] = _metrics_directory()
+# Every worker writes its Prometheus counters in PROMETHEUS_MULTIPROC_DIR; /metrics adds them
+# up (feedbot.metrics). One set by the operator is checked here; without one, the master makes
+# a temporary directory as it starts (on_starting), not whenever this file is read (a check,
+# --check-config, each HUP), each of which left one behind.
+if os.environ.get(METRICS_DIRECTORY):
+    _check_metrics_directory(os.environ[METRICS_DIRECTORY])
 
 # One JSON object a line, for gunicorn's own messages and the app's alike.
 logconfig_dict = {
@@ -109,6 +117,34 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
 }
+
+
+def on_starting(server):
+    """The master, before any worker: a temporary metrics directory when none is named, removed
+    as the master exits (gunicorn leaves on some errors, a port it cannot bind among them,
+    without calling on_exit: atexit runs on them all)."""
+    if not os.environ.get(METRICS_DIRECTORY):
+        try:
+            made = tempfile.mkdtemp(prefix="feedbot-metrics-")
+        except OSError as error:
+            _refuse(f"{METRICS_DIRECTORY} unset, and no temporary directory ({error.strerror})")
+        os.environ[METRICS_DIRECTORY] = os.environ[MADE_METRICS_DIRECTORY] = made
+    atexit.register(_remove_metrics_directory, server, os.getpid())
+
+
+def _remove_metrics_directory(server, master_pid):
+    """The metrics directory this master made, unless another master's workers write there too.
+
+    Each worker, forked from the master, runs the master's atexit handlers as it exits. A
+    master that USR2 started inherits the directory when gunicorn re-executes with an
+    environment holding it (copied at a HUP's reading of this file): then neither removes it
+    while the other runs (gunicorn's own rule for its Unix socket)."""
+    path = os.environ.get(METRICS_DIRECTORY)
+    if os.getpid() != master_pid or not path or path != os.environ.get(MADE_METRICS_DIRECTORY):
+        return
+    other_master = server.reexec_pid or server.master_pid
+    if not (other_master and server.cfg.env_orig.get(METRICS_DIRECTORY) == path):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def child_exit(server, worker):
@@ -134,6 +170,5 @@ def on_exit(server):
 
 if __name__ == "__main__":
     # Checked above, before gunicorn's settings are loaded: this process becomes gunicorn.
-    # (PROMETHEUS_MULTIPROC_DIR, set above, is the directory gunicorn reading this file uses.)
     here = os.path.abspath(__file__)
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", here, *sys.argv[1:]])

@@ -1,19 +1,24 @@
 """gunicorn.conf.py: a variable it cannot use stops gunicorn with one line naming it, as
-`feedbot check-config` names it beforehand; the metrics directory is made if missing."""
+`feedbot check-config` names it beforehand; the metrics directory is made if missing, and
+removed at the end when gunicorn made it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bench.infra import REPO, gunicorn
+from bench.infra import REPO, free_port, gunicorn
 from feedbot.cli import main
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES
 
@@ -135,6 +140,64 @@ def test_a_missing_metrics_directory_is_made_and_requests_are_answered(tmp_path,
             with urllib.request.urlopen(base + path, timeout=5) as response:
                 assert response.status == 200
     assert any(directory.glob("counter_*.db"))
+
+
+def test_the_metrics_directory_gunicorn_made_is_removed_when_it_stops_after_a_reload(
+    tmp_path, sqlite_url
+):
+    """Every start of the web process left a /tmp/feedbot-metrics-* directory behind, with a
+    counter file per worker that ever ran. gunicorn's master removes the one it made as it
+    stops, a HUP's reload between (which reads gunicorn.conf.py again) notwithstanding; one
+    named by PROMETHEUS_MULTIPROC_DIR stays (test above)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    port = free_port()
+    env = web_env(sqlite_url, TMPDIR=str(temporary))
+    (line,) = [
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    ]
+    command = [*shlex.split(line.removeprefix("web:")), "--bind", f"127.0.0.1:{port}", "-w", "1"]
+    command[0] = sys.executable  # the Procfile's python: this virtualenv's
+    with open(tmp_path / "web.log", "wb") as log:
+        web = subprocess.Popen(command, env=env, cwd=REPO, stderr=log)
+    try:
+        booted = _logged_lines(tmp_path / "web.log", "Booting worker")
+        _wait_for(lambda: booted() == 1 and _answers(port), "gunicorn's worker to answer")
+        (made,) = temporary.glob("feedbot-metrics-*")
+        web.send_signal(signal.SIGHUP)
+        _wait_for(lambda: booted() == 2 and _answers(port), "the reloaded worker to answer")
+        assert list(temporary.glob("feedbot-metrics-*")) == [made]
+        assert any(made.glob("counter_*.db"))
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+    assert web.returncode == 0
+    assert not made.exists()
+
+
+def _logged_lines(log: Path, start: str) -> Callable[[], int]:
+    """How many of gunicorn's log lines (JSON objects) so far begin with `start`."""
+
+    def count() -> int:
+        lines = log.read_text().splitlines()
+        return sum(json.loads(line)["message"].startswith(start) for line in lines if line)
+
+    return count
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wait_for(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
 
 
 # What gunicorn's master holds of feedbot once it has read this file and set up its logging.
