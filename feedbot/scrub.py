@@ -2087,8 +2087,10 @@ def _in_national_format(text: str, start: int, end: int) -> bool:
     of a format it fits."""
     if _NATIONAL_NUMBER.fullmatch(text, start, end) is None or _glued_to_letters(text, start, end):
         return False
+    # Some numbers fit a shape and are no number of its region at all: phonenumbers refuses to
+    # parse Mexico's "09 2892 3817" rather than call it invalid.
     return any(
-        phonenumbers.is_valid_number(phonenumbers.parse(text[start:end], region))
+        _valid_in_region(text[start:end], region)
         for regions, shape in _NATIONAL_NUMBERS
         if shape.fullmatch(text, start, end) is not None
         for region in regions
