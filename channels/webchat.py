@@ -293,6 +293,7 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
                 _("Answers can have up to {count} characters: the rest was left out.")
             ),
             "retry": gettext(_("Try again")),
+            "start_new": gettext(_("Start a new survey")),
             "moved_on": gettext(
                 _("This survey moved on in another window, so this answer was not saved.")
             ),

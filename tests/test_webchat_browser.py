@@ -155,7 +155,7 @@ def test_keyboard_only_survey_and_axe_in_english(site):
         assert "Characters left: 1971" in page.inner_text("#feedbot-count")
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Thank you for your feedback")
-        assert page.locator(".feedbot-answer button").count() == 0
+        assert page.locator(".feedbot-answer button").all_text_contents() == [START_NEW]
         assert "Quick and clear <b>thanks</b>" in page.inner_text(".feedbot-log")
         page.keyboard.press("Escape")
         assert page.evaluate("document.activeElement.className") == "feedbot-launcher"
@@ -1926,7 +1926,8 @@ def test_an_answer_after_the_survey_closed_idle_says_it_was_not_saved(site):
             CLOSED_KEPT,
             "This survey has closed. Thank you for your time.",
         ]
-        assert page.locator(".feedbot-answer button, .feedbot-answer textarea").count() == 0
+        controls = page.locator(".feedbot-answer button, .feedbot-answer textarea")
+        assert controls.all_text_contents() == [START_NEW]
     assert stored(app) == [("partial", "en", {"trust": 5})]
 
 
@@ -2377,3 +2378,55 @@ def test_an_error_moves_focus_to_what_the_visitor_must_change(site):
         page.keyboard.press("Enter")
         page.locator(ERROR, has_text=NOT_SENT).wait_for()
         assert focused_text(page) == "Send"
+
+
+START_NEW = "Start a new survey"
+
+
+@pytest.mark.parametrize("ending", ["finished", "closed idle"])
+def test_a_closed_survey_offers_a_new_one(site, ending):
+    """Once the survey had finished or closed idle, the widget offered nothing more: a new
+    survey (which the server starts on a new session, as a new tab did) took closing the tab.
+    "Start a new survey" follows the closing message; focus stays off it (a double press of
+    the last answer's button must not start one), and pressing it starts the survey afresh,
+    its language open to change again, the finished response kept as it was."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        if ending == "finished":
+            to_the_comment(page)
+            page.keyboard.type("Fine")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=Thank you for your feedback")
+        else:
+            agree_strongly(page)
+            with runtime_of(app).db.transaction() as db:
+                a_day_ago = datetime.now(UTC) - timedelta(hours=25)
+                db.execute(update(Conversation).values(last_activity_at=a_day_ago))
+            page.click(".feedbot-choice >> text=I got what I needed")
+            page.click(".feedbot-send")
+            page.locator(".feedbot-message--bot", has_text=CLOSED_KEPT).wait_for()
+        start_new = page.get_by_role("button", name=START_NEW)
+        expect(start_new).to_be_visible()
+        assert page.evaluate("document.activeElement.id") == "feedbot-title"
+        assert page.locator(".feedbot-answer button, .feedbot-answer textarea").count() == 1
+        assert axe_violations(page, ".feedbot-chat") == []
+        screenshot(page, f"webchat-start-new-{ending.replace(' ', '-')}.png")
+        start_new.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".feedbot-choice")
+        assert focused_text(page) == "Strongly disagree"
+        assert said_by_the_visitor(page) == []
+        assert page.is_enabled("#feedbot-language")
+        assert page.locator(".feedbot-answer", has_text=START_NEW).count() == 0
+        # A reload resumes the new survey, not the closed one.
+        page.reload()
+        page.click(".feedbot-launcher")
+        page.wait_for_selector(".feedbot-choice")
+        assert "Thank you" not in page.inner_text(".feedbot-log")
+    first = (
+        ("complete", "en", {"trust": 5, "made_the_difference": None, "anything_else": "Fine"})
+        if ending == "finished"
+        else ("partial", "en", {"trust": 5})
+    )
+    assert stored(app) == [first, ("active", "en", {})]

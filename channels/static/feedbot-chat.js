@@ -674,10 +674,31 @@
     var shown = ui.live.lastElementChild || ui.earlier.lastElementChild;
     if (shown && question) { shown.id = questionId; }
     if (question && question.question) { buildAnswer(question); }
+    if (!question) { offerNewSurvey(); }
     // A new answer is shown from its start, not where the last one was scrolled to (which
     // an answer area emptied and hidden for a moment keeps).
     ui.answer.scrollTop = 0;
     if (hadFocus) { focusAnswer(); }
+  }
+
+  // A survey that finished or closed idle takes no more answers: the visitor could only
+  // close the tab to give feedback again. A new survey is a new session, as a new tab's is;
+  // the closed one stays as it was (its response kept), and the log starts afresh.
+  function offerNewSurvey() {
+    var row = ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
+    var again = el("button", { type: "button", "class": "feedbot-start-new" }, state.config.strings.start_new);
+    // A double click's second click on what the last answer's button left in its place
+    // starts nothing (unlessTooSoon).
+    again.addEventListener("click", unlessTooSoon(function () {
+      if (state.busy) { return; }
+      window.sessionStorage.removeItem(storageKey);
+      state.session = null;
+      state.answered = false;
+      state.lost = false;
+      state.restarted = false;
+      ensureSession();
+    }));
+    row.appendChild(again);
   }
 
   // A control's action, unless the press may be the end of the last answer's (settleMs).
@@ -906,7 +927,9 @@
   }
 
   function focusAnswer() {
-    var first = ui.answer.querySelector("button, textarea");
+    // Nothing to answer (the survey has closed): the title, not the offer of a new survey,
+    // which one more press of the last answer's key would take up.
+    var first = ui.answer.querySelector("input, textarea, button:not(.feedbot-start-new)");
     state.moved = first;
     state.settleUntil = Date.now() + settleMs;
     (first || ui.title).focus();
