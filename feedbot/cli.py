@@ -30,6 +30,9 @@ from feedbot.migrations import UPGRADE_HINT, upgrade
 from feedbot.runtime import current_runtime
 
 if TYPE_CHECKING:
+    from alembic.script import Script
+
+    from feedbot.db import Database
     from feedbot.export import Backlog
     from feedbot.runtime import Runtime
 
@@ -131,9 +134,38 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @with_appcontext
 def db_upgrade() -> None:
-    """Create or migrate the tables of DATABASE_URL to the newest version."""
-    upgrade(current_runtime().settings.database_url)
-    click.echo("database is up to date")
+    """Create or migrate the tables of DATABASE_URL to the newest version, saying which
+    migrations it applied."""
+    database = current_runtime().db
+    before = _schema_revisions(database)
+    upgrade(database.url)
+    after = _schema_revisions(database)
+    if after == before:
+        click.echo(f"database is up to date at {', '.join(after)}")
+        return
+    for migration in _migrations_between(before, after):
+        click.echo(f"applied {migration.revision} ({migration.doc})")
+    click.echo(f"database upgraded from {', '.join(before) or 'no tables'} to {', '.join(after)}")
+
+
+def _schema_revisions(database: Database) -> tuple[str, ...]:
+    """The database's revisions (none before its first migration)."""
+    from alembic.migration import MigrationContext
+
+    with database.engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def _migrations_between(before: tuple[str, ...], after: tuple[str, ...]) -> list[Script]:
+    """The migrations that take a database from `before` to `after`, oldest first. (Read on
+    each side of the upgrade, outside its lock: a second upgrade of the same database at the
+    same moment would list those the first applied too.)"""
+    from alembic.script import ScriptDirectory
+
+    from feedbot.migrations import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    return list(reversed(list(scripts.iterate_revisions(after, before or "base"))))
 
 
 @db_group.command("downgrade")

@@ -481,7 +481,7 @@ def test_empty_paths_start_feedbot_on_the_shipped_files(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "database is up to date" in result.stdout
+    assert "database upgraded from no tables to " in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -304,6 +304,42 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
     assert up.exit_code == 0 and conversations == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_db_upgrade_says_which_migrations_it_applied(backend, tmp_path):
+    """It said "database is up to date" whatever it had done: a release step's log did not
+    show whether, or how far, it had migrated the database."""
+    from feedbot.migrations import downgrade
+
+    with empty_database(backend, tmp_path) as url:
+        created = _feedbot(["db", "upgrade"], url)
+        again = _feedbot(["db", "upgrade"], url)
+        downgrade(url, "0008_staff_sign_outs")
+        caught_up = _feedbot(["db", "upgrade"], url)
+        assert versions(url) == ["0010_record_flow"]
+    assert created.exit_code == 0, created.output
+    lines = created.output.splitlines()
+    assert lines[0] == "applied 0001 (conversations, answers, inbound messages, opt-outs)"
+    assert [line.split(" ")[1] for line in lines[:-1]] == [
+        "0001",
+        "0002_records_tokens",
+        "0003_outbox",
+        "0004_invitations",
+        "0005_reminder_index",
+        "0006_inbound_by_conversation",
+        "0007_key_fingerprint",
+        "0008_staff_sign_outs",
+        "0009_live_token_names",
+        "0010_record_flow",
+    ]
+    assert lines[-1] == "database upgraded from no tables to 0010_record_flow"
+    assert again.output == "database is up to date at 0010_record_flow\n"
+    assert caught_up.output.splitlines() == [
+        "applied 0009_live_token_names (one live staff token per name, kept by the database)",
+        "applied 0010_record_flow (the flow each normalized record was given under, on the record)",
+        "database upgraded from 0008_staff_sign_outs to 0010_record_flow",
+    ]
+
+
 @pytest.mark.parametrize(
     "args, said",
     [
