@@ -317,9 +317,13 @@ _IDENTIFIER_MIN_DIGITS = 5
 _CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
+# A hyphen that is not the card's own separator may join other digits to it ("4111 1111 1111
+# 1111-42", "4111111111111111-0925"): that number is another one, not more of the card's. Its
+# own separator going on into more digits is a longer number's groups, as a space is.
 _CARD = re.compile(
     rf"{_NOT_AFTER_DIGITS}(?:\d{{4}}([ -])\d{{4}}\1\d{{4}}\1\d{{4}}(?P<more>\1\d{{1,3}}(?![\d-]))?"
-    rf"|\d{{4}}([ -])\d{{6}}\3\d{{4,5}}|\d{{13,19}})(?![\d-])(?![ .]\d{{4}})"
+    rf"(?!\1(?<=-)\d)|\d{{4}}([ -])\d{{6}}\3\d{{4,5}}(?!\3(?<=-)\d)|\d{{13,19}})(?!\d)"
+    rf"(?![ .]\d{{4}})"
 )
 
 # Case, claim, receipt, loan and tracking numbers are long digit runs too; the words before say
@@ -1840,9 +1844,9 @@ def _cards(text: str, region: str) -> list[Finding]:
     found = []
     for m in _CARD.finditer(text):
         end, digits = m.end(), _NON_DIGIT.sub("", m.group())
-        if m.group("more") and m.group(1) == " " and not _luhn(digits):
-            # Not a card of 19 digits: one of 16 and a number after it, a space apart ("4111
-            # 1111 1111 1111 202 456 1111", a card and a phone number).
+        if m.group("more") and not _luhn(digits):
+            # Not a card of 19 digits: one of 16 and a number after it, a space or hyphen apart
+            # ("4111 1111 1111 1111 202 456 1111", a card and a phone number).
             end, digits = m.start("more"), _NON_DIGIT.sub("", text[m.start() : m.start("more")])
         if (
             _CARD_MIN_DIGITS <= len(digits) <= _CARD_MAX_DIGITS
