@@ -557,7 +557,9 @@ def _queue_problems(runtime: Runtime) -> list[str]:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker(burst: bool) -> None:
-    """Run an RQ worker for feedbot's queues, with the scheduler; sweep the outbox first."""
+    """Run an RQ worker for feedbot's queues, with the scheduler; first close the surveys left
+    idle and enqueue what waits in the outbox (the periodic sweep, which a worker that does
+    not stop runs every 5 minutes too)."""
     from feedbot.jobs import worker_runtime
     from feedbot.queue import QUEUES, redis_connection
     from feedbot.sweeper import Sweeper, sweep_before_burst

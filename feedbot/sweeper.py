@@ -159,11 +159,12 @@ def drain_overdue() -> bool:
 
 
 def sweep_before_burst(runtime: Runtime) -> int:
-    """`feedbot worker --burst`: enqueue what waits in the outbox and log how much; with the
-    database or Redis unreachable, or the schema behind this code, say so in one line and exit
-    with status 1."""
+    """`feedbot worker --burst`: the periodic sweep, which a burst worker, having no sweeper,
+    would otherwise never run (surveys left idle stayed open); then log how many responses
+    waiting in the outbox it enqueued. With the database or Redis unreachable, or the schema
+    behind this code, say so in one line and exit with status 1."""
+    from feedbot.jobs import periodic_sweep
     from feedbot.migrations import schema_state
-    from feedbot.queue import sweep
 
     try:
         with runtime.db.engine.connect() as connection:
@@ -177,7 +178,7 @@ def sweep_before_burst(runtime: Runtime) -> int:
         )
         raise SystemExit(1)
     try:
-        swept = sweep(runtime)
+        swept = periodic_sweep()  # on worker_runtime(), which the command passed as `runtime`
     except (RedisError, SQLAlchemyError) as error:
         log.error("cannot sweep the outbox (%s): the burst worker stops", type(error).__name__)
         raise SystemExit(1) from None

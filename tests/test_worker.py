@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -553,6 +554,43 @@ def test_a_burst_worker_on_a_schema_behind_says_so_and_stops(redis_server, monke
         "the burst worker takes no job while the database's schema is behind: schema at"
         " 0008_staff_sign_outs, this code needs 0010_record_flow: run `feedbot db upgrade`"
     )
+
+
+def test_a_burst_worker_closes_idle_surveys_as_a_long_running_worker_does(
+    redis_server, monkeypatch
+):
+    """`feedbot worker --burst` (run from a scheduler instead of a worker always running)
+    enqueued only what waited in the outbox: nothing closed a survey left idle past the
+    expiry, which only the long-running worker's periodic sweep did. It runs that sweep as it
+    starts, so the closed surveys' responses are normalized before it stops."""
+    from sqlalchemy import select
+
+    from feedbot.models import Conversation
+    from tests.support.texting import Texter
+
+    Redis.from_url(redis_server.url).flushdb()
+    with database_of_its_own(redis_server.url, monkeypatch) as database_url:
+        app = make_app(database_url, redis_url=redis_server.url, normalize_delay_seconds=0)
+        Texter(app.test_client(), phone="+12025550179", to="+12025550100").send("Hi")
+        a_day_later = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
+        finished = subprocess.run(
+            [sys.executable, "-m", "feedbot.cli", "worker", "--burst"],
+            env={
+                **os.environ,
+                "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+                "FEEDBOT_FIXED_NOW": a_day_later,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert finished.returncode == 0, finished.stderr
+        with runtime_of(app).db.transaction() as db:
+            assert list(db.scalars(select(Conversation.status))) == ["abandoned"]
+        assert pending(app) == 0 and len(records(app)) == 1
+        runtime_of(app).db.dispose()
+    said = [json.loads(line)["message"] for line in finished.stderr.splitlines() if line]
+    assert "periodic sweep: 1 idle survey(s) closed, 1 response(s) enqueued," in " ".join(said)
 
 
 def test_a_job_meeting_a_schema_behind_goes_back_to_its_queue_until_it_is_current(
