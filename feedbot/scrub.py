@@ -416,6 +416,8 @@ _DIALLED_RUN = re.compile(
     r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?![\d-])"
 )
 _SPACE_IN_RUN = re.compile(" ")
+# A count after a number in the same run: a last group of three digits at most.
+_COUNT_ENDING_A_RUN = re.compile(r" \d{1,3}$")
 # After a cue a seven-digit local number counts, or a run of digits too short or long to dial
 # ("my social worker's number is 123456789"). The cue ends at most 15 characters before the
 # number, with no digit, line break or placeholder between. Runs are few, so each is looked
@@ -1934,7 +1936,24 @@ def _phones_in_run(
         # The matcher's to read, but for a card's digits before it.
         whole = not _glued_to_letters(text, start, end) and not _after_reference_cue(text, start)
         return [Finding("PHONE", start, end)] if after_card and whole else []
-    return _grouped_phones_in_run(text, start, end, region)
+    return _grouped_phones_in_run(text, start, end, region) or _phone_before_a_count(
+        text, start, end, region
+    )
+
+
+def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """A number typed a digit or a few at a time, in no grouping numbers are written in, and
+    a count after it ("2 0 2 4 5 6 1 1 1 1 3 times"): the run but its last group, when that
+    is a count and the rest is a valid number."""
+    count = _COUNT_ENDING_A_RUN.search(text, start, end)
+    if (
+        count is None
+        or _glued_to_letters(text, start, end)
+        or _after_reference_cue(text, start)
+        or not _valid_in_region(text[start : count.start()], region)
+    ):
+        return []
+    return [Finding("PHONE", start, count.start())]
 
 
 def _cued_phone(text: str, start: int, end: int) -> bool:

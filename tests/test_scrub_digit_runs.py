@@ -38,3 +38,24 @@ def test_a_card_number_joined_by_a_hyphen_to_digits_after_it_is_scrubbed(text, e
     """A hyphen and digits after a card's last group (an expiry, a code, a count) made its
     digits "go on" into another number: the card number was exported as written."""
     assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 0 2 4 5 6 1 1 1 1 3 times", "[PHONE] 3 times"),
+        ("I called 2 0 2 4 5 6 1 1 1 1 3 more times", "I called [PHONE] 3 more times"),
+        ("1 2 0 2 4 5 6 1 1 1 1 3 times", "[PHONE] 3 times"),
+        ("2 0 2 4 5 6 1 1 1 1 12 times", "[PHONE] 12 times"),
+        ("2 0 2 456 1111 3 times", "[PHONE] 3 times"),
+        ("20 24 56 11 11 3 times", "[PHONE] 3 times"),
+        # Digits that are no number without the count stay.
+        ("scores 5 4 3 2 1 5 4 3 2 1 0", None),
+        ("rated 5 5 4 3 5 5 4 4 5 5 2 times", None),
+    ],
+)
+def test_a_phone_number_typed_a_few_digits_at_a_time_before_a_count_is_scrubbed(text, expected):
+    """Typed one digit or a few at a time, a number and the count after it made one run of
+    single digits, no number as a whole and in no grouping a number is written in: the phone
+    number was exported as typed."""
+    assert scrub(text) == (text if expected is None else expected)
