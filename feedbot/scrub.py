@@ -1895,30 +1895,34 @@ def _cued_phones(text: str, region: str) -> list[Finding]:
     """Digit runs a cue calls a phone number, and runs in a national format (no letter glued
     to them: "IOE0912345678" is a receipt number)."""
     found = []
-    # A card that starts a run is the card detector's: what follows it is read as a run of its
-    # own ("4111 1111 1111 1111 202 456 1111"), as it is after "[CARD] " when scrubbed again.
-    card_ends = {card.start: card.end for card in _cards(text, region)}
+    # A card or a reference number that starts a run is its detector's: what follows it is read
+    # as a run of its own ("4111 1111 1111 1111 202 456 1111", "claim # 3417 344 5 202 456
+    # 1111"), as it is after "[CARD] " or "[REFERENCE] " when scrubbed again. Read as part of
+    # the reference's run, it was after the reference's cue, and no phone number.
+    number_ends = {
+        number.start: number.end for number in (*_cards(text, region), *_references(text, region))
+    }
     for m in _DIALLED_RUN.finditer(text):
         start, end = m.span()
-        after_card = start in card_ends
-        if after_card:
-            start = card_ends[start] + 1
+        after_number = start in number_ends
+        if after_number:
+            start = number_ends[start] + 1
             if start >= end:
                 continue
         if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
         else:
-            found += _phones_in_run(text, start, end, region, after_card)
+            found += _phones_in_run(text, start, end, region, after_number)
     return found
 
 
 def _phones_in_run(
-    text: str, start: int, end: int, region: str, after_card: bool = False
+    text: str, start: int, end: int, region: str, after_number: bool = False
 ) -> list[Finding]:
     """The phone numbers in a run of digit groups that is none as a whole: numbers side by
     side, or a number beside digits that are none ("202 456 1111 999 000 0000", "202 456 1111
-    5 times"). After a card, a run that is one is read here: the matcher reads the card's
-    digits into it."""
+    5 times"). After a card or a reference, a run that is one is read here: the matcher reads
+    their digits into it."""
     digits = len(_DIGIT.findall(text, start, end))
     if digits > _MAX_INTERNATIONAL_DIGITS:
         side_by_side = _valid_side_by_side(text, start, end, region)
@@ -1929,13 +1933,13 @@ def _phones_in_run(
             text, start, end, region
         )
     if digits < _MIN_DIALLED_DIGITS or (
-        not after_card and _SPACE_IN_RUN.search(text, start, end) is None
+        not after_number and _SPACE_IN_RUN.search(text, start, end) is None
     ):
         return []
     if _valid_in_region(text[start:end], region):
-        # The matcher's to read, but for a card's digits before it.
+        # The matcher's to read, but for a card's or reference's digits before it.
         whole = not _glued_to_letters(text, start, end) and not _after_reference_cue(text, start)
-        return [Finding("PHONE", start, end)] if after_card and whole else []
+        return [Finding("PHONE", start, end)] if after_number and whole else []
     return _grouped_phones_in_run(text, start, end, region) or _phone_before_a_count(
         text, start, end, region
     )

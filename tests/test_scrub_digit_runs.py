@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedbot.scrub import scrub
+from feedbot.scrub import find_personal_data, scrub
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,14 @@ def test_a_phone_number_typed_a_few_digits_at_a_time_before_a_count_is_scrubbed(
     single digits, no number as a whole and in no grouping a number is written in: the phone
     number was exported as typed."""
     assert scrub(text) == (text if expected is None else expected)
+
+
+def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
+    """The reference cue's run went on past the reference ("claim # 3417 344", then "5 202 456
+    1111"), and every part of the run counted as after the cue: the phone number was exported,
+    and found only when the text was scrubbed again, after "[REFERENCE]"."""
+    text = "claim # 3417 344 5 202 456 1111"
+    assert [(f.kind, text[f.start : f.end]) for f in find_personal_data(text)] == [
+        ("REFERENCE", "3417 344"),
+        ("PHONE", "202 456 1111"),
+    ]
