@@ -41,6 +41,11 @@ PLACEHOLDERS = {
 }
 
 
+# Each reading that finds more replaces digits with placeholders, and no placeholder is ever
+# scrubbed, so the readings end; a bound keeps a mistake in that from looping forever.
+_MOST_PASSES = 8
+
+
 @dataclass(frozen=True)
 class Finding:
     """One piece of personal data: its kind (a key of PLACEHOLDERS) and its span in the text."""
@@ -56,17 +61,20 @@ def scrub(text: str, region: str = "US", staff_names: tuple[str, ...] = ()) -> s
 
     The text comes back in Unicode's composed form (NFC): some Vietnamese keyboards type "tên"
     as "e", a circumflex and a tone mark, which no cue would match.
+
+    The text is read again while that finds more, so that scrubbing it again changes nothing:
+    a detector judges a number by the digits beside it, and digits another detector takes are
+    a placeholder only once the text is rewritten. In "2024561111 4111 1111 1111 1111 929" the
+    card number goes on from a phone number's digits; beside "[PHONE]" it is a card.
     """
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    pieces: list[str] = []
-    position = 0
-    for finding in find_personal_data(text, region, staff_names):
-        pieces.append(text[position : finding.start])
-        pieces.append(PLACEHOLDERS[finding.kind])
-        position = finding.end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    for _ in range(_MOST_PASSES):
+        scrubbed = _scrubbed_once(text, region, staff_names)
+        if scrubbed == text:
+            break
+        text = scrubbed
+    return text
 
 
 def find_personal_data(
@@ -75,7 +83,8 @@ def find_personal_data(
     """Non-overlapping findings sorted by position; where two overlap, the earlier detector wins.
 
     Every detector reads the original text and the text is rewritten once, at the end, so no
-    placeholder is ever seen (or rewritten) by a later detector. Names come last.
+    placeholder is ever seen (or rewritten) by a later detector. Names come last. These are
+    one reading's findings: scrub() reads its rewritten text again (see there).
     """
     text = _fold_dashes(text)
     kept: list[Finding] = []
@@ -83,6 +92,17 @@ def find_personal_data(
         _keep_new(kept, detector(text, region))
     _keep_new(kept, _names(text, staff_names, kept))
     return kept
+
+
+def _scrubbed_once(text: str, region: str, staff_names: tuple[str, ...]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for finding in find_personal_data(text, region, staff_names):
+        pieces.append(text[position : finding.start])
+        pieces.append(PLACEHOLDERS[finding.kind])
+        position = finding.end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def is_everyday_word(name: str) -> bool:
