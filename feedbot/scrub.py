@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -1907,8 +1908,19 @@ def _phones(text: str, region: str) -> list[Finding]:
         Finding("PHONE", match.start, match.end)
         for match in matcher
         if not _after_reference_cue(text, match.start)
+        and not _counts_by_one(text, match.start, match.end)
     ]
     return found
+
+
+def _counts_by_one(text: str, start: int, end: int) -> bool:
+    """Whether digit groups count up or down by one ("1 2 3 4 5 6 7 8 9 10"): no number is
+    written so, and a number typed a digit at a time has no group of two digits."""
+    groups = text[start:end].split(" ")
+    if len(groups) < 3 or not all(group.isdigit() for group in groups):
+        return False
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(groups)}
+    return steps in ({1}, {-1})
 
 
 def _cued_phones(text: str, region: str) -> list[Finding]:
@@ -1975,6 +1987,7 @@ def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[
         or _glued_to_letters(text, start, end)
         or _after_reference_cue(text, start)
         or not _valid_in_region(text[start : count.start()], region)
+        or _counts_by_one(text, start, count.start())
     ):
         return []
     return [Finding("PHONE", start, count.start())]

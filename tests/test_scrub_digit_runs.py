@@ -149,3 +149,11 @@ def test_random_digit_heavy_answers_are_scrubbed_once_and_for_all():
         assert scrub(once) == once, text
         for number in planted:
             assert number not in once, (text, once)
+
+
+@pytest.mark.parametrize(
+    "text", ["1 2 3 4 5 6 7 8 9 10", "I counted 1 2 3 4 5 6 7 8 9 10 11 times"]
+)
+def test_a_count_is_no_phone_number(text):
+    """Counting from 1 to 10 is +1 234 567 8910 to the matcher: the count was scrubbed."""
+    assert scrub(text) == text
