@@ -6,6 +6,7 @@ deliveries, honours opt-outs and expiry, runs the engine and stores what it deci
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import unicodedata
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Row, bindparam, delete, exists, select
+from sqlalchemy import Row, bindparam, delete, exists, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from feedbot import engine
@@ -65,6 +66,8 @@ _ENDED_BY_STOP = select(
         InboundMessage.message_id.endswith(f":{STOP_DELIVERY}"),
     )
 )
+# A transaction-scoped advisory lock (PostgreSQL): lock_person.
+_LOCK_PERSON = select(func.pg_advisory_xact_lock(bindparam("p_lock")))
 # A response closed again is normalized again: its outbox row, if it still waits, goes first,
 # so that closing adds a new one. A drain holding that row makes the DELETE wait until the
 # drain commits; the new row then brings the response back for the next drain.
@@ -149,9 +152,7 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         log.info("reply from opted-out sender %s ignored", log_id(inbound.sender_key or ""))
         return Outcome("opted_out", inbound.service.default_language)
     if opted_out:
-        senders = [inbound.sender_key, *inbound.former_sender_keys]
-        run(db, statements(db).opt_in, {"p_senders": senders})
-        log.info("sender %s opted back in", log_id(inbound.sender_key or ""))
+        _opt_in(db, inbound)
     conversation = _current_conversation(db, latest, inbound, idle_expiry)
     if keyword == "help":
         return _help(inbound, conversation)
@@ -681,6 +682,7 @@ def _opt_out(
 ) -> Outcome:
     if not inbound.sender_key or already:
         return Outcome("stopped", inbound.service.default_language)
+    lock_person(db, inbound.sender_key)
     params = {"p_sender": inbound.sender_key, "p_at": inbound.received_at}
     run(db, statements(db).opt_out, params)
     log.info("sender %s opted out", log_id(inbound.sender_key))
@@ -689,6 +691,31 @@ def _opt_out(
         # be a second message to someone who just asked for none.
         return Outcome("stopped", inbound.service.default_language)
     return _opt_out_confirmed(inbound, latest)
+
+
+def _opt_in(db: DbSession, inbound: Inbound) -> None:
+    """START from an opted-out sender: their STOP goes, under every key it may be filed under."""
+    key = inbound.sender_key
+    assert key is not None  # only a sender known by their key is found opted out
+    lock_person(db, key)
+    run(db, statements(db).opt_in, {"p_senders": [key, *inbound.former_sender_keys]})
+    log.info("sender %s opted back in", log_id(key))
+
+
+def lock_person(db: DbSession, key: str) -> None:
+    """Hold until commit the lock of the person whose keyed hash (under FEEDBOT_SECRET_KEY) is
+    `key`, whichever service they text: a STOP or START being stored holds it, and an
+    invitation or reminder job takes it before it looks for their STOP, so a STOP texted to any
+    service's number meanwhile is waited for and seen.
+
+    Always taken after the contact row of the thread (a turn's first lock, a job's second,
+    after its invitation's row), and nothing holding it waits for a contact or an invitation:
+    no order of the two can deadlock. Replies other than STOP and START change no opt-out and
+    do not take it. (SQLite's BEGIN IMMEDIATE already runs writers one at a time.)"""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"feedbot-person:{key}".encode()).digest()
+    run(db, _LOCK_PERSON, {"p_lock": int.from_bytes(digest[:8], signed=True)})
 
 
 def _twilio_stopped(inbound: Inbound) -> bool:

@@ -30,7 +30,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from feedbot.config import Settings
-from feedbot.conversations import Inbound, clean_transaction_id, sat_idle, start_conversation
+from feedbot.conversations import (
+    Inbound,
+    clean_transaction_id,
+    lock_person,
+    sat_idle,
+    start_conversation,
+)
 from feedbot.engine import Reply
 from feedbot.fiscal import FiscalQuarter
 from feedbot.identity import sender_key, sender_keys
@@ -625,9 +631,11 @@ def _claim_send(runtime: Runtime, invitation_id: int, now: datetime) -> _Claim |
             # Made before FEEDBOT_SECRET_KEY was rotated: its survey goes on the thread the
             # person's replies now reach (their keyed hash under the current key).
             invitation.sender_key = sender_key(invitation.phone, runtime.settings.secret_key)
-        # Looked for holding their thread's lock: a STOP being stored meanwhile is waited for
-        # and seen, never answered "You won't get more messages" and then sent the invitation.
+        # Looked for holding their thread's lock and then their own: a STOP being stored
+        # meanwhile, to this service or another, is waited for and seen, never answered "You
+        # won't get more messages" and then sent the invitation.
         thread = _lock_thread(db, invitation, invitation.sender_key)
+        lock_person(db, invitation.sender_key)
         if _opted_out(db, keys):
             _finish(invitation, "suppressed", "opted out")
             return Delivery("suppressed")
@@ -666,11 +674,12 @@ def _claim_reminder(runtime: Runtime, invitation_id: int, now: datetime) -> _Cla
         service = runtime.services.get(invitation.service_id)
         keys = _keys_of(invitation, runtime.settings)
         # Looked at holding the lock of the thread their replies reach (under the current
-        # FEEDBOT_SECRET_KEY), as their texts take it: a STOP or a reply being stored meanwhile
-        # is waited for and seen, never answered "You won't get more messages" and then sent
-        # the reminder.
+        # FEEDBOT_SECRET_KEY), as their texts take it, and then their own: a reply being stored
+        # meanwhile, or a STOP to this service or another, is waited for and seen, never
+        # answered "You won't get more messages" and then sent the reminder.
         current = sender_key(invitation.phone, runtime.settings.secret_key)
         thread = _lock_thread(db, invitation, current)
+        lock_person(db, current)
         conversation = db.get(Conversation, invitation.conversation_id or 0)
         if (
             service is None

@@ -2437,12 +2437,16 @@ def text_held_open(app, body, service="passport"):
 
 
 def started_and_waiting(thread, database_url):
-    """Start `thread` and return once it waits on a lock (or has ended)."""
+    """Start `thread` and return once it waits on a lock (True), or has ended without being
+    seen waiting (False)."""
     from tests.test_worker import waiting_on_a_lock
 
     thread.start()
-    while thread.is_alive() and not waiting_on_a_lock(database_url):
+    while thread.is_alive():
+        if waiting_on_a_lock(database_url):
+            return True
         thread.join(0.01)
+    return False
 
 
 @ON_POSTGRES
@@ -2588,3 +2592,90 @@ def test_a_reminder_job_meeting_a_stop_in_words_sends_nothing(inviting, twilio, 
     assert len(twilio.messages) == 1  # the invitation, and no reminder after the STOP
     (invitation,) = invitations(app)
     assert (invitation.phone, invitation.reminded_at) == (None, None)
+
+
+def job_meeting_a_text(app, job, invitation_id, now, body, service, database_url):
+    """Run `job` (deliver or remind) for `invitation_id` at `now` while the person's text
+    `body` to `service` is being stored (its turn left uncommitted), then let the text commit.
+    Return the text's outcome, the job's delivery, and whether the job was seen waiting on a
+    lock (pg_stat_activity) before the text committed."""
+    runtime = runtime_of(app)
+    deliveries = []
+    worker = threading.Thread(target=lambda: deliveries.append(job(runtime, invitation_id, now)))
+    with text_held_open(app, body, service) as outcome:
+        waited = started_and_waiting(worker, database_url)
+    worker.join()
+    (delivery,) = deliveries
+    return outcome, delivery, waited
+
+
+# STOP holds across services (opt-outs are the person's, not a thread's), so a job of one
+# service waits for a STOP or START being stored to another. On SQLite every write transaction
+# begins IMMEDIATE and runs alone, so only PostgreSQL lets the two meet.
+
+
+@ON_POSTGRES
+def test_an_invitation_job_meeting_a_stop_to_another_service_sends_nothing(
+    inviting, twilio, database_url
+):
+    """The job locked the person's thread of its own service, and the STOP held the thread of
+    the other: it read no STOP and texted the invitation just after the person was told
+    "You won't get more messages"."""
+    app, token = inviting
+    invite(app, token)  # passport
+    (invitation,) = invitations(app)
+    stop, delivery, waited = job_meeting_a_text(
+        app, deliver, invitation.id, NOON, "Please stop texting me", "benefits", database_url
+    )
+    assert stop.disposition == "stopped" and stop.notes  # told no more messages will come
+    assert (delivery.status, waited) == ("suppressed", True)
+    assert twilio.requests == []
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.reason, invitation.phone) == (
+        "suppressed",
+        "opted out",
+        None,
+    )
+
+
+@ON_POSTGRES
+def test_a_reminder_job_meeting_a_stop_to_another_service_sends_nothing(
+    inviting, twilio, database_url
+):
+    from feedbot.invitations import remind
+
+    app, token = inviting
+    invite(app, token, service="benefits", language="en")  # benefits sends a reminder
+    work(app)
+    (invitation,) = invitations(app)
+    assert invitation.status == "sent" and invitation.phone == PHONE
+    tomorrow = NOON + timedelta(days=1)
+    stop, delivery, waited = job_meeting_a_text(
+        app, remind, invitation.id, tomorrow, "Please stop texting me", "passport", database_url
+    )
+    assert stop.disposition == "stopped" and "won't get more messages" in stop.notes[0]
+    assert (delivery.status, waited) == ("skipped", True)
+    assert len(twilio.messages) == 1  # the invitation, and no reminder after the STOP
+    (invitation,) = invitations(app)
+    assert (invitation.phone, invitation.reminded_at) == (None, None)
+
+
+@ON_POSTGRES
+def test_an_invitation_job_meeting_a_start_to_another_service_sends_it(
+    inviting, twilio, database_url
+):
+    """Invited, then STOP and START to another service's number: the job waits for the START
+    being stored and, the person back in, texts the invitation. It read the STOP not yet
+    deleted and dropped the invitation for good."""
+    app, token = inviting
+    invite(app, token)  # passport
+    Texter(app.test_client(), phone=PHONE, to="+12025550101").send("Please stop texting me")
+    (invitation,) = invitations(app)
+    start, delivery, waited = job_meeting_a_text(
+        app, deliver, invitation.id, NOON, "START", "benefits", database_url
+    )
+    assert start.disposition == "prompts"  # back in: the benefits survey begins
+    assert (delivery.status, waited) == ("sent", True)
+    assert [message["To"] for message in twilio.messages] == [PHONE]
+    reply = Texter(app.test_client(), phone=PHONE, to="+12025550100").send("5")
+    assert "What about this interaction" in reply  # the invitation's survey goes on
