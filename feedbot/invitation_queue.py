@@ -41,7 +41,6 @@ JOBS = {"send": "feedbot.jobs.send_invitation", "remind": "feedbot.jobs.remind_i
 # How long after its due time a queued job is trusted to be waiting its turn, not lost.
 MARK_GRACE = timedelta(hours=1)
 SWEEP_BATCH = 1000
-NOT_RETRIED = "Twilio did not take it; no retry without REDIS_URL"
 NOT_SCHEDULED = "not due yet; no scheduler without REDIS_URL"
 # RQ's scheduler takes a queue's lock for 61 s (its interval of 1 s, and 60) and renews it
 # every second: a lock SCHEDULER_SILENT unrenewed is a scheduler's that is gone (or hung).
@@ -63,7 +62,7 @@ def dispatch_invitations(runtime: Runtime, invitation_ids: Sequence[int]) -> Non
             try:
                 delivery = deliver(runtime, invitation_id, runtime.settings.now())
             except TwilioNotReached as error:
-                _say_why_unsent(runtime, invitation_id, NOT_RETRIED)
+                _say_why_unsent(runtime, invitation_id, error.unsent_reason)
                 log.warning(
                     "invitation %s: %s; not retried without REDIS_URL", invitation_id, error
                 )

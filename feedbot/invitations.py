@@ -582,6 +582,9 @@ class UndeliverableInvitation(Exception):
 class TwilioNotReached(Exception):
     """Twilio did not take the message (busy, failing, unreachable): the job is retried."""
 
+    # What the invitation says where nothing retries it (no REDIS_URL): it stays scheduled.
+    unsent_reason = "Twilio did not take it; no retry without REDIS_URL"
+
 
 class TwilioAccountError(TwilioNotReached):
     """Twilio refused feedbot's credentials or sender: retried, and redrivable once fixed."""
@@ -590,6 +593,9 @@ class TwilioAccountError(TwilioNotReached):
 class TwilioMisconfigured(TwilioNotReached):
     """feedbot's Twilio API URL cannot be used: nothing was sent; retried, and redrivable once
     fixed."""
+
+    # No request was made: Twilio took nothing, and no retry fares better until it is fixed.
+    unsent_reason = "not sent: Twilio's API URL or the proxy setting is unusable"
 
 
 class UnknownOutcome(Exception):

@@ -1747,6 +1747,23 @@ def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
     assert [m["To"] for m in twilio.messages] == ["+12025550144"]
 
 
+def test_without_redis_an_invitation_no_request_could_be_made_for_says_so(
+    database_url, twilio, monkeypatch
+):
+    """A proxy setting requests cannot use: nothing reached Twilio, and trying again would
+    change nothing, yet the reason said "Twilio did not take it; no retry without REDIS_URL"."""
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    monkeypatch.setenv("HTTP_PROXY", "http://")
+    answer = invite(app, token)
+    assert (answer.status_code, answer.json["status"]) == (201, "scheduled")
+    assert answer.json["reason"] == "not sent: Twilio's API URL or the proxy setting is unusable"
+    assert twilio.requests == []
+    (invitation,) = invitations(app)
+    assert (invitation.reason, invitation.phone) == (answer.json["reason"], PHONE)
+
+
 def test_an_invitation_not_sent_in_time_expires_and_the_person_may_be_invited_again(
     inviting, twilio, monkeypatch
 ):
