@@ -8,11 +8,11 @@ gunicorn's master imports, the workers a HUP starts would not load again, so a r
 deployed with a HUP would run the old code.
 
 The web process starts as `python gunicorn.conf.py APP [OPTION...]`: run as a program, this
-file checks the variables, then becomes `python -m gunicorn --config gunicorn.conf.py APP
-[OPTION...]`. gunicorn reads WEB_CONCURRENCY itself as it loads its own settings, before any
-config file, and stops with a traceback on one that is no number (ValueError: invalid literal
-for int(), in gunicorn/config.py): started as `gunicorn --config gunicorn.conf.py`, this file
-never runs on such a value.
+file checks the variables, then becomes `gunicorn --config gunicorn.conf.py APP [OPTION...]`
+(gunicorn's script beside this python). gunicorn reads WEB_CONCURRENCY itself as it loads its
+own settings, before any config file, and stops with a traceback on one that is no number
+(ValueError: invalid literal for int(), in gunicorn/config.py): started as
+`gunicorn --config gunicorn.conf.py`, this file never runs on such a value.
 """
 
 import atexit
@@ -170,5 +170,14 @@ def on_exit(server):
 
 if __name__ == "__main__":
     # Checked above, before gunicorn's settings are loaded: this process becomes gunicorn.
+    # As gunicorn's own script, not `python -m gunicorn`: a USR2 (binary upgrade) executes the
+    # master's command line again, and `-m`'s names gunicorn/__main__.py, which run as a script
+    # puts gunicorn's package first on sys.path, where its `http` hides the standard library's:
+    # the new master stopped at once. The script is installed beside this python.
     here = os.path.abspath(__file__)
-    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", here, *sys.argv[1:]])
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
+        "gunicorn"
+    )
+    if gunicorn is None:
+        _refuse(f"gunicorn's script is neither beside {sys.executable} nor on PATH")
+    os.execv(gunicorn, [gunicorn, "--config", here, *sys.argv[1:]])

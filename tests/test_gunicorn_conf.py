@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -225,3 +226,56 @@ def test_gunicorn_s_master_holds_none_of_the_app_s_code():
         check=True,
     )
     assert loaded.stdout.split() == ["feedbot", "feedbot.logs"]
+
+
+def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path, sqlite_url):
+    """A USR2 (gunicorn's binary upgrade: a new master beside the old, then the old one told
+    to stop) re-executes the master's own command line. The Procfile's web process became
+    `python -m gunicorn`, whose command line names gunicorn/__main__.py: run again as a
+    script, gunicorn's package directory came first on sys.path, its `http` hid the standard
+    library's, and the new master stopped at once ("Unable to configure formatter 'json'")."""
+    port = free_port()
+    (line,) = [
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    ]
+    command = [*shlex.split(line.removeprefix("web:")), "--bind", f"127.0.0.1:{port}", "-w", "1"]
+    command[0] = sys.executable  # the Procfile's python: this virtualenv's
+    with open(tmp_path / "web.log", "wb") as log:
+        web = subprocess.Popen(command, env=web_env(sqlite_url), cwd=REPO, stderr=log)
+    upgraded = None
+    try:
+        # Counted in the text: the failed master's line is gunicorn's own, not JSON.
+        booted = lambda: _log_text(tmp_path).count("Booting worker")  # noqa: E731
+        _wait_for(lambda: booted() == 1 and _answers(port), "gunicorn's worker to answer")
+        web.send_signal(signal.SIGUSR2)
+        _wait_for(
+            lambda: booted() == 2 or web.poll() is not None or "Error" in _log_text(tmp_path),
+            "the new master's worker to boot",
+        )
+        assert booted() == 2, _log_text(tmp_path)
+        # Each master names itself: "Listening at: http://127.0.0.1:PORT (PID)".
+        masters = re.findall(r"Listening at: \S+ \((\d+)\)", _log_text(tmp_path))
+        assert masters[0] == str(web.pid)
+        upgraded = int(masters[1])
+        web.terminate()  # the old master goes; the new one serves on
+        assert web.wait(timeout=30) == 0
+        assert _answers(port)
+    finally:
+        if web.poll() is None:
+            web.terminate()
+            web.wait(timeout=30)
+        if upgraded is not None:
+            os.kill(upgraded, signal.SIGTERM)
+            _wait_for(lambda: not _alive(upgraded), "the new master to stop")
+
+
+def _log_text(directory: Path) -> str:
+    return (directory / "web.log").read_text()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
