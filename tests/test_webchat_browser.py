@@ -20,6 +20,11 @@ from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.browser import REPO, axe_violations, chromium, screenshot, serve, static_page
 
 pytestmark = pytest.mark.browser
+# The drivers' checkboxes, and the choices checked.
+DRIVERS = ".feedbot-answer [type=checkbox]"
+CHOSEN = ".feedbot-answer :checked"
+# What the visitor presses or types in to answer: a choice is its whole box.
+ANSWER_CONTROLS = ".feedbot-answer :is(button, textarea, .feedbot-choice)"
 EXAMPLE = REPO / "examples" / "agency-page.html"
 
 
@@ -61,10 +66,23 @@ def every_language_site(sqlite_url, tmp_path):
         yield served
 
 
+def rate(page, choice, on=None):
+    """The rating's `choice` (its place, or its label) chosen and sent, on `page` or `on`."""
+    page = on or page
+    selector = (
+        f".feedbot-choice >> nth={choice}"
+        if isinstance(choice, int)
+        else (f".feedbot-choice >> text={choice}")
+    )
+    page.click(selector)
+    page.click(".feedbot-send")
+
+
 def agree_strongly(page):
     """The first question answered "Strongly agree"; back once the drivers' choices show."""
     page.click(".feedbot-choice >> nth=4")
-    page.wait_for_selector("[aria-pressed]")
+    page.click(".feedbot-send")
+    page.wait_for_selector(DRIVERS)
 
 
 def to_the_comment(page):
@@ -104,7 +122,10 @@ def open_panel(page, page_url):
 
 
 def focused_text(page):
-    return page.evaluate("document.activeElement.textContent")
+    """The focused control's text: a choice's is its label's."""
+    return page.evaluate(
+        "((document.activeElement.labels || [])[0] || document.activeElement).textContent"
+    )
 
 
 def read_the_question(page):
@@ -134,17 +155,17 @@ def test_keyboard_only_survey_and_axe_in_english(site):
         assert axe_violations(page, ".feedbot-chat") == []
         screenshot(page, "webchat-panel-en.png")
         for _ in range(4):
-            page.keyboard.press("Tab")
+            page.keyboard.press("ArrowDown")
         assert focused_text(page) == "Strongly agree"
         page.keyboard.press("Enter")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert focused_text(page) == "I got what I needed"
         read_the_question(page)
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
         page.keyboard.press("Space")
-        assert page.locator("[aria-pressed=true]").count() == 2
+        assert page.locator(CHOSEN).count() == 2
         for _ in range(5):
             page.keyboard.press("Tab")
         assert focused_text(page) == "Submit choices"
@@ -202,10 +223,10 @@ def test_reload_resumes_the_conversation(site):
     page_url, _ = site
     with chromium() as page:
         open_panel(page, page_url)
-        page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")  # "Neither agree nor disagree"
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         page.reload()
         open_panel(page, page_url)
         assert "Neither agree nor disagree" in page.inner_text(".feedbot-log")
@@ -218,8 +239,8 @@ def test_standalone_page_works_under_its_content_security_policy(site):
         response = page.goto(app_url + "/chat/webchat")
         assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_selector(".feedbot-choice")
-        page.click(".feedbot-choice >> nth=0")  # "Strongly disagree"
-        page.wait_for_selector("[aria-pressed]")
+        rate(page, 0)  # "Strongly disagree"
+        page.wait_for_selector(DRIVERS)
         assert "What could have been better?" in page.inner_text(".feedbot-log")
         assert axe_violations(page, "body") == []
         assert page.csp_violations == []
@@ -462,15 +483,15 @@ def test_every_answer_is_within_reach_at_400_percent_zoom(site):
     page_url, app = site
     with chromium(viewport={"width": 320, "height": 256}) as page:
         open_panel(page, page_url)
-        for button in page.locator(".feedbot-answer button").all():
+        for button in page.locator(ANSWER_CONTROLS).all():
             button.scroll_into_view_if_needed()
             box = button.bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= 256
         for _ in range(4):
-            page.keyboard.press("Tab")
+            page.keyboard.press("ArrowDown")
         assert focused_text(page) == "Strongly agree"
         page.keyboard.press("Enter")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
         assert axe_violations(page, ".feedbot-chat") == []
         screenshot(page, "webchat-400-percent.png")
@@ -660,7 +681,7 @@ def test_an_answer_the_network_swallows_can_be_sent_again(site):
         page.clock.install()
         open_panel(page, page_url)
         page.route("**/api/chat/messages", lambda route: None, times=1)  # never answered
-        page.click(".feedbot-choice >> nth=4")
+        rate(page, 4)
         page.clock.run_for(25_000)
         page.locator(ERROR, has_text=NOT_SENT).wait_for()
         assert page.locator(".feedbot-message--visitor").count() == 0
@@ -706,8 +727,9 @@ def test_a_double_click_or_a_double_enter_sends_once(site):
     with chromium(locale="en-US") as page:
         open_panel(page, page_url)
         page.route("**/api/chat/messages", slow)
-        page.dblclick(".feedbot-choice >> nth=4")
-        page.wait_for_selector("[aria-pressed]")
+        page.click(".feedbot-choice >> nth=4")
+        page.dblclick(".feedbot-send")
+        page.wait_for_selector(DRIVERS)
         page.click(".feedbot-skip")
         page.wait_for_selector("#feedbot-text")
         page.keyboard.type("Fine")
@@ -868,8 +890,9 @@ def test_a_lost_session_whose_new_start_fails_offers_a_retry_in_arabic(site):
         sent = starts(page)
         open_panel(page, page_url)
         read_the_question(page)
-        page.keyboard.press("Enter")  # "Strongly disagree", which has the focus
-        page.wait_for_selector("[aria-pressed]")
+        page.keyboard.press("Space")  # "Strongly disagree", which has the focus
+        page.keyboard.press("Enter")
+        page.wait_for_selector(DRIVERS)
         reset_the_database(app)
         page.route("**/api/chat/sessions", lambda route: route.abort("internetdisconnected"))
         page.focus(".feedbot-skip")
@@ -909,7 +932,7 @@ def test_a_new_session_lost_again_before_its_first_answer_is_not_restarted(site)
         )
         page.click(".feedbot-skip")
         page.locator(".feedbot-message--bot", has_text=LOST).wait_for()
-        page.click(".feedbot-choice >> nth=4")
+        rate(page, 4)
         page.locator(ERROR, has_text=NOT_SENT).wait_for()
         page.wait_for_timeout(500)
         assert len(sent) == 2
@@ -1113,7 +1136,7 @@ def test_a_resume_that_fails_keeps_its_session_for_the_retry(site, failure):
         assert page.evaluate("document.activeElement.className") == "feedbot-retry"
         assert page.is_disabled("#feedbot-language")
         page.keyboard.press("Enter")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert said_by_the_visitor(page) == ["You: Strongly agree"]
         assert len(sent) == 1
     assert stored(app) == [("active", "en", {"trust": 5})]
@@ -1219,7 +1242,7 @@ def test_a_lost_session_without_answers_starts_again_without_a_word(site, lost_a
             page.reload()
             open_panel(page, page_url)
         else:
-            page.click(".feedbot-choice >> nth=4")
+            rate(page, 4)
             # The lost session is forgotten (null) before the new one is saved: wait for that.
             page.wait_for_function(
                 f"(s => s !== null && s !== {json.dumps(lost_session)})({SAVED_SESSION})"
@@ -1265,7 +1288,7 @@ def test_a_session_saved_by_the_earlier_widget_still_resumes(site):
         page.reload()
         page.wait_for_selector(".feedbot-launcher")
         page.click(".feedbot-launcher")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert said_by_the_visitor(page) == ["You: Strongly agree"]
         assert page.is_disabled("#feedbot-language")
         record = page.evaluate("JSON.parse(sessionStorage.getItem('feedbot-chat:webchat'))")
@@ -1320,7 +1343,7 @@ def test_the_language_picker_waits_for_a_saved_session_to_resume(site, answered)
         page.wait_for_selector(".feedbot-retry")
         assert page.is_disabled("#feedbot-language")
         page.click(".feedbot-retry")
-        page.wait_for_selector("[aria-pressed]" if answered else ".feedbot-choice")
+        page.wait_for_selector(DRIVERS if answered else ".feedbot-choice")
         assert page.is_disabled("#feedbot-language") is answered
         if not answered:
             page.select_option("#feedbot-language", "es")
@@ -1361,7 +1384,7 @@ def out_of_reach(page):
     """The answer's controls that cannot be brought into view, by their text."""
     return [
         control.evaluate("node => node.textContent || node.id")
-        for control in page.locator(".feedbot-answer button, .feedbot-answer textarea").all()
+        for control in page.locator(ANSWER_CONTROLS).all()
         if not control.evaluate(REACHABLE)
     ]
 
@@ -1392,7 +1415,7 @@ def test_every_control_of_a_long_answer_is_within_reach(
         if spacing:
             page.add_style_tag(content=TEXT_SPACING)
         agree_strongly(page)
-        assert page.locator(".feedbot-answer button").count() == 9
+        assert page.locator(ANSWER_CONTROLS).count() == 9
         assert out_of_reach(page) == []
         page.click(".feedbot-skip")
         page.wait_for_selector("#feedbot-text")
@@ -1500,15 +1523,15 @@ def test_a_double_enter_does_not_answer_the_question_it_brings(site):
         page.clock.install(time=datetime(2026, 1, 5, 9, 0))
         open_panel(page, page_url)
         page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
-        page.focus(".feedbot-choice >> nth=4")  # "Strongly agree"
+        page.locator(".feedbot-choice input").nth(4).check()  # "Strongly agree"
         page.keyboard.press("Enter")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         page.keyboard.press("Enter")  # the second press, on "I got what I needed"
         assert focused_text(page) == "I got what I needed"
-        assert page.locator("[aria-pressed=true]").count() == 0
+        assert page.locator(CHOSEN).count() == 0
         read_the_question(page)
         page.keyboard.press("Space")
-        assert page.locator("[aria-pressed=true]").count() == 1
+        assert page.locator(CHOSEN).count() == 1
         page.focus(".feedbot-send")
         page.keyboard.press("Enter")
         page.wait_for_selector("#feedbot-text")
@@ -1545,14 +1568,17 @@ def test_enter_held_down_answers_one_question(site, on):
             agree_strongly(page)
             page.click(".feedbot-choice >> nth=0")
         page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
-        page.focus(".feedbot-choice >> nth=4" if on == "a choice" else ".feedbot-send")
+        if on == "a choice":
+            page.locator(".feedbot-choice input").nth(4).check()  # "Strongly agree"
+        else:
+            page.focus(".feedbot-send")
         page.keyboard.down("Enter")
-        page.wait_for_selector("[aria-pressed]" if on == "a choice" else "#feedbot-text")
+        page.wait_for_selector(DRIVERS if on == "a choice" else "#feedbot-text")
         page.keyboard.down("Enter")  # repeats, as the key stays down
         read_the_question(page)
         page.keyboard.down("Enter")
         page.keyboard.up("Enter")
-        assert page.locator("[aria-pressed=true]").count() == 0
+        assert page.locator(CHOSEN).count() == 0
         assert page.locator(ERROR, has_text="Type your answer first.").count() == 0
         said = ["You: Strongly agree"] + (["You: I got what I needed"] if on != "a choice" else [])
         assert said_by_the_visitor(page) == said
@@ -1570,16 +1596,16 @@ def test_a_double_click_does_not_answer_the_question_it_brings(site):
         page.clock.install(time=datetime(2026, 1, 5, 9, 0))
         open_panel(page, page_url)
         page.clock.pause_at(datetime(2026, 1, 5, 10, 0))
-        page.click(".feedbot-choice >> nth=4")  # "Strongly agree": the first click
-        page.wait_for_selector("[aria-pressed]")
+        rate(page, 4)  # "Strongly agree": Send's click the first
+        page.wait_for_selector(DRIVERS)
         first = page.locator(".feedbot-choice").first.bounding_box()
         page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
         page.mouse.down(click_count=2)
         page.mouse.up(click_count=2)
-        assert page.locator("[aria-pressed=true]").count() == 0
+        assert page.locator(CHOSEN).count() == 0
         page.mouse.down()
         page.mouse.up()
-        assert page.locator("[aria-pressed=true]").count() == 1
+        assert page.locator(CHOSEN).count() == 1
     assert stored(app) == [("active", "en", {"trust": 5})]
 
 
@@ -1704,7 +1730,7 @@ def test_an_empty_answer_error_is_tied_to_its_controls_until_the_visitor_acts(si
     with chromium(locale="en-US") as page:
         open_panel(page, page_url)
         agree_strongly(page)
-        group = page.locator(".feedbot-answer [role=group]")
+        group = page.locator(".feedbot-answer fieldset")
         page.click(".feedbot-send")
         page.locator(ERROR, has_text="Choose at least one answer first.").wait_for()
         assert group.get_attribute("aria-invalid") == "true"
@@ -1778,12 +1804,12 @@ def test_a_duplicated_tab_behind_the_survey_shows_where_it_stands(site):
             page.evaluate("window.open(location.href)")
         ahead = opened.value
         ahead.click(".feedbot-launcher")
-        ahead.click(".feedbot-choice >> text=Strongly agree")
-        ahead.wait_for_selector("[aria-pressed]")
+        rate(page, "Strongly agree", on=ahead)
+        ahead.wait_for_selector(DRIVERS)
         announced(page)
-        page.click(".feedbot-choice >> text=Strongly disagree")
+        rate(page, "Strongly disagree")
         page.locator(".feedbot-message--bot", has_text=MOVED_ON).wait_for()
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert said_by_the_visitor(page) == ["You: Strongly agree"]
         assert "Sorry" not in page.inner_text(".feedbot-log")
         assert announced(page)[-2:] == [
@@ -1831,10 +1857,10 @@ def test_another_choice_after_a_failed_send_shows_what_was_saved(site, reached):
         page.add_init_script(WATCH_ANNOUNCEMENTS)
         open_panel(page, page_url)
         page.route("**/api/chat/messages", dropped, times=1)
-        page.click(".feedbot-choice >> text=Strongly agree")
+        rate(page, "Strongly agree")
         page.locator(ERROR, has_text=NOT_SENT).wait_for()
         announced(page)
-        page.click(".feedbot-choice >> text=Strongly disagree")
+        rate(page, "Strongly disagree")
         page.wait_for_selector(".feedbot-send")
         if reached:
             # "Not sent" was not so: the log is the saved survey's, with what was kept.
@@ -1982,7 +2008,7 @@ def test_after_a_reload_the_launcher_is_in_the_conversation_language(site, langu
         assert page.get_attribute(".feedbot-chat", "dir") == direction
         closed = page.locator(".feedbot-launcher").bounding_box()
         page.click(".feedbot-launcher")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert page.locator(".feedbot-launcher").bounding_box() == closed
     assert stored(app) == [("active", language, {"trust": 5})]
 
@@ -1996,8 +2022,8 @@ def test_picked_choices_are_joined_as_the_language_writes_a_list(site, locale, l
     page_url, app = site
     with chromium(locale=locale, extra_http_headers={"Accept-Language": locale}) as page:
         open_panel(page, page_url)
-        page.click(".feedbot-choice >> nth=0")
-        page.wait_for_selector("[aria-pressed]")
+        rate(page, 0)
+        page.wait_for_selector(DRIVERS)
         choices = page.locator(".feedbot-choice").all_text_contents()[:2]
         page.click(".feedbot-choice >> nth=0")
         page.click(".feedbot-choice >> nth=1")
@@ -2036,7 +2062,7 @@ def test_the_language_picker_says_why_it_is_disabled(site):
         screenshot(page, "webchat-language-fixed.png")
         page.reload()
         page.click(".feedbot-launcher")
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert page.is_visible("#feedbot-language-hint")
         assert page.inner_text("#feedbot-language-hint") == spanish
     assert config(app, "en")["strings"]["language_fixed"] == fixed
@@ -2110,7 +2136,7 @@ def test_an_error_shows_beside_its_controls_as_one_and_goes_once_answered(site):
         choices = page.locator(".feedbot-choice").last.evaluate(LOOK)
         submit = page.locator(".feedbot-send").evaluate(LOOK)
         assert choices["bottom"] <= looks["top"] and looks["bottom"] <= submit["top"]
-        assert page.locator(".feedbot-answer [role=group]").evaluate(LOOK)["bar"] >= 3
+        assert page.locator(".feedbot-answer fieldset").evaluate(LOOK)["bar"] >= 3
         assert CHOOSE_FIRST not in page.inner_text(".feedbot-log")
         assert axe_violations(page, ".feedbot-chat") == []
         screenshot(page, "webchat-error-choices.png")
@@ -2151,7 +2177,7 @@ def test_an_error_shows_beside_its_controls_as_one_and_goes_once_answered(site):
 def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
     """On a slow network the controls stayed as they were while an answer was on its way: a
     second rating pressed did nothing without a word, and a driver pressed after "Submit
-    choices" showed as chosen (aria-pressed) but was not sent. The answer area is busy, its
+    choices" showed as chosen but was not sent. The answer area is busy, its
     controls disabled (focus stays) and dimmed, the answer's bubble shown as on its way, and
     "Sending…" shown and said."""
     page_url, app = site
@@ -2160,20 +2186,22 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
         open_panel(page, page_url)
         page.route("**/api/chat/messages", lambda route: held.append(route))
         answer = page.locator(".feedbot-answer")
-        page.focus('.feedbot-choice >> text="Agree"')
+        page.get_by_role("radio", name="Agree", exact=True).check()
         page.keyboard.press("Enter")
         expect(answer).to_have_attribute("aria-busy", "true")
         expect(page.locator(".feedbot-answer .feedbot-sending")).to_have_text("Sending…")
-        assert page.locator(".feedbot-answer button:not([aria-disabled=true])").count() == 0
+        controls = ".feedbot-answer :is(button, input):not([aria-disabled=true])"
+        assert page.locator(controls).count() == 0
         assert focused_text(page) == "Agree"
         pending = page.locator(".feedbot-message--visitor").last
         assert pending.evaluate("node => getComputedStyle(node).borderTopStyle") == "dashed"
         assert axe_violations(page, ".feedbot-chat") == []
         # Pressed anyway (Playwright waits for an enabled control unless forced).
         page.click('.feedbot-choice >> text="Strongly agree"', force=True)
+        assert not page.get_by_role("radio", name="Strongly agree").is_checked()
         assert said_by_the_visitor(page) == ["You: Agree"]
         held.pop().continue_()
-        page.wait_for_selector("[aria-pressed]")
+        page.wait_for_selector(DRIVERS)
         assert answer.get_attribute("aria-busy") is None
         assert "Sending…" not in page.inner_text(".feedbot-panel")
         assert pending.evaluate("node => getComputedStyle(node).borderTopStyle") != "dashed"
@@ -2181,9 +2209,7 @@ def test_an_answer_on_its_way_shows_it_and_takes_no_other_press(site):
         page.click(".feedbot-send")
         expect(answer).to_have_attribute("aria-busy", "true")
         page.click(".feedbot-choice >> text=It was easy to do", force=True)
-        assert page.get_attribute(".feedbot-choice >> text=It was easy to do", "aria-pressed") == (
-            "false"
-        )
+        assert not page.get_by_role("checkbox", name="It was easy to do").is_checked()
         held.pop().continue_()
         page.wait_for_selector("#feedbot-text")
         box = page.locator("#feedbot-text")
@@ -2430,3 +2456,58 @@ def test_a_closed_survey_offers_a_new_one(site, ending):
         else ("partial", "en", {"trust": 5})
     )
     assert stored(app) == [first, ("active", "en", {})]
+
+
+def test_a_rating_is_one_choice_in_a_group_and_the_drivers_are_checkboxes(site):
+    """The five-point rating was a row of buttons that each sent at once: a screen reader
+    heard five unrelated buttons, with no group, no "2 of 5" and nothing checked, and arrow
+    keys did nothing. The drivers were toggle buttons. A rating is now a group of radio
+    buttons named by its question (one Tab stop, arrow keys choose, the browser says each
+    one's place in the five) and sent with "Send" or Enter; the drivers are checkboxes in a
+    group named by theirs."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        page.clock.install()
+        open_panel(page, page_url)
+        rating = page.get_by_role("group", name=FIRST_QUESTION)
+        radios = rating.get_by_role("radio")
+        expect(radios).to_have_count(5)
+        # One set: the browser counts a radio's place among those of its name.
+        assert set(radios.evaluate_all("nodes => nodes.map(n => n.name)")) == {"feedbot-choice"}
+        assert focused_text(page) == "Strongly disagree"
+        assert page.locator(CHOSEN).count() == 0
+        for _ in range(4):
+            page.keyboard.press("ArrowDown")
+        expect(rating.get_by_role("radio", name="Strongly agree")).to_be_checked()
+        page.keyboard.press("ArrowUp")
+        expect(rating.get_by_role("radio", name="Agree", exact=True)).to_be_checked()
+        assert page.locator(CHOSEN).count() == 1
+        # Choosing sent nothing.
+        assert said_by_the_visitor(page) == []
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Tab")
+        assert focused_text(page) == "Send"
+        page.keyboard.press("Shift+Tab")  # back to the group: to its checked radio
+        assert focused_text(page) == "Strongly agree"
+        page.keyboard.press("Enter")
+        drivers = page.get_by_role("group", name="What about this interaction made the difference?")
+        expect(drivers.get_by_role("checkbox")).to_have_count(7)
+        expect(drivers).to_have_accessible_description("Choose all that apply.")
+        assert focused_text(page) == "I got what I needed"
+        read_the_question(page)
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        expect(drivers.get_by_role("checkbox", name="It was easy to do")).to_be_checked()
+        assert page.locator(CHOSEN).count() == 2
+        assert axe_violations(page, ".feedbot-chat") == []
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#feedbot-text")
+        assert said_by_the_visitor(page) == [
+            "You: Strongly agree",
+            "You: I got what I needed, It was easy to do",
+        ]
+    assert stored(app) == [
+        ("active", "en", {"trust": 5, "made_the_difference": ["effectiveness", "ease"]})
+    ]

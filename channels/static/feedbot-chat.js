@@ -272,7 +272,8 @@
     ui.answer.addEventListener("keydown", function (event) {
       // A key held down presses a button once, not again on each question that follows.
       var press = event.key === "Enter" || event.key === " ";
-      if (press && event.repeat && event.target.tagName === "BUTTON") { event.preventDefault(); }
+      var pressable = event.target.tagName === "BUTTON" || event.target.tagName === "INPUT";
+      if (press && event.repeat && pressable) { event.preventDefault(); }
     });
     ui.panel.addEventListener("focusin", function (event) {
       // The visitor moved focus themselves: their keys are meant for where it is.
@@ -562,7 +563,7 @@
     if (busy) { ui.answer.setAttribute("aria-busy", "true"); } else { ui.answer.removeAttribute("aria-busy"); }
     var status = ui.answer.querySelector("#" + sendingId);
     if (status) { status.textContent = busy ? state.config.strings.sending : ""; }
-    Array.prototype.forEach.call(ui.answer.querySelectorAll("button, textarea"), function (control) {
+    Array.prototype.forEach.call(ui.answer.querySelectorAll("button, textarea, input"), function (control) {
       if (busy) { control.setAttribute("aria-disabled", "true"); } else { control.removeAttribute("aria-disabled"); }
       if (control.tagName === "TEXTAREA") { control.readOnly = busy; }
     });
@@ -704,12 +705,13 @@
   // A control's action, unless the press may be the end of the last answer's (settleMs).
   function unlessTooSoon(action) {
     return function (event) {
-      var soon = Date.now() < state.settleUntil;
-      if (soon && (event.detail > 1 || (event.detail === 0 && event.currentTarget === state.moved))) {
-        return;
-      }
-      action(event);
+      if (!tooSoon(event)) { action(event); }
     };
+  }
+
+  function tooSoon(event) {
+    var soon = Date.now() < state.settleUntil;
+    return soon && (event.detail > 1 || (event.detail === 0 && event.currentTarget === state.moved));
   }
 
   function settling(control) {
@@ -734,59 +736,60 @@
     ui.answer.appendChild(el("p", { id: sendingId, "class": "feedbot-sending", "aria-live": "polite" }));
   }
 
+  // A question's choices are a group of native radio buttons (one answer) or checkboxes
+  // (several), in a fieldset named by the question: a screen reader says which is checked
+  // and where it stands ("2 of 5"), arrow keys move through a rating, and Tab leaves it in
+  // one step. The rating's choices were buttons that each sent at once, read as five
+  // unrelated buttons; the drivers were toggle buttons. Choosing sends nothing (arrow keys
+  // choose as they move): the answer goes with its button, or Enter on a choice, as in a
+  // form.
   function buildChoices(question, strings) {
-    var list = el("ul", { "class": "feedbot-choices" });
-    var holder = ui.answer;
+    var group = ui.answer.appendChild(el("fieldset", { "class": "feedbot-group" }));
+    group.appendChild(el("legend", { "class": "feedbot-visually-hidden" }, question.text));
     if (question.multiple) {
-      // A group named by the question, which says that more than one may be chosen (the
-      // toggle buttons alone did not).
-      holder = ui.answer.appendChild(el("div", {
-        role: "group", "class": "feedbot-group", "aria-label": question.text,
-        "aria-describedby": "feedbot-choose-all"
+      // Says that more than one may be chosen, as SMS does.
+      group.setAttribute("aria-describedby", "feedbot-choose-all");
+      group.appendChild(el("p", { id: "feedbot-choose-all", "class": "feedbot-hint" }, strings.choose_all));
+    }
+    var list = group.appendChild(el("div", { "class": "feedbot-choices" }));
+    var inputs = question.choices.map(function (choice) {
+      var label = list.appendChild(el("label", { "class": "feedbot-choice" }));
+      var input = label.appendChild(el("input", {
+        type: question.multiple ? "checkbox" : "radio", name: "feedbot-choice", value: String(choice.value)
       }));
-      holder.appendChild(el("p", { id: "feedbot-choose-all", "class": "feedbot-hint" }, strings.choose_all));
-    } else {
-      list.setAttribute("aria-label", question.text);
-    }
-    question.choices.forEach(function (choice) {
-      var item = el("li");
-      var button = el("button", { type: "button", "class": "feedbot-choice" }, choice.label);
-      if (question.multiple) {
-        button.setAttribute("aria-pressed", "false");
-        button.addEventListener("click", unlessTooSoon(function () {
-          if (state.busy) { return; }
-          var pressed = button.getAttribute("aria-pressed") === "true";
-          button.setAttribute("aria-pressed", pressed ? "false" : "true");
-          clearNote();
-        }));
-        button.dataset.value = String(choice.value);
-      } else {
-        button.addEventListener("click", unlessTooSoon(function () { send({ value: choice.value }, choice.label); }));
-      }
-      item.appendChild(button);
-      list.appendChild(item);
-    });
-    holder.appendChild(list);
-    if (!question.multiple) {
-      ui.answer.appendChild(errorSlot());
-      state.answering = [list];
-      return;
-    }
-    ui.answer.appendChild(errorSlot());
-    var actions = el("div", { "class": "feedbot-actions" });
-    var submit = el("button", { type: "button", "class": "feedbot-send" }, strings.submit_choices);
-    submit.addEventListener("click", unlessTooSoon(function () {
-      var chosen = Array.prototype.filter.call(list.querySelectorAll("button"), function (b) {
-        return b.getAttribute("aria-pressed") === "true";
+      label.appendChild(el("span", {}, choice.label));
+      input.addEventListener("click", function (event) {
+        // Not while an answer is on its way (it would show as chosen, not sent), nor the end
+        // of the last answer's press (settleMs): the choice stays as it was.
+        if (state.busy || tooSoon(event)) {
+          event.preventDefault();
+          return;
+        }
+        clearNote();
       });
-      if (!chosen.length) { showError(strings.choose_first, [holder, submit], holder); return; }
+      return { input: input, choice: choice };
+    });
+    ui.answer.appendChild(errorSlot());
+    var actions = ui.answer.appendChild(el("div", { "class": "feedbot-actions" }));
+    var submit = actions.appendChild(el("button", { type: "button", "class": "feedbot-send" },
+      question.multiple ? strings.submit_choices : strings.send));
+    submit.addEventListener("click", unlessTooSoon(function () {
+      var chosen = inputs.filter(function (each) { return each.input.checked; });
+      if (!chosen.length) { showError(strings.choose_first, [group, submit], group); return; }
+      var labels = chosen.map(function (each) { return each.choice.label; });
+      if (!question.multiple) { send({ value: chosen[0].choice.value }, labels[0]); return; }
       // Joined as the survey's language writes a list (Chinese "、", Arabic "، ").
-      send({ value: chosen.map(function (b) { return b.dataset.value; }) },
-           chosen.map(function (b) { return b.textContent; }).join(strings.list_separator || ", "));
+      send({ value: chosen.map(function (each) { return each.input.value; }) },
+           labels.join(strings.list_separator || ", "));
     }));
-    actions.appendChild(submit);
-    ui.answer.appendChild(actions);
-    state.answering = [holder, submit];
+    group.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target.tagName !== "INPUT") { return; }
+      event.preventDefault();
+      // Held down, or the end of the last answer's double Enter (settleMs): not this one's.
+      if (event.repeat || settling(event.target)) { return; }
+      submit.click();
+    });
+    state.answering = [group, submit];
   }
 
   function buildText(strings) {
