@@ -19,13 +19,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from feedbot.config import DEV_TWILIO_AUTH_TOKEN, REPO_ROOT, ConfigError
 from feedbot.db import missing_schema
 from feedbot.errors import failure_reason
 from feedbot.flows import FlowError
-from feedbot.logs import PathlessRequestHandler
 from feedbot.migrations import UPGRADE_HINT, upgrade
 from feedbot.runtime import current_runtime
 
@@ -37,6 +36,13 @@ if TYPE_CHECKING:
     from feedbot.runtime import Runtime
 
 REPO_FLOWS = REPO_ROOT / "flows"
+
+
+class PathlessRequestHandler(WSGIRequestHandler):
+    """The development server's request line without the path, which is the caller's to choose."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", "%s %s", self.command, code)
 
 
 def _create_app():  # type: ignore[no-untyped-def]

@@ -1,5 +1,9 @@
 """Structured logs: one JSON object a line, with the request's id and route, never its path.
 
+gunicorn's master imports this module for its formatter, and the workers a HUP starts inherit
+what the master holds: so it imports only the standard library as it loads (Flask when a line
+is formatted), or a release that upgrades Flask deployed with a HUP would run the old one.
+
 Paths and query strings are the caller's to choose, so a log line names the matched route
 pattern instead (`/api/chat/config/<service_id>`). What goes into messages is the callers' business:
 keyed ids and public ids only, never a phone number, a token or anything a person wrote.
@@ -11,9 +15,6 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-
-from flask import g, has_request_context, request
-from werkzeug.serving import WSGIRequestHandler
 
 REQUEST_ID_HEADER = "X-Request-Id"
 
@@ -80,28 +81,27 @@ _WITHOUT_CLIENT = _WithoutClient()
 
 def route_name() -> str:
     """The matched route's pattern, or "unmatched": safe to log and to use as a metric label."""
+    from flask import request
+
     rule = request.url_rule
     return rule.rule if rule is not None else "unmatched"
 
 
 def request_id() -> str | None:
+    from flask import g, has_request_context
+
     return g.get("request_id") if has_request_context() else None
 
 
 def _request_fields() -> dict[str, str]:
+    from flask import g, has_request_context, request
+
     if not has_request_context():
         return {}
     fields = {"method": request.method, "route": route_name()}
     if "request_id" in g:
         fields["request_id"] = g.request_id
     return fields
-
-
-class PathlessRequestHandler(WSGIRequestHandler):
-    """The development server's request line without the path, which is the caller's to choose."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.log("info", "%s %s", self.command, code)
 
 
 class Outage:
