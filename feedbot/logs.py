@@ -18,6 +18,11 @@ from datetime import UTC, datetime
 
 REQUEST_ID_HEADER = "X-Request-Id"
 
+# alembic (1.18 and later) logs "setup plugin alembic.autogenerate.…" seven times at INFO as it
+# is first imported, which every process checking the schema does: seven lines of noise at
+# every gunicorn worker's boot. Its warnings still show.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
 
 class JsonFormatter(logging.Formatter):
     """time, level, logger, message (+ request_id, method, route, exception) as one JSON line."""

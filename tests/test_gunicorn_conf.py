@@ -260,6 +260,8 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
             "the new master's worker to boot",
         )
         assert booted() == 2, _log_text(tmp_path)
+        # Nor, at each boot, alembic's seven lines naming its plugins.
+        assert "setup plugin" not in _log_text(tmp_path)
         # Each master names itself: "Listening at: http://127.0.0.1:PORT (PID)".
         masters = re.findall(r"Listening at: \S+ \((\d+)\)", _log_text(tmp_path))
         assert masters[0] == str(web.pid)
