@@ -351,7 +351,10 @@ _CARD = re.compile(
 # so, in any survey language: "case number", "folio", "numéro de dossier", "número do processo",
 # "номер дела", "số hồ sơ", "numero ng kaso", "nimewo dosye", "رقم الطلب", "접수번호", "案件编号".
 # Such a number finds one person's file at the agency: it is scrubbed as a reference, and no
-# other detector takes its digits for a phone, SSN or card number.
+# other detector takes its digits for a phone, SSN or card number. A phone number its detector
+# does not take ("case (202) 456-1111", "ref 202.456.1111", "+1 …") is read as anywhere else;
+# so is a reference number written so, ten digits with dots, parentheses or a slash ("case
+# 2024/118345"): scrubbed as [PHONE] rather than exported.
 _REFERENCE_CUE = re.compile(
     r"(?:(?<!\[)\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
     r"|invoice|loan|caso|recibo|confirmaci[oó]n|referencia|solicitud|rastreo|folio|gu[ií]a"
@@ -1907,8 +1910,7 @@ def _phones(text: str, region: str) -> list[Finding]:
     found += [
         Finding("PHONE", match.start, match.end)
         for match in matcher
-        if not _after_reference_cue(text, match.start)
-        and not _counts_by_one(text, match.start, match.end)
+        if not _counts_by_one(text, match.start, match.end)
     ]
     return found
 
@@ -1929,8 +1931,7 @@ def _cued_phones(text: str, region: str) -> list[Finding]:
     found = []
     # A card or a reference number that starts a run is its detector's: what follows it is read
     # as a run of its own ("4111 1111 1111 1111 202 456 1111", "claim # 3417 344 5 202 456
-    # 1111"), as it is after "[CARD] " or "[REFERENCE] " when scrubbed again. Read as part of
-    # the reference's run, it was after the reference's cue, and no phone number.
+    # 1111"), as it is after "[CARD] " or "[REFERENCE] " when scrubbed again.
     number_ends = {
         number.start: number.end for number in (*_cards(text, region), *_references(text, region))
     }
@@ -1970,7 +1971,7 @@ def _phones_in_run(
         return []
     if _valid_in_region(text[start:end], region):
         # The matcher's to read, but for a card's or reference's digits before it.
-        whole = not _glued_to_letters(text, start, end) and not _after_reference_cue(text, start)
+        whole = not _glued_to_letters(text, start, end)
         return [Finding("PHONE", start, end)] if after_number and whole else []
     return _grouped_phones_in_run(text, start, end, region) or _phone_before_a_count(
         text, start, end, region
@@ -1985,7 +1986,6 @@ def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[
     if (
         count is None
         or _glued_to_letters(text, start, end)
-        or _after_reference_cue(text, start)
         or not _valid_in_region(text[start : count.start()], region)
         or _counts_by_one(text, start, count.start())
     ):
@@ -1994,9 +1994,7 @@ def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[
 
 
 def _cued_phone(text: str, start: int, end: int) -> bool:
-    return (
-        _in_national_format(text, start, end) or _dialled_after_cue(text, start, end)
-    ) and not _after_reference_cue(text, start)
+    return _in_national_format(text, start, end) or _dialled_after_cue(text, start, end)
 
 
 def _phones_side_by_side(text: str, start: int, end: int) -> list[Finding]:
@@ -2032,7 +2030,7 @@ def _valid_side_by_side(text: str, start: int, end: int, region: str) -> list[Fi
     whole run splits into numbers valid there. A list of years or rooms does not ("In 2021 2022
     2023 2024 2025"); from a run that does not, only numbers grouped as they are dialled are
     read (`_grouped_phones_in_run`)."""
-    if _glued_to_letters(text, start, end) or _after_reference_cue(text, start):
+    if _glued_to_letters(text, start, end):
         return []
     starts, ends, digits_before = _run_groups(text, start, end)
     count = len(starts)
@@ -2065,7 +2063,7 @@ def _grouped_phones_in_run(text: str, start: int, end: int, region: str) -> list
     single digit beside them is read into one ("5 4 3 2 1 5 4 3 2 1 0", "In 2021 2022 2023 2024
     2025"). A group after a number's first has two digits at least, as in every region's
     format: most parts of a run are not parsed."""
-    if _glued_to_letters(text, start, end) or _after_reference_cue(text, start):
+    if _glued_to_letters(text, start, end):
         return []
     starts, ends, digits_before = _run_groups(text, start, end)
     count = len(starts)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from feedbot.scrub import _REFERENCE_REACH, find_personal_data, scrub
+from feedbot.scrub import find_personal_data, scrub
 
 
 @pytest.mark.parametrize(
@@ -77,6 +77,39 @@ def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("case (202) 456-1111", "case [PHONE]"),
+        ("ref 202.456.1111", "ref [PHONE]"),
+        ("claim # 3 (202) 456-1111", "claim # 3 [PHONE]"),
+        ("my case number is +1 202 456 1111, call me", "my case number is [PHONE], call me"),
+        ("confirmation code 202.456.1111, thanks", "confirmation code [PHONE], thanks"),
+        ("tracking number (800) 555-0199", "tracking number [PHONE]"),
+        ("número de expediente (202) 456-1111", "número de expediente [PHONE]"),
+        ("referencia: +52 55 1234 5678", "referencia: [PHONE]"),
+        ("numéro de dossier 202.456.1111", "numéro de dossier [PHONE]"),
+        ("número do processo (11) 91234-5678", "número do processo [PHONE]"),
+        ("номер дела 8 (912) 345-67-89", "номер дела [PHONE]"),
+        ("số hồ sơ +84 91 234 56 78", "số hồ sơ [PHONE]"),
+        ("numero ng kaso (202) 456-1111", "numero ng kaso [PHONE]"),
+        ("nimewo dosye 202.456.1111", "nimewo dosye [PHONE]"),
+        ("رقم الطلب +1 202 456 1111", "رقم الطلب [PHONE]"),
+        ("접수번호 (202) 456-1111", "접수번호 [PHONE]"),
+        ("案件编号 +86 138 1234 5678", "案件编号 [PHONE]"),
+        # What the reference detector takes is still a reference, however phone-like.
+        ("case 2024561111", "case [REFERENCE]"),
+        ("case 202-456-1111", "case [REFERENCE]"),
+        ("número de expediente 202 456 1111", "número de expediente [REFERENCE]"),
+    ],
+)
+def test_a_phone_number_after_a_reference_cue_is_scrubbed(text, expected):
+    """The phone detectors skipped every number right after a reference cue, leaving it to the
+    reference detector, which takes letters and digits in groups joined by hyphens or spaces:
+    a phone number in parentheses, with dots or after a "+" was neither's, and exported."""
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("2024561111 4111 1111 1111 1111 929", "[PHONE] [CARD] 929"),
         ("call 202 456 1111 4111111111111111, thanks", "call [PHONE] [CARD], thanks"),
     ],
@@ -105,17 +138,29 @@ PLANTED_CARDS = (
     "5500 0000 0000 0004",
     "3782 822463 10005",
 )
-FILLER_WORDS = ("times", "claim #", "case", "call me", "ref", "paid", "$", "and", "on", "SSN")
+# Reference cues, in several survey languages: a phone number right after one is scrubbed.
+REFERENCE_CUES = (
+    "claim #",
+    "case",
+    "ref",
+    "tracking number",
+    "número de expediente",
+    "numéro de dossier",
+    "номер дела",
+    "접수번호",
+)
+FILLER_WORDS = ("times", "call me", "paid", "$", "and", "on", "SSN", *REFERENCE_CUES)
 AFTER_A_PHONE = (", ", " and ", " 3 times ", " 12 times, ")
 AFTER_A_CARD = (", ", " and ", "-42, ", "-42 and ")
 
 
 def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
     """Digit groups, cue words and counts, with phone and card numbers among them: a phone
-    number may come right after other digits ("344 5 202 456 1111"), as its detectors read it,
-    but for one typed a digit or two at a time, which is read with nothing but a count beside
-    it; a card number after a word or a comma, as a card's
-    digits going on from others' are a longer number's (a tracking number's groups)."""
+    number may come right after a reference cue ("case (202) 456-1111"), which names it when
+    its detector takes it, or right after other digits ("344 5 202 456 1111"), as its detectors
+    read it, but for one typed a digit or two at a time, which is read with nothing but a count
+    beside it; a card number after a word or a comma, as a card's digits going on from others'
+    are a longer number's (a tracking number's groups)."""
     text, planted = "", []
     for _ in range(rng.randint(2, 6)):
         for _ in range(rng.randint(1, 3)):
@@ -125,10 +170,9 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
                 text += rng.choice(FILLER_WORDS) + rng.choice((" ", ", "))
         if rng.random() < 0.5:
             number, after = rng.choice(PLANTED_PHONES), rng.choice(AFTER_A_PHONE)
-            # A reference cue before the digits would name the number (and a cue word just
-            # before it does): set apart from them.
-            named = any(cue in text[-_REFERENCE_REACH:] for cue in ("claim", "case", "ref"))
-            if text.endswith("-") or not text[-2].isdigit() or named or number in TYPED_APART:
+            after_cue = text.endswith(tuple(f"{cue} " for cue in REFERENCE_CUES))
+            apart = text.endswith("-") or not text[-2].isdigit() or number in TYPED_APART
+            if apart and not after_cue:
                 text = text.rstrip(" -") + ", "
         else:
             number, after = rng.choice(PLANTED_CARDS), rng.choice(AFTER_A_CARD)
