@@ -1962,8 +1962,10 @@ def _phones_in_run(
         if side_by_side:
             return side_by_side
         # What a cue or a national format reads first, as before numbers were read here.
-        return _phones_side_by_side(text, start, end) + _grouped_phones_in_run(
-            text, start, end, region
+        return (
+            _phones_side_by_side(text, start, end)
+            + _grouped_phones_in_run(text, start, end, region)
+            + _phones_typed_apart(text, start, end, region)
         )
     if digits < _MIN_DIALLED_DIGITS or (
         not after_number and _SPACE_IN_RUN.search(text, start, end) is None
@@ -1973,8 +1975,10 @@ def _phones_in_run(
         # The matcher's to read, but for a card's or reference's digits before it.
         whole = not _glued_to_letters(text, start, end)
         return [Finding("PHONE", start, end)] if after_number and whole else []
-    return _grouped_phones_in_run(text, start, end, region) or _phone_before_a_count(
-        text, start, end, region
+    return (
+        _grouped_phones_in_run(text, start, end, region)
+        or _phone_before_a_count(text, start, end, region)
+        or _phones_typed_apart(text, start, end, region)
     )
 
 
@@ -1991,6 +1995,35 @@ def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[
     ):
         return []
     return [Finding("PHONE", start, count.start())]
+
+
+def _phones_typed_apart(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """Numbers typed one digit at a time beside other digits ("54274 2 0 2 4 5 6 1 1 1 1 12
+    times"), which make one run with them: each stretch of groups of one digit is read as a
+    run of its own, a valid number whole or, where it ends the run, but for its last digit (a
+    count: "54274 2 0 2 4 5 6 1 1 1 1 3 times"). A single digit is no group of any number
+    written in groups, so no grouped number is read into one; digits that count by one stay."""
+    if _glued_to_letters(text, start, end):
+        return []
+    starts, ends, digits_before = _run_groups(text, start, end)
+    count = len(starts)
+    found: list[Finding] = []
+    first = 0
+    while first < count:
+        after = first
+        while after < count and digits_before[after + 1] - digits_before[after] == 1:
+            after += 1
+        lasts = (after - 1, after - 2) if after == count else (after - 1,)
+        for last in lasts:
+            if (
+                last - first + 1 >= _MIN_DIALLED_DIGITS
+                and _valid_in_region(text[starts[first] : ends[last]], region)
+                and not _counts_by_one(text, starts[first], ends[last])
+            ):
+                found.append(Finding("PHONE", starts[first], ends[last]))
+                break
+        first = after + 1
+    return found
 
 
 def _cued_phone(text: str, start: int, end: int) -> bool:

@@ -63,6 +63,28 @@ def test_a_phone_number_typed_a_few_digits_at_a_time_before_a_count_is_scrubbed(
     assert scrub(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("54274 2 0 2 4 5 6 1 1 1 1 12 times", "54274 [PHONE] 12 times"),
+        ("54274 2 0 2 4 5 6 1 1 1 1 3 times", "54274 [PHONE] 3 times"),
+        ("order 42 2 0 2 4 5 6 1 1 1 1, thanks", "order 42 [PHONE], thanks"),
+        ("54274 1 2 0 2 4 5 6 1 1 1 1", "54274 [PHONE]"),
+        ("2 0 2 4 5 6 1 1 1 1 54274", "[PHONE] 54274"),
+        ("called 14 times 2024 2 0 2 4 5 6 1 1 1 1 5 days", "called 14 times 2024 [PHONE] 5 days"),
+        # Single digits that are no number, after other digits, stay.
+        ("in 2024 scores 5 4 3 2 1 5 4 3 2 1 0", None),
+        ("in 2024 rated 5 5 4 3 5 5 4 4 5 5 2 times", None),
+        ("10 1 2 3 4 5 6 7 8 9 10 11", None),
+    ],
+)
+def test_a_phone_number_typed_a_digit_at_a_time_after_other_digits_is_scrubbed(text, expected):
+    """A number typed one digit at a time made one run with the digits before or after it, no
+    number as a whole, and its groups of one digit are no grouping a number is written in: the
+    phone number was exported as typed."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
     """The reference cue's run went on past the reference ("claim # 3417 344", then "5 202 456
     1111"), and every part of the run counted as after the cue: the phone number was exported,
@@ -129,7 +151,8 @@ PLANTED_PHONES = (
     "202.456.1111",
     "+1 202 456 1111",
     "2024561111",
-    *(TYPED_APART := ("2 0 2 4 5 6 1 1 1 1", "20 24 56 11 11")),
+    (ONE_AT_A_TIME := "2 0 2 4 5 6 1 1 1 1"),
+    (TWO_AT_A_TIME := "20 24 56 11 11"),
 )
 PLANTED_CARDS = (
     "4111 1111 1111 1111",
@@ -158,7 +181,8 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
     """Digit groups, cue words and counts, with phone and card numbers among them: a phone
     number may come right after a reference cue ("case (202) 456-1111"), which names it when
     its detector takes it, or right after other digits ("344 5 202 456 1111"), as its detectors
-    read it, but for one typed a digit or two at a time, which is read with nothing but a count
+    read it (one typed a digit at a time after a number of two digits or more: "54274 2 0 2 4 5
+    6 1 1 1 1"), but for one typed two digits at a time, which is read with nothing but a count
     beside it; a card number after a word or a comma, as a card's digits going on from others'
     are a longer number's (a tracking number's groups)."""
     text, planted = "", []
@@ -171,7 +195,12 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
         if rng.random() < 0.5:
             number, after = rng.choice(PLANTED_PHONES), rng.choice(AFTER_A_PHONE)
             after_cue = text.endswith(tuple(f"{cue} " for cue in REFERENCE_CUES))
-            apart = text.endswith("-") or not text[-2].isdigit() or number in TYPED_APART
+            apart = text.endswith("-") or not text[-2].isdigit()
+            if number == TWO_AT_A_TIME:
+                apart = True
+            elif number == ONE_AT_A_TIME:
+                # A digit typed alone just before it is one of its digits as typed.
+                apart = apart or len(text) < 3 or not text[-3].isdigit()
             if apart and not after_cue:
                 text = text.rstrip(" -") + ", "
         else:
