@@ -339,12 +339,14 @@ _CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 # A hyphen that is not the card's own separator may join other digits to it ("4111 1111 1111
-# 1111-42", "4111111111111111-0925"): that number is another one, not more of the card's. Its
-# own separator going on into more digits is a longer number's groups, as a space is.
+# 1111-42", "4111111111111111-0925", "42-4111 1111 1111 1111"): that number is another one,
+# not more of the card's. Its own separator going on into more digits is a longer number's
+# groups, as a space is; a space after hyphenated groups is not ("4111-1111-1111-1111 6760").
 _CARD = re.compile(
-    rf"{_NOT_AFTER_DIGITS}(?:\d{{4}}([ -])\d{{4}}\1\d{{4}}\1\d{{4}}(?P<more>\1\d{{1,3}}(?![\d-]))?"
-    rf"(?!\1(?<=-)\d)|\d{{4}}([ -])\d{{6}}\3\d{{4,5}}(?!\3(?<=-)\d)|\d{{13,19}})(?!\d)"
-    rf"(?![ .]\d{{4}})"
+    r"(?<!\d)(?<!\d[ .])(?<!\d-(?=\d{4}-))"
+    r"(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?P<more>\1\d{1,3}(?![\d-]))?"
+    r"(?!\1(?<=-)\d)|\d{4}([ -])\d{6}\3\d{4,5}(?!\3(?<=-)\d)|\d{13,19})(?!\d)"
+    r"(?:(?<=-\d)|(?<=-\d\d)|(?<=-\d{3})|(?<=-\d{4})|(?<=-\d{5})|(?![ .]\d{4}))"
 )
 
 # Case, claim, receipt, loan and tracking numbers are long digit runs too; the words before say
@@ -435,11 +437,14 @@ _PHONE_CUES_CJK = (
 )
 # A number as people dial it: digit groups joined by one space, dot or hyphen, or set in
 # parentheses: "555-0143", "06 12 34 56 78", "010-1234-5678", "(11) 91234-5678", "8 (912)
-# 345-67-89", "+52 1 55 1234 5678". Which of these are phone numbers is decided in code.
+# 345-67-89", "+52 1 55 1234 5678". Which of these are phone numbers is decided in code. A
+# hyphen before a word ends a run ("202 456 1111 53-times").
 _DIALLED_RUN = re.compile(
-    r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?![\d-])"
+    r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?!\d|-\(?\d)"
 )
 _SPACE_IN_RUN = re.compile(" ")
+_HYPHEN = re.compile("-")
+_GROUP_IN_RUN = re.compile("[^ -]+")
 # A count after a number in the same run: a last group of three digits at most.
 _COUNT_ENDING_A_RUN = re.compile(r" \d{1,3}$")
 # After a cue a seven-digit local number counts, or a run of digits too short or long to dial
@@ -1966,11 +1971,14 @@ def _phones_in_run(
             _phones_side_by_side(text, start, end)
             + _grouped_phones_in_run(text, start, end, region)
             + _phones_typed_apart(text, start, end, region)
+            + _phones_joined_by_hyphens(text, start, end, region)
         )
-    if digits < _MIN_DIALLED_DIGITS or (
-        not after_number and _SPACE_IN_RUN.search(text, start, end) is None
-    ):
+    if digits < _MIN_DIALLED_DIGITS:
         return []
+    if not after_number and _SPACE_IN_RUN.search(text, start, end) is None:
+        if _HYPHEN.search(text, start, end) is None or _valid_in_region(text[start:end], region):
+            return []
+        return _phones_joined_by_hyphens(text, start, end, region)
     if _valid_in_region(text[start:end], region):
         # The matcher's to read, but for a card's or reference's digits before it.
         whole = not _glued_to_letters(text, start, end)
@@ -1979,6 +1987,7 @@ def _phones_in_run(
         _grouped_phones_in_run(text, start, end, region)
         or _phone_before_a_count(text, start, end, region)
         or _phones_typed_apart(text, start, end, region)
+        or _phones_joined_by_hyphens(text, start, end, region)
     )
 
 
@@ -2023,6 +2032,41 @@ def _phones_typed_apart(text: str, start: int, end: int, region: str) -> list[Fi
                 found.append(Finding("PHONE", starts[first], ends[last]))
                 break
         first = after + 1
+    return found
+
+
+def _phones_joined_by_hyphens(text: str, start: int, end: int, region: str) -> list[Finding]:
+    """Numbers a hyphen joins to other digits ("202-456-1111-4", "42-202 456 1111", "96389
+    202 456 1111-42"), which make one run with them, no number as a whole: from each of the
+    run's groups between its spaces and hyphens, the longest stretch of groups with a hyphen
+    on one side at least, short of the whole run, that is a number valid in the service's
+    region and grouped as numbers are, so that a longer number's own hyphens ("112-4567890-
+    1234567", a date) yield none."""
+    if _glued_to_letters(text, start, end):
+        return []
+    groups = [m.span() for m in _GROUP_IN_RUN.finditer(text, start, end)]
+    digits_before = [0]
+    for group_start, group_end in groups:
+        digits_before.append(digits_before[-1] + len(_DIGIT.findall(text, group_start, group_end)))
+    count = len(groups)
+    found: list[Finding] = []
+    i = 0
+    while i < count:
+        hyphen_before = text[groups[i][0] - 1] == "-" if i else False
+        for j in reversed(range(i, _groups_of_a_number(digits_before, i))):
+            hyphen_after = j + 1 < count and text[groups[j][1]] == "-"
+            number = text[groups[i][0] : groups[j][1]]
+            last_group_digits = digits_before[j + 1] - digits_before[j]
+            if (
+                (hyphen_before or hyphen_after)
+                and digits_before[j + 1] - digits_before[i] >= _MIN_DIALLED_DIGITS
+                and _may_be_grouped(number, 0, len(number), last_group_digits, region)
+                and _valid_and_grouped(number, region)
+            ):
+                found.append(Finding("PHONE", groups[i][0], groups[j][1]))
+                i = j
+                break
+        i += 1
     return found
 
 

@@ -85,6 +85,33 @@ def test_a_phone_number_typed_a_digit_at_a_time_after_other_digits_is_scrubbed(t
     assert scrub(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("202-456-1111-4", "[PHONE]-4"),
+        ("2024561111-42 thanks", "[PHONE]-42 thanks"),
+        ("42-2024561111", "42-[PHONE]"),
+        ("42-202 456 1111", "42-[PHONE]"),
+        ("(202) 456-1111 53-times", "[PHONE] 53-times"),
+        ("202 456 1111 53-times", "[PHONE] 53-times"),
+        ("4111-1111-1111-1111-42 6760", "[CARD] 6760"),
+        ("4111-1111-1111-1111-43 6760", "[CARD]-43 6760"),
+        ("4111-1111-1111-1111 6760", "[CARD] 6760"),
+        ("42-4111 1111 1111 1111", "42-[CARD]"),
+        ("42-4111111111111111", "42-[CARD]"),
+        # A longer number's own hyphens stay: an order number, a date, digits that fail Luhn.
+        ("112-4567890-1234567 arrived late", None),
+        ("on 2024-05-12-2025", None),
+        ("1234-5678-9012-3456", None),
+        ("42-4111-1111-1111-1111", None),
+    ],
+)
+def test_a_number_joined_by_a_hyphen_to_other_digits_is_scrubbed(text, expected):
+    """A hyphen joining a phone or card number to other digits, or before a word after a count
+    ("53-times"), made them one number to every detector, none as a whole: it was exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
     """The reference cue's run went on past the reference ("claim # 3417 344", then "5 202 456
     1111"), and every part of the run counted as after the cue: the phone number was exported,
@@ -173,7 +200,7 @@ REFERENCE_CUES = (
     "접수번호",
 )
 FILLER_WORDS = ("times", "call me", "paid", "$", "and", "on", "SSN", *REFERENCE_CUES)
-AFTER_A_PHONE = (", ", " and ", " 3 times ", " 12 times, ")
+AFTER_A_PHONE = (", ", " and ", " 3 times ", " 12 times, ", "-4, ", "-42 and ", " 53-times, ")
 AFTER_A_CARD = (", ", " and ", "-42, ", "-42 and ")
 
 
@@ -195,17 +222,22 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
         if rng.random() < 0.5:
             number, after = rng.choice(PLANTED_PHONES), rng.choice(AFTER_A_PHONE)
             after_cue = text.endswith(tuple(f"{cue} " for cue in REFERENCE_CUES))
-            apart = text.endswith("-") or not text[-2].isdigit()
+            apart = not text[-2].isdigit()
             if number == TWO_AT_A_TIME:
                 apart = True
             elif number == ONE_AT_A_TIME:
-                # A digit typed alone just before it is one of its digits as typed.
-                apart = apart or len(text) < 3 or not text[-3].isdigit()
+                # A digit typed alone just before it is one of its digits as typed, and so is
+                # a number a hyphen joins to it ("42-2 0 2 …", "1 1-4").
+                apart = apart or text.endswith("-") or len(text) < 3 or not text[-3].isdigit()
+            if number in (ONE_AT_A_TIME, TWO_AT_A_TIME) and after.startswith("-"):
+                after = ", "
             if apart and not after_cue:
                 text = text.rstrip(" -") + ", "
         else:
             number, after = rng.choice(PLANTED_CARDS), rng.choice(AFTER_A_CARD)
-            text = text.rstrip(" -") + ", "
+            # A hyphen may join other digits to a card whose own separator it is not.
+            if not (text.endswith("-") and text[-2].isdigit() and "-" not in number):
+                text = text.rstrip(" -") + ", "
         text += number + after
         planted.append(number)
     return text.strip(" ,"), planted
