@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     after another in one pytest process, so they come first: collected last (test_worker.py),
     a group ran alone at the end while the other process sat idle. Otherwise in file order."""
     items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def browser_stopped() -> Iterator[None]:
+    """The Chromium the browser tests share in this process (tests/support/browser.py), closed
+    with its Playwright driver once every test has run."""
+    yield
+    if (browser := sys.modules.get("tests.support.browser")) is not None:
+        browser.stop_browser()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

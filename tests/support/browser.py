@@ -55,24 +55,49 @@ def static_page(html: str) -> Callable[..., Any]:
 
 @contextmanager
 def chromium(**context_options: Any) -> Iterator[Any]:
-    """A fresh Chromium page (headless); skips nothing: a missing browser is an error.
+    """A fresh Chromium page (headless) in a context of its own (cookies, storage, cache and
+    permissions its own); skips nothing: a missing browser is an error.
 
     `page.csp_violations` lists every Content-Security-Policy complaint the browser logged.
     """
+    context = _browser().new_context(**context_options)
+    page = context.new_page()
+    page.csp_violations = []
+    page.on("console", lambda message: _note_csp(page, message.text))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# One Playwright driver and Chromium per test process, started by the first test that needs
+# them: starting both took about 1 s of each browser test (a new context about 0.35 s), in
+# all about a third of the browser tests' time. Tests share the browser process only; each
+# has its own context, as a new profile would be.
+_STARTED: dict[str, Any] = {}
+
+
+def _browser() -> Any:
     playwright_api = pytest.importorskip("playwright.sync_api")
     assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/services`"
     assert AXE.exists(), "axe-core is missing: run `bash .ci/services` (npm ci)"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(**context_options)
-        page = context.new_page()
-        page.csp_violations = []
-        page.on("console", lambda message: _note_csp(page, message.text))
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    browser = _STARTED.get("browser")
+    if browser is None or not browser.is_connected():  # a test that crashed it starts another
+        if "playwright" not in _STARTED:
+            _STARTED["playwright"] = playwright_api.sync_playwright().start()
+        browser = _STARTED["playwright"].chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        _STARTED["browser"] = browser
+    return browser
+
+
+def stop_browser() -> None:
+    """Close the test process's Chromium and Playwright driver, if a test started them."""
+    if (browser := _STARTED.pop("browser", None)) is not None and browser.is_connected():
+        browser.close()
+    if (playwright := _STARTED.pop("playwright", None)) is not None:
+        playwright.stop()
 
 
 def _note_csp(page: Any, text: str) -> None:
