@@ -216,8 +216,14 @@ _WORD_OF_SPOKEN_MAILBOX = re.compile(
 )
 _SPOKEN_MAILBOX_REACH = 60
 
-# "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number.
-_SSN = re.compile(rf"{_NOT_AFTER_DIGITS}(\d{{3}})([- .])(\d{{2}})\2(\d{{4}})(?![\d-])(?!\2\d)")
+# "123-45-6789 2 times" is an SSN; "123 45 6789 01" is part of some longer grouped number. As
+# for a card, only the number's own separator going on into more digits is a longer number's
+# groups: a hyphen before hyphenated groups ("42-123-45-6789"), or after them into a group of
+# four or more groups ("123-45-6789-1234", "123-45-6789-12-3"). A short number after its own
+# hyphen ("123-45-6789-1", no SSN has more digits) or another separator parts them.
+_SSN_STARTS = r"(?<!\d)(?<!\d[ .])(?<!\d-(?=\d{3}-))"
+_SSN_ENDS = r"(?!\d)(?!(?P=separator)(?<=[ .])\d)(?!(?P=separator)(?<=-)(?:\d{4}|\d{1,3}-\d))"
+_SSN = re.compile(rf"{_SSN_STARTS}(\d{{3}})(?P<separator>[- .])(\d{{2}})\2(\d{{4}}){_SSN_ENDS}")
 # "my social is ...", "my ss number ...": people drop the "security", but a social worker or
 # Social Services is not a social security number.
 _SSN_WORD = (
@@ -246,7 +252,9 @@ _SSN_CUED = re.compile(
 
 # An ITIN is shaped like an SSN but starts with 9 and has a group of 50-65, 70-88, 90-92 or
 # 94-99; undashed, it needs its name beside it.
-_ITIN = re.compile(r"9(?<![\d-]9)(?<!\d[ .]9)\d\d([- .])(\d\d)\1\d{4}(?![\d-])(?!\1\d)")
+_ITIN = re.compile(
+    rf"9(?<!\d9)(?<!\d[ .]9)(?<!\d-9(?=\d\d-))\d\d(?P<separator>[- .])(\d\d)\1\d{{4}}{_SSN_ENDS}"
+)
 _ITIN_CUED = re.compile(
     r"\b(?:itin|taxpayer identification number|n[uú]mero de identificaci[oó]n personal del"
     r" contribuyente)\b[^\d\n\[]{0,20}?(?<!\d)(9\d{8}|9\d\d[ -]\d\d[ -]\d{4})(?![\d-])",

@@ -112,6 +112,33 @@ def test_a_number_joined_by_a_hyphen_to_other_digits_is_scrubbed(text, expected)
     assert scrub(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SSN 123-45-6789-1", "SSN [SSN]-1"),
+        ("my social is 123-45-6789-12, thanks", "my social is [SSN]-12, thanks"),
+        ("123-45-6789-123 and more", "[SSN]-123 and more"),
+        ("SSN-123-45-6789", "SSN-[SSN]"),
+        # Another separator parts them, whatever follows.
+        ("123 45 6789-4242", "[SSN]-4242"),
+        ("123.45.6789-1", "[SSN]-1"),
+        ("42-123 45 6789", "42-[SSN]"),
+        ("912-70-1234-1", "[ITIN]-1"),
+        ("42-912 70 1234", "42-[ITIN]"),
+        # The SSN's own separator going on into a group of four, or into more groups, and one
+        # before it are a longer number's hyphens, as they are a card's.
+        ("123-45-6789-1234 arrived late", None),
+        ("123-45-6789-12-3", None),
+        ("42-123-45-6789", None),
+        ("912-70-1234-5678", None),
+    ],
+)
+def test_an_ssn_joined_by_a_hyphen_to_other_digits_is_scrubbed(text, expected):
+    """Any hyphen after an SSN's last group, or before its first, made its digits "go on" into
+    a longer number, as a card's did ("123-45-6789-1"): the SSN was exported as written."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
     """The reference cue's run went on past the reference ("claim # 3417 344", then "5 202 456
     1111"), and every part of the run counted as after the cue: the phone number was exported,
@@ -202,6 +229,12 @@ REFERENCE_CUES = (
 FILLER_WORDS = ("times", "call me", "paid", "$", "and", "on", "SSN", *REFERENCE_CUES)
 AFTER_A_PHONE = (", ", " and ", " 3 times ", " 12 times, ", "-4, ", "-42 and ", " 53-times, ")
 AFTER_A_CARD = (", ", " and ", "-42, ", "-42 and ")
+# An SSN or ITIN: its own separator going on into digits is a longer number's ("123 45 6789 3"),
+# a short number after its own hyphen or another separator is another number's.
+PLANTED_SSNS = ("123-45-6789", "123 45 6789", "123.45.6789", "912-70-1234")
+AFTER_AN_SSN = (", ", " and ", "-4, ", "-42 and ", "-123, ")
+AFTER_A_HYPHENATED_SSN = (*AFTER_AN_SSN, " 3 times ", " 12 times, ")
+AFTER_A_SPACED_SSN = (*AFTER_AN_SSN, "-4242, ")
 
 
 def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
@@ -210,8 +243,9 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
     its detector takes it, or right after other digits ("344 5 202 456 1111"), as its detectors
     read it (one typed a digit at a time after a number of two digits or more: "54274 2 0 2 4 5
     6 1 1 1 1"), but for one typed two digits at a time, which is read with nothing but a count
-    beside it; a card number after a word or a comma, as a card's digits going on from others'
-    are a longer number's (a tracking number's groups)."""
+    beside it; a card number or an SSN after a word or a comma, as its digits going on from
+    others' are a longer number's (a tracking number's groups), or after a hyphen that is not
+    its own separator ("42-123 45 6789")."""
     text, planted = "", []
     for _ in range(rng.randint(2, 6)):
         for _ in range(rng.randint(1, 3)):
@@ -233,9 +267,15 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
                 after = ", "
             if apart and not after_cue:
                 text = text.rstrip(" -") + ", "
-        else:
+        elif rng.random() < 0.6:
             number, after = rng.choice(PLANTED_CARDS), rng.choice(AFTER_A_CARD)
             # A hyphen may join other digits to a card whose own separator it is not.
+            if not (text.endswith("-") and text[-2].isdigit() and "-" not in number):
+                text = text.rstrip(" -") + ", "
+        else:
+            number = rng.choice(PLANTED_SSNS)
+            after = rng.choice(AFTER_A_HYPHENATED_SSN if "-" in number else AFTER_A_SPACED_SSN)
+            # So may a hyphen to an SSN whose own separator it is not.
             if not (text.endswith("-") and text[-2].isdigit() and "-" not in number):
                 text = text.rstrip(" -") + ", "
         text += number + after
