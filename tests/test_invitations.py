@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from redis import Redis
-from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
@@ -27,6 +26,7 @@ from feedbot.models import Conversation, Invitation, ResponseRecord
 from feedbot.queue import redrive
 from feedbot.segments import measure_sms
 from feedbot.staff_auth import create_token
+from feedbot.worker import PromptSimpleWorker
 from tests.conftest import TEST_SECRET_KEY, TEST_SERVICES, make_app, runtime_of
 from tests.support.fake_twilio import fake_twilio
 from tests.support.texting import TEST_AUTH_TOKEN, Texter, new_message_sid, sign
@@ -110,7 +110,7 @@ def invite(app, token, **body):
 
 def work(app):
     queue = invitations_queue(runtime_of(app))
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
 def invitations(app):
@@ -143,7 +143,7 @@ def test_invitation_is_sent_by_a_job_and_the_reply_continues_the_survey(inviting
     from feedbot.queue import normalize_queue
 
     queue = normalize_queue(runtime_of(app))
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
     with runtime_of(app).db.transaction() as db:
         conversation = db.scalars(select(Conversation)).one()
         record = db.scalars(select(ResponseRecord)).one()
@@ -639,7 +639,7 @@ def test_quarterly_offered_volume_comes_from_invitations(inviting, twilio):
     from feedbot.queue import normalize_queue
 
     queue = normalize_queue(runtime_of(app))
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
     with runtime_of(app).db.transaction() as db:
         exporter = create_token(db, "analyst", None, ["export"])
     from feedbot.fiscal import fiscal_quarter

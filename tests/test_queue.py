@@ -12,7 +12,6 @@ import jsonschema
 import pytest
 import yaml
 from redis import Redis
-from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
@@ -29,6 +28,7 @@ from feedbot.queue import (
     sweep,
 )
 from feedbot.sweeper import CLAIM_KEY, Sweeper, sweep_if_due, sweep_now
+from feedbot.worker import PromptSimpleWorker
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.texting import Texter
 
@@ -50,7 +50,7 @@ def complete_survey(app, phone="+12025550143", answers=POSITIVE):
 def run_worker(app):
     runtime = runtime_of(app)
     queue = normalize_queue(runtime)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
 def records(app):
@@ -141,7 +141,7 @@ def test_a_drain_waits_a_second_on_the_scheduler_for_the_responses_closing_meanw
     # RQ keeps whole seconds: due is the first close plus a second, rounded down.
     assert before < due <= after + timedelta(seconds=1)
     time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.1)
-    worker = SimpleWorker([queue], connection=queue.connection)
+    worker = PromptSimpleWorker([queue], connection=queue.connection)
     worker.work(burst=True, with_scheduler=True)  # RQ's scheduler queues the job now due
     assert len(records(app)) == 3 and pending(app) == 0
     runtime_of(app).db.dispose()
@@ -805,3 +805,19 @@ def test_a_drain_meeting_a_schema_behind_fails_no_response(redis_server, caplog)
         assert pending(app) == 1
         assert drain(runtime_of(app)) == 1 and pending(app) == 0
         runtime_of(app).db.dispose()
+
+
+def test_a_worker_s_command_channel_reader_ends_with_it(redis_server):
+    """RQ's worker reads its command channel in a thread, and stopping unsubscribed before it
+    told the thread to stop: a thread that had read the unsubscribe's reply went back to a
+    read of up to 60 s, holding its Redis connection, and RQ's join gave up after 1 s (a
+    second more at about every other stop, a burst's end among them)."""
+    from rq import Queue
+
+    connection = Redis.from_url(redis_server.url)
+    queue = Queue("command-channel", connection=connection)
+    for _ in range(8):
+        queue.enqueue("time.sleep", 0)
+        worker = PromptSimpleWorker([queue], connection=connection)
+        worker.work(burst=True)
+        assert not worker.pubsub_thread.is_alive()

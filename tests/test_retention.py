@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from feedbot.models import Answer, Conversation, ResponseRecord
 from feedbot.normalize import record_as_dict
 from feedbot.queue import normalize_queue
+from feedbot.worker import PromptSimpleWorker
 from tests.conftest import runtime_of
 from tests.support.texting import Texter
 
@@ -69,7 +69,7 @@ def test_a_response_closed_by_idle_expiry_keeps_its_raw_text_while_it_waits_in_t
     assert "kept the raw text of 0 response(s) still open and 1 waiting to be normalized" in output
 
     queue = normalize_queue(runtime_of(queued_app))
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert "purged the raw text of 3 answer(s)" in purge(queued_app)
     (record,) = records(queued_app)
     assert record["status"] == "partial" and record["negative_other"] == 1

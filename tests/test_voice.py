@@ -777,13 +777,12 @@ def test_a_late_answer_reaches_the_record_whether_or_not_the_first_was_written(
 ):
     """The hang-up queued the partial response; the late answer queues it again, whether its
     outbox row still waits or the worker already wrote the partial record."""
-    from rq import SimpleWorker
-
     from feedbot.queue import normalize_queue
+    from feedbot.worker import PromptSimpleWorker
 
     def run_worker():
         queue = normalize_queue(runtime_of(queued_app))
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
 
     caller = hung_up_before_the_last_answer(queued_app)
     if drained_first:

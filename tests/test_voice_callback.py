@@ -359,13 +359,12 @@ def test_a_resumed_survey_is_normalized_once_whether_or_not_the_partial_was_writ
 ):
     """The hang-up queued the partial response: its outbox row may still wait when the
     caller calls back, or the worker may have written the partial record already."""
-    from rq import SimpleWorker
-
     from feedbot.queue import normalize_queue
+    from feedbot.worker import PromptSimpleWorker
 
     def run_worker():
         queue = normalize_queue(runtime_of(queued_app))
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        PromptSimpleWorker([queue], connection=queue.connection).work(burst=True)
 
     dropped_call(queued_app, "1", "4")
     if drained_first:
