@@ -447,8 +447,9 @@ def test_a_worker_goes_on_with_its_services_when_a_date_does_not_exist(
 def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
     sqlite_url, tmp_path, monkeypatch, caplog
 ):
-    """A file the loader fails on in a way it does not name (nested 5,000 deep: PyYAML
-    recurses) kept failing every job; the worker logs it, with the traceback, and goes on."""
+    """A file the loader fails on in a way it does not name (nested 999 deep: libyaml's
+    parser allows 1,000 levels, and PyYAML's constructor recurses past Python's limit) kept
+    failing every job; the worker logs it, with the traceback, and goes on."""
     from feedbot.jobs import worker_runtime
 
     services = tmp_path / "services.yaml"
@@ -456,7 +457,7 @@ def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
     _worker_reads(services, sqlite_url, monkeypatch)
     assert worker_runtime().services.get("passport") is not None
     caplog.set_level("INFO", logger="feedbot.jobs")
-    services.write_text("services: " + "[" * 5000 + "]" * 5000 + "\n")
+    services.write_text("services: " + "[" * 999 + "]" * 999 + "\n")
     runtime = worker_runtime()
     assert runtime.services.get("passport") is not None
     (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
