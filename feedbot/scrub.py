@@ -362,9 +362,9 @@ _CARD = re.compile(
 # "номер дела", "số hồ sơ", "numero ng kaso", "nimewo dosye", "رقم الطلب", "접수번호", "案件编号".
 # Such a number finds one person's file at the agency: it is scrubbed as a reference, and no
 # other detector takes its digits for a phone, SSN or card number. A phone number its detector
-# does not take ("case (202) 456-1111", "ref 202.456.1111", "+1 …") is read as anywhere else;
-# so is a reference number written so, ten digits with dots, parentheses or a slash ("case
-# 2024/118345"): scrubbed as [PHONE] rather than exported.
+# writes as a phone number, in parentheses or after a "+" ("case (202) 456-1111", "ref +1 …"), is
+# read as anywhere else; what the reference detector takes is a reference, however phone-like
+# ("ref 202.456.1111").
 _REFERENCE_CUE = re.compile(
     r"(?:(?<!\[)\b(?:case|receipt|confirmation|tracking|reference|ref|claim|application|ticket|order"
     r"|invoice|loan|caso|recibo|confirmaci[oó]n|referencia|solicitud|rastreo|folio|gu[ií]a"
@@ -380,12 +380,19 @@ _REFERENCE_CUE = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_REACH = 30
-# What a cue may name: letters and digits, in groups joined by hyphens ("CAS-2024-001234") or
-# by spaces before more digits ("4829 1034 5521").
+# What a cue may name: letters and digits in groups joined by hyphens ("CAS-2024-001234"),
+# digits joined by dots or slashes too (Chile's "12.345.678-9", a Brazilian court's
+# "0001234-56.2024.8.26.0100", "2024/118345"), and digits after a space before more digits
+# ("4829 1034 5521"). A dot or slash before a word is the sentence's ("9.ref 12345").
+_REFERENCE_GROUPS = r"[A-Za-z\d]+(?:-[A-Za-z\d]+|[./]\d+)*"
 _REFERENCE_RUN = re.compile(
-    r"(?<![A-Za-z\d-])(?=[A-Za-z\d-]*\d)[A-Za-z\d]+(?:-[A-Za-z\d]+)*(?: \d[A-Za-z\d]+)*"
+    rf"(?<![A-Za-z\d-])(?=[A-Za-z\d-]*\d){_REFERENCE_GROUPS}(?: \d{_REFERENCE_GROUPS})*"
     r"(?![A-Za-z\d-])"
 )
+_SPACE_BEFORE_A_DIGIT = re.compile(r" (?=\d)")
+# "claim 1.250,00", "reclamo 12.500,00 pesos": an amount, its thousands parted by dots.
+_AMOUNT_WITH_DECIMAL_COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_DECIMAL_COMMA_CENTS = re.compile(r",\d\d(?!\d)")
 # Five digits name a file; four are a year or a count ("case 2024", "reference 1234") and a
 # ticket at the window has fewer. With fewer digits, a code of six letters and digits or more
 # with two digits, in capitals or as a phone keyboard types it ("K7X9QZ42", "k7x9qz42"); not
@@ -401,10 +408,13 @@ _WORDS_ON_NUMBERS = _word_set(
 )
 _EVERYDAY_WORD_ON_NUMBERS_MIN_LENGTH = 3
 # A form's name is not a person's ("application I-485", "DS-2029", "1040-X", the VA's "claim
-# 21-526EZ"), nor is a date ("application 05-12-2025", "claim 12 05 2025").
+# 21-526EZ"), nor is a date ("application 05-12-2025", "claim 12 05 2025", "case 2024.11.03",
+# "11/03/2024"): a day and a month (either first) and a year of this century or the last.
+_DAY_OR_MONTH = r"(?:0?[1-9]|[12]\d|3[01])"
 _NOT_A_REFERENCE = re.compile(
     r"[A-Z]{1,3}-?\d{1,4}[A-Z]{0,3}|\d{1,4}-?[A-Z]{1,3}|\d\d-\d{1,4}[A-Z]{0,3}"
-    r"|\d{1,2}([ -])\d{1,2}\1(?:\d{4}|\d\d)|\d{4}([ -])\d{1,2}\2\d{1,2}",
+    rf"|{_DAY_OR_MONTH}([ ./-]){_DAY_OR_MONTH}\1(?:(?:19|20)\d\d|\d\d)"
+    rf"|(?:19|20)\d\d([ ./-]){_DAY_OR_MONTH}\2{_DAY_OR_MONTH}",
     re.IGNORECASE,
 )
 
@@ -1840,11 +1850,34 @@ def _references(text: str, region: str) -> list[Finding]:
         return []
     return [
         Finding("REFERENCE", m.start(), m.end())
-        for m in _REFERENCE_RUN.finditer(text)
-        if _names_a_file(m.group())
-        and _after_reference_cue(text, m.start())
+        for run in _REFERENCE_RUN.finditer(text)
+        if (m := _run_after_a_cue(text, run)) is not None
+        and _names_a_file(m.group())
         and not _currency_on_digits(text, m.end())
+        and not _amount_with_decimal_comma(text, m)
     ]
+
+
+def _run_after_a_cue(text: str, run: re.Match[str]) -> re.Match[str] | None:
+    """The run, or its part after a cue within it: a run goes on over a space into digits, so
+    in "755-case 202-456-1111" the cue and its number are one run, starting before the cue."""
+    if len(run.group()) < min(_REFERENCE_MIN_DIGITS, _REFERENCE_CODE_MIN_LENGTH):
+        return None  # most runs are a count or a time, too short to name a file
+    if _after_reference_cue(text, run.start()):
+        return run
+    if " " not in run.group():
+        return None
+    for space in _SPACE_BEFORE_A_DIGIT.finditer(text, run.start(), run.end()):
+        if _after_reference_cue(text, space.end()):
+            return _REFERENCE_RUN.match(text, space.end(), run.end())
+    return None
+
+
+def _amount_with_decimal_comma(text: str, run: re.Match[str]) -> bool:
+    return (
+        _AMOUNT_WITH_DECIMAL_COMMA.fullmatch(run.group()) is not None
+        and _DECIMAL_COMMA_CENTS.match(text, run.end()) is not None
+    )
 
 
 def _currency_on_digits(text: str, end: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -154,25 +155,26 @@ def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
     ("text", "expected"),
     [
         ("case (202) 456-1111", "case [PHONE]"),
-        ("ref 202.456.1111", "ref [PHONE]"),
         ("claim # 3 (202) 456-1111", "claim # 3 [PHONE]"),
         ("my case number is +1 202 456 1111, call me", "my case number is [PHONE], call me"),
-        ("confirmation code 202.456.1111, thanks", "confirmation code [PHONE], thanks"),
+        ("confirmation code +1 202.456.1111, thanks", "confirmation code [PHONE], thanks"),
         ("tracking number (800) 555-0199", "tracking number [PHONE]"),
         ("número de expediente (202) 456-1111", "número de expediente [PHONE]"),
         ("referencia: +52 55 1234 5678", "referencia: [PHONE]"),
-        ("numéro de dossier 202.456.1111", "numéro de dossier [PHONE]"),
+        ("numéro de dossier +33 6 12 34 56 78", "numéro de dossier [PHONE]"),
         ("número do processo (11) 91234-5678", "número do processo [PHONE]"),
         ("номер дела 8 (912) 345-67-89", "номер дела [PHONE]"),
         ("số hồ sơ +84 91 234 56 78", "số hồ sơ [PHONE]"),
         ("numero ng kaso (202) 456-1111", "numero ng kaso [PHONE]"),
-        ("nimewo dosye 202.456.1111", "nimewo dosye [PHONE]"),
+        ("nimewo dosye (202) 456.1111", "nimewo dosye [PHONE]"),
         ("رقم الطلب +1 202 456 1111", "رقم الطلب [PHONE]"),
         ("접수번호 (202) 456-1111", "접수번호 [PHONE]"),
         ("案件编号 +86 138 1234 5678", "案件编号 [PHONE]"),
         # What the reference detector takes is still a reference, however phone-like.
         ("case 2024561111", "case [REFERENCE]"),
         ("case 202-456-1111", "case [REFERENCE]"),
+        ("ref 202.456.1111", "ref [REFERENCE]"),
+        ("nimewo dosye 202/456/1111", "nimewo dosye [REFERENCE]"),
         ("número de expediente 202 456 1111", "número de expediente [REFERENCE]"),
     ],
 )
@@ -181,6 +183,40 @@ def test_a_phone_number_after_a_reference_cue_is_scrubbed(text, expected):
     reference detector, which takes letters and digits in groups joined by hyphens or spaces:
     a phone number in parentheses, with dots or after a "+" was neither's, and exported."""
     assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("case 2024.118.3456", "case [REFERENCE]"),
+        ("case 12345.678.9012, thanks", "case [REFERENCE], thanks"),
+        ("número do processo 0001234-56.2024.8.26.0100", "número do processo [REFERENCE]"),
+        ("número de folio 12.345.678-9.", "número de folio [REFERENCE]."),
+        ("protocolo 123.456.789-09", "protocolo [REFERENCE]"),
+        ("case 2024/118345", "case [REFERENCE]"),
+        ("case 2024.561.111", "case [REFERENCE]"),
+        ("ref 2024/11/03-0042", "ref [REFERENCE]"),
+        ("case 123 45 6789-42", "case [REFERENCE]"),
+        ("claim # 12345 202.456.1111", "claim # [REFERENCE]"),
+        # A cue glued by a hyphen to digits before it still names the number after it.
+        ("paid 88-case 20241183456", "paid 88-case [REFERENCE]"),
+        ("755-case 202-456-1111-4", "755-case [REFERENCE]"),
+        # A date or an amount after a cue is no file's number.
+        ("case 2024.11.03", None),
+        ("application 11/03/2024 was denied", None),
+        ("claim 03.11.2024", None),
+        ("claim 1.250,00", None),
+        ("reclamo 12.500,00 pesos", None),
+        ("claim 1,250.00", None),
+        ("case 2024 took 1.5 years", None),
+    ],
+)
+def test_a_reference_number_with_dots_or_slashes_is_scrubbed_whole(text, expected):
+    """The reference detector took letters and digits joined by hyphens or spaces only: after
+    its cue, "2024.118.3456" and "12.345.678-9" were exported, "0001234-56.2024.8.26.0100" came
+    out "[REFERENCE].2024.8.26.0100", and a ten-digit one that happened to be a valid number
+    ("2024/118345") was scrubbed as a phone number."""
+    assert scrub(text) == (text if expected is None else expected)
 
 
 @pytest.mark.parametrize(
@@ -235,6 +271,17 @@ PLANTED_SSNS = ("123-45-6789", "123 45 6789", "123.45.6789", "912-70-1234")
 AFTER_AN_SSN = (", ", " and ", "-4, ", "-42 and ", "-123, ")
 AFTER_A_HYPHENATED_SSN = (*AFTER_AN_SSN, " 3 times ", " 12 times, ")
 AFTER_A_SPACED_SSN = (*AFTER_AN_SSN, "-4242, ")
+# Reference numbers in groups joined by dots, slashes and hyphens, each right after a cue.
+PLANTED_REFERENCES = (
+    "2024.118.3456",
+    "12.345.678-9",
+    "0001234-56.2024.8.26.0100",
+    "12345.678.9012",
+    "2024/118345",
+    "123.456.789-09",
+    "7733/2024/0045",
+)
+AFTER_A_REFERENCE = (", ", " and ", " 3 times ", ". ")
 
 
 def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
@@ -245,7 +292,8 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
     6 1 1 1 1"), but for one typed two digits at a time, which is read with nothing but a count
     beside it; a card number or an SSN after a word or a comma, as its digits going on from
     others' are a longer number's (a tracking number's groups), or after a hyphen that is not
-    its own separator ("42-123 45 6789")."""
+    its own separator ("42-123 45 6789"); a reference number in groups joined by dots, slashes
+    and hyphens right after its cue, where it is scrubbed whole."""
     text, planted = "", []
     for _ in range(rng.randint(2, 6)):
         for _ in range(rng.randint(1, 3)):
@@ -267,6 +315,10 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
                 after = ", "
             if apart and not after_cue:
                 text = text.rstrip(" -") + ", "
+        elif rng.random() < 0.2:
+            cue = rng.choice(REFERENCE_CUES)
+            number, after = rng.choice(PLANTED_REFERENCES), rng.choice(AFTER_A_REFERENCE)
+            text += f"{cue} "
         elif rng.random() < 0.6:
             number, after = rng.choice(PLANTED_CARDS), rng.choice(AFTER_A_CARD)
             # A hyphen may join other digits to a card whose own separator it is not.
@@ -294,6 +346,9 @@ def test_random_digit_heavy_answers_are_scrubbed_once_and_for_all():
         assert scrub(once) == once, text
         for number in planted:
             assert number not in once, (text, once)
+            if number in PLANTED_REFERENCES:
+                # Nor its groups after the first: "[REFERENCE].678.9012" leaks a file's number.
+                assert number[re.search(r"[./-]", number).start() :] not in once, (text, once)
 
 
 @pytest.mark.parametrize(
