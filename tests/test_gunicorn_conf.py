@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -249,7 +250,6 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
     command[0] = sys.executable  # the Procfile's python: this virtualenv's
     with open(tmp_path / "web.log", "wb") as log:
         web = subprocess.Popen(command, env=web_env(sqlite_url), cwd=REPO, stderr=log)
-    upgraded = None
     try:
         # Counted in the text: the failed master's line is gunicorn's own, not JSON.
         booted = lambda: _log_text(tmp_path).count("Booting worker")  # noqa: E731
@@ -262,10 +262,7 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
         assert booted() == 2, _log_text(tmp_path)
         # Nor, at each boot, alembic's seven lines naming its plugins.
         assert "setup plugin" not in _log_text(tmp_path)
-        # Each master names itself: "Listening at: http://127.0.0.1:PORT (PID)".
-        masters = re.findall(r"Listening at: \S+ \((\d+)\)", _log_text(tmp_path))
-        assert masters[0] == str(web.pid)
-        upgraded = int(masters[1])
+        assert _masters(tmp_path)[0] == web.pid
         web.terminate()  # the old master goes; the new one serves on
         assert web.wait(timeout=30) == 0
         assert _answers(port)
@@ -273,9 +270,15 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
         if web.poll() is None:
             web.terminate()
             web.wait(timeout=30)
-        if upgraded is not None:
-            os.kill(upgraded, signal.SIGTERM)
-            _wait_for(lambda: not _alive(upgraded), "the new master to stop")
+        for upgraded in _masters(tmp_path)[1:]:  # stopped whatever failed above
+            with suppress(ProcessLookupError):
+                os.kill(upgraded, signal.SIGTERM)
+            _wait_for(lambda: not _alive(upgraded), "the new master to stop")  # noqa: B023
+
+
+def _masters(directory: Path) -> list[int]:
+    """Each master's pid, as it names itself: "Listening at: http://127.0.0.1:PORT (PID)"."""
+    return [int(pid) for pid in re.findall(r"Listening at: \S+ \((\d+)\)", _log_text(directory))]
 
 
 def _log_text(directory: Path) -> str:
