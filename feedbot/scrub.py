@@ -220,9 +220,15 @@ _SPOKEN_MAILBOX_REACH = 60
 # for a card, only the number's own separator going on into more digits is a longer number's
 # groups: a hyphen before hyphenated groups ("42-123-45-6789"), or after them into a group of
 # four or more groups ("123-45-6789-1234", "123-45-6789-12-3"). A short number after its own
-# hyphen ("123-45-6789-1", no SSN has more digits) or another separator parts them.
+# hyphen ("123-45-6789-1", no SSN has more digits) or another separator parts them. A count
+# of three digits at most that ends the run ("123 45 6789 3 times") is no group, as after a phone
+# number; a count is never written "01", so "123 45 6789 01" stays a longer number.
+_COUNT_AFTER_A_SPACE = r" [1-9]\d{0,2}(?![ .-]?\d)"
 _SSN_STARTS = r"(?<!\d)(?<!\d[ .])(?<!\d-(?=\d{3}-))"
-_SSN_ENDS = r"(?!\d)(?!(?P=separator)(?<=[ .])\d)(?!(?P=separator)(?<=-)(?:\d{4}|\d{1,3}-\d))"
+_SSN_ENDS = (
+    rf"(?!\d)(?:(?={_COUNT_AFTER_A_SPACE})|(?!(?P=separator)(?<=[ .])\d))"
+    r"(?!(?P=separator)(?<=-)(?:\d{4}|\d{1,3}-\d))"
+)
 _SSN = re.compile(rf"{_SSN_STARTS}(\d{{3}})(?P<separator>[- .])(\d{{2}})\2(\d{{4}}){_SSN_ENDS}")
 # "my social is ...", "my ss number ...": people drop the "security", but a social worker or
 # Social Services is not a social security number.
@@ -233,9 +239,10 @@ _SSN_WORD = (
 )
 # Beside a cue, nine digits count in the groupings people type ("123 456 789", "1234 56789") or
 # one at a time, as speech-to-text writes them ("1 2 3 4 5 6 7 8 9"); a grouped run must not go
-# on into more digits.
+# on into more digits but a count ("ssn 123 456 789 2 times").
 _CUED_SSN_DIGITS = (
-    r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}|\d(?: \d){8})(?![ -]?\d))"
+    r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}|\d(?: \d){8})"
+    rf"(?!-?\d)(?:(?={_COUNT_AFTER_A_SPACE})|(?! \d)))"
 )
 # Nine bare digits are an SSN only beside a cue, before or after them; most answers have no cue,
 # which is far quicker to look for alone than with the digits around it.

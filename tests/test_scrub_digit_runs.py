@@ -357,3 +357,29 @@ def test_random_digit_heavy_answers_are_scrubbed_once_and_for_all():
 def test_a_count_is_no_phone_number(text):
     """Counting from 1 to 10 is +1 234 567 8910 to the matcher: the count was scrubbed."""
     assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ssn 123 45 6789 3 times", "ssn [SSN] 3 times"),
+        ("SSN 123 45 6789 12 times", "SSN [SSN] 12 times"),
+        ("social security 123 45 6789 12 times", "social security [SSN] 12 times"),
+        ("I gave 123 45 6789 3 times", "I gave [SSN] 3 times"),
+        ("my ssn 123 456 789 2 times", "my ssn [SSN] 2 times"),
+        ("ssn 1234 56789 3 times", "ssn [SSN] 3 times"),
+        ("ssn 1 2 3 4 5 6 7 8 9 3 times", "ssn [SSN] 3 times"),
+        ("912 70 1234 3 times", "[ITIN] 3 times"),
+        # A count is never written with a leading zero: "01" is a longer number's group, as
+        # before; a dot or another separator's digits after it are no count.
+        ("123 45 6789 01", "[PHONE]"),
+        ("ssn 123 45 6789 01", "ssn [PHONE]"),
+        ("ssn 123 456 789 012", "ssn 123 456 789 012"),
+        ("123.45.6789.3 times", "123.45.6789.3 times"),
+    ],
+)
+def test_a_spaced_ssn_before_a_count_is_scrubbed(text, expected):
+    """A count after an SSN typed in spaced groups ("ssn 123 45 6789 3 times") read as the
+    last group of a longer number, even after the SSN's cue: the SSN was exported. A phone
+    number before a count is read without it (925f627); an SSN now is too."""
+    assert scrub(text) == expected
