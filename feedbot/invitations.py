@@ -475,9 +475,9 @@ def _send_sms(
     try:
         return client.messages.create(to=phone, body=body, status_callback=callback, **sender)
     except TwilioRestException as error:
-        refusal = _refusal(error.status, error.code)
+        refusal = _refusal(error.status, error.code, _waiting(settings))
     except _UNUSABLE_URL as error:
-        refusal = _unusable_url(error)
+        refusal = _unusable_url(error, _waiting(settings))
     except requests.RequestException as error:
         if _never_reached_twilio(error):
             # Nothing was sent: it is tried again (_retry).
@@ -491,15 +491,23 @@ def _send_sms(
     raise refusal from None  # not chained: the cause's text may quote the number
 
 
-def _refusal(status: int, code: int | None) -> Exception:
+def _waiting(settings: Settings) -> str:
+    """What becomes of an invitation a configuration error stopped, for the log line."""
+    if settings.redis_url is None:
+        # Sent inside the API request (development): nothing tries it again.
+        return "the invitation stays scheduled, and without REDIS_URL nothing sends it again"
+    return "invitations wait and are retried (feedbot queue redrive once fixed)"
+
+
+def _refusal(status: int, code: int | None, waiting: str) -> Exception:
     """What a Twilio error answer means for feedbot: retry, fix the account, or give up."""
     if status in ACCOUNT_STATUSES or code in ACCOUNT_CODES:
         log.error(
             "Twilio refused feedbot's account (HTTP %s, error %s): check TWILIO_ACCOUNT_SID,"
-            " TWILIO_AUTH_TOKEN and the service's sender; invitations wait and are retried"
-            " (feedbot queue redrive once fixed)",
+            " TWILIO_AUTH_TOKEN and the service's sender; %s",
             status,
             code,
+            waiting,
         )
         return TwilioAccountError(f"Twilio refused feedbot's account (HTTP {status}, {code})")
     if status == 429 or status >= 500 or code in RETRY_CODES:
@@ -518,14 +526,14 @@ _UNUSABLE_URL = (
 )
 
 
-def _unusable_url(error: requests.RequestException) -> TwilioNotReached:
+def _unusable_url(error: requests.RequestException, waiting: str) -> TwilioNotReached:
     """A Twilio API URL no request can be made to: a configuration error, as a refused account
     is, so the invitations wait for the fix (retried, then redrivable) rather than being lost."""
     log.error(
         "Twilio's API URL cannot be used (%s): check TWILIO_API_BASE and the proxy settings"
-        " (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY); nothing was sent, invitations wait and are"
-        " retried (feedbot queue redrive once fixed)",
+        " (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY); nothing was sent, %s",
         type(error).__name__,
+        waiting,
     )
     return TwilioMisconfigured(f"Twilio's API URL cannot be used ({type(error).__name__})")
 

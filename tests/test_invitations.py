@@ -1752,10 +1752,11 @@ def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
 
 
 def test_without_redis_an_invitation_no_request_could_be_made_for_says_so(
-    database_url, twilio, monkeypatch
+    database_url, twilio, monkeypatch, caplog
 ):
     """A proxy setting requests cannot use: nothing reached Twilio, and trying again would
-    change nothing, yet the reason said "Twilio did not take it; no retry without REDIS_URL"."""
+    change nothing, yet the reason said "Twilio did not take it; no retry without REDIS_URL"
+    (and the log that invitations "wait and are retried", which nothing does without Redis)."""
     app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
     with runtime_of(app).db.transaction() as db:
         token = create_token(db, "caseworker-system", None, ["invite"])
@@ -1766,6 +1767,24 @@ def test_without_redis_an_invitation_no_request_could_be_made_for_says_so(
     assert twilio.requests == []
     (invitation,) = invitations(app)
     assert (invitation.reason, invitation.phone) == (answer.json["reason"], PHONE)
+    assert "nothing was sent, the invitation stays scheduled, and without REDIS_URL" in caplog.text
+    assert "wait and are retried" not in caplog.text
+
+
+def test_without_redis_an_invitation_twilio_refuses_the_account_for_is_said_to_wait(
+    database_url, twilio, caplog
+):
+    """The account refused (a wrong TWILIO_AUTH_TOKEN): the log said invitations "wait and are
+    retried", which without Redis nothing does; the invitation stays scheduled, and says so."""
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    twilio.failures = [(401, 20003)]
+    answer = invite(app, token)
+    assert (answer.status_code, answer.json["status"]) == (201, "scheduled")
+    assert "Twilio refused feedbot's account (HTTP 401, error 20003)" in caplog.text
+    assert "the invitation stays scheduled, and without REDIS_URL nothing sends it" in caplog.text
+    assert "wait and are retried" not in caplog.text
 
 
 def test_an_invitation_not_sent_in_time_expires_and_the_person_may_be_invited_again(
