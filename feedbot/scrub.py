@@ -1,11 +1,11 @@
 """Personal-data scrubber for free-text survey answers.
 
-Phone numbers, e-mail addresses, SSNs and ITINs, payment cards, bank accounts, USCIS, passport,
-Medicare and VA identifiers, case, claim and other reference numbers, street addresses, dates of
-birth and names (introduced, after a title or another cue, or on the service's list of staff
-names) are replaced by typed placeholders before an answer is stored or exported. Worded dates
-are read in English and Spanish, street addresses in every survey language but Arabic; names,
-numbers and their cues in all 12.
+Phone numbers, e-mail addresses, SSNs and ITINs, Chile's RUT and Brazil's CPF, payment cards,
+bank accounts, USCIS, passport, Medicare and VA identifiers, case, claim and other reference
+numbers, street addresses, dates of birth and names (introduced, after a title or another cue,
+or on the service's list of staff names) are replaced by typed placeholders before an answer is
+stored or exported. Worded dates are read in English and Spanish, street addresses in every
+survey language but Arabic; names, numbers and their cues in all 12.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ PLACEHOLDERS = {
     "ADDRESS": "[ADDRESS]",
     "DOB": "[DOB]",
     "ITIN": "[ITIN]",
+    "NATIONAL_ID": "[NATIONAL_ID]",
     "A_NUMBER": "[A_NUMBER]",
     "RECEIPT": "[RECEIPT]",
     "PASSPORT": "[PASSPORT]",
@@ -252,6 +253,29 @@ _SSN_CUED = re.compile(
     rf"|(?<!\d){_CUED_SSN_DIGITS}[^\d\n\[]{{0,12}}?\b{_SSN_WORD}",
     re.IGNORECASE,
 )
+
+# Other countries' national identity numbers, as printed on their cards: Chile's RUT
+# ("12.345.678-5", its check digit "K" for 10) and Brazil's CPF ("123.456.789-09"). Their check
+# digits (modulo 11) tell them from amounts and other dotted numbers; after their name ("RUT
+# 12345678-5", "CPF 52998224725") the dots and the hyphen may be left out.
+_NATIONAL_ID_STARTS = r"(?<![\d.,/])(?<![\d.,/]-)"
+_NATIONAL_ID_ENDS = r"(?!\w)(?![.,/-]\d)"
+_RUT = r"[1-9]\d?\.?\d{3}\.?\d{3}-?[\dkK]"
+_CPF = r"\d{3}\.?\d{3}\.?\d{3}-?\d\d"
+_NATIONAL_ID = re.compile(
+    rf"{_NATIONAL_ID_STARTS}(?:[1-9]\d?\.\d{{3}}\.\d{{3}}-[\dkK]|\d{{3}}\.\d{{3}}\.\d{{3}}-\d\d)"
+    rf"{_NATIONAL_ID_ENDS}"
+)
+# The name says which number follows: nine digits after "CPF" are no RUT.
+_NATIONAL_ID_CUE_WORDS = ("rut", "cpf")
+_NATIONAL_ID_CUED = re.compile(
+    rf"\brut\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_RUT}){_NATIONAL_ID_ENDS}"
+    rf"|\bcpf\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_CPF}){_NATIONAL_ID_ENDS}",
+    re.IGNORECASE,
+)
+_NATIONAL_ID_MIN_DIGITS = 7
+_NATIONAL_ID_SEPARATORS = re.compile("[.-]")
+_CPF_DIGITS = 11
 
 # Each identifier shape below starts with its first character and looks behind it after: a
 # pattern that starts with a literal is scanned for, one that starts with a look-behind is tried
@@ -1851,6 +1875,53 @@ def _aba_checksum(digits: str) -> bool:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
 
 
+def _national_ids(text: str, region: str) -> list[Finding]:
+    """Chile's RUT and Brazil's CPF: by their dotted shape, or after their name. Read after the
+    references: a number right after a case or file cue is that file's, as an SSN is
+    ("protocolo 123.456.789-09")."""
+    if _fewer_digits(text, _NATIONAL_ID_MIN_DIGITS):
+        return []
+    found = [
+        Finding("NATIONAL_ID", m.start(), m.end())
+        for m in _NATIONAL_ID.finditer(text)
+        if _valid_national_id(m.group())
+    ]
+    lowered = text.lower()
+    if any(word in lowered for word in _NATIONAL_ID_CUE_WORDS):
+        found += [
+            Finding("NATIONAL_ID", m.start(m.lastindex), m.end(m.lastindex))
+            for m in _NATIONAL_ID_CUED.finditer(text)
+            if _valid_national_id(m.group(m.lastindex))
+        ]
+    return found
+
+
+def _valid_national_id(number: str) -> bool:
+    characters = _NATIONAL_ID_SEPARATORS.sub("", number).upper()
+    if len(characters) == _CPF_DIGITS:
+        return _valid_cpf(characters)
+    return _valid_rut(characters)
+
+
+def _valid_rut(characters: str) -> bool:
+    body, check = characters[:-1], characters[-1]
+    weights = itertools.cycle(range(2, 8))
+    total = sum(int(digit) * weight for digit, weight in zip(reversed(body), weights, strict=False))
+    return "0123456789K"[-total % 11] == check
+
+
+def _valid_cpf(digits: str) -> bool:
+    # "111.111.111-11" passes both checks, but no CPF repeats one digit.
+    if len(set(digits)) == 1:
+        return False
+    numbers = [int(digit) for digit in digits]
+    for checked in (9, 10):
+        total = sum(n * w for n, w in zip(numbers, range(checked + 1, 1, -1), strict=False))
+        if total * 10 % 11 % 10 != numbers[checked]:
+            return False
+    return True
+
+
 def _references(text: str, region: str) -> list[Finding]:
     """Case, claim, application, confirmation and other reference numbers after their cue."""
     if _fewer_digits(text, _REFERENCE_CODE_MIN_DIGITS):
@@ -3207,6 +3278,7 @@ _DETECTORS = (
     _emails,
     _identifiers,
     _references,
+    _national_ids,
     _ssns,
     _cards,
     _birth_dates,

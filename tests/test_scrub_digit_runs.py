@@ -383,3 +383,37 @@ def test_a_spaced_ssn_before_a_count_is_scrubbed(text, expected):
     last group of a longer number, even after the SSN's cue: the SSN was exported. A phone
     number before a count is read without it (925f627); an SSN now is too."""
     assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Chile's RUT: a modulo-11 check digit, "K" for 10.
+        ("12.345.678-5", "[NATIONAL_ID]"),
+        ("mi rut es 12.345.670-K, gracias", "mi rut es [NATIONAL_ID], gracias"),
+        ("12.345.670-k", "[NATIONAL_ID]"),
+        ("7.654.321-6 es mi número", "[NATIONAL_ID] es mi número"),
+        ("rut 12345678-5", "rut [NATIONAL_ID]"),
+        ("RUT: 12345670K", "RUT: [NATIONAL_ID]"),
+        ("RUT-12.345.670-K", "RUT-[NATIONAL_ID]"),
+        # Brazil's CPF: two modulo-11 check digits. It was scrubbed, as a phone number.
+        ("123.456.789-09", "[NATIONAL_ID]"),
+        ("meu CPF é 529.982.247-25.", "meu CPF é [NATIONAL_ID]."),
+        ("cpf 52998224725", "cpf [NATIONAL_ID]"),
+        # A reference cue names the number first, as it does an SSN.
+        ("protocolo 123.456.789-09", "protocolo [REFERENCE]"),
+        # A wrong check digit is no RUT or CPF; dotted thousands are an amount.
+        ("12.345.678-9", None),
+        ("12.345.678-K", None),
+        ("111.111.111-11", None),
+        ("pagué 12.345.678 pesos", None),
+        ("12.345.678-5.2024", None),
+        ("rut 12345678-9", None),
+        # The name says which: nine digits after "CPF" are no RUT, whatever their check digit.
+        ("cpf 436883161", None),
+    ],
+)
+def test_a_chilean_rut_or_brazilian_cpf_is_scrubbed(text, expected):
+    """With no cue, a RUT ("12.345.670-K") was exported whole and a CPF ("123.456.789-09")
+    scrubbed as a phone number; their check digits say which dotted numbers are theirs."""
+    assert scrub(text) == (text if expected is None else expected)
