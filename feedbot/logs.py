@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -99,6 +100,10 @@ def request_id() -> str | None:
 
 
 def _request_fields() -> dict[str, str]:
+    # A process that has not imported Flask (gunicorn's master) has no request: its lines
+    # must not import it either, or its first line would (see the module's docstring).
+    if "flask" not in sys.modules:
+        return {}
     from flask import g, has_request_context, request
 
     if not has_request_context():

@@ -207,6 +207,7 @@ MASTER_MODULES = """
 import logging.config, runpy, sys
 settings = runpy.run_path("gunicorn.conf.py")
 logging.config.dictConfig(settings["logconfig_dict"])
+logging.getLogger("gunicorn.error").info("Starting gunicorn")  # its first line, formatted
 print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in {"feedbot", "channels"})))
 print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in APP_LIBRARIES)))
 """
