@@ -831,13 +831,16 @@ def _apply_status(
         return
     invitation.status = status
     invitation.error_code = error_code
-    if error_code == UNSUBSCRIBED_CODE:
-        # The carrier says this person unsubscribed: treat it as their STOP.
-        _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
     if status in {"undelivered", "failed"}:
         # The text never reached the person: no survey was opened for them, so none is
         # recorded as abandoned.
         _forget_conversation(db, invitation)
+    if error_code == UNSUBSCRIBED_CODE:
+        # The carrier says this person unsubscribed: treat it as their STOP. Stored after the
+        # thread's lock (_forget_conversation), in the order a turn and a claim take theirs:
+        # stored first, the uncommitted opt-out could be waited on by a STOP to another
+        # service holding the person's lock, that a claim holding this thread waits for.
+        _record_opt_out(db, invitation.sender_key, datetime.now(UTC))
     if status in {"undelivered", "failed"} and error_code in UNDELIVERABLE_CODES:
         # The number cannot receive texts: no reminder, and no reason to keep it.
         invitation.phone = None
