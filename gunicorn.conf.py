@@ -173,11 +173,10 @@ if __name__ == "__main__":
     # As gunicorn's own script, not `python -m gunicorn`: a USR2 (binary upgrade) executes the
     # master's command line again, and `-m`'s names gunicorn/__main__.py, which run as a script
     # puts gunicorn's package first on sys.path, where its `http` hides the standard library's:
-    # the new master stopped at once. The script is installed beside this python.
+    # the new master stopped at once. The script is installed beside this python; not there
+    # (a `pip install --user`), `-m` still serves, without USR2. A gunicorn found on PATH could
+    # be another environment's, with another python and other packages.
     here = os.path.abspath(__file__)
-    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
-        "gunicorn"
-    )
-    if gunicorn is None:
-        _refuse(f"gunicorn's script is neither beside {sys.executable} nor on PATH")
-    os.execv(gunicorn, [gunicorn, "--config", here, *sys.argv[1:]])
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    command = [gunicorn] if gunicorn else [sys.executable, "-m", "gunicorn"]
+    os.execv(command[0], [*command, "--config", here, *sys.argv[1:]])
