@@ -225,7 +225,9 @@ _SPOKEN_MAILBOX_REACH = 60
 # of three digits at most that ends the run ("123 45 6789 3 times") is no group, as after a phone
 # number; a count is never written "01", so "123 45 6789 01" stays a longer number.
 _COUNT_AFTER_A_SPACE = r" [1-9]\d{0,2}(?![ .-]?\d)"
-_SSN_STARTS = r"(?<!\d)(?<!\d[ .])(?<!\d-(?=\d{3}-))"
+# After a digit and a space, only a hyphenated SSN starts (a list of them: "123-45-6789
+# 234-56-7890"); a spaced or dotted one there is a longer number's groups.
+_SSN_STARTS = r"(?<!\d)(?:(?<!\d[ .])|(?<=\d )(?=\d{3}-\d{2}-\d{4}))(?<!\d-(?=\d{3}-))"
 _SSN_ENDS = (
     rf"(?!\d)(?:(?={_COUNT_AFTER_A_SPACE})|(?!(?P=separator)(?<=[ .])\d))"
     r"(?!(?P=separator)(?<=-)(?:\d{4}|\d{1,3}-\d))"
