@@ -162,7 +162,9 @@ def extract_flow_messages(
     fileobj: Any, keywords: Any, comment_tags: Any, options: Any
 ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor: yield every public-facing string of a flow file for messages.pot."""
-    root = yaml.compose(fileobj.read().decode("utf-8"))
+    # With the parser the app reads flows with (below): PyYAML's own refuses some flows
+    # libyaml's takes (a tab between a flow mapping's entries).
+    root = yaml.compose(fileobj.read().decode("utf-8"), Loader=_SafeLoader)
     yield from _translatable_scalars(root)
 
 

@@ -760,3 +760,17 @@ def test_an_expired_omb_control_number_is_logged_at_start_up_not_refused(
     current = services_with(tmp_path, omb_expiration="2099-12-31")
     runtime_of(make_app(sqlite_url, services_file=current)).db.dispose()
     assert caplog.messages == []
+
+
+def test_the_catalog_extractor_reads_a_flow_as_the_app_does():
+    """The app reads flows with libyaml's parser, which takes a tab where YAML allows
+    whitespace inside brackets; the extractor for messages.pot used PyYAML's own parser, which
+    refused it, so a flow the app served broke `feedbot translations` ("found character
+    '\\t' that cannot start any token")."""
+    import io
+
+    from feedbot.flows import extract_flow_messages
+
+    flow = b"questions:\n  - {id: q1,\ttext: How was it?}\n"
+    found = list(extract_flow_messages(io.BytesIO(flow), None, None, None))
+    assert found == [(2, "gettext", "How was it?", [])]
