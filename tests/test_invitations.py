@@ -118,6 +118,21 @@ def invitations(app):
         return list(db.scalars(select(Invitation).order_by(Invitation.id)))
 
 
+def kept_for_a_redrive(app):
+    """The one invitation Twilio never received: scheduled, its number kept, and its job (the
+    try and both retries failed alike) in RQ's failed registry."""
+    (invitation,) = invitations(app)
+    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
+    assert invitations_queue(runtime_of(app)).failed_job_registry.count == 1
+
+
+def sent_once_redriven(app, twilio):
+    """Once what stopped it is fixed, a redrive sends the invitation, once."""
+    assert redrive(runtime_of(app)) == 1
+    work(app)
+    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+
+
 def test_invitation_is_sent_by_a_job_and_the_reply_continues_the_survey(inviting, twilio):
     app, token = inviting
     response = invite(
@@ -1103,9 +1118,7 @@ def test_twilio_unreachable_is_retried_then_redriven(inviting, twilio, monkeypat
     failed = invitations_queue(runtime_of(app)).failed_job_registry
     assert failed.count == 1 and twilio.requests == []
     monkeypatch.setenv("TWILIO_API_BASE", twilio.url)  # Twilio answers again
-    assert redrive(runtime_of(app)) == 1
-    work(app)
-    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+    sent_once_redriven(app, twilio)
 
 
 @pytest.fixture(scope="module")
@@ -1199,15 +1212,36 @@ def test_a_tls_handshake_that_failed_is_retried_as_nothing_was_sent(
         monkeypatch.setenv("TWILIO_API_BASE", base)
         invite(app, token)
         work(app)
-    (invitation,) = invitations(app)
-    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
-    failed = invitations_queue(runtime_of(app)).failed_job_registry
-    assert failed.count == 1  # the try and both retries failed alike
+    kept_for_a_redrive(app)
     assert twilio.requests == [] and received == []
     monkeypatch.setenv("TWILIO_API_BASE", twilio.url)
-    assert redrive(runtime_of(app)) == 1
-    work(app)
-    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+    sent_once_redriven(app, twilio)
+
+
+@contextmanager
+def silent_server():
+    """An https:// URL on loopback whose connections are taken (by the kernel's backlog) and
+    never answered: a TLS handshake with it times out."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as listener:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_tls_handshake_that_timed_out_is_retried_as_nothing_was_sent(
+    inviting, twilio, monkeypatch
+):
+    """FEEDBOT_TWILIO_TIMEOUT as the README's row says it: its row said a timeout is never
+    retried; one in the handshake, before the request is written, sent nothing, and the
+    invitation keeps its number and waits to be sent (a timeout while waiting for Twilio's
+    answer is not retried: Twilio answering too late, above)."""
+    app, token = inviting
+    monkeypatch.setenv("FEEDBOT_TWILIO_TIMEOUT", "0.3")
+    with silent_server() as url:
+        monkeypatch.setenv("TWILIO_API_BASE", url)
+        invite(app, token)
+        work(app)
+    kept_for_a_redrive(app)  # the try and both retries timed out alike
+    monkeypatch.setenv("TWILIO_API_BASE", twilio.url)
+    sent_once_redriven(app, twilio)
 
 
 def test_a_tls_error_after_the_request_was_written_is_not_sent_twice(
@@ -1248,18 +1282,14 @@ def test_a_url_no_request_can_be_made_to_keeps_the_invitation_for_the_fix(
     monkeypatch.setenv("HTTP_PROXY", proxy)
     invite(app, token)
     work(app)
-    (invitation,) = invitations(app)
-    assert (invitation.status, invitation.phone) == ("scheduled", PHONE)
-    assert invitations_queue(runtime_of(app)).failed_job_registry.count == 1
+    kept_for_a_redrive(app)
     assert twilio.requests == []
     assert (
         f"Twilio's API URL cannot be used ({error}): check TWILIO_API_BASE and the proxy"
         " settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY); nothing was sent"
     ) in caplog.text
     monkeypatch.delenv("HTTP_PROXY")
-    assert redrive(runtime_of(app)) == 1
-    work(app)
-    assert invitations(app)[0].status == "sent" and len(twilio.messages) == 1
+    sent_once_redriven(app, twilio)
 
 
 @pytest.mark.parametrize(
