@@ -15,7 +15,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -2166,9 +2166,7 @@ def _phones_joined_by_hyphens(text: str, start: int, end: int, region: str) -> l
     if _glued_to_letters(text, start, end):
         return []
     groups = [m.span() for m in _GROUP_IN_RUN.finditer(text, start, end)]
-    digits_before = [0]
-    for group_start, group_end in groups:
-        digits_before.append(digits_before[-1] + len(_DIGIT.findall(text, group_start, group_end)))
+    digits_before = _digits_before(text, groups)
     count = len(groups)
     found: list[Finding] = []
     i = 0
@@ -2319,10 +2317,15 @@ def _run_groups(text: str, start: int, end: int) -> tuple[list[int], list[int], 
     digits come before each (and, last, in the whole run). Only a "+" stands without one."""
     starts = [start] + [m.end() for m in _SPACE_IN_RUN.finditer(text, start, end)]
     ends = [group_start - 1 for group_start in starts[1:]] + [end]
+    return starts, ends, _digits_before(text, zip(starts, ends, strict=True))
+
+
+def _digits_before(text: str, groups: Iterable[tuple[int, int]]) -> list[int]:
+    """How many digits come before each of a run's groups (spans), and, last, in them all."""
     digits_before = [0]
-    for group_start, group_end in zip(starts, ends, strict=True):
+    for group_start, group_end in groups:
         digits_before.append(digits_before[-1] + len(_DIGIT.findall(text, group_start, group_end)))
-    return starts, ends, digits_before
+    return digits_before
 
 
 def _groups_of_a_number(digits_before: list[int], first: int) -> int:
