@@ -155,11 +155,10 @@ def db_upgrade() -> None:
 
 
 def _schema_revisions(database: Database) -> tuple[str, ...]:
-    """The database's revisions (none before its first migration)."""
-    from alembic.migration import MigrationContext
+    from feedbot.migrations import current_revisions
 
     with database.engine.connect() as connection:
-        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+        return tuple(sorted(current_revisions(connection)))
 
 
 def _migrations_between(before: tuple[str, ...], after: tuple[str, ...]) -> list[Script]:

@@ -85,7 +85,7 @@ def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Und
             "'base' drops every table, and every response and opt-out with them: give the"
             " revision to go back to"
         )
-    current = _current_revisions(connection)
+    current = current_revisions(connection)
     if not current:
         raise DowngradeRefused(f"the database has no feedbot tables: {UPGRADE_HINT}")
     if current - known:
@@ -165,7 +165,7 @@ def schema_state(connection: Connection) -> SchemaState:
     """Whether the database's schema is what this code needs, in one query (the code's own
     revisions are read once per process). A schema newer than the code is fine: a release step
     migrates before the instances still running the previous code are replaced."""
-    current = _current_revisions(connection)
+    current = current_revisions(connection)
     heads, known = code_revisions()
     if current == heads:
         return SchemaState(True, "ok")
@@ -181,7 +181,8 @@ def schema_state(connection: Connection) -> SchemaState:
     )
 
 
-def _current_revisions(connection: Connection) -> frozenset[str]:
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The database's revisions (none before its first migration)."""
     try:
         return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
     except DBAPIError as error:
