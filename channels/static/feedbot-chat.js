@@ -402,7 +402,7 @@
       // question the survey no longer has, say): a new survey in the conversation's
       // language. It starts without a word if the record says there were no answers (one
       // from the earlier widget does not say: the visitor is told).
-      forgetSession(record.answered !== false);
+      forgetSession(record.answered !== false, true);
       return followLanguage(record.language || state.config.language).then(function () {
         return start(state.config.language);
       });
@@ -425,14 +425,16 @@
     return error && error.status === 404 && !state.restarted;
   }
 
-  // The visitor is told the survey started again only if it had their answers.
-  function forgetSession(hadAnswers) {
+  // The visitor is told the survey started again only if it had their answers. restarted:
+  // the session is forgotten because it was lost (not because the visitor asked for a new
+  // survey), so the next one, lost too before its first answer, is not started again.
+  function forgetSession(hadAnswers, restarted) {
     window.sessionStorage.removeItem(storageKey);
     state.session = null;
     state.unresumed = false;
     state.answered = false;
     state.lost = hadAnswers;
-    state.restarted = true;
+    state.restarted = restarted;
   }
 
   function followLanguage(language) {
@@ -467,7 +469,7 @@
   // one that fails too shows the error and the retry of any failed start, so nothing here
   // starts in a loop.
   function startAgain() {
-    forgetSession(state.answered);
+    forgetSession(state.answered, true);
     return ensureSession();
   }
 
@@ -692,11 +694,7 @@
     // starts nothing (unlessTooSoon).
     again.addEventListener("click", unlessTooSoon(function () {
       if (state.busy) { return; }
-      window.sessionStorage.removeItem(storageKey);
-      state.session = null;
-      state.answered = false;
-      state.lost = false;
-      state.restarted = false;
+      forgetSession(false, false);
       ensureSession();
     }));
     row.appendChild(again);
