@@ -943,8 +943,7 @@
   // line saying the same (the last attempt's) makes way for it, so retries do not pile up one
   // line each, and a screen reader still hears that this one failed too.
   function failed(error) {
-    var strings = state.config.strings;
-    var text = error && error.status === 429 ? strings.too_many : strings.error;
+    var text = failureText(error, state.config.strings.error);
     Array.prototype.forEach.call(ui.live.querySelectorAll(".feedbot-failure"), function (line) {
       if (line.textContent === text) { line.parentNode.removeChild(line); }
     });
@@ -1026,8 +1025,12 @@
 
   // An answer that did not reach the survey: said beside it, the answer kept to send again.
   function notSent(error) {
-    var strings = state.config.strings;
-    showError(error && error.status === 429 ? strings.too_many : strings.not_sent, state.answering || []);
+    showError(failureText(error, state.config.strings.not_sent), state.answering || []);
+  }
+
+  // What a failure says: `text`, or, rate limited (429), to wait a minute before trying again.
+  function failureText(error, text) {
+    return error && error.status === 429 ? state.config.strings.too_many : text;
   }
 
   // keepError: the error shown stays (it is about to be said again).
