@@ -80,15 +80,26 @@ def test_a_variable_gunicorn_cannot_use_stops_it_in_one_line_as_check_config_say
     assert f"gunicorn  PROBLEM  {name} " in checked.output
 
 
-def web_process(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
-    """The Procfile's `web:` command, with `options` after it, run as the platform would (its
-    `python` or `gunicorn` this virtualenv's)."""
+def procfile_web() -> list[str]:
+    """The Procfile's `web:` command, split as a shell would."""
     (line,) = [
         line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
     ]
+    return shlex.split(line.removeprefix("web:"))
+
+
+def serving_web(port: int) -> list[str]:
+    """The Procfile's `web:` command serving on `port` with one worker, its python this
+    virtualenv's."""
+    return [sys.executable, *procfile_web()[1:], "--bind", f"127.0.0.1:{port}", "-w", "1"]
+
+
+def web_process(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    """The Procfile's `web:` command, with `options` after it, run as the platform would (its
+    `python` or `gunicorn` this virtualenv's)."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
-        [*shlex.split(line.removeprefix("web:")), *options],
+        [*procfile_web(), *options],
         env={**env, "PATH": path},
         cwd=REPO,
         capture_output=True,
@@ -155,13 +166,8 @@ def test_the_metrics_directory_gunicorn_made_is_removed_when_it_stops_after_a_re
     temporary.mkdir()
     port = free_port()
     env = web_env(sqlite_url, TMPDIR=str(temporary))
-    (line,) = [
-        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
-    ]
-    command = [*shlex.split(line.removeprefix("web:")), "--bind", f"127.0.0.1:{port}", "-w", "1"]
-    command[0] = sys.executable  # the Procfile's python: this virtualenv's
     with open(tmp_path / "web.log", "wb") as log:
-        web = subprocess.Popen(command, env=env, cwd=REPO, stderr=log)
+        web = subprocess.Popen(serving_web(port), env=env, cwd=REPO, stderr=log)
     try:
         booted = _logged_lines(tmp_path / "web.log", "Booting worker")
         _wait_for(lambda: booted() == 1 and _answers(port), "gunicorn's worker to answer")
@@ -244,13 +250,8 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
     script, gunicorn's package directory came first on sys.path, its `http` hid the standard
     library's, and the new master stopped at once ("Unable to configure formatter 'json'")."""
     port = free_port()
-    (line,) = [
-        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
-    ]
-    command = [*shlex.split(line.removeprefix("web:")), "--bind", f"127.0.0.1:{port}", "-w", "1"]
-    command[0] = sys.executable  # the Procfile's python: this virtualenv's
     with open(tmp_path / "web.log", "wb") as log:
-        web = subprocess.Popen(command, env=web_env(sqlite_url), cwd=REPO, stderr=log)
+        web = subprocess.Popen(serving_web(port), env=web_env(sqlite_url), cwd=REPO, stderr=log)
     try:
         # Counted in the text: the failed master's line is gunicorn's own, not JSON.
         booted = lambda: _log_text(tmp_path).count("Booting worker")  # noqa: E731
