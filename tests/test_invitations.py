@@ -89,6 +89,16 @@ def unhurried_services(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def inviting_without_redis(database_url, twilio):
+    """An app without REDIS_URL (development: invitations go out inside the API request),
+    Twilio on loopback, and an inviting token for it."""
+    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "caseworker-system", None, ["invite"])
+    return app, token
+
+
 def inviting_settings(redis_url, twilio_url, services_file):
     """The settings of `inviting`'s app (its worker reads the same from the environment)."""
     return {
@@ -1759,12 +1769,10 @@ def test_twilio_refusing_the_account_keeps_invitations_for_a_redrive(
 
 
 def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
-    database_url, twilio, caplog
+    inviting_without_redis, twilio, caplog
 ):
     """Development mode sends inside the request: Twilio failing is said, not a 500."""
-    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
-    with runtime_of(app).db.transaction() as db:
-        token = create_token(db, "caseworker-system", None, ["invite"])
+    app, token = inviting_without_redis
     twilio.failures = [500]
     answer = invite(app, token)
     assert answer.status_code == 201
@@ -1782,14 +1790,12 @@ def test_without_redis_an_invitation_twilio_cannot_take_stays_scheduled(
 
 
 def test_without_redis_an_invitation_no_request_could_be_made_for_says_so(
-    database_url, twilio, monkeypatch, caplog
+    inviting_without_redis, twilio, monkeypatch, caplog
 ):
     """A proxy setting requests cannot use: nothing reached Twilio, and trying again would
     change nothing, yet the reason said "Twilio did not take it; no retry without REDIS_URL"
     (and the log that invitations "wait and are retried", which nothing does without Redis)."""
-    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
-    with runtime_of(app).db.transaction() as db:
-        token = create_token(db, "caseworker-system", None, ["invite"])
+    app, token = inviting_without_redis
     monkeypatch.setenv("HTTP_PROXY", "http://")
     answer = invite(app, token)
     assert (answer.status_code, answer.json["status"]) == (201, "scheduled")
@@ -1802,13 +1808,11 @@ def test_without_redis_an_invitation_no_request_could_be_made_for_says_so(
 
 
 def test_without_redis_an_invitation_twilio_refuses_the_account_for_is_said_to_wait(
-    database_url, twilio, caplog
+    inviting_without_redis, twilio, caplog
 ):
     """The account refused (a wrong TWILIO_AUTH_TOKEN): the log said invitations "wait and are
     retried", which without Redis nothing does; the invitation stays scheduled, and says so."""
-    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
-    with runtime_of(app).db.transaction() as db:
-        token = create_token(db, "caseworker-system", None, ["invite"])
+    app, token = inviting_without_redis
     twilio.failures = [(401, 20003)]
     answer = invite(app, token)
     assert (answer.status_code, answer.json["status"]) == (201, "scheduled")
@@ -1950,10 +1954,10 @@ def test_the_same_person_twice_in_one_batch_is_invited_once(inviting, twilio):
     assert len(twilio.messages) == 1
 
 
-def test_without_redis_a_repeated_transaction_keeps_each_row_its_own_answer(database_url, twilio):
-    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
-    with runtime_of(app).db.transaction() as db:
-        token = create_token(db, "caseworker-system", None, ["invite"])
+def test_without_redis_a_repeated_transaction_keeps_each_row_its_own_answer(
+    inviting_without_redis, twilio
+):
+    app, token = inviting_without_redis
     twilio.failures = [500]
     row = {"service": "passport", "phone": PHONE, "transaction_id": "T-1"}
     answer = app.test_client().post(
@@ -2192,13 +2196,11 @@ def test_invite_cli_refuses_a_phone_cell_with_letters(inviting, twilio, tmp_path
     assert [m["To"] for m in twilio.messages] == ["+12025550181"]
 
 
-def test_without_redis_an_invitation_not_yet_due_is_not_sent_early(database_url, twilio):
+def test_without_redis_an_invitation_not_yet_due_is_not_sent_early(inviting_without_redis, twilio):
     """Development sends during the request: a send_at two days ahead was texted at once."""
     from feedbot.invitation_queue import NOT_SCHEDULED
 
-    app = make_app(database_url, twilio_api_base=twilio.url, fixed_now=NOON)
-    with runtime_of(app).db.transaction() as db:
-        token = create_token(db, "caseworker-system", None, ["invite"])
+    app, token = inviting_without_redis
     later = NOON + timedelta(days=2)
     answer = invite(app, token, send_at=later.isoformat())
     assert answer.status_code == 201
