@@ -9,9 +9,10 @@ stop. A Redis error RQ does retry (its job loop waiting for Redis) is retried ev
 with RQ's backoff to a minute, and logged once, not at every try.
 
 RQ's scheduler runs in a child process forked from the worker. The child lets go of the
-worker's database connections and stops when the worker is gone: a worker killed with SIGKILL
-(an OOM kill) must not leave behind a scheduler that keeps RQ's scheduler lock and, with a copy
-of the killed job's socket, that job's database session and the locks it held.
+worker's database and Redis connections and stops when the worker is gone: a worker killed
+with SIGKILL (an OOM kill) must not leave behind a scheduler that keeps RQ's scheduler lock
+and, with copies of the worker's sockets, the killed job's database session and the locks it
+held, or the worker's wait for a job, which Redis would hand the next job queued.
 
 A worker takes no job while the database's schema is behind its code (a deploy whose
 `feedbot db upgrade` has not run yet): every job would fail on a missing table and spend its
@@ -26,6 +27,7 @@ older than that is known to be a worker gone (`live_workers`).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -38,6 +40,7 @@ from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.connection import AbstractConnection
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
@@ -118,6 +121,7 @@ class FeedbotScheduler(RQScheduler):
 
         try:
             release_inherited_connections()
+            _release_inherited_redis_connections()
             self._check_parent()
             super().work()
         except WorkerGone:
@@ -362,6 +366,18 @@ class FeedbotWorker(PromptSimpleWorker):
                 self.scheduler.register_death()
         else:
             self.scheduler.start()
+
+
+def _release_inherited_redis_connections() -> None:
+    """In the scheduler's process: close its copies of the worker's Redis sockets (the
+    worker's own stay open). Kept, one of them kept a killed worker's wait for a job open in
+    Redis until this process exited too, up to a second later, and Redis handed that wait the
+    next job queued: a job no process ran, gone from its queue."""
+    pid = os.getpid()
+    for candidate in gc.get_objects():
+        # type(), not isinstance(): a dead weak proxy raises on the __class__ it would read.
+        if issubclass(type(candidate), AbstractConnection) and candidate.pid != pid:
+            candidate.disconnect()  # in a child, a close without a shutdown of the socket
 
 
 def _worker_schema() -> SchemaState | None:

@@ -209,6 +209,37 @@ def test_a_worker_killed_mid_drain_leaves_no_scheduler_and_no_lock_behind(
     holder.dispose()
 
 
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def waiting_for_jobs(connection: Redis) -> bool:
+    """Whether a worker waits in Redis for a job (RQ's blocking pop, its last command)."""
+    return any(client["cmd"] in {"blpop", "blmove"} for client in connection.client_list())
+
+
+@ON_SQLITE
+def test_a_job_queued_as_a_killed_worker_dies_is_left_for_the_next_worker(
+    queued_app, redis_server, tmp_path
+):
+    """SIGKILL of the worker alone: until its scheduler child noticed and exited (within a
+    second), the child's copies of the worker's Redis sockets kept the dead worker's wait for
+    a job open in Redis, and Redis handed that wait the next job queued: a job no process ran,
+    gone from its queue. The scheduler closes its copies as it starts."""
+    from feedbot.queue import normalize_queue
+
+    connection = Redis.from_url(redis_server.url)
+    with worker_process(tmp_path / "worker.log") as worker:
+        wait_for(lambda: scheduler_holding_the_lock(connection), 20, "its scheduler")
+        scheduler = scheduler_holding_the_lock(connection)
+        wait_for(lambda: waiting_for_jobs(connection), 20, "its wait for jobs")
+        os.kill(scheduler, signal.SIGSTOP)  # as it is before it notices
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.process.wait()
+        queue = normalize_queue(runtime_of(queued_app))
+        queue.enqueue("tests.support.services.set_key", redis_server.url, "ran")
+        assert queue.count == 1
+
+
 @ON_POSTGRES
 def test_a_worker_registers_again_when_redis_restarts_empty(queued_app, redis_server, tmp_path):
     """RQ registers a worker only when it starts; one that lives through a Redis restart must
