@@ -489,10 +489,14 @@ _PHONE_CUES_CJK = (
 # A number as people dial it: digit groups joined by one space, dot or hyphen, or set in
 # parentheses: "555-0143", "06 12 34 56 78", "010-1234-5678", "(11) 91234-5678", "8 (912)
 # 345-67-89", "+52 1 55 1234 5678". Which of these are phone numbers is decided in code. A
-# hyphen before a word ends a run ("202 456 1111 53-times").
+# hyphen before a word ends a run ("202 456 1111 53-times"), and so do digits glued to a word
+# after a space ("(646) 805-1403 2x", "202-456-1111 24/7", "3rd", "5pm"): a word of their own.
+_DIGITS_GLUED_TO_A_WORD = r" \d+(?:[A-Za-z]|/\d)"
 _DIALLED_RUN = re.compile(
-    r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?(?:(?:[ .-]|(?<=\)))\(?\d+\)?)*(?!\d|-\(?\d)"
+    r"(?<![\d+\uff0b])(?:[+\uff0b] ?)?\(?\d+\)?"
+    rf"(?:(?:[.-]|(?<=\))|(?!{_DIGITS_GLUED_TO_A_WORD}) )\(?\d+\)?)*(?!\d|-\(?\d)"
 )
+_GLUED_TO_A_WORD_AFTER = re.compile(_DIGITS_GLUED_TO_A_WORD)
 _SPACE_IN_RUN = re.compile(" ")
 _HYPHEN = re.compile("-")
 _GROUP_IN_RUN = re.compile("[^ -]+")
@@ -2071,17 +2075,19 @@ def _cued_phones(text: str, region: str) -> list[Finding]:
         if _cued_phone(text, start, end):
             found.append(Finding("PHONE", start, end))
         else:
-            found += _phones_in_run(text, start, end, region, after_number)
+            misread = after_number or _GLUED_TO_A_WORD_AFTER.match(text, end) is not None
+            found += _phones_in_run(text, start, end, region, misread)
     return found
 
 
 def _phones_in_run(
-    text: str, start: int, end: int, region: str, after_number: bool = False
+    text: str, start: int, end: int, region: str, misread: bool = False
 ) -> list[Finding]:
     """The phone numbers in a run of digit groups that is none as a whole: numbers side by
     side, or a number beside digits that are none ("202 456 1111 999 000 0000", "202 456 1111
-    5 times"). After a card or a reference, a run that is one is read here: the matcher reads
-    their digits into it."""
+    5 times"). A run that is one is read here when the matcher misreads it (`misread`): after a
+    card or a reference it reads their digits into it, and before digits glued to a word
+    ("(646) 805-1403 2x") it reads those and finds no number."""
     digits = len(_DIGIT.findall(text, start, end))
     if digits > _MAX_INTERNATIONAL_DIGITS:
         side_by_side = _valid_side_by_side(text, start, end, region)
@@ -2096,14 +2102,14 @@ def _phones_in_run(
         )
     if digits < _MIN_DIALLED_DIGITS:
         return []
-    if not after_number and _SPACE_IN_RUN.search(text, start, end) is None:
+    if not misread and _SPACE_IN_RUN.search(text, start, end) is None:
         if _HYPHEN.search(text, start, end) is None or _valid_in_region(text[start:end], region):
             return []
         return _phones_joined_by_hyphens(text, start, end, region)
     if _valid_in_region(text[start:end], region):
-        # The matcher's to read, but for a card's or reference's digits before it.
-        whole = not _glued_to_letters(text, start, end)
-        return [Finding("PHONE", start, end)] if after_number and whole else []
+        # The matcher's to read, unless it misreads the digits beside it.
+        whole = not _glued_to_letters(text, start, end) and not _counts_by_one(text, start, end)
+        return [Finding("PHONE", start, end)] if misread and whole else []
     return (
         _grouped_phones_in_run(text, start, end, region)
         or _phone_before_a_count(text, start, end, region)
