@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
 import re
@@ -262,16 +263,33 @@ class UniqueKeyLoader(_SafeLoader):
                     waiting.append((value_node, place))
 
 
-def _read_yaml(path: Path) -> Any:
+def read_text(path: Path, refuse: type[FlowError] = FlowError) -> str:
+    """A services or flow file's text, UTF-8 with or without the byte order mark Notepad may
+    write. PyYAML reads it as UTF-8: a file that cannot be read, or that an editor saved as
+    UTF-16 or Latin-1, is refused with `refuse` naming it, and where its first byte that is not
+    UTF-8 is, by line and column as an editor counts them (everything before it is UTF-8)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            loader = UniqueKeyLoader(handle)
-            try:
-                document = loader.get_single_data()
-            finally:
-                loader.dispose()
+        data = path.read_bytes()
     except OSError as error:
-        raise FlowError(path, "", f"cannot be read ({error.strerror})") from error
+        raise refuse(path, "", f"cannot be read ({error.strerror})") from error
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8")
+        place = f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
+        problem = f"is not UTF-8 text (byte 0x{data[error.start]:02x}): save it as UTF-8"
+        raise refuse(path, place, problem) from error
+
+
+def _read_yaml(path: Path) -> Any:
+    text = read_text(path)
+    try:
+        loader = UniqueKeyLoader(text)
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -17,7 +17,14 @@ import jsonschema
 import yaml
 
 from feedbot.engine import Context
-from feedbot.flows import ENDLESS_ALIAS, Flow, FlowError, UniqueKeyLoader, load_flows
+from feedbot.flows import (
+    ENDLESS_ALIAS,
+    Flow,
+    FlowError,
+    UniqueKeyLoader,
+    load_flows,
+    read_text,
+)
 from feedbot.scrub import is_everyday_word
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "services.schema.json"
@@ -192,16 +199,14 @@ _DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.c
 
 
 def _read(path: Path) -> _ServicesFile:
+    text = read_text(path, ServiceError)
     try:
-        with path.open(encoding="utf-8") as handle:
-            loader = _DatesAsWritten(handle)
-            try:
-                root = loader.get_single_node()
-                document = None if root is None else loader.construct_document(root)
-            finally:
-                loader.dispose()
-    except OSError as error:
-        raise ServiceError(path, "", f"cannot be read ({error.strerror})") from error
+        loader = _DatesAsWritten(text)
+        try:
+            root = loader.get_single_node()
+            document = None if root is None else loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         # Only the place and the problem: PyYAML's own message quotes the line, which may be
         # a line of scrub_names.

@@ -1,0 +1,129 @@
+"""Services and flow files that are not UTF-8 text are named in one line as any broken file is:
+at start-up (create_app), by `feedbot check-config` and other commands, and by a worker reading
+changed files again. create_app and the worker stopped with a bare UnicodeDecodeError."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from feedbot.flows import FlowError
+from feedbot.services import ServiceError, load_services
+from tests.conftest import TEST_SERVICES, make_app
+from tests.support.config_check import check_config_services_line
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+
+NOT_UTF8 = "is not UTF-8 text (byte 0x{byte:02x}): save it as UTF-8"
+
+
+def staff_files(tmp_path: Path) -> Path:
+    """A flows directory of the test's own: the shipped flows and the test services."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for flow in FLOWS.glob("a11*.yaml"):
+        (flows / flow.name).write_text(flow.read_text(encoding="utf-8"), encoding="utf-8")
+    (flows / "services.yaml").write_text(TEST_SERVICES.read_text(encoding="utf-8"))
+    return flows
+
+
+def latin1_services(flows: Path) -> tuple[Path, str]:
+    """The test services saved as Latin-1 (without their Arabic name, which Latin-1 lacks); the
+    file and the place of its first "ó", which Latin-1 writes as the one byte 0xf3."""
+    text = TEST_SERVICES.read_text(encoding="utf-8")
+    text = text.replace("    translations:\n      ar: {name: طلب القرض}\n", "")
+    services = flows / "services.yaml"
+    services.write_bytes(text.encode("latin-1"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "ó" in row)
+    return services, f"line {line}, column {text.splitlines()[line - 1].index('ó') + 1}"
+
+
+def start_app(flows: Path, sqlite_url: str) -> None:
+    make_app(sqlite_url, services_file=flows / "services.yaml", flows_dir=flows)
+
+
+def test_a_services_file_not_utf8_stops_start_up_named(tmp_path, sqlite_url):
+    flows = staff_files(tmp_path)
+    services, place = latin1_services(flows)
+    with pytest.raises(ServiceError) as refused:
+        start_app(flows, sqlite_url)
+    assert str(refused.value) == f"{services}, {place}: {NOT_UTF8.format(byte=0xF3)}"
+
+
+def test_a_flow_file_saved_as_utf16_stops_start_up_named(tmp_path, sqlite_url):
+    """As Windows editors save "Unicode": a byte order mark, 0xff 0xfe, then two bytes a
+    character."""
+    flows = staff_files(tmp_path)
+    flow = flows / "a11_thumbs.yaml"
+    flow.write_text((FLOWS / "a11_thumbs.yaml").read_text(encoding="utf-8"), encoding="utf-16")
+    with pytest.raises(FlowError) as refused:
+        start_app(flows, sqlite_url)
+    assert str(refused.value) == f"{flow}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
+
+
+def test_check_config_names_a_flow_file_not_utf8(tmp_path):
+    flows = staff_files(tmp_path)
+    flow = flows / "a11.yaml"
+    text = flow.read_text(encoding="utf-8").replace("title: A-11", "title: Café A-11", 1)
+    # A title pasted from a Latin-1 page, in a file that is UTF-8 otherwise.
+    flow.write_bytes(text.encode("utf-8").replace("Café".encode(), b"Caf\xe9", 1))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "é" in row)
+    assert check_config_services_line(flows, tmp_path) == (
+        1,
+        ["PROBLEM", f"FlowError: {flow}, line {line}, column 11: {NOT_UTF8.format(byte=0xE9)}"],
+    )
+
+
+def test_a_utf8_byte_order_mark_is_read_and_not_counted(tmp_path, sqlite_url):
+    """Notepad may begin a UTF-8 file with one: the files read as without it, and a column on
+    the first line is counted as an editor shows it."""
+    flows = staff_files(tmp_path)
+    for path in flows.glob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    assert (flows / "a11.yaml").read_bytes().startswith(b"\xef\xbb\xbf")
+    start_app(flows, sqlite_url)
+    services = flows / "services.yaml"
+    services.write_bytes(b"\xef\xbb\xbfservices: caf\xe9\n")
+    with pytest.raises(ServiceError) as refused:
+        load_services(services, flows)
+    assert str(refused.value) == f"{services}, line 1, column 14: {NOT_UTF8.format(byte=0xE9)}"
+
+
+def worker_reads(flows: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import TEST_SECRET_KEY
+
+    for name, value in {
+        "DATABASE_URL": sqlite_url,
+        "FEEDBOT_SECRET_KEY": TEST_SECRET_KEY,
+        "FEEDBOT_SERVICES_FILE": str(flows / "services.yaml"),
+        "FEEDBOT_FLOWS_DIR": str(flows),
+        "FEEDBOT_ENV": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+def test_a_worker_names_a_changed_file_not_utf8_and_goes_on(
+    tmp_path, sqlite_url, monkeypatch, caplog
+):
+    """The worker's log said `UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in
+    position 0`: which file, and where, it did not say."""
+    from feedbot.jobs import worker_runtime
+
+    flows = staff_files(tmp_path)
+    worker_reads(flows, sqlite_url, monkeypatch)
+    assert worker_runtime().services.get("passport") is not None
+    caplog.set_level(logging.INFO, logger="feedbot.jobs")
+    services = flows / "services.yaml"
+    services.write_text(TEST_SERVICES.read_text(encoding="utf-8"), encoding="utf-16")
+    named = f"ServiceError: {services}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
+    runtime = worker_runtime()
+    assert runtime.services.get("passport") is not None
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert logged.getMessage() == (
+        f"the services or flow files changed but cannot be read ({named}): going on with those"
+        " read before; `feedbot check-config` says what to fix"
+    )
+    assert not logged.exc_info
