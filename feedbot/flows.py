@@ -209,6 +209,16 @@ class DuplicateKey:
 
 _MERGE = "tag:yaml.org,2002:merge"
 
+# How many lists and mappings inside one another a services or flow file may hold: their
+# settings go six deep at most. libyaml's parser takes 1,000, and what reads the document next
+# (json, the schema's check, the search for scrub_names) recurses once or twice a level: from 500
+# levels it stopped with a bare RecursionError.
+MAX_DEPTH = 100
+NESTED_TOO_DEEP = (
+    f"is nested too deep (more than {MAX_DEPTH} lists or mappings inside one another; a services"
+    " or flow file's settings go a few levels deep)"
+)
+
 
 # libyaml's parser where PyYAML was built with it (its wheels are): the same documents, nodes
 # and marks, read about ten times as fast as PyYAML's own Python parser, which took most of
@@ -222,11 +232,16 @@ class UniqueKeyLoader(_SafeLoader):
     loading, `duplicate_key` is the first found, or None.
 
     A setting a merge key (<<) brings in and the mapping then writes is not written twice: that
-    is how YAML's merge gives defaults."""
+    is how YAML's merge gives defaults.
+
+    `too_deep` is where the first list or mapping nested more than MAX_DEPTH deep begins, or
+    None: the document is read as ever, and nothing after should follow it."""
 
     duplicate_key: DuplicateKey | None = None
+    too_deep: yaml.Mark | None = None
 
     def construct_document(self, node: yaml.Node) -> Any:
+        self.too_deep = _too_deep(node)
         found = list(self._duplicate_keys(node))
         # The shallowest first: every key on its way is then written once, so its place is
         # one the document has.
@@ -263,6 +278,47 @@ class UniqueKeyLoader(_SafeLoader):
                     waiting.append((value_node, place))
 
 
+def _too_deep(root: yaml.Node) -> yaml.Mark | None:
+    """Where the first list or mapping more than MAX_DEPTH deep begins, as PyYAML reads the
+    document: through aliases, so values each written a few levels deep, holding one another by
+    their aliases, count as deep as they are read."""
+    heights = _heights(root)
+    if heights[id(root)] <= MAX_DEPTH:
+        return None
+    node = root
+    for _ in range(MAX_DEPTH):
+        node = max(_children(node), key=lambda child: heights[id(child)])
+    return node.start_mark
+
+
+def _heights(root: yaml.Node) -> dict[int, int]:
+    """How many lists and mappings inside one another each node is, itself included (0 for a
+    value). Each node once, without recursion: an alias is a node already seen, and an alias back
+    into the value that holds it (refused later, as endless) adds nothing."""
+    heights: dict[int, int] = {}
+    waiting: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while waiting:
+        node, counting = waiting.pop()
+        if counting:
+            heights[id(node)] = 1 + max(
+                (heights[id(child)] for child in _children(node)), default=0
+            )
+        elif id(node) not in heights:
+            heights[id(node)] = 0
+            if not isinstance(node, yaml.ScalarNode):
+                waiting.append((node, True))
+                waiting += [(child, False) for child in _children(node)]
+    return heights
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
+
+
 def read_text(path: Path, refuse: type[FlowError] = FlowError) -> str:
     """A services or flow file's text, UTF-8 with or without the byte order mark Notepad may
     write. PyYAML reads it as UTF-8: a file that cannot be read, or that an editor saved as
@@ -296,6 +352,8 @@ def _read_yaml(path: Path) -> Any:
         raise FlowError(
             path, place, f"is not valid YAML ({getattr(error, 'problem', error)})"
         ) from error
+    if (mark := loader.too_deep) is not None:
+        raise FlowError(path, f"line {mark.line + 1}, column {mark.column + 1}", NESTED_TOO_DEEP)
     if (duplicate := loader.duplicate_key) is not None:
         place = f"line {duplicate.line}, {_place(duplicate.parts)}"
         raise FlowError(path, place, duplicate.problem)

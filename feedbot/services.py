@@ -19,6 +19,7 @@ import yaml
 from feedbot.engine import Context
 from feedbot.flows import (
     ENDLESS_ALIAS,
+    NESTED_TOO_DEEP,
     Flow,
     FlowError,
     UniqueKeyLoader,
@@ -214,6 +215,8 @@ def _read(path: Path) -> _ServicesFile:
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or type(error).__name__
         raise ServiceError(path, place, f"is not valid YAML ({problem})") from error
+    if (mark := loader.too_deep) is not None:
+        raise ServiceError(path, f"line {mark.line + 1}, column {mark.column + 1}", NESTED_TOO_DEEP)
     try:
         data = json.loads(json.dumps(document, default=str))
     except ValueError as error:  # json's "Circular reference detected"

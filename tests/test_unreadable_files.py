@@ -1,6 +1,7 @@
-"""Services and flow files that are not UTF-8 text are named in one line as any broken file is:
-at start-up (create_app), by `feedbot check-config` and other commands, and by a worker reading
-changed files again. create_app and the worker stopped with a bare UnicodeDecodeError."""
+"""Services and flow files that are not UTF-8 text, or are nested deeper than feedbot's checks
+can follow, are named in one line as any broken file is: at start-up (create_app), by
+`feedbot check-config` and other commands, and by a worker reading changed files again. Both
+stopped each of them with a bare UnicodeDecodeError or RecursionError."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from feedbot.cli import main
 from feedbot.flows import FlowError
 from feedbot.services import ServiceError, load_services
 from tests.conftest import TEST_SERVICES, make_app
@@ -16,7 +19,15 @@ from tests.support.config_check import check_config_services_line
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
+TOO_DEEP = (
+    "is nested too deep (more than 100 lists or mappings inside one another; a services or"
+    " flow file's settings go a few levels deep)"
+)
 NOT_UTF8 = "is not UTF-8 text (byte 0x{byte:02x}): save it as UTF-8"
+
+# libyaml's parser takes 1,000 levels; json, the schema's check and the search for scrub_names
+# recursed once or more a level past Python's limit.
+DEEP_SERVICES = "services: " + "[" * 999 + "]" * 999 + "\n"
 
 
 def staff_files(tmp_path: Path) -> Path:
@@ -27,6 +38,14 @@ def staff_files(tmp_path: Path) -> Path:
         (flows / flow.name).write_text(flow.read_text(encoding="utf-8"), encoding="utf-8")
     (flows / "services.yaml").write_text(TEST_SERVICES.read_text(encoding="utf-8"))
     return flows
+
+
+def deep_flow(flows: Path) -> tuple[Path, str]:
+    """a11.yaml with a value 999 mappings deep after it; the file and its 101st mapping's place."""
+    flow = flows / "a11.yaml"
+    text = flow.read_text(encoding="utf-8")
+    flow.write_text(text + "extra: " + "{a: " * 999 + "1" + "}" * 999 + "\n")
+    return flow, f"line {text.count(chr(10)) + 1}, column {len('extra: ') + 99 * 4 + 1}"
 
 
 def latin1_services(flows: Path) -> tuple[Path, str]:
@@ -42,6 +61,58 @@ def latin1_services(flows: Path) -> tuple[Path, str]:
 
 def start_app(flows: Path, sqlite_url: str) -> None:
     make_app(sqlite_url, services_file=flows / "services.yaml", flows_dir=flows)
+
+
+def test_a_services_file_nested_too_deep_stops_start_up_named(tmp_path, sqlite_url):
+    flows = staff_files(tmp_path)
+    services = flows / "services.yaml"
+    services.write_text(DEEP_SERVICES)
+    with pytest.raises(ServiceError) as refused:
+        start_app(flows, sqlite_url)
+    assert str(refused.value) == f"{services}, line 1, column 110: {TOO_DEEP}"
+
+
+def test_a_flow_file_nested_too_deep_stops_start_up_named(tmp_path, sqlite_url):
+    flows = staff_files(tmp_path)
+    flow, place = deep_flow(flows)
+    with pytest.raises(FlowError) as refused:
+        start_app(flows, sqlite_url)
+    assert str(refused.value) == f"{flow}, {place}: {TOO_DEEP}"
+
+
+def test_nesting_made_deep_by_aliases_is_named_where_it_goes_too_deep(tmp_path):
+    """Eleven anchored values, each 90 deep and holding the one before it by its alias: no
+    value is written 100 deep, but PyYAML reads them 991 deep."""
+    lines = [f"x0: &x0 {'[' * 90}{']' * 90}"]
+    lines += [f"x{n}: &x{n} {'[' * 90}*x{n - 1}{']' * 90}" for n in range(1, 11)]
+    services = tmp_path / "services.yaml"
+    services.write_text("\n".join([*lines, "services: *x10"]) + "\n")
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    # The 101st level: x9's 10th bracket, inside x10's 90 and the document's own mapping.
+    assert str(refused.value) == f"{services}, line 10, column {len('x9: &x9 ') + 10}: {TOO_DEEP}"
+
+
+def test_check_config_and_commands_name_a_file_nested_too_deep(tmp_path):
+    flows = staff_files(tmp_path)
+    flow, place = deep_flow(flows)
+    assert check_config_services_line(flows, tmp_path) == (
+        1,
+        ["PROBLEM", f"FlowError: {flow}, {place}: {TOO_DEEP}"],
+    )
+    flow.write_text((FLOWS / "a11.yaml").read_text(encoding="utf-8"))
+    services = flows / "services.yaml"
+    services.write_text(DEEP_SERVICES)
+    environment = {
+        "FEEDBOT_SERVICES_FILE": str(services),
+        "FEEDBOT_FLOWS_DIR": str(flows),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=environment)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"feedbot: cannot start: ServiceError: {services}, line 1, column 110: {TOO_DEEP}\n"
+    )
 
 
 def test_a_services_file_not_utf8_stops_start_up_named(tmp_path, sqlite_url):
@@ -105,11 +176,13 @@ def worker_reads(flows: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("REDIS_URL", raising=False)
 
 
-def test_a_worker_names_a_changed_file_not_utf8_and_goes_on(
-    tmp_path, sqlite_url, monkeypatch, caplog
+@pytest.mark.parametrize("broken", ["nested too deep", "saved as UTF-16"])
+def test_a_worker_names_a_changed_file_it_cannot_read_and_goes_on(
+    broken, tmp_path, sqlite_url, monkeypatch, caplog
 ):
-    """The worker's log said `UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in
-    position 0`: which file, and where, it did not say."""
+    """The worker's log said `RecursionError: maximum recursion depth exceeded while encoding a
+    JSON object`, with a traceback, or `UnicodeDecodeError: 'utf-8' codec can't decode byte
+    0xff in position 0`: which file, and where, it did not say."""
     from feedbot.jobs import worker_runtime
 
     flows = staff_files(tmp_path)
@@ -117,8 +190,12 @@ def test_a_worker_names_a_changed_file_not_utf8_and_goes_on(
     assert worker_runtime().services.get("passport") is not None
     caplog.set_level(logging.INFO, logger="feedbot.jobs")
     services = flows / "services.yaml"
-    services.write_text(TEST_SERVICES.read_text(encoding="utf-8"), encoding="utf-16")
-    named = f"ServiceError: {services}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
+    if broken == "nested too deep":
+        services.write_text(DEEP_SERVICES)
+        named = f"ServiceError: {services}, line 1, column 110: {TOO_DEEP}"
+    else:
+        services.write_text(TEST_SERVICES.read_text(encoding="utf-8"), encoding="utf-16")
+        named = f"ServiceError: {services}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
     runtime = worker_runtime()
     assert runtime.services.get("passport") is not None
     (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]

@@ -478,21 +478,32 @@ def test_a_worker_goes_on_with_its_services_when_a_date_does_not_exist(
 def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
     sqlite_url, tmp_path, monkeypatch, caplog
 ):
-    """A file the loader fails on in a way it does not name (nested 999 deep: libyaml's
-    parser allows 1,000 levels, and PyYAML's constructor recurses past Python's limit) kept
-    failing every job; the worker logs it, with the traceback, and goes on."""
+    """A file the loader fails on in a way it does not name (a flow's date that does not exist:
+    the flow reader, unlike the services file's, leaves PyYAML's bare ValueError on 2027-02-30)
+    kept failing every job; the worker logs it, with the traceback, and goes on."""
+    from feedbot.config import REPO_ROOT
     from feedbot.jobs import worker_runtime
 
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for flow in (REPO_ROOT / "flows").glob("a11*.yaml"):
+        (flows / flow.name).write_text(flow.read_text(encoding="utf-8"), encoding="utf-8")
     services = tmp_path / "services.yaml"
     services.write_text(TEST_SERVICES.read_text())
     _worker_reads(services, sqlite_url, monkeypatch)
+    monkeypatch.setenv("FEEDBOT_FLOWS_DIR", str(flows))
     assert worker_runtime().services.get("passport") is not None
     caplog.set_level("INFO", logger="feedbot.jobs")
-    services.write_text("services: " + "[" * 999 + "]" * 999 + "\n")
+    flow = flows / "a11.yaml"
+    text = flow.read_text(encoding="utf-8")
+    assert "\nversion: 1\n" in text
+    flow.write_text(text.replace("\nversion: 1\n", "\nversion: 2027-02-30\n"), encoding="utf-8")
     runtime = worker_runtime()
     assert runtime.services.get("passport") is not None
     (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
-    assert logged.getMessage().startswith("the services or flow files changed but cannot be")
+    assert logged.getMessage().startswith(
+        "the services or flow files changed but cannot be read (ValueError: day is out of range"
+    )
     assert logged.exc_info
     runtime.db.dispose()
 
