@@ -472,6 +472,7 @@ _PHONE_CUES = (
     r"call|(?<!\[)phone|cell(?:phone)?|mobile|text|tel|whatsapp"  # English
     r"|(?:my|his|her|their|your|['’]s)\s+number",
     r"(?:mi|su|tu)\s+n[uú]mero|tel[eé]fono|celular|cel|m[oó]vil|ll[aá]m\w*",  # Spanish
+    r"fono|celu",  # Chile's words for a phone and a mobile one
     r"(?:mon|son|ton|votre)\s+num[ée]ro|t[ée]l[ée]phone|t[ée]l|portable|r?appel\w*|joindre",
     r"(?:meu|seu)\s+n[uú]mero|telefone|celular|whats|zap|lig\w*|contato",  # Portuguese
     r"số\s+(?:điện\s+thoại|đt|của\s+(?:tôi|em|mình)|tôi|em)|điện\s+thoại|sđt|sdt|gọi|zalo",

@@ -1333,6 +1333,24 @@ def test_a_phone_number_after_a_cue_in_any_survey_language_is_scrubbed(text, exp
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("fono 9 1234 5678", "fono [PHONE]"),
+        ("mi fono es el 9 1234 5678, gracias", "mi fono es el [PHONE], gracias"),
+        ("Fono: 912345678", "Fono: [PHONE]"),
+        ("mi celu 9 1234 5678", "mi celu [PHONE]"),
+        ("el fono no funciona, llamé 3 veces", None),
+        ("audífono 9 1234 5678", None),
+    ],
+)
+def test_a_chilean_number_after_fono_or_celu_is_scrubbed(text, expected):
+    """Chile says "fono" and "celu" for its phone: "fono 9 1234 5678" was exported, since neither
+    word was a cue and phonenumbers knows no 9 1xxx number as given out in Chile (its matcher
+    finds only numbers it does). After a cue a number need not be one it knows."""
+    assert scrub(text, region="CL") == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("010-1234-5678 is my cell", "[PHONE] is my cell"),
         ("the office at 06 12 34 56 78 closed", "the office at [PHONE] closed"),
         ("WeChat: 138 1234 5678", "WeChat: [PHONE]"),
