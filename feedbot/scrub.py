@@ -88,7 +88,7 @@ def find_personal_data(
     placeholder is ever seen (or rewritten) by a later detector. Names come last. These are
     one reading's findings: scrub() reads its rewritten text again (see there).
     """
-    text = _fold_dashes(text)
+    text = _fold_separators(text)
     kept: list[Finding] = []
     for detector in _DETECTORS:
         _keep_new(kept, detector(text, region))
@@ -126,12 +126,13 @@ def _keep_new(kept: list[Finding], findings: list[Finding]) -> None:
         kept.insert(index, finding)
 
 
-def _fold_dashes(text: str) -> str:
-    # Word processors and phone keyboards turn "123-45-6789" into "123–45–6789"; every digit
-    # pattern below reads a plain hyphen. One character for one, so spans stay the same.
-    if text.isascii():
+def _fold_separators(text: str) -> str:
+    # Word processors and phone keyboards turn "123-45-6789" into "123–45–6789", and put a
+    # no-break or thin space (or a tab) between a number's groups: every digit pattern below
+    # reads a plain hyphen and a plain space. One character for one, so spans stay the same.
+    if text.isascii() and "\t" not in text:
         return text
-    return _DASH_BETWEEN_DIGITS.sub("-", text)
+    return _SPACE_BETWEEN_DIGITS.sub(" ", _DASH_BETWEEN_DIGITS.sub("-", text))
 
 
 # --- patterns -------------------------------------------------------------------------------
@@ -148,6 +149,8 @@ def _word_set(words: str) -> frozenset[str]:
 
 
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\ufe58\ufe63\uff0d](?=\d)")
+# Spaces but the plain one and line breaks (a line break parts two numbers, as it does a cue).
+_SPACE_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000](?=\d)")
 
 # A digit run must not continue into more digits, even across one separator: a 22-digit
 # tracking number written in groups must not yield a "card" from its first four groups.

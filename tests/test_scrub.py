@@ -143,6 +143,27 @@ def test_decomposed_accents_are_read_like_composed_ones():
     assert scrub(decomposed) == "tên tôi là [NAME]"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SSN 123\u00a045\u00a06789", "SSN [SSN]"),  # no-break space
+        ("123\u00a045\u00a06789, thanks", "[SSN], thanks"),
+        ("my ssn 123\u202f45\u202f6789", "my ssn [SSN]"),  # narrow no-break space
+        ("ssn 123\t45\t6789", "ssn [SSN]"),
+        ("4111\u00a01111\u00a01111\u00a01111", "[CARD]"),
+        ("12.345.670-K y 912\u200970\u20091234", "[NATIONAL_ID] y [ITIN]"),  # thin space
+        # Between digits and words such a space is kept as written, and counts stay counts.
+        ("I waited 3\u00a045 minutes", None),
+        ("SSN\u00a0123-45-6789 ok", "SSN\u00a0[SSN] ok"),
+    ],
+)
+def test_an_ssn_or_card_with_other_spaces_between_its_groups_is_scrubbed(text, expected):
+    """A no-break or thin space, as word processors and some keyboards put between a number's
+    groups, was no space to the SSN and card patterns: "123\u00a045\u00a06789" was exported
+    (a phone number so written was found by the matcher)."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 def test_a_dash_character_keeps_the_spans_of_the_text():
     assert find_personal_data("SSN 123–45–6789 ok") == [Finding("SSN", 4, 15)]
 
