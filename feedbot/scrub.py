@@ -267,17 +267,25 @@ _NATIONAL_ID_STARTS = r"(?<![\d.,/])(?<![\d.,/]-)"
 _NATIONAL_ID_ENDS = r"(?!\w)(?![.,/-]\d)"
 _RUT = r"[1-9]\d?\.?\d{3}\.?\d{3}-?[\dkK]"
 _CPF = r"\d{3}\.?\d{3}\.?\d{3}-?\d\d"
+_DOTTED_NATIONAL_ID = r"(?:[1-9]\d?\.\d{3}\.\d{3}-[\dkK]|\d{3}\.\d{3}\.\d{3}-\d\d)"
+# Several may be written in a row, a slash or a comma apart with no space ("12.345.670-K/8.765.
+# 432-K", a family's), each judged by its own check digits; a slash or comma into other digits
+# is still a longer number's ("12.345.670-K/2024").
+_JOINED = "[/,]"
 _NATIONAL_ID = re.compile(
-    rf"{_NATIONAL_ID_STARTS}(?:[1-9]\d?\.\d{{3}}\.\d{{3}}-[\dkK]|\d{{3}}\.\d{{3}}\.\d{{3}}-\d\d)"
+    rf"{_NATIONAL_ID_STARTS}{_DOTTED_NATIONAL_ID}(?:{_JOINED}{_DOTTED_NATIONAL_ID})*"
     rf"{_NATIONAL_ID_ENDS}"
 )
 # The name says which number follows: nine digits after "CPF" are no RUT.
 _NATIONAL_ID_CUE_WORDS = ("rut", "cpf")
 _NATIONAL_ID_CUED = re.compile(
-    rf"\brut\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_RUT}){_NATIONAL_ID_ENDS}"
-    rf"|\bcpf\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_CPF}){_NATIONAL_ID_ENDS}",
+    rf"\brut\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_RUT}(?:{_JOINED}{_RUT})*)"
+    rf"{_NATIONAL_ID_ENDS}"
+    rf"|\bcpf\b[^\d\n\[]{{0,20}}?{_NATIONAL_ID_STARTS}({_CPF}(?:{_JOINED}{_CPF})*)"
+    rf"{_NATIONAL_ID_ENDS}",
     re.IGNORECASE,
 )
+_NATIONAL_ID_IN_A_ROW = re.compile("[^/,]+")
 _NATIONAL_ID_MIN_DIGITS = 7
 _NATIONAL_ID_SEPARATORS = re.compile("[.-]")
 _CPF_DIGITS = 11
@@ -1892,18 +1900,27 @@ def _national_ids(text: str, region: str) -> list[Finding]:
     if _fewer_digits(text, _NATIONAL_ID_MIN_DIGITS):
         return []
     found = [
-        Finding("NATIONAL_ID", m.start(), m.end())
+        number
         for m in _NATIONAL_ID.finditer(text)
-        if _valid_national_id(m.group())
+        for number in _valid_national_ids(text, m.span())
     ]
     lowered = text.lower()
     if any(word in lowered for word in _NATIONAL_ID_CUE_WORDS):
         found += [
-            Finding("NATIONAL_ID", m.start(m.lastindex), m.end(m.lastindex))
+            number
             for m in _NATIONAL_ID_CUED.finditer(text)
-            if _valid_national_id(m.group(m.lastindex))
+            for number in _valid_national_ids(text, m.span(m.lastindex))
         ]
     return found
+
+
+def _valid_national_ids(text: str, span: tuple[int, int]) -> list[Finding]:
+    """The numbers with right check digits among those written in a row at `span`."""
+    return [
+        Finding("NATIONAL_ID", m.start(), m.end())
+        for m in _NATIONAL_ID_IN_A_ROW.finditer(text, *span)
+        if _valid_national_id(m.group())
+    ]
 
 
 def _valid_national_id(number: str) -> bool:

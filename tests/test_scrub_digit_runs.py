@@ -448,6 +448,27 @@ def test_a_chilean_rut_or_brazilian_cpf_is_scrubbed(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("12.345.670-K/8.765.432-K", "[NATIONAL_ID]/[NATIONAL_ID]"),
+        ("ruts: 12.345.670-K,8.765.432-K.", "ruts: [NATIONAL_ID],[NATIONAL_ID]."),
+        ("123.456.789-09/529.982.247-25", "[NATIONAL_ID]/[NATIONAL_ID]"),
+        ("RUT 12345670-K/8765432-K", "RUT [NATIONAL_ID]/[NATIONAL_ID]"),
+        ("cpf 52998224725/12345678909", "cpf [NATIONAL_ID]/[NATIONAL_ID]"),
+        # Each is judged by its own check digits: "8.765.432-7" is no RUT (its is "K").
+        ("12.345.670-K/8.765.432-7", "[NATIONAL_ID]/8.765.432-7"),
+        # A slash into other digits is still a longer number's, or a date's.
+        ("12.345.670-K/2024", None),
+        ("12.345.678-9/8.765.432-7", None),
+    ],
+)
+def test_national_ids_joined_by_a_slash_or_comma_are_each_scrubbed(text, expected):
+    """A RUT or CPF with a slash or comma before or after it was read as a longer number's
+    groups: two in a row with no space between ("12.345.670-K/8.765.432-K") were exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         (" ".join(["123-45-6789"] * 12), " ".join(["[SSN]"] * 12)),
         ("SSNs: 123-45-6789 234-56-7890 345-67-8901", "SSNs: [SSN] [SSN] [SSN]"),
         ("ssn 807 299-40-7564 332-35-9480", "ssn 807 [SSN] [SSN]"),
