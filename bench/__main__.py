@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from bench import engine_step
 from bench.bare_app import create_reference_table
 from bench.faults.check import wait_for_drain
-from bench.infra import feedbot_env, fresh_database, gunicorn, wait_for_every_web_worker
+from bench.infra import feedbot_env, fresh_database, gunicorn
 from bench.webhooks import LoadResult, run_chat_load, run_sms_load, run_voice_load
 from feedbot.engine import LONGEST_CHOICE_REPLY
 
@@ -95,7 +95,7 @@ def bench_webhooks(quick: bool) -> list[Row]:
     with fresh_database() as database_url:
         env = feedbot_env(database_url, **CHAT_LIMITS)
         with gunicorn("bench.bare_app:create_app()", env, workers) as base:
-            _warm_up(base, connections, people, workers)
+            _warm_up(base, connections, people)
             bare = {
                 "sms": run_sms_load(base, connections, seconds, people),
                 "voice": run_voice_load(base, connections, seconds, people),
@@ -103,10 +103,10 @@ def bench_webhooks(quick: bool) -> list[Row]:
             }
         create_reference_table(database_url)
         with gunicorn("bench.bare_app:create_db_app()", env, workers) as base:
-            _warm_up(base, connections, people, workers, channels=("sms",))
+            _warm_up(base, connections, people, channels=("sms",))
             one_insert = run_sms_load(base, connections, seconds, people)
         with rq_worker(env), gunicorn("feedbot:create_app()", env, workers) as base:
-            _warm_up(base, connections, people, workers)
+            _warm_up(base, connections, people)
             # The fixed-rate run goes first: after the saturating runs below, the worker is
             # still normalizing their thousands of surveys and would share the 2 cores. For
             # the same reason it waits for the warm-up's surveys to be normalized.
@@ -198,18 +198,16 @@ def _warm_up(
     base: str,
     connections: int,
     people: int,
-    workers: int,
     channels: tuple[str, ...] = ("sms", "voice", "chat"),
 ) -> None:
-    """Once every worker process has built its app, one unmeasured second per endpoint:
-    every worker process imports and connects first.
+    """One unmeasured second per endpoint, once every worker process has built its app
+    (infra.gunicorn waits for that: without the wait, on a loaded machine, CI's, the warm-up
+    and the 1 s quick run after it could end before a worker had answered, no request
+    counted): every worker process imports and connects first.
 
     Its texters and callers are numbered apart from the measured runs' (WARM_UP_FIRST on).
     Without SMS here, the fixed-rate SMS run's first second met cold workers: 13 to 31 turns
-    over 30 ms (up to 75 ms), enough to move its p99 from ~15 ms to 31-52 ms. Without the wait
-    for the workers, on a loaded machine (CI's) the warm-up and the 1 s quick run after it
-    could end before a worker had answered: no request counted."""
-    wait_for_every_web_worker(base, workers)
+    over 30 ms (up to 75 ms), enough to move its p99 from ~15 ms to 31-52 ms."""
     if "sms" in channels:
         run_sms_load(base, connections, 1, people, first=WARM_UP_FIRST)
     if "voice" in channels:

@@ -71,7 +71,7 @@ def measure(app: str, seconds: int, connections: int, texters: int) -> dict[str,
         env = feedbot_env(database_url, **CHAT_LIMITS)
         workers = (os.cpu_count() or 1) + 1
         with rq_worker(env), gunicorn(app, env, workers) as base:
-            _warm_up(base, connections, texters, workers, channels=("sms",))
+            _warm_up(base, connections, texters, channels=("sms",))
             before, idle_before = cpu_snapshot(), idle_seconds()
             # wrk has exited by the time /proc could be read again: its CPU is a child's.
             children_before = _children_cpu_seconds()

@@ -22,7 +22,7 @@ from rq.registry import StartedJobRegistry
 from bench.faults.check import Verdict, compare, wait_for_drain
 from bench.faults.cluster import PostgresCluster
 from bench.faults.load import Counters, Load
-from bench.infra import feedbot_env, gunicorn, wait_for_every_web_worker
+from bench.infra import feedbot_env, gunicorn
 from feedbot.migrations import upgrade
 from feedbot.queue import NORMALIZE_QUEUE
 from tests.support.services import RedisServer
@@ -191,7 +191,6 @@ def stack(
         SupervisedWorker(env, logs / "worker.log") as worker,
         gunicorn("feedbot:create_app()", env, WEB_WORKERS, output=web_log) as base,
     ):
-        wait_for_every_web_worker(base, WEB_WORKERS)
         yield Stack(postgres, redis, database_url, base, worker)
 
 
