@@ -53,19 +53,6 @@ def _create_app():  # type: ignore[no-untyped-def]
     except (FlowError, ConfigError) as error:
         click.echo(f"feedbot: cannot start: {type(error).__name__}: {error}", err=True)
         sys.exit(2)
-    except UnicodeDecodeError:
-        # PyYAML reads the services and flow files as UTF-8; an editor may have saved one as
-        # UTF-16. It is named as any other broken services or flow file is.
-        broken = _file_not_utf8()
-        click.echo(f"feedbot: cannot start: {type(broken).__name__}: {broken}", err=True)
-        sys.exit(2)
-
-
-def _file_not_utf8() -> FlowError:
-    from feedbot.config import load_settings
-    from feedbot.preflight import file_not_utf8
-
-    return file_not_utf8(load_settings())
 
 
 # What stops a command through no fault of feedbot's code: a database or Redis it cannot use,

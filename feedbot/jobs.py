@@ -130,7 +130,7 @@ def _with_current_services(runtime: Runtime) -> Runtime:
             " those read before; `feedbot check-config` says what to fix",
             type(error).__name__,
             error,
-            exc_info=not isinstance(error, FlowError | UnicodeDecodeError | OSError),
+            exc_info=not isinstance(error, FlowError | OSError),
         )
         _current[settings] = (signature, current)
         return current

@@ -25,7 +25,6 @@ from feedbot.flows import FlowError
 from feedbot.identity import SecretKeyChanged, check_earlier_hashes, verify_secret_key
 from feedbot.migrations import UPGRADE_HINT, schema_state
 from feedbot.services import (
-    ServiceError,
     ServiceRegistry,
     expired_omb_approvals,
     load_services,
@@ -109,9 +108,6 @@ def _services(settings: Settings) -> tuple[Finding, ServiceRegistry | None]:
         registry = load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
     except FlowError as error:
         return Finding("services", False, f"{type(error).__name__}: {error}"), None
-    except UnicodeDecodeError:
-        broken = file_not_utf8(settings)
-        return Finding("services", False, f"{type(broken).__name__}: {broken}"), None
     # The processes start with either (a renewal may be pending, a translation on its way);
     # they log an expired OMB number at start-up, and only this check names untranslated text.
     problems = expired_omb_approvals(registry.services.values())
@@ -270,28 +266,3 @@ def _redis(settings: Settings) -> Finding:
     finally:
         client.close()
     return Finding("redis", True, "answers")
-
-
-def file_not_utf8(settings: Settings) -> FlowError:
-    """The services or flow file that is not UTF-8, named as other broken files are: PyYAML
-    reads them as UTF-8, and an editor may have saved one as UTF-16."""
-    flows = [
-        path for path in sorted(settings.flows_dir.glob("*.yaml")) if path.name != "services.yaml"
-    ]
-    for kind, path in [(ServiceError, settings.services_file), *((FlowError, p) for p in flows)]:
-        try:
-            path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            byte = error.object[error.start]
-            problem = f"is not UTF-8 text (byte 0x{byte:02x})"
-            return kind(path, _line_and_column(error), f"{problem}: save it as UTF-8")
-        except OSError:
-            continue
-    return FlowError(settings.flows_dir, "", "a services or flow file is not UTF-8 text")
-
-
-def _line_and_column(error: UnicodeDecodeError) -> str:
-    """Where the first byte that is not UTF-8 is, as an editor counts: a byte offset does
-    not help find an "ó" saved as Windows-1252. Everything before it is UTF-8."""
-    lines = error.object[: error.start].split(b"\n")
-    return f"line {len(lines)}, column {len(lines[-1].decode('utf-8')) + 1}"
