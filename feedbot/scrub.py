@@ -427,11 +427,13 @@ _REFERENCE_REACH = 30
 # What a cue may name: letters and digits in groups joined by hyphens ("CAS-2024-001234"),
 # digits joined by dots or slashes too (Chile's "12.345.678-9", a Brazilian court's
 # "0001234-56.2024.8.26.0100", "2024/118345"), and digits after a space before more digits
-# ("4829 1034 5521"). A dot or slash before a word is the sentence's ("9.ref 12345").
+# ("4829 1034 5521"), one digit alone among them ("12345 4 9198"). A single digit that ends
+# the run is a count ("case 12345 3 times"), and a dot or slash before a word is the sentence's
+# ("9.ref 12345").
 _REFERENCE_GROUPS = r"[A-Za-z\d]+(?:-[A-Za-z\d]+|[./]\d+)*"
 _REFERENCE_RUN = re.compile(
-    rf"(?<![A-Za-z\d-])(?=[A-Za-z\d-]*\d){_REFERENCE_GROUPS}(?: \d{_REFERENCE_GROUPS})*"
-    r"(?![A-Za-z\d-])"
+    rf"(?<![A-Za-z\d-])(?=[A-Za-z\d-]*\d){_REFERENCE_GROUPS}"
+    rf"(?: \d(?:{_REFERENCE_GROUPS}|(?= \d\d)))*(?![A-Za-z\d-])"
 )
 _SPACE_BEFORE_A_DIGIT = re.compile(r" (?=\d)")
 # "claim 1.250,00", "reclamo 12.500,00 pesos": an amount, its thousands parted by dots.

@@ -170,11 +170,36 @@ def test_digits_after_a_reference_are_read_as_a_run_of_their_own():
     """The reference cue's run went on past the reference ("claim # 3417 344", then "5 202 456
     1111"), and every part of the run counted as after the cue: the phone number was exported,
     and found only when the text was scrubbed again, after "[REFERENCE]"."""
-    text = "claim # 3417 344 5 202 456 1111"
+    text = "claim # 3417 344 5 5 202 456 1111"
     assert [(f.kind, text[f.start : f.end]) for f in find_personal_data(text)] == [
         ("REFERENCE", "3417 344"),
         ("PHONE", "202 456 1111"),
     ]
+    # One digit alone between groups is the reference's, as "3417 344 202 456 1111" is all one.
+    text = "claim # 3417 344 5 202 456 1111"
+    assert [(f.kind, text[f.start : f.end]) for f in find_personal_data(text)] == [
+        ("REFERENCE", "3417 344 5 202 456 1111"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("case 12345 4 9198", "case [REFERENCE]"),
+        ("case 12345 4 9198, thanks", "case [REFERENCE], thanks"),
+        ("case number 2024 118 3 4567", "case number [REFERENCE]"),
+        ("case 1234 5 6789", "case [REFERENCE]"),
+        ("claim 12345 4 9198 3 times", "claim [REFERENCE] 3 times"),
+        # A single digit that ends the run is a count, not the number's.
+        ("case 12345 3 times", "case [REFERENCE] 3 times"),
+        ("application 12345678 2 weeks ago", "application [REFERENCE] 2 weeks ago"),
+    ],
+)
+def test_a_reference_number_with_a_group_of_one_digit_is_scrubbed_whole(text, expected):
+    """A group of one digit ended a reference number's run after its cue, as if it were a
+    count: in "case 12345 4 9198" the groups after it were exported, and "case 1234 5 6789"
+    (four digits before it, too few to name a file) was exported whole."""
+    assert scrub(text) == expected
 
 
 @pytest.mark.parametrize(
