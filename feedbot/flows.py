@@ -248,6 +248,17 @@ class UniqueKeyLoader(_SafeLoader):
         self.duplicate_key = min(found, key=lambda d: (len(d.parts), d.line), default=None)
         return super().construct_document(node)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as error:
+            # A date that does not exist (2027-02-30) or `!!int twelve`: PyYAML's constructor
+            # raises a bare ValueError, which stopped start-up with its traceback. Named with
+            # its place, as any YAML mistake is.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {type(error).__name__}", node.start_mark
+            ) from error
+
     def _duplicate_keys(self, root: yaml.Node) -> Iterator[DuplicateKey]:
         # Each node once, as the document was written (before merge keys are applied): an
         # alias is a node already seen, so a value holding itself, or aliases nested a

@@ -123,8 +123,9 @@ def _with_current_services(runtime: Runtime) -> Runtime:
     except Exception as error:
         # The worker goes on with the files it read last, whatever stops it reading these:
         # what start-up would refuse is said in one line; anything else (a mistake in a file
-        # the loader does not name yet, as PyYAML's ValueError on 2027-02-30 was) keeps its
-        # traceback, which finds it.
+        # the loader does not name yet, as PyYAML's ValueError on 2027-02-30 and a scale's
+        # OverflowError on 10**20 were, until they were named) keeps its traceback, which
+        # finds it.
         log.error(
             "the services or flow files changed but cannot be read (%s: %s): going on with"
             " those read before; `feedbot check-config` says what to fix",

@@ -184,16 +184,8 @@ _SERVICE_ID = re.compile(_SCHEMA["$defs"]["service"]["properties"]["id"]["patter
 
 class _DatesAsWritten(UniqueKeyLoader):
     """PyYAML's safe loader (finding keys written twice), leaving dates as the text written so
-    that the schema's "date" format judges them: PyYAML's own constructor stopped every command
-    with a bare ValueError on a date that does not exist (2027-02-30)."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except ValueError as error:  # `!!int twelve`: the place, as for any YAML mistake
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read this value: {type(error).__name__}", node.start_mark
-            ) from error
+    that the schema's "date" format judges them ("must be a date that exists"), not as the
+    loader's "cannot read this value"."""
 
 
 _DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)

@@ -204,3 +204,26 @@ def test_a_worker_names_a_changed_file_it_cannot_read_and_goes_on(
         " read before; `feedbot check-config` says what to fix"
     )
     assert not logged.exc_info
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("version: 2027-02-30", "2027-02-30"), ("version: !!int twelve", "!!int twelve")],
+)
+def test_a_flow_value_yaml_cannot_read_stops_start_up_named(tmp_path, sqlite_url, written, value):
+    """A date that does not exist, or a value tagged as what it is not: the services file's
+    reader named them, the flow reader let PyYAML's bare ValueError through (start-up, and
+    `check-config --offline`, showed its traceback)."""
+    flows = staff_files(tmp_path)
+    flow = flows / "a11.yaml"
+    text = flow.read_text(encoding="utf-8")
+    assert "\nversion: 1\n" in text
+    flow.write_text(text.replace("\nversion: 1\n", f"\n{written}\n"), encoding="utf-8")
+    line = text.splitlines().index("version: 1") + 1
+    with pytest.raises(FlowError) as refused:
+        start_app(flows, sqlite_url)
+    column = len(written) - len(value) + 1
+    assert str(refused.value) == (
+        f"{flow}, line {line}, column {column}: is not valid YAML (cannot read this value:"
+        " ValueError)"
+    )

@@ -475,12 +475,12 @@ def test_a_worker_goes_on_with_its_services_when_a_date_does_not_exist(
     runtime.db.dispose()
 
 
-def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
+def test_a_worker_goes_on_with_its_services_when_a_flow_file_breaks(
     sqlite_url, tmp_path, monkeypatch, caplog
 ):
-    """A file the loader fails on in a way it does not name (a flow's date that does not exist:
-    the flow reader, unlike the services file's, leaves PyYAML's bare ValueError on 2027-02-30)
-    kept failing every job; the worker logs it, with the traceback, and goes on."""
+    """A flow file broken as the worker runs (a date that does not exist, which the flow
+    reader let through as PyYAML's bare ValueError until it named it) kept failing every job;
+    the worker says what is wrong in one line and goes on with the flows read before."""
     from feedbot.config import REPO_ROOT
     from feedbot.jobs import worker_runtime
 
@@ -502,9 +502,10 @@ def test_a_worker_goes_on_with_its_services_whatever_stops_it_reading_new_ones(
     assert runtime.services.get("passport") is not None
     (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
     assert logged.getMessage().startswith(
-        "the services or flow files changed but cannot be read (ValueError: day is out of range"
+        f"the services or flow files changed but cannot be read (FlowError: {flow}, line "
     )
-    assert logged.exc_info
+    assert "is not valid YAML (cannot read this value: ValueError)" in logged.getMessage()
+    assert not logged.exc_info
     runtime.db.dispose()
 
 
