@@ -459,9 +459,10 @@ def _check_question(flow: Flow, question: Question) -> None:
                 raise FlowError(
                     flow.path, f"{place}.choices[{index}].value", f"{value!r} is not a number"
                 )
-        low, high = min(values), max(values)
+        # Unique, as checked above: consecutive when they span as many numbers as there are
+        # (listing every number from the lowest to the highest, 10**9 asked for 8 GB).
+        consecutive = max(values) - min(values) + 1 == len(values)
         # The trust scale is checked against its form, with a message that says which it takes.
-        consecutive = sorted(values) == list(range(low, high + 1))
         if not consecutive and question.record != "question_1":
             raise FlowError(flow.path, f"{place}.choices", "scale values must be consecutive")
     targets = [route.goto for route in question.routes]

@@ -83,6 +83,18 @@ def test_a_new_question_is_a_yaml_change(tmp_path):
             "questions.",
             "loops back",
         ),
+        (
+            lambda d: add_question(d, "how_filed", {**HOW_FILED, "choices": choices(1, 2, 4)}),
+            "questions.how_filed.choices",
+            "scale values must be consecutive",
+        ),
+        # The check made the list of every number from lowest to highest: 10**20 stopped
+        # start-up with a bare OverflowError, and 10**9 asked for 8 GB.
+        (
+            lambda d: add_question(d, "how_filed", {**HOW_FILED, "choices": choices(1, 2, 10**20)}),
+            "questions.how_filed.choices",
+            "scale values must be consecutive",
+        ),
     ],
 )
 def test_broken_flow_names_file_place_and_problem(tmp_path, change, place, problem):
@@ -114,9 +126,13 @@ HOW_FILED = {
 }
 
 
+def choices(*values):
+    return [{"value": value, "label": f"Choice {value}"} for value in values]
+
+
 def trust_choices(*values):
     return lambda d: d["questions"]["trust"].update(
-        choices=[{"value": value, "label": f"Choice {value}"} for value in values],
+        choices=choices(*values),
         next=[{"when": [values[-1]], "goto": "made_the_difference"}, {"goto": "could_be_better"}],
     )
 
