@@ -516,6 +516,8 @@ _HYPHEN = re.compile("-")
 _GROUP_IN_RUN = re.compile("[^ -]+")
 # A count after a number in the same run: a last group of three digits at most.
 _COUNT_ENDING_A_RUN = re.compile(r" \d{1,3}$")
+# Speech-to-text and people reading a number out write it a digit or two at a time.
+_DIGITS_TYPED_AT_A_TIME = 2
 # After a cue a seven-digit local number counts, or a run of digits too short or long to dial
 # ("my social worker's number is 123456789"). The cue ends at most 15 characters before the
 # number, with no digit, line break or placeholder between. Runs are few, so each is looked
@@ -2157,31 +2159,40 @@ def _phone_before_a_count(text: str, start: int, end: int, region: str) -> list[
 
 
 def _phones_typed_apart(text: str, start: int, end: int, region: str) -> list[Finding]:
-    """Numbers typed one digit at a time beside other digits ("54274 2 0 2 4 5 6 1 1 1 1 12
-    times"), which make one run with them: each stretch of groups of one digit is read as a
-    run of its own, a valid number whole or, where it ends the run, but for its last digit (a
-    count: "54274 2 0 2 4 5 6 1 1 1 1 3 times"). A single digit is no group of any number
-    written in groups, so no grouped number is read into one; digits that count by one stay."""
+    """Numbers typed a digit or two at a time beside other digits ("54274 2 0 2 4 5 6 1 1 1 1
+    12 times", "54274 20 24 56 11 11 3 times", "42-2 0 2 4 5 6 1 1 1 1"), which make one run
+    with them: each stretch of groups (between spaces and hyphens) of one digit, or of two, is
+    read as a run of its own, a valid number whole or but for a stray group before it ("9 2 0
+    2 4 5 6 1 1 1 1") or, where it ends the run, a count after it ("… 1 1 1 1 3 times"). A
+    number in a national format of such groups ("06 12 34 56 78") is read as one first; digits
+    that count by one stay, as do ratings and counts of mixed sizes ("10 9 8 10 9 8 7")."""
     if _glued_to_letters(text, start, end):
         return []
-    starts, ends, digits_before = _run_groups(text, start, end)
-    count = len(starts)
+    groups = [m.span() for m in _GROUP_IN_RUN.finditer(text, start, end)]
+    digits_before = _digits_before(text, groups)
+    sizes = [b - a for a, b in itertools.pairwise(digits_before)]
+    count = len(groups)
     found: list[Finding] = []
     first = 0
     while first < count:
-        after = first
-        while after < count and digits_before[after + 1] - digits_before[after] == 1:
+        if sizes[first] > _DIGITS_TYPED_AT_A_TIME:
+            first += 1
+            continue
+        after = first + 1
+        while after < count and sizes[after] == sizes[first]:
             after += 1
         lasts = (after - 1, after - 2) if after == count else (after - 1,)
-        for last in lasts:
+        # A stray digit typed before a number typed a digit at a time is read apart from it.
+        begins = (first, first + 1) if sizes[first] == 1 else (first,)
+        for begin, last in itertools.product(begins, lasts):
             if (
-                last - first + 1 >= _MIN_DIALLED_DIGITS
-                and _valid_in_region(text[starts[first] : ends[last]], region)
-                and not _counts_by_one(text, starts[first], ends[last])
+                digits_before[last + 1] - digits_before[begin] >= _MIN_DIALLED_DIGITS
+                and _valid_in_region(text[groups[begin][0] : groups[last][1]], region)
+                and not _counts_by_one(text, groups[begin][0], groups[last][1])
             ):
-                found.append(Finding("PHONE", starts[first], ends[last]))
+                found.append(Finding("PHONE", groups[begin][0], groups[last][1]))
                 break
-        first = after + 1
+        first = after
     return found
 
 

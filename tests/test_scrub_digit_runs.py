@@ -89,6 +89,31 @@ def test_a_phone_number_typed_a_digit_at_a_time_after_other_digits_is_scrubbed(t
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("54274 20 24 56 11 11 3 times", "54274 [PHONE] 3 times"),
+        ("paid 425 20 24 56 11 11, thanks", "paid 425 [PHONE], thanks"),
+        ("paid 4 20 24 56 11 11, thanks", "paid 4 [PHONE], thanks"),
+        ("54274 20 24 56 11 11 12 times", "54274 [PHONE] 12 times"),
+        ("42-2 0 2 4 5 6 1 1 1 1", "42-[PHONE]"),
+        ("54274 9 2 0 2 4 5 6 1 1 1 1 12 times", "54274 9 [PHONE] 12 times"),
+        # Ratings and counts of a digit or two that are no number stay.
+        ("in 2024 rated 10 9 8 10 9 8 7 10 9 8", None),
+        ("in 2024 scores 5 4 3 2 1 5 4 3 2 1 0", None),
+        ("10 11 12 13 14 15 16 17 18 19 20", None),
+    ],
+)
+def test_a_phone_number_typed_a_digit_or_two_at_a_time_after_other_digits_is_scrubbed(
+    text, expected
+):
+    """Typed two digits at a time after other digits ("54274 20 24 56 11 11 3 times"), after
+    a hyphen ("42-2 0 2 …") or after a stray digit ("9 2 0 2 …"), a number made one run with
+    them that no reader split: only a number typed a digit at a time, from the first of its
+    digits, and joined by spaces, was read out of a longer run. It was exported as typed."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("202-456-1111-4", "[PHONE]-4"),
         ("2024561111-42 thanks", "[PHONE]-42 thanks"),
         ("42-2024561111", "42-[PHONE]"),
@@ -339,12 +364,12 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
     """Digit groups, cue words and counts, with phone and card numbers among them: a phone
     number may come right after a reference cue ("case (202) 456-1111"), which names it when
     its detector takes it, or right after other digits ("344 5 202 456 1111"), as its detectors
-    read it (one typed a digit at a time after a number of two digits or more: "54274 2 0 2 4 5
-    6 1 1 1 1"), but for one typed two digits at a time, which is read with nothing but a count
-    beside it; a card number or an SSN after a word or a comma, as its digits going on from
-    others' are a longer number's (a tracking number's groups), or after a hyphen that is not
-    its own separator ("42-123 45 6789"); a reference number in groups joined by dots, slashes
-    and hyphens right after its cue, where it is scrubbed whole."""
+    read it (one typed a digit or two at a time after other digits: "54274 2 0 2 4 5 6 1 1 1 1",
+    "54274 20 24 56 11 11", "42-9 2 0 2 4 5 6 1 1 1 1"); a card number or an SSN after a word
+    or a comma, as its digits going on from others' are a longer number's (a tracking number's
+    groups), or after a hyphen that is not its own separator ("42-123 45 6789"); a reference
+    number in groups joined by dots, slashes and hyphens right after its cue, where it is
+    scrubbed whole."""
     text, planted = "", []
     for _ in range(rng.randint(2, 6)):
         for _ in range(rng.randint(1, 3)):
@@ -356,12 +381,11 @@ def digit_heavy_answer(rng: random.Random) -> tuple[str, list[str]]:
             number, after = rng.choice(PLANTED_PHONES), rng.choice(AFTER_A_PHONE)
             after_cue = text.endswith(tuple(f"{cue} " for cue in REFERENCE_CUES))
             apart = not text[-2].isdigit()
-            if number == TWO_AT_A_TIME:
-                apart = True
-            elif number == ONE_AT_A_TIME:
-                # A digit typed alone just before it is one of its digits as typed, and so is
-                # a number a hyphen joins to it ("42-2 0 2 …", "1 1-4").
-                apart = apart or text.endswith("-") or len(text) < 3 or not text[-3].isdigit()
+            if number in (ONE_AT_A_TIME, TWO_AT_A_TIME):
+                # A stray digit just before a number typed a digit at a time is read apart from
+                # it ("9 2 0 2 …"), not two, nor a group of two before one typed two at a time.
+                before = r"(?<!\d)\d[ -]\d" if number == ONE_AT_A_TIME else r"(?<!\d)\d\d"
+                apart = apart or re.search(rf"{before}[ -]$", text) is not None
             if number in (ONE_AT_A_TIME, TWO_AT_A_TIME) and after.startswith("-"):
                 after = ", "
             if apart and not after_cue:
