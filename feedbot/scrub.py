@@ -393,12 +393,16 @@ _CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
 # A hyphen that is not the card's own separator may join other digits to it ("4111 1111 1111
 # 1111-42", "4111111111111111-0925", "42-4111 1111 1111 1111"): that number is another one,
 # not more of the card's. Its own separator going on into more digits is a longer number's
-# groups, as a space is; a space after hyphenated groups is not ("4111-1111-1111-1111 6760").
+# groups, as a space is; a space after hyphenated groups is not ("4111-1111-1111-1111 6760"),
+# nor one beside a card written as one run of digits ("paid 42 4111111111111111", two cards
+# "4111111111111111 5500000000000004"), which has no separator. A dot into digits is a longer
+# number's or an amount's ("4111111111111111.2024").
 _CARD = re.compile(
     r"(?<!\d)(?<!\d[ .])(?<!\d-(?=\d{4}-))"
     r"(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?P<more>\1\d{1,3}(?![\d-]))?"
-    r"(?!\1(?<=-)\d)|\d{4}([ -])\d{6}\3\d{4,5}(?!\3(?<=-)\d)|\d{13,19})(?!\d)"
+    r"(?!\1(?<=-)\d)|\d{4}([ -])\d{6}\3\d{4,5}(?!\3(?<=-)\d))(?!\d)"
     r"(?:(?<=-\d)|(?<=-\d\d)|(?<=-\d{3})|(?<=-\d{4})|(?<=-\d{5})|(?![ .]\d{4}))"
+    r"|(?<!\d)(?<!\d\.)\d{13,19}(?!\d)(?!\.\d{4})"
 )
 
 # Case, claim, receipt, loan and tracking numbers are long digit runs too; the words before say

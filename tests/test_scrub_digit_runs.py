@@ -308,6 +308,28 @@ def test_a_card_number_after_a_phone_number_is_scrubbed_the_first_time(text, exp
     assert scrub(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4111111111111111 4111111111111111", "[CARD] [CARD]"),
+        ("cards 4111111111111111 5500000000000004 declined", "cards [CARD] [CARD] declined"),
+        ("paid 42 4111111111111111", "paid 42 [CARD]"),
+        ("4111111111111111 2024", "[CARD] 2024"),
+        ("1234 4111111111111111", "1234 [CARD]"),
+        # Grouped, a card's own separator going on into more groups is a longer number's.
+        ("4111 1111 1111 1111 2024", None),
+        ("1234 4111 1111 1111 1111", None),
+        # A dot into more digits is a longer number's, or an amount's.
+        ("4111111111111111.2024", None),
+    ],
+)
+def test_a_card_number_written_without_spaces_beside_other_digits_is_scrubbed(text, expected):
+    """A card number written as one run of digits was read as a longer number's groups when a
+    space and digits came before or after it, as a grouped card's is, though it has no groups:
+    "4111111111111111 4111111111111111" and "paid 42 4111111111111111" were exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
 # Numbers planted in random digit-heavy answers, each written as people write it, and the
 # words and digits put around them.
 PLANTED_PHONES = (
