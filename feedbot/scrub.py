@@ -243,11 +243,14 @@ _SSN_WORD = (
     r"|social\b(?![\s-]*(?:workers?|work|services?|media|club|network|studies)\b)"
     r"|seguro social|n[uú]mero de seguro)"
 )
-# Beside a cue, nine digits count in the groupings people type ("123 456 789", "1234 56789") or
-# one at a time, as speech-to-text writes them ("1 2 3 4 5 6 7 8 9"); a grouped run must not go
-# on into more digits but a count ("ssn 123 456 789 2 times").
+# Beside a cue, nine digits count in the groupings people type ("123 456 789", "1234 56789",
+# "123 45-6789", "123 - 45 - 6789", "123  45  6789") or one at a time, as speech-to-text writes
+# them ("1 2 3 4 5 6 7 8 9"); a grouped run must not go on into more digits but a count ("ssn
+# 123 456 789 2 times").
+_CUED_SSN_SEPARATOR = r"(?: ?[ -] ?)"
 _CUED_SSN_DIGITS = (
-    r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}|\d(?: \d){8})"
+    r"(\d{9}(?!\d)|(?<!\d[ -])(?:\d{3}[ -]\d{3}[ -]\d{3}|\d{4}[ -]\d{5}"
+    rf"|\d{{3}}{_CUED_SSN_SEPARATOR}\d\d{_CUED_SSN_SEPARATOR}\d{{4}}|\d(?: \d){{8}})"
     rf"(?!-?\d)(?:(?={_COUNT_AFTER_A_SPACE})|(?! \d)))"
 )
 # Nine bare digits are an SSN only beside a cue, before or after them; most answers have no cue,

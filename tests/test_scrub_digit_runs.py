@@ -485,6 +485,27 @@ def test_a_spaced_ssn_before_a_count_is_scrubbed(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("ssn 123 45-6789", "ssn [SSN]"),
+        ("SSN: 123-45 6789, thanks", "SSN: [SSN], thanks"),
+        ("my ssn is 123 - 45 - 6789", "my ssn is [SSN]"),
+        ("social security 123  45  6789", "social security [SSN]"),
+        ("ssn 123  45  6789 3 times", "ssn [SSN] 3 times"),
+        ("my social security number is 078-05 1120.", "my social security number is [SSN]."),
+        # Going on into more digits, they are a longer number's groups, as before.
+        ("ssn 123 45-6789-1234", None),
+        ("ssn 12 345-6789 3", None),
+    ],
+)
+def test_an_ssn_after_its_cue_with_mixed_or_doubled_separators_is_scrubbed(text, expected):
+    """After its cue, an SSN typed with a space and a hyphen ("123 45-6789"), spaced hyphens or
+    two spaces between its groups fitted no SSN pattern (each takes one separator, used
+    twice) and was exported."""
+    assert scrub(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         # Chile's RUT: a modulo-11 check digit, "K" for 10.
         ("12.345.678-5", "[NATIONAL_ID]"),
         ("mi rut es 12.345.670-K, gracias", "mi rut es [NATIONAL_ID], gracias"),
