@@ -267,7 +267,8 @@ def test_a_usr2_upgrade_of_the_web_process_starts_a_master_that_answers(tmp_path
         assert _masters(tmp_path)[0] == web.pid
         web.terminate()  # the old master goes; the new one serves on
         assert web.wait(timeout=30) == 0
-        assert _answers(port)
+        # Its worker says it boots before it has built the app (seconds on a loaded machine).
+        _wait_for(lambda: _answers(port), "the new master's worker to answer")
     finally:
         if web.poll() is None:
             web.terminate()
