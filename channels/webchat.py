@@ -285,6 +285,7 @@ def widget_settings(service: Service, language: str) -> dict[str, Any]:
             "sending": gettext(_("Sending…")),
             "conversation": gettext(_("Conversation")),
             "choose_first": gettext(_("Choose at least one answer first.")),
+            "choose_one": gettext(_("Choose an answer first.")),
             "type_first": gettext(_("Type your answer first.")),
             "choose_all": gettext(_("Choose all that apply.")),
             "list_separator": _list_separator(language),

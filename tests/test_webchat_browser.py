@@ -1718,6 +1718,20 @@ def test_a_long_paste_is_cut_to_the_servers_limit_and_the_visitor_told(site):
     assert stored(app)[0][2]["anything_else"] == flag * 1000
 
 
+def test_send_with_no_rating_chosen_asks_for_one_answer_in_the_survey_s_language(site):
+    """The rating takes one answer, but Send with none chosen said the drivers' words, "Choose
+    at least one answer first.", where several may be chosen."""
+    page_url, app = site
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        page.click(".feedbot-send")
+        expect(page.locator(ERROR)).to_have_text("Choose an answer first.")
+        agree_strongly(page)
+        page.click(".feedbot-send")
+        expect(page.locator(ERROR)).to_have_text("Choose at least one answer first.")
+    assert config(app, "es")["strings"]["choose_one"] == "Elija una respuesta primero."
+
+
 # The ids an element's aria-describedby names, each with its text.
 DESCRIPTION = """node => (node.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
     .map(id => document.getElementById(id).textContent)"""

@@ -773,7 +773,11 @@
       question.multiple ? strings.submit_choices : strings.send));
     submit.addEventListener("click", unlessTooSoon(function () {
       var chosen = inputs.filter(function (each) { return each.input.checked; });
-      if (!chosen.length) { showError(strings.choose_first, [group, submit], group); return; }
+      if (!chosen.length) {
+        showError(question.multiple ? strings.choose_first : strings.choose_one,
+          [group, submit], group);
+        return;
+      }
       var labels = chosen.map(function (each) { return each.choice.label; });
       if (!question.multiple) { send({ value: chosen[0].choice.value }, labels[0]); return; }
       // Joined as the survey's language writes a list (Chinese "、", Arabic "، ").
