@@ -391,6 +391,7 @@ _CUED_IDENTIFIERS = (
 # An MBI has the fewest digits of these identifiers.
 _IDENTIFIER_MIN_DIGITS = 5
 _CARD_MIN_DIGITS, _CARD_MAX_DIGITS = 13, 19
+_CARD_COUNT_AFTER_MOST_DIGITS = 2
 
 # Card numbers as they are written: 4-4-4-4(-3) groups, Amex's 4-6-5, or one run of digits.
 # A hyphen that is not the card's own separator may join other digits to it ("4111 1111 1111
@@ -2032,7 +2033,7 @@ def _cards(text: str, region: str) -> list[Finding]:
     found = []
     for m in _CARD.finditer(text):
         end, digits = m.end(), _NON_DIGIT.sub("", m.group())
-        if m.group("more") and not _luhn(digits):
+        if m.group("more") and (not _luhn(digits) or _count_after_a_card(text, m)):
             # Not a card of 19 digits: one of 16 and a number after it, a space or hyphen apart
             # ("4111 1111 1111 1111 202 456 1111", a card and a phone number).
             end, digits = m.start("more"), _NON_DIGIT.sub("", text[m.start() : m.start("more")])
@@ -2043,6 +2044,19 @@ def _cards(text: str, region: str) -> list[Finding]:
         ):
             found.append(Finding("CARD", m.start(), end))
     return found
+
+
+def _count_after_a_card(text: str, m: re.Match[str]) -> bool:
+    """Whether the group after a card's four spaced groups is a count of one or two digits
+    ("4111 1111 1111 1111 3 times") after a card of 16 that passes the check: no card is
+    grouped 4-4-4-4-1 or 4-4-4-4-2 (one of 19 is 4-4-4-4-3)."""
+    more = m.group("more")
+    return (
+        more[0] == " "
+        and len(more) <= _CARD_COUNT_AFTER_MOST_DIGITS + 1
+        and more[1] != "0"
+        and _luhn(_NON_DIGIT.sub("", text[m.start() : m.start("more")]))
+    )
 
 
 def _luhn(digits: str) -> bool:

@@ -330,6 +330,23 @@ def test_a_card_number_written_without_spaces_beside_other_digits_is_scrubbed(te
     assert scrub(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4111 1111 1111 1111 3 times", "[CARD] 3 times"),
+        ("paid with 4111 1111 1111 1111 3 times", "paid with [CARD] 3 times"),
+        ("4111 1111 1111 1111 34 times", "[CARD] 34 times"),
+        # Its own hyphen going on into one or two digits, a card's check passing, as before.
+        ("4111-1111-1111-1111-42", "[CARD]"),
+    ],
+)
+def test_a_count_after_a_card_number_is_kept(text, expected):
+    """A count of one or two digits after a card in spaced groups was read as the last group of
+    a card of 17 or 18 digits whenever those passed the check too (1 in 10): "4111 1111 1111
+    1111 3 times" came out "[CARD] times". No card is grouped so; a 19-digit one is 4-4-4-4-3."""
+    assert scrub(text) == expected
+
+
 # Numbers planted in random digit-heavy answers, each written as people write it, and the
 # words and digits put around them.
 PLANTED_PHONES = (
