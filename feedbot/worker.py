@@ -27,9 +27,9 @@ older than that is known to be a worker gone (`live_workers`).
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +40,6 @@ from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.connection import AbstractConnection
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
@@ -121,7 +120,7 @@ class FeedbotScheduler(RQScheduler):
 
         try:
             release_inherited_connections()
-            _release_inherited_redis_connections()
+            release_inherited_redis_sockets(self.connection)
             self._check_parent()
             super().work()
         except WorkerGone:
@@ -368,16 +367,63 @@ class FeedbotWorker(PromptSimpleWorker):
             self.scheduler.start()
 
 
-def _release_inherited_redis_connections() -> None:
-    """In the scheduler's process: close its copies of the worker's Redis sockets (the
-    worker's own stay open). Kept, one of them kept a killed worker's wait for a job open in
-    Redis until this process exited too, up to a second later, and Redis handed that wait the
-    next job queued: a job no process ran, gone from its queue."""
-    pid = os.getpid()
-    for candidate in gc.get_objects():
-        # type(), not isinstance(): a dead weak proxy raises on the __class__ it would read.
-        if issubclass(type(candidate), AbstractConnection) and candidate.pid != pid:
-            candidate.disconnect()  # in a child, a close without a shutdown of the socket
+def release_inherited_redis_sockets(client: Redis) -> None:
+    """In a process forked from the worker (RQ's scheduler's): let go of every socket to
+    `client`'s Redis server it inherited, the worker's copies staying open. Kept, one of them
+    kept a killed worker's wait for a job open in Redis until this process exited too (up to
+    a second later), and Redis handed that wait the next job queued: a job no process ran,
+    gone from its queue.
+
+    The sockets are found in the process's descriptors, not through redis-py's connection
+    objects: one holds its socket only once connected, so one another thread was connecting
+    at the fork would be missed; and walking every object would copy most of the worker's
+    memory into this process. Each is replaced by /dev/null rather than closed, so that a
+    connection object that still names its number, closing it later, cannot close another
+    socket given that number meanwhile. Standard input and output are left alone."""
+    redis_peers = _server_addresses(client)
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir(_DESCRIPTORS):
+            descriptor = int(name)
+            if descriptor > 2 and descriptor != null and _peer(descriptor) in redis_peers:
+                os.dup2(null, descriptor)
+    finally:
+        os.close(null)
+
+
+# Where this process's open descriptors are listed (Linux; macOS and the BSDs have /dev/fd).
+_DESCRIPTORS = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+
+
+def _server_addresses(client: Redis) -> set[object]:
+    """The addresses `client`'s connections reach its server at: a Unix socket's path, or
+    each (address, port) its host name resolves to."""
+    settings = client.connection_pool.connection_kwargs
+    if "path" in settings:
+        return {settings["path"]}
+    host, port = settings.get("host", "localhost"), settings.get("port", 6379)
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:  # the name does not resolve now: nor would a new connection
+        log.warning("the scheduler keeps the worker's Redis sockets: %s does not resolve", host)
+        return set()
+    return {tuple(address[:2]) for *_, address in found}
+
+
+def _peer(descriptor: int) -> object:
+    """The address a socket descriptor is connected to ((address, port), or a Unix socket's
+    path); None for anything else."""
+    try:
+        probe = socket.socket(fileno=descriptor)  # its family and type, read from the socket
+    except OSError:  # not a socket, or closed since it was listed
+        return None
+    try:
+        peer = probe.getpeername()
+    except OSError:  # not connected
+        return None
+    finally:
+        probe.detach()  # the descriptor stays open
+    return tuple(peer[:2]) if isinstance(peer, tuple) else peer
 
 
 def _worker_schema() -> SchemaState | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -238,6 +239,53 @@ def test_a_job_queued_as_a_killed_worker_dies_is_left_for_the_next_worker(
         queue = normalize_queue(runtime_of(queued_app))
         queue.enqueue("tests.support.services.set_key", redis_server.url, "ran")
         assert queue.count == 1
+
+
+def _is_socket(descriptor: int) -> bool:
+    try:
+        socket.socket(fileno=descriptor).detach()
+    except OSError:
+        return False
+    return True
+
+
+def test_a_forked_process_lets_go_of_every_socket_to_redis_whatever_holds_it(redis_server):
+    """The scheduler's process found the worker's Redis sockets through redis-py's connection
+    objects, which hold a socket only once it has connected: one another thread of the worker
+    was connecting at the fork (the heartbeat's, after a Redis restart, as the scheduler is
+    forked again) stayed open in the child, and with it, once the worker died, that connection's
+    wait for a job. Every socket to Redis the child inherits is released, whatever holds it; the
+    parent's copies go on, and sockets to anything else stay."""
+    from feedbot.worker import release_inherited_redis_sockets
+
+    client = Redis.from_url(redis_server.url)
+    port = client.connection_pool.connection_kwargs["port"]
+    unheld = socket.create_connection(("127.0.0.1", port))  # no redis-py object holds it
+    held = client.connection_pool.get_connection()
+    held.connect()
+    elsewhere, _peer = socket.socketpair()
+    kept = [unheld.fileno(), held._sock.fileno(), elsewhere.fileno()]
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        try:
+            release_inherited_redis_sockets(client)
+            report = json.dumps([_is_socket(descriptor) for descriptor in kept])
+        except BaseException as error:
+            report = json.dumps(repr(error))
+        os.write(writing, report.encode())
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading) as pipe:
+        assert json.loads(pipe.read()) == [False, False, True]
+    unheld.sendall(b"PING\r\n")
+    assert unheld.recv(16) == b"+PONG\r\n"
+    held.send_command("PING")
+    assert held.read_response() in (b"PONG", "PONG")
+    client.connection_pool.release(held)
+    unheld.close()
+    client.close()
 
 
 @ON_POSTGRES
