@@ -220,6 +220,30 @@ NESTED_TOO_DEEP = (
 )
 
 
+class Unreadable(yaml.YAMLError):
+    """A mistake the loader names in its own words, at its place (`problem_mark`): the readers
+    say `problem` as it is, where PyYAML's own refusals are "is not valid YAML (...)"."""
+
+    def __init__(self, problem_mark: yaml.Mark, problem: str) -> None:
+        super().__init__(problem)
+        self.problem_mark = problem_mark
+        self.problem = problem
+
+
+def yaml_refusal(
+    path: Path, error: yaml.YAMLError, refuse: type[FlowError] = FlowError
+) -> FlowError:
+    """What a reader says of a file PyYAML or the loader refused: the place and the problem
+    alone, as PyYAML's own message quotes the line (in a services file, maybe one of
+    scrub_names)."""
+    mark = getattr(error, "problem_mark", None)
+    place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(error, Unreadable):
+        return refuse(path, place, error.problem)
+    problem = getattr(error, "problem", None) or type(error).__name__
+    return refuse(path, place, f"is not valid YAML ({problem})")
+
+
 # libyaml's parser where PyYAML was built with it (its wheels are): the same documents, nodes
 # and marks, read about ten times as fast as PyYAML's own Python parser, which took most of
 # the time of building an app (and so of every worker's and command's start).
@@ -234,14 +258,15 @@ class UniqueKeyLoader(_SafeLoader):
     A setting a merge key (<<) brings in and the mapping then writes is not written twice: that
     is how YAML's merge gives defaults.
 
-    `too_deep` is where the first list or mapping nested more than MAX_DEPTH deep begins, or
-    None: the document is read as ever, and nothing after should follow it."""
+    A document nested more than MAX_DEPTH deep is refused (Unreadable) before it is built:
+    building it recurses once a level (PyYAML's merge keys, json, the schema's check), past
+    Python's limit from a few hundred levels, fewer when the caller's stack is deep already."""
 
     duplicate_key: DuplicateKey | None = None
-    too_deep: yaml.Mark | None = None
 
     def construct_document(self, node: yaml.Node) -> Any:
-        self.too_deep = _too_deep(node)
+        if (too_deep := _too_deep(node)) is not None:
+            raise Unreadable(too_deep, NESTED_TOO_DEEP)
         found = list(self._duplicate_keys(node))
         # The shallowest first: every key on its way is then written once, so its place is
         # one the document has.
@@ -358,13 +383,7 @@ def _read_yaml(path: Path) -> Any:
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FlowError(
-            path, place, f"is not valid YAML ({getattr(error, 'problem', error)})"
-        ) from error
-    if (mark := loader.too_deep) is not None:
-        raise FlowError(path, f"line {mark.line + 1}, column {mark.column + 1}", NESTED_TOO_DEEP)
+        raise yaml_refusal(path, error) from error
     if (duplicate := loader.duplicate_key) is not None:
         place = f"line {duplicate.line}, {_place(duplicate.parts)}"
         raise FlowError(path, place, duplicate.problem)

@@ -19,12 +19,12 @@ import yaml
 from feedbot.engine import Context
 from feedbot.flows import (
     ENDLESS_ALIAS,
-    NESTED_TOO_DEEP,
     Flow,
     FlowError,
     UniqueKeyLoader,
     load_flows,
     read_text,
+    yaml_refusal,
 )
 from feedbot.scrub import is_everyday_word
 
@@ -201,14 +201,7 @@ def _read(path: Path) -> _ServicesFile:
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
-        # Only the place and the problem: PyYAML's own message quotes the line, which may be
-        # a line of scrub_names.
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or type(error).__name__
-        raise ServiceError(path, place, f"is not valid YAML ({problem})") from error
-    if (mark := loader.too_deep) is not None:
-        raise ServiceError(path, f"line {mark.line + 1}, column {mark.column + 1}", NESTED_TOO_DEEP)
+        raise yaml_refusal(path, error, ServiceError) from error
     try:
         data = json.loads(json.dumps(document, default=str))
     except ValueError as error:  # json's "Circular reference detected"

@@ -6,13 +6,16 @@ stopped each of them with a bare UnicodeDecodeError or RecursionError."""
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from feedbot.cli import main
-from feedbot.flows import FlowError
+from feedbot.flows import FlowError, load_flow
 from feedbot.services import ServiceError, load_services
 from tests.conftest import TEST_SERVICES, make_app
 from tests.support.config_check import check_config_services_line
@@ -91,6 +94,36 @@ def test_nesting_made_deep_by_aliases_is_named_where_it_goes_too_deep(tmp_path):
         load_services(services)
     # The 101st level: x9's 10th bracket, inside x10's 90 and the document's own mapping.
     assert str(refused.value) == f"{services}, line 10, column {len('x9: &x9 ') + 10}: {TOO_DEEP}"
+
+
+def with_frames_left(frames: int, call: Callable[[], Any]) -> Any:
+    """`call()` made where only `frames` more fit under Python's recursion limit: as a reader
+    may be called from deep in a command's, a test's or a worker's stack."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+
+    def down(levels: int) -> Any:
+        return call() if levels <= 0 else down(levels - 1)
+
+    return down(sys.getrecursionlimit() - depth - frames)
+
+
+@pytest.mark.parametrize("reader", ["load_flow", "load_services"])
+def test_merge_keys_nested_too_deep_are_named_however_deep_the_stack(tmp_path, reader):
+    """`<<:` inside `<<:` 990 deep: the loader found it too deep but built the document first,
+    and PyYAML flattens merge keys recursing once a level (a bare RecursionError, before the
+    readers named it). Named where the 101st mapping begins, with 120 frames to spare or 900."""
+    path = tmp_path / ("a11.yaml" if reader == "load_flow" else "services.yaml")
+    text = (FLOWS / "a11.yaml" if reader == "load_flow" else TEST_SERVICES).read_text("utf-8")
+    path.write_text(text + "extra: " + "{<<: " * 990 + "{a: 1}" + "}" * 990 + "\n")
+    place = f"line {text.count(chr(10)) + 1}, column {len('extra: ') + 99 * len('{<<: ') + 1}"
+    read = (lambda: load_flow(path)) if reader == "load_flow" else (lambda: load_services(path))
+    refused_as = FlowError if reader == "load_flow" else ServiceError
+    for frames in (120, 900):
+        with pytest.raises(refused_as) as refused:
+            with_frames_left(frames, read)
+        assert str(refused.value) == f"{path}, {place}: {TOO_DEEP}"
 
 
 def test_check_config_and_commands_name_a_file_nested_too_deep(tmp_path):
