@@ -200,10 +200,10 @@ def _warm_up(
     people: int,
     channels: tuple[str, ...] = ("sms", "voice", "chat"),
 ) -> None:
-    """One unmeasured second per endpoint, once every worker process has built its app
-    (infra.gunicorn waits for that: without the wait, on a loaded machine, CI's, the warm-up
-    and the 1 s quick run after it could end before a worker had answered, no request
-    counted): every worker process imports and connects first.
+    """One unmeasured second per endpoint, once gunicorn answers (infra.gunicorn waits for
+    that: without the wait, on a loaded machine, CI's, the warm-up and the 1 s quick run after
+    it could end before a worker had answered, no request counted): every worker process
+    imports and connects first.
 
     Its texters and callers are numbered apart from the measured runs' (WARM_UP_FIRST on).
     Without SMS here, the fixed-rate SMS run's first second met cold workers: 13 to 31 turns

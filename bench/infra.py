@@ -76,9 +76,9 @@ def feedbot_env(database_url: str, **extra: str) -> dict[str, str]:
 def gunicorn(
     app: str, env: dict[str, str], workers: int, output: IO[str] | None = None
 ) -> Iterator[str]:
-    """Serve `app` with gunicorn on a free loopback port; yield its base URL once its workers
-    answer (the port opens before they have built the app: on a loaded machine a request with
-    a 5 s timeout sent then went unanswered).
+    """Serve `app` with gunicorn on a free loopback port; yield its base URL once it answers
+    (the port opens before any worker has built the app: on a loaded machine a request with a
+    5 s timeout sent then went unanswered).
 
     Its log goes to `output` when given, else to this process's stderr."""
     port = free_port()
@@ -100,16 +100,18 @@ def gunicorn(
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_listening(port, process)
-        _wait_for_every_web_worker(base, workers)
+        _wait_for_an_answer(base, workers)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def _wait_for_every_web_worker(base: str, workers: int) -> None:
+def _wait_for_an_answer(base: str, workers: int) -> None:
     """Each gunicorn worker builds its app after the port opens (3 s and more on a loaded
-    machine): a load sent before they all have is answered late, or not at all."""
+    machine) and only then takes connections: a load sent before is answered late, or not at
+    all. Two requests a worker at once, each answered: at least one worker is ready (a sync
+    worker that is may answer them all), most often each is."""
     with ThreadPoolExecutor(max_workers=workers * 2) as pool:
         list(pool.map(_any_answer, [base + "/twilio/sms"] * workers * 2))
 
