@@ -7,6 +7,7 @@ import difflib
 import json
 import re
 import string
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,21 +358,38 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 def read_text(path: Path, refuse: type[FlowError] = FlowError) -> str:
     """A services or flow file's text, UTF-8 with or without the byte order mark Notepad may
-    write. PyYAML reads it as UTF-8: a file that cannot be read, or that an editor saved as
-    UTF-16 or Latin-1, is refused with `refuse` naming it, and where its first byte that is not
-    UTF-8 is, by line and column as an editor counts them (everything before it is UTF-8)."""
+    write. A file that cannot be read, that an editor saved as UTF-16 or Latin-1, or that holds
+    a character YAML does not allow is refused with `refuse` naming it, with where its first
+    such byte or character is, by line and column as an editor counts them, and the character's
+    code point, never the text around it (a services file's scrub_names are personal names).
+    PyYAML's own refusal of a character said where by an offset in "<unicode string>"."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise refuse(path, "", f"cannot be read ({error.strerror})") from error
     data = data.removeprefix(codecs.BOM_UTF8)
+    # UTF-16 without its byte order mark: an ASCII file's every other byte is NUL, which is
+    # UTF-8, so the first NUL is where it stops being UTF-8 text.
+    nul = data.find(b"\0")
     try:
-        return data.decode("utf-8")
+        text = data[: len(data) if nul < 0 else nul].decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start].decode("utf-8")
-        place = f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
         problem = f"is not UTF-8 text (byte 0x{data[error.start]:02x}): save it as UTF-8"
-        raise refuse(path, place, problem) from error
+        raise refuse(path, _place_after(data[: error.start].decode("utf-8")), problem) from error
+    if nul >= 0:
+        problem = "is not UTF-8 text (byte 0x00: it looks saved as UTF-16): save it as UTF-8"
+        raise refuse(path, _place_after(text), problem)
+    if refused := yaml.reader.Reader.NON_PRINTABLE.search(text):
+        character = refused.group()
+        kind = "a control character" if unicodedata.category(character) == "Cc" else "a character"
+        problem = f"has {kind}, U+{ord(character):04X}, which YAML does not allow"
+        raise refuse(path, _place_after(text[: refused.start()]), problem)
+    return text
+
+
+def _place_after(before: str) -> str:
+    """The line and column of what follows `before`, the text of the file up to it."""
+    return f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
 
 
 def _read_yaml(path: Path) -> Any:

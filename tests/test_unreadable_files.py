@@ -260,3 +260,61 @@ def test_a_flow_value_yaml_cannot_read_stops_start_up_named(tmp_path, sqlite_url
         f"{flow}, line {line}, column {column}: is not valid YAML (cannot read this value:"
         " ValueError)"
     )
+
+
+ASCII_FLOW = "id: a11\nversion: 1\ntitle: A-11\n"
+UTF16 = "is not UTF-8 text (byte 0x00: it looks saved as UTF-16): save it as UTF-8"
+
+
+@pytest.mark.parametrize("reader", ["load_flow", "load_services"])
+@pytest.mark.parametrize(
+    ("data", "place", "problem"),
+    [
+        # As Windows editors save "Unicode" with no byte order mark: every other byte of an
+        # ASCII file is NUL, which is UTF-8 (PyYAML: "unacceptable character #x0000: control
+        # characters are not allowed\n  in "<unicode string>", position 1").
+        (ASCII_FLOW.encode("utf-16-le"), "line 1, column 2", UTF16),
+        (ASCII_FLOW.encode("utf-16-be"), "line 1, column 1", UTF16),
+        # With a letter beyond ASCII further on (0xe9 0x00, not UTF-8 either): the first NUL.
+        ("id: a11\ntitle: Café\n".encode("utf-16-le"), "line 1, column 2", UTF16),
+        (b"id: a11\ntitle: A-11\x00\n", "line 2, column 12", UTF16),
+        (
+            b"id: a11\ntitle: Karina\x01 Smith\n",
+            "line 2, column 14",
+            "has a control character, U+0001, which YAML does not allow",
+        ),
+        (
+            "id: a11\ntitle: Caf\u00e9 \x7f\n".encode(),
+            "line 2, column 13",
+            "has a control character, U+007F, which YAML does not allow",
+        ),
+        (
+            "id: a11\ntitle: Caf\u00e9 \x80\n".encode(),
+            "line 2, column 13",
+            "has a control character, U+0080, which YAML does not allow",
+        ),
+        (
+            "\ufeffid: a11\ntitle: \ufffe\n".encode(),
+            "line 2, column 8",
+            "has a character, U+FFFE, which YAML does not allow",
+        ),
+    ],
+)
+def test_a_character_yaml_refuses_is_named_by_place_and_code_point(
+    tmp_path, reader, data, place, problem
+):
+    """PyYAML's refusal gave a flow "is not valid YAML (...)" in two lines, with a character
+    offset in "<unicode string>" for a place, and the services file "is not valid YAML
+    (ReaderError)" with none. The line and column as an editor counts them, never the text
+    (services files hold personal names in scrub_names)."""
+    if reader == "load_flow":
+        path = tmp_path / "a11.yaml"
+        path.write_bytes(data)
+        with pytest.raises(FlowError) as refused:
+            load_flow(path)
+    else:
+        path = tmp_path / "services.yaml"
+        path.write_bytes(data)
+        with pytest.raises(ServiceError) as refused:
+            load_services(path)
+    assert str(refused.value) == f"{path}, {place}: {problem}"
