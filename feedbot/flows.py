@@ -245,6 +245,14 @@ def yaml_refusal(
     return refuse(path, place, f"is not valid YAML ({problem})")
 
 
+# What a value PyYAML cannot construct is not, by its tag (written, or read from its form).
+_NOT_WHAT_THE_TAG_SAYS = {
+    "tag:yaml.org,2002:timestamp": "is not a date (or date and time) that exists",
+    "tag:yaml.org,2002:int": "is not a number, as its tag says",
+    "tag:yaml.org,2002:float": "is not a number, as its tag says",
+}
+
+
 # libyaml's parser where PyYAML was built with it (its wheels are): the same documents, nodes
 # and marks, read about ten times as fast as PyYAML's own Python parser, which took most of
 # the time of building an app (and so of every worker's and command's start).
@@ -280,7 +288,10 @@ class UniqueKeyLoader(_SafeLoader):
         except ValueError as error:
             # A date that does not exist (2027-02-30) or `!!int twelve`: PyYAML's constructor
             # raises a bare ValueError, which stopped start-up with its traceback. Named with
-            # its place, as any YAML mistake is.
+            # its place, as any YAML mistake is, by what its tag says it is: never the value,
+            # which in a services file may be a personal name.
+            if (problem := _NOT_WHAT_THE_TAG_SAYS.get(node.tag)) is not None:
+                raise Unreadable(node.start_mark, problem) from error
             raise yaml.constructor.ConstructorError(
                 None, None, f"cannot read this value: {type(error).__name__}", node.start_mark
             ) from error

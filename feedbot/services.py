@@ -184,8 +184,8 @@ _SERVICE_ID = re.compile(_SCHEMA["$defs"]["service"]["properties"]["id"]["patter
 
 class _DatesAsWritten(UniqueKeyLoader):
     """PyYAML's safe loader (finding keys written twice), leaving dates as the text written so
-    that the schema's "date" format judges them ("must be a date that exists"), not as the
-    loader's "cannot read this value"."""
+    that the schema judges them as it judges every setting, by its "date" format ("must be a
+    date that exists")."""
 
 
 _DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)

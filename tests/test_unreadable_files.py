@@ -239,14 +239,27 @@ def test_a_worker_names_a_changed_file_it_cannot_read_and_goes_on(
     assert not logged.exc_info
 
 
+NO_SUCH_DATE = "is not a date (or date and time) that exists"
+NOT_A_NUMBER = "is not a number, as its tag says"
+
+
 @pytest.mark.parametrize(
-    ("written", "value"),
-    [("version: 2027-02-30", "2027-02-30"), ("version: !!int twelve", "!!int twelve")],
+    ("written", "value", "problem"),
+    [
+        ("version: 2027-02-30", "2027-02-30", NO_SUCH_DATE),
+        ("version: 2027-02-28 25:00:00", "2027-02-28 25:00:00", NO_SUCH_DATE),
+        ("version: !!int twelve", "!!int twelve", NOT_A_NUMBER),
+        ("version: !!float 1.5.0", "!!float 1.5.0", NOT_A_NUMBER),
+    ],
 )
-def test_a_flow_value_yaml_cannot_read_stops_start_up_named(tmp_path, sqlite_url, written, value):
+def test_a_flow_value_yaml_cannot_read_stops_start_up_named(
+    tmp_path, sqlite_url, written, value, problem
+):
     """A date that does not exist, or a value tagged as what it is not: the services file's
     reader named them, the flow reader let PyYAML's bare ValueError through (start-up, and
-    `check-config --offline`, showed its traceback)."""
+    `check-config --offline`, showed its traceback); then both said "is not valid YAML (cannot
+    read this value: ValueError)", which tells staff nothing they can act on. What the value is
+    not, by its tag, and never the value (in a services file it may be a personal name)."""
     flows = staff_files(tmp_path)
     flow = flows / "a11.yaml"
     text = flow.read_text(encoding="utf-8")
@@ -256,10 +269,16 @@ def test_a_flow_value_yaml_cannot_read_stops_start_up_named(tmp_path, sqlite_url
     with pytest.raises(FlowError) as refused:
         start_app(flows, sqlite_url)
     column = len(written) - len(value) + 1
-    assert str(refused.value) == (
-        f"{flow}, line {line}, column {column}: is not valid YAML (cannot read this value:"
-        " ValueError)"
-    )
+    assert str(refused.value) == f"{flow}, line {line}, column {column}: {problem}"
+
+
+def test_a_services_value_tagged_as_a_number_it_is_not_is_named(tmp_path):
+    """The services file keeps dates as written (its schema judges them), but a tag it obeys."""
+    services = tmp_path / "services.yaml"
+    services.write_text("services:\n  - id: passport\n    scrub_names: !!int Karina Smith\n")
+    with pytest.raises(ServiceError) as refused:
+        load_services(services)
+    assert str(refused.value) == f"{services}, line 3, column 18: {NOT_A_NUMBER}"
 
 
 ASCII_FLOW = "id: a11\nversion: 1\ntitle: A-11\n"

@@ -552,7 +552,7 @@ def test_a_worker_goes_on_with_its_services_when_a_flow_file_breaks(
     assert logged.getMessage().startswith(
         f"the services or flow files changed but cannot be read (FlowError: {flow}, line "
     )
-    assert "is not valid YAML (cannot read this value: ValueError)" in logged.getMessage()
+    assert "is not a date (or date and time) that exists" in logged.getMessage()
     assert not logged.exc_info
     runtime.db.dispose()
 
