@@ -250,6 +250,7 @@ _NOT_WHAT_THE_TAG_SAYS = {
     "tag:yaml.org,2002:timestamp": "is not a date (or date and time) that exists",
     "tag:yaml.org,2002:int": "is not a number, as its tag says",
     "tag:yaml.org,2002:float": "is not a number, as its tag says",
+    "tag:yaml.org,2002:bool": "is not true or false, as its tag says",
 }
 
 
@@ -285,10 +286,11 @@ class UniqueKeyLoader(_SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except ValueError as error:
-            # A date that does not exist (2027-02-30) or `!!int twelve`: PyYAML's constructor
-            # raises a bare ValueError, which stopped start-up with its traceback. Named with
-            # its place, as any YAML mistake is, by what its tag says it is: never the value,
+        except (ValueError, IndexError, KeyError, AttributeError) as error:
+            # A date that does not exist (2027-02-30), `!!int twelve`, `!!int ''`, `!!bool
+            # maybe`, `!!timestamp soon`: PyYAML's constructors raise these bare (KeyError
+            # quoting the value), which stopped start-up with a traceback. Named with its
+            # place, as any YAML mistake is, by what its tag says it is: never the value,
             # which in a services file may be a personal name.
             if (problem := _NOT_WHAT_THE_TAG_SAYS.get(node.tag)) is not None:
                 raise Unreadable(node.start_mark, problem) from error

@@ -241,6 +241,7 @@ def test_a_worker_names_a_changed_file_it_cannot_read_and_goes_on(
 
 NO_SUCH_DATE = "is not a date (or date and time) that exists"
 NOT_A_NUMBER = "is not a number, as its tag says"
+NOT_TRUE_OR_FALSE = "is not true or false, as its tag says"
 
 
 @pytest.mark.parametrize(
@@ -250,6 +251,10 @@ NOT_A_NUMBER = "is not a number, as its tag says"
         ("version: 2027-02-28 25:00:00", "2027-02-28 25:00:00", NO_SUCH_DATE),
         ("version: !!int twelve", "!!int twelve", NOT_A_NUMBER),
         ("version: !!float 1.5.0", "!!float 1.5.0", NOT_A_NUMBER),
+        # PyYAML's AttributeError, IndexError and KeyError, which no reader caught.
+        ("version: !!timestamp soon", "!!timestamp soon", NO_SUCH_DATE),
+        ("version: !!int ''", "!!int ''", NOT_A_NUMBER),
+        ("version: !!bool maybe", "!!bool maybe", NOT_TRUE_OR_FALSE),
     ],
 )
 def test_a_flow_value_yaml_cannot_read_stops_start_up_named(
@@ -272,13 +277,23 @@ def test_a_flow_value_yaml_cannot_read_stops_start_up_named(
     assert str(refused.value) == f"{flow}, line {line}, column {column}: {problem}"
 
 
-def test_a_services_value_tagged_as_a_number_it_is_not_is_named(tmp_path):
-    """The services file keeps dates as written (its schema judges them), but a tag it obeys."""
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!!int Karina Smith", NOT_A_NUMBER),
+        ("!!float ''", NOT_A_NUMBER),
+        ("!!bool Karina Smith", NOT_TRUE_OR_FALSE),
+    ],
+)
+def test_a_services_value_tagged_as_what_it_is_not_is_named(tmp_path, value, problem):
+    """The services file keeps dates as written (its schema judges them), but a tag it obeys.
+    `!!float ''` and `!!bool` stopped it with PyYAML's bare IndexError and KeyError (the
+    latter quoting the value)."""
     services = tmp_path / "services.yaml"
-    services.write_text("services:\n  - id: passport\n    scrub_names: !!int Karina Smith\n")
+    services.write_text(f"services:\n  - id: passport\n    scrub_names: {value}\n")
     with pytest.raises(ServiceError) as refused:
         load_services(services)
-    assert str(refused.value) == f"{services}, line 3, column 18: {NOT_A_NUMBER}"
+    assert str(refused.value) == f"{services}, line 3, column 18: {problem}"
 
 
 ASCII_FLOW = "id: a11\nversion: 1\ntitle: A-11\n"
