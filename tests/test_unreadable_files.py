@@ -66,21 +66,27 @@ def start_app(flows: Path, sqlite_url: str) -> None:
     make_app(sqlite_url, services_file=flows / "services.yaml", flows_dir=flows)
 
 
+def start_up_refusal(flows: Path, sqlite_url: str, refused_as: type[Exception]) -> str:
+    """What start-up says of the staff files in `flows`, which it refuses with `refused_as`."""
+    with pytest.raises(refused_as) as refused:
+        start_app(flows, sqlite_url)
+    return str(refused.value)
+
+
 def test_a_services_file_nested_too_deep_stops_start_up_named(tmp_path, sqlite_url):
     flows = staff_files(tmp_path)
     services = flows / "services.yaml"
     services.write_text(DEEP_SERVICES)
-    with pytest.raises(ServiceError) as refused:
-        start_app(flows, sqlite_url)
-    assert str(refused.value) == f"{services}, line 1, column 110: {TOO_DEEP}"
+    assert (
+        start_up_refusal(flows, sqlite_url, ServiceError)
+        == f"{services}, line 1, column 110: {TOO_DEEP}"
+    )
 
 
 def test_a_flow_file_nested_too_deep_stops_start_up_named(tmp_path, sqlite_url):
     flows = staff_files(tmp_path)
     flow, place = deep_flow(flows)
-    with pytest.raises(FlowError) as refused:
-        start_app(flows, sqlite_url)
-    assert str(refused.value) == f"{flow}, {place}: {TOO_DEEP}"
+    assert start_up_refusal(flows, sqlite_url, FlowError) == f"{flow}, {place}: {TOO_DEEP}"
 
 
 def test_nesting_made_deep_by_aliases_is_named_where_it_goes_too_deep(tmp_path):
@@ -151,9 +157,10 @@ def test_check_config_and_commands_name_a_file_nested_too_deep(tmp_path):
 def test_a_services_file_not_utf8_stops_start_up_named(tmp_path, sqlite_url):
     flows = staff_files(tmp_path)
     services, place = latin1_services(flows)
-    with pytest.raises(ServiceError) as refused:
-        start_app(flows, sqlite_url)
-    assert str(refused.value) == f"{services}, {place}: {NOT_UTF8.format(byte=0xF3)}"
+    assert (
+        start_up_refusal(flows, sqlite_url, ServiceError)
+        == f"{services}, {place}: {NOT_UTF8.format(byte=0xF3)}"
+    )
 
 
 def test_a_flow_file_saved_as_utf16_stops_start_up_named(tmp_path, sqlite_url):
@@ -162,9 +169,10 @@ def test_a_flow_file_saved_as_utf16_stops_start_up_named(tmp_path, sqlite_url):
     flows = staff_files(tmp_path)
     flow = flows / "a11_thumbs.yaml"
     flow.write_text((FLOWS / "a11_thumbs.yaml").read_text(encoding="utf-8"), encoding="utf-16")
-    with pytest.raises(FlowError) as refused:
-        start_app(flows, sqlite_url)
-    assert str(refused.value) == f"{flow}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
+    assert (
+        start_up_refusal(flows, sqlite_url, FlowError)
+        == f"{flow}, line 1, column 1: {NOT_UTF8.format(byte=0xFF)}"
+    )
 
 
 def test_check_config_names_a_flow_file_not_utf8(tmp_path):
@@ -271,10 +279,11 @@ def test_a_flow_value_yaml_cannot_read_stops_start_up_named(
     assert "\nversion: 1\n" in text
     flow.write_text(text.replace("\nversion: 1\n", f"\n{written}\n"), encoding="utf-8")
     line = text.splitlines().index("version: 1") + 1
-    with pytest.raises(FlowError) as refused:
-        start_app(flows, sqlite_url)
     column = len(written) - len(value) + 1
-    assert str(refused.value) == f"{flow}, line {line}, column {column}: {problem}"
+    assert (
+        start_up_refusal(flows, sqlite_url, FlowError)
+        == f"{flow}, line {line}, column {column}: {problem}"
+    )
 
 
 @pytest.mark.parametrize(
