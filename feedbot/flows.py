@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import functools
 import json
 import re
 import string
@@ -11,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, NoReturn
 
 import jsonschema
@@ -133,7 +135,17 @@ class Flow:
 def load_flow(path: Path | str) -> Flow:
     """Read, validate and freeze one flow file; raise FlowError naming what is wrong."""
     path = Path(path)
-    document = _read_yaml(path)
+    return _flow_from(str(path), read_text(path))
+
+
+# A flow is a function of its path and its text alone, and frozen: the same text read again
+# (each app an interpreter makes, a worker re-reading the flows beside a changed services
+# file) is the same Flow without parsing and validating it again, ~15 ms a flow. A file
+# whose text changed is read anew; a refusal is not kept (lru_cache keeps no exception).
+@functools.lru_cache(maxsize=64)
+def _flow_from(name: str, text: str) -> Flow:
+    path = Path(name)
+    document = _read_yaml(path, text)
     _validate_against_schema(path, document)
     flow = _build_flow(path, document)
     _check_meaning(flow)
@@ -405,8 +417,7 @@ def _place_after(before: str) -> str:
     return f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
 
 
-def _read_yaml(path: Path) -> Any:
-    text = read_text(path)
+def _read_yaml(path: Path, text: str) -> Any:
     try:
         loader = UniqueKeyLoader(text)
         try:
@@ -456,7 +467,7 @@ def _build_flow(path: Path, document: Mapping[str, Any]) -> Flow:
         notice=document["notice"],
         closing=document["closing"],
         start=document["start"],
-        questions=questions,
+        questions=MappingProxyType(questions),
         path=str(path),
     )
 

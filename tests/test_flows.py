@@ -44,6 +44,28 @@ def test_shipped_flows_load():
     assert a11.question("made_the_difference").next_after(("ease", "other")) == "positive_other"
 
 
+def test_a_flow_read_again_is_parsed_once_and_an_edit_is_read_anew(tmp_path):
+    """Every app an interpreter makes reads the same flow files: the same text at the same
+    path is the same (frozen) Flow; an edit, a broken file and its repair are each read."""
+    path = write_flow(tmp_path, a11_document())
+    first = load_flow(path)
+    assert load_flow(path) is first
+    with pytest.raises(TypeError):
+        first.questions["trust"] = first.questions[first.start]  # shared, so it cannot change
+    edited = a11_document()
+    edited["title"] = "Edited survey"
+    write_flow(tmp_path, edited)
+    assert load_flow(path).title == "Edited survey"
+    path.write_text(path.read_text().replace("questions:", "questions: [", 1))
+    with pytest.raises(FlowError, match="is not valid YAML"):
+        load_flow(path)
+    write_flow(tmp_path, a11_document())
+    assert load_flow(path) is first
+    link = tmp_path / "linked.yaml"
+    link.symlink_to(path)
+    assert load_flow(link).path == str(link)  # a Flow names the path it was read by
+
+
 def test_a_new_question_is_a_yaml_change(tmp_path):
     document = a11_document()
     document["questions"]["anything_else"]["next"] = "contact_again"
