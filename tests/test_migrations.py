@@ -372,3 +372,23 @@ def test_every_migration_says_what_undoing_it_loses():
     script = ScriptDirectory.from_config(alembic_config(""))
     for migration in script.walk_revisions():
         assert migration.module.downgrade_loses.strip(), migration.revision
+
+
+def test_a_web_process_builds_its_app_without_importing_alembic(sqlite_url):
+    """Alembic (with Mako and Pygments) is imported where migrations or the schema's revision
+    are asked for: not by every web worker as it starts, ~0.13 s of its 1.2 s of imports."""
+    program = (
+        "import sys, feedbot\n"
+        f"app = feedbot.create_app({{'database_url': {sqlite_url!r},"
+        f" 'secret_key': {TEST_SECRET_KEY!r}, 'services_file': {str(TEST_SERVICES)!r}}})\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
+        "with app.test_client() as client:\n"
+        "    print(client.get('/readyz').status_code)\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ran.stdout.splitlines()[0] == "[]"
+    # Asked for the schema's revision, it imports what it needs.
+    assert ran.stdout.splitlines()[-1] == "True"

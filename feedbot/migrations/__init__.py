@@ -8,17 +8,19 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RangeNotAncestorError
-from alembic.util import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from feedbot.db import missing_schema
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used, not here: importing it (with Mako and Pygments) was
+# about 180 ms of the 1.5 s a web worker spends importing feedbot, and a web worker needs it
+# only for its first /readyz (the schema's revision), a worker only for its schema check.
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 UPGRADE_HINT = "run `feedbot db upgrade`"
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -39,12 +43,16 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at `database_url` up to `revision` (one migration at a time per
     database: a second one waits, then finds nothing left to do)."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
     """Take the database at `database_url` back to `revision`, undoing every later migration
     (`feedbot db downgrade`, after downgrade_plan)."""
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)
 
 
@@ -65,6 +73,10 @@ def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Und
     of the database to it undoes, newest first. DowngradeRefused when this code knows no such
     revision (or several start with it), when it is `base` (every table dropped: no rollback),
     or when the database is not past it."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RangeNotAncestorError
+    from alembic.util import CommandError
+
     script = ScriptDirectory.from_config(alembic_config(""))
     _, known = code_revisions()
     try:
@@ -110,6 +122,8 @@ def downgrade_plan(connection: Connection, revision: str) -> tuple[str, list[Und
 
 def make_revision(database_url: str, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
 
 
@@ -194,6 +208,8 @@ def current_revisions(connection: Connection) -> frozenset[str]:
 @functools.cache
 def code_revisions() -> tuple[frozenset[str], frozenset[str]]:
     """This code's head revision(s), and every revision it knows."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(""))
     known = frozenset(revision.revision for revision in script.walk_revisions())
     return frozenset(script.get_heads()), known
