@@ -382,8 +382,7 @@ def test_a_web_process_builds_its_app_without_importing_alembic(sqlite_url):
         f"app = feedbot.create_app({{'database_url': {sqlite_url!r},"
         f" 'secret_key': {TEST_SECRET_KEY!r}, 'services_file': {str(TEST_SERVICES)!r}}})\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
-        "with app.test_client() as client:\n"
-        "    print(client.get('/readyz').status_code)\n"
+        "app.test_client().get('/readyz')\n"
         "print('alembic' in sys.modules)\n"
     )
     ran = subprocess.run(
