@@ -156,20 +156,25 @@ def _driver_flags(branch: str, answer: Answer | None, flow: Flow) -> dict[str, i
     no choice made: not asked (the other branch), or asked and left unanswered (three
     unreadable replies, silence on a call, an idle or hung-up survey), as an unanswered
     trust question is. 0s there counted people who chose nothing as offered every driver."""
-    chose = answer is not None and answer.status != "unanswered"
-    offered = _offered_drivers(flow, branch) if chose else set()
-    ticked = set(answer.value or ()) if chose and answer.status == "answered" else set()
+    if answer is None or answer.status == "unanswered":
+        return dict.fromkeys((f"{branch}_{driver}" for driver in DRIVERS), None)
+    ticked = set(answer.value or ()) if answer.status == "answered" else set()
+    # What was ticked was offered, though the flow has been edited since.
+    offered = _offered_drivers(flow, branch, answer.question_id) | ticked
     return {
         f"{branch}_{driver}": (1 if driver in ticked else 0) if driver in offered else None
         for driver in DRIVERS
     }
 
 
-def _offered_drivers(flow: Flow, branch: str) -> set[str]:
-    for question in flow.questions.values():
-        if question.record == branch:
-            return {str(choice.value) for choice in question.choices}
-    return set()
+def _offered_drivers(flow: Flow, branch: str, question_id: str) -> set[str]:
+    """The drivers the question the person answered offers. Alternatives on branches no
+    survey takes both of may record one branch with different choices; a question since
+    removed from the flow is taken to have offered what the branch's first question does."""
+    question = flow.questions.get(question_id)
+    if question is None or question.record != branch:
+        question = next((q for q in flow.questions.values() if q.record == branch), None)
+    return {str(choice.value) for choice in question.choices} if question else set()
 
 
 def _scrubbed(answer: Answer | None, scrub_names: tuple[str, ...]) -> str | None:

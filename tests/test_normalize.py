@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 
 from feedbot.flows import load_flow
 from feedbot.models import Answer, Conversation
@@ -93,3 +95,97 @@ def test_elsewhere_the_cut_stays_at_the_limit():
     ending_at_the_limit = filler(FREE_TEXT_LIMIT - len("[EMAIL]") - 1) + " "
     raw = ending_at_the_limit + "a@example.com and then it was fine"
     assert exported_comment(raw) == ending_at_the_limit + "[EMAIL]"
+
+
+def drivers_of(flow, question_id, ticked, branch="positive"):
+    """The positive (or negative) driver cells of a response that ticked `ticked` at
+    `question_id`: 1, 0 or None (not offered)."""
+    conversation = Conversation(
+        id=1,
+        public_id="response-1",
+        service_id="passport",
+        channel="sms",
+        flow_id=flow.id,
+        language="en",
+        status="complete",
+        started_at=NOW,
+        completed_at=NOW,
+    )
+    answer = Answer(
+        question_id=question_id,
+        record=branch,
+        status="answered",
+        value=ticked,
+        raw_text=" ".join(ticked),
+        answered_at=NOW,
+    )
+    record = build_record(conversation, [answer], flow, "America/New_York")
+    return {key: value for key, value in record.items() if key.startswith(f"{branch}_")}
+
+
+def test_the_drivers_offered_are_those_of_the_question_answered(tmp_path):
+    """Alternatives on branches may record one branch with different choices: here a 5 asks
+    three drivers, a 4 all seven. The cells came from whichever of the two the file listed
+    first, so a tick on the other's drivers was lost (empty) and drivers never offered were
+    0s."""
+    document = yaml.safe_load((FLOWS / "a11.yaml").read_text())
+    questions = document["questions"]
+    digital = {**questions["made_the_difference"], "text": "What made the difference online?"}
+    digital["choices"] = [
+        choice
+        for choice in digital["choices"]
+        if choice["value"] in {"effectiveness", "ease", "other"}
+    ]
+    # Listed first, whichever way a YAML writer orders the keys.
+    document["questions"] = {"a_digital_difference": digital, **questions}
+    document["questions"]["trust"]["next"] = [
+        {"when": [5], "goto": "a_digital_difference"},
+        {"when": [4], "goto": "made_the_difference"},
+        {"when": [1, 2, 3], "goto": "could_be_better"},
+    ]
+    path = tmp_path / "a11.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    flow = load_flow(path)
+    assert drivers_of(flow, "made_the_difference", ["humanity", "employee"]) == {
+        "positive_effectiveness": 0,
+        "positive_ease": 0,
+        "positive_efficiency": 0,
+        "positive_transparency": 0,
+        "positive_humanity": 1,
+        "positive_employee": 1,
+        "positive_other": 0,
+    }
+    assert drivers_of(flow, "a_digital_difference", ["effectiveness"]) == {
+        "positive_effectiveness": 1,
+        "positive_ease": 0,
+        "positive_efficiency": None,
+        "positive_transparency": None,
+        "positive_humanity": None,
+        "positive_employee": None,
+        "positive_other": 0,
+    }
+
+
+def test_a_driver_ticked_before_the_flow_dropped_it_stays_ticked():
+    """A survey open while its flow was edited goes on where it is (README): a driver ticked
+    under the old version was exported empty once the new one no longer offered it."""
+    document = yaml.safe_load((FLOWS / "a11.yaml").read_text())
+    assert "employee" in {c["value"] for c in document["questions"]["could_be_better"]["choices"]}
+    cells = drivers_of(A11, "could_be_better", ["efficiency", "employee"], branch="negative")
+    assert (cells["negative_efficiency"], cells["negative_employee"]) == (1, 1)
+    without = {**A11.questions}
+    without["could_be_better"] = dataclasses.replace(
+        A11.question("could_be_better"),
+        choices=tuple(
+            choice
+            for choice in A11.question("could_be_better").choices
+            if choice.value != "employee"
+        ),
+    )
+    edited = dataclasses.replace(A11, questions=without)
+    cells = drivers_of(edited, "could_be_better", ["efficiency", "employee"], branch="negative")
+    assert (cells["negative_efficiency"], cells["negative_employee"]) == (1, 1)
+    assert cells["negative_ease"] == 0
+    # A question removed altogether: the branch's remaining question says what was offered.
+    gone = drivers_of(A11, "a_question_since_removed", ["ease"], branch="negative")
+    assert (gone["negative_ease"], gone["negative_employee"]) == (1, 0)
