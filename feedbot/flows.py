@@ -114,6 +114,13 @@ class Flow:
     def question(self, question_id: str) -> Question:
         return self.questions[question_id]
 
+    @property
+    def trust_question(self) -> Question:
+        """The question that records question_1, the A-11 trust rating (every flow has one):
+        the first, where alternatives on branches each record it. A flow may begin with a
+        question of its own ("How did you file today?") and come to the trust rating after."""
+        return next(q for q in self.questions.values() if q.record == "question_1")
+
     def on_every_path(self, question_id: str) -> bool:
         """Whether every way through the survey asks `question_id`, not only one branch: a
         response that never reached it stopped before it."""

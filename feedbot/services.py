@@ -84,11 +84,10 @@ class Service:
 
     @property
     def trust_statement(self) -> str:
-        """The flow's first question (the A-11 trust statement) in English with its
-        placeholders filled ("This interaction increased my trust in U.S. Passport Office."),
-        as staff read it on the dashboard and OMB in the quarterly submission."""
-        trust = self.flow.question(self.flow.start)
-        return trust.text.format_map(self.context.placeholders("en"))
+        """The flow's trust question (A-11's question_1) in English with its placeholders
+        filled ("This interaction increased my trust in U.S. Passport Office."), as staff read
+        it on the dashboard and OMB in the quarterly submission."""
+        return self.flow.trust_question.text.format_map(self.context.placeholders("en"))
 
     def agency_in(self, language: str) -> str:
         return self.context.names_in(language)[0]

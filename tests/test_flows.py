@@ -349,6 +349,20 @@ def test_a_question_of_its_own_may_record_a_field_of_its_own(tmp_path):
     assert flow.question("how_filed").record == "how_filed"
 
 
+def test_a_flow_that_begins_with_a_question_of_its_own_exports_the_trust_questions_text(tmp_path):
+    """The quarterly submission's trust_question_text and q1_text, and the dashboard's heading,
+    were the flow's first question: here "How did you file your claim?"."""
+    services = services_with(tmp_path)
+    document = a11_document()
+    document["questions"]["how_filed"] = {**HOW_FILED, "record": "how_filed", "next": "trust"}
+    document["start"] = "how_filed"
+    write_flow(tmp_path, document)
+    service = load_services(services).get("x")
+    assert service.flow.start == "how_filed"
+    assert service.flow.trust_question.id == "trust"
+    assert service.trust_statement == "This interaction increased my trust in A."
+
+
 def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
     flows = tmp_path / "flows"
     flows.mkdir()
