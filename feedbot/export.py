@@ -8,6 +8,7 @@ import io
 import json
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -642,11 +643,26 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+# A reflection is written in a text box or pasted from a document: its line breaks (a form
+# sends CR LF, Word's paragraphs U+2029) are kept as LF, as a comment's are.
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
+
+
 def parse_reflection(given_as: str, text: str) -> str:
     """A quarter's reflection as staff typed it (`given_as`: the parameter or CLI option),
-    refused where Touchpoints would not take it."""
-    if not text.isprintable():
-        raise ExportError(f"{given_as} must be printable text")
+    refused where Touchpoints would not take it. Line breaks, tabs and every kind of space
+    (the no-break space Word writes in "10 %") are text; another character nobody sees, such
+    as a control character, is named with where it is."""
+    text = _LINE_BREAKS.sub("\n", text)
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        for column, char in enumerate(line, start=1):
+            if not (char.isprintable() or char == "\t" or unicodedata.category(char) == "Zs"):
+                name = unicodedata.name(char, "a control character")
+                where = f"line {line_number}, " if "\n" in text else ""
+                raise ExportError(
+                    f"{given_as} has U+{ord(char):04X} ({name}) at {where}character {column},"
+                    " which no one would see: remove it"
+                )
     if len(text) > FREE_TEXT_LIMIT:
         raise ExportError(
             f"{given_as} must be at most {FREE_TEXT_LIMIT} characters (Touchpoints' limit), "

@@ -498,9 +498,10 @@ def _reflection(args: Any) -> str | None:
 
 
 def _refuse_control_characters(args: Any) -> None:
-    """Query values become SQL parameters, and PostgreSQL refuses a NUL in text."""
+    """Query values become SQL parameters, and PostgreSQL refuses a NUL in text. A reflection
+    is prose, with line breaks: `parse_reflection` reads it."""
     for name, value in args.items(multi=True):
-        if not value.isprintable():
+        if name != "reflection_text" and not value.isprintable():
             raise ValueError(f"{name} must be printable text")
 
 

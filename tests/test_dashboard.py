@@ -836,7 +836,8 @@ def test_the_dashboards_form_gives_the_submission_with_volumes_and_reflection(ap
     typed = {
         "volume_of_customers": "sms_text_messages:1200,chatbot:40",
         "volume_offered": "",
-        "reflection_text": "Wait times fell; «merci» to the night shift.",
+        # A text box sends its lines with CR LF between them.
+        "reflection_text": "Wait times fell; «merci» to the night shift.\r\nMore to come.",
     }
     for fmt in ("csv", "json"):
         download = client.post(action, data={"csrf": csrf, "format": fmt, **typed})
@@ -853,7 +854,9 @@ def test_the_dashboards_form_gives_the_submission_with_volumes_and_reflection(ap
     rows = {row["channel"]: row for row in download.json}
     assert rows["sms_text_messages"]["volume_of_customers"] == 1200
     assert rows["chatbot"]["volume_of_customers"] == 40
-    assert {row["reflection_text"] for row in rows.values()} == {typed["reflection_text"]}
+    assert {row["reflection_text"] for row in rows.values()} == {
+        "Wait times fell; «merci» to the night shift.\nMore to come."
+    }
 
     # What the export refuses is named on a page, the form's text left to go back to.
     refused = client.post(action, data={"csrf": csrf, "volume_of_customers": "1200"})

@@ -146,8 +146,14 @@ def test_a_reflection_goes_on_every_row_of_its_service_for_the_quarter(detailed_
             "reflection_text must be at most 10000 characters (Touchpoints' limit), not 10001",
         ),
         (
-            {"service": "passport", "reflection_text": "Calls rose.\nWe hired."},
-            "reflection_text must be printable text",
+            {"service": "passport", "reflection_text": "Calls rose\x07."},
+            "reflection_text has U+0007 (a control character) at character 11, which no one"
+            " would see: remove it",
+        ),
+        (
+            {"service": "passport", "reflection_text": "Calls rose.\r\nWe\u200bhired."},
+            "reflection_text has U+200B (ZERO WIDTH SPACE) at line 2, character 3, which no one"
+            " would see: remove it",
         ),
         (
             {"service": "webchat", "reflection_text": "Calls rose."},
@@ -172,6 +178,32 @@ def test_a_reflection_that_cannot_be_written_is_refused(detailed_app, params, er
         error.replace("reflection_text", "--reflection-text").replace("service=", "--service")
         in cli.output
     )
+
+
+def test_a_reflection_keeps_its_line_breaks_tabs_and_no_break_spaces(detailed_app):
+    """Typed in the dashboard's text box (CR LF between lines) or pasted from Word (U+2029
+    between paragraphs, a no-break space in "10 %"), a reflection was refused as not
+    "printable text"."""
+    app, token = detailed_app
+    typed = (
+        "Wait times fell by 10\u00a0% this quarter.\r\nWe added weekend staff.\u2029\tMore to come."
+    )
+    kept = "Wait times fell by 10\u00a0% this quarter.\nWe added weekend staff.\n\tMore to come."
+    answer = quarterly(app, token, service="passport", reflection_text=typed, format="json")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert [row["reflection_text"] for row in answer.json] == [kept] * 2
+    posted = post_quarterly(
+        app, token, data={"quarter": "FY2027Q1", "service": "passport", "reflection_text": typed}
+    )
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(posted.get_data(as_text=True))))
+    assert [row["reflection_text"] for row in rows] == [kept] * 2
+    options = ["--service", "passport", "--reflection-text", typed]
+    cli = app.test_cli_runner().invoke(
+        args=["export", "quarterly", "--quarter", "FY2027Q1", *options]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert list(csv.DictReader(io.StringIO(cli.stdout))) == rows
 
 
 # Touchpoints' 10,000 characters, outside ASCII: 90,000 bytes percent-encoded in a URL.
