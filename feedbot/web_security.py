@@ -33,10 +33,18 @@ def chat_page_policy(frame_origins: tuple[str, ...]) -> str:
 
 
 def install_security(app: Flask, proxy_hops: int) -> None:
-    """Trust `proxy_hops` X-Forwarded-* hops (0: none) and add the headers to every response."""
+    """Trust `proxy_hops` X-Forwarded-* hops (0: none) and add the headers to every response.
+
+    X-Forwarded-Prefix is the path a proxy serves feedbot under and strips (/feedbot for
+    https://agency.gov/feedbot/staff): the app's own links, forms and redirects keep it.
+    """
     if proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
+            app.wsgi_app,
+            x_for=proxy_hops,
+            x_proto=proxy_hops,
+            x_host=proxy_hops,
+            x_prefix=proxy_hops,
         )
     app.after_request(_secure_headers)
 

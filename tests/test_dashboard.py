@@ -891,3 +891,51 @@ def test_the_dashboards_form_needs_its_csrf_token_and_the_sign_in(app):
     refused = thief.post(action, data={**typed, "csrf": csrf})
     assert refused.status_code == 401 and b"service_id" not in refused.data
     assert b"Sign in to download" in refused.data
+
+
+# A proxy that serves feedbot under a path strips it (https://agency.gov/feedbot/staff reaches
+# the app as /staff) and names it in X-Forwarded-Prefix.
+PROXY_PREFIX = {"HTTP_X_FORWARDED_PREFIX": "/feedbot"}
+_URLS = re.compile(r'(?:href|action|src)="([^"]*)"')
+
+
+def test_behind_a_proxy_under_a_path_every_staff_link_form_and_redirect_keeps_it(sqlite_url):
+    """The sign-in form posted to /staff/login and the stylesheet was /staff/static/staff.css,
+    outside the path the proxy serves feedbot under: the sign-in reached no feedbot."""
+    app = make_app(sqlite_url, proxy_hops=1)
+    with runtime_of(app).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    client = app.test_client()
+    client.environ_base.update(PROXY_PREFIX)
+    sign_in = client.get("/staff").get_data(as_text=True)
+    assert _URLS.findall(sign_in) == ["/feedbot/staff/static/staff.css", "/feedbot/staff/login"]
+    assert client.get("/staff/static/staff.css").status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', sign_in).group(1)
+    signed_in = client.post("/staff/login", data={"token": token, "csrf": csrf})
+    assert signed_in.status_code == 302 and signed_in.location == "/feedbot/staff"
+    dashboard = client.get("/staff?service=passport&quarter=FY2027Q1").get_data(as_text=True)
+    urls = _URLS.findall(dashboard)
+    assert len(urls) == 8 and all(url.startswith("/feedbot/staff") for url in urls), urls
+    refused = client.get("/staff/exports/responses?service=passport&format=pdf")
+    assert refused.status_code == 400
+    assert _URLS.findall(refused.get_data(as_text=True))[1:] == ["/feedbot/staff"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', dashboard).group(1)
+    signed_out = client.post("/staff/logout", data={"csrf": csrf})
+    assert signed_out.status_code == 302 and signed_out.location == "/feedbot/staff"
+
+
+@pytest.mark.parametrize(("proxy_hops", "headers"), [(1, {}), (0, PROXY_PREFIX)])
+def test_staff_pages_are_at_the_root_unless_a_trusted_proxy_names_a_path(
+    sqlite_url, proxy_hops, headers
+):
+    """No X-Forwarded-Prefix, or one from a client when no proxy is trusted: the root."""
+    app = make_app(sqlite_url, proxy_hops=proxy_hops)
+    with runtime_of(app).db.transaction() as db:
+        token = create_token(db, "ana", ["passport"], ["export"])
+    client = app.test_client()
+    client.environ_base.update(headers)
+    sign_in = client.get("/staff").get_data(as_text=True)
+    assert _URLS.findall(sign_in) == ["/staff/static/staff.css", "/staff/login"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', sign_in).group(1)
+    assert client.post("/staff/login", data={"token": token, "csrf": csrf}).location == "/staff"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import func, select
@@ -846,6 +847,35 @@ def test_a_public_url_with_a_path_keeps_every_call_step_under_it(sqlite_url):
     assert caller.hang_up() == 204
     assert stored(app)[0][0] == "complete"
     assert len(caller.urls) == 6
+    runtime_of(app).db.dispose()
+
+
+class CallerThroughAProxy(CallerBehindAPrefix):
+    """The same with FEEDBOT_PUBLIC_URL unset, the proxy naming the path in X-Forwarded-Prefix:
+    the TwiML's URLs are then paths, which Twilio resolves against the URL it called."""
+
+    def _send(self, url: str, params: dict[str, str]) -> Turn:
+        return super()._send(urljoin(PREFIXED + "/twilio/voice", url), params)
+
+
+def test_behind_a_proxy_that_names_the_path_every_call_step_stays_under_it(sqlite_url):
+    """Twilio's signature is checked against the URL it called, the proxy's path included
+    (it was checked without it, and refused), and each step's TwiML keeps the path."""
+    app = make_app(sqlite_url, proxy_hops=1)
+    client = app.test_client()
+    client.environ_base.update(
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="agency.example.gov",
+        HTTP_X_FORWARDED_PREFIX="/feedbot",
+    )
+    caller = CallerThroughAProxy(client)
+    assert caller.dial().redirect == "/feedbot/twilio/voice/language"
+    assert caller.press("1").redirect.startswith("/feedbot/twilio/voice/answer?")
+    caller.press("4")
+    caller.press("2")
+    assert "Thank you for your feedback" in caller.say(LATE_COMMENT).spoken
+    assert caller.hang_up() == 204
+    assert stored(app)[0][0] == "complete"
     runtime_of(app).db.dispose()
 
 

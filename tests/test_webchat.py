@@ -316,6 +316,26 @@ def test_config_and_standalone_page(app):
     assert client.get("/chat/nope").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("proxy_hops", "headers", "root"),
+    [
+        (1, {"X-Forwarded-Prefix": "/feedbot"}, "/feedbot"),
+        (1, {}, ""),
+        # A client's own X-Forwarded-Prefix, with no proxy trusted, names nothing.
+        (0, {"X-Forwarded-Prefix": "/feedbot"}, ""),
+    ],
+)
+def test_the_chat_page_loads_its_script_and_style_under_the_path_a_proxy_serves_it_at(
+    sqlite_url, proxy_hops, headers, root
+):
+    """Behind a proxy that serves feedbot under /feedbot (and strips it), the page loaded
+    /static/feedbot-chat.js, outside it: the page showed no survey."""
+    client = make_app(sqlite_url, proxy_hops=proxy_hops).test_client()
+    page = client.get("/chat/webchat", headers=headers).get_data(as_text=True)
+    assert f'href="{root}/static/feedbot-chat.css"' in page
+    assert f'src="{root}/static/feedbot-chat.js"' in page
+
+
 def test_same_answers_by_sms_and_web_chat_give_the_same_record(app, chat):
     from feedbot.models import ResponseRecord
     from feedbot.normalize import record_as_dict
