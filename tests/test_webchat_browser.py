@@ -26,12 +26,14 @@ CHOSEN = ".feedbot-answer :checked"
 # What the visitor presses or types in to answer: a choice is its whole box.
 ANSWER_CONTROLS = ".feedbot-answer :is(button, textarea, .feedbot-choice)"
 EXAMPLE = REPO / "examples" / "agency-page.html"
+PREFIX = "/feedbot"
 
 
 @contextmanager
-def served_site(sqlite_url, tmp_path, languages=None):
+def served_site(sqlite_url, tmp_path, languages=None, prefix=""):
     """The app and the example agency page, each on its own loopback origin; the webchat
-    service in `languages` if given."""
+    service in `languages` if given; the app behind a proxy that serves it under `prefix` if
+    given, the page's script tag under it."""
     document = yaml.safe_load(TEST_SERVICES.read_text())
     holder = {}
 
@@ -45,17 +47,46 @@ def served_site(sqlite_url, tmp_path, languages=None):
                 service["languages"] = languages or service["languages"]
         services = tmp_path / "services.yaml"
         services.write_text(yaml.safe_dump(document))
-        app = make_app(sqlite_url, services_file=services)
-        with serve(app) as app_url:
-            holder["html"] = EXAMPLE.read_text().replace("http://localhost:5000", app_url)
+        app = make_app(sqlite_url, services_file=services, proxy_hops=1 if prefix else 0)
+        with serve(behind_a_proxy(app, prefix) if prefix else app) as app_url:
+            holder["html"] = EXAMPLE.read_text().replace("http://localhost:5000", app_url + prefix)
             yield page_url, app
         runtime_of(app).db.dispose()
+
+
+def behind_a_proxy(app, prefix):
+    """`app` as a proxy serves it under `prefix` (https://agency.gov/feedbot/...): only that
+    path's requests reach it, with the prefix stripped and named in X-Forwarded-Prefix;
+    anything else is another site's, a 404."""
+
+    def proxy(environ, start_response):
+        path = environ["PATH_INFO"]
+        if not path.startswith(prefix + "/"):
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not feedbot's: it is served under " + prefix.encode()]
+        forwarded = {
+            "PATH_INFO": path.removeprefix(prefix),
+            "HTTP_X_FORWARDED_PREFIX": prefix,
+            "HTTP_X_FORWARDED_FOR": environ["REMOTE_ADDR"],
+            "HTTP_X_FORWARDED_PROTO": environ["wsgi.url_scheme"],
+            "HTTP_X_FORWARDED_HOST": environ["HTTP_HOST"],
+        }
+        return app({**environ, **forwarded}, start_response)
+
+    return proxy
 
 
 @pytest.fixture
 def site(sqlite_url, tmp_path):
     """The app and the example agency page, each on its own loopback origin."""
     with served_site(sqlite_url, tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def site_under_a_path(sqlite_url, tmp_path):
+    """The same, the app behind a proxy that serves it under /feedbot."""
+    with served_site(sqlite_url, tmp_path, prefix=PREFIX) as served:
         yield served
 
 
@@ -244,6 +275,54 @@ def test_standalone_page_works_under_its_content_security_policy(site):
         assert "What could have been better?" in page.inner_text(".feedbot-log")
         assert axe_violations(page, "body") == []
         assert page.csp_violations == []
+
+
+def test_a_widget_served_under_a_path_asks_and_styles_under_it(site_under_a_path):
+    """The script at https://agency.gov/feedbot/static/feedbot-chat.js asked for its settings
+    at https://agency.gov/api/chat/config/..., outside feedbot's path, and showed nothing."""
+    page_url, app = site_under_a_path
+    with chromium(locale="en-US") as page:
+        open_panel(page, page_url)
+        script = page.get_attribute("script[data-service]", "src")
+        assert PREFIX + "/static/" in script
+        stylesheet = page.get_attribute("link[rel=stylesheet]", "href")
+        assert stylesheet == script.removesuffix(".js") + ".css"
+        launcher = "getComputedStyle(document.querySelector('.feedbot-launcher')).position"
+        assert page.evaluate(launcher) == "fixed"
+        agree_strongly(page)
+        page.click(".feedbot-skip")
+        page.fill("#feedbot-text", "Found under its path")
+        page.click(".feedbot-send")
+        page.wait_for_selector("text=Thank you for your feedback")
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 5, "made_the_difference": None, "anything_else": "Found under its path"},
+        )
+    ]
+
+
+def test_the_standalone_page_served_under_a_path_runs_the_survey_under_it(site_under_a_path):
+    """Its script tag was /static/feedbot-chat.js, outside feedbot's path: no survey."""
+    _, app = site_under_a_path
+    with serve(behind_a_proxy(app, PREFIX)) as proxy_url, chromium() as page:
+        page.goto(proxy_url + PREFIX + "/chat/webchat")
+        rate(page, 0)  # "Strongly disagree"
+        page.click(".feedbot-skip")
+        page.fill("#feedbot-text", "Found under its path")
+        page.click(".feedbot-send")
+        page.wait_for_selector("text=Thank you for your feedback")
+        stylesheets = page.eval_on_selector_all("link[rel=stylesheet]", "ls => ls.map(l => l.href)")
+        assert stylesheets == [proxy_url + PREFIX + "/static/feedbot-chat.css"]
+        assert page.csp_violations == []
+    assert stored(app) == [
+        (
+            "complete",
+            "en",
+            {"trust": 1, "could_be_better": None, "anything_else": "Found under its path"},
+        )
+    ]
 
 
 def test_changing_language_keeps_one_response(site):

@@ -1,11 +1,17 @@
 /* feedbot chat widget: one <script> tag puts the A-11 survey on an agency page.
  *   <script src="https://feedbot.example.gov/static/feedbot-chat.js" data-service="ID" defer></script>
+ * (or under the path feedbot is served at: https://agency.gov/feedbot/static/feedbot-chat.js)
  * No dependencies. Text is always set with textContent, never parsed as HTML. */
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script) { return; }
-  var base = new URL(script.src, document.baseURI).origin;
+  // feedbot's root, which its API and stylesheet are under: all before /static/ in the
+  // script's URL. A proxy may serve feedbot under a path (https://agency.gov/feedbot/static/
+  // feedbot-chat.js: https://agency.gov/feedbot), which the script's origin alone lost.
+  var source = new URL(script.src, document.baseURI);
+  var root = /^(.*)\/static\/[^\/]*$/.exec(source.pathname);
+  var base = source.origin + (root ? root[1] : "");
   var serviceId = script.getAttribute("data-service");
   var inline = script.getAttribute("data-mode") === "inline";
   // The standalone survey page: the page is the survey's, so it takes the survey's language.
