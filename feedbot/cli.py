@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import gc
 import os
 import secrets
@@ -65,6 +66,12 @@ class FeedbotGroup(FlaskGroup):
     """Flask's command group, with one line (exit status 1) instead of a traceback when a
     command fails through no fault of feedbot's code."""
 
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(**extra)
+        self.params = [
+            _env_file(param) if param.name == "env_file" else param for param in self.params
+        ]
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -73,6 +80,17 @@ class FeedbotGroup(FlaskGroup):
             if problem is None:
                 raise  # a bug: its traceback is what finds it
             raise click.ClickException(problem) from error
+
+
+def _env_file(flask_option: click.Parameter) -> click.Parameter:
+    """Flask's -e option, its help saying what feedbot reads: Flask's speaks of .env and
+    .flaskenv files, which feedbot does not load (see `main`)."""
+    option = copy.copy(flask_option)
+    option.help = (
+        "Load environment variables from this file; those already set in the environment win."
+        " A .env or .flaskenv file is not read."
+    )
+    return option
 
 
 def _outside_failure(error: Exception) -> str | None:
@@ -107,6 +125,9 @@ def _schema_behind(error: Exception, database_url: str | None) -> str:
     cls=FeedbotGroup,
     create_app=_create_app,
     add_default_commands=True,
+    # Only the file -e names: a .env or .flaskenv left in the working directory (Flask loads
+    # them when python-dotenv is installed) would change a production host's settings unseen.
+    load_dotenv=False,
     add_version_option=False,  # Flask's prints Python's, Flask's and Werkzeug's, not ours
 )
 @click.version_option(package_name="feedbot", message="feedbot %(version)s")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
+from importlib.metadata import requires, version
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,6 +31,41 @@ def test_queue_help_says_it_carries_invitations_too():
     result = CliRunner().invoke(main, ["queue", "--help"])
     assert result.exit_code == 0
     assert "invitations and reminders" in " ".join(result.output.split())
+
+
+def offline_check(tmp_path: Path, *options: str) -> dict[str, str]:
+    """`feedbot [OPTIONS] check-config --offline` run in `tmp_path`, on the settings of a bare
+    environment (and what OPTIONS add): each finding's subject and the rest of its line."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "feedbot.cli", *options, "check-config", "--offline"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dict(line.split(maxsplit=1) for line in result.stdout.splitlines())
+
+
+def test_env_file_option_loads_the_settings_of_the_file_it_names(tmp_path):
+    """`feedbot -e prod.env check-config` failed: "python-dotenv must be installed to load an
+    env file", which no install of feedbot's own dependencies had."""
+    (tmp_path / "prod.env").write_text(f"FEEDBOT_SERVICES_FILE={TEST_SERVICES}\n")
+    found = offline_check(tmp_path, "-e", "prod.env")
+    assert found["services"].startswith(f"ok       {TEST_SERVICES}: ")
+    assert any(r.split(";")[0].startswith("python-dotenv") for r in requires("feedbot") or [])
+
+
+def test_a_dotenv_file_in_the_working_directory_is_not_read(tmp_path):
+    """With python-dotenv installed, Flask's command line reads .env and .flaskenv from the
+    working directory: a file left there changed a production host's settings unseen."""
+    for name in (".env", ".flaskenv"):
+        (tmp_path / name).write_text(f"FEEDBOT_SERVICES_FILE={TEST_SERVICES}\n")
+    found = offline_check(tmp_path)
+    assert str(TEST_SERVICES) not in found["services"]
+    assert found["services"].startswith("ok       ")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
