@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import psycopg
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, run_command, with_appcontext
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
@@ -330,6 +330,29 @@ def demo(host: str, port: int) -> None:
         threaded=True,
         request_handler=PathlessRequestHandler,
     )
+
+
+# In place of Flask's `run`, whose options it takes.
+@main.command(
+    "run",
+    params=list(run_command.params),
+    short_help=run_command.short_help,
+    help=run_command.help,
+    with_appcontext=False,
+)
+@pass_script_info
+def run(info: ScriptInfo, **options: Any) -> None:
+    app = info.load_app()
+    with app.app_context():
+        production = current_runtime().settings.production
+    if production:
+        # As `feedbot demo`: the development server, on the production database.
+        raise click.UsageError(
+            "feedbot run is Flask's development server, not for FEEDBOT_ENV=production: run the"
+            " Procfile's web process, python gunicorn.conf.py 'feedbot:create_app()' (README,"
+            " 'Deploying to production')"
+        )
+    click.get_current_context().invoke(run_command, **options)
 
 
 @click.group("tokens")

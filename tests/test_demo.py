@@ -114,3 +114,37 @@ def test_demo_refuses_production(sqlite_url):
     assert "FEEDBOT_ENV=production" in refused.output and "Procfile" in refused.output
     assert "feedbot chat" not in refused.output
     runtime_of(app).db.dispose()
+
+
+def test_run_refuses_production_as_demo_does(tmp_path):
+    """`feedbot run` (Flask's) served the development server on the production database."""
+    production = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "FEEDBOT_ENV": "production",
+        "FEEDBOT_SECRET_KEY": "k" * 40,
+        "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+        "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+        "FEEDBOT_PUBLIC_URL": "https://feedbot.agency.gov",
+        "DATABASE_URL": "postgresql://feedbot@127.0.0.1:1/feedbot",  # nothing listens there
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    server = subprocess.Popen(
+        [*feedbot_command(), "run", "--port", str(free_port())],
+        env=production,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, errors = server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:  # serving
+        server.kill()
+        _, errors = server.communicate()
+    assert server.returncode == 2, errors
+    assert errors.endswith(
+        "Error: feedbot run is Flask's development server, not for FEEDBOT_ENV=production: run"
+        " the Procfile's web process, python gunicorn.conf.py 'feedbot:create_app()' (README,"
+        " 'Deploying to production')\n"
+    ), errors
