@@ -210,19 +210,19 @@ def db_downgrade(revision: str, yes: bool) -> None:
 
 @click.command("chat")
 @click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True)
-@click.option("--service", "service_id", default="demo", show_default=True)
+@click.option(
+    "--service", "service_id", help="The service to survey; needed when there is more than one."
+)
 @click.option(
     "--record",
     is_flag=True,
     help="In production: store the response anyway (it counts in exports and A-11 figures).",
 )
 @with_appcontext
-def chat(channel: str, service_id: str, record: bool) -> None:
+def chat(channel: str, service_id: str | None, record: bool) -> None:
     """Take the survey in the terminal, as a texter sees it or a caller hears it."""
     runtime = current_runtime()
-    service = runtime.services.get(service_id)
-    if service is None:
-        raise click.BadParameter(f"no service {service_id!r}", param_hint="--service")
+    service = _chat_service(runtime, service_id)
     if runtime.settings.production and not record:
         # A try-out would be a real response: in the exports, and a respondent in the
         # quarterly A-11 figures.
@@ -236,6 +236,24 @@ def chat(channel: str, service_id: str, record: bool) -> None:
         _play_call(service)
     else:
         _text_chat(service)
+
+
+def _chat_service(runtime: Runtime, service_id: str | None):  # type: ignore[no-untyped-def]
+    """The service named, else the services file's only one; BadParameter naming them all."""
+    services = runtime.services.services
+    names = ", ".join(services)
+    if service_id is None:
+        if len(services) == 1:
+            return next(iter(services.values()))
+        raise click.UsageError(
+            f"the services file has {len(services)} services ({names}): pass one with --service"
+        )
+    service = services.get(service_id)
+    if service is None:
+        raise click.BadParameter(
+            f"no service {service_id!r} (the services file has {names})", param_hint="--service"
+        )
+    return service
 
 
 def _play_call(service) -> None:  # type: ignore[no-untyped-def]

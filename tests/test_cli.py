@@ -9,6 +9,7 @@ from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -115,3 +116,30 @@ def test_queue_sweep_closes_idle_surveys_as_the_workers_sweep_does(sqlite_url):
     with runtime_of(app).db.transaction() as db:
         assert set(db.scalars(select(Conversation.status))) == {"abandoned"}
         assert len(db.scalars(select(ResponseRecord)).all()) == 2
+
+
+def test_chat_takes_the_only_service_when_none_is_named(sqlite_url, tmp_path):
+    """Without --service it took "demo", and failed with "no service 'demo'" on a services
+    file whose one service has another id."""
+    document = yaml.safe_load(TEST_SERVICES.read_text())
+    document["services"] = [s for s in document["services"] if s["id"] == "passport"]
+    (tmp_path / "services.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    app = make_app(sqlite_url, services_file=tmp_path / "services.yaml")
+    result = app.test_cli_runner().invoke(args=["chat"], input="")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Texting U.S. Passport Office (passport renewal).")
+    assert "This interaction increased my trust in U.S. Passport Office." in result.output
+
+
+def test_chat_without_service_names_the_services_to_choose_from(sqlite_app):
+    result = sqlite_app.test_cli_runner().invoke(args=["chat"], input="")
+    assert result.exit_code == 2, result.output
+    assert result.output.endswith(
+        "Error: the services file has 4 services (passport, benefits, thumbs, webchat): pass one"
+        " with --service\n"
+    )
+    unknown = sqlite_app.test_cli_runner().invoke(args=["chat", "--service", "demo"], input="")
+    assert unknown.exit_code == 2, unknown.output
+    assert "no service 'demo' (the services file has passport, benefits, thumbs, webchat)" in (
+        unknown.output
+    )
