@@ -2,17 +2,18 @@
 
 A variable this file cannot use stops gunicorn at once, with one line naming it, rather than
 with a traceback or with workers that fail every request. `feedbot check-config` applies the
-same rules (feedbot.preflight); this file imports nothing of feedbot's, and its logging
-only feedbot.logs (and the package's entry point, which imports the app only when called): what
-gunicorn's master imports, the workers a HUP starts would not load again, so a release
-deployed with a HUP would run the old code.
+same rules (feedbot.preflight); read by gunicorn, this file imports nothing of feedbot's, and
+its logging only feedbot.logs (and the package's entry point, which imports the app only when
+called): what gunicorn's master imports, the workers a HUP starts would not load again, so a
+release deployed with a HUP would run the old code.
 
 The web process starts as `python gunicorn.conf.py APP [OPTION...]`: run as a program, this
-file checks the variables, then becomes `gunicorn --config gunicorn.conf.py APP [OPTION...]`
-(gunicorn's script beside this python). gunicorn reads WEB_CONCURRENCY itself as it loads its
-own settings, before any config file, and stops with a traceback on one that is no number
-(ValueError: invalid literal for int(), in gunicorn/config.py): started as
-`gunicorn --config gunicorn.conf.py`, this file never runs on such a value.
+file checks the variables and the app's settings and files, then becomes
+`gunicorn --config gunicorn.conf.py APP [OPTION...]` (gunicorn's script beside this python).
+gunicorn reads WEB_CONCURRENCY itself as it loads its own settings, before any config file,
+and stops with a traceback on one that is no number (ValueError: invalid literal for int(), in
+gunicorn/config.py): started as `gunicorn --config gunicorn.conf.py`, this file never runs on
+such a value.
 """
 
 import atexit
@@ -168,8 +169,26 @@ def on_exit(server):
     gc.freeze()
 
 
+def _check_app_configuration():
+    """The settings and the services and flow files, as each worker loads them: one line and
+    exit, as `feedbot worker` and the command line say it. Found by the workers instead, each
+    printed its traceback, and gunicorn stopped with its own ("Worker failed to boot").
+    Imported here, in the process that becomes gunicorn, never in gunicorn's master (see
+    above); it costs the web process's start about 0.8 s of CPU."""
+    from feedbot.config import ConfigError, load_settings
+    from feedbot.flows import FlowError
+    from feedbot.services import load_services
+
+    try:
+        settings = load_settings()
+        load_services(settings.services_file, settings.flows_dir, settings.idle_expiry)
+    except (ConfigError, FlowError) as error:
+        _refuse(f"{type(error).__name__}: {error}")
+
+
 if __name__ == "__main__":
     # Checked above, before gunicorn's settings are loaded: this process becomes gunicorn.
+    _check_app_configuration()
     # As gunicorn's own script, not `python -m gunicorn`: a USR2 (binary upgrade) executes the
     # master's command line again, and `-m`'s names gunicorn/__main__.py, which run as a script
     # puts gunicorn's package first on sys.path, where its `http` hides the standard library's:

@@ -127,6 +127,44 @@ def test_a_web_concurrency_gunicorn_cannot_read_stops_the_web_process_in_one_lin
     assert (started.returncode, started.stderr) == (1, f"feedbot: cannot start: {problem}\n")
 
 
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        (
+            {"FEEDBOT_ENV": "production", "FEEDBOT_PUBLIC_URL": "http://feedbot.agency.gov"},
+            "ConfigError: FEEDBOT_ENV=production but FEEDBOT_PUBLIC_URL must be an https:// URL"
+            " in production",
+        ),
+        (
+            {"FEEDBOT_SERVICES_FILE": "{tmp}/services.yaml"},
+            "ServiceError: {tmp}/services.yaml: cannot be read (No such file or directory)",
+        ),
+    ],
+)
+def test_settings_the_app_refuses_stop_the_web_process_in_one_line_as_the_worker_s(
+    tmp_path: Path, settings: dict[str, str], problem: str
+):
+    """Each gunicorn worker printed its traceback, and gunicorn stopped with its own
+    ("HaltServer 'Worker failed to boot.'"), where `feedbot worker` says one line."""
+    production = {
+        "FEEDBOT_SECRET_KEY": "k" * 40,
+        "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+        "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+        "DATABASE_URL": "postgresql://feedbot@127.0.0.1:1/feedbot",  # nothing listens there
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    env = {
+        **web_env(production["DATABASE_URL"]),
+        **production,
+        **{name: value.format(tmp=tmp_path) for name, value in settings.items()},
+    }
+    started = web_process(env, "--bind", f"127.0.0.1:{free_port()}", "-w", "2")
+    line = f"feedbot: cannot start: {problem.format(tmp=tmp_path)}\n"
+    assert (started.returncode, started.stderr) == (1, line)
+    worker = CliRunner().invoke(main, ["worker"], env=env)
+    assert (worker.exit_code, worker.output) == (2, line)
+
+
 def test_the_web_process_is_gunicorn_with_this_configuration(tmp_path: Path):
     """Checked, the Procfile's web process goes on as gunicorn itself, reading
     gunicorn.conf.py."""
