@@ -69,6 +69,24 @@ class PreviousKeyDropped(SecretKeyChanged):
         )
 
 
+class SecretKeyReplaced(SecretKeyChanged):
+    """FEEDBOT_SECRET_KEY is a key the database's own replaced: a host a rotation left behind."""
+
+    summary = "FEEDBOT_SECRET_KEY has been replaced by a newer key: set the new key on this host"
+
+    def __init__(self) -> None:
+        ConfigError.__init__(
+            self,
+            "FEEDBOT_SECRET_KEY has been replaced by a newer key: a process started with a new"
+            " FEEDBOT_SECRET_KEY and this one in FEEDBOT_PREVIOUS_SECRET_KEYS (a rotation), and"
+            " the database's phone-number hashes are made with the new key now. Set this host's"
+            " FEEDBOT_SECRET_KEY and FEEDBOT_PREVIOUS_SECRET_KEYS as the other hosts have them."
+            " Do not run `feedbot adopt-secret-key` with this key: it would make it the"
+            " database's again and forget every STOP filed under the new one. To go back to"
+            " this key on purpose, list the new one in FEEDBOT_PREVIOUS_SECRET_KEYS.",
+        )
+
+
 class HashesUnderAnotherKey(SecretKeyChanged):
     """No key is recorded (a database a release before 0007 filled), and FEEDBOT_SECRET_KEY
     made none of the stored hashes that can be made again."""
@@ -159,7 +177,8 @@ def check_secret_key(db: Session, secret: str, previous: Sequence[str] = ()) -> 
 def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[str]) -> str:
     """What checking the key at start-up would find, without recording anything: "current",
     "new" (no key recorded yet) or "rotation" (a listed previous key is the database's);
-    SecretKeyChanged or PreviousKeyDropped as check_secret_key raises them."""
+    SecretKeyChanged (SecretKeyReplaced for a key the database's replaced) or
+    PreviousKeyDropped as check_secret_key raises them."""
     recorded = db.scalar(
         select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
     )
@@ -170,6 +189,8 @@ def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[
         state = "current"
     elif replaced_key(recorded, previous):
         state, replaced = "rotation", [*replaced, recorded]
+    elif any(hmac.compare_digest(f, key_fingerprint(secret)) for f in replaced):
+        raise SecretKeyReplaced()
     else:
         raise SecretKeyChanged()
     current = key_fingerprint(secret)

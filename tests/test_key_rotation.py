@@ -74,6 +74,29 @@ def test_the_first_start_with_the_new_key_records_it_and_the_old_key_is_refused(
         )
 
 
+def test_a_host_left_on_the_replaced_key_is_told_it_was_replaced(database_url):
+    """It was told to restore "the previous FEEDBOT_SECRET_KEY" or run adopt-secret-key, which
+    from that host makes the old key the database's again and forgets every STOP filed under
+    the new one; nothing said its key had been replaced."""
+    old = make_app(database_url)
+    client = old.test_client()
+    runtime_of(rotated(old)).db.dispose()
+    with pytest.raises(ConfigError) as refused:
+        make_app(database_url)
+    message = str(refused.value)
+    assert message.startswith("FEEDBOT_SECRET_KEY has been replaced by a newer key: ")
+    assert "Set this host's FEEDBOT_SECRET_KEY and FEEDBOT_PREVIOUS_SECRET_KEYS as the" in message
+    assert "Do not run `feedbot adopt-secret-key` with this key" in message
+    assert "Restore the previous" not in message
+    # A process on the old key still running: /readyz says the same.
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["database"] == (
+        "FEEDBOT_SECRET_KEY has been replaced by a newer key: set the new key on this host"
+    )
+    runtime_of(old).db.dispose()
+
+
 @pytest.mark.parametrize(
     ("listed", "problem"),
     [
