@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -88,6 +89,37 @@ def test_demo_suggests_a_service_the_services_file_has(tmp_path):
     assert "--service demo" not in output
     assert f"web chat page: http://127.0.0.1:{port}/chat/webchat\n" in output
     assert "/chat/thumbs" not in output  # an SMS and voice service: no web chat
+
+
+def test_demo_on_another_port_serves_its_chat_page_and_no_other_page_unlisted(tmp_path):
+    """As the README says of `feedbot demo --port N`: the chat page calls the API from its own
+    origin, admitted on any port; a page of one's own embedding the widget needs its origin
+    in the service's webchat_origins (the demo's list only port 5000's)."""
+    port = free_port()
+    server = start_demo(tmp_path, port)
+    try:
+        _post_when_up(urllib.request.Request(f"http://127.0.0.1:{port}/healthz"))
+        statuses = {
+            origin: _chat_session_status(port, origin)
+            for origin in (f"http://127.0.0.1:{port}", "http://127.0.0.1:8080")
+        }
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    assert statuses == {f"http://127.0.0.1:{port}": 201, "http://127.0.0.1:8080": 403}
+
+
+def _chat_session_status(port: int, origin: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/chat/sessions",
+        data=b'{"service": "demo"}',
+        headers={"Content-Type": "application/json", "Origin": origin},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def _post_when_up(request: urllib.request.Request) -> bytes:
