@@ -9,8 +9,11 @@ from sqlalchemy import func, select
 from feedbot.config import ConfigError, load_settings
 from feedbot.identity import adopt_configured_secret_key, key_fingerprint, sender_key
 from feedbot.models import KeyFingerprint, OptOut
+from feedbot.staff_auth import create_token
 from tests.conftest import TEST_SECRET_KEY, make_app, runtime_of
+from tests.support.records import add_record
 from tests.support.texting import Texter
+from tests.test_dashboard import _signed_in
 
 NEW_KEY = "the-new-secret-key-that-is-long-enough-5555555555"
 STOPPED = "+12025550143"
@@ -95,6 +98,25 @@ def test_a_host_left_on_the_replaced_key_is_told_it_was_replaced(database_url):
         "FEEDBOT_SECRET_KEY has been replaced by a newer key: set the new key on this host"
     )
     runtime_of(old).db.dispose()
+
+
+def test_rotating_the_key_signs_out_every_dashboard_session(sqlite_url):
+    """As the README says: the dashboard's session cookie is signed with FEEDBOT_SECRET_KEY,
+    and no previous key signs one; staff sign in again with their tokens, which still work."""
+    old = make_app(sqlite_url)
+    with runtime_of(old).db.transaction() as db:
+        add_record(db, question_1=5)
+        token = create_token(db, "ana", ["passport"], ["export"])
+    browser = _signed_in(old, token)
+    assert b"total-responses" in browser.get("/staff?service=passport").data
+    cookie = browser.get_cookie("session").value
+    new = rotated(old)
+    same_browser = new.test_client()
+    same_browser.set_cookie("session", cookie)
+    page = same_browser.get("/staff?service=passport")
+    assert b"Sign in" in page.data and b"total-responses" not in page.data
+    again = _signed_in(new, token)
+    assert b"total-responses" in again.get("/staff?service=passport").data
 
 
 @pytest.mark.parametrize(
