@@ -375,6 +375,10 @@ OPTED_OUT = "You won't get more messages from U.S. Passport Office. Reply START 
         "TIGIL",
         "قف",
         "SISPANN",
+        "pare",
+        "PARE",
+        "Pare, por favor",
+        "Pare, obrigado",
     ],
 )
 def test_stop_in_words_twilio_does_not_know_opts_out_with_one_confirmation(
@@ -426,6 +430,10 @@ def test_words_twilio_took_as_stop_get_its_confirmation_only(app, texter_factory
         "Thank you",
         "dung",  # "đúng" (right) typed without its accents, not "dừng"
         "Salamat po",
+        # Tagalog "pare" (buddy) is Spanish and Portuguese "stop": a thanks, not an opt-out.
+        "Salamat pare",
+        "Thanks pare",
+        "pare salamat po",
     ],
 )
 def test_a_comment_that_says_more_than_stop_is_kept_as_the_comment(app, texter_factory, comment):
