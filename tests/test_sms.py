@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -135,6 +136,45 @@ def test_service_whose_default_is_spanish(app, texter_factory):
         "could_be_better": ("answered", ["ease", "transparency"]),
         "anything_else": ("skipped", None),
     }
+
+
+# Spanish words that SMS, dropping accents for GSM-7, turns into other words: "Tomó
+# demasiado tiempo" (it took too long) arrived as "Tomo…" (I take too much time).
+CHANGED_BY_FOLDING = {"Tomo", "Llevo", "Tardo", "Demoro", "Duro"}
+
+
+def test_the_spanish_drivers_by_sms_say_the_same_without_accents(app, texter_factory):
+    positive = texter_factory(to="+12025550101")
+    positive.send("Hola")
+    negative = texter_factory(phone="+12025550144", to="+12025550101")
+    negative.send("Hola")
+    for drivers, efficiency in (
+        (positive.send("5"), "3 El tiempo fue razonable"),
+        (negative.send("1"), "3 El tiempo fue demasiado largo"),
+    ):
+        assert efficiency in drivers
+        assert set(re.findall(r"\w+", drivers)) & CHANGED_BY_FOLDING == set()
+
+
+@pytest.mark.parametrize(
+    ("trust", "question", "reply"),
+    [
+        ("5", "made_the_difference", "El tiempo fue razonable"),
+        ("5", "made_the_difference", "Tomó un tiempo razonable"),  # the earlier label
+        ("5", "made_the_difference", "Tomo un tiempo razonable"),  # as SMS showed it
+        ("1", "could_be_better", "El tiempo fue demasiado largo"),
+        ("1", "could_be_better", "Tomó demasiado tiempo"),
+        ("1", "could_be_better", "Tomo demasiado tiempo"),
+    ],
+)
+def test_the_spanish_efficiency_driver_is_read_in_its_words_old_and_new(
+    app, texter_factory, trust, question, reply
+):
+    texter = texter_factory(to="+12025550101")
+    texter.send("Hola")
+    texter.send(trust)
+    texter.send(reply)
+    assert stored(app)[0][2][question] == ("answered", ["efficiency"])
 
 
 def test_the_agency_and_service_are_named_in_the_survey_language(app, texter_factory):
