@@ -2005,22 +2005,26 @@ def test_vietnamese_disagree_with_a_nor_after_it_is_half_of_a_neither(reply, exp
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
+        ("Hindi sang-ayon at hindi rin tutol", 3),
+        ("hindi sang ayon at hindi rin tutol po", 3),
         ("Walang kinikilingan", 3),
         ("walang kinikilingan po", 3),
         ("Hindi sang-ayon", 2),
+        ("Lubos na hindi sang-ayon", 1),
         ("Hindi sang-ayon o hindi rin tutol", None),
-        ("hindi sang-ayon at hindi rin tutol", None),
         ("Hindi sang-ayon, hindi din tutol", None),
         ("Di ako sang-ayon, di rin tutol", None),
     ],
 )
 def test_tagalog_neutral_point_reads_as_neither(reply, expected):
     """The neutral label "Hindi sang-ayon o hindi rin tutol" opened with the Disagree label
-    word for word ("Disagree, or not opposed either"); "Walang kinikilingan" (taking no side)
-    is shown and read as 3. A Disagree with "hindi rin" (nor) after it is half of a neither,
-    asked again: it was stored as Disagree."""
+    word for word ("Disagree, or not opposed either"), and "Walang kinikilingan" after it says
+    "impartial", praise of the agency; "Hindi sang-ayon at hindi rin tutol" (neither agree nor
+    oppose) is shown and read as 3, and so is "Walang kinikilingan", as people reply with what
+    they saw. Another Disagree with "hindi rin" (nor) after it is half of a neither, asked
+    again: it was stored as Disagree."""
     question = engine.start(A11, EVERY_LANGUAGE, "tl").prompts[1]
-    assert question.choices[2].label == "Walang kinikilingan"
+    assert question.choices[2].label == "Hindi sang-ayon at hindi rin tutol"
     assert stored(reply, "tl") == expected
 
 
