@@ -477,15 +477,30 @@ def _said_only_in(words: list[str], phrases: frozenset[str]) -> bool:
 def _is_skip(text: str, speaking: tuple[str, ...]) -> bool:
     """Whether a reply is SKIP in English or in the conversation's or the service's languages:
     "SALTAR" from a Spanish speaker who never switched an English survey was a comment.
-    "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it."""
-    folded = fold(" ".join(_WORD.findall(text)))
+    "Skip?", "¡Saltar!", "跳过。": a speech recogniser or a texter punctuates it. The web
+    chat's Skip button, as it is written, is one too: Russian "Пропустить" beside "ПРОПУСК"."""
+    folded = _final_ya(fold_words(text))
     return folded in _SKIP_WORDS or folded in _skip_words(speaking)
 
 
 @functools.lru_cache(maxsize=256)
 def _skip_words(languages: tuple[str, ...]) -> frozenset[str]:
-    """SKIP as the catalogs of `languages` write it, folded (the same few, for every reply)."""
-    return frozenset(fold(gettext_for(code)(_("SKIP"))) for code in languages)
+    """SKIP as the catalogs of `languages` write it, and their Skip button, folded (the same
+    few, for every reply)."""
+    return frozenset(
+        _final_ya(fold_words(gettext_for(code)(word)))
+        for code in languages
+        for word in (_("SKIP"), _("Skip"))
+    )
+
+
+def _final_ya(folded: str) -> str:
+    """Arabic with a final ى (alif maqsura) written as the ي it is often typed for, or the
+    other way round: "تخطى" is the catalog's "تخطي" (skip)."""
+    return _FINAL_ALIF_MAQSURA.sub("ي", folded)
+
+
+_FINAL_ALIF_MAQSURA = re.compile(r"ى\b")
 
 
 def values_refused(question: Question, values: tuple[int | str, ...]) -> str | None:

@@ -138,8 +138,11 @@ def fold(text: str) -> str:
 
 
 def fold_words(text: str) -> str:
-    """A reply folded with its punctuation taken for spaces: "¿Español?" is "espanol"."""
-    return fold("".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text))
+    """A reply folded with its punctuation taken for spaces: "¿Español?" is "espanol". A mark
+    written on a letter, which `fold` drops, is no punctuation: Arabic "تخطّي" (a shadda on
+    its ط) is one word, "تخطي"."""
+    kept = (ch if ch.isalnum() or ch.isspace() or unicodedata.combining(ch) else " " for ch in text)
+    return fold("".join(kept))
 
 
 _EMOJI_VARIANTS = frozenset("\ufe0e\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")

@@ -512,6 +512,40 @@ def test_skip_said_with_punctuation_skips(reply, language):
     assert step.session.question == "anything_else"
 
 
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("تخطي", "ar"),
+        ("تخطى", "ar"),  # final ى for ي, as Arabic is often typed
+        ("تخطّي", "ar"),  # with a shadda, which split the word in two
+        ("تخطّى", "ar"),
+        ("Пропустить", "ru"),  # the web chat's Skip button says so
+        ("пропустить.", "ru"),
+    ],
+)
+def test_skip_as_it_is_written_or_as_the_skip_button_says_skips(reply, language):
+    """Arabic "تخطى" and "تخطّي" and Russian "Пропустить" were answers (stored as the comment
+    of an optional text question), where the catalogs' "تخطي" and "ПРОПУСК" were skips."""
+    given, step = answered(A11, "5", reply, reply, language=language)
+    assert given["made_the_difference"] == ("skipped", None)
+    assert given["anything_else"] == ("skipped", None)
+    assert step.prompts[0].kind == "closing"
+
+
+@pytest.mark.parametrize(
+    ("reply", "language"),
+    [
+        ("Не пропустить ни одного дня", "ru"),
+        ("пропустили мою очередь", "ru"),
+        ("تخطيت الطابور", "ar"),
+        ("تخطى الموظف دوري", "ar"),
+    ],
+)
+def test_a_comment_with_a_word_of_skipping_is_kept(reply, language):
+    given, _ = answered(A11, "5", "SKIP", reply, language=language)
+    assert given["anything_else"] == ("answered", reply)
+
+
 _SAID = "Strongly agree. "
 
 
