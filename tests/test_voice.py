@@ -671,7 +671,7 @@ def test_thoi_said_to_the_last_question_completes_a_vietnamese_survey(sqlite_url
     caller.press("5")
     caller.press("1")
     done = caller.say("Thôi.")
-    assert done.spoken.startswith("Cảm ơn phản hồi của bạn.") and done.hung_up
+    assert done.spoken.startswith("Cảm ơn phản hồi của quý vị.") and done.hung_up
     assert stored(app)[0][:2] == ("complete", "vi")
     assert stored(app)[0][2]["anything_else"] == ("skipped", None)
     runtime_of(app).db.dispose()
