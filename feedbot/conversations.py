@@ -49,6 +49,12 @@ _LATEST_ANSWER = (
     .order_by(Answer.id.desc())
     .limit(1)
 )
+# Whether the survey holds its trust rating (question_1), given, skipped or given up on.
+_TRUST_GIVEN = select(
+    exists().where(
+        Answer.conversation_id == bindparam("p_conversation"), Answer.record == "question_1"
+    )
+)
 # When the person last gave an answer (a skip is one; a question they let pass is not): a
 # call-back may resume the survey for a while after it.
 _LAST_ANSWER_GIVEN = (
@@ -160,6 +166,8 @@ def handle_reply(db: DbSession, inbound: Inbound, idle_expiry: timedelta) -> Out
         return _no_survey(inbound)
     if conversation is None or opted_out:
         return _begin(db, contact, inbound, resumed=opted_out, current=conversation)
+    if _takes_up_the_flow(db, conversation, inbound):
+        return _repeat(conversation, inbound)
     return _continue(db, conversation, inbound)
 
 
@@ -435,6 +443,7 @@ def _reopen(
     run(db, _LEAVE_OUTBOX, {"p_conversation": conversation.id})
     conversation.status = "active"
     conversation.question = question
+    conversation.question_at_close = None
     conversation.strikes = 0
     conversation.completed_at = None
     conversation.last_activity_at = now
@@ -549,12 +558,18 @@ def _open_at_close(
 def _question_at_close(
     db: DbSession, service: Service, conversation: ConversationRow
 ) -> str | None:
-    """The question an unfinished survey was on when it closed: the one its latest answer
-    (skipped and unanswered ones included) leads to, or the first with none. None when the
-    flow has changed since."""
+    """The question an unfinished survey was on when it closed, as it was stored then. None
+    when the flow (or its version) has changed since: an answer would be read under choices
+    and routing the caller never heard (a key pressed for a question since removed was stored
+    as the first rating of the flow's new start)."""
     flow = service.flow
-    if conversation.flow_id != flow.id:
+    if (conversation.flow_id, conversation.flow_version) != (flow.id, flow.version):
         return None
+    if conversation.question_at_close is not None:
+        asked = conversation.question_at_close
+        return asked if asked in flow.questions else None
+    # Closed by a release before migration 0011, which kept no question: the one its latest
+    # answer (skipped and unanswered ones included) leads to, or the first with none.
     latest = run(db, _LATEST_ANSWER, {"p_conversation": conversation.id}).one_or_none()
     if latest is None:
         return flow.start
@@ -593,6 +608,7 @@ def close_conversation(
     conversation.status = status
     conversation.completed_at = closed_at or now
     if status != "complete":
+        conversation.question_at_close = conversation.question
         conversation.question = None
     run(db, statements(db).add_to_outbox, {"p_conversation": conversation.id, "p_at": now})
     db.info.setdefault(TO_NORMALIZE, []).append(conversation.id)
@@ -801,6 +817,44 @@ def _question_gone(service: Service, conversation: ConversationRow) -> bool:
     return conversation.question is not None and conversation.question not in service.flow.questions
 
 
+def _takes_up_the_flow(db: DbSession, conversation: ConversationRow, inbound: Inbound) -> bool:
+    """An open survey whose service's flow is not the one it runs in (the flow was edited, or
+    the service moved to another) goes on in the service's flow (README). Until its trust
+    rating is given, it takes that flow as its own, with its form of the trust question: the
+    response is then given under it. Once the rating is given, the response stays with the
+    flow and the form it was given in, and is exported so.
+
+    True when the survey waits on its trust question and the flow now asks it in another form:
+    the reply answers the choices shown before (1 was Strongly disagree, not thumbs up), so it
+    is not read, and the question is asked again as the flow now asks it."""
+    flow = inbound.service.flow
+    if conversation.status != "active" or (
+        conversation.flow_id,
+        conversation.flow_version,
+        conversation.trust_form,
+    ) == (flow.id, flow.version, flow.trust_form):
+        return False
+    if run(db, _TRUST_GIVEN, {"p_conversation": conversation.id}).scalar():
+        return False
+    asked_in = conversation.trust_form
+    conversation.flow_id = flow.id
+    conversation.flow_version = flow.version
+    conversation.trust_form = flow.trust_form
+    conversation.last_activity_at = inbound.received_at
+    _save(db, conversation)
+    log.info(
+        "conversation %s goes on in flow %r version %s",
+        conversation.public_id,
+        flow.id,
+        flow.version,
+    )
+    # A survey begun by a release before migration 0011 did not keep its form: read as before.
+    on_trust = conversation.question is not None and (
+        flow.question(conversation.question).record == "question_1"
+    )
+    return on_trust and asked_in not in (None, flow.trust_form)
+
+
 def _begin(
     db: DbSession,
     contact: ContactRow,
@@ -830,6 +884,9 @@ def _begin(
         status="active",
         last_activity_at=now,
         completed_at=None,
+        flow_version=service.flow.version,
+        trust_form=service.flow.trust_form,
+        question_at_close=None,
     )
     sql = statements(db)
     params = {
@@ -839,6 +896,7 @@ def _begin(
         "p_sender_key": inbound.sender_key,
         "p_flow_id": service.flow.id,
         "p_flow_version": service.flow.version,
+        "p_trust_form": service.flow.trust_form,
         "p_language": position.language,
         "p_question": position.question,
         "p_strikes": position.strikes,

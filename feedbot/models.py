@@ -85,6 +85,13 @@ class Conversation(Base):
     flow_version: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(16))
     question: Mapped[str | None] = mapped_column(String(64))
+    # The question an unfinished survey was asking when it closed (`question` is then None):
+    # the one a call's late answer or a call-back's resumption may still answer.
+    question_at_close: Mapped[str | None] = mapped_column(String(64))
+    # The form of the trust question as this survey asks it (likert or thumbs), kept once the
+    # trust rating is given: the form the rating is exported in, whatever the flow is now.
+    # None on a survey begun by a release before migration 0011.
+    trust_form: Mapped[str | None] = mapped_column(String(16))
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)

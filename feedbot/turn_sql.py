@@ -47,13 +47,20 @@ class ConversationRow:
     status: str
     last_activity_at: datetime
     completed_at: datetime | None
+    flow_version: int
+    trust_form: str | None
+    question_at_close: str | None
 
 
 COLUMNS = tuple(Conversation.__table__.c[field.name] for field in fields(ConversationRow))
 # What a turn may change; `save` writes all of them back in one UPDATE.
 SAVED = (
+    "flow_id",
+    "flow_version",
+    "trust_form",
     "language",
     "question",
+    "question_at_close",
     "strikes",
     "answered",
     "status",
@@ -177,6 +184,7 @@ class TurnStatements:
                         "sender_key",
                         "flow_id",
                         "flow_version",
+                        "trust_form",
                         "language",
                         "question",
                         "strikes",

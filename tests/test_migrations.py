@@ -274,12 +274,12 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
         complete_survey(app, phone="+12025550165")
         runtime_of(app).db.dispose()
         refused = _feedbot(["db", "downgrade", "0006_inbound_by_conversation"], url, input="n\n")
-        assert versions(url) == ["0010_record_flow"]
+        assert versions(url) == ["0011_what_was_asked"]
         down = _feedbot(["db", "downgrade", "0006_inbound_by_conversation", "--yes"], url)
         assert versions(url) == ["0006_inbound_by_conversation"]
         again = _feedbot(["db", "downgrade", "0006"], url)
         up = _feedbot(["db", "upgrade"], url)
-        assert versions(url) == ["0010_record_flow"]
+        assert versions(url) == ["0011_what_was_asked"]
         kept = create_engine(url)
         with kept.connect() as connection:
             conversations = connection.scalar(text("SELECT count(*) FROM conversations"))
@@ -287,13 +287,14 @@ def test_db_downgrade_goes_back_to_a_revision_saying_what_it_loses_and_upgrade_r
     assert refused.exit_code == 1 and refused.output.endswith("Aborted!\n"), refused.output
     assert down.exit_code == 0, down.output
     lines = down.output.splitlines()
-    assert [line.split(" ")[1] for line in lines[:4]] == [
+    assert [line.split(" ")[1] for line in lines[:5]] == [
+        "0011_what_was_asked",
         "0010_record_flow",
         "0009_live_token_names",
         "0008_staff_sign_outs",
         "0007_key_fingerprint",
     ]
-    assert lines[3].startswith(
+    assert lines[4].startswith(
         "undoes 0007_key_fingerprint (fingerprint of the secret key the keyed hashes of numbers"
         " are made with): loses the recorded fingerprints of FEEDBOT_SECRET_KEY"
     )
@@ -315,7 +316,7 @@ def test_db_upgrade_says_which_migrations_it_applied(backend, tmp_path):
         again = _feedbot(["db", "upgrade"], url)
         downgrade(url, "0008_staff_sign_outs")
         caught_up = _feedbot(["db", "upgrade"], url)
-        assert versions(url) == ["0010_record_flow"]
+        assert versions(url) == ["0011_what_was_asked"]
     assert created.exit_code == 0, created.output
     lines = created.output.splitlines()
     assert lines[0] == "applied 0001 (conversations, answers, inbound messages, opt-outs)"
@@ -330,13 +331,16 @@ def test_db_upgrade_says_which_migrations_it_applied(backend, tmp_path):
         "0008_staff_sign_outs",
         "0009_live_token_names",
         "0010_record_flow",
+        "0011_what_was_asked",
     ]
-    assert lines[-1] == "database upgraded from no tables to 0010_record_flow"
-    assert again.output == "database is up to date at 0010_record_flow\n"
+    assert lines[-1] == "database upgraded from no tables to 0011_what_was_asked"
+    assert again.output == "database is up to date at 0011_what_was_asked\n"
     assert caught_up.output.splitlines() == [
         "applied 0009_live_token_names (one live staff token per name, kept by the database)",
         "applied 0010_record_flow (the flow each normalized record was given under, on the record)",
-        "database upgraded from 0008_staff_sign_outs to 0010_record_flow",
+        "applied 0011_what_was_asked (what a survey asked: its trust question's form, and the"
+        " question it closed on)",
+        "database upgraded from 0008_staff_sign_outs to 0011_what_was_asked",
     ]
 
 

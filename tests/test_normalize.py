@@ -189,3 +189,31 @@ def test_a_driver_ticked_before_the_flow_dropped_it_stays_ticked():
     # A question removed altogether: the branch's remaining question says what was offered.
     gone = drivers_of(A11, "a_question_since_removed", ["ease"], branch="negative")
     assert (gone["negative_ease"], gone["negative_employee"]) == (1, 0)
+
+
+def test_a_rating_keeps_the_form_it_was_given_in_after_its_flow_is_edited_in_place():
+    """A Strongly disagree given under a 1-5 flow since edited in place to thumbs: the record
+    took the loaded flow's form and a 1 became a thumbs up. A survey begun before migration
+    0011 kept no form, and takes its flow's, as before."""
+    thumbs = load_flow(FLOWS / "a11_thumbs.yaml")
+    edited = dataclasses.replace(thumbs, id="a11", version=2)
+    rating = Answer(
+        question_id="trust", record="question_1", status="answered", value=1, answered_at=NOW
+    )
+    given = Conversation(
+        id=1,
+        public_id="response-1",
+        service_id="passport",
+        channel="sms",
+        flow_id="a11",
+        flow_version=1,
+        trust_form="likert",
+        language="en",
+        status="partial",
+        started_at=NOW,
+        completed_at=NOW,
+    )
+    record = build_record(given, [rating], edited, "America/New_York")
+    assert (record["trust_form"], record["question_1"]) == ("likert", 1)
+    given.trust_form = None
+    assert build_record(given, [rating], edited, "America/New_York")["trust_form"] == "thumbs"

@@ -8,10 +8,18 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
-from feedbot.models import Answer, Conversation, InboundMessage, Invitation, OptOut
+from feedbot.models import (
+    Answer,
+    Conversation,
+    InboundMessage,
+    Invitation,
+    OptOut,
+    ResponseRecord,
+)
 from tests.conftest import make_app, runtime_of
+from tests.support.flow_edits import deployed, shipped_flow
 from tests.support.records import add_sent_invitation
 from tests.support.texting import Texter, new_message_sid, sign
 
@@ -262,6 +270,68 @@ def test_a_survey_on_a_question_an_edited_flow_took_out_closes_with_what_it_has(
     assert "which flow 'a11' no longer has: closed as partial" in caplog.text
     assert PHONE not in caplog.text
     assert again.send("1") == "This survey has closed. Thank you for your time."
+
+
+def records_of(app):
+    with runtime_of(app).db.transaction() as db:
+        return [
+            (r.trust_form, r.question_1, r.flow_id, r.flow_version, r.status)
+            for r in db.scalars(select(ResponseRecord).order_by(ResponseRecord.id))
+        ]
+
+
+def test_a_rating_shown_1_to_5_is_not_read_as_a_thumb_after_the_service_moves_to_thumbs(
+    database_url, tmp_path
+):
+    """The texter saw the 1-5 scale; the service moved to the thumbs flow before they replied
+    1 (Strongly disagree). Read under the thumbs flow it was a thumbs up, and the record,
+    kept under the 1-5 flow, counted it as a Strongly disagree never given. The reply is not
+    read: the question comes again as the flow now asks it, and the response is given under
+    that flow, in its form."""
+    both = [shipped_flow("a11"), shipped_flow("a11_thumbs")]
+    before = deployed(database_url, tmp_path / "v1", both, "a11")
+    texter = Texter(before.test_client(), phone=PHONE, to="+12025550100")
+    assert "5 Strongly agree" in texter.send("Hi")
+    after = deployed(database_url, tmp_path / "v2", both, "a11_thumbs")
+    texter.client = after.test_client()
+    again = texter.send("1")
+    assert "Thumbs up" in again and "Strongly" not in again and "Sorry" not in again
+    assert stored(after) == [("active", "en", {})]
+    assert "What about this interaction made the difference?" in texter.send("1")
+    texter.send("1")
+    assert "Thank you for your feedback" in texter.send("SKIP")
+    assert records_of(after) == [("thumbs", 1, "a11_thumbs", 1, "complete")]
+
+
+def test_a_rating_given_before_its_flow_was_edited_to_thumbs_keeps_its_form(database_url, tmp_path):
+    """A Strongly disagree (1) given under version 1 of a flow edited in place to the thumbs
+    form (version 2) was exported as a thumbs up: the record took the form of the flow loaded
+    when it was normalized. It keeps the form it was given in, however late it is normalized
+    (a queue backlog during the deploy)."""
+    from feedbot.normalize import normalize_response
+
+    ours = shipped_flow("a11", id="ours")
+    before = deployed(database_url, tmp_path / "v1", [ours], "ours")
+    texter = Texter(before.test_client(), phone=PHONE, to="+12025550100")
+    texter.send("Hi")
+    assert "What could have been better?" in texter.send("1")
+    edited = shipped_flow("a11_thumbs", id="ours", version=2)
+    after = deployed(database_url, tmp_path / "v2", [edited], "ours")
+    texter.client = after.test_client()
+    texter.send("3")
+    assert "Thank you for your feedback" in texter.send("SKIP")
+    assert records_of(after) == [("likert", 1, "ours", 1, "complete")]
+    closed_before_the_edit = Texter(before.test_client(), phone="+12025550144", to="+12025550100")
+    closed_before_the_edit.send("Hi")
+    closed_before_the_edit.send("2")
+    closed_before_the_edit.send("SKIP")
+    closed_before_the_edit.send("SKIP")
+    with runtime_of(after).db.transaction() as db:
+        late = db.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
+        assert late.status == "complete"
+        db.execute(delete(ResponseRecord).filter_by(conversation_id=late.id))
+        record = normalize_response(db, runtime_of(after).services, late.id)
+        assert (record.trust_form, record.question_1) == ("likert", 2)
 
 
 def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import urljoin
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from feedbot.errors import CALLER_APOLOGY
@@ -15,6 +16,7 @@ from feedbot.models import Conversation, PendingNormalization, ResponseRecord
 from feedbot.normalize import record_as_dict
 from tests.conftest import make_app, runtime_of
 from tests.support.calling import Caller, Turn, assert_documented_twiml
+from tests.support.flow_edits import SHIPPED_FLOWS, deployed, shipped_flow, with_office_question
 from tests.support.texting import Texter, sign
 
 
@@ -770,6 +772,71 @@ def test_an_answer_long_after_the_call_ended_hears_the_survey_has_closed(app):
     late = caller.say(LATE_COMMENT)
     assert "This survey has closed" in late.spoken and late.hung_up
     assert stored(app)[0][0] == "partial" and "anything_else" not in stored(app)[0][2]
+
+
+def test_a_key_pressed_for_a_question_the_flow_has_since_dropped_is_stored_for_no_other(
+    database_url, tmp_path
+):
+    """The caller was asked the flow's own first question; version 2, deployed before they
+    pressed 1, has no such question. The survey closes with nothing (README), and the press
+    is not taken as a late answer to the new flow's first question: it was stored as a
+    Strongly disagree to the trust question, which the caller never heard."""
+    v1 = with_office_question(shipped_flow("a11", id="custom"))
+    before = deployed(database_url, tmp_path / "v1", [v1], "custom")
+    caller, first = answer_in_english(before)
+    assert "Which office did you visit?" in first.spoken
+    v2 = shipped_flow("a11", id="custom", version=2)
+    caller.client = deployed(database_url, tmp_path / "v2", [v2], "custom").test_client()
+    pressed = caller.press("1")
+    assert "This survey has closed" in pressed.spoken and pressed.hung_up
+    assert stored(before) == [("abandoned", "en", {})]
+    record = record_of(before)
+    assert (record["status"], record["question_1"]) == ("abandoned", None)
+
+
+def test_a_key_pressed_for_a_renamed_question_is_not_taken_for_the_one_after_the_last_answer(
+    database_url, tmp_path
+):
+    """The flow was edited (its version left as it was) to rename the question the call was
+    asking: the survey closes as partial with the rating given, and the press goes to no
+    question. It was stored as an answer to the renamed one, found again from the latest
+    answer under the new routing."""
+    before = deployed(database_url, tmp_path / "v1", [shipped_flow("a11")], "a11")
+    caller, _ = answer_in_english(before)
+    assert "What about this interaction" in caller.press("4").spoken
+    renamed = (SHIPPED_FLOWS / "a11.yaml").read_text().replace("made_the_difference", "helped")
+    edited = yaml.safe_load(renamed)
+    caller.client = deployed(database_url, tmp_path / "v2", [edited], "a11").test_client()
+    pressed = caller.press("26")
+    assert "This survey has closed" in pressed.spoken and pressed.hung_up
+    assert stored(before) == [("partial", "en", {"trust": ("answered", 4)})]
+    assert record_of(before)["positive_ease"] is None
+
+
+def test_a_call_on_the_rating_when_its_service_moves_to_thumbs_is_asked_it_again(
+    database_url, tmp_path
+):
+    """The caller heard the 1-5 scale; the service moved to the thumbs flow before they
+    pressed 1 (Strongly disagree). Read under the thumbs flow it was a thumbs up, exported
+    under the 1-5 form as a Strongly disagree. It is not read: the caller hears the
+    question as the flow now asks it, and the response is given under that flow."""
+    both = [shipped_flow("a11"), shipped_flow("a11_thumbs")]
+    before = deployed(database_url, tmp_path / "v1", both, "a11")
+    caller, first = answer_in_english(before)
+    assert "Press 5 for Strongly agree." in first.spoken
+    caller.client = deployed(database_url, tmp_path / "v2", both, "a11_thumbs").test_client()
+    again = caller.press("1")
+    assert "Thumbs up" in again.spoken and "Strongly" not in again.spoken
+    assert stored(before) == [("active", "en", {})]
+    assert "What about this interaction" in caller.press("1").spoken
+    caller.press("2")
+    assert "Thank you for your feedback" in caller.press("0").spoken
+    assert stored(before)[0][:2] == ("complete", "en")
+    record = record_of(before)
+    assert (record["trust_form"], record["question_1"]) == ("thumbs", 1)
+    with runtime_of(before).db.transaction() as db:
+        flow = db.execute(select(ResponseRecord.flow_id, ResponseRecord.flow_version)).one()
+    assert tuple(flow) == ("a11_thumbs", 1)
 
 
 @pytest.mark.parametrize("drained_first", [False, True])

@@ -620,7 +620,7 @@ def test_a_worker_started_before_db_upgrade_takes_no_job_until_it_has_run(
     assert len(waiting) == 1, waiting  # once a minute at most, not once a check
     assert waiting[0]["message"] == (
         WAITING_FOR_THE_SCHEMA + "schema at 0006_inbound_by_conversation, this code needs"
-        " 0010_record_flow: run `feedbot db upgrade` (checked again every 1 s)"
+        " 0011_what_was_asked: run `feedbot db upgrade` (checked again every 1 s)"
     )
     assert any(e["message"].startswith("the database's schema is current") for e in said)
     assert not_json(worker.lines()) == []
@@ -644,7 +644,7 @@ def test_a_burst_worker_on_a_schema_behind_says_so_and_stops(redis_server, monke
     said = [json.loads(line)["message"] for line in finished.stderr.splitlines() if line]
     assert said[-1] == (
         "the burst worker takes no job while the database's schema is behind: schema at"
-        " 0008_staff_sign_outs, this code needs 0010_record_flow: run `feedbot db upgrade`"
+        " 0008_staff_sign_outs, this code needs 0011_what_was_asked: run `feedbot db upgrade`"
     )
 
 
