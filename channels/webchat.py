@@ -451,7 +451,8 @@ def _list_separator(language: str) -> str:
 
 def _label(question, value, gettext) -> str:  # type: ignore[no-untyped-def]
     """A choice's words; a choice the flow no longer offers is shown as it was stored."""
-    choice = next((c for c in question.choices if c.value == value), None)
+    # A multi's answer holds its values as text: choice 3 is stored as "3".
+    choice = next((c for c in question.choices if str(c.value) == str(value)), None)
     return gettext(choice.label) if choice else str(value)
 
 

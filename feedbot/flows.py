@@ -70,9 +70,10 @@ class Route:
     def matches(self, answer: int | str | tuple[str, ...] | None) -> bool:
         if self.when is None:
             return True
-        if isinstance(answer, tuple):
-            return bool(self.when.intersection(answer))
-        return answer in self.when
+        # By the values' text: a multi's answer holds its choices' values as text (as JSON
+        # stores it), so a choice of value 3 is "3" in it and never took `when: [3]`.
+        said = answer if isinstance(answer, tuple) else (answer,)
+        return not {str(value) for value in self.when}.isdisjoint(map(str, said))
 
 
 @dataclass(frozen=True)
@@ -521,6 +522,16 @@ def _check_question(flow: Flow, question: Question) -> None:
     values = [choice.value for choice in question.choices]
     if len(set(values)) != len(values):
         raise FlowError(flow.path, f"{place}.choices", "choice values must be unique")
+    by_text = {str(value): value for value in values}
+    for value in values:
+        if by_text[str(value)] != value:
+            # A reply, a client's value and a stored answer name a choice by its text.
+            raise FlowError(
+                flow.path,
+                f"{place}.choices",
+                f"choice values {value!r} and {by_text[str(value)]!r} are the same answer, as"
+                " a reply or a stored answer names a choice by its text: give one another value",
+            )
     if question.type == "scale":
         for index, value in enumerate(values):
             if not isinstance(value, int):

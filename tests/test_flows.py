@@ -19,6 +19,7 @@ from feedbot.normalize import build_record
 from feedbot.services import ServiceError, load_services
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
 from tests.support.config_check import check_config_services_line
+from tests.support.flows import HOW_CONTACTED, WHICH_OFFICE, first_asking
 from tests.support.texting import Texter
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
@@ -234,6 +235,13 @@ def with_trust_form(form, change):
             " 'positives' is no A-11 field, so these answers would be lost from the export:"
             " write `record: positive`",
         ),
+        # A reply, a client's value and a stored answer name a choice by its text.
+        (
+            lambda d: add_question(d, "how_filed", {**HOW_FILED, "choices": choices(1, "1")}),
+            "questions.how_filed.choices",
+            "choice values 1 and '1' are the same answer, as a reply or a stored answer names a"
+            " choice by its text: give one another value",
+        ),
         # H4 and M4: the trust scale must be the one the flow's trust_form says.
         (
             with_trust_form("thumbs", lambda d: None),
@@ -347,6 +355,16 @@ def test_a_question_of_its_own_may_record_a_field_of_its_own(tmp_path):
     document["closing"] = "Thanks from {agency} ({{survey}} {service})."
     flow = load_flow(write_flow(tmp_path, document))
     assert flow.question("how_filed").record == "how_filed"
+
+
+def test_a_numbered_choice_of_a_multi_question_takes_its_route(tmp_path):
+    """A multi answer holds its choices' values as text ("3"): `when: [3]` never matched it."""
+    document = a11_document()
+    first_asking(("how_filed", HOW_CONTACTED), ("which_office", WHICH_OFFICE))(document)
+    how_filed = load_flow(write_flow(tmp_path, document)).question("how_filed")
+    assert how_filed.next_after(("3",)) == "which_office"
+    assert how_filed.next_after(("1", "3")) == "which_office"
+    assert how_filed.next_after(("1", "2")) == "trust"
 
 
 def test_a_flow_that_begins_with_a_question_of_its_own_exports_the_trust_questions_text(tmp_path):

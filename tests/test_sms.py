@@ -20,6 +20,7 @@ from feedbot.models import (
 )
 from tests.conftest import make_app, runtime_of
 from tests.support.flow_edits import deployed, shipped_flow
+from tests.support.flows import HOW_CONTACTED, WHICH_OFFICE, first_asking, flows_with_a11_changed
 from tests.support.records import add_sent_invitation
 from tests.support.texting import Texter, new_message_sid, sign
 
@@ -332,6 +333,28 @@ def test_a_rating_given_before_its_flow_was_edited_to_thumbs_keeps_its_form(data
         db.execute(delete(ResponseRecord).filter_by(conversation_id=late.id))
         record = normalize_response(db, runtime_of(after).services, late.id)
         assert (record.trust_form, record.question_1) == ("likert", 2)
+
+
+@pytest.mark.parametrize("body", ["3", "In person"])
+def test_a_numbered_choice_of_an_agency_s_own_question_takes_its_route(
+    database_url, tmp_path, body
+):
+    """A multi question with number values (`value: 3`) never went where `when: [3]` said:
+    its answer is held as text ("3"), and "In person" went straight to the trust question."""
+    flows = flows_with_a11_changed(
+        tmp_path, first_asking(("how_filed", HOW_CONTACTED), ("which_office", WHICH_OFFICE))
+    )
+    app = make_app(database_url, flows_dir=flows)
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    assert "How did you contact us today?" in texter.send("Hi")
+    assert "Which office did you visit?" in texter.send(body)
+    assert "increased my trust" in texter.send("Main Street")
+    assert "What could have been better?" in texter.send("2")
+    assert stored(app)[0][2] == {
+        "how_filed": ("answered", ["3"]),
+        "which_office": ("answered", "Main Street"),
+        "trust": ("answered", 2),
+    }
 
 
 def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from feedbot.models import Answer, Conversation, PendingNormalization
 from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.support.flows import HOW_CONTACTED, WHICH_OFFICE, first_asking, flows_with_a11_changed
 
 ORIGIN = "https://studentaid.example.gov"
 
@@ -662,6 +663,30 @@ def test_a_transcript_shows_what_a_changed_flow_still_has(app, chat):
     assert texts(finished)[-1] == (
         "Thank you for your feedback. It helps Federal Student Aid serve you better."
     )
+
+
+def test_a_numbered_choice_of_an_agency_s_own_question_takes_its_route_and_shows_its_label(
+    database_url, tmp_path
+):
+    """A multi question with number values (`value: 3`): {value: [3]} never went where
+    `when: [3]` said, and after a reload the visitor's answer showed as "3", not its words."""
+    flows = flows_with_a11_changed(
+        tmp_path, first_asking(("how_filed", HOW_CONTACTED), ("which_office", WHICH_OFFICE))
+    )
+    app = make_app(database_url, flows_dir=flows)
+    chat = Chat(app.test_client())
+    question = chat.start(language="en").json["messages"][-1]
+    assert question["choices"][2] == {"value": 3, "label": "In person"}
+    assert texts(chat.send(value=[3])) == ["Which office did you visit?"]
+    chat.send(text="Main Street")
+    assert stored(app)[3]["how_filed"] == ("answered", ["3"])
+    assert texts(chat.transcript().json)[1:] == [
+        "How did you contact us today?",
+        "In person",
+        "Which office did you visit?",
+        "Main Street",
+        "This interaction increased my trust in Federal Student Aid.",
+    ]
 
 
 def test_a_survey_on_a_question_its_flow_no_longer_has_shows_as_closed(app, chat):
