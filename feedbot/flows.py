@@ -637,6 +637,11 @@ def _check_records(flow: Flow) -> None:
             _refuse_missing_branch(flow, branch)
         for drivers in recorded_by[branch]:
             _check_drivers(flow, drivers)
+    # A flow may leave these out (no closing comment, no "Something else"), but one that asks
+    # for them under a misspelt record lost every comment from every export.
+    for words in ("positive_other_text", "negative_other_text", "question_4"):
+        if words not in recorded_by:
+            _refuse_misspelt_record(flow, words)
 
 
 def _after(flow: Flow, question_id: str) -> set[str]:
@@ -714,14 +719,21 @@ def _refuse_missing_trust_question(flow: Flow) -> NoReturn:
 
 
 def _refuse_misspelt_record(flow: Flow, field: str) -> None:
+    """Refuses a question of the field's type whose record is `field` misspelt."""
+    kind, meaning = A11_RECORDS[field]
     for question in flow.questions.values():
-        if _misspells(question.record, field):
-            meaning = A11_RECORDS[field][1]
+        if question.type == kind and _misspells(question.record, field):
+            # A record of the agency's own may be named like the field by chance (`question_5`
+            # in a flow with no closing comment): a name further from it is kept.
+            close = question.id in A11_RECORDS or _misspells(question.id, field)
+            own = "" if close else f", such as `record: {question.id}`"
             raise FlowError(
                 flow.path,
                 f"questions.{question.id}.record",
                 f"no question records {field}, {meaning}, and {question.record!r} is no A-11"
-                f" field, so these answers would be lost from the export: write `record: {field}`",
+                f" field, so these answers would be lost from the export: write `record:"
+                f" {field}`; for a field of your own (stored, in no export), give it a name"
+                f" further from {field}{own}",
             )
 
 

@@ -235,6 +235,34 @@ def with_trust_form(form, change):
             " 'positives' is no A-11 field, so these answers would be lost from the export:"
             " write `record: positive`",
         ),
+        # A-11's comments under a misspelt record: every one was lost from every export.
+        *(
+            (
+                lambda d, question=question, record=record: d["questions"][question].update(
+                    record=record
+                ),
+                f"questions.{question}.record",
+                f"no question records {field}, {meaning}, and {record!r} is no A-11 field, so"
+                f" these answers would be lost from the export: write `record: {field}`; for a"
+                f" field of your own (stored, in no export), give it a name further from {field}",
+            )
+            for question, record, field, meaning in [
+                ("anything_else", "question4", "question_4", "the A-11 closing comment"),
+                ("anything_else", "question_04", "question_4", "the A-11 closing comment"),
+                (
+                    "positive_other",
+                    "positive_other_txt",
+                    "positive_other_text",
+                    "the words of a positive answer's Something else",
+                ),
+                (
+                    "negative_other",
+                    "negative_othertext",
+                    "negative_other_text",
+                    "the words of a negative answer's Something else",
+                ),
+            ]
+        ),
         # A reply, a client's value and a stored answer name a choice by its text.
         (
             lambda d: add_question(d, "how_filed", {**HOW_FILED, "choices": choices(1, "1")}),
@@ -367,6 +395,40 @@ def test_a_numbered_choice_of_a_multi_question_takes_its_route(tmp_path):
     assert how_filed.next_after(("1", "2")) == "trust"
 
 
+OWN_COMMENT = {"type": "text", "optional": True, "text": "Which office was it?"}
+
+
+def test_a_text_field_of_its_own_named_like_an_a11_field_the_flow_fills_is_kept(tmp_path):
+    """`question_5` is a letter from question_4: a misspelling only where no question records
+    question_4. Beside the closing comment it is a field of the agency's own."""
+    document = a11_document()
+    add_question(document, "office", {**OWN_COMMENT, "record": "question_5"})
+    assert load_flow(write_flow(tmp_path, document)).question("office").record == "question_5"
+
+
+def test_a_flow_without_a_closing_comment_refuses_a_text_record_a_letter_from_it(tmp_path):
+    """With no question recording question_4, a text question's `question_5` (numbered as the
+    flow's fifth question) is most likely the closing comment, whose every answer the export
+    would lose: refused, saying how to keep a field of one's own. A name further from it, or
+    a question of another type, is kept."""
+    document = a11_document()
+    document["questions"]["anything_else"]["record"] = "question_5"
+    path = write_flow(tmp_path, document)
+    with pytest.raises(FlowError) as raised:
+        load_flow(path)
+    assert str(raised.value) == (
+        f"{path}, questions.anything_else.record: no question records question_4, the A-11"
+        " closing comment, and 'question_5' is no A-11 field, so these answers would be lost"
+        " from the export: write `record: question_4`; for a field of your own (stored, in no"
+        " export), give it a name further from question_4, such as `record: anything_else`"
+    )
+    document["questions"]["anything_else"]["record"] = "office_visited"
+    add_question(document, "how_filed", {**HOW_FILED, "record": "question_5"})
+    flow = load_flow(write_flow(tmp_path, document))
+    assert flow.question("anything_else").record == "office_visited"
+    assert flow.question("how_filed").record == "question_5"
+
+
 def test_a_flow_that_begins_with_a_question_of_its_own_exports_the_trust_questions_text(tmp_path):
     """The quarterly submission's trust_question_text and q1_text, and the dashboard's heading,
     were the flow's first question: here "How did you file your claim?"."""
@@ -381,11 +443,34 @@ def test_a_flow_that_begins_with_a_question_of_its_own_exports_the_trust_questio
     assert service.trust_statement == "This interaction increased my trust in A."
 
 
-def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
+@pytest.mark.parametrize(
+    ("question", "record", "problem"),
+    [
+        (
+            "trust",
+            "question_l",
+            "no question records question_1, the A-11 trust rating, so every response would be"
+            " exported without one: if this is the trust question, write `record: question_1`"
+            " (not `record: question_l`)",
+        ),
+        # It said ok, and every closing comment was lost from every export.
+        (
+            "anything_else",
+            "question4",
+            "no question records question_4, the A-11 closing comment, and 'question4' is no"
+            " A-11 field, so these answers would be lost from the export: write `record:"
+            " question_4`; for a field of your own (stored, in no export), give it a name further"
+            " from question_4, such as `record: anything_else`",
+        ),
+    ],
+)
+def test_a_flow_without_an_a11_field_it_asks_for_is_a_problem_for_check_config(
+    tmp_path, question, record, problem
+):
     flows = tmp_path / "flows"
     flows.mkdir()
     document = a11_document()
-    document["questions"]["trust"]["record"] = "question_l"
+    document["questions"][question]["record"] = record
     write_flow(flows, document)
     write_flow(flows, a11_thumbs_document(), "a11_thumbs.yaml")
     services = yaml.safe_load(TEST_SERVICES.read_text())
@@ -396,9 +481,7 @@ def test_a_flow_without_a_trust_rating_is_a_problem_for_check_config(tmp_path):
         1,
         [
             "PROBLEM",
-            f"FlowError: {flows / 'a11.yaml'}, questions.trust.record: no question records"
-            " question_1, the A-11 trust rating, so every response would be exported without one:"
-            " if this is the trust question, write `record: question_1` (not `record: question_l`)",
+            f"FlowError: {flows / 'a11.yaml'}, questions.{question}.record: {problem}",
         ],
     )
 
