@@ -201,7 +201,10 @@ def advance(flow: Flow, context: Context, session: Session, reply: Reply | str) 
         return change_language(flow, context, session, reply.language)
     if may_change_language(flow, session) and reply.values is None:
         chosen = language_for_keyword(reply.text, context.languages, session.language)
-        if chosen is not None:
+        # The language the survey is in already is no switch, and the reply is read as any
+        # other: a first question whose choices name languages ("Spanish") said its notice
+        # and question again at each such answer, without end, storing nothing.
+        if chosen is not None and chosen.code != session.language:
             return change_language(flow, context, session, chosen.code)
     question = flow.question(session.question)
     gettext = gettext_for(session.language)

@@ -13,6 +13,7 @@ from feedbot import engine
 from feedbot.engine import AnswerGiven, Context, LanguageChosen, Reply, SurveyCompleted
 from feedbot.flows import load_flow
 from feedbot.languages import LANGUAGES
+from tests.support.flows import PREFERRED_LANGUAGE, first_asking, flows_with_a11_changed
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 A11 = load_flow(FLOWS / "a11.yaml")
@@ -247,6 +248,35 @@ def test_no_language_switch_once_the_first_question_is_given_up_on():
     assert answers(steps)["trust"] == ("unanswered", None)
     assert all(step.session.language == "en" for step in steps)
     assert [p.kind for p in steps[-1].prompts] != ["notice", "question"]
+
+
+def test_a_language_keyword_of_the_survey_s_own_language_is_no_switch():
+    """Said again, "ES" said the notice and question again each time, never a strike."""
+    steps = walk(A11, "ES", "ES", "ES", "ES")
+    assert steps[1].session.language == "es"
+    assert [p.kind for p in steps[1].prompts] == ["notice", "question"]
+    assert [[p.kind for p in step.prompts] for step in steps[2:4]] == [["retry"], ["retry"]]
+    assert not any(isinstance(event, LanguageChosen) for step in steps[2:] for event in step.events)
+    assert answers(steps)["trust"] == ("unanswered", None)
+
+
+def test_a_first_question_whose_choices_name_languages_can_be_answered(tmp_path):
+    """A reply of "Spanish", a choice of the first question and a language the service offers,
+    switched the survey to Spanish and said the notice and question again, at every answer of
+    it: nothing was ever stored, no strike counted. The switch is made once; said in the
+    language it names, it is the answer."""
+    flows = flows_with_a11_changed(tmp_path, first_asking(("language", PREFERRED_LANGUAGE)))
+    flow = load_flow(flows / "a11.yaml")
+    switched, answering = walk(flow, "Spanish", "Spanish")[1:]
+    assert switched.session.language == "es"
+    assert [p.kind for p in switched.prompts] == ["notice", "question"]
+    assert answering.events[0] == AnswerGiven(
+        "language", "preferred_language", ("spanish",), "answered", "Spanish"
+    )
+    assert answering.session.question == "trust"
+    english = walk(flow, "English")
+    assert answers(english) == {"language": ("answered", ("english",))}
+    assert english[-1].session.language == "en"
 
 
 @pytest.mark.parametrize("flow", [A11, THUMBS], ids=["a11", "thumbs"])

@@ -20,7 +20,13 @@ from feedbot.models import (
 )
 from tests.conftest import make_app, runtime_of
 from tests.support.flow_edits import deployed, shipped_flow
-from tests.support.flows import HOW_CONTACTED, WHICH_OFFICE, first_asking, flows_with_a11_changed
+from tests.support.flows import (
+    HOW_CONTACTED,
+    PREFERRED_LANGUAGE,
+    WHICH_OFFICE,
+    first_asking,
+    flows_with_a11_changed,
+)
 from tests.support.records import add_sent_invitation
 from tests.support.texting import Texter, new_message_sid, sign
 
@@ -355,6 +361,23 @@ def test_a_numbered_choice_of_an_agency_s_own_question_takes_its_route(
         "which_office": ("answered", "Main Street"),
         "trust": ("answered", 2),
     }
+
+
+def test_a_first_question_whose_choices_name_languages_is_answered_once_in_that_language(
+    database_url, tmp_path
+):
+    """A reply of "Spanish", a choice and a language the service offers, sent the notice and
+    question again in Spanish at each reply, a long message each time, and never stored an
+    answer."""
+    flows = flows_with_a11_changed(tmp_path, first_asking(("language", PREFERRED_LANGUAGE)))
+    app = make_app(database_url, flows_dir=flows)
+    texter = Texter(app.test_client(), phone=PHONE, to="+12025550100")
+    assert "Which language do you prefer" in texter.send("Hi")
+    assert "OMB 1405-0001" in texter.send("Spanish")
+    switched_again = texter.send("Spanish")
+    assert "OMB" not in switched_again
+    assert "Esta interaccion aumento mi confianza" in switched_again
+    assert stored(app) == [("active", "es", {"language": ("answered", ["spanish"])})]
 
 
 def test_duplicate_message_sid_changes_nothing_and_repeats_the_current_question(

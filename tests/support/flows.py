@@ -51,3 +51,17 @@ def first_asking(*questions: tuple[str, dict[str, Any]]) -> Callable[[dict[str, 
         document["questions"] = {**dict(questions), **document["questions"]}
 
     return change
+
+
+# A first question whose choices name languages, as the service's language keywords do.
+PREFERRED_LANGUAGE: dict[str, Any] = {
+    "type": "multi",
+    "record": "preferred_language",
+    "text": "Which language do you prefer for letters from us?",
+    "choices": [
+        {"value": "english", "label": "English"},
+        {"value": "spanish", "label": "Spanish"},
+        {"value": "other", "label": "Another language"},
+    ],
+    "next": "trust",
+}
