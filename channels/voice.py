@@ -398,8 +398,11 @@ def _gather(
         "timeout": GATHER_TIMEOUT_SECONDS,
         "language": voice.speech_language,
     }
-    if num_digits is not None and (prompt is None or prompt.question_type == "scale"):
+    if prompt is None and num_digits is not None:
         attributes["num_digits"] = num_digits
+    if prompt is not None and prompt.question_type == "scale":
+        # A scale past 9 takes two keys: "10" at once, "1" after a pause or #.
+        attributes["num_digits"] = len(str(max(choice.value for choice in prompt.choices)))
     if prompt is not None and prompt.question_type == "multi":
         attributes["finish_on_key"] = "#"
     if prompt is not None and prompt.question_type == "text":

@@ -55,6 +55,23 @@ class Caller:
     def press(self, digits: str) -> Turn:
         return self.post(self._action(), {"Digits": digits})
 
+    def key_in(self, keys: str) -> Turn:
+        """Press `keys` one after another, as Twilio's Gather takes them: it sends what was
+        pressed when its numDigits are in, or when its finishOnKey is pressed (not sent; "#"
+        unless the Gather names another, or none), or else all of them after a pause."""
+        gather = self.turns[-1].gather
+        assert gather is not None, f"nothing to answer: {self.turns[-1].raw!r}"
+        finish = gather.get("finishOnKey", "#")
+        limit = int(gather.get("numDigits") or len(keys))
+        digits = ""
+        for key in keys:
+            if key == finish:
+                break
+            digits += key
+            if len(digits) == limit:
+                break
+        return self.press(digits)
+
     def say(self, speech: str, confidence: str | None = "0.9") -> Turn:
         """Speak; Twilio sends no Confidence with some speech models (`confidence=None`)."""
         heard = {"SpeechResult": speech}

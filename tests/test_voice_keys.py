@@ -1,0 +1,116 @@
+"""The keypad on flows an agency may write that the shipped A-11 flows never ask: a scale past
+9 (0 to 10), 0 or 9 as choices of an optional question, a list of ten choices or more. The
+caller presses keys as Twilio's Gather takes them (`Caller.key_in`)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from feedbot.config import REPO_ROOT
+from feedbot.models import Conversation
+from tests.conftest import TEST_SERVICES, make_app, runtime_of
+from tests.support.calling import Caller
+
+PILOT_NUMBER = "+12025550109"
+SERVICES_USED = (
+    "Passport card",
+    "Passport book",
+    "Name change",
+    "Lost passport",
+    "Child passport",
+    "Expedited service",
+    "Travel letter",
+    "Photo check",
+    "Fee waiver",
+    "Appointment",
+    "Status check",
+    "Something else",
+)
+
+
+@pytest.fixture
+def pilot(sqlite_url, tmp_path):
+    """An app whose pilot service asks, before the A-11 questions, an optional 0-to-10 rating
+    (so 0 and 9 are choices of the question read after the notice) and an optional list of
+    twelve services."""
+    flows = tmp_path / "flows"
+    shutil.copytree(REPO_ROOT / "flows", flows)
+    flow = yaml.safe_load((flows / "a11.yaml").read_text())
+    flow["id"] = "pilot"
+    flow["start"] = "recommend"
+    flow["questions"] = {
+        "recommend": {
+            "type": "scale",
+            "optional": True,
+            "record": "recommend",
+            "text": "How likely are you to recommend us to a friend?",
+            "choices": [{"value": n, "label": str(n)} for n in range(11)],
+            "next": "services_used",
+        },
+        "services_used": {
+            "type": "multi",
+            "optional": True,
+            "record": "services_used",
+            "text": "Which services did you use today?",
+            "choices": [
+                {"value": f"s{n}", "label": label} for n, label in enumerate(SERVICES_USED, start=1)
+            ],
+            "next": "trust",
+        },
+        **flow["questions"],
+    }
+    (flows / "pilot.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False))
+    services = yaml.safe_load(TEST_SERVICES.read_text())
+    services["services"].append(
+        {
+            **services["services"][0],
+            "id": "pilot",
+            "sms_numbers": [],
+            "voice_numbers": [PILOT_NUMBER],
+            "languages": ["en", "es"],
+            "flow": "pilot",
+        }
+    )
+    services["services"][0].pop("webchat_origins", None)
+    services_file = tmp_path / "services.yaml"
+    services_file.write_text(yaml.safe_dump(services, allow_unicode=True))
+    app = make_app(sqlite_url, services_file=services_file, flows_dir=flows)
+    yield app
+    runtime_of(app).db.dispose()
+
+
+def answers(app):
+    with runtime_of(app).db.transaction() as db:
+        conversation = db.scalars(select(Conversation).order_by(Conversation.id)).first()
+        return {a.question_id: (a.status, a.value) for a in conversation.answers}
+
+
+def call(app, language_key="1"):
+    caller = Caller(app.test_client(), to=PILOT_NUMBER)
+    caller.dial()
+    return caller, caller.press(language_key)
+
+
+def test_a_rating_of_ten_takes_two_keys(pilot):
+    caller, first = call(pilot)
+    assert "Press 10 for 10." in first.spoken
+    assert "Which services did you use today?" in caller.key_in("10").spoken
+    assert answers(pilot) == {"recommend": ("answered", 10)}
+
+
+def test_a_one_digit_rating_on_a_two_digit_scale_is_taken_after_pound(pilot):
+    caller, _ = call(pilot)
+    caller.key_in("1#")
+    assert answers(pilot) == {"recommend": ("answered", 1)}
+
+
+def test_a_rating_of_ten_said_back_is_confirmed_with_two_keys(pilot):
+    caller, _ = call(pilot)
+    heard = caller.say("Ten.", confidence="0.3")
+    assert "I heard: 10. If that is right, press 10." in heard.spoken
+    caller.key_in("10")
+    assert answers(pilot) == {"recommend": ("answered", 10)}
