@@ -377,7 +377,9 @@ def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-unty
         lines += [f"{c.position}: {c.label}." for c in prompt.choices]
     else:
         lines.append(gettext(_("Please say your answer now.")))
-    if prompt.optional:
+    if prompt.optional and "0" in _choice_keys(prompt):
+        lines.append(gettext(_("To skip, press the pound key.")))
+    elif prompt.optional:
         lines.append(gettext(_("To skip, press 0.")))
     lines.append(gettext(_("To hear the question again, press star.")))
     return lines
@@ -403,6 +405,8 @@ def _gather(
     if prompt is not None and prompt.question_type == "scale":
         # A scale past 9 takes two keys: "10" at once, "1" after a pause or #.
         attributes["num_digits"] = len(str(max(choice.value for choice in prompt.choices)))
+        if prompt.optional and "0" in _choice_keys(prompt):
+            attributes["finish_on_key"] = ""  # # is the skip key there: a key like any other
     if prompt is not None and prompt.question_type == "multi":
         attributes["finish_on_key"] = "#"
     if prompt is not None and prompt.question_type == "text":
@@ -465,10 +469,12 @@ def _caller_identified() -> bool:
 
 
 def _reply(digits: str, speech: str, keys: str, settings) -> Reply:  # type: ignore[no-untyped-def]
-    """The caller's answer: 0 skips unless a choice is 0 (thumbs down); on a question answered
-    by voice (no choice keys) what was said is the answer, and a key alone is no answer: the
-    question is asked again."""
+    """The caller's answer: 0 skips unless a choice is 0 (thumbs down, a scale of 0 to 10),
+    where # does; on a question answered by voice (no choice keys) what was said is the
+    answer, and a key alone is no answer: the question is asked again."""
     if digits == "0" and "0" not in keys:
+        return Reply(skip=True)
+    if digits and not digits.strip("#") and "0" in keys:
         return Reply(skip=True)
     if digits and not keys:
         return Reply(text=clean_reply_text(speech, settings))

@@ -114,3 +114,19 @@ def test_a_rating_of_ten_said_back_is_confirmed_with_two_keys(pilot):
     assert "I heard: 10. If that is right, press 10." in heard.spoken
     caller.key_in("10")
     assert answers(pilot) == {"recommend": ("answered", 10)}
+
+
+def test_pound_skips_where_zero_is_a_choice(pilot):
+    caller, first = call(pilot)
+    assert "Press 0 for 0." in first.spoken
+    assert "To skip, press 0." not in first.spoken
+    assert "To skip, press the pound key." in first.spoken
+    listed = caller.key_in("#")
+    assert "Which services did you use today?" in listed.spoken
+    assert answers(pilot) == {"recommend": ("skipped", None)}
+
+
+def test_zero_pressed_is_a_rating_where_zero_is_a_choice(pilot):
+    caller, _ = call(pilot)
+    caller.key_in("0")
+    assert answers(pilot) == {"recommend": ("answered", 0)}
