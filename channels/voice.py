@@ -222,8 +222,11 @@ def answer() -> Response:
             return _twiml(_goodbye(language))
         if command == "skip":
             digits = "0"
-        if "*" in digits or command == "repeat" or (digits == "9" and "9" not in (keys or "")):
-            outcome = current_prompts(db, inbound, with_notice=digits == "9")
+        notice_again = (digits == "9" and "9" not in (keys or "")) or (
+            "*" in digits and request.args.get("notice") == "*"
+        )
+        if "*" in digits or command == "repeat" or notice_again:
+            outcome = current_prompts(db, inbound, with_notice=notice_again)
             return _twiml(render_voice(outcome, service, step + 1))
         if not digits and not speech and silences == 0:
             outcome = current_prompts(db, inbound)
@@ -305,20 +308,41 @@ def render_voice(
     for text in (preface, *outcome.notes):
         if text:
             _say(response, text, language)
+    notice_key = ""
     for prompt in outcome.prompts:
         if prompt.kind in {"question", "retry"}:
-            _ask(response, prompt, language, step, silences)
+            _ask(response, prompt, language, step, silences, notice_key)
             return response
         _say(response, prompt.text, language)
         if prompt.kind == "notice":
-            _say(response, gettext(_("To hear this again, press 9.")), language)
+            notice_key = _notice_key(outcome.prompts)
+            if notice_key == "9":
+                _say(response, gettext(_("To hear this again, press 9.")), language)
+            else:
+                _say(response, gettext(_("To hear this again, press star.")), language)
     response.hangup()
     return response
 
 
-def _ask(response: VoiceResponse, prompt: Prompt, language: str, step: int, silences: int) -> None:
+def _notice_key(prompts: tuple[Prompt, ...]) -> str:
+    """The key that reads the notice again: 9, or star where 9 picks a choice of the question
+    read after it (a scale of 0 to 10); star then reads the notice and the question."""
+    question = next((p for p in prompts if p.kind in {"question", "retry"}), None)
+    return "*" if "9" in _choice_keys(question) else "9"
+
+
+def _ask(
+    response: VoiceResponse,
+    prompt: Prompt,
+    language: str,
+    step: int,
+    silences: int,
+    notice_key: str = "",
+) -> None:
     gettext = gettext_for(language)
-    gather = _answer_gather(response, prompt, language, step, silences)
+    # Star reads the notice too only where it was just read and 9 is a choice.
+    notice = {"notice": "*"} if notice_key == "*" else {}
+    gather = _answer_gather(response, prompt, language, step, silences, **notice)
     if prompt.kind == "retry":
         if prompt.reason == "required":
             reason = gettext(_("This question needs an answer."))
@@ -351,7 +375,7 @@ def _answer_gather(
     language: str,
     step: int,
     silences: int,
-    **query: int,
+    **query: int | str,
 ) -> Gather:
     """The Gather that takes the answer to `prompt`, and after it the Redirect Twilio follows
     when the caller says and presses nothing before it times out."""

@@ -130,3 +130,14 @@ def test_zero_pressed_is_a_rating_where_zero_is_a_choice(pilot):
     caller, _ = call(pilot)
     caller.key_in("0")
     assert answers(pilot) == {"recommend": ("answered", 0)}
+
+
+def test_the_notice_is_heard_again_by_star_where_nine_is_a_choice(pilot):
+    caller, first = call(pilot)
+    assert "To hear this again, press 9." not in first.spoken
+    assert "To hear this again, press star." in first.spoken
+    notice = caller.key_in("*")
+    assert "3 quick questions about passport renewal" in notice.spoken
+    assert "How likely are you to recommend us" in notice.spoken
+    caller.key_in("9")
+    assert answers(pilot) == {"recommend": ("answered", 9)}
