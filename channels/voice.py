@@ -210,8 +210,12 @@ def answer() -> Response:
     inbound = _inbound(service, Reply(), step)
     with runtime.db.transaction() as db:
         keys = request.args.get("keys")
+        separator = request.args.get("separator", "")
         if keys is None and (digits or speech):  # asked before the keys were named in the URL
-            keys = _choice_keys(_current_question(db, inbound))
+            question = _current_question(db, inbound)
+            keys, separator = _choice_keys(question), _separator(question)
+        if separator and any(key.isdigit() for key in digits):
+            digits = " ".join(digits.replace(separator, " ").split())  # "1*12" picks 1 and 12
         command = None if digits else _spoken_command(speech, keys or "", service)
         if command == "stop" and not keys and _stop_skips(_current_question(db, inbound)):
             command = "skip"
@@ -380,7 +384,10 @@ def _answer_gather(
     """The Gather that takes the answer to `prompt`, and after it the Redirect Twilio follows
     when the caller says and presses nothing before it times out."""
     # What the keys mean travels with the question the caller heard (the URL is signed).
-    answer = urlencode({"step": step, "keys": _choice_keys(prompt), **query})
+    keys = {"step": step, "keys": _choice_keys(prompt)}
+    if _separator(prompt):
+        keys["separator"] = _separator(prompt)
+    answer = urlencode({**keys, **query})
     gather = _gather(
         response, webhook_url(f"/twilio/voice/answer?{answer}"), VOICES[language], prompt
     )
@@ -396,6 +403,16 @@ def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-unty
             gettext(_("Press {digit} for {label}.")).format(digit=c.value, label=c.label)
             for c in prompt.choices
         ]
+    elif prompt.question_type == "multi" and _separator(prompt):
+        lines.append(
+            gettext(
+                _(
+                    "Press the numbers of all that apply, with the star key between numbers, "
+                    "then the pound key."
+                )
+            )
+        )
+        lines += [f"{c.position}: {c.label}." for c in prompt.choices]
     elif prompt.question_type == "multi":
         lines.append(gettext(_("Press the numbers of all that apply, then the pound key.")))
         lines += [f"{c.position}: {c.label}." for c in prompt.choices]
@@ -598,6 +615,14 @@ def _choice_keys(question: Prompt | None) -> str:
         c.value if question.question_type == "scale" else c.position for c in question.choices
     )
     return "".join(sorted({str(n) for n in numbers if isinstance(n, int) and 0 <= n <= 9}))
+
+
+def _separator(question: Prompt | None) -> str:
+    """The key pressed between the numbers of a list of ten choices or more ("1*12"), where
+    "112" could be 1 and 12 or 11 and 2; "" for a shorter list, pressed digit by digit."""
+    if question is None or question.question_type != "multi" or len(question.choices) < 10:
+        return ""
+    return "*"
 
 
 def _current_question(db, inbound: Inbound) -> Prompt | None:  # type: ignore[no-untyped-def]

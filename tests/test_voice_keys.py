@@ -141,3 +141,43 @@ def test_the_notice_is_heard_again_by_star_where_nine_is_a_choice(pilot):
     assert "How likely are you to recommend us" in notice.spoken
     caller.key_in("9")
     assert answers(pilot) == {"recommend": ("answered", 9)}
+
+
+def test_nine_on_a_list_of_nine_choices_or_more_is_the_ninth(pilot):
+    caller, _ = call(pilot)
+    caller.key_in("10")
+    notice = caller.key_in("9#")
+    assert "3 quick questions about passport renewal" not in notice.spoken
+    assert answers(pilot)["services_used"] == ("answered", ["s9"])
+
+
+def test_ten_choices_or_more_are_pressed_with_star_between_them(pilot):
+    caller, _ = call(pilot)
+    listed = caller.key_in("10")
+    assert "with the star key between numbers, then the pound key" in listed.spoken
+    assert "12: Something else." in listed.spoken
+    assert "This interaction increased my trust" in caller.key_in("1*3#").spoken
+    assert answers(pilot)["services_used"] == ("answered", ["s1", "s3"])
+
+
+def test_twelve_pressed_on_a_long_list_is_the_twelfth_choice(pilot):
+    caller, _ = call(pilot)
+    caller.key_in("10")
+    caller.key_in("12#")
+    assert answers(pilot)["services_used"] == ("answered", ["s12"])
+
+
+def test_star_alone_repeats_a_long_list(pilot):
+    caller, _ = call(pilot)
+    caller.key_in("10")
+    again = caller.key_in("*#")
+    assert again.spoken.startswith("Which services did you use today?")
+    assert "services_used" not in answers(pilot)
+    caller.key_in("2*11*12#")
+    assert answers(pilot)["services_used"] == ("answered", ["s2", "s11", "s12"])
+
+
+def test_a_long_list_is_explained_in_spanish(pilot):
+    caller, _ = call(pilot, "2")
+    listed = caller.key_in("10")
+    assert "con la tecla de asterisco entre los números" in listed.spoken
