@@ -172,8 +172,11 @@ def test_sms_survey_in_every_language(sqlite_url, tmp_path, code):
     app = make_app(sqlite_url, services_file=services)
     keyword, trust_text, answers = SURVEY_BY_LANGUAGE[code]
     texter = Texter(app.test_client(), phone="+12025550143", to="+12025550100")
-    texter.send("Hello")
-    opened = texter.send(keyword)
+    opened = texter.send("Hello")
+    # English's keyword in a survey already in English is no switch but a reply, asked again
+    # (a first question of an agency's own may have a choice named English).
+    if code != "en":
+        opened = texter.send(keyword)
     # Accents may be folded away for GSM-7 when every offered language allows it.
     assert fold(trust_text) in fold(opened), opened
     for answer in answers:
