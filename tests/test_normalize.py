@@ -18,19 +18,25 @@ A11 = load_flow(FLOWS / "a11.yaml")
 NOW = datetime(2026, 11, 2, 15, tzinfo=UTC)
 
 
+def a_response(**fields) -> Conversation:
+    """A finished response of the passport service, with `fields` in place of the defaults."""
+    defaults = {
+        "id": 1,
+        "public_id": "response-1",
+        "service_id": "passport",
+        "channel": "sms",
+        "flow_id": "a11",
+        "language": "en",
+        "status": "complete",
+        "started_at": NOW,
+        "completed_at": NOW,
+    }
+    return Conversation(**{**defaults, **fields})
+
+
 def exported_comment(raw_text: str) -> str:
     """question_4 of the record of a survey whose comment was `raw_text`."""
-    conversation = Conversation(
-        id=1,
-        public_id="response-1",
-        service_id="passport",
-        channel="webchat",
-        flow_id="a11",
-        language="en",
-        status="complete",
-        started_at=NOW,
-        completed_at=NOW,
-    )
+    conversation = a_response(channel="webchat")
     comment = Answer(
         record="question_4", status="answered", value=raw_text, raw_text=raw_text, answered_at=NOW
     )
@@ -100,17 +106,7 @@ def test_elsewhere_the_cut_stays_at_the_limit():
 def drivers_of(flow, question_id, ticked, branch="positive"):
     """The positive (or negative) driver cells of a response that ticked `ticked` at
     `question_id`: 1, 0 or None (not offered)."""
-    conversation = Conversation(
-        id=1,
-        public_id="response-1",
-        service_id="passport",
-        channel="sms",
-        flow_id=flow.id,
-        language="en",
-        status="complete",
-        started_at=NOW,
-        completed_at=NOW,
-    )
+    conversation = a_response(flow_id=flow.id)
     answer = Answer(
         question_id=question_id,
         record=branch,
@@ -200,19 +196,7 @@ def test_a_rating_keeps_the_form_it_was_given_in_after_its_flow_is_edited_in_pla
     rating = Answer(
         question_id="trust", record="question_1", status="answered", value=1, answered_at=NOW
     )
-    given = Conversation(
-        id=1,
-        public_id="response-1",
-        service_id="passport",
-        channel="sms",
-        flow_id="a11",
-        flow_version=1,
-        trust_form="likert",
-        language="en",
-        status="partial",
-        started_at=NOW,
-        completed_at=NOW,
-    )
+    given = a_response(flow_version=1, trust_form="likert", status="partial")
     record = build_record(given, [rating], edited, "America/New_York")
     assert (record["trust_form"], record["question_1"]) == ("likert", 1)
     given.trust_form = None
