@@ -65,7 +65,7 @@ _STOP_WORDS = (
     *("opt out", "opt me out", "remove", "remove me", "take me off", "unsubscribe me"),
     *("do not text", "don't text", "dont text", "do not contact", "don't contact"),
     *("dont contact", "no more texts", "no more text", "no more messages", "no more sms"),
-    # Spanish, Portuguese and Tagalog ("para": stop!); "pare" is in _IBERIAN_ONLY_STOP_WORDS
+    # Spanish, Portuguese and Tagalog ("para": stop!); "pare" is in _BUDDY_STOP_WORDS
     *("alto", "parar", "para", "detener", "detenga", "basta", "cancelar"),
     *("no más mensajes", "no me envíen", "no me manden", "no me escriban", "quítenme"),
     *("dar de baja", "darme de baja", "sair", "descadastrar"),
@@ -89,36 +89,39 @@ _STOP_WORDS = (
     *("قف", "توقف", "أوقف", "إيقاف", "إلغاء", "إلغاء الاشتراك"),
 )
 # Spanish and Portuguese "pare" (stop) is Tagalog for "buddy": "Salamat pare" and "Thanks
-# pare" thank someone. It asks to stop only alone or with Spanish and Portuguese courtesies
-# ("Pare, por favor"); any other courtesy beside it makes the message a thanks, not an opt-out.
-_IBERIAN_ONLY_STOP_WORDS = ("pare",)
+# pare" thank someone. It asks to stop alone or with courtesies ("Pare, por favor", "PARE
+# SMS"), but not beside a word of thanks or Tagalog politeness (_TO_A_BUDDY).
+_BUDDY_STOP_WORDS = ("pare",)
 # Unaccented, these are other everyday words: "dung" is also "đúng" (right, yes) typed
 # plain, and "huy" a given name.
 _ONLY_WITH_ACCENTS = frozenset(("dừng", "hủy", "huỷ"))
 
-# Spanish and Portuguese courtesies, the only ones that may come with "pare".
-_IBERIAN_COURTESIES = (
-    *("por favor", "porfa", "porfavor", "favor", "gracias", "ya", "mensajes", "textos"),
-    *("más", "la", "lista", "a", "este", "número"),
-    *("obrigado", "obrigada", "agora", "mensagens"),
+# Courtesies that, beside "pare", make it a Tagalog "buddy" thanked, not "stop": English thanks
+# (Taglish "Thanks pare") and Tagalog politeness. Beside any other opt-out word they are
+# courtesies ("Stop po").
+_TO_A_BUDDY = (
+    *("thanks", "thank you", "thx", "ty"),
+    *("po", "na", "pakiusap", "paki", "salamat", "mensahe"),
 )
 
 # Words that may come with an opt-out word without changing what it asks: politeness, "me",
-# "now", and words for the messages (Spanish and Portuguese ones above). Never a negation
-# ("don't stop" is no opt-out).
+# "now", and words for the messages (and _TO_A_BUDDY's). Never a negation ("don't stop" is
+# no opt-out).
 _COURTESIES = (
-    *("please", "pls", "plz", "now", "me", "us", "all", "thanks", "thank you", "thx", "ty"),
+    *("please", "pls", "plz", "now", "me", "us", "all"),
     *("from", "off", "your", "the", "this", "list", "mailing list", "number", "again", "anymore"),
     "any more",
     *("text", "texts", "texting", "txt", "txts", "sms", "sending"),
     *("message", "messages", "messaging", "msg", "msgs"),
+    # Spanish, Portuguese
+    *("por favor", "porfa", "porfavor", "favor", "gracias", "ya", "mensajes", "textos"),
+    *("más", "la", "lista", "a", "este", "número"),
+    *("obrigado", "obrigada", "agora", "mensagens"),
     # French
     *("s'il vous plaît", "s'il te plaît", "svp", "stp", "merci", "maintenant", "moi"),
     *("de", "des", "les", "m'envoyer", "envoyer"),
     # Haitian Creole
     *("tanpri", "souple", "silvouple", "mesi", "mesaj", "mwen"),
-    # Tagalog
-    *("po", "na", "pakiusap", "paki", "salamat", "mensahe"),
     # Russian
     *("пожалуйста", "спасибо", "мне", "меня", "сообщения", "смс", "от", "рассылки"),
     "рассылку",
@@ -158,8 +161,8 @@ def _unaccented(plain: str) -> str:
 
 
 def _only_request_words(plain: str) -> bool:
-    """Whether `plain` is opt-out words and courtesies only, one opt-out word at least (a
-    Spanish and Portuguese one only, "pare", with no courtesy of another language).
+    """Whether `plain` is opt-out words and courtesies only, one opt-out word at least ("pare"
+    alone of them only with no word of _TO_A_BUDDY).
 
     Read one word at a time, each the longest that fits, so a message costs time in
     proportion to its length (a pattern that backtracked over every way to split "요해요해…"
@@ -171,7 +174,7 @@ def _only_request_words(plain: str) -> bool:
             return False
         seen.add(word.lastgroup)
         position = word.end()
-    return "stop" in seen or ("iberian_stop" in seen and "courtesy" not in seen)
+    return "stop" in seen or ("buddy_stop" in seen and "to_a_buddy" not in seen)
 
 
 def _alternatives(words: tuple[str, ...], keep_accents: frozenset[str]) -> str:
@@ -197,7 +200,7 @@ def _piece(form: str) -> str:
 # others loses none either ("a" is not the start of "all").
 _WORD = re.compile(
     rf"(?:(?P<stop>{_alternatives(_STOP_WORDS, _ONLY_WITH_ACCENTS)})"
-    rf"|(?P<iberian_stop>{_alternatives(_IBERIAN_ONLY_STOP_WORDS, frozenset())})"
-    rf"|(?P<iberian>{_alternatives(_IBERIAN_COURTESIES, frozenset())})"
+    rf"|(?P<buddy_stop>{_alternatives(_BUDDY_STOP_WORDS, frozenset())})"
+    rf"|(?P<to_a_buddy>{_alternatives(_TO_A_BUDDY, frozenset())})"
     rf"|(?P<courtesy>{_alternatives(_COURTESIES, frozenset())})) ?"
 )

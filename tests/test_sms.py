@@ -535,6 +535,13 @@ OPTED_OUT = "You won't get more messages from U.S. Passport Office. Reply START 
         "PARE",
         "Pare, por favor",
         "Pare, obrigado",
+        # With a courtesy of another language too: only thanks make "pare" a buddy.
+        "PARE SMS",
+        "Pare please",
+        "PARE NOW",
+        "pare msg",
+        "Pare de",
+        "Pare, merci",
     ],
 )
 def test_stop_in_words_twilio_does_not_know_opts_out_with_one_confirmation(
