@@ -385,8 +385,8 @@ def _answer_gather(
     when the caller says and presses nothing before it times out."""
     # What the keys mean travels with the question the caller heard (the URL is signed).
     keys = {"step": step, "keys": _choice_keys(prompt)}
-    if _separator(prompt):
-        keys["separator"] = _separator(prompt)
+    if separator := _separator(prompt):
+        keys["separator"] = separator
     answer = urlencode({**keys, **query})
     gather = _gather(
         response, webhook_url(f"/twilio/voice/answer?{answer}"), VOICES[language], prompt
@@ -403,18 +403,16 @@ def _instructions(prompt: Prompt, gettext) -> list[str]:  # type: ignore[no-unty
             gettext(_("Press {digit} for {label}.")).format(digit=c.value, label=c.label)
             for c in prompt.choices
         ]
-    elif prompt.question_type == "multi" and _separator(prompt):
-        lines.append(
-            gettext(
-                _(
-                    "Press the numbers of all that apply, with the star key between numbers, "
-                    "then the pound key."
-                )
-            )
-        )
-        lines += [f"{c.position}: {c.label}." for c in prompt.choices]
     elif prompt.question_type == "multi":
-        lines.append(gettext(_("Press the numbers of all that apply, then the pound key.")))
+        how = (
+            _(
+                "Press the numbers of all that apply, with the star key between numbers, "
+                "then the pound key."
+            )
+            if _separator(prompt)
+            else _("Press the numbers of all that apply, then the pound key.")
+        )
+        lines.append(gettext(how))
         lines += [f"{c.position}: {c.label}." for c in prompt.choices]
     else:
         lines.append(gettext(_("Please say your answer now.")))

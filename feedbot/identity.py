@@ -183,17 +183,17 @@ def verify_secret_key(db: Session | Connection, secret: str, previous: Sequence[
         select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == SECRET_KEY_NAME)
     )
     replaced = list(replaced_fingerprints(db))
+    current = key_fingerprint(secret)
     if recorded is None:
         state = "new"
-    elif hmac.compare_digest(recorded, key_fingerprint(secret)):
+    elif hmac.compare_digest(recorded, current):
         state = "current"
     elif replaced_key(recorded, previous):
         state, replaced = "rotation", [*replaced, recorded]
-    elif any(hmac.compare_digest(f, key_fingerprint(secret)) for f in replaced):
+    elif any(hmac.compare_digest(f, current) for f in replaced):
         raise SecretKeyReplaced()
     else:
         raise SecretKeyChanged()
-    current = key_fingerprint(secret)
     if not all(f == current or replaced_key(f, previous) for f in replaced):
         raise PreviousKeyDropped()
     return state

@@ -196,8 +196,8 @@ def _piece(form: str) -> str:
 
 
 # No opt-out word begins a courtesy, so trying the opt-out words first loses no reading; a
-# word ends where a word does, so trying the Spanish and Portuguese courtesies before the
-# others loses none either ("a" is not the start of "all").
+# word ends where a word does, so trying _TO_A_BUDDY's courtesies before the others loses
+# none either ("po" is not the start of "por favor").
 _WORD = re.compile(
     rf"(?:(?P<stop>{_alternatives(_STOP_WORDS, _ONLY_WITH_ACCENTS)})"
     rf"|(?P<buddy_stop>{_alternatives(_BUDDY_STOP_WORDS, frozenset())})"

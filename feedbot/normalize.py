@@ -130,7 +130,7 @@ def build_record(
         "language": conversation.language,
         # The form the rating was given in: the flow may have changed form since (1 was a
         # Strongly disagree, not a thumbs up). A survey begun before migration 0011 kept none.
-        "trust_form": getattr(conversation, "trust_form", None) or flow.trust_form,
+        "trust_form": conversation.trust_form or flow.trust_form,
         "fiscal_year": period.fiscal_year,
         "quarter": period.quarter,
         "question_1": trust.value if trust is not None and trust.status == "answered" else None,
